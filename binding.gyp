@@ -1,0 +1,36 @@
+{
+  # Two targets, like node-pty: the N-API addon that Node loads, and the
+  # container init helper, a separate executable that the addon execs (from a
+  # sealed memfd copy) inside the new namespaces to run a launch plan.
+  "targets": [
+    {
+      "target_name": "kapsel_native",
+      "sources": [
+        "native/addon/module.cc",
+        "native/addon/errors.cc",
+        "native/addon/syscalls.cc",
+        "native/addon/spawn.cc",
+        "native/addon/pidfd_wait.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc!": ["-fno-exceptions"]
+    },
+    {
+      "target_name": "kapsel-init",
+      "type": "executable",
+      "sources": [
+        "native/init/main.cc",
+        "native/init/plan_reader.cc",
+        "native/init/parent_channel.cc",
+        "native/init/steps.cc",
+        "native/init/hooks.cc",
+        "native/init/fail.cc"
+      ],
+      "defines": ["_GNU_SOURCE"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],
+      "ldflags": ["-ldl"]
+    }
+  ]
+}

@@ -1,0 +1,179 @@
+/**
+ * Typed errors. Every error kapsel throws is a KapselError with a stable
+ * `code`, so that programs can branch on `err.code` and the CLI can map
+ * errors to exit codes and messages that engines parse (see
+ * ../shared/cli-contract.md: "does not exist", "container not running", ...).
+ */
+
+export type KapselErrorCode =
+  | 'ERR_CONTAINER_EXISTS'
+  | 'ERR_CONTAINER_NOT_FOUND'
+  | 'ERR_INVALID_STATE'
+  | 'ERR_INVALID_CONFIG'
+  | 'ERR_INVALID_ID'
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_BUNDLE'
+  | 'ERR_HOOK_FAILED'
+  | 'ERR_SYSCALL'
+  | 'ERR_NOT_SUPPORTED';
+
+export class KapselError extends Error {
+  readonly code: KapselErrorCode;
+  constructor(code: KapselErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+export class ContainerExistsError extends KapselError {
+  constructor(readonly id: string) {
+    super('ERR_CONTAINER_EXISTS', `container with id "${id}" already exists`);
+  }
+}
+
+/** The message ends in "does not exist": podman and CRI-O match that text. */
+export class ContainerNotFoundError extends KapselError {
+  constructor(readonly id: string) {
+    super('ERR_CONTAINER_NOT_FOUND', `container "${id}" does not exist`);
+  }
+}
+
+export class InvalidStateError extends KapselError {
+  constructor(
+    readonly id: string,
+    readonly operation: string,
+    readonly status: string,
+    detail?: string,
+  ) {
+    super('ERR_INVALID_STATE', detail ?? `cannot ${operation} container "${id}" in state "${status}"`);
+  }
+}
+
+/** A config.json field is missing or wrong; `jsonPath` names it ("/process/args/0"). */
+export class InvalidConfigError extends KapselError {
+  constructor(
+    readonly jsonPath: string,
+    readonly problem: string,
+  ) {
+    super('ERR_INVALID_CONFIG', `invalid config.json: ${jsonPath || '/'}: ${problem}`);
+  }
+}
+
+export class InvalidIdError extends KapselError {
+  constructor(
+    readonly id: string,
+    reason: string,
+  ) {
+    super('ERR_INVALID_ID', `invalid container id ${JSON.stringify(id)}: ${reason}`);
+  }
+}
+
+export class InvalidArgumentError extends KapselError {
+  constructor(message: string) {
+    super('ERR_INVALID_ARGUMENT', message);
+  }
+}
+
+/** The bundle or a file in it cannot be used (missing config.json, rootfs, ...). */
+export class BundleError extends KapselError {
+  constructor(
+    readonly path: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('ERR_BUNDLE', message, options);
+  }
+}
+
+export class HookFailedError extends KapselError {
+  constructor(
+    readonly hook: string,
+    readonly hookPath: string,
+    reason: string,
+  ) {
+    super('ERR_HOOK_FAILED', `${hook} hook ${hookPath} failed: ${reason}`);
+  }
+}
+
+export class NotSupportedError extends KapselError {
+  constructor(message: string) {
+    super('ERR_NOT_SUPPORTED', message);
+  }
+}
+
+/**
+ * A syscall failed, in the runtime or inside the container init. Carries the
+ * errno name and number, the syscall, the path, and the launch-plan step
+ * (index and operation) when it happened while executing a plan.
+ */
+export class SyscallError extends KapselError {
+  readonly errnoName: string;
+  readonly errno: number;
+  readonly syscall: string;
+  readonly path?: string;
+  readonly step?: { index: number; op: string };
+  constructor(fields: {
+    errnoName: string;
+    errno: number;
+    syscall: string;
+    path?: string;
+    step?: { index: number; op: string };
+    message?: string;
+    cause?: unknown;
+  }) {
+    const where = fields.step ? ` (plan step ${fields.step.index}: ${fields.step.op})` : '';
+    const target = fields.path ? ` ${fields.path}` : '';
+    const msg = fields.message ?? `${fields.syscall}${target}: ${describeErrno(fields.errnoName)}${where}`;
+    super('ERR_SYSCALL', msg, { cause: fields.cause });
+    this.errnoName = fields.errnoName;
+    this.errno = fields.errno;
+    this.syscall = fields.syscall;
+    this.path = fields.path;
+    this.step = fields.step;
+  }
+
+  /** Wraps an error thrown by the addon (or by node:fs). */
+  static from(err: unknown, step?: { index: number; op: string }): SyscallError | unknown {
+    const e = err as { code?: unknown; errno?: unknown; syscall?: unknown; path?: unknown };
+    if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
+      return new SyscallError({
+        errnoName: e.code,
+        errno: typeof e.errno === 'number' ? Math.abs(e.errno) : 0,
+        syscall: e.syscall,
+        path: typeof e.path === 'string' ? e.path : undefined,
+        step,
+        cause: err,
+      });
+    }
+    return err;
+  }
+}
+
+/**
+ * Lower-case strerror-like text for the common errnos. The wording matters:
+ * engines match "no such file or directory", "permission denied",
+ * "operation not permitted" (cli-contract.md).
+ */
+export function describeErrno(name: string): string {
+  const text: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EEXIST: 'file exists',
+    ENOTDIR: 'not a directory',
+    EISDIR: 'is a directory',
+    EINVAL: 'invalid argument',
+    EBUSY: 'device or resource busy',
+    ENOSPC: 'no space left on device',
+    ENOEXEC: 'exec format error',
+    ELOOP: 'too many levels of symbolic links',
+    ESRCH: 'no such process',
+    EAGAIN: 'resource temporarily unavailable',
+    ENOMEM: 'cannot allocate memory',
+    EROFS: 'read-only file system',
+    ENOSYS: 'function not implemented',
+    ENAMETOOLONG: 'file name too long',
+  };
+  return text[name] ?? name;
+}

@@ -1,0 +1,140 @@
+/**
+ * The typed face of the C++ addon (native/addon). Every function is a thin
+ * wrapper around one syscall; on failure it throws a Node-style error with
+ * `code` (errno name), `errno` (negative number), `syscall` and `path`.
+ * Nothing here knows about OCI: that lives in the rest of lib/.
+ */
+import * as path from 'node:path';
+
+/** Error thrown by the addon: the shape of Node's own SystemError. */
+export interface NativeError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  path?: string;
+}
+
+export interface Capabilities {
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+}
+
+export interface Rlimit {
+  /** Soft limit; RLIM_INFINITY (2^64-1) means unlimited. */
+  soft: bigint;
+  hard: bigint;
+}
+
+export interface WaitResult {
+  /** Exit status if the process exited, else null. */
+  exitCode: number | null;
+  /** Signal name ("SIGKILL") if the process was killed by a signal, else null. */
+  signal: string | null;
+}
+
+/** A namespace the new process joins (setns) instead of creating it. */
+export interface JoinNamespace {
+  /** CLONE_NEW* constant of the namespace type. */
+  type: number;
+  /** Path of the namespace file, e.g. /proc/1234/ns/net. */
+  path: string;
+}
+
+export interface SpawnOptions {
+  /** Path of the executable to run; the addon execs a sealed memfd copy of it. */
+  file: string;
+  /** argv of the new process (argv[0] included). */
+  argv: string[];
+  /** Environment, as "KEY=value" strings. */
+  env: string[];
+  /**
+   * File descriptors of the new process: fd i of the child is fds[i] of the
+   * parent. Every other descriptor is closed in the child.
+   */
+  fds: number[];
+  /** CLONE_NEW* flags of the namespaces to create. */
+  cloneFlags: number;
+  /** Namespaces to join, in order, before the new ones are created. */
+  join: JoinNamespace[];
+}
+
+export interface SpawnResult {
+  pid: number;
+  /** A pidfd for the new process (close-on-exec); the caller owns it. */
+  pidfd: number;
+}
+
+export interface NativeAddon {
+  // namespaces
+  unshare(flags: number): void;
+  setns(fd: number, nstype: number): void;
+  // mounts
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+  // uts
+  sethostname(name: string): void;
+  setdomainname(name: string): void;
+  // credentials
+  setresuid(ruid: number, euid: number, suid: number): void;
+  setresgid(rgid: number, egid: number, sgid: number): void;
+  setgroups(gids: number[]): void;
+  // capabilities (bit masks as bigint, bit n = capability n)
+  capget(pid: number): Capabilities;
+  capset(caps: Capabilities): void;
+  capBoundingRead(cap: number): boolean;
+  capBoundingDrop(cap: number): void;
+  capAmbientRaise(cap: number): void;
+  capAmbientLower(cap: number): void;
+  capAmbientIsSet(cap: number): boolean;
+  capAmbientClearAll(): void;
+  // prctl
+  setNoNewPrivs(): void;
+  getNoNewPrivs(): boolean;
+  setPdeathsig(signal: number): void;
+  getPdeathsig(): number;
+  setKeepCaps(keep: boolean): void;
+  getKeepCaps(): boolean;
+  // resource limits
+  getrlimit(resource: number): Rlimit;
+  setrlimit(resource: number, limit: Rlimit): void;
+  /** prlimit(2): sets `limit` when given, returns the old limit. */
+  prlimit(pid: number, resource: number, limit?: Rlimit): Rlimit;
+  // processes
+  pidfdOpen(pid: number, flags: number): number;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /**
+   * Resolves when the process behind `pidfd` exits (uv_poll on the pidfd,
+   * the event loop is never blocked), reaping it with waitid(P_PIDFD).
+   * Only for children of this process.
+   */
+  pidfdWait(pidfd: number): Promise<WaitResult>;
+  /** Spawns a process into new/joined namespaces; see native/addon/spawn.cc. */
+  spawn(options: SpawnOptions): SpawnResult;
+  // files
+  /** flock(2); `nonBlocking` adds LOCK_NB (then EWOULDBLOCK throws). */
+  flock(fd: number, operation: 'exclusive' | 'shared' | 'unlock', nonBlocking: boolean): void;
+  memfdCreate(name: string, flags: number): number;
+}
+
+let cached: NativeAddon | undefined;
+
+/** Directory holding the compiled addon and the init helper. */
+export function nativeBuildDir(): string {
+  return path.resolve(__dirname, '..', '..', '..', 'build', 'Release');
+}
+
+/** Path of the container init helper executable. */
+export function initHelperPath(): string {
+  return path.join(nativeBuildDir(), 'kapsel-init');
+}
+
+/** Loads the addon once. */
+export function native(): NativeAddon {
+  if (!cached) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    cached = require(path.join(nativeBuildDir(), 'kapsel_native.node')) as NativeAddon;
+  }
+  return cached;
+}

@@ -1,0 +1,18 @@
+// Entry point of the kapsel_native addon. Each source file registers its own
+// functions; this file only strings them together.
+#include <napi.h>
+
+namespace kapsel {
+void InitSyscalls(Napi::Env env, Napi::Object exports);
+void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitPidfdWait(Napi::Env env, Napi::Object exports);
+}  // namespace kapsel
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  kapsel::InitSyscalls(env, exports);
+  kapsel::InitSpawn(env, exports);
+  kapsel::InitPidfdWait(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(kapsel_native, Init)

@@ -1,0 +1,4 @@
+#include <napi.h>
+namespace kapsel {
+void InitPidfdWait(Napi::Env env, Napi::Object exports) {}
+}  // namespace kapsel

@@ -1,0 +1,4 @@
+#include <napi.h>
+namespace kapsel {
+void InitSpawn(Napi::Env env, Napi::Object exports) {}
+}  // namespace kapsel
