@@ -1,4 +1,319 @@
+// spawn(): starts a process directly inside new (and joined) namespaces.
+//
+// Node is multi-threaded, so it can never unshare/setns its own mount or user
+// namespace, and after a plain fork() only async-signal-safe calls are
+// allowed. So the child is created with clone(CLONE_VM | CLONE_VFORK): it
+// shares our memory (no page-table copy, the calling thread sleeps until the
+// child execs) and does nothing but raw syscalls on data prepared here before
+// the clone: setns, dup3, close_range, execveat. It execs the executable from
+// a sealed memfd copy, so nothing in the container can ever reach the host
+// binary through /proc/PID/exe (CVE-2019-5736).
+//
+// When namespaces are joined, they must be joined before the new ones are
+// created (a new user namespace would otherwise own the joined ones' access
+// checks, and a pid namespace only applies to children). Then an intermediate
+// child joins them and clones the final process with CLONE_PARENT, so the
+// container init is still a child of this process (its exit status is ours
+// to reap, through a pidfd).
 #include <napi.h>
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sendfile.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+
 namespace kapsel {
-void InitSpawn(Napi::Env env, Napi::Object exports) {}
+
+namespace {
+
+constexpr size_t kStackSize = 256 * 1024;
+
+// Everything the child needs, prepared before clone. The child writes its
+// failure (if any) into `failed_errno` / `failed_syscall`: shared memory,
+// read by the parent once clone returns (CLONE_VFORK).
+struct ChildPlan {
+  int exec_fd = -1;
+  char** argv = nullptr;
+  char** envp = nullptr;
+  const int* fds = nullptr;
+  int nfds = 0;
+  int clone_flags = 0;
+  const int* join_fds = nullptr;
+  const int* join_types = nullptr;
+  int njoin = 0;
+  char* grandchild_stack_top = nullptr;
+  volatile int failed_errno = 0;
+  const char* volatile failed_syscall = nullptr;
+  volatile pid_t final_pid = 0;
+};
+
+long RawSyscallFail(ChildPlan* p, const char* name) {
+  p->failed_errno = errno;
+  p->failed_syscall = name;
+  return -1;
+}
+
+// Runs in the final child: arrange fds 0..n-1, exec. Never returns on success.
+int ExecChild(void* arg) {
+  ChildPlan* p = static_cast<ChildPlan*>(arg);
+  // Move every source above the target range first, so that dup3 into slot i
+  // never clobbers a source still needed for a later slot (or the exec fd).
+  int base = p->nfds + 3;
+  int exec_fd = static_cast<int>(syscall(SYS_fcntl, p->exec_fd, F_DUPFD_CLOEXEC, base));
+  if (exec_fd < 0) { RawSyscallFail(p, "fcntl"); _exit(127); }
+  int moved[1024];
+  for (int i = 0; i < p->nfds; i++) {
+    moved[i] = static_cast<int>(syscall(SYS_fcntl, p->fds[i], F_DUPFD_CLOEXEC, base));
+    if (moved[i] < 0) { RawSyscallFail(p, "fcntl"); _exit(127); }
+  }
+  for (int i = 0; i < p->nfds; i++) {
+    // dup3 without O_CLOEXEC: the targets are exactly what survives exec.
+    if (syscall(SYS_dup3, moved[i], i, 0) < 0) { RawSyscallFail(p, "dup3"); _exit(127); }
+  }
+  // Everything else is closed by exec: listening sockets of engines (fd 3 of
+  // containerd's shim), the memfd itself, Node's internal fds.
+  if (syscall(SYS_close_range, p->nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+    RawSyscallFail(p, "close_range");
+    _exit(127);
+  }
+  syscall(SYS_execveat, exec_fd, "", p->argv, p->envp, AT_EMPTY_PATH);
+  RawSyscallFail(p, "execveat");
+  _exit(127);
+}
+
+// Runs in the intermediate child when namespaces are joined.
+int JoinThenClone(void* arg) {
+  ChildPlan* p = static_cast<ChildPlan*>(arg);
+  for (int i = 0; i < p->njoin; i++) {
+    if (syscall(SYS_setns, p->join_fds[i], p->join_types[i]) < 0) {
+      RawSyscallFail(p, "setns");
+      _exit(127);
+    }
+  }
+  pid_t pid = clone(ExecChild, p->grandchild_stack_top,
+                    p->clone_flags | CLONE_PARENT | CLONE_VM | CLONE_VFORK | SIGCHLD, p);
+  if (pid < 0) { RawSyscallFail(p, "clone"); _exit(127); }
+  p->final_pid = pid;
+  _exit(0);
+}
+
+// One sealed memfd copy of each executable, made once per process.
+std::map<std::string, int> sealed_copies;
+
+int SealedCopy(const std::string& file, int* err) {
+  auto it = sealed_copies.find(file);
+  if (it != sealed_copies.end()) return it->second;
+  int src = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (src < 0) { *err = errno; return -1; }
+  struct stat st;
+  if (fstat(src, &st) < 0) { *err = errno; close(src); return -1; }
+  const unsigned kMfdExec = 0x10;  // MFD_EXEC: needed where vm.memfd_noexec is set
+  int mfd = static_cast<int>(syscall(SYS_memfd_create, "kapsel-init",
+                                     MFD_CLOEXEC | MFD_ALLOW_SEALING | kMfdExec));
+  if (mfd < 0 && errno == EINVAL)
+    mfd = static_cast<int>(syscall(SYS_memfd_create, "kapsel-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (mfd < 0) { *err = errno; close(src); return -1; }
+  off_t left = st.st_size;
+  while (left > 0) {
+    ssize_t n = sendfile(mfd, src, nullptr, static_cast<size_t>(left));
+    if (n <= 0) { *err = n < 0 ? errno : EIO; close(src); close(mfd); return -1; }
+    left -= n;
+  }
+  close(src);
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    *err = errno; close(mfd); return -1;
+  }
+  sealed_copies[file] = mfd;
+  return mfd;
+}
+
+// NULL-terminated char* array whose strings live in `storage`.
+std::vector<char*> CStrings(std::vector<std::string>& storage) {
+  std::vector<char*> out;
+  for (auto& s : storage) out.push_back(&s[0]);
+  out.push_back(nullptr);
+  return out;
+}
+
+bool ReadStringArray(Napi::Env env, Napi::Object opts, const char* key, std::vector<std::string>* out) {
+  Napi::Value v = opts.Get(key);
+  if (!v.IsArray()) {
+    Napi::TypeError::New(env, std::string("spawn: options.") + key + " must be an array of strings").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value item = a.Get(i);
+    if (!item.IsString()) {
+      Napi::TypeError::New(env, std::string("spawn: options.") + key + "[" + std::to_string(i) + "] must be a string").ThrowAsJavaScriptException();
+      return false;
+    }
+    out->push_back(item.As<Napi::String>().Utf8Value());
+  }
+  return true;
+}
+
+class Stacks {
+ public:
+  ~Stacks() { if (base_ != MAP_FAILED) munmap(base_, 2 * kStackSize); }
+  bool Allocate() {
+    base_ = mmap(nullptr, 2 * kStackSize, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    return base_ != MAP_FAILED;
+  }
+  char* Top(int i) { return static_cast<char*>(base_) + (i + 1) * kStackSize; }
+ private:
+  void* base_ = MAP_FAILED;
+};
+
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) {
+    Napi::TypeError::New(env, "spawn: options must be an object").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object opts = info[0].As<Napi::Object>();
+  if (!opts.Get("file").IsString()) {
+    Napi::TypeError::New(env, "spawn: options.file must be a string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string file = opts.Get("file").As<Napi::String>().Utf8Value();
+  std::vector<std::string> argv_s, env_s;
+  if (!ReadStringArray(env, opts, "argv", &argv_s) || !ReadStringArray(env, opts, "env", &env_s))
+    return env.Undefined();
+  std::vector<int> fds;
+  Napi::Value fds_v = opts.Get("fds");
+  if (!fds_v.IsArray()) {
+    Napi::TypeError::New(env, "spawn: options.fds must be an array of numbers").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array fds_a = fds_v.As<Napi::Array>();
+  if (fds_a.Length() > 1000) {
+    Napi::RangeError::New(env, "spawn: too many fds").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  for (uint32_t i = 0; i < fds_a.Length(); i++) fds.push_back(fds_a.Get(i).As<Napi::Number>().Int32Value());
+  int clone_flags = opts.Get("cloneFlags").IsNumber() ? opts.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
+
+  // Open the namespaces to join now, in the parent, so that a bad path is an
+  // ordinary error with the path in it.
+  std::vector<int> join_fds, join_types;
+  auto close_joined = [&]() { for (int fd : join_fds) close(fd); };
+  Napi::Value join_v = opts.Get("join");
+  if (join_v.IsArray()) {
+    Napi::Array ja = join_v.As<Napi::Array>();
+    for (uint32_t i = 0; i < ja.Length(); i++) {
+      Napi::Object j = ja.Get(i).As<Napi::Object>();
+      std::string path = j.Get("path").As<Napi::String>().Utf8Value();
+      int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        int e = errno;
+        close_joined();
+        ThrowErrno(env, e, "open", path);
+        return env.Undefined();
+      }
+      join_fds.push_back(fd);
+      join_types.push_back(j.Get("type").As<Napi::Number>().Int32Value());
+    }
+  }
+
+  int err = 0;
+  int exec_fd = SealedCopy(file, &err);
+  if (exec_fd < 0) {
+    close_joined();
+    ThrowErrno(env, err, "memfd_create", file);
+    return env.Undefined();
+  }
+  Stacks stacks;
+  if (!stacks.Allocate()) {
+    int e = errno;
+    close_joined();
+    ThrowErrno(env, e, "mmap");
+    return env.Undefined();
+  }
+
+  std::vector<char*> argv = CStrings(argv_s);
+  std::vector<char*> envp = CStrings(env_s);
+  ChildPlan plan;
+  plan.exec_fd = exec_fd;
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.fds = fds.data();
+  plan.nfds = static_cast<int>(fds.size());
+  plan.clone_flags = clone_flags;
+  plan.join_fds = join_fds.data();
+  plan.join_types = join_types.data();
+  plan.njoin = static_cast<int>(join_fds.size());
+  plan.grandchild_stack_top = stacks.Top(1);
+
+  // No signal handler of Node may run in the child while it shares our
+  // memory: block everything around the clone. The child inherits the mask
+  // across exec; the init helper resets dispositions and unblocks.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid;
+  if (join_fds.empty()) {
+    pid = clone(ExecChild, stacks.Top(0), clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+  } else {
+    pid = clone(JoinThenClone, stacks.Top(0), CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+  }
+  int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  close_joined();
+  if (pid < 0) {
+    ThrowErrno(env, clone_errno, "clone");
+    return env.Undefined();
+  }
+  pid_t final_pid = pid;
+  if (!join_fds.empty()) {
+    // The intermediate has exited by now (CLONE_VFORK): reap it.
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    final_pid = plan.final_pid;
+  }
+  if (plan.failed_errno != 0) {
+    if (final_pid > 0) {
+      int status;
+      while (waitpid(final_pid, &status, 0) < 0 && errno == EINTR) {}
+    }
+    ThrowErrno(env, plan.failed_errno, plan.failed_syscall ? plan.failed_syscall : "clone", file);
+    return env.Undefined();
+  }
+  // The process is our child and unreaped, so its pid cannot be reused yet.
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, final_pid, 0));
+  if (pidfd < 0) {
+    int e = errno;
+    kill(final_pid, SIGKILL);
+    int status;
+    while (waitpid(final_pid, &status, 0) < 0 && errno == EINTR) {}
+    ThrowErrno(env, e, "pidfd_open");
+    return env.Undefined();
+  }
+  fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, final_pid));
+  result.Set("pidfd", Napi::Number::New(env, pidfd));
+  return result;
+}
+
+}  // namespace
+
+void InitSpawn(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
+}
+
 }  // namespace kapsel

@@ -1,1 +1,103 @@
-// placeholder
+#include "hooks.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace kapsel_init {
+
+namespace {
+
+std::vector<char*> CStrings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(&s[0]);
+  out.push_back(nullptr);
+  return out;
+}
+
+int64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+}  // namespace
+
+std::string RunHook(const std::string& path, const std::vector<std::string>& args,
+                    const std::vector<std::string>& env, int timeout_seconds,
+                    const std::string& state_json) {
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) < 0) return std::string("pipe: ") + strerror(errno);
+  if (pipe2(out, O_CLOEXEC) < 0) {
+    close(in[0]); close(in[1]);
+    return std::string("pipe: ") + strerror(errno);
+  }
+  std::vector<std::string> argv_s = args.empty() ? std::vector<std::string>{path} : args;
+  std::vector<std::string> env_s = env;
+  std::vector<char*> argv = CStrings(argv_s), envp = CStrings(env_s);
+  pid_t pid = fork();
+  if (pid < 0) return std::string("fork: ") + strerror(errno);
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    signal(SIGPIPE, SIG_DFL);
+    execve(path.c_str(), argv.data(), envp.data());
+    dprintf(2, "exec %s: %s", path.c_str(), strerror(errno));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  // The state is small; a hook that does not read stdin must not block us.
+  fcntl(in[1], F_SETFL, O_NONBLOCK);
+  ssize_t ignored = write(in[1], state_json.data(), state_json.size());
+  (void)ignored;
+  close(in[1]);
+
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  std::string output;
+  bool timed_out = false;
+  int64_t deadline = timeout_seconds > 0 ? NowMs() + timeout_seconds * 1000LL : -1;
+  bool out_open = true;
+  for (;;) {
+    struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {out[0], POLLIN, 0}};
+    int wait_ms = -1;
+    if (deadline >= 0) {
+      int64_t left = deadline - NowMs();
+      if (left <= 0) {
+        kill(pid, SIGKILL);
+        timed_out = true;
+        break;
+      }
+      wait_ms = static_cast<int>(left);
+    }
+    int n = poll(fds, out_open ? 2 : 1, wait_ms);
+    if (n < 0 && errno != EINTR) break;
+    if (n > 0 && out_open && (fds[1].revents & (POLLIN | POLLHUP))) {
+      char buf[4096];
+      ssize_t r = read(out[0], buf, sizeof buf);
+      if (r <= 0) out_open = false;
+      else if (output.size() < 4096) output.append(buf, static_cast<size_t>(r));
+    }
+    if (n > 0 && (fds[0].revents & POLLIN)) break;
+  }
+  close(out[0]);
+  if (pidfd >= 0) close(pidfd);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+  std::string tail = output.empty() ? "" : ": " + output;
+  if (timed_out) return "timed out after " + std::to_string(timeout_seconds) + "s" + tail;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
+  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status)) + tail;
+  return std::string("killed by signal ") + strsignal(WTERMSIG(status)) + tail;
+}
+
+}  // namespace kapsel_init

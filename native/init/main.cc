@@ -1,1 +1,95 @@
-int main() { return 1; }
+// kapsel-init: the container's first process until it execs the user's
+// program. The runtime spawns it (from a sealed memfd) inside the new
+// namespaces with:
+//   kapsel-init --plan-fd N --sync-fd M
+// It reads the launch plan, waits for "go" (uid/gid maps are written by
+// then), and executes the steps in order. The last step execs the
+// container's process; any failure is reported with its step (fail.h).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "fail.h"
+#include "parent_channel.h"
+#include "plan_reader.h"
+#include "steps.h"
+
+using namespace kapsel_init;
+
+namespace {
+
+// The runtime blocked every signal around clone, and handlers of the
+// runtime (Node ignores SIGPIPE) must not leak into the container: start
+// from defaults. SIGPIPE stays ignored while we write to hooks and sockets;
+// the exec step restores it.
+void ResetSignals() {
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    signal(sig, SIG_DFL);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+int ArgFd(int argc, char** argv, const char* name) {
+  for (int i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], name) == 0) return atoi(argv[i + 1]);
+  return -1;
+}
+
+int LastCap() {
+  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 40;
+  char buf[16] = {0};
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n > 0 ? atoi(buf) : 40;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ResetSignals();
+  int plan_fd = ArgFd(argc, argv, "--plan-fd");
+  int sync_fd = ArgFd(argc, argv, "--sync-fd");
+  if (plan_fd < 0 || sync_fd < 0) {
+    const char usage[] = "kapsel-init: started by the kapsel runtime only (--plan-fd N --sync-fd M)\n";
+    ssize_t ignored = write(2, usage, sizeof usage - 1);
+    (void)ignored;
+    return 2;
+  }
+  fcntl(plan_fd, F_SETFD, FD_CLOEXEC);
+  fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+  SetFailureChannel(sync_fd, ChannelKind::kSeqpacket);
+
+  std::vector<Step> steps;
+  std::string error;
+  if (!ReadPlan(plan_fd, &steps, &error)) Fail("plan", EINVAL, "", error);
+  close(plan_fd);
+
+  InitContext ctx;
+  ctx.sync_fd = sync_fd;
+  ctx.last_cap = LastCap();
+  std::vector<std::string> go;
+  if (!ReceiveMessage(sync_fd, &go)) _exit(1);  // the runtime gave up on us
+  if (go.size() < 3 || go[0] != "go") Fail("plan", EPROTO, "", "expected go from the runtime");
+  ctx.creating_state = go[1];
+  ctx.created_state = go[2];
+  // Modes given in the plan are exact; the container's umask is a step.
+  umask(0);
+
+  for (size_t i = 0; i < steps.size(); i++) {
+    SetCurrentStep(static_cast<int>(i), steps[i].fields[0]);
+    ExecuteStep(ctx, steps[i]);
+  }
+  Fail("plan", EINVAL, "", "the plan ended without an exec step");
+}

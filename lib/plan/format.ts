@@ -1,0 +1,38 @@
+/** Human-readable rendering of a plan (`kapsel plan`). */
+import { NAMESPACE_FLAGS } from './namespaces';
+import type { LaunchPlan, Step } from './steps';
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `0x${value.toString(16)}`;
+  if (Array.isArray(value)) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
+  return JSON.stringify(value);
+}
+
+export function formatStep(step: Step, index: number): string {
+  const fields = Object.entries(step)
+    .filter(([key]) => key !== 'op')
+    .map(([key, value]) => `${key}=${describe(value)}`);
+  return `${String(index).padStart(3)}  ${step.op}${fields.length ? ' ' + fields.join(' ') : ''}`;
+}
+
+export function formatPlan(plan: LaunchPlan): string {
+  const created = Object.entries(NAMESPACE_FLAGS)
+    .filter(([, flag]) => (plan.cloneFlags & flag) !== 0)
+    .map(([name]) => name);
+  const lines = [`new namespaces: ${created.join(' ') || '(none)'}`];
+  for (const j of plan.join) {
+    const name = Object.entries(NAMESPACE_FLAGS).find(([, f]) => f === j.type)?.[0] ?? String(j.type);
+    lines.push(`join namespace: ${name} ${j.path}`);
+  }
+  for (const m of plan.uidMappings) lines.push(`uid map: ${m.containerID} ${m.hostID} ${m.size}`);
+  for (const m of plan.gidMappings) lines.push(`gid map: ${m.containerID} ${m.hostID} ${m.size}`);
+  if (plan.denySetgroups) lines.push('setgroups: deny');
+  lines.push('steps:');
+  plan.steps.forEach((s, i) => lines.push(formatStep(s, i)));
+  return lines.join('\n');
+}
+
+/** JSON form of a plan (bigints as decimal strings). */
+export function planToJSON(plan: LaunchPlan): unknown {
+  return JSON.parse(JSON.stringify(plan, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+}

@@ -1,0 +1,82 @@
+/**
+ * linux.namespaces -> clone flags for the new namespaces and the list of
+ * namespaces to join, plus the user-namespace id maps.
+ */
+import type { LinuxIDMapping, LinuxNamespaceType, Spec } from '../config/types';
+import { InvalidConfigError } from '../errors';
+import * as C from '../native/constants';
+import type { JoinNamespace } from '../native/addon';
+
+export const NAMESPACE_FLAGS: Record<LinuxNamespaceType, number> = {
+  pid: C.CLONE_NEWPID,
+  network: C.CLONE_NEWNET,
+  mount: C.CLONE_NEWNS,
+  ipc: C.CLONE_NEWIPC,
+  uts: C.CLONE_NEWUTS,
+  user: C.CLONE_NEWUSER,
+  cgroup: C.CLONE_NEWCGROUP,
+  time: C.CLONE_NEWTIME,
+};
+
+// The user namespace is joined first (it grants the rights to join the ones
+// it owns), the mount namespace last (joining it changes what paths mean).
+const JOIN_ORDER: LinuxNamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+
+export interface NamespacePlan {
+  cloneFlags: number;
+  join: JoinNamespace[];
+  /** A user namespace is created (not joined). */
+  newUserNamespace: boolean;
+  /** Namespace types the container has, created or joined. */
+  types: Set<LinuxNamespaceType>;
+  uidMappings: LinuxIDMapping[];
+  gidMappings: LinuxIDMapping[];
+}
+
+export function planNamespaces(spec: Spec): NamespacePlan {
+  const namespaces = spec.linux?.namespaces ?? [];
+  let cloneFlags = 0;
+  const joins = new Map<LinuxNamespaceType, JoinNamespace>();
+  const types = new Set<LinuxNamespaceType>();
+  namespaces.forEach((ns, i) => {
+    types.add(ns.type);
+    if (ns.path) {
+      if (!ns.path.startsWith('/')) {
+        throw new InvalidConfigError(`/linux/namespaces/${i}/path`, 'must be an absolute path');
+      }
+      joins.set(ns.type, { type: NAMESPACE_FLAGS[ns.type], path: ns.path });
+    } else {
+      cloneFlags |= NAMESPACE_FLAGS[ns.type];
+    }
+  });
+  if (!types.has('mount')) {
+    // Every rootfs step (mounts, pivot_root) needs a private mount namespace.
+    throw new InvalidConfigError('/linux/namespaces', 'a mount namespace is required');
+  }
+  if (joins.has('mount')) {
+    throw new InvalidConfigError(
+      '/linux/namespaces',
+      'joining an existing mount namespace is not supported: the rootfs is set up in a new one',
+    );
+  }
+  const join = JOIN_ORDER.filter((t) => joins.has(t)).map((t) => joins.get(t)!);
+  const newUserNamespace = (cloneFlags & C.CLONE_NEWUSER) !== 0;
+  const uidMappings = newUserNamespace ? spec.linux?.uidMappings ?? [] : [];
+  const gidMappings = newUserNamespace ? spec.linux?.gidMappings ?? [] : [];
+  if (newUserNamespace && (uidMappings.length === 0 || gidMappings.length === 0)) {
+    throw new InvalidConfigError(
+      uidMappings.length === 0 ? '/linux/uidMappings' : '/linux/gidMappings',
+      'a new user namespace needs uid and gid mappings',
+    );
+  }
+  return { cloneFlags, join, newUserNamespace, types, uidMappings, gidMappings };
+}
+
+/** Host uid that container uid `id` maps to (identity without a user namespace). */
+export function hostId(mappings: readonly LinuxIDMapping[], id: number, hasUserNs: boolean): number | undefined {
+  if (!hasUserNs) return id;
+  for (const m of mappings) {
+    if (id >= m.containerID && id < m.containerID + m.size) return m.hostID + (id - m.containerID);
+  }
+  return undefined;
+}

@@ -1,0 +1,198 @@
+/**
+ * The filesystem part of the plan: mount propagation, the rootfs bind, the
+ * config's mounts in order, /dev (default devices and symlinks), then —
+ * after the hooks that must run before it — pivot_root, readonlyPaths,
+ * maskedPaths and a read-only root.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LinuxDevice, Mount, Spec } from '../config/types';
+import { InvalidConfigError } from '../errors';
+import * as C from '../native/constants';
+import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
+import type { Step } from './steps';
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+export interface RootfsContext {
+  spec: Spec;
+  bundle: string;
+  rootfs: string;
+  /** Devices cannot be created with mknod in a new user namespace: bind them from the host. */
+  inUserNamespace: boolean;
+  newCgroupNamespace: boolean;
+}
+
+/** runc's default devices, created in every container whose /dev is not bind-mounted. */
+export const DEFAULT_DEVICES: Required<Pick<LinuxDevice, 'type' | 'path' | 'major' | 'minor' | 'fileMode' | 'uid' | 'gid'>>[] = [
+  { type: 'c', path: '/dev/null', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/zero', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/full', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/random', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/urandom', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
+  { type: 'c', path: '/dev/tty', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+];
+
+const DEV_SYMLINKS: [target: string, link: string][] = [
+  ['/proc/self/fd', '/dev/fd'],
+  ['/proc/self/fd/0', '/dev/stdin'],
+  ['/proc/self/fd/1', '/dev/stdout'],
+  ['/proc/self/fd/2', '/dev/stderr'],
+];
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function hostCgroupIsV2(): boolean {
+  try {
+    return Number(fs.statfsSync('/sys/fs/cgroup').type) === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/** Steps for one entry of config.mounts. */
+export function mountSteps(mount: Mount, index: number, ctx: RootfsContext): Step[] {
+  const where = `/mounts/${index}`;
+  const dest = path.posix.normalize(mount.destination);
+  if (!dest.startsWith('/')) throw new InvalidConfigError(`${where}/destination`, 'must be an absolute path');
+  const opts = parseMountOptions(mount.options);
+  let type = mount.type ?? '';
+  let source = mount.source ?? '';
+  let bind = opts.bind || type === 'bind';
+  let recursive = opts.recursiveBind;
+  if (type === 'cgroup') {
+    if (ctx.newCgroupNamespace && hostCgroupIsV2()) {
+      // A cgroup namespace sees its own root: a fresh cgroup2 mount shows it.
+      type = 'cgroup2';
+      source = 'cgroup2';
+    } else {
+      // Hybrid and v1 hosts, and rootless without a cgroup namespace: the
+      // host's hierarchy, bound in with the config's flags.
+      source = '/sys/fs/cgroup';
+      bind = true;
+      recursive = true;
+    }
+  }
+  const steps: Step[] = [];
+  if (bind) {
+    if (!source) throw new InvalidConfigError(`${where}/source`, 'a bind mount needs a source');
+    const hostSource = path.resolve(ctx.bundle, source);
+    steps.push(isDirectory(hostSource) ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest });
+    steps.push({
+      op: 'mount',
+      source: hostSource,
+      target: dest,
+      fstype: '',
+      flags: C.MS_BIND | (recursive ? C.MS_REC : 0),
+      data: '',
+      inContainer: true,
+    });
+    // Flags of a bind mount cannot be given to mount(MS_BIND); set them on
+    // the new mount (all of it for rbind), keeping what the kernel locked.
+    if (opts.attrSet || opts.attrClear) {
+      steps.push({ op: 'setattr', target: dest, set: opts.attrSet, clear: opts.attrClear, propagation: 0, recursive });
+    }
+  } else {
+    steps.push({ op: 'mkdir', path: dest, mode: 0o755 });
+    steps.push({
+      op: 'mount',
+      source: source || type,
+      target: dest,
+      fstype: type,
+      flags: opts.flags & ~C.MS_REMOUNT,
+      data: opts.data,
+      inContainer: true,
+    });
+  }
+  if (opts.recursiveAttrSet || opts.recursiveAttrClear) {
+    steps.push({
+      op: 'setattr',
+      target: dest,
+      set: opts.recursiveAttrSet,
+      clear: opts.recursiveAttrClear,
+      propagation: 0,
+      recursive: true,
+    });
+  }
+  if (opts.propagation) {
+    steps.push({ op: 'mount', source: '', target: dest, fstype: '', flags: opts.propagation, data: '', inContainer: true });
+  }
+  return steps;
+}
+
+function deviceSteps(devices: readonly LinuxDevice[], ctx: RootfsContext, where: string): Step[] {
+  const steps: Step[] = [];
+  devices.forEach((dev, i) => {
+    if (!dev.path.startsWith('/dev/')) throw new InvalidConfigError(`${where}/${i}/path`, 'must be below /dev');
+    if (ctx.inUserNamespace) {
+      // mknod is refused in a user namespace: bind the host's node instead.
+      steps.push({ op: 'touch', path: dev.path });
+      steps.push({ op: 'mount', source: dev.path, target: dev.path, fstype: '', flags: C.MS_BIND, data: '', inContainer: true });
+    } else {
+      const type = dev.type === 'u' ? 'c' : dev.type;
+      steps.push({
+        op: 'mknod',
+        path: dev.path,
+        type,
+        mode: (dev.fileMode ?? 0o666) & 0o7777,
+        major: dev.major ?? 0,
+        minor: dev.minor ?? 0,
+        uid: dev.uid ?? 0,
+        gid: dev.gid ?? 0,
+      });
+    }
+  });
+  return steps;
+}
+
+/** Everything before the hooks that run before pivot_root. */
+export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
+  const { spec, rootfs } = ctx;
+  const steps: Step[] = [];
+  // Nothing done in here may propagate back to the host.
+  steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false });
+  // pivot_root needs the new root to be a mount point.
+  steps.push({ op: 'mount', source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false });
+  steps.push({ op: 'root', path: rootfs });
+
+  const mounts = spec.mounts ?? [];
+  mounts.forEach((m, i) => steps.push(...mountSteps(m, i, ctx)));
+
+  const devIsBound = mounts.some((m) => path.posix.normalize(m.destination) === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')));
+  if (!devIsBound) {
+    const configured = new Set((spec.linux?.devices ?? []).map((d) => d.path));
+    steps.push(...deviceSteps(DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ctx, '/linux/devices'));
+    steps.push(...deviceSteps(spec.linux?.devices ?? [], ctx, '/linux/devices'));
+    for (const [target, link] of DEV_SYMLINKS) steps.push({ op: 'symlink', target, path: link });
+    if (mounts.some((m) => path.posix.normalize(m.destination) === '/dev/pts')) {
+      steps.push({ op: 'symlink', target: 'pts/ptmx', path: '/dev/ptmx' });
+    }
+  }
+  const cwd = spec.process?.cwd;
+  if (cwd) steps.push({ op: 'mkdir', path: cwd, mode: 0o755 });
+  return steps;
+}
+
+/** pivot_root (or the --no-pivot move) and what is done on the final root. */
+export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean): Step[] {
+  const { spec, rootfs } = ctx;
+  const steps: Step[] = [noPivot ? { op: 'move-root', rootfs } : { op: 'pivot-root', rootfs }];
+  const propagation = spec.linux?.rootfsPropagation;
+  if (propagation) {
+    const flags = propagationFlags(propagation);
+    if (flags === undefined) throw new InvalidConfigError('/linux/rootfsPropagation', `unknown propagation "${propagation}"`);
+    steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags, data: '', inContainer: true });
+  }
+  for (const p of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'readonly', path: p });
+  for (const p of spec.linux?.maskedPaths ?? []) steps.push({ op: 'mask', path: p });
+  if (spec.root?.readonly) {
+    steps.push({ op: 'setattr', target: '/', set: MOUNT_ATTR_RDONLY, clear: 0, propagation: 0, recursive: false });
+  }
+  return steps;
+}

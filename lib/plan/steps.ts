@@ -1,0 +1,81 @@
+/**
+ * The launch plan: what the init helper (native/init) does inside the new
+ * namespaces, as an ordered list of small steps with every argument already
+ * resolved. Each step is one syscall-level action; `native/init/steps.cc`
+ * has the matching op table. A plan is plain data: it can be printed
+ * (`kapsel plan`), compared and unit-tested without root.
+ */
+import type { LinuxIDMapping } from '../config/types';
+import type { JoinNamespace } from '../native/addon';
+
+/** Points where the init helper hands control to the runtime process. */
+export type SyncPoint = 'runtime-hooks';
+
+export type Step =
+  /** Container paths of later steps resolve below this host path ('' after pivot_root). */
+  | { op: 'root'; path: string }
+  /** mount(2). `inContainer`: target is a container path, resolved below the root without leaving it. */
+  | { op: 'mount'; source: string; target: string; fstype: string; flags: number; data: string; inContainer: boolean }
+  /** mount_setattr(2) on a container path: MOUNT_ATTR_* bits to set/clear, propagation, recursively or not. */
+  | { op: 'setattr'; target: string; set: number; clear: number; propagation: number; recursive: boolean }
+  /** mkdir -p of a container path. */
+  | { op: 'mkdir'; path: string; mode: number }
+  /** Creates an empty file (and its parents), a target for a file bind mount. */
+  | { op: 'touch'; path: string }
+  | { op: 'mknod'; path: string; type: 'c' | 'b' | 'p'; mode: number; major: number; minor: number; uid: number; gid: number }
+  | { op: 'symlink'; target: string; path: string }
+  /** maskedPaths entry: tmpfs over a directory, /dev/null over a file; missing is fine. */
+  | { op: 'mask'; path: string }
+  /** readonlyPaths entry: bind onto itself, then read-only; missing is fine. */
+  | { op: 'readonly'; path: string }
+  | { op: 'pivot-root'; rootfs: string }
+  /** --no-pivot: MS_MOVE the rootfs over / and chroot. */
+  | { op: 'move-root'; rootfs: string }
+  /** Wait for the runtime process to do its part (e.g. run hooks in the runtime namespace). */
+  | { op: 'sync'; name: SyncPoint }
+  /** Runs a hook from inside the container's namespaces (state JSON on stdin). */
+  | { op: 'hook'; kind: 'createContainer' | 'startContainer'; path: string; timeout: number; args: string[]; env: string[] }
+  | { op: 'hostname'; name: string }
+  | { op: 'domainname'; name: string }
+  | { op: 'rlimit'; type: string; resource: number; soft: bigint; hard: bigint }
+  | { op: 'oom-score-adj'; value: number }
+  /** Drops every capability not in `keep` from the bounding set. */
+  | { op: 'bounding'; keep: bigint }
+  | { op: 'keep-caps'; keep: boolean }
+  | { op: 'setgroups'; gids: number[] }
+  | { op: 'setresgid'; gid: number }
+  | { op: 'setresuid'; uid: number }
+  | { op: 'capset'; effective: bigint; permitted: bigint; inheritable: bigint }
+  | { op: 'ambient'; raise: bigint }
+  | { op: 'no-new-privs' }
+  | { op: 'umask'; mask: number }
+  | { op: 'chdir'; path: string }
+  /** Fails create early when the process binary cannot be found or executed. */
+  | { op: 'check-exec'; file: string; env: string[] }
+  /** Reports "created" to the runtime and blocks on the exec fifo until `start`. */
+  | { op: 'wait-start'; fifoFd: number }
+  | { op: 'exec'; args: string[]; env: string[] };
+
+export type StepOp = Step['op'];
+
+/** Everything needed to start a container's init, besides the bundle itself. */
+export interface LaunchPlan {
+  /** CLONE_NEW* flags of the namespaces to create. */
+  cloneFlags: number;
+  /** Namespaces to join (setns) before the new ones are created, in order. */
+  join: JoinNamespace[];
+  /** Maps to write for a new user namespace (empty when there is none). */
+  uidMappings: LinuxIDMapping[];
+  gidMappings: LinuxIDMapping[];
+  /** Write "deny" to /proc/PID/setgroups before gid_map (rootless). */
+  denySetgroups: boolean;
+  /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
+  preserveFds: number;
+  steps: Step[];
+}
+
+/** Where the runtime puts the init helper's own fds (after stdio and preserved fds). */
+export function helperFdLayout(preserveFds: number): { planFd: number; syncFd: number; fifoFd: number } {
+  const first = 3 + preserveFds;
+  return { planFd: first, syncFd: first + 1, fifoFd: first + 2 };
+}
