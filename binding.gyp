@@ -10,7 +10,8 @@
         "native/addon/errors.cc",
         "native/addon/syscalls.cc",
         "native/addon/spawn.cc",
-        "native/addon/pidfd_wait.cc"
+        "native/addon/pidfd_wait.cc",
+        "native/addon/ipc.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

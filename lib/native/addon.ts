@@ -106,16 +106,21 @@ export interface NativeAddon {
   pidfdSendSignal(pidfd: number, signal: number): void;
   /**
    * Resolves when the process behind `pidfd` exits (uv_poll on the pidfd,
-   * the event loop is never blocked), reaping it with waitid(P_PIDFD).
-   * Only for children of this process.
+   * the event loop is never blocked). With `reap` (the default) the child is
+   * reaped with waitid(P_PIDFD); with `reap: false` its status is only
+   * peeked at, and a process that is not our child resolves with nulls.
    */
-  pidfdWait(pidfd: number): Promise<WaitResult>;
+  pidfdWait(pidfd: number, reap?: boolean): Promise<WaitResult>;
   /** Spawns a process into new/joined namespaces; see native/addon/spawn.cc. */
   spawn(options: SpawnOptions): SpawnResult;
   // files
   /** flock(2); `nonBlocking` adds LOCK_NB (then EWOULDBLOCK throws). */
   flock(fd: number, operation: 'exclusive' | 'shared' | 'unlock', nonBlocking: boolean): void;
   memfdCreate(name: string, flags: number): number;
+  /** mkfifo(3) with exactly `mode` (the umask does not apply). */
+  mkfifo(path: string, mode: number): void;
+  /** socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC). */
+  seqpacketPair(): [number, number];
 }
 
 let cached: NativeAddon | undefined;

@@ -6,12 +6,14 @@ namespace kapsel {
 void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitPidfdWait(Napi::Env env, Napi::Object exports);
+void InitIpc(Napi::Env env, Napi::Object exports);
 }  // namespace kapsel
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitSyscalls(env, exports);
   kapsel::InitSpawn(env, exports);
   kapsel::InitPidfdWait(env, exports);
+  kapsel::InitIpc(env, exports);
   return exports;
 }
 

@@ -1,8 +1,10 @@
-// pidfdWait(pidfd): a Promise for the exit of a child process, without
+// pidfdWait(pidfd, reap): a Promise for the exit of a process, without
 // blocking the event loop and without a thread per process. A pidfd becomes
 // readable when its process exits, so a uv_poll on it wakes the loop; then
 // waitid(P_PIDFD, WNOHANG) reaps exactly that child (libuv reaps only the
-// pids it spawned itself, so nothing else steals the status).
+// pids it spawned itself, so nothing else steals the status). With
+// reap=false the status is only peeked at (WNOWAIT), and a process that is
+// not our child resolves with nulls once it is gone.
 #include <napi.h>
 #include <uv.h>
 
@@ -27,6 +29,7 @@ struct Waiter {
   napi_env env;
   Napi::Promise::Deferred deferred;
   int pidfd;
+  bool reap;
   Waiter(napi_env e) : env(e), deferred(Napi::Promise::Deferred::New(e)) {}
 };
 
@@ -51,11 +54,16 @@ void OnReadable(uv_poll_t* handle, int status, int events) {
   memset(&info, 0, sizeof info);
   int rc;
   do {
-    rc = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(w->pidfd), &info, WEXITED | WNOHANG);
+    rc = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(w->pidfd), &info, WEXITED | WNOHANG | (w->reap ? 0 : WNOWAIT));
   } while (rc < 0 && errno == EINTR);
   if (rc == 0 && info.si_pid == 0) return;  // spurious wake-up: not exited yet
   uv_poll_stop(handle);
-  if (rc < 0) {
+  if (rc < 0 && errno == ECHILD && !w->reap) {
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("exitCode", env.Null());
+    result.Set("signal", env.Null());
+    w->deferred.Resolve(result);
+  } else if (rc < 0) {
     w->deferred.Reject(MakeErrnoError(env, errno, "waitid").Value());
   } else {
     Napi::Object result = Napi::Object::New(env);
@@ -82,6 +90,7 @@ Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
   }
   Waiter* w = new Waiter(env);
   w->pidfd = static_cast<int>(pidfd);
+  w->reap = info.Length() < 2 || info[1].ToBoolean().Value();
   Napi::Promise promise = w->deferred.Promise();
   int rc = uv_poll_init(loop, &w->poll, w->pidfd);
   if (rc == 0) {
