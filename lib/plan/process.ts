@@ -83,11 +83,21 @@ export function namespaceSettingSteps(spec: Spec, hasUts: boolean): Step[] {
   return steps;
 }
 
+/**
+ * JSON numbers lose precision above 2^53: RLIM_INFINITY (2^64-1) arrives as
+ * 2^64, and anything that large (or negative, as -1 in some configs) means
+ * unlimited.
+ */
+export function rlimitValue(n: number): bigint {
+  if (n < 0 || n >= 2 ** 64 - 1) return C.RLIM_INFINITY;
+  return BigInt(Math.floor(n));
+}
+
 export function rlimitSteps(proc: Process): Step[] {
   return (proc.rlimits ?? []).map((r, i): Step => {
     const resource = C.RLIMIT[r.type];
     if (resource === undefined) throw new InvalidConfigError(`/process/rlimits/${i}/type`, `unknown rlimit "${r.type}"`);
-    return { op: 'rlimit', type: r.type, resource, soft: BigInt(r.soft), hard: BigInt(r.hard) };
+    return { op: 'rlimit', type: r.type, resource, soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) };
   });
 }
 

@@ -1,0 +1,10 @@
+/**
+ * The OCI configuration: types, validation, bundle loading and the default
+ * (`kapsel spec`) config.
+ */
+
+export * from './types';
+export { validateConfig, validateProcess, validateResources, pointerSegment } from './validate';
+export { loadBundle, type LoadedBundle } from './load';
+export { defaultSpec, toRootless, isCgroup2UnifiedMode, OCI_VERSION, type DefaultSpecOptions } from './default-spec';
+export { configSchema, processSchema, resourcesSchema } from './schema';

@@ -1,0 +1,79 @@
+/**
+ * loadBundle: reads and validates a bundle directory (config.json plus the
+ * root filesystem it names).
+ */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BundleError, InvalidConfigError, describeErrno } from '../errors';
+import { describeJsonError } from './json-error';
+import type { Spec } from './types';
+import { validateConfig } from './validate';
+
+/** A loaded, validated bundle. */
+export interface LoadedBundle {
+  /** Absolute, symlink-free path of the bundle directory. */
+  bundle: string;
+  /** The validated config.json. */
+  config: Spec;
+  /** Absolute, symlink-free path of the root filesystem directory. */
+  rootfs: string;
+}
+
+/** The errno text of a node:fs error ("no such file or directory"), or its message. */
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code ? describeErrno(code) : String((err as Error).message ?? err);
+}
+
+/**
+ * Loads the bundle at `bundle` (relative paths are taken from the current
+ * directory).
+ *
+ * @throws BundleError naming the path when the bundle directory,
+ *   config.json or the rootfs is missing or unusable.
+ * @throws InvalidConfigError when config.json is not JSON (jsonPath "/",
+ *   with the line, column and position of the syntax error) or does not
+ *   validate.
+ */
+export function loadBundle(bundle: string): LoadedBundle {
+  const bundleDir = resolveDirectory(path.resolve(bundle), 'bundle');
+  const config = validateConfig(readConfig(path.join(bundleDir, 'config.json')));
+  // root.path is absolute or relative to the bundle (config.md "Root").
+  const rootfs = resolveDirectory(path.resolve(bundleDir, config.root.path), 'rootfs');
+  return { bundle: bundleDir, config, rootfs };
+}
+
+/**
+ * Realpath of a directory, or a BundleError naming it ("bundle /x: no such
+ * file or directory"). The real path is returned so that later steps (state
+ * file, mounts, pivot_root) never go through a symlink that could change.
+ */
+function resolveDirectory(dir: string, what: 'bundle' | 'rootfs'): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(dir);
+  } catch (err) {
+    throw new BundleError(dir, `${what} ${dir}: ${reason(err)}`, { cause: err });
+  }
+  if (!fs.statSync(real).isDirectory()) {
+    throw new BundleError(dir, `${what} ${dir}: ${describeErrno('ENOTDIR')}`);
+  }
+  return real;
+}
+
+/** Reads and parses config.json; the messages keep runc's "open <path>: ..." shape. */
+function readConfig(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const op = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open';
+    throw new BundleError(file, `${op} ${file}: ${reason(err)}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidConfigError('/', `invalid JSON: ${describeJsonError(text, (err as Error).message)}`);
+  }
+}
