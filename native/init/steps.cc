@@ -407,6 +407,9 @@ void OpWaitStart(InitContext& ctx, StepArgs& a) {
   } while (fifo < 0 && errno == EINTR);
   if (fifo < 0) Fail("open", errno, "exec.fifo", "reopen the exec fifo through /proc (is /proc mounted?)");
   close(fifo_path_fd);
+  // One byte says "the init opened its end": start can tell this EOF from
+  // the one of an init that died before it got here.
+  if (write(fifo, "0", 1) != 1) Fail("write", errno, "exec.fifo");
   SetFailureChannel(fifo, ChannelKind::kStream);
 }
 

@@ -1,0 +1,220 @@
+/**
+ * Container: the library's handle on one OCI container. Every operation
+ * takes the container's lock, derives the status from reality, asks the
+ * state machine (state/machine.ts) whether it is allowed, then acts.
+ */
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import type { Spec, State } from '../config/types';
+import { ContainerNotFoundError, KapselError } from '../errors';
+import { runHooks, runHooksWarnOnly, stderrLogger, type Logger } from '../hooks/run';
+import { native, type WaitResult } from '../native/addon';
+import { compilePlan, type CompileOptions } from '../plan/compile';
+import type { LaunchPlan } from '../plan/steps';
+import { validateId } from '../state/id';
+import { assertAllowed } from '../state/machine';
+import { resolveRoot } from '../state/root';
+import { deriveStatus, toOciState } from '../state/status';
+import { listIds, readState, removeContainerDir, withLock, type StoredState } from '../state/store';
+import { createContainer, type CreateOptions as InternalCreateOptions } from './create';
+import { signalContainer, waitForExit } from './kill';
+import { parseSignal } from '../signals';
+import { releaseInit } from './start';
+
+export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
+  /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
+  root?: string;
+  /** Where warnings go (failed poststop hooks); default stderr. */
+  logger?: Logger;
+}
+
+export interface LoadOptions {
+  root?: string;
+  logger?: Logger;
+}
+
+export interface KillOptions {
+  /** Signal every process of the container, not only its init. */
+  all?: boolean;
+}
+
+export interface DeleteOptions {
+  /** Kill a container that is not stopped yet (SIGKILL) and delete it. */
+  force?: boolean;
+}
+
+export type ExitStatus = WaitResult;
+
+function stateForHooks(stored: StoredState, status: State['status']): State {
+  const state: State = { ociVersion: stored.ociVersion, id: stored.id, status, pid: stored.pid, bundle: stored.bundle };
+  if (stored.annotations) state.annotations = stored.annotations;
+  return state;
+}
+
+/**
+ * One container. Obtain it with Container.create() or Container.load().
+ * Emits 'created', 'started', 'exit' (with the ExitStatus, when this
+ * process is the init's parent and wait() was called) and 'deleted'.
+ */
+export class Container extends EventEmitter {
+  /** The container id. */
+  readonly id: string;
+  /** The state root it lives under. */
+  readonly root: string;
+  private stored: StoredState | undefined;
+  private readonly logger: Logger;
+  /** pidfd of the init when this process created it (and is its parent). */
+  private pidfd: number;
+  private exit?: Promise<ExitStatus>;
+
+  private constructor(id: string, root: string, stored: StoredState | undefined, logger: Logger, pidfd = -1) {
+    super();
+    this.id = id;
+    this.root = root;
+    this.stored = stored;
+    this.logger = logger;
+    this.pidfd = pidfd;
+  }
+
+  /**
+   * Creates a container from a bundle: namespaces, mounts, devices and the
+   * prestart/createRuntime/createContainer hooks; the process in
+   * config.json does not run until start(). Resolves once it is "created".
+   */
+  static async create(options: CreateOptions): Promise<Container> {
+    const root = resolveRoot(options.root);
+    const logger = options.logger ?? stderrLogger;
+    const created = await createContainer({ ...options, root, logger });
+    const container = new Container(created.stored.id, root, created.stored, logger, created.pidfd);
+    container.emit('created');
+    return container;
+  }
+
+  /** A handle on an existing container. */
+  static async load(id: string, options: LoadOptions = {}): Promise<Container> {
+    const root = resolveRoot(options.root);
+    validateId(id);
+    const stored = readState(root, id);
+    return new Container(id, root, stored, options.logger ?? stderrLogger);
+  }
+
+  /** The OCI state of every container under the root. */
+  static async list(options: LoadOptions = {}): Promise<State[]> {
+    const root = resolveRoot(options.root);
+    const out: State[] = [];
+    for (const id of listIds(root)) {
+      try {
+        out.push(toOciState(root, id, readState(root, id)));
+      } catch (err) {
+        if (!(err instanceof ContainerNotFoundError)) throw err; // deleted meanwhile
+      }
+    }
+    return out;
+  }
+
+  /** The launch plan for a config, without running anything. */
+  static plan(config: Spec, options: CompileOptions): LaunchPlan {
+    return compilePlan(config, options);
+  }
+
+  private refresh(): StoredState | undefined {
+    this.stored = readState(this.root, this.id);
+    return this.stored;
+  }
+
+  /** Host pid of the container's init (0 once stopped). */
+  get pid(): number {
+    return this.state().pid ?? 0;
+  }
+
+  /** The OCI state, derived now from the init process and the exec fifo. */
+  state(): State {
+    return toOciState(this.root, this.id, this.refresh());
+  }
+
+  /** Runs the user's process (startContainer hooks first, poststart hooks after). */
+  async start(): Promise<void> {
+    await withLock(this.root, this.id, async () => {
+      const stored = this.refresh();
+      assertAllowed(this.id, 'start', deriveStatus(this.root, this.id, stored));
+      const s = stored!;
+      if (!s) throw new KapselError('ERR_INVALID_STATE', `container "${this.id}" is still being created`);
+      await releaseInit(this.root, s);
+      this.emit('started');
+      try {
+        await runHooks('poststart', s.hooks?.poststart, stateForHooks(s, 'running'));
+      } catch (err) {
+        // A failed poststart hook stops the container (runtime.md Lifecycle 9).
+        signalContainer(s, 9, true);
+        throw err;
+      }
+    });
+  }
+
+  /** Sends a signal (name like "TERM"/"SIGTERM" or a number) to the container. */
+  async kill(signal: string | number = 'SIGTERM', options: KillOptions = {}): Promise<void> {
+    const number = parseSignal(signal);
+    await withLock(this.root, this.id, () => {
+      const stored = this.refresh();
+      assertAllowed(this.id, 'kill', deriveStatus(this.root, this.id, stored));
+      signalContainer(stored!, number, options.all ?? false);
+    });
+  }
+
+  /**
+   * Waits for the container's process to exit. With a exit code or signal
+   * when this process created the container (it is the init's parent);
+   * otherwise (a loaded container) with nulls once it is gone.
+   */
+  wait(): Promise<ExitStatus> {
+    if (!this.exit) {
+      if (this.pidfd >= 0) {
+        const pidfd = this.pidfd;
+        this.exit = native()
+          .pidfdWait(pidfd, true)
+          .finally(() => {
+            fs.closeSync(pidfd);
+            if (this.pidfd === pidfd) this.pidfd = -1;
+          });
+      } else {
+        const stored = this.stored ?? this.refresh();
+        this.exit = stored
+          ? waitForExit(stored.pid, stored.initStartTime, Infinity).then(() => ({ exitCode: null, signal: null }))
+          : Promise.resolve({ exitCode: null, signal: null });
+      }
+      this.exit.then((status) => this.emit('exit', status)).catch(() => undefined);
+    }
+    return this.exit;
+  }
+
+  /**
+   * Deletes a stopped container (with force: kills it first), then runs the
+   * poststop hooks; their failures are warnings.
+   */
+  async delete(options: DeleteOptions = {}): Promise<void> {
+    let stored: StoredState | undefined;
+    await withLock(this.root, this.id, async () => {
+      stored = this.refresh();
+      const status = deriveStatus(this.root, this.id, stored);
+      assertAllowed(this.id, options.force ? 'forceDelete' : 'delete', status);
+      if (status !== 'stopped' && stored && stored.pid > 0) {
+        signalContainer(stored, 9, true);
+        if (this.pidfd >= 0) await this.wait();
+        else await waitForExit(stored.pid, stored.initStartTime);
+      }
+      removeContainerDir(this.root, this.id);
+    });
+    // Our child that exited on its own: reap it, or it stays a zombie.
+    if (this.pidfd >= 0) await this.wait();
+    if (stored) await runHooksWarnOnly('poststop', stored.hooks?.poststop, stateForHooks(stored, 'stopped'), this.logger);
+    this.emit('deleted');
+  }
+
+  /** Releases the pidfd without waiting (the container keeps running). */
+  detach(): void {
+    if (this.pidfd >= 0 && !this.exit) {
+      fs.closeSync(this.pidfd);
+      this.pidfd = -1;
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * kapsel: an OCI container runtime for Node.js.
+ *
+ *   import { Container } from 'kapsel';
+ *   const c = await Container.create({ id: 'demo', bundle: '/tmp/bundle' });
+ *   await c.start();
+ *   const { exitCode } = await c.wait();
+ *   await c.delete();
+ */
+export { Container } from './container/container';
+export type { CreateOptions, LoadOptions, KillOptions, DeleteOptions, ExitStatus } from './container/container';
+export * from './errors';
+export type * from './config/types';
+export { validateConfig, loadBundle, defaultSpec } from './config';
+export { compilePlan, type CompileOptions } from './plan/compile';
+export type { LaunchPlan, Step } from './plan/steps';
+export { formatPlan, planToJSON } from './plan/format';
+export { parseSignal } from './signals';
+export { defaultRoot } from './state/root';
+export type { Logger } from './hooks/run';

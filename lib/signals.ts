@@ -1,0 +1,25 @@
+/** Signal names and numbers as runc accepts them: "9", "KILL", "SIGKILL", "sigkill". */
+import * as os from 'node:os';
+import { InvalidArgumentError } from './errors';
+
+const SIGNALS = os.constants.signals as Record<string, number>;
+
+export function parseSignal(signal: string | number): number {
+  if (typeof signal === 'number') {
+    if (Number.isInteger(signal) && signal > 0 && signal <= 64) return signal;
+    throw new InvalidArgumentError(`invalid signal: ${signal}`);
+  }
+  const text = signal.trim();
+  if (/^\d+$/.test(text)) return parseSignal(Number(text));
+  const upper = text.toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name) ?? /^SIGRTMAX(?:-(\d+))?$/.exec(name);
+  if (rt) {
+    const offset = Number(rt[1] ?? 0);
+    const n = name.startsWith('SIGRTMIN') ? 34 + offset : 64 - offset;
+    if (n >= 34 && n <= 64) return n;
+  }
+  const n = SIGNALS[name];
+  if (n === undefined) throw new InvalidArgumentError(`invalid signal: ${signal}`);
+  return n;
+}

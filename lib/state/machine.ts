@@ -1,0 +1,39 @@
+/**
+ * The OCI state machine in one table: which operation is allowed in which
+ * status. Every operation asks here first; a refusal throws
+ * InvalidStateError and the operation changes nothing.
+ */
+import type { ContainerStatus } from '../config/types';
+import { InvalidStateError } from '../errors';
+
+export type Operation = 'start' | 'kill' | 'delete' | 'forceDelete' | 'pause' | 'resume' | 'exec';
+
+const ALLOWED: Record<Operation, readonly ContainerStatus[]> = {
+  start: ['created'],
+  kill: ['created', 'running', 'paused'],
+  delete: ['stopped'],
+  forceDelete: ['creating', 'created', 'running', 'paused', 'stopped'],
+  pause: ['running'],
+  resume: ['paused'],
+  exec: ['created', 'running'],
+};
+
+export function isAllowed(operation: Operation, status: ContainerStatus): boolean {
+  return ALLOWED[operation].includes(status);
+}
+
+/**
+ * Messages use the words engines look for: CRI-O expects "container not
+ * running" on kill of a stopped container (cli-contract.md).
+ */
+export function assertAllowed(id: string, operation: Operation, status: ContainerStatus): void {
+  if (isAllowed(operation, status)) return;
+  let detail: string | undefined;
+  if (operation === 'kill' && status === 'stopped') detail = `cannot kill container "${id}": container not running`;
+  else if (operation === 'start' && status === 'stopped') detail = `cannot start container "${id}": container is stopped`;
+  else if (operation === 'start') detail = `cannot start container "${id}" in state "${status}": it must be "created"`;
+  else if (operation === 'delete') {
+    detail = `cannot delete container "${id}" in state "${status}": stop it first or use force`;
+  }
+  throw new InvalidStateError(id, operation, status, detail);
+}

@@ -1,0 +1,155 @@
+/**
+ * On-disk state of containers: <root>/<id>/state.json, written atomically
+ * (temp file + rename), plus the exec fifo. Every operation that changes a
+ * container holds an exclusive flock on its directory.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Annotations, ContainerStatus, Hooks, Spec } from '../config/types';
+import { ContainerExistsError, ContainerNotFoundError } from '../errors';
+import { native } from '../native/addon';
+
+/** What kapsel records about a container; the status is derived, not stored. */
+export interface StoredState {
+  ociVersion: string;
+  id: string;
+  /** Host pid of the container's init (0 while creating). */
+  pid: number;
+  /** Start time (clock ticks) of the init, so a reused pid is not mistaken for it. */
+  initStartTime: number;
+  bundle: string;
+  rootfs: string;
+  /** RFC 3339 with nanoseconds. */
+  created: string;
+  owner: string;
+  annotations?: Annotations;
+  /** The config as it was at create: later edits of config.json must not matter. */
+  hooks?: Hooks;
+  /** Namespaces the container created (for kill --all). */
+  ownPidNamespace: boolean;
+  /** A recorded final status for containers whose init never ran ("stopped"). */
+  status?: ContainerStatus;
+  /** runc compatibility: the cgroup manager used at create (--systemd-cgroup). */
+  systemdCgroup?: boolean;
+  rootless: boolean;
+}
+
+export const STATE_FILE = 'state.json';
+export const EXEC_FIFO = 'exec.fifo';
+
+export function containerDir(root: string, id: string): string {
+  return path.join(root, id);
+}
+
+export function fifoPath(root: string, id: string): string {
+  return path.join(root, id, EXEC_FIFO);
+}
+
+/** Creates the container's directory; an existing one means the id is taken. */
+export function createContainerDir(root: string, id: string): string {
+  fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+  const dir = containerDir(root, id);
+  try {
+    fs.mkdirSync(dir, { mode: 0o711 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ContainerExistsError(id);
+    throw err;
+  }
+  return dir;
+}
+
+export function readState(root: string, id: string): StoredState | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(containerDir(root, id), STATE_FILE), 'utf8')) as StoredState;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (!fs.existsSync(containerDir(root, id))) throw new ContainerNotFoundError(id);
+      return undefined; // being created (or a create that died before writing it)
+    }
+    throw err;
+  }
+}
+
+export function writeState(root: string, state: StoredState): void {
+  const dir = containerDir(root, state.id);
+  const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
+  fs.renameSync(tmp, path.join(dir, STATE_FILE));
+}
+
+export function removeContainerDir(root: string, id: string): void {
+  fs.rmSync(containerDir(root, id), { recursive: true, force: true });
+}
+
+export function listIds(root: string): string[] {
+  try {
+    return fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** A held flock on a container directory. */
+export interface Lock {
+  release(): void;
+}
+
+/** Non-blocking attempt; undefined when another process holds the lock. */
+export function tryLock(dir: string): Lock | undefined {
+  const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  try {
+    native().flock(fd, 'exclusive', true);
+  } catch (err) {
+    fs.closeSync(fd);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EWOULDBLOCK' || code === 'EAGAIN') return undefined;
+    throw err;
+  }
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      fs.closeSync(fd); // closing the last fd drops the flock
+    },
+  };
+}
+
+/**
+ * Takes the container's lock, polling without blocking the event loop (a
+ * blocking flock would freeze every other container of this process).
+ */
+export async function lockContainer(root: string, id: string): Promise<Lock> {
+  const dir = containerDir(root, id);
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    let lock: Lock | undefined;
+    try {
+      lock = tryLock(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new ContainerNotFoundError(id);
+      throw err;
+    }
+    if (lock) return lock;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/** Runs `fn` under the container's lock. */
+export async function withLock<T>(root: string, id: string, fn: () => Promise<T> | T): Promise<T> {
+  const lock = await lockContainer(root, id);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
+}
+
+/** The spec fields kept in the state at create time. */
+export function hooksOf(spec: Spec): Hooks | undefined {
+  return spec.hooks;
+}
