@@ -135,6 +135,7 @@ export class SyscallError extends KapselError {
 
   /** Wraps an error thrown by the addon (or by node:fs). */
   static from(err: unknown, step?: { index: number; op: string }): SyscallError | unknown {
+    if (err instanceof KapselError) return err;
     const e = err as { code?: unknown; errno?: unknown; syscall?: unknown; path?: unknown };
     if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
       return new SyscallError({

@@ -18,6 +18,8 @@
 #include <napi.h>
 
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
@@ -51,6 +53,7 @@ struct ChildPlan {
   const int* fds = nullptr;
   int nfds = 0;
   int clone_flags = 0;
+  bool carry_caps = false;
   const int* join_fds = nullptr;
   const int* join_types = nullptr;
   int njoin = 0;
@@ -66,9 +69,31 @@ long RawSyscallFail(ChildPlan* p, const char* name) {
   return -1;
 }
 
+// In a new user namespace the child holds every capability, but execve
+// recomputes them from its uid, which is not mapped yet (the parent writes
+// the maps while the helper waits, and the parent cannot act before exec
+// under CLONE_VFORK): a plain exec would drop them all. Raising them as
+// ambient capabilities carries them across exec; the helper clears the
+// ambient and inheritable sets first thing.
+bool CarryCapabilitiesAcrossExec(ChildPlan* p) {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &header, data) < 0) return RawSyscallFail(p, "capget") == 0;
+  data[0].inheritable = data[0].permitted;
+  data[1].inheritable = data[1].permitted;
+  if (syscall(SYS_capset, &header, data) < 0) return RawSyscallFail(p, "capset") == 0;
+  for (int cap = 0; cap < 64; cap++) {
+    if (syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EINVAL) {
+      return RawSyscallFail(p, "prctl") == 0;
+    }
+  }
+  return true;
+}
+
 // Runs in the final child: arrange fds 0..n-1, exec. Never returns on success.
 int ExecChild(void* arg) {
   ChildPlan* p = static_cast<ChildPlan*>(arg);
+  if (p->carry_caps && !CarryCapabilitiesAcrossExec(p)) _exit(127);
   // Move every source above the target range first, so that dup3 into slot i
   // never clobbers a source still needed for a later slot (or the exec fd).
   int base = p->nfds + 3;
@@ -254,6 +279,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   plan.fds = fds.data();
   plan.nfds = static_cast<int>(fds.size());
   plan.clone_flags = clone_flags;
+  bool joins_user = false;
+  for (int t : join_types) joins_user = joins_user || t == CLONE_NEWUSER;
+  plan.carry_caps = (clone_flags & CLONE_NEWUSER) != 0 || joins_user;
   plan.join_fds = join_fds.data();
   plan.join_types = join_types.data();
   plan.njoin = static_cast<int>(join_fds.size());

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,6 +50,7 @@ std::string RunHook(const std::string& path, const std::vector<std::string>& arg
     dup2(out[1], 1);
     dup2(out[1], 2);
     signal(SIGPIPE, SIG_DFL);
+    umask(022);  // the helper runs with umask 0 for exact modes; hooks get the usual one
     execve(path.c_str(), argv.data(), envp.data());
     dprintf(2, "exec %s: %s", path.c_str(), strerror(errno));
     _exit(127);

@@ -6,6 +6,9 @@
 // then), and executes the steps in order. The last step execs the
 // container's process; any failure is reported with its step (fail.h).
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +41,18 @@ void ResetSignals() {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// The spawner may have carried our capabilities across exec as ambient
+// ones (native/addon/spawn.cc): they must not reach the container's process.
+void DropCarriedCapabilities() {
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &header, data) < 0) return;
+  data[0].inheritable = 0;
+  data[1].inheritable = 0;
+  syscall(SYS_capset, &header, data);
 }
 
 int ArgFd(int argc, char** argv, const char* name) {
@@ -86,6 +101,7 @@ int main(int argc, char** argv) {
   ctx.created_state = go[2];
   // Modes given in the plan are exact; the container's umask is a step.
   umask(0);
+  DropCarriedCapabilities();
 
   for (size_t i = 0; i < steps.size(); i++) {
     SetCurrentStep(static_cast<int>(i), steps[i].fields[0]);
