@@ -1,0 +1,239 @@
+// The plan compiler, without root: which steps a config turns into, in
+// which order, with which resolved arguments.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultSpec } from '../../lib/config';
+import type { Spec } from '../../lib/config/types';
+import { InvalidConfigError } from '../../lib/errors';
+import * as C from '../../lib/native/constants';
+import { compilePlan } from '../../lib/plan/compile';
+import { helperFdLayout, type Step } from '../../lib/plan/steps';
+import { MOUNT_ATTR_RDONLY } from '../../lib/plan/mount-options';
+
+const bundle = '/b';
+const rootfs = '/b/rootfs';
+
+function spec(edit?: (s: Spec) => void, rootless = false): Spec {
+  const s = defaultSpec({ rootless, uid: 1000, gid: 1000 });
+  s.process!.terminal = false;
+  s.process!.args = ['/bin/app', '--flag'];
+  edit?.(s);
+  return s;
+}
+
+function ops(steps: Step[]): string[] {
+  return steps.map((s) => s.op);
+}
+
+function indexOfOp(steps: Step[], op: string): number {
+  return steps.findIndex((s) => s.op === op);
+}
+
+test('the default spec creates pid, network, ipc, uts and mount namespaces', () => {
+  const plan = compilePlan(spec(), { bundle, rootfs, rootless: false });
+  assert.equal(plan.cloneFlags, C.CLONE_NEWPID | C.CLONE_NEWNET | C.CLONE_NEWIPC | C.CLONE_NEWUTS | C.CLONE_NEWNS);
+  assert.deepEqual(plan.join, []);
+  assert.deepEqual(plan.uidMappings, []);
+  assert.equal(plan.denySetgroups, false);
+});
+
+test('a rootless spec creates a user namespace, maps ids and denies setgroups', () => {
+  const plan = compilePlan(spec(undefined, true), { bundle, rootfs, rootless: true });
+  assert.ok(plan.cloneFlags & C.CLONE_NEWUSER);
+  assert.equal(plan.cloneFlags & C.CLONE_NEWNET, 0);
+  assert.deepEqual(plan.uidMappings, [{ containerID: 0, hostID: 1000, size: 1 }]);
+  assert.equal(plan.denySetgroups, true);
+  assert.equal(indexOfOp(plan.steps, 'setgroups'), -1, 'setgroups is denied, so it is not attempted');
+  // Devices cannot be created with mknod in a user namespace: they are bound.
+  assert.equal(indexOfOp(plan.steps, 'mknod'), -1);
+  assert.ok(plan.steps.some((s) => s.op === 'mount' && s.source === '/dev/null' && s.target === '/dev/null'));
+});
+
+test('joined namespaces are listed user first and mount is never joined', () => {
+  const plan = compilePlan(
+    spec((s) => {
+      s.linux!.namespaces = [
+        { type: 'mount' },
+        { type: 'network', path: '/proc/1/ns/net' },
+        { type: 'user', path: '/proc/1/ns/user' },
+        { type: 'pid' },
+      ];
+      delete s.linux!.uidMappings;
+      delete s.linux!.gidMappings;
+      delete s.hostname;
+    }),
+    { bundle, rootfs, rootless: false },
+  );
+  assert.deepEqual(plan.join, [
+    { type: C.CLONE_NEWUSER, path: '/proc/1/ns/user' },
+    { type: C.CLONE_NEWNET, path: '/proc/1/ns/net' },
+  ]);
+  assert.equal(plan.cloneFlags, C.CLONE_NEWNS | C.CLONE_NEWPID);
+  assert.throws(
+    () => compilePlan(spec((s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }])), { bundle, rootfs }),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/namespaces',
+  );
+});
+
+test('a config without a mount namespace is refused, naming the field', () => {
+  assert.throws(
+    () => compilePlan(spec((s) => (s.linux!.namespaces = [{ type: 'pid' }])), { bundle, rootfs }),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/namespaces',
+  );
+});
+
+test('steps follow the lifecycle order', () => {
+  const plan = compilePlan(
+    spec((s) => {
+      s.hooks = {
+        createRuntime: [{ path: '/bin/cr' }],
+        createContainer: [{ path: '/bin/cc', args: ['cc', 'x'], timeout: 5 }],
+        startContainer: [{ path: '/bin/sc', env: ['A=b'] }],
+      };
+    }),
+    { bundle, rootfs, rootless: false },
+  );
+  const order = ['mount', 'root', 'hostname', 'sync', 'hook', 'pivot-root', 'readonly', 'mask', 'setresuid', 'check-exec', 'wait-start', 'exec'];
+  const positions = order.map((op) => indexOfOp(plan.steps, op));
+  for (let i = 1; i < positions.length; i++) {
+    assert.ok(positions[i] > positions[i - 1], `${order[i]} comes after ${order[i - 1]}: ${ops(plan.steps).join(' ')}`);
+  }
+  const hooks = plan.steps.filter((s) => s.op === 'hook');
+  assert.deepEqual(hooks, [
+    { op: 'hook', kind: 'createContainer', path: '/bin/cc', timeout: 5, args: ['cc', 'x'], env: [] },
+    { op: 'hook', kind: 'startContainer', path: '/bin/sc', timeout: 0, args: ['/bin/sc'], env: ['A=b'] },
+  ]);
+  assert.ok(indexOfOp(plan.steps, 'wait-start') < plan.steps.findIndex((s) => s.op === 'hook' && s.kind === 'startContainer'));
+  assert.equal(plan.steps[plan.steps.length - 1].op, 'exec');
+});
+
+test('no sync point when there are no runtime-namespace create hooks', () => {
+  const plan = compilePlan(spec(), { bundle, rootfs });
+  assert.equal(indexOfOp(plan.steps, 'sync'), -1);
+});
+
+test('the rootfs is made a private mount point before anything is mounted in it', () => {
+  const { steps } = compilePlan(spec(), { bundle, rootfs });
+  assert.deepEqual(steps[0], { op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false });
+  assert.deepEqual(steps[1], { op: 'mount', source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false });
+  assert.deepEqual(steps[2], { op: 'root', path: rootfs });
+});
+
+test('mount options become flags and data; bind flags are set with setattr', () => {
+  const { steps } = compilePlan(
+    spec((s) => {
+      s.mounts = [
+        { destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'size=1m', 'mode=700', 'rprivate'] },
+        { destination: '/host', type: 'bind', source: 'relative/dir', options: ['rbind', 'ro'] },
+      ];
+    }),
+    { bundle, rootfs },
+  );
+  assert.ok(
+    steps.some(
+      (s) =>
+        s.op === 'mount' && s.target === '/data' && s.fstype === 'tmpfs' &&
+        s.flags === (C.MS_NOSUID | C.MS_NODEV | C.MS_NOEXEC) && s.data === 'size=1m,mode=700',
+    ),
+  );
+  assert.ok(steps.some((s) => s.op === 'mount' && s.target === '/data' && s.flags === (C.MS_PRIVATE | C.MS_REC)));
+  // Relative bind sources resolve against the bundle.
+  assert.ok(steps.some((s) => s.op === 'mount' && s.source === '/b/relative/dir' && s.flags === (C.MS_BIND | C.MS_REC)));
+  assert.ok(steps.some((s) => s.op === 'setattr' && s.target === '/host' && s.set === MOUNT_ATTR_RDONLY && s.recursive));
+});
+
+test('default devices, /dev symlinks and the ptmx link are planned', () => {
+  const { steps } = compilePlan(spec(), { bundle, rootfs, rootless: false });
+  const nodes = steps.filter((s): s is Extract<Step, { op: 'mknod' }> => s.op === 'mknod');
+  assert.deepEqual(
+    nodes.map((n) => [n.path, n.major, n.minor, n.mode]),
+    [
+      ['/dev/null', 1, 3, 0o666],
+      ['/dev/zero', 1, 5, 0o666],
+      ['/dev/full', 1, 7, 0o666],
+      ['/dev/random', 1, 8, 0o666],
+      ['/dev/urandom', 1, 9, 0o666],
+      ['/dev/tty', 5, 0, 0o666],
+    ],
+  );
+  const links = steps.filter((s) => s.op === 'symlink').map((s) => s.op === 'symlink' && [s.path, s.target]);
+  assert.deepEqual(links, [
+    ['/dev/fd', '/proc/self/fd'],
+    ['/dev/stdin', '/proc/self/fd/0'],
+    ['/dev/stdout', '/proc/self/fd/1'],
+    ['/dev/stderr', '/proc/self/fd/2'],
+    ['/dev/ptmx', 'pts/ptmx'],
+  ]);
+});
+
+test('capabilities, user and rlimits compile to masks and ids', () => {
+  const { steps } = compilePlan(
+    spec((s) => {
+      s.process!.user = { uid: 1000, gid: 100, additionalGids: [5, 6], umask: 0o077 };
+      s.process!.capabilities = {
+        bounding: ['CAP_CHOWN', 'CAP_KILL'],
+        effective: ['CAP_KILL'],
+        permitted: ['CAP_CHOWN', 'CAP_KILL'],
+        inheritable: ['CAP_KILL'],
+        ambient: ['CAP_KILL'],
+      };
+      s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 256, hard: 512 }, { type: 'RLIMIT_CORE', soft: 2 ** 64, hard: 2 ** 64 }];
+    }),
+    { bundle, rootfs, rootless: false },
+  );
+  const find = <T extends Step['op']>(op: T) => steps.find((s) => s.op === op) as Extract<Step, { op: T }>;
+  assert.equal(find('bounding').keep, (1n << 0n) | (1n << 5n));
+  assert.deepEqual(find('capset'), { op: 'capset', effective: 1n << 5n, permitted: 1n | (1n << 5n), inheritable: 1n << 5n });
+  assert.equal(find('ambient').raise, 1n << 5n);
+  assert.deepEqual(find('setgroups').gids, [5, 6]);
+  assert.equal(find('setresgid').gid, 100);
+  assert.equal(find('setresuid').uid, 1000);
+  assert.equal(find('umask').mask, 0o077);
+  const limits = steps.filter((s) => s.op === 'rlimit');
+  assert.deepEqual(limits[0], { op: 'rlimit', type: 'RLIMIT_NOFILE', resource: 7, soft: 256n, hard: 512n });
+  assert.deepEqual(limits[1], { op: 'rlimit', type: 'RLIMIT_CORE', resource: 4, soft: C.RLIM_INFINITY, hard: C.RLIM_INFINITY });
+  // keep-caps brackets the uid change so capset can still pick from permitted.
+  assert.ok(indexOfOp(steps, 'keep-caps') < indexOfOp(steps, 'setresuid'));
+  assert.ok(indexOfOp(steps, 'capset') > indexOfOp(steps, 'setresuid'));
+});
+
+test('unknown capabilities name the field', () => {
+  assert.throws(
+    () => compilePlan(spec((s) => (s.process!.capabilities = { effective: ['CAP_NOPE'] })), { bundle, rootfs }),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process/capabilities/effective/0',
+  );
+});
+
+test('HOME is added when the config has none, from the default "/"', () => {
+  const { steps } = compilePlan(spec(), { bundle, rootfs: '/nonexistent-rootfs' });
+  const exec = steps.find((s) => s.op === 'exec') as Extract<Step, { op: 'exec' }>;
+  assert.deepEqual(exec.args, ['/bin/app', '--flag']);
+  assert.ok(exec.env.includes('HOME=/'));
+  assert.ok(exec.env.some((e) => e.startsWith('PATH=')));
+});
+
+test('the exec fifo fd follows stdio and the preserved fds', () => {
+  const { steps, preserveFds } = compilePlan(spec(), { bundle, rootfs, preserveFds: 2 });
+  assert.equal(preserveFds, 2);
+  const wait = steps.find((s) => s.op === 'wait-start') as Extract<Step, { op: 'wait-start' }>;
+  assert.equal(wait.fifoFd, helperFdLayout(2).fifoFd);
+  assert.deepEqual(helperFdLayout(2), { planFd: 5, syncFd: 6, fifoFd: 7 });
+});
+
+test('root.readonly, readonlyPaths and maskedPaths run after pivot_root', () => {
+  const { steps } = compilePlan(spec(), { bundle, rootfs });
+  const pivot = indexOfOp(steps, 'pivot-root');
+  const ro = steps.findIndex((s) => s.op === 'setattr' && s.target === '/');
+  assert.ok(ro > pivot);
+  assert.ok(indexOfOp(steps, 'mask') > pivot && indexOfOp(steps, 'readonly') > pivot);
+  const { steps: noPivot } = compilePlan(spec(), { bundle, rootfs, noPivot: true });
+  assert.equal(indexOfOp(noPivot, 'pivot-root'), -1);
+  assert.notEqual(indexOfOp(noPivot, 'move-root'), -1);
+});
+
+test('a process is required', () => {
+  assert.throws(
+    () => compilePlan(spec((s) => delete s.process), { bundle, rootfs }),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process',
+  );
+});

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ContainerStatus } from '../../lib/config/types';
+import { InvalidIdError, InvalidStateError } from '../../lib/errors';
+import { validateId } from '../../lib/state/id';
+import { assertAllowed, isAllowed, type Operation } from '../../lib/state/machine';
+import { parseSignal } from '../../lib/signals';
+
+const statuses: ContainerStatus[] = ['creating', 'created', 'running', 'paused', 'stopped'];
+
+test('the transition table', () => {
+  const expected: Record<Operation, ContainerStatus[]> = {
+    start: ['created'],
+    kill: ['created', 'running', 'paused'],
+    delete: ['stopped'],
+    forceDelete: statuses,
+    pause: ['running'],
+    resume: ['paused'],
+    exec: ['created', 'running'],
+  };
+  for (const [op, allowed] of Object.entries(expected) as [Operation, ContainerStatus[]][]) {
+    for (const status of statuses) {
+      assert.equal(isAllowed(op, status), allowed.includes(status), `${op} in ${status}`);
+    }
+  }
+});
+
+test('refusals are typed errors with the words engines look for', () => {
+  assert.throws(() => assertAllowed('c1', 'kill', 'stopped'), (e: unknown) => e instanceof InvalidStateError && /container not running/.test(e.message) && e.code === 'ERR_INVALID_STATE');
+  assert.throws(() => assertAllowed('c1', 'start', 'running'), /must be "created"/);
+  assert.throws(() => assertAllowed('c1', 'delete', 'running'), /stop it first or use force/);
+  assert.doesNotThrow(() => assertAllowed('c1', 'start', 'created'));
+});
+
+test('container ids', () => {
+  for (const ok of ['a', 'abc-DEF_1.2+3', 'x'.repeat(64)]) assert.equal(validateId(ok), ok);
+  for (const bad of ['', '.', '..', 'a/b', '../x', 'a b', 'a\nb', 'é']) {
+    assert.throws(() => validateId(bad), (e: unknown) => e instanceof InvalidIdError && e.code === 'ERR_INVALID_ID', JSON.stringify(bad));
+  }
+});
+
+test('signals by number, bare name, SIG name, any case', () => {
+  assert.equal(parseSignal('9'), 9);
+  assert.equal(parseSignal('KILL'), 9);
+  assert.equal(parseSignal('SIGKILL'), 9);
+  assert.equal(parseSignal('term'), 15);
+  assert.equal(parseSignal(15), 15);
+  assert.equal(parseSignal('SIGRTMIN+1'), 35);
+  assert.equal(parseSignal('RTMAX'), 64);
+  assert.throws(() => parseSignal('NOPE'), /invalid signal/);
+  assert.throws(() => parseSignal('0'), /invalid signal/);
+  assert.throws(() => parseSignal('65'), /invalid signal/);
+});
