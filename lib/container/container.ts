@@ -193,21 +193,33 @@ export class Container extends EventEmitter {
    */
   async delete(options: DeleteOptions = {}): Promise<void> {
     let stored: StoredState | undefined;
-    await withLock(this.root, this.id, async () => {
-      stored = this.refresh();
-      const status = deriveStatus(this.root, this.id, stored);
-      assertAllowed(this.id, options.force ? 'forceDelete' : 'delete', status);
-      if (status !== 'stopped' && stored && stored.pid > 0) {
-        signalContainer(stored, 9, true);
-        if (this.pidfd >= 0) await this.wait();
-        else await waitForExit(stored.pid, stored.initStartTime);
-      }
-      removeContainerDir(this.root, this.id);
-    });
+    try {
+      stored = await withLock(this.root, this.id, () => this.destroy(options.force ?? false));
+    } catch (err) {
+      // Forcing the delete of a container that is already gone is not an
+      // error (engines call it on every failure path).
+      if (!(options.force && err instanceof ContainerNotFoundError)) throw err;
+      if (this.pidfd >= 0) await this.wait();
+      return;
+    }
     // Our child that exited on its own: reap it, or it stays a zombie.
     if (this.pidfd >= 0) await this.wait();
     if (stored) await runHooksWarnOnly('poststop', stored.hooks?.poststop, stateForHooks(stored, 'stopped'), this.logger);
     this.emit('deleted');
+  }
+
+  /** Under the lock: kills the container if forced, removes its state. */
+  private async destroy(force: boolean): Promise<StoredState | undefined> {
+    const stored = this.refresh();
+    const status = deriveStatus(this.root, this.id, stored);
+    assertAllowed(this.id, force ? 'forceDelete' : 'delete', status);
+    if (status !== 'stopped' && stored && stored.pid > 0) {
+      signalContainer(stored, 9, true);
+      if (this.pidfd >= 0) await this.wait();
+      else await waitForExit(stored.pid, stored.initStartTime);
+    }
+    removeContainerDir(this.root, this.id);
+    return stored;
   }
 
   /** Releases the pidfd without waiting (the container keeps running). */

@@ -58,15 +58,27 @@ export function createContainerDir(root: string, id: string): string {
   return dir;
 }
 
+/**
+ * The stored state, or undefined while the container is being created. A
+ * state.json that is not JSON (it is written atomically, so only an outside
+ * hand makes one) reads as undefined too: the container then shows as
+ * stopped, and delete can remove it.
+ */
 export function readState(root: string, id: string): StoredState | undefined {
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(path.join(containerDir(root, id), STATE_FILE), 'utf8')) as StoredState;
+    text = fs.readFileSync(path.join(containerDir(root, id), STATE_FILE), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       if (!fs.existsSync(containerDir(root, id))) throw new ContainerNotFoundError(id);
       return undefined; // being created (or a create that died before writing it)
     }
     throw err;
+  }
+  try {
+    return JSON.parse(text) as StoredState;
+  } catch {
+    return undefined;
   }
 }
 

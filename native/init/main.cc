@@ -55,6 +55,24 @@ void DropCarriedCapabilities() {
   syscall(SYS_capset, &header, data);
 }
 
+// As the init of a new pid namespace we are immune to every signal whose
+// handler is SIG_DFL (the kernel protects namespace inits), so `kill ID
+// TERM` on a created container would do nothing. Until the exec, a
+// terminating signal ends the init with the shell's 128+signal status.
+void OnTerminatingSignal(int sig) { _exit(128 + sig); }
+
+void ExitOnTerminatingSignals() {
+  if (getpid() != 1) return;  // elsewhere the default action already works
+  const int signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+                         SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO, SIGPWR, SIGSYS};
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = OnTerminatingSignal;
+  sigfillset(&sa.sa_mask);
+  for (int sig : signals) sigaction(sig, &sa, nullptr);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) sigaction(sig, &sa, nullptr);
+}
+
 int ArgFd(int argc, char** argv, const char* name) {
   for (int i = 1; i + 1 < argc; i++)
     if (strcmp(argv[i], name) == 0) return atoi(argv[i + 1]);
@@ -74,6 +92,7 @@ int LastCap() {
 
 int main(int argc, char** argv) {
   ResetSignals();
+  ExitOnTerminatingSignals();
   int plan_fd = ArgFd(argc, argv, "--plan-fd");
   int sync_fd = ArgFd(argc, argv, "--sync-fd");
   if (plan_fd < 0 || sync_fd < 0) {

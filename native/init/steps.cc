@@ -121,6 +121,14 @@ std::string EnvValue(const std::vector<std::string>& env, const std::string& key
   return "";
 }
 
+// Go-style lower-case error text ("no such file or directory"): engines
+// match these phrases (cli-contract.md), and runc prints them so.
+std::string ErrorText(int err) {
+  std::string text = strerror(err);
+  if (!text.empty()) text[0] = static_cast<char>(tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
 bool IsExecutableFile(const std::string& path, int* err) {
   struct stat st;
   if (stat(path.c_str(), &st) < 0) { *err = errno; return false; }
@@ -135,7 +143,7 @@ std::string FindExecutable(const std::string& name, const std::vector<std::strin
   int err = ENOENT;
   if (name.find('/') != std::string::npos) {
     if (!IsExecutableFile(name, &err))
-      Fail("exec", err, name, "exec: \"" + name + "\": " + strerror(err));
+      Fail("exec", err, name, "exec: \"" + name + "\": " + ErrorText(err));
     return name;
   }
   std::string path = EnvValue(env, "PATH");
@@ -421,7 +429,7 @@ void OpExec(InitContext&, StepArgs& a) {
   execve(file.c_str(), argv.data(), envp.data());
   int err = errno;
   signal(SIGPIPE, SIG_IGN);
-  Fail("exec", err, file, "exec: \"" + args[0] + "\": " + strerror(err));
+  Fail("exec", err, file, "exec: \"" + args[0] + "\": " + ErrorText(err));
 }
 
 const std::map<std::string, Op>& OpTable() {

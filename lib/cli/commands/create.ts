@@ -1,0 +1,64 @@
+/** `kapsel create`: creates a container and exits, leaving it "created" (runc create). */
+import { Container, type CreateOptions } from '../../container/container';
+import { boolFlag, countFlag, stringFlag, type FlagSpec, type FlagValues } from '../args';
+import { BUNDLE_FLAG, ID_ARG, type Command, type Context } from '../command';
+import { bundleDir } from './common';
+
+/** Flags create and run share. */
+export const CREATE_FLAGS: readonly FlagSpec[] = [
+  BUNDLE_FLAG,
+  {
+    name: 'console-socket',
+    type: 'string',
+    value: 'PATH',
+    description: 'AF_UNIX socket to which the pseudoterminal master is sent (process.terminal)',
+  },
+  { name: 'pid-file', type: 'string', value: 'FILE', description: 'write the container init\'s host pid to FILE' },
+  { name: 'no-pivot', type: 'boolean', description: 'do not use pivot_root to jail the process in the rootfs (chroot instead)' },
+  { name: 'no-new-keyring', type: 'boolean', description: 'do not create a new session keyring for the container' },
+  {
+    name: 'preserve-fds',
+    type: 'string',
+    value: 'N',
+    description: 'pass N additional file descriptors (3 .. 3+N-1) to the container',
+  },
+];
+
+/**
+ * Creates the container from the command line. Its stdio is the CLI's
+ * own fds 0-2, as engines expect (they pass pipes or /dev/null).
+ */
+export function createFromFlags(ctx: Context, id: string, flags: FlagValues): Promise<Container> {
+  const options: CreateOptions = {
+    id,
+    bundle: bundleDir(stringFlag(flags, 'bundle')),
+    root: ctx.globals.root,
+    stdio: [0, 1, 2],
+    preserveFds: countFlag(flags, 'preserve-fds') ?? 0,
+    pidFile: stringFlag(flags, 'pid-file') || undefined,
+    consoleSocket: stringFlag(flags, 'console-socket') || undefined,
+    noPivot: boolFlag(flags, 'no-pivot'),
+    noNewKeyring: boolFlag(flags, 'no-new-keyring'),
+    systemdCgroup: ctx.globals.systemdCgroup,
+    logger: ctx.log,
+  };
+  ctx.log.debug(`create ${id}: bundle ${options.bundle}, root ${options.root}`);
+  return Container.create(options);
+}
+
+export const createCommand: Command = {
+  name: 'create',
+  summary: 'create a container',
+  argsUsage: ID_ARG,
+  description:
+    'Creates the container from the bundle and exits once it is "created"; "kapsel start" runs its process.\n' +
+    'The standard input, output and error of this command become the container\'s.',
+  flags: CREATE_FLAGS,
+  args: { min: 1, max: 1 },
+  async run(ctx, flags, [id]) {
+    const container = await createFromFlags(ctx, id!, flags);
+    // The engine supervises the container from here: exit without waiting.
+    container.detach();
+    return 0;
+  },
+};

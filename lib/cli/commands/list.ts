@@ -1,0 +1,36 @@
+/** `kapsel list [-q] [--format table|json]`: the containers under --root, as runc lists them. */
+import { Container } from '../../container/container';
+import { boolFlag, choiceFlag } from '../args';
+import type { Command } from '../command';
+import { toRuncState, type RuncState } from '../state-json';
+import { formatTable } from '../table';
+
+/** The table: runc's header and columns, aligned by tabwriter's rules. */
+export function listTable(states: readonly RuncState[]): string {
+  const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
+  for (const s of states) rows.push([s.id, String(s.pid), s.status, s.bundle, s.created, s.owner]);
+  return formatTable(rows);
+}
+
+/** The JSON form: one line, and `null` for no containers (runc encodes a nil slice). */
+export function listJson(states: readonly RuncState[]): string {
+  return `${states.length === 0 ? 'null' : JSON.stringify(states)}\n`;
+}
+
+export const listCommand: Command = {
+  name: 'list',
+  summary: 'list the containers under the root directory',
+  argsUsage: '',
+  flags: [
+    { name: 'format', aliases: ['f'], type: 'string', value: 'table|json', description: 'output format (default: "table")' },
+    { name: 'quiet', aliases: ['q'], type: 'boolean', description: 'display only container ids' },
+  ],
+  args: { min: 0, max: 0 },
+  async run(ctx, flags) {
+    const format = choiceFlag(flags, 'format', ['table', 'json'] as const, 'table');
+    const states = (await Container.list({ root: ctx.globals.root, logger: ctx.log })).map(toRuncState);
+    if (boolFlag(flags, 'quiet')) ctx.out(states.map((s) => `${s.id}\n`).join(''));
+    else ctx.out(format === 'json' ? listJson(states) : listTable(states));
+    return 0;
+  },
+};

@@ -1,0 +1,35 @@
+/** `kapsel plan`: prints what create would do for a bundle, without doing it. */
+import { loadBundle } from '../../config/load';
+import { Container } from '../../container/container';
+import { formatPlan, planToJSON } from '../../plan/format';
+import { isRootless } from '../../state/root';
+import { boolFlag, choiceFlag, countFlag, stringFlag } from '../args';
+import { BUNDLE_FLAG, type Command } from '../command';
+import { bundleDir } from './common';
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'print the launch plan for a bundle without running anything',
+  argsUsage: '',
+  description: 'Loads and validates the bundle, then prints the namespaces, id maps and setup steps create would run.',
+  flags: [
+    BUNDLE_FLAG,
+    { name: 'format', type: 'string', value: 'text|json', description: 'output format (default: "text")' },
+    { name: 'preserve-fds', type: 'string', value: 'N', description: 'plan as if create got --preserve-fds N' },
+    { name: 'no-pivot', type: 'boolean', description: 'plan as if create got --no-pivot' },
+  ],
+  args: { min: 0, max: 0 },
+  async run(ctx, flags) {
+    const format = choiceFlag(flags, 'format', ['text', 'json'] as const, 'text');
+    const { bundle, config, rootfs } = loadBundle(bundleDir(stringFlag(flags, 'bundle')));
+    const plan = Container.plan(config, {
+      bundle,
+      rootfs,
+      preserveFds: countFlag(flags, 'preserve-fds') ?? 0,
+      noPivot: boolFlag(flags, 'no-pivot'),
+      rootless: isRootless(),
+    });
+    ctx.out(format === 'json' ? `${JSON.stringify(planToJSON(plan), null, 2)}\n` : `${formatPlan(plan)}\n`);
+    return 0;
+  },
+};

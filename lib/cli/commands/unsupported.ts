@@ -1,0 +1,33 @@
+/**
+ * Commands runc has that kapsel does not implement yet. They fail, even
+ * with --help: engines probe `checkpoint --help` to decide whether
+ * checkpointing works, and a failing command is the honest answer.
+ */
+import { NotSupportedError } from '../../errors';
+import type { Command } from '../command';
+
+/** A command that always fails with "<name>: not supported yet". */
+export function unsupportedCommand(name: string, summary: string): Command {
+  return {
+    name,
+    summary,
+    argsUsage: '',
+    flags: [],
+    args: { min: 0, max: Infinity },
+    unsupported: true,
+    async run() {
+      throw new NotSupportedError(`${name}: not supported yet`);
+    },
+  };
+}
+
+export const UNSUPPORTED_COMMANDS: readonly Command[] = [
+  unsupportedCommand('checkpoint', 'checkpoint a running container'),
+  unsupportedCommand('events', 'display container events such as OOM notifications and resource statistics'),
+  unsupportedCommand('exec', 'execute a new process inside the container'),
+  unsupportedCommand('pause', 'suspend all processes inside the container'),
+  unsupportedCommand('ps', 'display the processes running inside a container'),
+  unsupportedCommand('restore', 'restore a container from a previous checkpoint'),
+  unsupportedCommand('resume', 'resume all processes that have been previously paused'),
+  unsupportedCommand('update', 'update container resource constraints'),
+];

@@ -1,0 +1,109 @@
+/**
+ * Leak checks for the end of every system test file: a run must leave no
+ * mount, process, cgroup, state directory or file descriptor behind.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ID_PREFIX } from './run';
+import { createdTempDirs, releaseRoot, stateRoots } from './tmp';
+
+export interface SystemSnapshot {
+  /** fd number -> readlink target, of this process. */
+  fds: Map<string, string>;
+}
+
+function listFds(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      out.set(fd, fs.readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // the fd readdir itself used, closed meanwhile
+    }
+  }
+  return out;
+}
+
+/** Taken at the start of a test file (before any container), for assertNoLeaks. */
+export function snapshotSystem(): SystemSnapshot {
+  return { fds: listFds() };
+}
+
+/** Children of this process (zombies included: an unreaped init is a leak too). */
+export function childProcesses(): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may contain spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === process.pid) out.push(`${entry} ${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)} ${fields[0]}`);
+  }
+  return out;
+}
+
+/** Cgroup directories named after this process's test containers, on any hierarchy. */
+function cgroupLeftovers(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const full = path.join(dir, e.name);
+      if (e.name.includes(`${ID_PREFIX}${process.pid}-`)) found.push(full);
+      else if (depth > 0) walk(full, depth - 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 4);
+  return found;
+}
+
+/**
+ * Asserts that nothing the tests created outlives them: no mount of ours
+ * (a mountinfo line of this process mentioning a directory that tempDir()
+ * made, under tmpPrefix), no child
+ * process, every state root from tempRoot() empty (then removed), no cgroup
+ * named after a test container, and no fd that was not open in `before`.
+ */
+export function assertNoLeaks(before: SystemSnapshot, tmpPrefix: string): void {
+  // Only this process's directories: test processes of other files (or
+  // other checkouts) may run at the same time with the same prefix.
+  const ours = createdTempDirs().filter((dir) => dir.startsWith(tmpPrefix));
+  const mounts = fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((line) => ours.some((dir) => line.includes(dir)));
+  assert.deepEqual(mounts, [], 'mounts left behind');
+
+  assert.deepEqual(childProcesses(), [], 'child processes left behind');
+
+  for (const root of stateRoots()) {
+    assert.deepEqual(fs.readdirSync(root), [], `state root ${root} not empty`);
+    releaseRoot(root);
+  }
+
+  assert.deepEqual(cgroupLeftovers(), [], 'cgroups left behind');
+
+  const leaked: string[] = [];
+  let initCopies = 0;
+  for (const [fd, target] of listFds()) {
+    if (before.fds.get(fd) === target) continue;
+    // The addon keeps ONE sealed memfd copy of the init helper for the
+    // life of the process (native/addon/spawn.cc): a cache, not a leak;
+    // a second one would be.
+    if (target.startsWith('/memfd:kapsel-init') && ++initCopies === 1) continue;
+    leaked.push(`${fd} -> ${target}`);
+  }
+  assert.deepEqual(leaked, [], 'file descriptors left open');
+}

@@ -1,0 +1,44 @@
+/**
+ * Run by the rootless tests as the unprivileged user kapsel-test (see
+ * user.ts runAsUser): runs the container of the bundle given as argv[2]
+ * through the library, with no state root option (the library must pick
+ * $XDG_RUNTIME_DIR/kapsel), and prints ONE JSON line:
+ *   {"root", "exit", "stdout", "stderr", "report" (RunResult), "children"}
+ * or {"error": message, "code": ...} (exit status 1).
+ *
+ *   node dist/test/helpers/rootless-runner.js BUNDLE_DIR
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Spec } from '../../lib/config/types';
+import type { Bundle } from './bundle';
+import { childProcesses } from './leaks';
+import { runProbe } from './run';
+
+async function main(): Promise<void> {
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: rootless-runner BUNDLE_DIR');
+  // The bundle was made (and chowned to us) by the test; runProbe only
+  // needs its directory and config.
+  const configPath = path.join(dir, 'config.json');
+  const bundle: Bundle = {
+    dir,
+    rootfs: path.join(dir, 'rootfs'),
+    config: JSON.parse(fs.readFileSync(configPath, 'utf8')) as Spec,
+    write() {
+      fs.writeFileSync(configPath, JSON.stringify(bundle.config, null, 2));
+    },
+    cleanup() {
+      // the test removes it
+    },
+  };
+  const result = await runProbe(bundle, { root: null });
+  // A container init left behind would still be our child here.
+  process.stdout.write(JSON.stringify({ ...result, children: childProcesses() }) + '\n');
+}
+
+main().catch((err: unknown) => {
+  const e = err as { message?: string; code?: string; stack?: string };
+  process.stdout.write(JSON.stringify({ error: e?.message ?? String(err), code: e?.code, stack: e?.stack }) + '\n');
+  process.exitCode = 1;
+});

@@ -1,0 +1,113 @@
+/**
+ * The unprivileged user of the rootless tests. The tests run as root and
+ * start a node script as that user, which drives the library rootless.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT, type Owner } from './bundle';
+import { tempDir } from './tmp';
+
+export const TEST_USER_NAME = 'kapsel-test';
+
+function idOf(flag: '-u' | '-g'): number | undefined {
+  const res = spawnSync('id', [flag, TEST_USER_NAME], { encoding: 'utf8' });
+  return res.status === 0 ? Number(res.stdout.trim()) : undefined;
+}
+
+/** Creates the system user kapsel-test (no home, no login shell) if missing. */
+export function ensureTestUser(): Owner {
+  if (idOf('-u') === undefined) {
+    const res = spawnSync('useradd', ['--system', '--no-create-home', '--user-group', '--shell', '/usr/sbin/nologin', TEST_USER_NAME], {
+      encoding: 'utf8',
+    });
+    // Another test process may have created it meanwhile: check again below.
+    if (res.status !== 0 && idOf('-u') === undefined) throw new Error(`useradd ${TEST_USER_NAME} failed: ${res.stderr}`);
+  }
+  return { uid: idOf('-u')!, gid: idOf('-g')! };
+}
+
+/**
+ * Why `user` cannot run the compiled tests from this checkout, or undefined
+ * when it can: every directory from / to the repository must be searchable
+ * by others, and node itself executable. A CI clone under /root, for
+ * example, needs `chmod o+x` on each component.
+ */
+export function repoAccessProblem(): string | undefined {
+  const problems: string[] = [];
+  const check = (p: string): void => {
+    const st = fs.statSync(p);
+    if ((st.mode & 0o001) === 0) problems.push(`${p} (mode ${(st.mode & 0o777).toString(8)}) is not o+x`);
+  };
+  for (let p = REPO_ROOT; ; p = path.dirname(p)) {
+    check(p);
+    if (p === path.dirname(p)) break;
+  }
+  for (let p = path.dirname(fs.realpathSync(process.execPath)); p !== '/'; p = path.dirname(p)) check(p);
+  for (const dir of ['dist', 'build', 'node_modules']) {
+    const full = path.join(REPO_ROOT, dir);
+    if (fs.existsSync(full)) check(full);
+  }
+  return problems.length > 0 ? `${TEST_USER_NAME} cannot reach the repository: ${problems.join('; ')}` : undefined;
+}
+
+export interface UserRun {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The XDG_RUNTIME_DIR the script had (already removed). */
+  runtimeDir: string;
+  /** Files left under XDG_RUNTIME_DIR when the script ended (paths relative to it). */
+  runtimeDirLeftovers: string[];
+}
+
+function listTree(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const rel = path.join(prefix, e.name);
+    out.push(rel);
+    if (e.isDirectory()) out.push(...listTree(path.join(dir, e.name), rel));
+  }
+  return out;
+}
+
+/**
+ * Runs `node scriptPath ...args` as kapsel-test (setpriv: real, effective
+ * and saved ids, its groups, no capabilities left), with a fresh
+ * XDG_RUNTIME_DIR owned by the user, as a login session would provide.
+ */
+export function runAsUser(scriptPath: string, args: string[] = [], timeoutMs = 60_000): UserRun {
+  const { uid, gid } = ensureTestUser();
+  const runtimeDir = tempDir('xdg');
+  fs.chownSync(runtimeDir, uid, gid);
+  fs.chmodSync(runtimeDir, 0o700);
+  try {
+    const res = spawnSync(
+      'setpriv',
+      [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--inh-caps=-all', '--', process.execPath, scriptPath, ...args],
+      {
+        encoding: 'utf8',
+        timeout: timeoutMs,
+        cwd: '/',
+        env: {
+          PATH: '/usr/local/bin:/usr/bin:/bin',
+          HOME: '/',
+          USER: TEST_USER_NAME,
+          LOGNAME: TEST_USER_NAME,
+          XDG_RUNTIME_DIR: runtimeDir,
+        },
+      },
+    );
+    return {
+      status: res.status,
+      signal: res.signal,
+      stdout: res.stdout ?? '',
+      stderr: (res.stderr ?? '') + (res.error ? `\n${res.error.message}` : ''),
+      runtimeDir,
+      runtimeDirLeftovers: listTree(runtimeDir),
+    };
+  } finally {
+    fs.rmSync(runtimeDir, { recursive: true, force: true });
+  }
+}

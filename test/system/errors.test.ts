@@ -1,0 +1,129 @@
+// Bad input gets a clear error naming the problem, and leaves nothing
+// behind: no state directory, process, mount or fd (checked after each case
+// and once more for the whole file).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Container } from '../../lib';
+import { makeBundle, type Bundle } from '../helpers/bundle';
+import { assertNoLeaks, childProcesses, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
+import { uniqueId } from '../helpers/run';
+import { tempRoot, TMP_PREFIX } from '../helpers/tmp';
+
+const skip = process.getuid!() !== 0 ? 'needs root' : false;
+let snapshot: SystemSnapshot;
+let root: string;
+const bundles: Bundle[] = [];
+
+before(() => {
+  if (skip) return;
+  snapshot = snapshotSystem();
+  root = tempRoot();
+});
+
+after(() => {
+  if (skip) return;
+  for (const b of bundles) b.cleanup();
+  assertNoLeaks(snapshot, TMP_PREFIX);
+});
+
+function bundleWith(edit?: Parameters<typeof makeBundle>[0] extends infer O ? O extends { edit?: infer E } ? E : never : never): Bundle {
+  const b = makeBundle({ edit });
+  bundles.push(b);
+  return b;
+}
+
+async function expectCreateFailure(bundleDir: string, check: (err: Error & Record<string, unknown>) => void, id = uniqueId()): Promise<void> {
+  await assert.rejects(Container.create({ id, bundle: bundleDir, root }), (err: Error & Record<string, unknown>) => {
+    check(err);
+    return true;
+  });
+  assert.deepEqual(fs.readdirSync(root), [], 'no state directory is left');
+  assert.deepEqual(childProcesses(), [], 'no process is left');
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(TMP_PREFIX));
+  assert.deepEqual(mounts, [], 'no mount is left');
+}
+
+test('a missing bundle directory', { skip }, async () => {
+  await expectCreateFailure('/nonexistent/bundle', (err) => {
+    assert.equal(err.code, 'ERR_BUNDLE');
+    assert.match(err.message, /\/nonexistent\/bundle.*no such file or directory/);
+  });
+});
+
+test('a missing config.json', { skip }, async () => {
+  const b = bundleWith();
+  fs.rmSync(path.join(b.dir, 'config.json'));
+  await expectCreateFailure(b.dir, (err) => {
+    assert.equal(err.code, 'ERR_BUNDLE');
+    assert.match(err.message, /config\.json: no such file or directory/);
+  });
+});
+
+test('config.json that is not JSON', { skip }, async () => {
+  const b = bundleWith();
+  fs.writeFileSync(path.join(b.dir, 'config.json'), '{"ociVersion": "1.0.0",,}');
+  await expectCreateFailure(b.dir, (err) => {
+    assert.equal(err.code, 'ERR_INVALID_CONFIG');
+    assert.match(err.message, /invalid JSON/);
+  });
+});
+
+test('a field of the wrong type names its JSON path', { skip }, async () => {
+  const b = bundleWith((s) => ((s.process as unknown as Record<string, unknown>).args = 'probe'));
+  await expectCreateFailure(b.dir, (err) => {
+    assert.equal(err.code, 'ERR_INVALID_CONFIG');
+    assert.equal(err.jsonPath, '/process/args');
+  });
+});
+
+test('a missing rootfs', { skip }, async () => {
+  const b = bundleWith();
+  fs.rmSync(b.rootfs, { recursive: true });
+  await expectCreateFailure(b.dir, (err) => {
+    assert.equal(err.code, 'ERR_BUNDLE');
+    assert.match(err.message, /rootfs.*no such file or directory/);
+  });
+});
+
+test('a process binary that does not exist fails create, not start', { skip }, async () => {
+  const b = bundleWith((s) => (s.process!.args = ['no-such-binary']));
+  await expectCreateFailure(b.dir, (err) => {
+    assert.equal(err.code, 'ERR_SYSCALL');
+    assert.match(err.message, /executable file not found in \$PATH/);
+    assert.deepEqual((err.step as { op: string }).op, 'check-exec');
+  });
+  const abs = bundleWith((s) => (s.process!.args = ['/no/such/binary']));
+  await expectCreateFailure(abs.dir, (err) => {
+    assert.equal(err.code, 'ERR_SYSCALL');
+    assert.match(err.message, /no such file or directory/);
+  });
+});
+
+test('a failing syscall inside the container reports the step, errno and path', { skip }, async () => {
+  const b = bundleWith((s) => s.mounts!.push({ destination: '/weird', type: 'no-such-fs', source: 'none' }));
+  await expectCreateFailure(b.dir, (err) => {
+    assert.equal(err.code, 'ERR_SYSCALL');
+    assert.equal(err.syscall, 'mount');
+    assert.equal(err.errnoName, 'ENODEV');
+    assert.match(String(err.path), /\/weird$/);
+    assert.equal((err.step as { op: string }).op, 'mount');
+    assert.equal(typeof (err.step as { index: number }).index, 'number');
+  });
+});
+
+test('bad ids are refused before anything is created', { skip }, async () => {
+  const b = bundleWith();
+  for (const id of ['', 'a/b', '..', '.', 'a b']) {
+    await expectCreateFailure(b.dir, (err) => assert.equal(err.code, 'ERR_INVALID_ID'), id);
+  }
+});
+
+test('a config the runtime cannot apply (terminal without a console) is refused', { skip }, async () => {
+  const b = bundleWith((s) => (s.process!.terminal = true));
+  await expectCreateFailure(b.dir, (err) => {
+    assert.equal(err.code, 'ERR_NOT_SUPPORTED');
+    assert.match(err.message, /terminal/);
+  });
+});

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { listJson, listTable } from '../../lib/cli/commands/list';
+import { features, recognizedMountOptions } from '../../lib/cli/features';
+import { toRuncState, type RuncState } from '../../lib/cli/state-json';
+import { formatTable } from '../../lib/cli/table';
+import { CAPABILITIES } from '../../lib/native/constants';
+import { parseMountOptions } from '../../lib/plan/mount-options';
+
+const STATE: RuncState = {
+  ociVersion: '1.3.0',
+  id: 'hello',
+  pid: 4242,
+  status: 'created',
+  bundle: '/var/lib/bundles/hello',
+  rootfs: '/var/lib/bundles/hello/rootfs',
+  created: '2024-05-01T10:00:00.123456789Z',
+  owner: 'root',
+};
+
+test('list table: runc\'s header for an empty list (tabwriter minwidth 12)', () => {
+  assert.equal(listTable([]), 'ID          PID         STATUS      BUNDLE      CREATED     OWNER\n');
+});
+
+test('list table: columns widen to the widest cell plus 3; the last column is not padded', () => {
+  const other: RuncState = { ...STATE, id: 'a-much-longer-container-id', pid: 0, status: 'stopped' };
+  const lines = listTable([STATE, other]).split('\n');
+  assert.equal(lines.length, 4);
+  const idWidth = 'a-much-longer-container-id'.length + 3;
+  const bundleWidth = STATE.bundle.length + 3;
+  const createdWidth = STATE.created.length + 3;
+  assert.equal(
+    lines[0],
+    'ID'.padEnd(idWidth) + 'PID'.padEnd(12) + 'STATUS'.padEnd(12) + 'BUNDLE'.padEnd(bundleWidth) + 'CREATED'.padEnd(createdWidth) + 'OWNER',
+  );
+  assert.equal(
+    lines[1],
+    'hello'.padEnd(idWidth) + '4242'.padEnd(12) + 'created'.padEnd(12) + STATE.bundle.padEnd(bundleWidth) + STATE.created.padEnd(createdWidth) + 'root',
+  );
+  assert.equal(lines[3], '');
+});
+
+test('formatTable counts characters, not bytes', () => {
+  assert.equal(formatTable([['é', 'x']], { minWidth: 0, padding: 1 }), 'é x\n');
+});
+
+test('list json: null for no containers, else one line with runc\'s fields', () => {
+  assert.equal(listJson([]), 'null\n');
+  const text = listJson([STATE]);
+  assert.equal(text.split('\n').length, 2);
+  assert.deepEqual(JSON.parse(text), [STATE]);
+});
+
+test('state JSON: runc\'s key order, annotations only when present', () => {
+  const state = toRuncState({
+    ociVersion: '1.3.0',
+    id: 'x',
+    status: 'running',
+    pid: 7,
+    bundle: '/b',
+    rootfs: '/b/rootfs',
+    created: 'c',
+    owner: 'root',
+    annotations: { a: 'b' },
+  } as never);
+  assert.deepEqual(Object.keys(state), ['ociVersion', 'id', 'pid', 'status', 'bundle', 'rootfs', 'created', 'annotations', 'owner']);
+  const bare = toRuncState({ ociVersion: '1.3.0', id: 'x', status: 'stopped', bundle: '/b', annotations: {} });
+  assert.equal(bare.pid, 0);
+  assert.equal('annotations' in bare, false);
+});
+
+test('features: versions, hooks, namespaces, capabilities, unimplemented features disabled', () => {
+  const f = features();
+  assert.equal(f.ociVersionMin, '1.0.0');
+  assert.equal(f.ociVersionMax, '1.3.0');
+  assert.deepEqual(f.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+  assert.deepEqual(f.linux.namespaces, ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
+  assert.equal(f.linux.capabilities.length, Object.keys(CAPABILITIES).length);
+  assert.equal(f.linux.capabilities[0], 'CAP_CHOWN');
+  assert.equal(f.linux.capabilities.at(-1), 'CAP_CHECKPOINT_RESTORE');
+  assert.equal(f.linux.seccomp.enabled, false);
+  assert.equal(f.linux.apparmor.enabled, false);
+  assert.equal(f.linux.selinux.enabled, false);
+  assert.equal(f.linux.intelRdt.enabled, false);
+  assert.equal(Object.values(f.linux.cgroup).some(Boolean), false);
+  assert.deepEqual(f.annotations, {});
+  // The text round-trips (no undefined, no bigint).
+  assert.deepEqual(JSON.parse(JSON.stringify(f)), f);
+});
+
+test('features: mount options are exactly those the parser gives a meaning, sorted', () => {
+  const options = recognizedMountOptions();
+  assert.deepEqual(options, [...options].sort());
+  for (const name of ['bind', 'rbind', 'ro', 'rw', 'nosuid', 'rro', 'rprivate', 'shared', 'strictatime', 'nosymfollow']) {
+    assert.ok(options.includes(name), name);
+  }
+  for (const name of options) assert.equal(parseMountOptions([name]).data, '', name);
+  // Filesystem data, not options kapsel interprets.
+  assert.equal(options.includes('defaults'), false);
+  assert.equal(options.includes('tmpcopyup'), false);
+});
