@@ -111,3 +111,23 @@ export function runAsUser(scriptPath: string, args: string[] = [], timeoutMs = 6
     fs.rmSync(runtimeDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A copy of the runtime that kapsel-test can read: the checkout itself when
+ * every directory above it is searchable (repoAccessProblem), else the
+ * built files copied below os.tmpdir() — a CI clone under /root must not
+ * turn the rootless tests into skips. Remove it with `release()`.
+ */
+export function userReadableRepo(): { dir: string; release(): void } {
+  if (repoAccessProblem() === undefined && !process.env.KAPSEL_TEST_COPY_REPO) return { dir: REPO_ROOT, release: () => undefined };
+  const dir = tempDir('repo');
+  fs.chmodSync(dir, 0o755);
+  for (const entry of ['package.json', 'bin', 'dist', 'build/Release/kapsel_native.node', 'build/Release/kapsel-init', 'node_modules', 'examples', 'test/fixtures/bin']) {
+    const from = path.join(REPO_ROOT, entry);
+    if (!fs.existsSync(from)) continue;
+    fs.mkdirSync(path.dirname(path.join(dir, entry)), { recursive: true, mode: 0o755 });
+    fs.cpSync(from, path.join(dir, entry), { recursive: true });
+  }
+  spawnSync('chmod', ['-R', 'a+rX', dir]);
+  return { dir, release: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}

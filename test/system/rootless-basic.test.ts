@@ -11,20 +11,27 @@ import { makeBundle, type Bundle } from '../helpers/bundle';
 import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
 import { findMount, type RunResult } from '../helpers/run';
 import { releaseAllRoots, TMP_PREFIX } from '../helpers/tmp';
-import { ensureTestUser, repoAccessProblem, runAsUser, type UserRun } from '../helpers/user';
+import { ensureTestUser, runAsUser, userReadableRepo, type UserRun } from '../helpers/user';
 import type { Spec } from '../../lib/config/types';
 
 // Root is needed to create the user and to switch to it.
-const skip = process.getuid!() !== 0 ? 'needs root' : (repoAccessProblem() ?? false);
-const RUNNER = path.join(__dirname, '..', 'helpers', 'rootless-runner.js');
+const skip = process.getuid!() !== 0 ? 'needs root' : false;
 
 let snapshot: SystemSnapshot;
 let owner: { uid: number; gid: number };
+let repo: ReturnType<typeof userReadableRepo>;
+let RUNNER: string;
 before(() => {
   snapshot = snapshotSystem();
-  if (!skip) owner = ensureTestUser();
+  if (skip) return;
+  owner = ensureTestUser();
+  repo = userReadableRepo();
+  RUNNER = path.join(repo.dir, 'dist', 'test', 'helpers', 'rootless-runner.js');
 });
-after(releaseAllRoots);
+after(() => {
+  repo?.release();
+  releaseAllRoots();
+});
 
 interface RunnerOutput extends RunResult {
   children: string[];
