@@ -15,12 +15,16 @@ bundle="$work/bundle"
 id="hello-$$"
 # The hook files named in the seed workflow; an unprivileged user cannot
 # remove root's copies, so it gets its own names.
+# KAPSEL_HOOK_DIR puts them elsewhere (the tests do).
 suffix=""
 [ "$(id -u)" -eq 0 ] || suffix="-$(id -un)"
-create_hook="/tmp/createContainerHook$suffix"
-poststop_hook="/tmp/postStopHook$suffix"
+hook_dir=${KAPSEL_HOOK_DIR:-/tmp}
+create_hook="$hook_dir/createContainerHook$suffix"
+poststop_hook="$hook_dir/postStopHook$suffix"
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+bold="" plain=""
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; }
 hooks() {
   for f in "$create_hook" "$poststop_hook"; do
     if [ -e "$f" ]; then echo "  $f: exists"; else echo "  $f: absent"; fi

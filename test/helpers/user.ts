@@ -78,6 +78,11 @@ function listTree(dir: string, prefix = ''): string[] {
  * XDG_RUNTIME_DIR owned by the user, as a login session would provide.
  */
 export function runAsUser(scriptPath: string, args: string[] = [], timeoutMs = 60_000): UserRun {
+  return runCommandAsUser([process.execPath, scriptPath, ...args], timeoutMs);
+}
+
+/** Runs any command as kapsel-test, in the same environment as runAsUser. */
+export function runCommandAsUser(command: string[], timeoutMs = 60_000): UserRun {
   const { uid, gid } = ensureTestUser();
   const runtimeDir = tempDir('xdg');
   fs.chownSync(runtimeDir, uid, gid);
@@ -85,7 +90,7 @@ export function runAsUser(scriptPath: string, args: string[] = [], timeoutMs = 6
   try {
     const res = spawnSync(
       'setpriv',
-      [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--inh-caps=-all', '--', process.execPath, scriptPath, ...args],
+      [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--inh-caps=-all', '--', ...command],
       {
         encoding: 'utf8',
         timeout: timeoutMs,

@@ -1,0 +1,73 @@
+// The seed workflow, end to end through bin/kapsel: examples/hello-world
+// (spec --rootless, createContainer + postStop hooks, create, list, state,
+// start, state, delete), as root and as an unprivileged user.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../helpers/bundle';
+import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
+import { tempDir, TMP_PREFIX } from '../helpers/tmp';
+import { ensureTestUser, runCommandAsUser, userReadableRepo } from '../helpers/user';
+
+const skip = process.getuid!() !== 0 ? 'needs root' : false;
+let snapshot: SystemSnapshot;
+
+before(() => {
+  if (!skip) snapshot = snapshotSystem();
+});
+after(() => {
+  if (!skip) assertNoLeaks(snapshot, TMP_PREFIX);
+});
+
+/** Checks the transcript: hooks after each step, Hello World, the states. */
+function checkTranscript(output: string, createHook: string, poststopHook: string): void {
+  const sections = output.split('\n$ ');
+  const section = (cmd: string, nth = 0): string => {
+    const found = sections.filter((s) => s.startsWith(`kapsel ${cmd}`));
+    assert.ok(found[nth] !== undefined, `no "kapsel ${cmd}" step in:\n${output}`);
+    return found[nth];
+  };
+  const create = section('create');
+  assert.ok(create.includes(`${createHook}: exists`), create);
+  assert.ok(create.includes(`${poststopHook}: absent`), create);
+  assert.match(section('list'), /\nhello-\d+\s+\d+\s+created\s/);
+  assert.match(section('state'), /"status": "created"/);
+  assert.match(section('start'), /^kapsel start hello-\d+\nHello World\n/);
+  assert.match(section('state', 1), /"status": "stopped"/);
+  assert.ok(section('delete').includes(`${poststopHook}: exists`));
+  assert.match(output, /hello-world example: OK/);
+}
+
+test('the hello-world example as root', { skip }, () => {
+  const hooks = tempDir('hookfiles');
+  try {
+    const res = spawnSync('bash', [path.join(REPO_ROOT, 'examples', 'hello-world', 'run.sh')], {
+      encoding: 'utf8',
+      env: { ...process.env, KAPSEL_HOOK_DIR: hooks },
+      timeout: 60_000,
+    });
+    assert.equal(res.status, 0, res.stdout + res.stderr);
+    checkTranscript(res.stdout, path.join(hooks, 'createContainerHook'), path.join(hooks, 'postStopHook'));
+  } finally {
+    fs.rmSync(hooks, { recursive: true, force: true });
+  }
+});
+
+test('the hello-world example as an unprivileged user', { skip }, () => {
+  const { uid, gid } = ensureTestUser();
+  const repo = userReadableRepo();
+  const hooks = tempDir('hookfiles');
+  fs.chownSync(hooks, uid, gid);
+  try {
+    const run = runCommandAsUser(['/usr/bin/env', `KAPSEL_HOOK_DIR=${hooks}`, 'bash', path.join(repo.dir, 'examples', 'hello-world', 'run.sh')]);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    checkTranscript(run.stdout, path.join(hooks, 'createContainerHook-kapsel-test'), path.join(hooks, 'postStopHook-kapsel-test'));
+    assert.equal(fs.statSync(path.join(hooks, 'postStopHook-kapsel-test')).uid, uid, 'hooks ran as the user');
+    assert.deepEqual(run.runtimeDirLeftovers.filter((f) => f !== 'kapsel'), [], 'no state left in XDG_RUNTIME_DIR');
+  } finally {
+    fs.rmSync(hooks, { recursive: true, force: true });
+    repo.release();
+  }
+});
