@@ -17,4 +17,5 @@ export type { LaunchPlan, Step } from './plan/steps';
 export { formatPlan, planToJSON } from './plan/format';
 export { parseSignal } from './signals';
 export { defaultRoot } from './state/root';
+export type { ContainerState } from './state/status';
 export type { Logger } from './hooks/run';

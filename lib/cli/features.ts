@@ -8,7 +8,7 @@
 import { OCI_VERSION } from '../config/default-spec';
 import type { HookName } from '../config/types';
 import { CAPABILITIES } from '../native/constants';
-import { parseMountOptions } from '../plan/mount-options';
+import { MOUNT_OPTION_NAMES } from '../plan/mount-options';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 
 /** The Features structure, as far as kapsel fills it in. */
@@ -37,33 +37,13 @@ export const OCI_VERSION_MIN = '1.0.0';
 /** Every hook kind, in lifecycle order; all of them run. */
 const HOOKS: HookName[] = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'];
 
-/**
- * The mount option names the spec's features example lists (runc's set).
- * Only those the mount-option parser gives a meaning are reported; the
- * parser passes any name it does not know to mount(2) as filesystem data.
- */
-const CANDIDATE_MOUNT_OPTIONS = [
-  'acl', 'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion', 'lazytime',
-  'loud', 'mand', 'noacl', 'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime', 'nomand',
-  'norelatime', 'nostrictatime', 'nosuid', 'nosymfollow', 'private', 'ratime', 'rbind', 'rdev', 'rdiratime',
-  'relatime', 'remount', 'rexec', 'rnoatime', 'rnodev', 'rnodiratime', 'rnoexec', 'rnorelatime',
-  'rnostrictatime', 'rnosuid', 'rnosymfollow', 'ro', 'rprivate', 'rrelatime', 'rro', 'rrw', 'rshared', 'rslave',
-  'rstrictatime', 'rsuid', 'rsymfollow', 'runbindable', 'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid',
-  'symfollow', 'sync', 'tmpcopyup', 'unbindable',
-];
-
-/** Mount options kapsel recognizes (not passed through as filesystem data), sorted. */
-export function recognizedMountOptions(): string[] {
-  return CANDIDATE_MOUNT_OPTIONS.filter((name) => parseMountOptions([name]).data === '').sort();
-}
-
 /** The features kapsel implements. */
 export function features(): Features {
   return {
     ociVersionMin: OCI_VERSION_MIN,
     ociVersionMax: OCI_VERSION,
     hooks: [...HOOKS],
-    mountOptions: recognizedMountOptions(),
+    mountOptions: [...MOUNT_OPTION_NAMES],
     linux: {
       namespaces: Object.keys(NAMESPACE_FLAGS).sort(),
       // In capability-number order, as runc lists them.

@@ -14,7 +14,7 @@ import type { LaunchPlan } from '../plan/steps';
 import { validateId } from '../state/id';
 import { assertAllowed } from '../state/machine';
 import { resolveRoot } from '../state/root';
-import { deriveStatus, toOciState } from '../state/status';
+import { deriveStatus, toOciState, type ContainerState } from '../state/status';
 import { listIds, readState, removeContainerDir, withLock, type StoredState } from '../state/store';
 import { createContainer, type CreateOptions as InternalCreateOptions } from './create';
 import { signalContainer, waitForExit } from './kill';
@@ -99,9 +99,9 @@ export class Container extends EventEmitter {
   }
 
   /** The OCI state of every container under the root. */
-  static async list(options: LoadOptions = {}): Promise<State[]> {
+  static async list(options: LoadOptions = {}): Promise<ContainerState[]> {
     const root = resolveRoot(options.root);
-    const out: State[] = [];
+    const out: ContainerState[] = [];
     for (const id of listIds(root)) {
       try {
         out.push(toOciState(root, id, readState(root, id)));
@@ -128,7 +128,7 @@ export class Container extends EventEmitter {
   }
 
   /** The OCI state, derived now from the init process and the exec fifo. */
-  state(): State {
+  state(): ContainerState {
     return toOciState(this.root, this.id, this.refresh());
   }
 

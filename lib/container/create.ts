@@ -196,6 +196,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedInit>
     rootless,
   });
 
+  for (const warning of plan.warnings) opts.logger.warn(warning);
   const dir = createContainerDir(opts.root, id);
   const launch = new Launch();
   let hooksFailed = false;

@@ -9,6 +9,8 @@ import { InvalidConfigError } from '../errors';
 import { planNamespaces } from './namespaces';
 import { credentialSteps, execSteps, namespaceSettingSteps, processEnv } from './process';
 import { finishRootfsSteps, prepareRootfsSteps } from './rootfs';
+import { personalitySteps, sysctlSteps } from './kernel-settings';
+import { checkSupported } from './supported';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
@@ -37,6 +39,7 @@ function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly H
 
 export function compilePlan(spec: Spec, options: CompileOptions): LaunchPlan {
   if (!spec.process) throw new InvalidConfigError('/process', 'is required to create a container');
+  const warnings = checkSupported(spec);
   const ns = planNamespaces(spec);
   const preserveFds = options.preserveFds ?? 0;
   const rootless = options.rootless ?? (process.geteuid?.() ?? 0) !== 0;
@@ -58,7 +61,8 @@ export function compilePlan(spec: Spec, options: CompileOptions): LaunchPlan {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
   }
   steps.push(...hookSteps('createContainer', hooks.createContainer));
-  steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false));
+  steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false, sysctlSteps(spec, ns.created)));
+  steps.push(...personalitySteps(spec));
   steps.push(...credentialSteps({ spec, rootfs: options.rootfs, setgroupsDenied: denySetgroups }));
   steps.push(exec.check);
   steps.push({ op: 'wait-start', fifoFd: helperFdLayout(preserveFds).fifoFd });
@@ -73,5 +77,6 @@ export function compilePlan(spec: Spec, options: CompileOptions): LaunchPlan {
     denySetgroups,
     preserveFds,
     steps,
+    warnings,
   };
 }

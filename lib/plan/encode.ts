@@ -23,6 +23,8 @@ function fieldsOf(step: Step): Field[] {
     case 'move-root': return [step.rootfs];
     case 'sync': return [step.name];
     case 'hook': return [step.kind, step.path, step.timeout, step.args, step.env];
+    case 'sysctl': return [step.key, step.value];
+    case 'personality': return [step.persona];
     case 'hostname': return [step.name];
     case 'domainname': return [step.name];
     case 'rlimit': return [step.resource, step.soft, step.hard];

@@ -98,6 +98,15 @@ const PROPAGATION_OPTIONS: Record<string, number> = {
   runbindable: C.MS_UNBINDABLE | C.MS_REC,
 };
 
+/** Every option name the parser gives a meaning (the rest is filesystem data). */
+export const MOUNT_OPTION_NAMES: readonly string[] = [
+  'bind',
+  'rbind',
+  ...Object.keys(FLAG_OPTIONS),
+  ...Object.keys(RECURSIVE_OPTIONS),
+  ...Object.keys(PROPAGATION_OPTIONS),
+].sort();
+
 export function parseMountOptions(options: readonly string[] = []): ParsedMountOptions {
   const parsed: ParsedMountOptions = {
     flags: 0,

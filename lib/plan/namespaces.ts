@@ -29,6 +29,8 @@ export interface NamespacePlan {
   newUserNamespace: boolean;
   /** Namespace types the container has, created or joined. */
   types: Set<LinuxNamespaceType>;
+  /** Namespace types created for the container (not joined). */
+  created: Set<LinuxNamespaceType>;
   uidMappings: LinuxIDMapping[];
   gidMappings: LinuxIDMapping[];
 }
@@ -38,8 +40,10 @@ export function planNamespaces(spec: Spec): NamespacePlan {
   let cloneFlags = 0;
   const joins = new Map<LinuxNamespaceType, JoinNamespace>();
   const types = new Set<LinuxNamespaceType>();
+  const created = new Set<LinuxNamespaceType>();
   namespaces.forEach((ns, i) => {
     types.add(ns.type);
+    if (!ns.path) created.add(ns.type);
     if (ns.path) {
       if (!ns.path.startsWith('/')) {
         throw new InvalidConfigError(`/linux/namespaces/${i}/path`, 'must be an absolute path');
@@ -69,7 +73,7 @@ export function planNamespaces(spec: Spec): NamespacePlan {
       'a new user namespace needs uid and gid mappings',
     );
   }
-  return { cloneFlags, join, newUserNamespace, types, uidMappings, gidMappings };
+  return { cloneFlags, join, newUserNamespace, types, created, uidMappings, gidMappings };
 }
 
 /** Host uid that container uid `id` maps to (identity without a user namespace). */

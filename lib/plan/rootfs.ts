@@ -179,8 +179,8 @@ export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
   return steps;
 }
 
-/** pivot_root (or the --no-pivot move) and what is done on the final root. */
-export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean): Step[] {
+/** pivot_root (or the --no-pivot move) and what is done on the final root, sysctls included. */
+export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean, sysctls: Step[] = []): Step[] {
   const { spec, rootfs } = ctx;
   const steps: Step[] = [noPivot ? { op: 'move-root', rootfs } : { op: 'pivot-root', rootfs }];
   const propagation = spec.linux?.rootfsPropagation;
@@ -189,6 +189,8 @@ export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean): Step[] 
     if (flags === undefined) throw new InvalidConfigError('/linux/rootfsPropagation', `unknown propagation "${propagation}"`);
     steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags, data: '', inContainer: true });
   }
+  // sysctls go through the container's /proc, before /proc/sys turns read-only.
+  steps.push(...sysctls);
   for (const p of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'readonly', path: p });
   for (const p of spec.linux?.maskedPaths ?? []) steps.push({ op: 'mask', path: p });
   if (spec.root?.readonly) {

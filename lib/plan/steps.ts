@@ -35,6 +35,10 @@ export type Step =
   | { op: 'sync'; name: SyncPoint }
   /** Runs a hook from inside the container's namespaces (state JSON on stdin). */
   | { op: 'hook'; kind: 'createContainer' | 'startContainer'; path: string; timeout: number; args: string[]; env: string[] }
+  /** Writes /proc/sys/<key with dots as slashes> (after pivot_root, in the container's /proc). */
+  | { op: 'sysctl'; key: string; value: string }
+  /** personality(2): the execution domain (LINUX, LINUX32). */
+  | { op: 'personality'; persona: number }
   | { op: 'hostname'; name: string }
   | { op: 'domainname'; name: string }
   | { op: 'rlimit'; type: string; resource: number; soft: bigint; hard: bigint }
@@ -72,6 +76,8 @@ export interface LaunchPlan {
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
   steps: Step[];
+  /** Config the runtime accepted but does not apply yet (logged at create). */
+  warnings: string[];
 }
 
 /** Where the runtime puts the init helper's own fds (after stdio and preserved fds). */

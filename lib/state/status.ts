@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { ContainerStatus, State } from '../config/types';
+import { OCI_VERSION } from '../config/default-spec';
 import { isAlive } from './proc';
 import { containerDir, fifoPath, tryLock, type StoredState } from './store';
 
@@ -22,19 +23,30 @@ export function deriveStatus(root: string, id: string, stored: StoredState | und
   return fs.existsSync(fifoPath(root, id)) ? 'created' : 'running';
 }
 
-/** The OCI state object (runtime.md "State"), as `kapsel state` prints it. */
-export function toOciState(root: string, id: string, stored: StoredState | undefined): State & Record<string, unknown> {
+/**
+ * The OCI state (runtime.md "State") plus the fields runc adds (rootfs,
+ * created, owner), in runc's key order, as `kapsel state` prints it.
+ */
+export interface ContainerState extends State {
+  pid: number;
+  rootfs: string;
+  /** RFC 3339 with nanoseconds. */
+  created: string;
+  owner: string;
+}
+
+export function toOciState(root: string, id: string, stored: StoredState | undefined): ContainerState {
   const status = deriveStatus(root, id, stored);
-  const state: State & Record<string, unknown> = {
-    ociVersion: stored?.ociVersion ?? '1.2.0',
+  const annotations = stored?.annotations && Object.keys(stored.annotations).length > 0 ? stored.annotations : undefined;
+  return {
+    ociVersion: stored?.ociVersion ?? OCI_VERSION,
     id,
     pid: status === 'stopped' || !stored ? 0 : stored.pid,
     status,
     bundle: stored?.bundle ?? '',
     rootfs: stored?.rootfs ?? '',
     created: stored?.created ?? '',
+    ...(annotations ? { annotations } : {}),
     owner: stored?.owner ?? '',
   };
-  if (stored?.annotations && Object.keys(stored.annotations).length > 0) state.annotations = stored.annotations;
-  return state;
 }

@@ -6,6 +6,7 @@
 #include <linux/mount.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -309,6 +310,21 @@ void OpHook(InitContext& ctx, StepArgs& a) {
   if (!why.empty()) Fail("hook", 0, path, kind + " hook " + path + " failed: " + why);
 }
 
+void OpSysctl(InitContext&, StepArgs& a) {
+  std::string key = a.Str(), value = a.Str();
+  std::string path = "/proc/sys/" + key;
+  std::replace(path.begin() + 10, path.end(), '.', '/');
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) Fail("open", errno, path, "sysctl " + key);
+  if (write(fd, value.data(), value.size()) < 0) Fail("write", errno, path, "sysctl " + key);
+  close(fd);
+}
+
+void OpPersonality(InitContext&, StepArgs& a) {
+  unsigned long persona = a.U64();
+  if (personality(persona) < 0) Fail("personality", errno, "");
+}
+
 void OpHostname(InitContext&, StepArgs& a) {
   const std::string& name = a.Str();
   if (sethostname(name.data(), name.size()) < 0) Fail("sethostname", errno, "");
@@ -447,6 +463,8 @@ const std::map<std::string, Op>& OpTable() {
       {"move-root", OpMoveRoot},
       {"sync", OpSync},
       {"hook", OpHook},
+      {"sysctl", OpSysctl},
+      {"personality", OpPersonality},
       {"hostname", OpHostname},
       {"domainname", OpDomainname},
       {"rlimit", OpRlimit},

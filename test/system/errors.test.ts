@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from '../../lib';
-import { makeBundle, type Bundle } from '../helpers/bundle';
+import { makeBundle, type Bundle, type BundleOptions } from '../helpers/bundle';
 import { assertNoLeaks, childProcesses, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
 import { uniqueId } from '../helpers/run';
 import { tempRoot, TMP_PREFIX } from '../helpers/tmp';
@@ -28,7 +28,7 @@ after(() => {
   assertNoLeaks(snapshot, TMP_PREFIX);
 });
 
-function bundleWith(edit?: Parameters<typeof makeBundle>[0] extends infer O ? O extends { edit?: infer E } ? E : never : never): Bundle {
+function bundleWith(edit?: BundleOptions['edit']): Bundle {
   const b = makeBundle({ edit });
   bundles.push(b);
   return b;

@@ -1,13 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listJson, listTable } from '../../lib/cli/commands/list';
-import { features, recognizedMountOptions } from '../../lib/cli/features';
-import { toRuncState, type RuncState } from '../../lib/cli/state-json';
+import { features } from '../../lib/cli/features';
+import type { ContainerState } from '../../lib/state/status';
+import { toOciState } from '../../lib/state/status';
+import type { StoredState } from '../../lib/state/store';
 import { formatTable } from '../../lib/cli/table';
 import { CAPABILITIES } from '../../lib/native/constants';
-import { parseMountOptions } from '../../lib/plan/mount-options';
+import { MOUNT_OPTION_NAMES, parseMountOptions } from '../../lib/plan/mount-options';
 
-const STATE: RuncState = {
+const STATE: ContainerState = {
   ociVersion: '1.3.0',
   id: 'hello',
   pid: 4242,
@@ -23,7 +25,7 @@ test('list table: runc\'s header for an empty list (tabwriter minwidth 12)', () 
 });
 
 test('list table: columns widen to the widest cell plus 3; the last column is not padded', () => {
-  const other: RuncState = { ...STATE, id: 'a-much-longer-container-id', pid: 0, status: 'stopped' };
+  const other: ContainerState = { ...STATE, id: 'a-much-longer-container-id', pid: 0, status: 'stopped' };
   const lines = listTable([STATE, other]).split('\n');
   assert.equal(lines.length, 4);
   const idWidth = 'a-much-longer-container-id'.length + 3;
@@ -51,21 +53,25 @@ test('list json: null for no containers, else one line with runc\'s fields', () 
   assert.deepEqual(JSON.parse(text), [STATE]);
 });
 
-test('state JSON: runc\'s key order, annotations only when present', () => {
-  const state = toRuncState({
+test('state JSON: runc\'s key order, annotations only when present, pid 0 once stopped', () => {
+  const stored: StoredState = {
     ociVersion: '1.3.0',
     id: 'x',
-    status: 'running',
-    pid: 7,
+    pid: 999999999, // no such process: the container is stopped
+    initStartTime: 1,
     bundle: '/b',
     rootfs: '/b/rootfs',
     created: 'c',
     owner: 'root',
     annotations: { a: 'b' },
-  } as never);
+    ownPidNamespace: true,
+    rootless: false,
+  };
+  const state = toOciState('/nonexistent-root', 'x', stored);
   assert.deepEqual(Object.keys(state), ['ociVersion', 'id', 'pid', 'status', 'bundle', 'rootfs', 'created', 'annotations', 'owner']);
-  const bare = toRuncState({ ociVersion: '1.3.0', id: 'x', status: 'stopped', bundle: '/b', annotations: {} });
-  assert.equal(bare.pid, 0);
+  assert.equal(state.status, 'stopped');
+  assert.equal(state.pid, 0);
+  const bare = toOciState('/nonexistent-root', 'x', { ...stored, annotations: {} });
   assert.equal('annotations' in bare, false);
 });
 
@@ -89,7 +95,8 @@ test('features: versions, hooks, namespaces, capabilities, unimplemented feature
 });
 
 test('features: mount options are exactly those the parser gives a meaning, sorted', () => {
-  const options = recognizedMountOptions();
+  const options = features().mountOptions;
+  assert.deepEqual(options, [...MOUNT_OPTION_NAMES]);
   assert.deepEqual(options, [...options].sort());
   for (const name of ['bind', 'rbind', 'ro', 'rw', 'nosuid', 'rro', 'rprivate', 'shared', 'strictatime', 'nosymfollow']) {
     assert.ok(options.includes(name), name);
@@ -98,4 +105,5 @@ test('features: mount options are exactly those the parser gives a meaning, sort
   // Filesystem data, not options kapsel interprets.
   assert.equal(options.includes('defaults'), false);
   assert.equal(options.includes('tmpcopyup'), false);
+  assert.equal(options.includes('size=1m'), false);
 });

@@ -1,6 +1,5 @@
 /** `kapsel state ID`: the OCI state JSON, indented like runc's. */
 import { ID_ARG, type Command } from '../command';
-import { toRuncState } from '../state-json';
 import { loadContainer } from './common';
 
 export const stateCommand: Command = {
@@ -11,7 +10,7 @@ export const stateCommand: Command = {
   args: { min: 1, max: 1 },
   async run(ctx, _flags, [id]) {
     const container = await loadContainer(ctx, id!);
-    ctx.out(`${JSON.stringify(toRuncState(container.state()), null, 2)}\n`);
+    ctx.out(`${JSON.stringify(container.state(), null, 2)}\n`);
     return 0;
   },
 };

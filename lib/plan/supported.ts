@@ -1,0 +1,56 @@
+/**
+ * What kapsel cannot apply yet. The spec (runtime.md, create) says a
+ * property the runtime cannot apply MUST be an error and no container may
+ * be created: so confinement it does not implement (seccomp, LSM labels,
+ * idmapped mounts, ...) is refused, naming the field, rather than silently
+ * dropped. The one exception is cgroups: every engine and `spec` itself
+ * send linux.resources, and resource limits are not yet applied — that is
+ * a warning (not for the device list alone), documented in the README,
+ * until cgroup support lands.
+ */
+import type { Spec } from '../config/types';
+import { NotSupportedError } from '../errors';
+
+function refuse(field: string, what: string): never {
+  throw new NotSupportedError(`config.json ${field}: ${what} is not supported by kapsel yet`);
+}
+
+function nonEmpty(value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value as object).length > 0;
+  return true;
+}
+
+/** Throws NotSupportedError for the first unsupported property; returns warnings. */
+export function checkSupported(spec: Spec): string[] {
+  const proc = spec.process;
+  const linux = spec.linux ?? {};
+  if (nonEmpty(linux.seccomp)) refuse('/linux/seccomp', 'seccomp');
+  if (nonEmpty(proc?.apparmorProfile)) refuse('/process/apparmorProfile', 'AppArmor');
+  if (nonEmpty(proc?.selinuxLabel)) refuse('/process/selinuxLabel', 'SELinux');
+  if (nonEmpty(linux.mountLabel)) refuse('/linux/mountLabel', 'SELinux');
+  if (nonEmpty(proc?.scheduler)) refuse('/process/scheduler', 'the scheduler policy');
+  if (nonEmpty(proc?.ioPriority)) refuse('/process/ioPriority', 'the I/O priority');
+  if (nonEmpty(proc?.execCPUAffinity)) refuse('/process/execCPUAffinity', 'CPU affinity');
+  if (nonEmpty(linux.intelRdt)) refuse('/linux/intelRdt', 'Intel RDT');
+  if (nonEmpty(linux.memoryPolicy)) refuse('/linux/memoryPolicy', 'the memory policy');
+  if (nonEmpty(linux.netDevices)) refuse('/linux/netDevices', 'moving network devices');
+  if (nonEmpty(linux.timeOffsets)) refuse('/linux/timeOffsets', 'time namespace offsets');
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (nonEmpty(m.uidMappings) || nonEmpty(m.gidMappings)) refuse(`/mounts/${i}/uidMappings`, 'idmapped mounts');
+    for (const option of m.options ?? []) {
+      if (option === 'idmap' || option === 'ridmap') refuse(`/mounts/${i}/options`, `the "${option}" option`);
+    }
+  });
+  // The device list alone (runc's default spec denies all devices) asks for
+  // no limit that would be silently lost: the container only gets the
+  // device nodes the plan creates, and no CAP_MKNOD by default.
+  const limits = Object.keys(linux.resources ?? {}).filter((k) => k !== 'devices' && nonEmpty((linux.resources as Record<string, unknown>)[k]));
+  const warnings: string[] = [];
+  if (limits.length > 0 || nonEmpty(linux.cgroupsPath)) {
+    const what = [...limits.map((k) => `linux.resources.${k}`), ...(nonEmpty(linux.cgroupsPath) ? ['linux.cgroupsPath'] : [])];
+    warnings.push(`${what.join(', ')}: cgroups are not supported yet, the container runs without these limits`);
+  }
+  return warnings;
+}
