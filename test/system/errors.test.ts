@@ -1,45 +1,30 @@
 // Bad input gets a clear error naming the problem, and leaves nothing
 // behind: no state directory, process, mount or fd (checked after each case
 // and once more for the whole file).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from '../../lib';
-import { makeBundle, type Bundle, type BundleOptions } from '../helpers/bundle';
-import { assertNoLeaks, childProcesses, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
+import type { Bundle, BundleOptions } from '../helpers/bundle';
+import { childProcesses } from '../helpers/leaks';
 import { uniqueId } from '../helpers/run';
-import { tempRoot, TMP_PREFIX } from '../helpers/tmp';
+import { systemSuite } from '../helpers/suite';
+import { TMP_PREFIX } from '../helpers/tmp';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
-let snapshot: SystemSnapshot;
-let root: string;
-const bundles: Bundle[] = [];
-
-before(() => {
-  if (skip) return;
-  snapshot = snapshotSystem();
-  root = tempRoot();
-});
-
-after(() => {
-  if (skip) return;
-  for (const b of bundles) b.cleanup();
-  assertNoLeaks(snapshot, TMP_PREFIX);
-});
+const suite = systemSuite();
+const { skip } = suite;
 
 function bundleWith(edit?: BundleOptions['edit']): Bundle {
-  const b = makeBundle({ edit });
-  bundles.push(b);
-  return b;
+  return suite.bundle({ edit });
 }
 
 async function expectCreateFailure(bundleDir: string, check: (err: Error & Record<string, unknown>) => void, id = uniqueId()): Promise<void> {
-  await assert.rejects(Container.create({ id, bundle: bundleDir, root }), (err: Error & Record<string, unknown>) => {
+  await assert.rejects(Container.create({ id, bundle: bundleDir, root: suite.root }), (err: Error & Record<string, unknown>) => {
     check(err);
     return true;
   });
-  assert.deepEqual(fs.readdirSync(root), [], 'no state directory is left');
+  assert.deepEqual(fs.readdirSync(suite.root), [], 'no state directory is left');
   assert.deepEqual(childProcesses(), [], 'no process is left');
   const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(TMP_PREFIX));
   assert.deepEqual(mounts, [], 'no mount is left');

@@ -2,28 +2,25 @@
  * Namespaces, checked from inside the container: the probe reads
  * /proc/self/ns/* and compares with this (host) process.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { makeBundle } from '../helpers/bundle';
-import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
-import { createTestContainer, probeReport, tempRoot } from '../helpers/run';
-import { releaseAllRoots, TMP_PREFIX } from '../helpers/tmp';
+import { createTestContainer, probeReport } from '../helpers/run';
+import { systemSuite } from '../helpers/suite';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
+const suite = systemSuite();
+const { skip } = suite;
 const TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
 
 function hostNamespaces(): Record<string, string> {
   return Object.fromEntries(TYPES.map((t) => [t, fs.readlinkSync(`/proc/self/ns/${t}`)]));
 }
 
-let snapshot: SystemSnapshot;
 let root: string;
 before(() => {
-  snapshot = snapshotSystem();
-  root = tempRoot();
+  root = suite.root;
 });
-after(releaseAllRoots);
 
 test('new pid, uts, ipc, net, mnt and cgroup namespaces; the others are shared', { skip }, async () => {
   const bundle = makeBundle({
@@ -98,6 +95,3 @@ test('a namespace given by path is joined', { skip }, async () => {
   }
 });
 
-test('nothing leaks', { skip }, () => {
-  assertNoLeaks(snapshot, TMP_PREFIX);
-});

@@ -3,24 +3,21 @@
  * probe's view of its argv, environment, credentials, capabilities,
  * limits and open descriptors.
  */
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeBundle, TEST_USER } from '../helpers/bundle';
-import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
-import { createTestContainer, probeReport, runProbe, tempRoot } from '../helpers/run';
-import { releaseAllRoots, TMP_PREFIX } from '../helpers/tmp';
+import { createTestContainer, probeReport, runProbe } from '../helpers/run';
+import { systemSuite } from '../helpers/suite';
 import type { Process } from '../../lib/config/types';
 import * as C from '../../lib/native/constants';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
+const suite = systemSuite();
+const { skip } = suite;
 
-let snapshot: SystemSnapshot;
 let root: string;
 before(() => {
-  snapshot = snapshotSystem();
-  root = tempRoot();
+  root = suite.root;
 });
-after(releaseAllRoots);
 
 /** Runs the probe report with `change` applied to config.process. */
 async function reportWith(change: (proc: Process) => void, paths: string[] = []) {
@@ -179,6 +176,3 @@ test('only fds 0, 1 and 2 are open in the container', { skip }, async () => {
   assert.equal(report.fds['0'], '/dev/null');
 });
 
-test('nothing leaks', { skip }, () => {
-  assertNoLeaks(snapshot, TMP_PREFIX);
-});

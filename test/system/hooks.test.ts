@@ -2,36 +2,22 @@
 // namespace, with the state on stdin, its args and env; failures fail the
 // operation (prestart, createRuntime, createContainer, startContainer,
 // poststart) or only warn (poststop); timeouts kill the hook.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Container } from '../../lib';
 import type { Hook, Hooks } from '../../lib/config/types';
-import { makeBundle, type Bundle } from '../helpers/bundle';
-import { assertNoLeaks, childProcesses, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
+import type { Bundle } from '../helpers/bundle';
+import { childProcesses } from '../helpers/leaks';
 import { createTestContainer, uniqueId } from '../helpers/run';
-import { tempDir, tempRoot, TMP_PREFIX } from '../helpers/tmp';
+import { systemSuite } from '../helpers/suite';
+import { tempDir } from '../helpers/tmp';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
+const suite = systemSuite();
+const { skip } = suite;
 const HOSTNAME = 'kapsel-hooks';
-let snapshot: SystemSnapshot;
-let root: string;
-let out: string;
-const bundles: Bundle[] = [];
-
-before(() => {
-  if (skip) return;
-  snapshot = snapshotSystem();
-  root = tempRoot();
-});
-
-after(() => {
-  if (skip) return;
-  for (const b of bundles) b.cleanup();
-  assertNoLeaks(snapshot, TMP_PREFIX);
-});
 
 /**
  * A host hook: a shell that records its kind, stdin (the state), hostname
@@ -48,15 +34,13 @@ function probeHook(file: string): Hook {
 }
 
 function bundleWithHooks(dir: string, hooks: Hooks): Bundle {
-  const b = makeBundle({
+  return suite.bundle({
     edit: (s) => {
       s.hostname = HOSTNAME;
       s.hooks = hooks;
       s.mounts!.push({ destination: '/out', type: 'bind', source: dir, options: ['rbind', 'rw'] });
     },
   });
-  bundles.push(b);
-  return b;
 }
 
 function present(dir: string): string[] {
@@ -68,7 +52,7 @@ function readState(dir: string, kind: string): Record<string, unknown> {
 }
 
 test('all six hooks run at their moment, in their namespace, with the state', { skip }, async () => {
-  out = tempDir('hooks');
+  const out = tempDir('hooks');
   const b = bundleWithHooks(out, {
     prestart: [shellHook('prestart', out)],
     createRuntime: [shellHook('createRuntime', out)],
@@ -77,7 +61,7 @@ test('all six hooks run at their moment, in their namespace, with the state', { 
     poststart: [shellHook('poststart', out)],
     poststop: [shellHook('poststop', out)],
   });
-  const run = await createTestContainer(b, { root, args: ['/probe', 'exit', '0'] });
+  const run = await createTestContainer(b, { root: suite.root, args: ['/probe', 'exit', '0'] });
   try {
     const pid = run.container.state().pid;
     assert.deepEqual(present(out), ['createContainer.state', 'createRuntime.state', 'prestart.state']);
@@ -112,12 +96,12 @@ test('all six hooks run at their moment, in their namespace, with the state', { 
 async function expectCreateHookFailure(hooks: Hooks, dir: string): Promise<void> {
   const b = bundleWithHooks(dir, hooks);
   const id = uniqueId();
-  await assert.rejects(Container.create({ id, bundle: b.dir, root, stdio: [0, 1, 2] }), (err: Error & { code?: string }) => {
+  await assert.rejects(Container.create({ id, bundle: b.dir, root: suite.root, stdio: [0, 1, 2] }), (err: Error & { code?: string }) => {
     assert.equal(err.code, 'ERR_HOOK_FAILED');
     assert.match(err.message, /exit status 3: boom/);
     return true;
   });
-  assert.deepEqual(fs.readdirSync(root), [], 'no state directory is left');
+  assert.deepEqual(fs.readdirSync(suite.root), [], 'no state directory is left');
   assert.deepEqual(childProcesses(), [], 'the container init is gone');
   // The lifecycle continues at delete: poststop runs after a failed create hook.
   assert.ok(fs.existsSync(path.join(dir, 'poststop.state')), 'poststop hooks ran');
@@ -140,7 +124,7 @@ for (const kind of ['prestart', 'createRuntime', 'createContainer'] as const) {
 test('a failing startContainer hook fails start; the process never runs', { skip }, async () => {
   const dir = tempDir('hooks');
   const b = bundleWithHooks(dir, { startContainer: [{ path: '/probe', args: ['probe', 'exit', '4'] }] });
-  const run = await createTestContainer(b, { root, args: ['/probe', 'write', '/out/ran'] });
+  const run = await createTestContainer(b, { root: suite.root, args: ['/probe', 'write', '/out/ran'] });
   try {
     await assert.rejects(run.container.start(), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'ERR_HOOK_FAILED');
@@ -159,7 +143,7 @@ test('a failing startContainer hook fails start; the process never runs', { skip
 test('a failing poststart hook fails start and stops the container', { skip }, async () => {
   const dir = tempDir('hooks');
   const b = bundleWithHooks(dir, { poststart: [{ path: '/bin/false' }] });
-  const run = await createTestContainer(b, { root, args: ['/probe', 'sleep', '30'] });
+  const run = await createTestContainer(b, { root: suite.root, args: ['/probe', 'sleep', '30'] });
   try {
     await assert.rejects(run.container.start(), { code: 'ERR_HOOK_FAILED' });
     assert.deepEqual(await run.container.wait(), { exitCode: null, signal: 'SIGKILL' });
@@ -173,7 +157,7 @@ test('a failing poststop hook is a warning; delete goes on and later hooks run',
   const dir = tempDir('hooks');
   const b = bundleWithHooks(dir, { poststop: [{ path: '/bin/false' }, shellHook('poststop', dir)] });
   const warnings: string[] = [];
-  const c = await Container.create({ id: uniqueId(), bundle: b.dir, root, stdio: [0, 1, 2], logger: { warn: (m) => warnings.push(m) } });
+  const c = await Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, stdio: [0, 1, 2], logger: { warn: (m) => warnings.push(m) } });
   try {
     await c.kill('KILL');
     await c.wait();
@@ -181,7 +165,7 @@ test('a failing poststop hook is a warning; delete goes on and later hooks run',
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /poststop hook \/bin\/false failed: exit status 1/);
     assert.ok(fs.existsSync(path.join(dir, 'poststop.state')));
-    assert.deepEqual(fs.readdirSync(root), []);
+    assert.deepEqual(fs.readdirSync(suite.root), []);
   } finally {
     await c.delete({ force: true });
     fs.rmSync(dir, { recursive: true, force: true });
@@ -193,12 +177,12 @@ test('hook timeouts kill the hook and fail the operation', { skip }, async () =>
     const dir = tempDir('hooks');
     try {
       const b = bundleWithHooks(dir, { [kind]: [{ path: '/bin/sleep', args: ['sleep', '30'], timeout: 1 }] });
-      await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root, stdio: [0, 1, 2] }), (err: Error & { code?: string }) => {
+      await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, stdio: [0, 1, 2] }), (err: Error & { code?: string }) => {
         assert.equal(err.code, 'ERR_HOOK_FAILED');
         assert.match(err.message, /timed out after 1s/);
         return true;
       });
-      assert.deepEqual(fs.readdirSync(root), []);
+      assert.deepEqual(fs.readdirSync(suite.root), []);
       assert.deepEqual(childProcesses(), []);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,41 +1,25 @@
 // linux.sysctl and linux.personality, read back from inside the container;
 // unsupported confinement is refused before anything is created.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { Container } from '../../lib';
-import { makeBundle, type Bundle, type BundleOptions } from '../helpers/bundle';
-import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
+import type { Bundle, BundleOptions } from '../helpers/bundle';
 import { runProbe, uniqueId } from '../helpers/run';
-import { tempRoot, TMP_PREFIX } from '../helpers/tmp';
+import { systemSuite } from '../helpers/suite';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
-let snapshot: SystemSnapshot;
-let root: string;
-const bundles: Bundle[] = [];
-
-before(() => {
-  if (skip) return;
-  snapshot = snapshotSystem();
-  root = tempRoot();
-});
-after(() => {
-  if (skip) return;
-  for (const b of bundles) b.cleanup();
-  assertNoLeaks(snapshot, TMP_PREFIX);
-});
+const suite = systemSuite();
+const { skip } = suite;
 
 function bundle(edit: BundleOptions['edit']): Bundle {
-  const b = makeBundle({ edit });
-  bundles.push(b);
-  return b;
+  return suite.bundle({ edit });
 }
 
 test('namespaced sysctls are set inside the container only', { skip }, async () => {
   const hostForward = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
   const hostShmmni = fs.readFileSync('/proc/sys/kernel/shmmni', 'utf8');
   const b = bundle((s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmni': '1234' }));
-  const res = await runProbe(b, { root, args: ['/probe', 'cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/shmmni'] });
+  const res = await runProbe(b, { root: suite.root, args: ['/probe', 'cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/shmmni'] });
   assert.equal(res.exit.exitCode, 0, res.stderr);
   assert.equal(res.stdout, '1\n1234\n');
   assert.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward);
@@ -44,7 +28,7 @@ test('namespaced sysctls are set inside the container only', { skip }, async () 
 
 test('host-wide sysctls and sysctls of a shared namespace are refused', { skip }, async () => {
   const hostWide = bundle((s) => (s.linux!.sysctl = { 'vm.swappiness': '1' }));
-  await assert.rejects(Container.create({ id: uniqueId(), bundle: hostWide.dir, root }), {
+  await assert.rejects(Container.create({ id: uniqueId(), bundle: hostWide.dir, root: suite.root }), {
     code: 'ERR_INVALID_CONFIG',
     jsonPath: '/linux/sysctl/vm.swappiness',
   });
@@ -52,13 +36,13 @@ test('host-wide sysctls and sysctls of a shared namespace are refused', { skip }
     s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'network');
     s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
   });
-  await assert.rejects(Container.create({ id: uniqueId(), bundle: sharedNet.dir, root }), /needs a network namespace/);
-  assert.deepEqual(fs.readdirSync(root), []);
+  await assert.rejects(Container.create({ id: uniqueId(), bundle: sharedNet.dir, root: suite.root }), /needs a network namespace/);
+  assert.deepEqual(fs.readdirSync(suite.root), []);
 });
 
 test('linux.personality LINUX32 changes the execution domain', { skip }, async () => {
   const b = bundle((s) => (s.linux!.personality = { domain: 'LINUX32' }));
-  const res = await runProbe(b, { root, args: ['/probe', 'cat', '/proc/self/personality'] });
+  const res = await runProbe(b, { root: suite.root, args: ['/probe', 'cat', '/proc/self/personality'] });
   assert.equal(res.exit.exitCode, 0, res.stderr);
   assert.equal(res.stdout.trim(), '00000008');
 });
@@ -71,19 +55,19 @@ test('confinement kapsel cannot apply yet is refused, naming the field', { skip 
   ];
   for (const [field, edit] of cases) {
     const b = bundle(edit);
-    await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root }), (err: Error & { code?: string }) => {
+    await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root }), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'ERR_NOT_SUPPORTED');
       assert.ok(err.message.includes(field), err.message);
       return true;
     });
   }
-  assert.deepEqual(fs.readdirSync(root), []);
+  assert.deepEqual(fs.readdirSync(suite.root), []);
 });
 
 test('linux.resources is accepted with a warning until cgroups are supported', { skip }, async () => {
   const b = bundle((s) => (s.linux!.resources = { pids: { limit: 100 } }));
   const warnings: string[] = [];
-  const c = await Container.create({ id: uniqueId(), bundle: b.dir, root, stdio: [0, 1, 2], logger: { warn: (m) => warnings.push(m) } });
+  const c = await Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, stdio: [0, 1, 2], logger: { warn: (m) => warnings.push(m) } });
   await c.delete({ force: true });
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /linux\.resources\.pids: cgroups are not supported yet/);

@@ -6,32 +6,28 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from '../../lib';
-import { makeBundle, type Bundle } from '../helpers/bundle';
-import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
+import type { Bundle } from '../helpers/bundle';
 import { createTestContainer, runProbe, uniqueId } from '../helpers/run';
-import { tempDir, tempRoot, TMP_PREFIX } from '../helpers/tmp';
+import { systemSuite } from '../helpers/suite';
+import { tempDir } from '../helpers/tmp';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
-let snapshot: SystemSnapshot;
+const suite = systemSuite();
+const { skip } = suite;
 let bundle: Bundle;
 let outDir: string;
 let root: string;
 
 before(() => {
   if (skip) return;
-  snapshot = snapshotSystem();
-  root = tempRoot();
+  root = suite.root;
   outDir = tempDir('shared');
-  bundle = makeBundle({
+  bundle = suite.bundle({
     edit: (s) => s.mounts!.push({ destination: '/out', type: 'bind', source: outDir, options: ['rbind', 'rw'] }),
   });
 });
 
 after(() => {
-  if (skip) return;
-  bundle.cleanup();
-  fs.rmSync(outDir, { recursive: true, force: true });
-  assertNoLeaks(snapshot, TMP_PREFIX);
+  if (!skip) fs.rmSync(outDir, { recursive: true, force: true });
 });
 
 test('create does not run the process; start does; wait gives the exit code', { skip }, async () => {
