@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBundle } from '../config/load';
 import type { Spec, State } from '../config/types';
-import { KapselError, NotSupportedError, SyscallError } from '../errors';
+import { InvalidArgumentError, KapselError, NotSupportedError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly, type Logger } from '../hooks/run';
 import { initHelperPath, native } from '../native/addon';
 import { compilePlan } from '../plan/compile';
@@ -182,6 +182,9 @@ async function superviseSetup(channel: InitChannel, spec: Spec, stored: StoredSt
 export async function createContainer(opts: CreateOptions): Promise<CreatedInit> {
   const id = validateId(opts.id);
   const { bundle, config: spec, rootfs } = loadBundle(opts.bundle);
+  if (opts.consoleSocket && !spec.process?.terminal) {
+    throw new InvalidArgumentError('cannot use a console socket: process.terminal is false, there is no terminal to send');
+  }
   if (spec.process?.terminal) {
     throw new NotSupportedError(
       'process.terminal is true, but kapsel cannot allocate a terminal yet: set "terminal": false in config.json',

@@ -112,3 +112,11 @@ test('a config the runtime cannot apply (terminal without a console) is refused'
     assert.match(err.message, /terminal/);
   });
 });
+
+test('a console socket without a terminal is refused', { skip }, async () => {
+  const b = bundleWith();
+  await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, consoleSocket: '/tmp/x.sock' }), {
+    code: 'ERR_INVALID_ARGUMENT',
+  });
+  assert.deepEqual(fs.readdirSync(suite.root), []);
+});
