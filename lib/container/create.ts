@@ -64,6 +64,15 @@ export interface CreatedInit {
   spec: Spec;
 }
 
+/** A user namespace we run in that denies setgroups passes that on to the container's. */
+function setgroupsDeniedHere(): boolean {
+  try {
+    return fs.readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny';
+  } catch {
+    return false;
+  }
+}
+
 function rfc3339Nano(): string {
   const now = process.hrtime.bigint();
   const ms = Date.now();
@@ -190,13 +199,18 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedInit>
       'process.terminal is true, but kapsel cannot allocate a terminal yet: set "terminal": false in config.json',
     );
   }
+  // Writing arbitrary id maps and calling setgroups need CAP_SETUID/SETGID
+  // in our own user namespace: uid 0 there has them, also inside a user
+  // namespace (rootless podman runs us as its uid 0). isRootless() only
+  // picks the default state root and is recorded for engines.
+  const unprivileged = process.geteuid!() !== 0 || setgroupsDeniedHere();
   const rootless = isRootless();
   const plan = compilePlan(spec, {
     bundle,
     rootfs,
     preserveFds: opts.preserveFds ?? 0,
     noPivot: opts.noPivot,
-    rootless,
+    rootless: unprivileged,
   });
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
@@ -226,7 +240,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedInit>
     stored.pid = launch.pid;
     stored.initStartTime = readProcStat(launch.pid)?.startTime ?? 0;
     if (plan.uidMappings.length > 0) {
-      writeIdMaps(launch.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, !rootless);
+      writeIdMaps(launch.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, !unprivileged);
     }
     launch.channel!.send(['go', JSON.stringify(hookState(stored, 'creating')), JSON.stringify(hookState(stored, 'created'))]);
     try {

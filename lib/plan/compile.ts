@@ -22,7 +22,7 @@ export interface CompileOptions {
   preserveFds?: number;
   /** --no-pivot: chroot instead of pivot_root. */
   noPivot?: boolean;
-  /** The runtime runs without privileges (rootless): setgroups gets denied. */
+  /** The runtime has no CAP_SETGID (not uid 0 in its user namespace): setgroups gets denied. */
   rootless?: boolean;
 }
 
