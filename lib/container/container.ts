@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Spec, State } from '../config/types';
-import { ContainerNotFoundError, KapselError } from '../errors';
+import { ContainerNotFoundError } from '../errors';
 import { runHooks, runHooksWarnOnly, stderrLogger, type Logger } from '../hooks/run';
 import { native, type WaitResult } from '../native/addon';
 import { compilePlan, type CompileOptions } from '../plan/compile';
@@ -137,8 +137,8 @@ export class Container extends EventEmitter {
     await withLock(this.root, this.id, async () => {
       const stored = this.refresh();
       assertAllowed(this.id, 'start', deriveStatus(this.root, this.id, stored));
+      // "created" is only derived from a stored state with a live init.
       const s = stored!;
-      if (!s) throw new KapselError('ERR_INVALID_STATE', `container "${this.id}" is still being created`);
       await releaseInit(this.root, s);
       this.emit('started');
       try {

@@ -12,6 +12,7 @@ import type { Spec, State } from '../config/types';
 import { InvalidArgumentError, KapselError, NotSupportedError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly, type Logger } from '../hooks/run';
 import { initHelperPath, native } from '../native/addon';
+import { CLONE_NEWPID } from '../native/constants';
 import { compilePlan } from '../plan/compile';
 import { encodeSteps } from '../plan/encode';
 import { helperFdLayout, type LaunchPlan } from '../plan/steps';
@@ -228,7 +229,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedInit>
     owner: ownerName(),
     annotations: spec.annotations,
     hooks: spec.hooks,
-    ownPidNamespace: plan.steps.length > 0 && (plan.cloneFlags & 0x20000000) !== 0,
+    ownPidNamespace: (plan.cloneFlags & CLONE_NEWPID) !== 0,
     systemdCgroup: opts.systemdCgroup || undefined,
     rootless,
   };
