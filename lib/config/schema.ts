@@ -10,19 +10,11 @@
  * - `problem` is kapsel's own annotation keyword: when a check other than
  *   `type` or `required` fails, validate.ts reports this text instead of
  *   ajv's generic message (e.g. "must be an absolute path" rather than
- *   'must match format "absolute-path"').
+ *   'must match pattern "^/"').
  */
 
 /** A schema node; kept as a plain object (ajv's JSONSchemaType is too strict for optional-heavy types). */
 export type SchemaNode = Record<string, unknown>;
-
-/** Name of the ajv format for absolute paths (registered in validate.ts). */
-export const ABSOLUTE_PATH_FORMAT = 'absolute-path';
-
-/** True for "/..." paths: the format behind ABSOLUTE_PATH_FORMAT. */
-export function isAbsolutePath(value: string): boolean {
-  return value.startsWith('/');
-}
 
 // Integer ranges of the spec's Go-style types. uint64/int64 bounds are not
 // exactly representable as doubles; JSON.parse has the same limitation, so
@@ -44,9 +36,11 @@ const stringMap: SchemaNode = {
   propertyNames: { minLength: 1 },
   additionalProperties: string,
 };
+// A pattern, not a custom format: the validators are precompiled to plain
+// code at build time (scripts/build-validators.js), which has no formats.
 const absolutePath: SchemaNode = {
   type: 'string',
-  format: ABSOLUTE_PATH_FORMAT,
+  pattern: '^/',
   problem: 'must be an absolute path',
 };
 

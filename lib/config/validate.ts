@@ -4,38 +4,46 @@
  * InvalidConfigError naming the offending field as a JSON pointer.
  */
 
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidConfigError } from '../errors';
 import { checkProcess, checkSemantics } from './checks';
-import {
-  ABSOLUTE_PATH_FORMAT,
-  configSchema,
-  isAbsolutePath,
-  processSchema,
-  resourcesSchema,
-  type SchemaNode,
-} from './schema';
+import { configSchema, processSchema, resourcesSchema, type SchemaNode } from './schema';
 import type { LinuxResources, Process, Spec } from './types';
 
-let ajv: Ajv | undefined;
-const compiled = new Map<SchemaNode, ValidateFunction>();
+/** The schemas kapsel validates documents against, by the name of their precompiled module. */
+export const SCHEMAS = { config: configSchema, process: processSchema, resources: resourcesSchema } as const;
+export type SchemaName = keyof typeof SCHEMAS;
+
+const compiled = new Map<SchemaName, ValidateFunction>();
 
 /**
- * Compiles a schema on first use and caches it: compiling costs a few ms
- * that most CLI commands (state, kill, delete) never need.
+ * The validator of a schema. `npm install` precompiles each to plain code
+ * (scripts/build-validators.js -> dist/lib/config/generated/): compiling
+ * with ajv at run time costs ~150 ms, more than a whole container life.
+ * Without the generated module (a TypeScript-only build) it compiles once.
  */
-function schemaValidator(schema: SchemaNode): ValidateFunction {
-  let validate = compiled.get(schema);
+function schemaValidator(name: SchemaName): ValidateFunction {
+  let validate = compiled.get(name);
   if (!validate) {
-    ajv ??= createAjv();
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      validate = require(`./generated/${name}-validator.js`) as ValidateFunction;
+    } catch {
+      validate = createAjv().compile(SCHEMAS[name]);
+    }
+    compiled.set(name, validate);
   }
   return validate;
 }
 
-function createAjv(): Ajv {
-  const instance = new Ajv({
+/** The ajv instance of kapsel's schemas (also used to precompile them). */
+export function createAjv(options: { source?: boolean } = {}): Ajv {
+  // Loaded on demand: ajv itself takes ~60 ms to load, and the precompiled
+  // validators do not need it.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const AjvClass = (require('ajv') as { default: typeof Ajv }).default;
+  const instance = new AjvClass({
     // Stop at the first problem: one precise error is what a user can act on.
     allErrors: false,
     // Puts the failing schema node on each error, so toConfigError can read its `problem` text.
@@ -44,15 +52,15 @@ function createAjv(): Ajv {
     strict: true,
     // ...except for `required` inside if/else (devices' major/minor), which names properties defined next to it.
     strictRequired: false,
+    code: { source: options.source ?? false },
   });
   instance.addKeyword('problem');
-  instance.addFormat(ABSOLUTE_PATH_FORMAT, isAbsolutePath);
   return instance;
 }
 
 /** Runs a compiled schema; throws the first error as an InvalidConfigError. */
-function checkSchema(schema: SchemaNode, value: unknown): void {
-  const validate = schemaValidator(schema);
+function checkSchema(name: SchemaName, value: unknown): void {
+  const validate = schemaValidator(name);
   if (!validate(value)) throw toConfigError(validate.errors?.[0]);
 }
 
@@ -65,7 +73,7 @@ function checkSchema(schema: SchemaNode, value: unknown): void {
  *   `problem` like "must be string" or "is required".
  */
 export function validateConfig(value: unknown): Spec {
-  checkSchema(configSchema, value);
+  checkSchema('config', value);
   const spec = value as Spec;
   checkSemantics(spec);
   return spec;
@@ -77,7 +85,7 @@ export function validateConfig(value: unknown): Spec {
  * relative to that document ("/args/0").
  */
 export function validateProcess(value: unknown): Process {
-  checkSchema(processSchema, value);
+  checkSchema('process', value);
   const proc = value as Process;
   checkProcess(proc, '');
   return proc;
@@ -85,7 +93,7 @@ export function validateProcess(value: unknown): Process {
 
 /** Validates a standalone LinuxResources object (the file of `update --resources`). */
 export function validateResources(value: unknown): LinuxResources {
-  checkSchema(resourcesSchema, value);
+  checkSchema('resources', value);
   return value as LinuxResources;
 }
 
