@@ -11,7 +11,8 @@
         "native/addon/syscalls.cc",
         "native/addon/spawn.cc",
         "native/addon/pidfd_wait.cc",
-        "native/addon/ipc.cc"
+        "native/addon/ipc.cc",
+        "native/addon/console.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
@@ -27,6 +28,7 @@
         "native/init/parent_channel.cc",
         "native/init/steps.cc",
         "native/init/hooks.cc",
+        "native/init/console.cc",
         "native/init/fail.cc"
       ],
       "defines": ["_GNU_SOURCE"],

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBundle } from '../config/load';
 import type { Spec, State } from '../config/types';
-import { InvalidArgumentError, KapselError, NotSupportedError, SyscallError } from '../errors';
+import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly, type Logger } from '../hooks/run';
 import { initHelperPath, native } from '../native/addon';
 import { CLONE_NEWPID } from '../native/constants';
@@ -47,8 +47,12 @@ export interface CreateOptions {
   preserveFds?: number;
   /** Write the init's host pid here (no newline), before create returns. */
   pidFile?: string;
-  /** AF_UNIX socket to send the pty master to (process.terminal). */
-  consoleSocket?: string;
+  /**
+   * Where the pty master goes when process.terminal is true: the path of a
+   * listening AF_UNIX socket (runc's --console-socket; the master arrives
+   * as one message with SCM_RIGHTS), or the fd of a connected one.
+   */
+  consoleSocket?: string | number;
   /** chroot instead of pivot_root (for roots on ramfs). */
   noPivot?: boolean;
   /** Accepted for runc compatibility: no session keyring is created anyway. */
@@ -107,6 +111,8 @@ class Launch {
   lock?: Lock;
   planFd = -1;
   fifoFd = -1;
+  /** Our connection to the console socket (when we opened it). */
+  consoleFd = -1;
   parentSock = -1;
   childSock = -1;
   pidfd = -1;
@@ -114,7 +120,7 @@ class Launch {
   channel?: InitChannel;
 
   closeSetupFds(): void {
-    for (const key of ['planFd', 'fifoFd', 'childSock'] as const) {
+    for (const key of ['planFd', 'fifoFd', 'childSock', 'consoleFd'] as const) {
       if (this[key] >= 0) fs.closeSync(this[key]);
       this[key] = -1;
     }
@@ -149,6 +155,14 @@ function startInit(plan: LaunchPlan, launch: Launch, opts: CreateOptions, fifo: 
   const layout = helperFdLayout(plan.preserveFds);
   const preserved = Array.from({ length: plan.preserveFds }, (_, i) => 3 + i);
   const fds = [...(opts.stdio ?? [0, 1, 2]), ...preserved, launch.planFd, launch.childSock, launch.fifoFd];
+  if (opts.consoleSocket !== undefined && opts.consoleSocket !== '') {
+    if (typeof opts.consoleSocket === 'number') {
+      fds.push(opts.consoleSocket);
+    } else {
+      launch.consoleFd = addon.unixConnect(opts.consoleSocket);
+      fds.push(launch.consoleFd);
+    }
+  }
   const { pid, pidfd } = addon.spawn({
     file: initHelperPath(),
     argv: ['kapsel-init', '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
@@ -192,12 +206,13 @@ async function superviseSetup(channel: InitChannel, spec: Spec, stored: StoredSt
 export async function createContainer(opts: CreateOptions): Promise<CreatedInit> {
   const id = validateId(opts.id);
   const { bundle, config: spec, rootfs } = loadBundle(opts.bundle);
-  if (opts.consoleSocket && !spec.process?.terminal) {
+  const hasConsoleSocket = opts.consoleSocket !== undefined && opts.consoleSocket !== '';
+  if (hasConsoleSocket && !spec.process?.terminal) {
     throw new InvalidArgumentError('cannot use a console socket: process.terminal is false, there is no terminal to send');
   }
-  if (spec.process?.terminal) {
-    throw new NotSupportedError(
-      'process.terminal is true, but kapsel cannot allocate a terminal yet: set "terminal": false in config.json',
+  if (spec.process?.terminal && !hasConsoleSocket) {
+    throw new InvalidArgumentError(
+      'process.terminal is true: a console socket is needed to receive the terminal (--console-socket), or set "terminal": false',
     );
   }
   // Writing arbitrary id maps and calling setgroups need CAP_SETUID/SETGID

@@ -121,6 +121,19 @@ export interface NativeAddon {
   mkfifo(path: string, mode: number): void;
   /** socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC). */
   seqpacketPair(): [number, number];
+  // terminals
+  /** A connected SOCK_STREAM unix socket (close-on-exec). */
+  unixConnect(path: string): number;
+  /** A listening SOCK_STREAM unix socket bound to `path`. */
+  unixListen(path: string): number;
+  /** accept4 without waiting (EAGAIN when nobody connected). */
+  unixAccept(fd: number): number;
+  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC). */
+  streamPair(): [number, number];
+  /** Receives one fd sent with SCM_RIGHTS, without waiting (EAGAIN when none is queued). */
+  receiveFd(fd: number): { fd: number; data: string };
+  /** TIOCSWINSZ on a terminal fd. */
+  setWindowSize(fd: number, rows: number, cols: number): void;
 }
 
 let cached: NativeAddon | undefined;

@@ -62,6 +62,10 @@ export function compilePlan(spec: Spec, options: CompileOptions): LaunchPlan {
   }
   steps.push(...hookSteps('createContainer', hooks.createContainer));
   steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false, sysctlSteps(spec, ns.created)));
+  if (spec.process.terminal) {
+    const size = spec.process.consoleSize;
+    steps.push({ op: 'console', socketFd: helperFdLayout(preserveFds).consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0 });
+  }
   steps.push(...personalitySteps(spec));
   steps.push(...credentialSteps({ spec, rootfs: options.rootfs, setgroupsDenied: denySetgroups }));
   steps.push(exec.check);

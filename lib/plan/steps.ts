@@ -37,6 +37,12 @@ export type Step =
   | { op: 'hook'; kind: 'createContainer' | 'startContainer'; path: string; timeout: number; args: string[]; env: string[] }
   /** Writes /proc/sys/<key with dots as slashes> (after pivot_root, in the container's /proc). */
   | { op: 'sysctl'; key: string; value: string }
+  /**
+   * process.terminal: a pty from the container's devpts; the slave becomes
+   * /dev/console, stdio and the controlling terminal; the master goes to the
+   * console socket (an inherited fd). rows/cols 0: size not set.
+   */
+  | { op: 'console'; socketFd: number; rows: number; cols: number }
   /** personality(2): the execution domain (LINUX, LINUX32). */
   | { op: 'personality'; persona: number }
   | { op: 'hostname'; name: string }
@@ -81,7 +87,7 @@ export interface LaunchPlan {
 }
 
 /** Where the runtime puts the init helper's own fds (after stdio and preserved fds). */
-export function helperFdLayout(preserveFds: number): { planFd: number; syncFd: number; fifoFd: number } {
+export function helperFdLayout(preserveFds: number): { planFd: number; syncFd: number; fifoFd: number; consoleFd: number } {
   const first = 3 + preserveFds;
-  return { planFd: first, syncFd: first + 1, fifoFd: first + 2 };
+  return { planFd: first, syncFd: first + 1, fifoFd: first + 2, consoleFd: first + 3 };
 }

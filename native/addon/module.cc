@@ -7,6 +7,7 @@ void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitPidfdWait(Napi::Env env, Napi::Object exports);
 void InitIpc(Napi::Env env, Napi::Object exports);
+void InitConsole(Napi::Env env, Napi::Object exports);
 }  // namespace kapsel
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -14,6 +15,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitSpawn(env, exports);
   kapsel::InitPidfdWait(env, exports);
   kapsel::InitIpc(env, exports);
+  kapsel::InitConsole(env, exports);
   return exports;
 }
 

@@ -21,6 +21,7 @@
 #include <map>
 #include <vector>
 
+#include "console.h"
 #include "fail.h"
 #include "hooks.h"
 #include "parent_channel.h"
@@ -325,6 +326,12 @@ void OpPersonality(InitContext&, StepArgs& a) {
   if (personality(persona) < 0) Fail("personality", errno, "");
 }
 
+void OpConsole(InitContext&, StepArgs& a) {
+  int socket_fd = static_cast<int>(a.Int());
+  int rows = static_cast<int>(a.Int()), cols = static_cast<int>(a.Int());
+  SetUpConsole(socket_fd, rows, cols);
+}
+
 void OpHostname(InitContext&, StepArgs& a) {
   const std::string& name = a.Str();
   if (sethostname(name.data(), name.size()) < 0) Fail("sethostname", errno, "");
@@ -465,6 +472,7 @@ const std::map<std::string, Op>& OpTable() {
       {"hook", OpHook},
       {"sysctl", OpSysctl},
       {"personality", OpPersonality},
+      {"console", OpConsole},
       {"hostname", OpHostname},
       {"domainname", OpDomainname},
       {"rlimit", OpRlimit},

@@ -39,6 +39,8 @@ export interface ProbeReport {
   mounts: string[];
   /** fd number -> readlink of /proc/self/fd/N. */
   fds: Record<string, string>;
+  /** stdin as a terminal: window size, controlling terminal, session id. */
+  tty: { isatty: number; rows?: number; cols?: number; controlling: number; sid: number };
   /** cgroup, ipc, mnt, net, pid, time, user, uts -> readlink of /proc/self/ns/TYPE. */
   namespaces: Record<string, string>;
   /** lstat of the extra paths of `probe report PATH...`. */

@@ -105,11 +105,11 @@ test('bad ids are refused before anything is created', { skip }, async () => {
   }
 });
 
-test('a config the runtime cannot apply (terminal without a console) is refused', { skip }, async () => {
+test('a terminal without a console socket is refused', { skip }, async () => {
   const b = bundleWith((s) => (s.process!.terminal = true));
   await expectCreateFailure(b.dir, (err) => {
-    assert.equal(err.code, 'ERR_NOT_SUPPORTED');
-    assert.match(err.message, /terminal/);
+    assert.equal(err.code, 'ERR_INVALID_ARGUMENT');
+    assert.match(err.message, /console socket/);
   });
 });
 

@@ -28,7 +28,7 @@ export const CREATE_FLAGS: readonly FlagSpec[] = [
  * Creates the container from the command line. Its stdio is the CLI's
  * own fds 0-2, as engines expect (they pass pipes or /dev/null).
  */
-export function createFromFlags(ctx: Context, id: string, flags: FlagValues): Promise<Container> {
+export function createFromFlags(ctx: Context, id: string, flags: FlagValues, consoleSocketFd?: number): Promise<Container> {
   const options: CreateOptions = {
     id,
     bundle: bundleDir(stringFlag(flags, 'bundle')),
@@ -36,7 +36,7 @@ export function createFromFlags(ctx: Context, id: string, flags: FlagValues): Pr
     stdio: [0, 1, 2],
     preserveFds: countFlag(flags, 'preserve-fds') ?? 0,
     pidFile: stringFlag(flags, 'pid-file') || undefined,
-    consoleSocket: stringFlag(flags, 'console-socket') || undefined,
+    consoleSocket: consoleSocketFd ?? (stringFlag(flags, 'console-socket') || undefined),
     noPivot: boolFlag(flags, 'no-pivot'),
     noNewKeyring: boolFlag(flags, 'no-new-keyring'),
     systemdCgroup: ctx.globals.systemdCgroup,

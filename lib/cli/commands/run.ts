@@ -4,9 +4,11 @@
  * --detach it exits once the process runs.
  */
 import type { Container } from '../../container/container';
-import { boolFlag } from '../args';
+import { boolFlag, stringFlag } from '../args';
 import { ID_ARG, type Command, type Context } from '../command';
 import { exitCodeOf } from '../exit';
+import { ConsoleReceiver, relayTerminal, wantsTerminal } from '../terminal';
+import { bundleDir } from './common';
 import { CREATE_FLAGS, createFromFlags } from './create';
 
 /**
@@ -48,8 +50,20 @@ export const runCommand: Command = {
   ],
   args: { min: 1, max: 1 },
   async run(ctx, flags, [id]) {
-    const container = await createFromFlags(ctx, id!, flags);
     const detach = boolFlag(flags, 'detach');
+    // A terminal config without --console-socket: the terminal comes to us.
+    const receiver =
+      !detach && !stringFlag(flags, 'console-socket') && wantsTerminal(bundleDir(stringFlag(flags, 'bundle')))
+        ? new ConsoleReceiver()
+        : undefined;
+    let container: Container;
+    try {
+      container = await createFromFlags(ctx, id!, flags, receiver?.theirs);
+    } catch (err) {
+      receiver?.close();
+      throw err;
+    }
+    const relay = receiver ? relayTerminal(receiver.receive()) : undefined;
     // Forward from before start: a signal in between must not orphan the container.
     const stopForwarding = detach ? () => undefined : forwardSignals(ctx, container);
     try {
@@ -64,6 +78,7 @@ export const runCommand: Command = {
       return 0;
     }
     const status = await container.wait();
+    await relay?.finished;
     stopForwarding();
     ctx.log.debug(`container ${id} exited: ${JSON.stringify(status)}`);
     if (boolFlag(flags, 'keep')) return exitCodeOf(status);

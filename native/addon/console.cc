@@ -1,0 +1,165 @@
+// Terminal plumbing the runtime needs and node:net cannot do: unix sockets
+// as raw fds (the console socket of engines is a path to connect to), and
+// passing a pty master between processes with SCM_RIGHTS.
+#include <napi.h>
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "errors.h"
+
+namespace kapsel {
+
+namespace {
+
+bool FillAddress(Napi::Env env, const std::string& path, sockaddr_un* addr) {
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr->sun_path) {
+    ThrowErrno(env, ENAMETOOLONG, "connect", path);
+    return false;
+  }
+  memcpy(addr->sun_path, path.c_str(), path.size());
+  return true;
+}
+
+// A connected SOCK_STREAM socket to `path` (close-on-exec).
+Napi::Value UnixConnect(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path;
+  if (!ArgString(info, 0, "path", &path)) return env.Undefined();
+  sockaddr_un addr;
+  if (!FillAddress(env, path, &addr)) return env.Undefined();
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ThrowErrno(env, errno, "socket", path);
+    return env.Undefined();
+  }
+  int rc;
+  do {
+    rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    int e = errno;
+    close(fd);
+    ThrowErrno(env, e, "connect", path);
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// A listening SOCK_STREAM socket at `path` (tests play the engine with it).
+Napi::Value UnixListen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path;
+  if (!ArgString(info, 0, "path", &path)) return env.Undefined();
+  sockaddr_un addr;
+  if (!FillAddress(env, path, &addr)) return env.Undefined();
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || listen(fd, 8) < 0) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    ThrowErrno(env, e, fd < 0 ? "socket" : "bind", path);
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// accept4 without waiting: EAGAIN when nobody connected.
+Napi::Value UnixAccept(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!ArgInt(info, 0, "fd", &fd)) return env.Undefined();
+  int flags = fcntl(static_cast<int>(fd), F_GETFL);
+  fcntl(static_cast<int>(fd), F_SETFL, flags | O_NONBLOCK);
+  int conn = accept4(static_cast<int>(fd), nullptr, nullptr, SOCK_CLOEXEC);
+  int e = errno;
+  fcntl(static_cast<int>(fd), F_SETFL, flags);
+  if (conn < 0) {
+    ThrowErrno(env, e, "accept4");
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, conn);
+}
+
+Napi::Value StreamPair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+    ThrowErrno(env, errno, "socketpair");
+    return env.Undefined();
+  }
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, fds[0]));
+  out.Set(1u, Napi::Number::New(env, fds[1]));
+  return out;
+}
+
+// Receives one fd sent with SCM_RIGHTS, without waiting (EAGAIN when none
+// is queued). Returns { fd, data } with the message's payload as a string.
+Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t sock;
+  if (!ArgInt(info, 0, "fd", &sock)) return env.Undefined();
+  char payload[4096];
+  iovec iov = {payload, sizeof payload};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = recvmsg(static_cast<int>(sock), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    ThrowErrno(env, errno, "recvmsg");
+    return env.Undefined();
+  }
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  if (cmsg == nullptr || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
+    ThrowErrno(env, EBADMSG, "recvmsg");
+    return env.Undefined();
+  }
+  int fd;
+  memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("fd", Napi::Number::New(env, fd));
+  out.Set("data", Napi::String::New(env, payload, static_cast<size_t>(n)));
+  return out;
+}
+
+Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd, rows, cols;
+  if (!ArgInt(info, 0, "fd", &fd) || !ArgInt(info, 1, "rows", &rows) || !ArgInt(info, 2, "cols", &cols))
+    return env.Undefined();
+  winsize ws;
+  memset(&ws, 0, sizeof ws);
+  ws.ws_row = static_cast<unsigned short>(rows);
+  ws.ws_col = static_cast<unsigned short>(cols);
+  if (ioctl(static_cast<int>(fd), TIOCSWINSZ, &ws) < 0) ThrowErrno(env, errno, "ioctl");
+  return env.Undefined();
+}
+
+}  // namespace
+
+void InitConsole(Napi::Env env, Napi::Object exports) {
+  exports.Set("unixConnect", Napi::Function::New(env, UnixConnect, "unixConnect"));
+  exports.Set("unixListen", Napi::Function::New(env, UnixListen, "unixListen"));
+  exports.Set("unixAccept", Napi::Function::New(env, UnixAccept, "unixAccept"));
+  exports.Set("streamPair", Napi::Function::New(env, StreamPair, "streamPair"));
+  exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
+  exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize, "setWindowSize"));
+}
+
+}  // namespace kapsel

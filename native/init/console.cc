@@ -1,0 +1,87 @@
+#include "console.h"
+
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "fail.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+namespace kapsel_init {
+
+namespace {
+
+void SendMaster(int socket_fd, int master) {
+  // One byte of payload at least (engines read a message, then its fd).
+  char payload[] = "/dev/ptmx";
+  iovec iov = {payload, sizeof payload - 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  memset(control, 0, sizeof control);
+  msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cmsg), &master, sizeof master);
+  ssize_t n;
+  do {
+    n = sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) Fail("sendmsg", errno, "console socket");
+}
+
+}  // namespace
+
+void SetUpConsole(int socket_fd, int rows, int cols) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) Fail("open", errno, "/dev/ptmx", "process.terminal needs a devpts mount at /dev/pts");
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) Fail("ioctl", errno, "/dev/ptmx", "TIOCSPTLCK");
+  unsigned int number = 0;
+  if (ioctl(master, TIOCGPTN, &number) < 0) Fail("ioctl", errno, "/dev/ptmx", "TIOCGPTN");
+  std::string slave_path = "/dev/pts/" + std::to_string(number);
+  // TIOCGPTPEER opens the slave of this very master, whatever is mounted at
+  // /dev/pts by now; the path is the fallback for old kernels.
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) slave = open(slave_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) Fail("open", errno, slave_path);
+  if (rows > 0 && cols > 0) {
+    winsize ws;
+    memset(&ws, 0, sizeof ws);
+    ws.ws_row = static_cast<unsigned short>(rows);
+    ws.ws_col = static_cast<unsigned short>(cols);
+    if (ioctl(master, TIOCSWINSZ, &ws) < 0) Fail("ioctl", errno, "/dev/ptmx", "TIOCSWINSZ");
+  }
+  // /dev/console is the pty slave (as runc and crun make it).
+  int console = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (console >= 0) close(console);
+  if (mount(slave_path.c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0) Fail("mount", errno, "/dev/console");
+
+  SendMaster(socket_fd, master);
+  close(master);
+  close(socket_fd);
+
+  if (setsid() < 0) Fail("setsid", errno, "");
+  if (ioctl(slave, TIOCSCTTY, 0) < 0) Fail("ioctl", errno, slave_path, "TIOCSCTTY");
+  for (int fd = 0; fd <= 2; fd++) {
+    if (dup3(slave, fd, 0) < 0) Fail("dup3", errno, slave_path);
+  }
+  if (slave > 2) close(slave);
+}
+
+}  // namespace kapsel_init
