@@ -217,7 +217,7 @@ test('the exec fifo fd follows stdio and the preserved fds', () => {
   assert.equal(preserveFds, 2);
   const wait = steps.find((s) => s.op === 'wait-start') as Extract<Step, { op: 'wait-start' }>;
   assert.equal(wait.fifoFd, helperFdLayout(2).fifoFd);
-  assert.deepEqual(helperFdLayout(2), { planFd: 5, syncFd: 6, fifoFd: 7 });
+  assert.deepEqual(helperFdLayout(2), { planFd: 5, syncFd: 6, fifoFd: 7, consoleFd: 8 });
 });
 
 test('root.readonly, readonlyPaths and maskedPaths run after pivot_root', () => {
@@ -235,5 +235,29 @@ test('a process is required', () => {
   assert.throws(
     () => compilePlan(spec((s) => delete s.process), { bundle, rootfs }),
     (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process',
+  );
+});
+
+test('a terminal adds the console step after pivot_root, with the console size', () => {
+  const { steps } = compilePlan(
+    spec((s) => {
+      s.process!.terminal = true;
+      s.process!.consoleSize = { height: 40, width: 120 };
+    }),
+    { bundle, rootfs, preserveFds: 1 },
+  );
+  const at = indexOfOp(steps, 'console');
+  assert.ok(at > indexOfOp(steps, 'pivot-root') && at < indexOfOp(steps, 'setresuid'));
+  assert.deepEqual(steps[at], { op: 'console', socketFd: helperFdLayout(1).consoleFd, rows: 40, cols: 120 });
+  assert.equal(indexOfOp(compilePlan(spec(), { bundle, rootfs }).steps, 'console'), -1);
+});
+
+test('sysctls are written after pivot_root, before /proc/sys turns read-only', () => {
+  const { steps } = compilePlan(spec((s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' })), { bundle, rootfs });
+  const at = indexOfOp(steps, 'sysctl');
+  assert.ok(at > indexOfOp(steps, 'pivot-root') && at < indexOfOp(steps, 'readonly'));
+  assert.throws(
+    () => compilePlan(spec((s) => (s.linux!.sysctl = { 'kernel.panic': '1' })), { bundle, rootfs }),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/sysctl/kernel.panic',
   );
 });
