@@ -30,47 +30,52 @@ bool FillAddress(Napi::Env env, const std::string& path, sockaddr_un* addr) {
   return true;
 }
 
-// A connected SOCK_STREAM socket to `path` (close-on-exec).
-Napi::Value UnixConnect(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path;
-  if (!ArgString(info, 0, "path", &path)) return env.Undefined();
+// A unix SOCK_STREAM socket (close-on-exec) connected to `path`, or
+// listening on it; -1 with the JS exception set on failure.
+int UnixSocket(Napi::Env env, const std::string& path, bool listening) {
   sockaddr_un addr;
-  if (!FillAddress(env, path, &addr)) return env.Undefined();
+  if (!FillAddress(env, path, &addr)) return -1;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     ThrowErrno(env, errno, "socket", path);
-    return env.Undefined();
+    return -1;
   }
+  const sockaddr* address = reinterpret_cast<const sockaddr*>(&addr);
   int rc;
-  do {
-    rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  } while (rc < 0 && errno == EINTR);
+  const char* syscall_name = listening ? "bind" : "connect";
+  if (listening) {
+    rc = bind(fd, address, sizeof addr);
+    if (rc == 0) {
+      syscall_name = "listen";
+      rc = listen(fd, 8);
+    }
+  } else {
+    do {
+      rc = connect(fd, address, sizeof addr);
+    } while (rc < 0 && errno == EINTR);
+  }
   if (rc < 0) {
     int e = errno;
     close(fd);
-    ThrowErrno(env, e, "connect", path);
-    return env.Undefined();
+    ThrowErrno(env, e, syscall_name, path);
+    return -1;
   }
-  return Napi::Number::New(env, fd);
+  return fd;
 }
 
-// A listening SOCK_STREAM socket at `path` (tests play the engine with it).
-Napi::Value UnixListen(const Napi::CallbackInfo& info) {
+Napi::Value UnixSocketFunction(const Napi::CallbackInfo& info, bool listening) {
   Napi::Env env = info.Env();
   std::string path;
   if (!ArgString(info, 0, "path", &path)) return env.Undefined();
-  sockaddr_un addr;
-  if (!FillAddress(env, path, &addr)) return env.Undefined();
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || listen(fd, 8) < 0) {
-    int e = errno;
-    if (fd >= 0) close(fd);
-    ThrowErrno(env, e, fd < 0 ? "socket" : "bind", path);
-    return env.Undefined();
-  }
-  return Napi::Number::New(env, fd);
+  int fd = UnixSocket(env, path, listening);
+  return fd < 0 ? env.Undefined() : Napi::Number::New(env, fd);
 }
+
+// The engine's console socket is a path to connect to.
+Napi::Value UnixConnect(const Napi::CallbackInfo& info) { return UnixSocketFunction(info, false); }
+
+// Tests play the engine with a listening one.
+Napi::Value UnixListen(const Napi::CallbackInfo& info) { return UnixSocketFunction(info, true); }
 
 // accept4 without waiting: EAGAIN when nobody connected.
 Napi::Value UnixAccept(const Napi::CallbackInfo& info) {
@@ -87,19 +92,6 @@ Napi::Value UnixAccept(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   return Napi::Number::New(env, conn);
-}
-
-Napi::Value StreamPair(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fds[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
-    ThrowErrno(env, errno, "socketpair");
-    return env.Undefined();
-  }
-  Napi::Array out = Napi::Array::New(env, 2);
-  out.Set(0u, Napi::Number::New(env, fds[0]));
-  out.Set(1u, Napi::Number::New(env, fds[1]));
-  return out;
 }
 
 // Receives one fd sent with SCM_RIGHTS, without waiting (EAGAIN when none
@@ -157,7 +149,6 @@ void InitConsole(Napi::Env env, Napi::Object exports) {
   exports.Set("unixConnect", Napi::Function::New(env, UnixConnect, "unixConnect"));
   exports.Set("unixListen", Napi::Function::New(env, UnixListen, "unixListen"));
   exports.Set("unixAccept", Napi::Function::New(env, UnixAccept, "unixAccept"));
-  exports.Set("streamPair", Napi::Function::New(env, StreamPair, "streamPair"));
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize, "setWindowSize"));
 }

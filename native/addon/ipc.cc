@@ -1,6 +1,6 @@
-// The two kernel objects the runtime needs that node:fs and node:net cannot
-// make: the exec fifo (mkfifo) and the SOCK_SEQPACKET socketpair that keeps
-// message boundaries between the runtime and the init helper.
+// Kernel objects the runtime needs that node:fs and node:net cannot make:
+// the exec fifo (mkfifo) and raw socket pairs (SOCK_SEQPACKET keeps the
+// message boundaries between the runtime and the init helper).
 #include <napi.h>
 
 #include <sys/socket.h>
@@ -25,10 +25,10 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-Napi::Value SeqpacketPair(const Napi::CallbackInfo& info) {
+Napi::Value SocketPair(const Napi::CallbackInfo& info, int type) {
   Napi::Env env = info.Env();
   int fds[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
+  if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) < 0) {
     ThrowErrno(env, errno, "socketpair");
     return env.Undefined();
   }
@@ -38,11 +38,18 @@ Napi::Value SeqpacketPair(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Runtime <-> init helper: message boundaries are the protocol's framing.
+Napi::Value SeqpacketPair(const Napi::CallbackInfo& info) { return SocketPair(info, SOCK_SEQPACKET); }
+
+// A console socket kapsel run keeps for itself (the pty master arrives on it).
+Napi::Value StreamPair(const Napi::CallbackInfo& info) { return SocketPair(info, SOCK_STREAM); }
+
 }  // namespace
 
 void InitIpc(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("seqpacketPair", Napi::Function::New(env, SeqpacketPair, "seqpacketPair"));
+  exports.Set("streamPair", Napi::Function::New(env, StreamPair, "streamPair"));
 }
 
 }  // namespace kapsel
