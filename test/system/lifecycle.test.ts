@@ -176,3 +176,22 @@ test('wait() on a loaded container resolves once it is gone', { skip }, async ()
     await run.destroy();
   }
 });
+
+test('many containers at once in one process', { skip }, async () => {
+  // More than libuv's 4 pool threads: creates must not starve each other.
+  const runs = await Promise.all(Array.from({ length: 6 }, (_, i) => createTestContainer(bundle, { root, args: ['/probe', 'exit', String(i)] })));
+  try {
+    await Promise.all(runs.map((r) => r.container.start()));
+    const exits = await Promise.all(runs.map((r) => r.container.wait()));
+    assert.deepEqual(exits.map((e) => e.exitCode), [0, 1, 2, 3, 4, 5]);
+    // Concurrent operations on one container serialise on its lock: one
+    // delete wins, the other finds it gone.
+    const [first] = runs;
+    const results = await Promise.allSettled([first.container.delete(), first.container.delete()]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    assert.equal(failed.reason.code, 'ERR_CONTAINER_NOT_FOUND');
+  } finally {
+    await Promise.all(runs.map((r) => r.destroy()));
+  }
+});
