@@ -52,6 +52,18 @@ function stateForHooks(stored: StoredState, status: State['status']): State {
 }
 
 /**
+ * A Container that created its init holds the init's pidfd until wait(),
+ * delete() or detach(); one dropped without any of them must not leak it.
+ */
+const pidfdReleaser = new FinalizationRegistry<number>((pidfd) => {
+  try {
+    fs.closeSync(pidfd);
+  } catch {
+    // closed already
+  }
+});
+
+/**
  * One container. Obtain it with Container.create() or Container.load().
  * Emits 'created', 'started', 'exit' (with the ExitStatus, when this
  * process is the init's parent and wait() was called) and 'deleted'.
@@ -74,6 +86,7 @@ export class Container extends EventEmitter {
     this.stored = stored;
     this.logger = logger;
     this.pidfd = pidfd;
+    if (pidfd >= 0) pidfdReleaser.register(this, pidfd, this);
   }
 
   /**
@@ -173,6 +186,7 @@ export class Container extends EventEmitter {
         this.exit = native()
           .pidfdWait(pidfd, true)
           .finally(() => {
+            pidfdReleaser.unregister(this);
             fs.closeSync(pidfd);
             if (this.pidfd === pidfd) this.pidfd = -1;
           });
@@ -225,6 +239,7 @@ export class Container extends EventEmitter {
   /** Releases the pidfd without waiting (the container keeps running). */
   detach(): void {
     if (this.pidfd >= 0 && !this.exit) {
+      pidfdReleaser.unregister(this);
       fs.closeSync(this.pidfd);
       this.pidfd = -1;
     }
