@@ -18,4 +18,4 @@ export { formatPlan, planToJSON } from './plan/format';
 export { parseSignal } from './signals';
 export { defaultRoot } from './state/root';
 export type { ContainerState } from './state/status';
-export type { Logger } from './hooks/run';
+export type { Logger } from './logger';

@@ -12,7 +12,7 @@
  * a failure logs exactly one error line.
  */
 import * as fs from 'node:fs';
-import type { Logger } from '../hooks/run';
+import type { Logger } from '../logger';
 import { stderr, type Write } from './output';
 
 /** --log-format values. */

@@ -7,16 +7,16 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { Spec, State } from '../config/types';
 import { ContainerNotFoundError } from '../errors';
-import { runHooks, runHooksWarnOnly, stderrLogger, type Logger } from '../hooks/run';
+import { stderrLogger, type Logger } from '../logger';
 import { native, type WaitResult } from '../native/addon';
-import { compilePlan, type CompileOptions } from '../plan/compile';
+import type { CompileOptions } from '../plan/compile';
 import type { LaunchPlan } from '../plan/steps';
 import { validateId } from '../state/id';
 import { assertAllowed } from '../state/machine';
 import { resolveRoot } from '../state/root';
 import { deriveStatus, toOciState, type ContainerState } from '../state/status';
 import { listIds, readState, removeContainerDir, withLock, type StoredState } from '../state/store';
-import { createContainer, type CreateOptions as InternalCreateOptions } from './create';
+import type { CreateOptions as InternalCreateOptions } from './create';
 import { signalContainer, waitForExit } from './kill';
 import { parseSignal } from '../signals';
 import { releaseInit } from './start';
@@ -50,6 +50,16 @@ function stateForHooks(stored: StoredState, status: State['status']): State {
   if (stored.annotations) state.annotations = stored.annotations;
   return state;
 }
+
+/**
+ * Modules only some operations need, loaded on first use: engines call
+ * `kapsel state` and `kill` often, and these cost ~30 ms to load.
+ */
+const lazy = {
+  create: () => require('./create') as typeof import('./create'),
+  hooks: () => require('../hooks/run') as typeof import('../hooks/run'),
+  compile: () => require('../plan/compile') as typeof import('../plan/compile'),
+};
 
 /**
  * A Container that created its init holds the init's pidfd until wait(),
@@ -97,7 +107,7 @@ export class Container extends EventEmitter {
   static async create(options: CreateOptions): Promise<Container> {
     const root = resolveRoot(options.root);
     const logger = options.logger ?? stderrLogger;
-    const created = await createContainer({ ...options, root, logger });
+    const created = await lazy.create().createContainer({ ...options, root, logger });
     const container = new Container(created.stored.id, root, created.stored, logger, created.pidfd);
     container.emit('created');
     return container;
@@ -127,7 +137,7 @@ export class Container extends EventEmitter {
 
   /** The launch plan for a config, without running anything. */
   static plan(config: Spec, options: CompileOptions): LaunchPlan {
-    return compilePlan(config, options);
+    return lazy.compile().compilePlan(config, options);
   }
 
   private refresh(): StoredState | undefined {
@@ -155,7 +165,7 @@ export class Container extends EventEmitter {
       await releaseInit(this.root, s);
       this.emit('started');
       try {
-        await runHooks('poststart', s.hooks?.poststart, stateForHooks(s, 'running'));
+        await lazy.hooks().runHooks('poststart', s.hooks?.poststart, stateForHooks(s, 'running'));
       } catch (err) {
         // A failed poststart hook stops the container (runtime.md Lifecycle 9).
         signalContainer(s, 9, true);
@@ -218,7 +228,7 @@ export class Container extends EventEmitter {
     }
     // Our child that exited on its own: reap it, or it stays a zombie.
     if (this.pidfd >= 0) await this.wait();
-    if (stored) await runHooksWarnOnly('poststop', stored.hooks?.poststop, stateForHooks(stored, 'stopped'), this.logger);
+    if (stored) await lazy.hooks().runHooksWarnOnly('poststop', stored.hooks?.poststop, stateForHooks(stored, 'stopped'), this.logger);
     this.emit('deleted');
   }
 

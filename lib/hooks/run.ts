@@ -8,18 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Hook, HookName } from '../config/types';
 import { HookFailedError } from '../errors';
-
-/** Receives warnings (failed poststop hooks, ...). */
-export interface Logger {
-  warn(message: string): void;
-  debug?(message: string): void;
-}
-
-export const stderrLogger: Logger = {
-  warn(message: string) {
-    process.stderr.write(`kapsel: warning: ${message}\n`);
-  },
-};
+import type { Logger } from '../logger';
 
 const OUTPUT_LIMIT = 4096;
 

@@ -1,5 +1,7 @@
-/** `kapsel plan`: prints what create would do for a bundle, without doing it. */
-import { loadBundle } from '../../config/load';
+/**
+ * `kapsel plan`: prints what create would do for a bundle, without doing it.
+ * The config modules load on use: other commands need not pay for them.
+ */
 import { Container } from '../../container/container';
 import { formatPlan, planToJSON } from '../../plan/format';
 import { isRootless } from '../../state/root';
@@ -21,7 +23,7 @@ export const planCommand: Command = {
   args: { min: 0, max: 0 },
   async run(ctx, flags) {
     const format = choiceFlag(flags, 'format', ['text', 'json'] as const, 'text');
-    const { bundle, config, rootfs } = loadBundle(bundleDir(stringFlag(flags, 'bundle')));
+    const { bundle, config, rootfs } = (require('../../config/load') as typeof import('../../config/load')).loadBundle(bundleDir(stringFlag(flags, 'bundle')));
     const plan = Container.plan(config, {
       bundle,
       rootfs,
