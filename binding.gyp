@@ -29,6 +29,7 @@
         "native/init/steps.cc",
         "native/init/hooks.cc",
         "native/init/console.cc",
+        "native/init/root_paths.cc",
         "native/init/fail.cc"
       ],
       "defines": ["_GNU_SOURCE"],

@@ -25,79 +25,11 @@
 #include "fail.h"
 #include "hooks.h"
 #include "parent_channel.h"
+#include "root_paths.h"
 
 namespace kapsel_init {
 
 namespace {
-
-// ---- paths inside the container root ---------------------------------------
-
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    if (j > i) parts.push_back(path.substr(i, j - i));
-    i = j + 1;
-  }
-  return parts;
-}
-
-// Resolves a container path to a host path below `root`, following symlinks
-// as if `root` were "/", so that a symlink in the rootfs (say /dev -> /host)
-// can never send a mount or mkdir outside of it.
-std::string ResolveInRoot(const std::string& root, const std::string& path) {
-  if (root.empty()) return path;
-  std::vector<std::string> done;
-  std::vector<std::string> todo = SplitPath(path);
-  std::reverse(todo.begin(), todo.end());
-  int links = 0;
-  while (!todo.empty()) {
-    std::string part = todo.back();
-    todo.pop_back();
-    if (part == ".") continue;
-    if (part == "..") {
-      if (!done.empty()) done.pop_back();
-      continue;
-    }
-    std::string host = root;
-    for (auto& d : done) host += "/" + d;
-    host += "/" + part;
-    struct stat st;
-    if (lstat(host.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-      if (++links > 255) Fail("readlink", ELOOP, path);
-      char target[4096];
-      ssize_t n = readlink(host.c_str(), target, sizeof target - 1);
-      if (n < 0) Fail("readlink", errno, host);
-      target[n] = '\0';
-      if (target[0] == '/') done.clear();
-      std::vector<std::string> more = SplitPath(target);
-      for (auto it = more.rbegin(); it != more.rend(); ++it) todo.push_back(*it);
-      continue;
-    }
-    done.push_back(part);
-  }
-  std::string out = root;
-  for (auto& d : done) out += "/" + d;
-  return out.empty() ? "/" : out;
-}
-
-void MkdirAll(const std::string& host_path, mode_t mode) {
-  std::string current;
-  for (const std::string& part : SplitPath(host_path)) {
-    current += "/" + part;
-    if (mkdir(current.c_str(), mode) < 0 && errno != EEXIST) Fail("mkdir", errno, current);
-  }
-  struct stat st;
-  if (stat(host_path.c_str(), &st) < 0) Fail("stat", errno, host_path);
-  if (!S_ISDIR(st.st_mode)) Fail("mkdir", ENOTDIR, host_path);
-}
-
-std::string Dirname(const std::string& p) {
-  size_t i = p.rfind('/');
-  return i == 0 || i == std::string::npos ? "/" : p.substr(0, i);
-}
 
 const char* OrNull(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
@@ -176,92 +108,137 @@ using Op = std::function<void(InitContext&, StepArgs&)>;
 
 void OpRoot(InitContext& ctx, StepArgs& a) { ctx.root = a.Str(); }
 
+// mount(2) onto an fd: the target was opened beneath the container root,
+// so what gets mounted over is exactly what was resolved.
+// Without a /proc (a container whose config mounts none, after pivot_root)
+// there is no magic link to go through: the resolved path has to do.
+std::string MountTarget(int fd, const ContainerPath& where) {
+  return access("/proc/self/fd", F_OK) == 0 ? FdPath(fd) : where.HostPath();
+}
+
+void MountOnFd(const std::string& source, int fd, const std::string& fstype, unsigned long flags,
+               const std::string& data, const ContainerPath& where) {
+  if (mount(OrNull(source), MountTarget(fd, where).c_str(), OrNull(fstype), flags, OrNull(data)) < 0)
+    Fail("mount", errno, where.HostPath(), source.empty() ? "" : "source " + source);
+}
+
+// An O_PATH fd of a container path that must exist.
+int OpenExisting(const ContainerPath& path) {
+  int fd = path.Open();
+  if (fd < 0) Fail("openat2", errno, path.HostPath());
+  return fd;
+}
+
+void SetAttributes(int fd, uint64_t set, uint64_t clear, uint64_t propagation, bool recursive,
+                   const ContainerPath& where) {
+  struct mount_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.attr_set = set;
+  attr.attr_clr = clear;
+  attr.propagation = propagation;
+  unsigned int flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+  if (syscall(SYS_mount_setattr, fd, "", flags, &attr, sizeof attr) < 0)
+    Fail("mount_setattr", errno, where.HostPath());
+}
+
 void OpMount(InitContext& ctx, StepArgs& a) {
   std::string source = a.Str(), target = a.Str(), fstype = a.Str();
   unsigned long flags = a.U64();
   std::string data = a.Str();
   bool in_container = a.Bool();
-  std::string host_target = in_container ? ResolveInRoot(ctx.root, target) : target;
-  if (mount(OrNull(source), host_target.c_str(), OrNull(fstype), flags, OrNull(data)) < 0)
-    Fail("mount", errno, host_target, source.empty() ? "" : "source " + source);
+  if (!in_container) {  // the runtime's own paths (/, the rootfs): not below the root
+    if (mount(OrNull(source), target.c_str(), OrNull(fstype), flags, OrNull(data)) < 0)
+      Fail("mount", errno, target, source.empty() ? "" : "source " + source);
+    return;
+  }
+  ContainerPath path(ctx.root, target);
+  int fd = OpenExisting(path);
+  MountOnFd(source, fd, fstype, flags, data, path);
+  close(fd);
 }
 
 // mount_setattr(2): changes attributes of an existing mount (recursively for
 // rbind) without a remount, so flags that the kernel locks in a user
 // namespace (nosuid, nodev, ...) never have to be restated.
 void OpSetattr(InitContext& ctx, StepArgs& a) {
-  std::string target = ResolveInRoot(ctx.root, a.Str());
-  struct mount_attr attr;
-  memset(&attr, 0, sizeof attr);
-  attr.attr_set = a.U64();
-  attr.attr_clr = a.U64();
-  attr.propagation = a.U64();
-  unsigned int flags = a.Bool() ? AT_RECURSIVE : 0;
-  if (syscall(SYS_mount_setattr, AT_FDCWD, target.c_str(), flags, &attr, sizeof attr) < 0)
-    Fail("mount_setattr", errno, target);
+  ContainerPath path(ctx.root, a.Str());
+  uint64_t set = a.U64(), clear = a.U64(), propagation = a.U64();
+  bool recursive = a.Bool();
+  int fd = OpenExisting(path);
+  SetAttributes(fd, set, clear, propagation, recursive, path);
+  close(fd);
 }
 
 void OpMkdir(InitContext& ctx, StepArgs& a) {
-  std::string path = ResolveInRoot(ctx.root, a.Str());
-  MkdirAll(path, static_cast<mode_t>(a.Int()));
+  ContainerPath path(ctx.root, a.Str());
+  close(path.MkdirAll(static_cast<mode_t>(a.Int())));
 }
 
 void OpTouch(InitContext& ctx, StepArgs& a) {
-  std::string path = ResolveInRoot(ctx.root, a.Str());
-  MkdirAll(Dirname(path), 0755);
-  int fd = open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0 && errno != EISDIR) Fail("open", errno, path);
+  ContainerPath path(ctx.root, a.Str());
+  std::string name;
+  int dir = path.Parent(&name);
+  int fd = openat(dir, name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0 && errno != EISDIR) Fail("open", errno, path.HostPath());
   if (fd >= 0) close(fd);
+  close(dir);
 }
 
 void OpMknod(InitContext& ctx, StepArgs& a) {
-  std::string path = ResolveInRoot(ctx.root, a.Str());
+  ContainerPath path(ctx.root, a.Str());
   std::string type = a.Str();
   mode_t mode = static_cast<mode_t>(a.Int());
   unsigned major_n = static_cast<unsigned>(a.Int()), minor_n = static_cast<unsigned>(a.Int());
   uid_t uid = static_cast<uid_t>(a.Int());
   gid_t gid = static_cast<gid_t>(a.Int());
   mode |= type == "b" ? S_IFBLK : type == "p" ? S_IFIFO : S_IFCHR;
-  MkdirAll(Dirname(path), 0755);
-  unlink(path.c_str());
-  if (mknod(path.c_str(), mode, makedev(major_n, minor_n)) < 0) Fail("mknod", errno, path);
-  if (chown(path.c_str(), uid, gid) < 0) Fail("chown", errno, path);
+  std::string name;
+  int dir = path.Parent(&name);
+  unlinkat(dir, name.c_str(), 0);
+  if (mknodat(dir, name.c_str(), mode, makedev(major_n, minor_n)) < 0) Fail("mknod", errno, path.HostPath());
+  if (fchownat(dir, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) < 0) Fail("chown", errno, path.HostPath());
+  close(dir);
 }
 
 void OpSymlink(InitContext& ctx, StepArgs& a) {
   std::string target = a.Str();
-  std::string path = ResolveInRoot(ctx.root, a.Str());
-  if (symlink(target.c_str(), path.c_str()) < 0 && errno != EEXIST) Fail("symlink", errno, path);
+  ContainerPath path(ctx.root, a.Str());
+  std::string name;
+  int dir = path.Parent(&name);
+  if (symlinkat(target.c_str(), dir, name.c_str()) < 0 && errno != EEXIST) Fail("symlink", errno, path.HostPath());
+  close(dir);
 }
 
 // maskedPaths: a directory gets an empty read-only tmpfs, anything else
 // /dev/null bound over it. Missing paths are not an error (as in runc).
 void OpMask(InitContext& ctx, StepArgs& a) {
-  std::string path = ResolveInRoot(ctx.root, a.Str());
-  struct stat st;
-  if (stat(path.c_str(), &st) < 0) {
+  ContainerPath path(ctx.root, a.Str());
+  int fd = path.Open();
+  if (fd < 0) {
     if (errno == ENOENT) return;
-    Fail("stat", errno, path);
+    Fail("openat2", errno, path.HostPath());
   }
-  if (S_ISDIR(st.st_mode)) {
-    if (mount("tmpfs", path.c_str(), "tmpfs", MS_RDONLY, nullptr) < 0) Fail("mount", errno, path);
-  } else if (mount("/dev/null", path.c_str(), nullptr, MS_BIND, nullptr) < 0) {
-    Fail("mount", errno, path);
-  }
+  struct stat st;
+  if (fstat(fd, &st) < 0) Fail("stat", errno, path.HostPath());
+  if (S_ISDIR(st.st_mode)) MountOnFd("tmpfs", fd, "tmpfs", MS_RDONLY, "", path);
+  else MountOnFd("/dev/null", fd, "", MS_BIND, "", path);
+  close(fd);
 }
 
 // readonlyPaths: bind the path onto itself, then make that mount read-only.
 void OpReadonly(InitContext& ctx, StepArgs& a) {
-  std::string path = ResolveInRoot(ctx.root, a.Str());
-  if (mount(path.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0) {
+  ContainerPath path(ctx.root, a.Str());
+  int fd = path.Open();
+  if (fd < 0) {
     if (errno == ENOENT) return;
-    Fail("mount", errno, path);
+    Fail("openat2", errno, path.HostPath());
   }
-  struct mount_attr attr;
-  memset(&attr, 0, sizeof attr);
-  attr.attr_set = MOUNT_ATTR_RDONLY;
-  if (syscall(SYS_mount_setattr, AT_FDCWD, path.c_str(), AT_RECURSIVE, &attr, sizeof attr) < 0)
-    Fail("mount_setattr", errno, path);
+  MountOnFd(MountTarget(fd, path), fd, "", MS_BIND | MS_REC, "", path);
+  close(fd);
+  // The old fd still names the mount underneath: open the new one.
+  fd = OpenExisting(path);
+  SetAttributes(fd, MOUNT_ATTR_RDONLY, 0, 0, true, path);
+  close(fd);
 }
 
 // pivot_root(".", ".") stacks the old root on top of the new one; detaching

@@ -1,0 +1,129 @@
+#include "root_paths.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "fail.h"
+
+namespace kapsel_init {
+
+namespace {
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) parts.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return parts;
+}
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
+  return out.empty() ? "." : out;
+}
+
+// Follows symlinks lexically with `root_fd` as "/": the path the caller
+// means, even through dangling links (their target is created later).
+std::string ResolveLexically(int root_fd, const std::string& path) {
+  std::vector<std::string> done;
+  std::vector<std::string> todo = SplitPath(path);
+  std::reverse(todo.begin(), todo.end());
+  int links = 0;
+  while (!todo.empty()) {
+    std::string part = todo.back();
+    todo.pop_back();
+    if (part == ".") continue;
+    if (part == "..") {
+      if (!done.empty()) done.pop_back();
+      continue;
+    }
+    std::vector<std::string> candidate = done;
+    candidate.push_back(part);
+    char target[4096];
+    ssize_t n = readlinkat(root_fd, Join(candidate).c_str(), target, sizeof target - 1);
+    if (n < 0) {  // not a symlink (or missing): a plain component
+      done.push_back(part);
+      continue;
+    }
+    if (++links > 255) Fail("readlink", ELOOP, path);
+    target[n] = '\0';
+    if (target[0] == '/') done.clear();
+    std::vector<std::string> more = SplitPath(target);
+    for (auto it = more.rbegin(); it != more.rend(); ++it) todo.push_back(*it);
+  }
+  return Join(done);
+}
+
+int OpenBeneath(int root_fd, const std::string& relative, int flags) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = static_cast<uint64_t>(flags | O_PATH | O_CLOEXEC);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  int fd;
+  do {
+    fd = static_cast<int>(syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how));
+  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  return fd;
+}
+
+}  // namespace
+
+ContainerPath::ContainerPath(const std::string& root, const std::string& path) {
+  std::string root_dir = root.empty() ? "/" : root;
+  root_fd_ = open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) Fail("open", errno, root_dir);
+  relative_ = ResolveLexically(root_fd_, path);
+  host_path_ = (root.empty() ? "" : root) + "/" + (relative_ == "." ? "" : relative_);
+}
+
+ContainerPath::~ContainerPath() {
+  if (root_fd_ >= 0) close(root_fd_);
+}
+
+int ContainerPath::Open(int flags) const { return OpenBeneath(root_fd_, relative_, flags); }
+
+int ContainerPath::MkdirAll(mode_t mode) const { return MkdirChain(relative_, mode); }
+
+int ContainerPath::Parent(std::string* name) const {
+  size_t slash = relative_.rfind('/');
+  *name = slash == std::string::npos ? relative_ : relative_.substr(slash + 1);
+  if (*name == ".") Fail("open", EINVAL, host_path_, "the container root itself");
+  return MkdirChain(slash == std::string::npos ? "." : relative_.substr(0, slash), 0755);
+}
+
+// mkdir -p, one component at a time: each new directory is made in the fd
+// of its parent, and each fd is opened without following any symlink.
+int ContainerPath::MkdirChain(const std::string& relative, mode_t mode) const {
+  int dir = OpenBeneath(root_fd_, ".", O_DIRECTORY);
+  if (dir < 0) Fail("openat2", errno, host_path_);
+  std::string sofar;
+  for (const std::string& part : SplitPath(relative == "." ? "" : relative)) {
+    sofar += (sofar.empty() ? "" : "/") + part;
+    int next = OpenBeneath(root_fd_, sofar, O_DIRECTORY);
+    if (next < 0 && errno == ENOENT) {
+      if (mkdirat(dir, part.c_str(), mode) < 0 && errno != EEXIST) Fail("mkdir", errno, host_path_);
+      next = OpenBeneath(root_fd_, sofar, O_DIRECTORY);
+    }
+    if (next < 0) Fail("openat2", errno, host_path_, "below the container root: " + sofar);
+    close(dir);
+    dir = next;
+  }
+  return dir;
+}
+
+std::string FdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+}  // namespace kapsel_init

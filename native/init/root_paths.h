@@ -1,0 +1,42 @@
+// Paths inside the container's root. A path is first resolved as if the
+// root were "/" (symlinks followed, dangling ones too, ".." clamped), then
+// every operation goes through file descriptors opened with openat2(2)
+// RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS: if the rootfs changes between the
+// two (a directory swapped for a symlink to the host, the runc
+// CVE-2021-30465 race), the operation fails instead of escaping.
+#pragma once
+#include <sys/types.h>
+
+#include <string>
+
+namespace kapsel_init {
+
+class ContainerPath {
+ public:
+  // `root` is the host path of the container root ("" once pivoted: "/").
+  ContainerPath(const std::string& root, const std::string& path);
+  ~ContainerPath();
+  ContainerPath(const ContainerPath&) = delete;
+  ContainerPath& operator=(const ContainerPath&) = delete;
+
+  // The path as the host sees it, for messages.
+  const std::string& HostPath() const { return host_path_; }
+  // O_PATH fd of the resolved path; -1 with errno set when it is missing.
+  int Open(int flags = 0) const;
+  // Creates the directory and its parents (mode for new ones); O_PATH fd.
+  int MkdirAll(mode_t mode) const;
+  // Creates the parent directories; O_PATH fd of the parent, and the name.
+  int Parent(std::string* name) const;
+
+ private:
+  int MkdirChain(const std::string& relative, mode_t mode) const;
+
+  int root_fd_ = -1;
+  std::string relative_;   // resolved, no symlinks left, relative to root
+  std::string host_path_;
+};
+
+// "/proc/self/fd/N": lets path-only syscalls (mount) act on an fd.
+std::string FdPath(int fd);
+
+}  // namespace kapsel_init
