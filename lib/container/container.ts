@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Spec, State } from '../config/types';
 import { ContainerNotFoundError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
@@ -135,9 +136,15 @@ export class Container extends EventEmitter {
     return out;
   }
 
-  /** The launch plan for a config, without running anything. */
-  static plan(config: Spec, options: CompileOptions): LaunchPlan {
-    return lazy.compile().compilePlan(config, options);
+  /**
+   * The launch plan for a config, without running anything. `bundle`
+   * defaults to the current directory and `rootfs` to root.path resolved
+   * against it; neither is touched.
+   */
+  static plan(config: Spec, options: Partial<CompileOptions> = {}): LaunchPlan {
+    const bundle = path.resolve(options.bundle ?? '.');
+    const rootfs = options.rootfs ?? path.resolve(bundle, config.root?.path ?? 'rootfs');
+    return lazy.compile().compilePlan(config, { ...options, bundle, rootfs });
   }
 
   private refresh(): StoredState | undefined {

@@ -261,3 +261,11 @@ test('sysctls are written after pivot_root, before /proc/sys turns read-only', (
     (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/sysctl/kernel.panic',
   );
 });
+
+test('Container.plan takes a config alone, as the design sketch has it', async () => {
+  const { Container } = await import('../../lib');
+  const plan = Container.plan(spec());
+  const pivot = plan.steps.find((s) => s.op === 'pivot-root') as Extract<Step, { op: 'pivot-root' }>;
+  assert.equal(pivot.rootfs, `${process.cwd()}/rootfs`);
+  assert.equal(Container.plan(spec(), { bundle: '/b', rootfs: '/r' }).steps.find((s) => s.op === 'pivot-root')?.op, 'pivot-root');
+});
