@@ -20,8 +20,9 @@ bool SendMessage(int fd, const std::vector<std::string>& fields) {
 }
 
 bool ReceiveMessage(int fd, std::vector<std::string>* fields) {
-  // State JSON is small (annotations can grow it): 4 MiB is a generous cap.
-  static std::string buf(4 << 20, '\0');
+  // State JSON is small (annotations can grow it): 1 MiB is a generous cap
+  // (the runtime reads with the same size), and cheap to fault in.
+  static std::string buf(1 << 20, '\0');
   ssize_t n;
   do {
     n = recv(fd, &buf[0], buf.size(), 0);
