@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../common/fd_message.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -101,29 +102,20 @@ Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
   int64_t sock;
   if (!ArgInt(info, 0, "fd", &sock)) return env.Undefined();
   char payload[4096];
-  iovec iov = {payload, sizeof payload};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  kapsel_common::FdMessage message(payload, sizeof payload);
   ssize_t n;
   do {
-    n = recvmsg(static_cast<int>(sock), &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    n = recvmsg(static_cast<int>(sock), &message.msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     ThrowErrno(env, errno, "recvmsg");
     return env.Undefined();
   }
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (cmsg == nullptr || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS) {
+  int fd = message.Attached();
+  if (fd < 0) {
     ThrowErrno(env, EBADMSG, "recvmsg");
     return env.Undefined();
   }
-  int fd;
-  memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
   Napi::Object out = Napi::Object::New(env);
   out.Set("fd", Napi::Number::New(env, fd));
   out.Set("data", Napi::String::New(env, payload, static_cast<size_t>(n)));

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "../common/fd_message.h"
 #include "fail.h"
 
 #ifndef TIOCGPTPEER
@@ -24,23 +25,11 @@ namespace {
 void SendMaster(int socket_fd, int master) {
   // One byte of payload at least (engines read a message, then its fd).
   char payload[] = "/dev/ptmx";
-  iovec iov = {payload, sizeof payload - 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  memset(control, 0, sizeof control);
-  msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &master, sizeof master);
+  kapsel_common::FdMessage message(payload, sizeof payload - 1);
+  message.Attach(master);
   ssize_t n;
   do {
-    n = sendmsg(socket_fd, &msg, MSG_NOSIGNAL);
+    n = sendmsg(socket_fd, &message.msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n < 0) Fail("sendmsg", errno, "console socket");
 }

@@ -129,6 +129,14 @@ int OpenExisting(const ContainerPath& path) {
   return fd;
 }
 
+// An O_PATH fd, or -1 when the path does not exist (masked and read-only
+// paths may name what an image lacks, as in runc).
+int OpenIfPresent(const ContainerPath& path) {
+  int fd = path.Open();
+  if (fd < 0 && errno != ENOENT) Fail("openat2", errno, path.HostPath());
+  return fd;
+}
+
 void SetAttributes(int fd, uint64_t set, uint64_t clear, uint64_t propagation, bool recursive,
                    const ContainerPath& where) {
   struct mount_attr attr;
@@ -213,11 +221,8 @@ void OpSymlink(InitContext& ctx, StepArgs& a) {
 // /dev/null bound over it. Missing paths are not an error (as in runc).
 void OpMask(InitContext& ctx, StepArgs& a) {
   ContainerPath path(ctx.root, a.Str());
-  int fd = path.Open();
-  if (fd < 0) {
-    if (errno == ENOENT) return;
-    Fail("openat2", errno, path.HostPath());
-  }
+  int fd = OpenIfPresent(path);
+  if (fd < 0) return;
   struct stat st;
   if (fstat(fd, &st) < 0) Fail("stat", errno, path.HostPath());
   if (S_ISDIR(st.st_mode)) MountOnFd("tmpfs", fd, "tmpfs", MS_RDONLY, "", path);
@@ -228,11 +233,8 @@ void OpMask(InitContext& ctx, StepArgs& a) {
 // readonlyPaths: bind the path onto itself, then make that mount read-only.
 void OpReadonly(InitContext& ctx, StepArgs& a) {
   ContainerPath path(ctx.root, a.Str());
-  int fd = path.Open();
-  if (fd < 0) {
-    if (errno == ENOENT) return;
-    Fail("openat2", errno, path.HostPath());
-  }
+  int fd = OpenIfPresent(path);
+  if (fd < 0) return;
   MountOnFd(MountTarget(fd, path), fd, "", MS_BIND | MS_REC, "", path);
   close(fd);
   // The old fd still names the mount underneath: open the new one.
