@@ -12,6 +12,7 @@
  * a failure logs exactly one error line.
  */
 import * as fs from 'node:fs';
+import { InvalidArgumentError } from '../errors';
 import type { Logger } from '../logger';
 import { stderr, type Write } from './output';
 
@@ -77,6 +78,21 @@ export class CliLog implements Logger {
   /** True when lines go to a --log file. */
   get toFile(): boolean {
     return this.options.file !== undefined && !this.fileBroken;
+  }
+
+  /**
+   * Opens (creates) the --log file once at start, as runc does, so that a
+   * log that cannot be written fails the command instead of losing every
+   * line of it. Afterwards the error goes to stderr.
+   */
+  openFile(): void {
+    if (!this.toFile) return;
+    try {
+      this.sinks.appendFile(this.options.file!, '');
+    } catch (err) {
+      this.fileBroken = true;
+      throw new InvalidArgumentError(`cannot open log file ${this.options.file}: ${(err as Error).message}`);
+    }
   }
 
   /** Logs a failure: one error line in the log, plus the message on stderr when the log is a file. */

@@ -61,6 +61,7 @@ export async function main(argv: readonly string[], io: MainIo = { out: stdout }
   try {
     const global = parseArgs(argv, GLOBAL_FLAGS, { interspersed: false });
     log = logFromFlags(global.flags, io.logSinks);
+    log.openFile();
     if (global.flags.version === true) {
       io.out(versionText());
       return 0;

@@ -79,3 +79,21 @@ test('an unwritable log file falls back to stderr without losing the error', () 
   assert.match(stderr[0]!, /cannot write log file/);
   assert.equal(JSON.parse(stderr[1]!).msg, 'boom');
 });
+
+test('a log file that cannot be opened fails at start, and says so on stderr', () => {
+  const stderr: string[] = [];
+  const log = new CliLog(
+    { file: 'invalid:/path', format: 'json', debug: false },
+    {
+      stderr: (t) => stderr.push(t),
+      appendFile: () => {
+        throw new Error("ENOENT: no such file or directory, open 'invalid:/path'");
+      },
+      now: () => TIME,
+    },
+  );
+  assert.throws(() => log.openFile(), { code: 'ERR_INVALID_ARGUMENT', message: /cannot open log file invalid:\/path: ENOENT/ });
+  log.error('cannot open log file');
+  assert.equal(stderr.length, 1);
+  assert.equal(JSON.parse(stderr[0]!).msg, 'cannot open log file');
+});
