@@ -1,0 +1,71 @@
+/**
+ * The launch's view of its conversation with the init helper during setup,
+ * in the launch's own terms (events and replies). This is the one module
+ * that knows the wire messages (InitChannel in ./init-channel); a unit test
+ * replaces it with a scripted double.
+ */
+import type { State } from '../config/types';
+import { KapselError } from '../errors';
+import { failureToError, InitChannel } from './init-channel';
+
+/** Where the init stops and waits for the runtime to do its part. */
+export type SyncPoint = 'runtime-hooks';
+
+/** What the init reports during setup. */
+export type SetupEvent =
+  | { kind: 'ready' }
+  | { kind: 'sync'; point: SyncPoint }
+  /** The init failed (a step, a hook) and reported why; it exits. */
+  | { kind: 'failed'; error: Error }
+  /** The init closed its end without reporting anything. */
+  | { kind: 'exited' };
+
+/** The container state JSONs the init hands to the hooks it runs itself. */
+export interface InitHookStates {
+  creating: State;
+  created: State;
+}
+
+export interface InitLink {
+  /** Lets the init start executing its plan (its id maps are written). */
+  go(states: InitHookStates): void;
+  /** The next thing the init reports. */
+  next(): Promise<SetupEvent>;
+  /** The runtime did its part of a sync point: go on. */
+  proceed(): void;
+  /** The runtime's part of a sync point failed: stop and exit. */
+  abort(): void;
+  /** Closes the runtime's end (idempotent). */
+  close(): void;
+}
+
+/** An InitLink over the runtime's end of the setup socketpair; owns `fd`. */
+export function openInitLink(fd: number): InitLink {
+  const channel = new InitChannel(fd);
+  let open = true;
+  return {
+    go(states) {
+      channel.send(['go', JSON.stringify(states.creating), JSON.stringify(states.created)]);
+    },
+    async next() {
+      const message = await channel.receive();
+      if (!message) return { kind: 'exited' };
+      const [kind, name] = message;
+      if (kind === 'ready') return { kind: 'ready' };
+      if (kind === 'error') return { kind: 'failed', error: failureToError(message) };
+      if (kind === 'sync' && name === 'runtime-hooks') return { kind: 'sync', point: 'runtime-hooks' };
+      throw new KapselError('ERR_SYSCALL', `unexpected message from container init: ${kind}`);
+    },
+    proceed() {
+      channel.send(['ok']);
+    },
+    abort() {
+      channel.send(['abort']);
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      channel.close();
+    },
+  };
+}
