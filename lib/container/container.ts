@@ -55,7 +55,7 @@ const lazy = {
   create: () => require('./create') as typeof import('./create'),
   start: () => require('./start') as typeof import('./start'),
   delete: () => require('./delete') as typeof import('./delete'),
-  compile: () => require('../plan/compile') as typeof import('../plan/compile'),
+  planning: () => require('./planning') as typeof import('./planning'),
 };
 
 /**
@@ -140,7 +140,7 @@ export class Container extends EventEmitter {
   static plan(config: Spec, options: Partial<CompileOptions> = {}): LaunchPlan {
     const bundle = path.resolve(options.bundle ?? '.');
     const rootfs = options.rootfs ?? path.resolve(bundle, config.root?.path ?? 'rootfs');
-    return lazy.compile().compilePlan(config, { ...options, bundle, rootfs });
+    return lazy.planning().planContainer(config, { ...options, bundle, rootfs });
   }
 
   private refresh(): StoredState | undefined {

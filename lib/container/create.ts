@@ -14,14 +14,13 @@ import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID } from '../native/constants';
-import { compilePlan } from '../plan/compile';
-import type { LaunchPlan } from '../plan/steps';
 import { validateId } from '../state/id';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeState, type Lock, type StoredState } from '../state/store';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
+import { planContainer } from './planning';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -89,20 +88,6 @@ function writePidFile(file: string, pid: number): void {
   fs.renameSync(tmp, target);
 }
 
-/**
- * The plan for this bundle on this host. (The one call of the compiler, to
- * re-point when it takes a validated spec and host facts.)
- */
-function planFor(spec: Spec, bundle: string, rootfs: string, opts: CreateOptions, unprivileged: boolean): LaunchPlan {
-  return compilePlan(spec, {
-    bundle,
-    rootfs,
-    preserveFds: opts.preserveFds ?? 0,
-    noPivot: opts.noPivot,
-    rootless: unprivileged,
-  });
-}
-
 /** The runtime's part of the init's sync points during create. */
 async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): Promise<void> {
   if (point !== 'runtime-hooks') throw new KapselError('ERR_SYSCALL', `unexpected sync point from container init: ${point}`);
@@ -130,7 +115,13 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
   // picks the default state root and is recorded for engines.
   const unprivileged = process.geteuid!() !== 0 || setgroupsDeniedHere();
   const rootless = isRootless();
-  const plan = planFor(spec, bundle, rootfs, opts, unprivileged);
+  const plan = planContainer(spec, {
+    bundle,
+    rootfs,
+    preserveFds: opts.preserveFds ?? 0,
+    noPivot: opts.noPivot,
+    rootless: unprivileged,
+  });
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
   const dir = createContainerDir(opts.root, id);

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import { KapselError } from '../errors';
 import { isAlive } from '../state/proc';
 import { fifoPath, type StoredState } from '../state/store';
-import { failureToError } from './init-channel';
+import { decodeStartFailure } from './init-link';
 
 const LIVENESS_INTERVAL_MS = 20;
 
@@ -56,8 +56,6 @@ export async function releaseInit(root: string, stored: StoredState): Promise<vo
   }
   if (data.length === 0 || data[0] !== 0x30) throw notRunning(stored.id);
   fs.rmSync(fifo, { force: true });
-  if (data.length > 1) {
-    const fields = data.subarray(1).toString('utf8').split('\0');
-    if (fields[0] === 'error') throw failureToError(fields);
-  }
+  const failure = decodeStartFailure(data.subarray(1));
+  if (failure) throw failure;
 }

@@ -1,8 +1,9 @@
 /**
- * The launch's view of its conversation with the init helper during setup,
- * in the launch's own terms (events and replies). This is the one module
- * that knows the wire messages (InitChannel in ./init-channel); a unit test
- * replaces it with a scripted double.
+ * The runtime's view of what the init helper says, in the runtime's own
+ * terms: the setup conversation (events and replies) for the launch, and
+ * the failure record the init leaves in the exec fifo at start. This is
+ * the one module that knows the wire messages (./init-channel); a unit
+ * test replaces the conversation with a scripted double.
  */
 import type { State } from '../config/types';
 import { KapselError } from '../errors';
@@ -68,4 +69,15 @@ export function openInitLink(fd: number): InitLink {
       channel.close();
     },
   };
+}
+
+/**
+ * What the init wrote into the exec fifo after its "0", when it failed
+ * between start and exec (a startContainer hook, the final execve): the
+ * error, or undefined when it wrote nothing more.
+ */
+export function decodeStartFailure(record: Buffer): Error | undefined {
+  if (record.length === 0) return undefined;
+  const fields = record.toString('utf8').split('\0');
+  return fields[0] === 'error' ? failureToError(fields) : undefined;
 }
