@@ -1,26 +1,27 @@
 /**
- * Container: the library's handle on one OCI container. Every operation
- * takes the container's lock, derives the status from reality, asks the
- * state machine (state/machine.ts) whether it is allowed, then acts.
+ * Container: the library's handle on one OCI container, a thin facade.
+ * Each operation lives in its own module (create.ts, start.ts, kill.ts,
+ * delete.ts), shaped "lock -> refresh -> assert -> act" (operation.ts):
+ * it takes the container's lock, derives the status from reality, asks
+ * the state machine (state/machine.ts) whether it is allowed, then acts.
  */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Spec, State } from '../config/types';
+import type { Spec } from '../config/types';
 import { ContainerNotFoundError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
 import { native, type WaitResult } from '../native/addon';
 import type { CompileOptions } from '../plan/compile';
 import type { LaunchPlan } from '../plan/steps';
-import { validateId } from '../state/id';
-import { assertAllowed } from '../state/machine';
-import { resolveRoot } from '../state/root';
-import { deriveStatus, toOciState, type ContainerState } from '../state/status';
-import { listIds, readState, removeContainerDir, withLock, type StoredState } from '../state/store';
-import type { CreateOptions as InternalCreateOptions } from './create';
-import { signalContainer, waitForExit } from './kill';
 import { parseSignal } from '../signals';
-import { releaseInit } from './start';
+import { validateId } from '../state/id';
+import { resolveRoot } from '../state/root';
+import { toOciState, type ContainerState } from '../state/status';
+import { listIds, readState, type StoredState } from '../state/store';
+import type { CreateOptions as InternalCreateOptions } from './create';
+import { killContainer } from './kill';
+import { waitForExit } from './signal';
 
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
   /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
@@ -46,20 +47,15 @@ export interface DeleteOptions {
 
 export type ExitStatus = WaitResult;
 
-function stateForHooks(stored: StoredState, status: State['status']): State {
-  const state: State = { ociVersion: stored.ociVersion, id: stored.id, status, pid: stored.pid, bundle: stored.bundle };
-  if (stored.annotations) state.annotations = stored.annotations;
-  return state;
-}
-
 /**
  * Modules only some operations need, loaded on first use: engines call
  * `kapsel state` and `kill` often, and these cost ~30 ms to load.
  */
 const lazy = {
   create: () => require('./create') as typeof import('./create'),
-  hooks: () => require('../hooks/run') as typeof import('../hooks/run'),
-  compile: () => require('../plan/compile') as typeof import('../plan/compile'),
+  start: () => require('./start') as typeof import('./start'),
+  delete: () => require('./delete') as typeof import('./delete'),
+  planning: () => require('./planning') as typeof import('./planning'),
 };
 
 /**
@@ -144,7 +140,7 @@ export class Container extends EventEmitter {
   static plan(config: Spec, options: Partial<CompileOptions> = {}): LaunchPlan {
     const bundle = path.resolve(options.bundle ?? '.');
     const rootfs = options.rootfs ?? path.resolve(bundle, config.root?.path ?? 'rootfs');
-    return lazy.compile().compilePlan(config, { ...options, bundle, rootfs });
+    return lazy.planning().planContainer(config, { ...options, bundle, rootfs });
   }
 
   private refresh(): StoredState | undefined {
@@ -164,31 +160,12 @@ export class Container extends EventEmitter {
 
   /** Runs the user's process (startContainer hooks first, poststart hooks after). */
   async start(): Promise<void> {
-    await withLock(this.root, this.id, async () => {
-      const stored = this.refresh();
-      assertAllowed(this.id, 'start', deriveStatus(this.root, this.id, stored));
-      // "created" is only derived from a stored state with a live init.
-      const s = stored!;
-      await releaseInit(this.root, s);
-      this.emit('started');
-      try {
-        await lazy.hooks().runHooks('poststart', s.hooks?.poststart, stateForHooks(s, 'running'));
-      } catch (err) {
-        // A failed poststart hook stops the container (runtime.md Lifecycle 9).
-        signalContainer(s, 9, true);
-        throw err;
-      }
-    });
+    await lazy.start().startContainer(this, () => this.emit('started'));
   }
 
   /** Sends a signal (name like "TERM"/"SIGTERM" or a number) to the container. */
   async kill(signal: string | number = 'SIGTERM', options: KillOptions = {}): Promise<void> {
-    const number = parseSignal(signal);
-    await withLock(this.root, this.id, () => {
-      const stored = this.refresh();
-      assertAllowed(this.id, 'kill', deriveStatus(this.root, this.id, stored));
-      signalContainer(stored!, number, options.all ?? false);
-    });
+    await killContainer(this, parseSignal(signal), options.all ?? false);
   }
 
   /**
@@ -223,34 +200,14 @@ export class Container extends EventEmitter {
    * poststop hooks; their failures are warnings.
    */
   async delete(options: DeleteOptions = {}): Promise<void> {
-    let stored: StoredState | undefined;
-    try {
-      stored = await withLock(this.root, this.id, () => this.destroy(options.force ?? false));
-    } catch (err) {
-      // Forcing the delete of a container that is already gone is not an
-      // error (engines call it on every failure path).
-      if (!(options.force && err instanceof ContainerNotFoundError)) throw err;
-      if (this.pidfd >= 0) await this.wait();
-      return;
-    }
-    // Our child that exited on its own: reap it, or it stays a zombie.
-    if (this.pidfd >= 0) await this.wait();
-    if (stored) await lazy.hooks().runHooksWarnOnly('poststop', stored.hooks?.poststop, stateForHooks(stored, 'stopped'), this.logger);
-    this.emit('deleted');
-  }
-
-  /** Under the lock: kills the container if forced, removes its state. */
-  private async destroy(force: boolean): Promise<StoredState | undefined> {
-    const stored = this.refresh();
-    const status = deriveStatus(this.root, this.id, stored);
-    assertAllowed(this.id, force ? 'forceDelete' : 'delete', status);
-    if (status !== 'stopped' && stored && stored.pid > 0) {
-      signalContainer(stored, 9, true);
-      if (this.pidfd >= 0) await this.wait();
-      else await waitForExit(stored.pid, stored.initStartTime);
-    }
-    removeContainerDir(this.root, this.id);
-    return stored;
+    const deleted = await lazy.delete().deleteContainer({
+      root: this.root,
+      id: this.id,
+      force: options.force ?? false,
+      logger: this.logger,
+      reapChild: this.pidfd >= 0 ? () => this.wait() : undefined,
+    });
+    if (deleted) this.emit('deleted');
   }
 
   /** Releases the pidfd without waiting (the container keeps running). */

@@ -1,39 +1,26 @@
 /**
- * create: bundle -> plan -> init helper in new namespaces, waiting on the
- * exec fifo. Either the container ends up "created" with state.json written,
- * or nothing is left: the init is killed and reaped, the state directory
- * removed, every fd closed.
+ * create: bundle -> plan -> state directory, lock and exec fifo -> the
+ * launch (launch.ts) -> state.json and pid file. Either the container ends
+ * up "created" with state.json written, or nothing is left: the launch
+ * kills and reaps the init and closes its fds, create removes the state
+ * directory, and a failed hook is followed by the poststop hooks.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadBundle } from '../config/load';
-import type { Spec, State } from '../config/types';
+import type { Spec } from '../config/types';
 import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
-import { initHelperPath, native } from '../native/addon';
 import { CLONE_NEWPID } from '../native/constants';
-import { compilePlan } from '../plan/compile';
-import { encodeSteps } from '../plan/encode';
-import { helperFdLayout, type LaunchPlan } from '../plan/steps';
-import { readProcStat } from '../state/proc';
-import { isRootless } from '../state/root';
-import {
-  createContainerDir,
-  fifoPath,
-  removeContainerDir,
-  tryLock,
-  writeState,
-  type Lock,
-  type StoredState,
-} from '../state/store';
 import { validateId } from '../state/id';
-import { failureToError, InitChannel } from './init-channel';
-import { writeIdMaps } from './idmap';
-
-const MFD_CLOEXEC = 0x1;
-const O_PATH = 0o10000000;
+import { isRootless } from '../state/root';
+import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeState, type Lock, type StoredState } from '../state/store';
+import { hookState } from './hook-state';
+import type { SyncPoint } from './init-link';
+import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
+import { planContainer } from './planning';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -94,12 +81,6 @@ function ownerName(): string {
   }
 }
 
-function hookState(stored: StoredState, status: State['status']): State {
-  const state: State = { ociVersion: stored.ociVersion, id: stored.id, status, pid: stored.pid, bundle: stored.bundle };
-  if (stored.annotations) state.annotations = stored.annotations;
-  return state;
-}
-
 function writePidFile(file: string, pid: number): void {
   const target = path.resolve(file);
   const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
@@ -107,104 +88,16 @@ function writePidFile(file: string, pid: number): void {
   fs.renameSync(tmp, target);
 }
 
-/** Resources of a create in progress, released in one place whatever happens. */
-class Launch {
-  lock?: Lock;
-  planFd = -1;
-  fifoFd = -1;
-  /** Our connection to the console socket (when we opened it). */
-  consoleFd = -1;
-  parentSock = -1;
-  childSock = -1;
-  pidfd = -1;
-  pid = 0;
-  channel?: InitChannel;
-
-  closeSetupFds(): void {
-    for (const key of ['planFd', 'fifoFd', 'childSock', 'consoleFd'] as const) {
-      if (this[key] >= 0) fs.closeSync(this[key]);
-      this[key] = -1;
-    }
-  }
-
-  /** Kills and reaps the init if it was started, closes everything. */
-  async abort(): Promise<void> {
-    this.closeSetupFds();
-    if (this.channel) this.channel.close();
-    else if (this.parentSock >= 0) fs.closeSync(this.parentSock);
-    this.channel = undefined;
-    this.parentSock = -1;
-    if (this.pidfd >= 0) {
-      try {
-        native().pidfdSendSignal(this.pidfd, 9);
-      } catch {
-        // already gone
-      }
-      await native().pidfdWait(this.pidfd, true).catch(() => undefined);
-      fs.closeSync(this.pidfd);
-      this.pidfd = -1;
-    }
-  }
+/** The runtime's part of the init's sync points during create. */
+async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): Promise<void> {
+  if (point !== 'runtime-hooks') throw new KapselError('ERR_SYSCALL', `unexpected sync point from container init: ${point}`);
+  const state = hookState(stored, 'creating');
+  await runHooks('prestart', spec.hooks?.prestart, state);
+  await runHooks('createRuntime', spec.hooks?.createRuntime, state);
 }
 
-function startInit(plan: LaunchPlan, launch: Launch, opts: CreateOptions, fifo: string): void {
-  const addon = native();
-  launch.fifoFd = fs.openSync(fifo, O_PATH);
-  launch.planFd = addon.memfdCreate('kapsel-plan', MFD_CLOEXEC);
-  fs.writeSync(launch.planFd, encodeSteps(plan.steps));
-  [launch.parentSock, launch.childSock] = addon.seqpacketPair();
-  const layout = helperFdLayout(plan.preserveFds);
-  const preserved = Array.from({ length: plan.preserveFds }, (_, i) => 3 + i);
-  const fds = [...(opts.stdio ?? [0, 1, 2]), ...preserved, launch.planFd, launch.childSock, launch.fifoFd];
-  if (opts.consoleSocket !== undefined && opts.consoleSocket !== '') {
-    if (typeof opts.consoleSocket === 'number') {
-      fds.push(opts.consoleSocket);
-    } else {
-      launch.consoleFd = addon.unixConnect(opts.consoleSocket);
-      fds.push(launch.consoleFd);
-    }
-  }
-  const { pid, pidfd } = addon.spawn({
-    file: initHelperPath(),
-    argv: ['kapsel-init', '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
-    env: [],
-    fds,
-    cloneFlags: plan.cloneFlags,
-    join: plan.join,
-  });
-  launch.pid = pid;
-  launch.pidfd = pidfd;
-  launch.closeSetupFds();
-  launch.channel = new InitChannel(launch.parentSock);
-}
-
-/** Follows the helper until it reports "ready"; runs runtime-namespace hooks when asked. */
-async function superviseSetup(channel: InitChannel, spec: Spec, stored: StoredState): Promise<void> {
-  for (;;) {
-    const message = await channel.receive();
-    if (!message) {
-      throw new KapselError('ERR_SYSCALL', 'container init exited during create without reporting an error');
-    }
-    const [kind, name] = message;
-    if (kind === 'ready') return;
-    if (kind === 'error') throw failureToError(message);
-    if (kind === 'sync' && name === 'runtime-hooks') {
-      const state = hookState(stored, 'creating');
-      try {
-        await runHooks('prestart', spec.hooks?.prestart, state);
-        await runHooks('createRuntime', spec.hooks?.createRuntime, state);
-      } catch (err) {
-        channel.send(['abort']);
-        throw err;
-      }
-      channel.send(['ok']);
-      continue;
-    }
-    throw new KapselError('ERR_SYSCALL', `unexpected message from container init: ${kind}`);
-  }
-}
-
-export async function createContainer(opts: CreateOptions): Promise<CreatedInit> {
+/** `env` replaces the native calls and the init conversation (tests). */
+export async function createContainer(opts: CreateOptions, env: LaunchEnv = nativeLaunchEnv): Promise<CreatedInit> {
   const id = validateId(opts.id);
   const { bundle, config: spec, rootfs } = loadBundle(opts.bundle);
   const hasConsoleSocket = opts.consoleSocket !== undefined && opts.consoleSocket !== '';
@@ -222,7 +115,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedInit>
   // picks the default state root and is recorded for engines.
   const unprivileged = process.geteuid!() !== 0 || setgroupsDeniedHere();
   const rootless = isRootless();
-  const plan = compilePlan(spec, {
+  const plan = planContainer(spec, {
     bundle,
     rootfs,
     preserveFds: opts.preserveFds ?? 0,
@@ -232,7 +125,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedInit>
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
   const dir = createContainerDir(opts.root, id);
-  const launch = new Launch();
+  let lock: Lock | undefined;
+  let init: LaunchedInit | undefined;
   let hooksFailed = false;
   const stored: StoredState = {
     ociVersion: spec.ociVersion,
@@ -250,38 +144,42 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedInit>
     rootless,
   };
   try {
-    launch.lock = tryLock(dir);
+    lock = tryLock(dir);
     const fifo = fifoPath(opts.root, id);
-    native().mkfifo(fifo, 0o622);
-    startInit(plan, launch, opts, fifo);
-    stored.pid = launch.pid;
-    stored.initStartTime = readProcStat(launch.pid)?.startTime ?? 0;
-    if (plan.uidMappings.length > 0) {
-      writeIdMaps(launch.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, !unprivileged);
-    }
-    launch.channel!.send(['go', JSON.stringify(hookState(stored, 'creating')), JSON.stringify(hookState(stored, 'created'))]);
+    env.sys.mkfifo(fifo, 0o622);
     try {
-      await superviseSetup(launch.channel!, spec, stored);
+      init = await launchInit(
+        {
+          plan,
+          stdio: opts.stdio ?? [0, 1, 2],
+          execFifo: fifo,
+          consoleSocket: hasConsoleSocket ? opts.consoleSocket : undefined,
+          privilegedIdMaps: !unprivileged,
+          onSpawned(pid) {
+            stored.pid = pid;
+            stored.initStartTime = env.sys.processStartTime(pid);
+          },
+          hookStates: () => ({ creating: hookState(stored, 'creating'), created: hookState(stored, 'created') }),
+          onSync: (point) => runtimeHooks(point, spec, stored),
+        },
+        env,
+      );
     } catch (err) {
-      hooksFailed = (err as KapselError).code === 'ERR_HOOK_FAILED';
+      // In the runtime's hooks or in the init's (createContainer).
+      hooksFailed = err instanceof KapselError && err.code === 'ERR_HOOK_FAILED';
       throw err;
     }
-    launch.channel!.close();
-    launch.channel = undefined;
-    launch.parentSock = -1;
     writeState(opts.root, stored);
-    if (opts.pidFile) writePidFile(opts.pidFile, launch.pid);
-    const pidfd = launch.pidfd;
-    launch.pidfd = -1;
-    return { stored, pidfd, spec };
+    if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
+    return { stored, pidfd: init.pidfd, spec };
   } catch (err) {
-    await launch.abort();
+    await init?.abort();
     removeContainerDir(opts.root, id);
     // A failed hook stops the container and the lifecycle goes on to
     // delete, whose poststop hooks run (runtime.md, Lifecycle 3-5, 12-13).
     if (hooksFailed) await runHooksWarnOnly('poststop', spec.hooks?.poststop, hookState(stored, 'stopped'), opts.logger);
     throw SyscallError.from(err);
   } finally {
-    launch.lock?.release();
+    lock?.release();
   }
 }

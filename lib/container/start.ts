@@ -1,62 +1,28 @@
 /**
- * start: release the init waiting on the exec fifo. Opening the fifo for
- * reading unblocks the init's open for writing; the init writes "0", runs
- * the startContainer hooks and execs, which closes its close-on-exec end.
- * So "0" then EOF means the user's process runs; "0" then a failure record
- * means it does not; EOF without "0" means the init died before start.
- * If the init dies before opening its end, our open would block forever:
- * a liveness check unblocks it by opening the fifo for writing ourselves
- * (as runc does, polling /proc).
+ * start: lock -> refresh -> assert "created" -> release the init from the
+ * exec fifo, then the poststart hooks. A failed poststart hook stops the
+ * container (runtime.md, Lifecycle 9).
  */
-import * as fs from 'node:fs';
-import { KapselError } from '../errors';
-import { isAlive } from '../state/proc';
-import { fifoPath, type StoredState } from '../state/store';
-import { failureToError } from './init-channel';
+import { runHooks } from '../hooks/run';
+import { releaseInit } from './exec-fifo';
+import { hookState } from './hook-state';
+import { underLock, type ContainerRef } from './operation';
+import { signalContainer } from './signal';
 
-const LIVENESS_INTERVAL_MS = 20;
+const SIGKILL = 9;
 
-async function readToEnd(handle: fs.promises.FileHandle): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for (;;) {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(65536), 0, 65536, null);
-    if (bytesRead === 0) return Buffer.concat(chunks);
-    chunks.push(buffer.subarray(0, bytesRead));
-  }
-}
-
-function notRunning(id: string): KapselError {
-  return new KapselError('ERR_INVALID_STATE', `cannot start container "${id}": container init exited before start`);
-}
-
-export async function releaseInit(root: string, stored: StoredState): Promise<void> {
-  const fifo = fifoPath(root, stored.id);
-  if (!isAlive(stored.pid, stored.initStartTime)) throw notRunning(stored.id);
-  const opening = fs.promises.open(fifo, 'r');
-  const watchdog = setInterval(() => {
-    if (isAlive(stored.pid, stored.initStartTime)) return;
-    clearInterval(watchdog);
+/** `onStarted` runs once the user's process runs, before the poststart hooks. */
+export function startContainer(ref: ContainerRef, onStarted: () => void): Promise<void> {
+  return underLock(ref, 'start', async (stored) => {
+    // "created" is only derived from a stored state with a live init.
+    const s = stored!;
+    await releaseInit(ref.root, s);
+    onStarted();
     try {
-      fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-    } catch {
-      // our open completed meanwhile
+      await runHooks('poststart', s.hooks?.poststart, hookState(s, 'running'));
+    } catch (err) {
+      signalContainer(s, SIGKILL, true);
+      throw err;
     }
-  }, LIVENESS_INTERVAL_MS);
-  let data: Buffer;
-  try {
-    const handle = await opening;
-    try {
-      data = await readToEnd(handle);
-    } finally {
-      await handle.close();
-    }
-  } finally {
-    clearInterval(watchdog);
-  }
-  if (data.length === 0 || data[0] !== 0x30) throw notRunning(stored.id);
-  fs.rmSync(fifo, { force: true });
-  if (data.length > 1) {
-    const fields = data.subarray(1).toString('utf8').split('\0');
-    if (fields[0] === 'error') throw failureToError(fields);
-  }
+  });
 }

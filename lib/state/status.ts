@@ -9,16 +9,31 @@ import { OCI_VERSION } from '../config/default-spec';
 import { isAlive } from './proc';
 import { containerDir, fifoPath, tryLock, type StoredState } from './store';
 
-export function deriveStatus(root: string, id: string, stored: StoredState | undefined): ContainerStatus {
+export interface DeriveOptions {
+  /**
+   * The caller holds the container's lock (an operation under withLock).
+   * Then nobody else can be creating it, and the lock is not taken again:
+   * a second flock from this process would conflict with our own and
+   * read as "creating".
+   */
+  lockHeld: boolean;
+}
+
+export function deriveStatus(
+  root: string,
+  id: string,
+  stored: StoredState | undefined,
+  options: DeriveOptions,
+): ContainerStatus {
   if (!stored || stored.pid === 0) {
-    // No init yet: creating while the creator holds the lock; a create
-    // that died half-way leaves a directory to delete.
+    // No init yet: "creating" while the creator holds the lock; a create
+    // that died half-way leaves a directory to delete ("stopped").
+    if (options.lockHeld) return 'stopped';
     const lock = tryLock(containerDir(root, id));
     if (!lock) return 'creating';
     lock.release();
     return 'stopped';
   }
-  if (stored.status === 'stopped') return 'stopped';
   if (!isAlive(stored.pid, stored.initStartTime)) return 'stopped';
   return fs.existsSync(fifoPath(root, id)) ? 'created' : 'running';
 }
@@ -35,8 +50,9 @@ export interface ContainerState extends State {
   owner: string;
 }
 
+/** The state as seen from outside the container's lock (`kapsel state`, `list`). */
 export function toOciState(root: string, id: string, stored: StoredState | undefined): ContainerState {
-  const status = deriveStatus(root, id, stored);
+  const status = deriveStatus(root, id, stored, { lockHeld: false });
   const annotations = stored?.annotations && Object.keys(stored.annotations).length > 0 ? stored.annotations : undefined;
   return {
     ociVersion: stored?.ociVersion ?? OCI_VERSION,

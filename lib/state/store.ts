@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Annotations, ContainerStatus, Hooks, Spec } from '../config/types';
+import type { Annotations, Hooks } from '../config/types';
 import { ContainerExistsError, ContainerNotFoundError } from '../errors';
 import { native } from '../native/addon';
 
@@ -27,8 +27,6 @@ export interface StoredState {
   hooks?: Hooks;
   /** Namespaces the container created (for kill --all). */
   ownPidNamespace: boolean;
-  /** A recorded final status for containers whose init never ran ("stopped"). */
-  status?: ContainerStatus;
   /** runc compatibility: the cgroup manager used at create (--systemd-cgroup). */
   systemdCgroup?: boolean;
   rootless: boolean;
@@ -159,9 +157,4 @@ export async function withLock<T>(root: string, id: string, fn: () => Promise<T>
   } finally {
     lock.release();
   }
-}
-
-/** The spec fields kept in the state at create time. */
-export function hooksOf(spec: Spec): Hooks | undefined {
-  return spec.hooks;
 }

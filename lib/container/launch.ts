@@ -1,0 +1,163 @@
+/**
+ * Launching a container init: the part create shares with exec. From a
+ * plan, stdio and a few fds, it spawns the init helper into its
+ * namespaces, writes the id maps of a new user namespace, and follows the
+ * setup conversation until the init reports "ready", doing the runtime's
+ * part at each sync point (runtime-namespace hooks) through a callback.
+ *
+ * Either it returns the running init (pid, pidfd), or it leaves nothing:
+ * a spawned init is killed and reaped, and every fd it opened is closed.
+ * The fds it opens, and the process, go through ParentSyscalls, so a test
+ * can check that on a double.
+ */
+import { initHelperPath } from '../native/addon';
+import { encodeSteps } from '../plan/encode';
+import { helperFdLayout, type LaunchPlan } from '../plan/steps';
+import { KapselError } from '../errors';
+import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
+import { nativeSyscalls, type ParentSyscalls } from './syscalls';
+
+const SIGKILL = 9;
+
+export interface LaunchRequest {
+  plan: LaunchPlan;
+  /** The container's fds 0, 1, 2 (fds of this process). */
+  stdio: [number, number, number];
+  /** The exec fifo the init blocks on once set up (opened O_PATH and passed). */
+  execFifo: string;
+  /** The console socket: a path to connect to, or the fd of a connected socket. */
+  consoleSocket?: string | number;
+  /**
+   * The runtime may write any id map (it has CAP_SETUID/CAP_SETGID in its
+   * user namespace); otherwise only its own ids, or through newuidmap.
+   */
+  privilegedIdMaps: boolean;
+  /** Called once the init exists, before anything is asked of it. */
+  onSpawned?(pid: number): void;
+  /** The states the init gives the hooks it runs inside the container. */
+  hookStates(): InitHookStates;
+  /** The runtime's part of a sync point; a rejection aborts the launch. */
+  onSync(point: SyncPoint): Promise<void>;
+}
+
+/** An init that reported "ready"; the caller owns its pidfd. */
+export interface LaunchedInit {
+  readonly pid: number;
+  readonly pidfd: number;
+  /** Kills and reaps the init and closes its pidfd (for a failure after the launch). */
+  abort(): Promise<void>;
+}
+
+/** The launch's dependencies: the native calls and the setup conversation. */
+export interface LaunchEnv {
+  sys: ParentSyscalls;
+  openLink(fd: number): InitLink;
+}
+
+export const nativeLaunchEnv: LaunchEnv = { sys: nativeSyscalls, openLink: openInitLink };
+
+/** Kills the init, waits for it (reaping it) and closes its pidfd. */
+async function killAndReap(sys: ParentSyscalls, pidfd: number): Promise<void> {
+  try {
+    sys.pidfdSendSignal(pidfd, SIGKILL);
+  } catch {
+    // already gone: it is reaped below all the same
+  }
+  await sys.pidfdWait(pidfd).catch(() => undefined);
+  sys.close(pidfd);
+}
+
+/** Follows the init until it is ready, doing the runtime's part at each sync point. */
+async function superviseSetup(link: InitLink, onSync: LaunchRequest['onSync']): Promise<void> {
+  for (;;) {
+    const event = await link.next();
+    switch (event.kind) {
+      case 'ready':
+        return;
+      case 'failed':
+        throw event.error;
+      case 'exited':
+        throw new KapselError('ERR_SYSCALL', 'container init exited during setup without reporting an error');
+      case 'sync':
+        try {
+          await onSync(event.point);
+        } catch (err) {
+          try {
+            link.abort();
+          } catch {
+            // the init is gone already; it is killed and reaped anyway
+          }
+          throw err;
+        }
+        link.proceed();
+    }
+  }
+}
+
+export async function launchInit(request: LaunchRequest, env: LaunchEnv = nativeLaunchEnv): Promise<LaunchedInit> {
+  const { sys } = env;
+  const { plan } = request;
+  /** fds only the child needs: closed once it has its copies, or on failure. */
+  const setupFds: number[] = [];
+  let parentSock = -1;
+  let link: InitLink | undefined;
+  let spawned: { pid: number; pidfd: number } | undefined;
+  const closeSetupFds = (): void => {
+    for (const fd of setupFds.splice(0)) sys.close(fd);
+  };
+  try {
+    const fifoFd = sys.openPath(request.execFifo);
+    setupFds.push(fifoFd);
+    const planFd = sys.memfdWith('kapsel-plan', encodeSteps(plan.steps));
+    setupFds.push(planFd);
+    const [parentEnd, childEnd] = sys.seqpacketPair();
+    parentSock = parentEnd;
+    setupFds.push(childEnd);
+    const layout = helperFdLayout(plan.preserveFds);
+    const preserved = Array.from({ length: plan.preserveFds }, (_, i) => 3 + i);
+    // In the order of helperFdLayout: fd i of the child is fds[i] here.
+    const fds = [...request.stdio, ...preserved, planFd, childEnd, fifoFd];
+    if (typeof request.consoleSocket === 'number') {
+      fds.push(request.consoleSocket);
+    } else if (request.consoleSocket) {
+      const consoleFd = sys.unixConnect(request.consoleSocket);
+      setupFds.push(consoleFd);
+      fds.push(consoleFd);
+    }
+    spawned = sys.spawn({
+      file: initHelperPath(),
+      argv: ['kapsel-init', '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
+      env: [],
+      fds,
+      cloneFlags: plan.cloneFlags,
+      join: plan.join,
+    });
+    closeSetupFds();
+    link = env.openLink(parentSock);
+    parentSock = -1;
+    request.onSpawned?.(spawned.pid);
+    if (plan.uidMappings.length > 0) {
+      sys.writeIdMaps(spawned.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, request.privilegedIdMaps);
+    }
+    link.go(request.hookStates());
+    await superviseSetup(link, request.onSync);
+    link.close();
+    const { pid, pidfd } = spawned;
+    let aborted = false;
+    return {
+      pid,
+      pidfd,
+      async abort() {
+        if (aborted) return;
+        aborted = true;
+        await killAndReap(sys, pidfd);
+      },
+    };
+  } catch (err) {
+    closeSetupFds();
+    if (link) link.close();
+    else if (parentSock >= 0) sys.close(parentSock);
+    if (spawned) await killAndReap(sys, spawned.pidfd);
+    throw err;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The runtime process's own native calls for launching a container init,
+ * behind one small interface (youki's `Syscall` trait): the real
+ * implementation goes through the addon, and a unit test substitutes a
+ * recording double, so that create's success and abort paths (what is
+ * spawned, killed, reaped, closed) are tested without root.
+ *
+ * Only the parent's side is here; the init helper does its own syscalls.
+ */
+import * as fs from 'node:fs';
+import type { LinuxIDMapping } from '../config/types';
+import { native, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
+import { readProcStat } from '../state/proc';
+import { writeIdMaps } from './idmap';
+
+const MFD_CLOEXEC = 0x1;
+const O_PATH = 0o10000000;
+
+export interface ParentSyscalls {
+  /** Clones the init helper into its namespaces (native/addon/spawn.cc). */
+  spawn(options: SpawnOptions): SpawnResult;
+  /** A close-on-exec memfd holding `data` (the encoded plan). */
+  memfdWith(name: string, data: Uint8Array): number;
+  /** socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): [parent end, child end]. */
+  seqpacketPair(): [number, number];
+  /** A connected AF_UNIX stream socket (the console socket). */
+  unixConnect(path: string): number;
+  /** open(path, O_PATH | O_CLOEXEC): a handle the child can reopen (the exec fifo). */
+  openPath(path: string): number;
+  /** mkfifo(3) with exactly `mode`. */
+  mkfifo(path: string, mode: number): void;
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /** Resolves when the child behind `pidfd` exits, reaping it. */
+  pidfdWait(pidfd: number): Promise<WaitResult>;
+  /** Start time (clock ticks since boot) of a process, 0 when it is gone. */
+  processStartTime(pid: number): number;
+  /** uid_map/gid_map (and setgroups "deny") of a child's new user namespace. */
+  writeIdMaps(
+    pid: number,
+    uidMappings: readonly LinuxIDMapping[],
+    gidMappings: readonly LinuxIDMapping[],
+    denySetgroups: boolean,
+    privileged: boolean,
+  ): void;
+  close(fd: number): void;
+}
+
+/** The real calls, through the addon. */
+export const nativeSyscalls: ParentSyscalls = {
+  spawn: (options) => native().spawn(options),
+  memfdWith(name, data) {
+    const fd = native().memfdCreate(name, MFD_CLOEXEC);
+    try {
+      fs.writeSync(fd, data);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    return fd;
+  },
+  seqpacketPair: () => native().seqpacketPair(),
+  unixConnect: (path) => native().unixConnect(path),
+  openPath: (path) => fs.openSync(path, O_PATH),
+  mkfifo: (path, mode) => native().mkfifo(path, mode),
+  pidfdSendSignal: (pidfd, signal) => native().pidfdSendSignal(pidfd, signal),
+  pidfdWait: (pidfd) => native().pidfdWait(pidfd, true),
+  processStartTime: (pid) => readProcStat(pid)?.startTime ?? 0,
+  writeIdMaps,
+  close: (fd) => fs.closeSync(fd),
+};
