@@ -11,6 +11,7 @@ import { ContainerNotFoundError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
 import { native, type WaitResult } from '../native/addon';
 import type { CompileOptions } from '../plan/compile';
+import type { PlanFacts } from '../plan/facts';
 import type { LaunchPlan } from '../plan/steps';
 import { validateId } from '../state/id';
 import { assertAllowed } from '../state/machine';
@@ -27,6 +28,11 @@ export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'log
   root?: string;
   /** Where warnings go (failed poststop hooks); default stderr. */
   logger?: Logger;
+}
+
+export interface PlanOptions extends Partial<CompileOptions> {
+  /** The host and image facts to plan for; default: gathered from this host and the rootfs. */
+  facts?: PlanFacts;
 }
 
 export interface LoadOptions {
@@ -60,6 +66,8 @@ const lazy = {
   create: () => require('./create') as typeof import('./create'),
   hooks: () => require('../hooks/run') as typeof import('../hooks/run'),
   compile: () => require('../plan/compile') as typeof import('../plan/compile'),
+  facts: () => require('../plan/facts') as typeof import('../plan/facts'),
+  validate: () => require('../config/validate') as typeof import('../config/validate'),
 };
 
 /**
@@ -137,14 +145,19 @@ export class Container extends EventEmitter {
   }
 
   /**
-   * The launch plan for a config, without running anything. `bundle`
+   * The launch plan for a config, without running anything. The config is
+   * validated first (InvalidConfigError as create would throw it). `bundle`
    * defaults to the current directory and `rootfs` to root.path resolved
-   * against it; neither is touched.
+   * against it; nothing is written. `facts` describe the host and the image
+   * (plan/facts.ts); without them they are gathered from this host and the
+   * rootfs, read-only, as create gathers them.
    */
-  static plan(config: Spec, options: Partial<CompileOptions> = {}): LaunchPlan {
+  static plan(config: Spec, options: PlanOptions = {}): LaunchPlan {
+    const spec = lazy.validate().validateConfig(config);
     const bundle = path.resolve(options.bundle ?? '.');
-    const rootfs = options.rootfs ?? path.resolve(bundle, config.root?.path ?? 'rootfs');
-    return lazy.compile().compilePlan(config, { ...options, bundle, rootfs });
+    const rootfs = options.rootfs ?? path.resolve(bundle, spec.root.path);
+    const facts = options.facts ?? lazy.facts().gatherFacts(spec, { bundle, rootfs });
+    return lazy.compile().compilePlan(spec, { bundle, rootfs, preserveFds: options.preserveFds, noPivot: options.noPivot }, facts);
   }
 
   private refresh(): StoredState | undefined {

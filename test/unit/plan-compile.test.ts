@@ -2,23 +2,40 @@
 // which order, with which resolved arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultSpec } from '../../lib/config';
+import { defaultSpec, validateConfig } from '../../lib/config';
 import type { Spec } from '../../lib/config/types';
-import { InvalidConfigError } from '../../lib/errors';
+import type { ValidSpec } from '../../lib/config/valid';
+import { InvalidConfigError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
-import { compilePlan } from '../../lib/plan/compile';
+import { compilePlan, type CompileOptions } from '../../lib/plan/compile';
+import type { PlanFacts } from '../../lib/plan/facts';
 import { helperFdLayout, type Step } from '../../lib/plan/steps';
 import { MOUNT_ATTR_RDONLY } from '../../lib/plan/mount-options';
 
 const bundle = '/b';
 const rootfs = '/b/rootfs';
 
-function spec(edit?: (s: Spec) => void, rootless = false): Spec {
+/** A validated config: compilePlan takes nothing else. */
+function spec(edit?: (s: Spec) => void, rootless = false): ValidSpec {
   const s = defaultSpec({ rootless, uid: 1000, gid: 1000 });
   s.process!.terminal = false;
   s.process!.args = ['/bin/app', '--flag'];
   edit?.(s);
-  return s;
+  return validateConfig(s);
+}
+
+/** A fake host and image: the compiler reads nothing else. */
+function facts(edit: { unprivileged?: boolean; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
+  return {
+    host: { unprivileged: edit.unprivileged ?? false, cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []) },
+    image: { passwd: edit.passwd ?? [] },
+  };
+}
+
+/** compilePlan with the test's bundle and rootfs, on a privileged (or, with rootless, unprivileged) fake host. */
+function compile(s: ValidSpec, options: Partial<CompileOptions> & { rootless?: boolean } = {}, host?: PlanFacts): ReturnType<typeof compilePlan> {
+  const { rootless, ...rest } = options;
+  return compilePlan(s, { bundle, rootfs, ...rest }, host ?? facts({ unprivileged: rootless ?? false }));
 }
 
 function ops(steps: Step[]): string[] {
@@ -30,7 +47,7 @@ function indexOfOp(steps: Step[], op: string): number {
 }
 
 test('the default spec creates pid, network, ipc, uts and mount namespaces', () => {
-  const plan = compilePlan(spec(), { bundle, rootfs, rootless: false });
+  const plan = compile(spec(), { bundle, rootfs, rootless: false });
   assert.equal(plan.cloneFlags, C.CLONE_NEWPID | C.CLONE_NEWNET | C.CLONE_NEWIPC | C.CLONE_NEWUTS | C.CLONE_NEWNS);
   assert.deepEqual(plan.join, []);
   assert.deepEqual(plan.uidMappings, []);
@@ -38,7 +55,7 @@ test('the default spec creates pid, network, ipc, uts and mount namespaces', () 
 });
 
 test('a rootless spec creates a user namespace, maps ids and denies setgroups', () => {
-  const plan = compilePlan(spec(undefined, true), { bundle, rootfs, rootless: true });
+  const plan = compile(spec(undefined, true), { bundle, rootfs, rootless: true });
   assert.ok(plan.cloneFlags & C.CLONE_NEWUSER);
   assert.equal(plan.cloneFlags & C.CLONE_NEWNET, 0);
   assert.deepEqual(plan.uidMappings, [{ containerID: 0, hostID: 1000, size: 1 }]);
@@ -50,7 +67,7 @@ test('a rootless spec creates a user namespace, maps ids and denies setgroups', 
 });
 
 test('joined namespaces are listed user first and mount is never joined', () => {
-  const plan = compilePlan(
+  const plan = compile(
     spec((s) => {
       s.linux!.namespaces = [
         { type: 'mount' },
@@ -70,20 +87,20 @@ test('joined namespaces are listed user first and mount is never joined', () => 
   ]);
   assert.equal(plan.cloneFlags, C.CLONE_NEWNS | C.CLONE_NEWPID);
   assert.throws(
-    () => compilePlan(spec((s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }])), { bundle, rootfs }),
-    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/namespaces',
+    () => compile(spec((s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }, { type: 'uts' }])), { bundle, rootfs }),
+    (err: unknown) => err instanceof NotSupportedError && /\/linux\/namespaces/.test(err.message),
   );
 });
 
-test('a config without a mount namespace is refused, naming the field', () => {
+test('a config without a mount namespace is refused as not supported, naming the field', () => {
   assert.throws(
-    () => compilePlan(spec((s) => (s.linux!.namespaces = [{ type: 'pid' }])), { bundle, rootfs }),
-    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/namespaces',
+    () => compile(spec((s) => (s.linux!.namespaces = [{ type: 'pid' }, { type: 'uts' }])), { bundle, rootfs }),
+    (err: unknown) => err instanceof NotSupportedError && /\/linux\/namespaces/.test(err.message),
   );
 });
 
 test('steps follow the lifecycle order', () => {
-  const plan = compilePlan(
+  const plan = compile(
     spec((s) => {
       s.hooks = {
         createRuntime: [{ path: '/bin/cr' }],
@@ -108,19 +125,19 @@ test('steps follow the lifecycle order', () => {
 });
 
 test('no sync point when there are no runtime-namespace create hooks', () => {
-  const plan = compilePlan(spec(), { bundle, rootfs });
+  const plan = compile(spec(), { bundle, rootfs });
   assert.equal(indexOfOp(plan.steps, 'sync'), -1);
 });
 
 test('the rootfs is made a private mount point before anything is mounted in it', () => {
-  const { steps } = compilePlan(spec(), { bundle, rootfs });
+  const { steps } = compile(spec(), { bundle, rootfs });
   assert.deepEqual(steps[0], { op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false });
   assert.deepEqual(steps[1], { op: 'mount', source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false });
   assert.deepEqual(steps[2], { op: 'root', path: rootfs });
 });
 
 test('mount options become flags and data; bind flags are set with setattr', () => {
-  const { steps } = compilePlan(
+  const { steps } = compile(
     spec((s) => {
       s.mounts = [
         { destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'size=1m', 'mode=700', 'rprivate'] },
@@ -143,7 +160,7 @@ test('mount options become flags and data; bind flags are set with setattr', () 
 });
 
 test('default devices, /dev symlinks and the ptmx link are planned', () => {
-  const { steps } = compilePlan(spec(), { bundle, rootfs, rootless: false });
+  const { steps } = compile(spec(), { bundle, rootfs, rootless: false });
   const nodes = steps.filter((s): s is Extract<Step, { op: 'mknod' }> => s.op === 'mknod');
   assert.deepEqual(
     nodes.map((n) => [n.path, n.major, n.minor, n.mode]),
@@ -167,7 +184,7 @@ test('default devices, /dev symlinks and the ptmx link are planned', () => {
 });
 
 test('capabilities, user and rlimits compile to masks and ids', () => {
-  const { steps } = compilePlan(
+  const { steps } = compile(
     spec((s) => {
       s.process!.user = { uid: 1000, gid: 100, additionalGids: [5, 6], umask: 0o077 };
       s.process!.capabilities = {
@@ -197,15 +214,15 @@ test('capabilities, user and rlimits compile to masks and ids', () => {
   assert.ok(indexOfOp(steps, 'capset') > indexOfOp(steps, 'setresuid'));
 });
 
-test('unknown capabilities name the field', () => {
+test('unknown capabilities name the field (validation refuses them before compiling)', () => {
   assert.throws(
-    () => compilePlan(spec((s) => (s.process!.capabilities = { effective: ['CAP_NOPE'] })), { bundle, rootfs }),
+    () => compile(spec((s) => (s.process!.capabilities = { effective: ['CAP_NOPE'] })), { bundle, rootfs }),
     (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process/capabilities/effective/0',
   );
 });
 
 test('HOME is added when the config has none, from the default "/"', () => {
-  const { steps } = compilePlan(spec(), { bundle, rootfs: '/nonexistent-rootfs' });
+  const { steps } = compile(spec(), { bundle, rootfs: '/nonexistent-rootfs' });
   const exec = steps.find((s) => s.op === 'exec') as Extract<Step, { op: 'exec' }>;
   assert.deepEqual(exec.args, ['/bin/app', '--flag']);
   assert.ok(exec.env.includes('HOME=/'));
@@ -213,7 +230,7 @@ test('HOME is added when the config has none, from the default "/"', () => {
 });
 
 test('the exec fifo fd follows stdio and the preserved fds', () => {
-  const { steps, preserveFds } = compilePlan(spec(), { bundle, rootfs, preserveFds: 2 });
+  const { steps, preserveFds } = compile(spec(), { bundle, rootfs, preserveFds: 2 });
   assert.equal(preserveFds, 2);
   const wait = steps.find((s) => s.op === 'wait-start') as Extract<Step, { op: 'wait-start' }>;
   assert.equal(wait.fifoFd, helperFdLayout(2).fifoFd);
@@ -221,25 +238,25 @@ test('the exec fifo fd follows stdio and the preserved fds', () => {
 });
 
 test('root.readonly, readonlyPaths and maskedPaths run after pivot_root', () => {
-  const { steps } = compilePlan(spec(), { bundle, rootfs });
+  const { steps } = compile(spec(), { bundle, rootfs });
   const pivot = indexOfOp(steps, 'pivot-root');
   const ro = steps.findIndex((s) => s.op === 'setattr' && s.target === '/');
   assert.ok(ro > pivot);
   assert.ok(indexOfOp(steps, 'mask') > pivot && indexOfOp(steps, 'readonly') > pivot);
-  const { steps: noPivot } = compilePlan(spec(), { bundle, rootfs, noPivot: true });
+  const { steps: noPivot } = compile(spec(), { bundle, rootfs, noPivot: true });
   assert.equal(indexOfOp(noPivot, 'pivot-root'), -1);
   assert.notEqual(indexOfOp(noPivot, 'move-root'), -1);
 });
 
 test('a process is required', () => {
   assert.throws(
-    () => compilePlan(spec((s) => delete s.process), { bundle, rootfs }),
+    () => compile(spec((s) => delete s.process), { bundle, rootfs }),
     (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process',
   );
 });
 
 test('a terminal adds the console step after pivot_root, with the console size', () => {
-  const { steps } = compilePlan(
+  const { steps } = compile(
     spec((s) => {
       s.process!.terminal = true;
       s.process!.consoleSize = { height: 40, width: 120 };
@@ -249,15 +266,15 @@ test('a terminal adds the console step after pivot_root, with the console size',
   const at = indexOfOp(steps, 'console');
   assert.ok(at > indexOfOp(steps, 'pivot-root') && at < indexOfOp(steps, 'setresuid'));
   assert.deepEqual(steps[at], { op: 'console', socketFd: helperFdLayout(1).consoleFd, rows: 40, cols: 120 });
-  assert.equal(indexOfOp(compilePlan(spec(), { bundle, rootfs }).steps, 'console'), -1);
+  assert.equal(indexOfOp(compile(spec(), { bundle, rootfs }).steps, 'console'), -1);
 });
 
 test('sysctls are written after pivot_root, before /proc/sys turns read-only', () => {
-  const { steps } = compilePlan(spec((s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' })), { bundle, rootfs });
+  const { steps } = compile(spec((s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' })), { bundle, rootfs });
   const at = indexOfOp(steps, 'sysctl');
   assert.ok(at > indexOfOp(steps, 'pivot-root') && at < indexOfOp(steps, 'readonly'));
   assert.throws(
-    () => compilePlan(spec((s) => (s.linux!.sysctl = { 'kernel.panic': '1' })), { bundle, rootfs }),
+    () => compile(spec((s) => (s.linux!.sysctl = { 'kernel.panic': '1' })), { bundle, rootfs }),
     (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/sysctl/kernel.panic',
   );
 });
