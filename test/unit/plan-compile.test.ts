@@ -2,13 +2,14 @@
 // which order, with which resolved arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultSpec, validateConfig } from '../../lib/config';
+import { defaultSpec, validateConfig, validateProcess } from '../../lib/config';
 import type { Spec } from '../../lib/config/types';
 import type { ValidSpec } from '../../lib/config/valid';
 import { InvalidConfigError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
 import { compilePlan, type CompileOptions } from '../../lib/plan/compile';
 import type { PlanFacts } from '../../lib/plan/facts';
+import { processPlan } from '../../lib/plan/process';
 import { helperFdLayout, type Step } from '../../lib/plan/steps';
 import { MOUNT_ATTR_RDONLY } from '../../lib/plan/mount-options';
 
@@ -285,4 +286,65 @@ test('Container.plan takes a config alone, as the design sketch has it', async (
   const pivot = plan.steps.find((s) => s.op === 'pivot-root') as Extract<Step, { op: 'pivot-root' }>;
   assert.equal(pivot.rootfs, `${process.cwd()}/rootfs`);
   assert.equal(Container.plan(spec(), { bundle: '/b', rootfs: '/r' }).steps.find((s) => s.op === 'pivot-root')?.op, 'pivot-root');
+});
+
+test('a relative mount destination is mounted relative to "/", with a warning (as runc)', () => {
+  const plan = compile(spec((s) => s.mounts!.push({ destination: 'data', type: 'tmpfs', source: 'tmpfs' })));
+  assert.ok(plan.steps.some((s) => s.op === 'mkdir' && s.path === '/data'));
+  assert.ok(plan.steps.some((s) => s.op === 'mount' && s.target === '/data' && s.fstype === 'tmpfs'));
+  const index = spec().mounts!.length;
+  assert.deepEqual(plan.warnings.filter((w) => w.includes('destination')), [
+    `/mounts/${index}/destination "data" is not absolute: mounted at "/data" (relative destinations are deprecated)`,
+  ]);
+  assert.deepEqual(compile(spec()).warnings.filter((w) => w.includes('destination')), []);
+});
+
+test('processPlan builds the process steps from a process alone (as exec will)', () => {
+  const proc = validateProcess({
+    args: ['/bin/sh', '-c', 'id'],
+    cwd: '/work',
+    env: ['PATH=/bin'],
+    user: { uid: 5, gid: 6, additionalGids: [7] },
+    rlimits: [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 20 }],
+    capabilities: { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] },
+    noNewPrivileges: true,
+  });
+  const image = { passwd: [{ name: 'u', uid: 5, gid: 6, home: '/home/u' }] };
+  const plan = processPlan(proc, { image, setgroupsDenied: false });
+  assert.deepEqual(ops(plan.setup), [
+    'rlimit', 'bounding', 'keep-caps', 'setgroups', 'setresgid', 'setresuid', 'keep-caps', 'capset', 'ambient', 'no-new-privs', 'umask', 'chdir',
+  ]);
+  assert.deepEqual(plan.check, { op: 'check-exec', file: '/bin/sh', env: ['PATH=/bin', 'HOME=/home/u'] });
+  assert.deepEqual(plan.exec, { op: 'exec', args: ['/bin/sh', '-c', 'id'], env: ['PATH=/bin', 'HOME=/home/u'] });
+  // Additional groups where setgroups is denied: named in the process document's own terms.
+  assert.throws(
+    () => processPlan(proc, { image, setgroupsDenied: true, jsonPath: '' }),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/user/additionalGids',
+  );
+});
+
+test('additional groups on an unprivileged host with a new user namespace name the field', () => {
+  assert.throws(
+    () => compile(spec((s) => (s.process!.user = { uid: 0, gid: 0, additionalGids: [5] }), true), { rootless: true }),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process/user/additionalGids',
+  );
+  // A privileged runtime writes any map and keeps setgroups: the same config compiles.
+  const plan = compile(spec((s) => (s.process!.user = { uid: 0, gid: 0, additionalGids: [5] }), true), { rootless: false });
+  assert.equal(plan.denySetgroups, false);
+  assert.deepEqual((plan.steps.find((s) => s.op === 'setgroups') as Extract<Step, { op: 'setgroups' }>).gids, [5]);
+});
+
+test('Container.plan validates first, and plans for the facts it is given', async () => {
+  const { Container } = await import('../../lib');
+  const bad = defaultSpec({ rootless: false });
+  bad.process!.capabilities = { bounding: ['CAP_NOPE'] };
+  assert.throws(
+    () => Container.plan(bad),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process/capabilities/bounding/0',
+  );
+  const rootless = defaultSpec({ rootless: true, uid: 1000, gid: 1000 });
+  assert.equal(Container.plan(rootless, { facts: facts({ unprivileged: true }) }).denySetgroups, true);
+  assert.equal(Container.plan(rootless, { facts: facts({ unprivileged: false }) }).denySetgroups, false);
+  const home = Container.plan(rootless, { facts: facts({ passwd: [{ name: 'root', uid: 0, gid: 0, home: '/r00t' }] }) });
+  assert.ok((home.steps.find((s) => s.op === 'exec') as Extract<Step, { op: 'exec' }>).env.includes('HOME=/r00t'));
 });
