@@ -71,7 +71,6 @@ export interface CreatedInit {
   spec: Spec;
 }
 
-/** A user namespace we run in that denies setgroups passes that on to the container's. */
 function rfc3339Nano(): string {
   const now = process.hrtime.bigint();
   const ms = Date.now();
