@@ -8,11 +8,14 @@
  *   await c.delete();
  */
 export { Container } from './container/container';
-export type { CreateOptions, LoadOptions, KillOptions, DeleteOptions, ExitStatus } from './container/container';
+export type { CreateOptions, LoadOptions, KillOptions, DeleteOptions, ExitStatus, PlanOptions } from './container/container';
 export * from './errors';
 export type * from './config/types';
+export type { ValidSpec, ValidProcess } from './config/valid';
 export { validateConfig, loadBundle, defaultSpec } from './config';
 export { compilePlan, type CompileOptions } from './plan/compile';
+export { gatherFacts, type PlanFacts, type HostFacts, type ImageFacts, type PasswdEntry } from './plan/facts';
+export { processPlan, type ProcessPlan, type ProcessPlanContext } from './plan/process';
 export type { LaunchPlan, Step } from './plan/steps';
 export { formatPlan, planToJSON } from './plan/format';
 export { parseSignal } from './signals';

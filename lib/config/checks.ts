@@ -2,10 +2,17 @@
  * Cross-field rules of config.json that a JSON schema cannot express. They
  * run after the schema passed, so shapes and types can be trusted here.
  * Each rule throws InvalidConfigError naming the field to fix.
+ *
+ * This is the only place that decides whether a config is valid: the plan
+ * compiler takes the ValidSpec validation returns and does not check again.
+ * What is valid but not (yet) supported by kapsel is plan/supported.ts's
+ * business (NotSupportedError), not a rule here.
  */
 
 import { InvalidConfigError } from '../errors';
 import { CAPABILITIES, RLIMIT } from '../native/constants';
+import { pointerSegment } from './pointer';
+import { sysctlNamespace } from './sysctl';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
 const has = (table: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(table, key);
@@ -17,6 +24,8 @@ export function checkSemantics(spec: Spec): void {
   checkUtsAndTime(spec, namespaces);
   if (spec.process) checkProcess(spec.process, '/process');
   checkMounts(spec);
+  checkDevices(spec);
+  checkSysctls(spec, namespaces);
   checkSeccomp(spec);
 }
 
@@ -139,13 +148,18 @@ function checkRlimits(proc: Process, base: string): void {
 }
 
 /**
- * Mount rules. Destinations may be relative: config.md says that on Linux a
- * destination SHOULD be absolute but MAY, for old configurations, be
- * relative, and is then taken relative to "/" (runc does the same). Only
- * "MUST" rules are enforced, so relative destinations are accepted here and
- * the mount code resolves them against "/".
+ * Mount rules.
  *
- * ID-mapped mounts: uidMappings and gidMappings MUST be given together.
+ * Relative destinations are accepted (the decision, made once here):
+ * config.md says a Linux destination SHOULD be absolute but MAY, for old
+ * configurations, be relative, and is then taken relative to "/". runc
+ * accepts them with a warning and prefixes "/"; so does kapsel — the plan
+ * resolves them against "/" and says so in plan.warnings, which create
+ * logs (plan/rootfs.ts, mountDestination).
+ *
+ * A bind mount needs a source (there is nothing to bind otherwise); cgroup
+ * mounts are exempt, the plan picks their source. ID-mapped mounts:
+ * uidMappings and gidMappings MUST be given together.
  */
 function checkMounts(spec: Spec): void {
   (spec.mounts ?? []).forEach((mount, i) => {
@@ -153,7 +167,36 @@ function checkMounts(spec: Spec): void {
     const gid = mount.gidMappings !== undefined;
     if (uid && !gid) throw new InvalidConfigError(`/mounts/${i}/gidMappings`, 'is required when uidMappings is set');
     if (gid && !uid) throw new InvalidConfigError(`/mounts/${i}/uidMappings`, 'is required when gidMappings is set');
+    const bind = mount.type === 'bind' || (mount.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+    if (bind && mount.type !== 'cgroup' && !mount.source) {
+      throw new InvalidConfigError(`/mounts/${i}/source`, 'a bind mount needs a source');
+    }
   });
+}
+
+/** Device nodes are created below /dev only (as runc requires): anywhere else they would be a way around it. */
+function checkDevices(spec: Spec): void {
+  (spec.linux?.devices ?? []).forEach((dev, i) => {
+    if (!dev.path.startsWith('/dev/')) throw new InvalidConfigError(`/linux/devices/${i}/path`, 'must be below /dev');
+  });
+}
+
+/**
+ * Only sysctls that belong to a namespace the container has its own copy of
+ * may be set (as runc enforces): anything else would change the host, and
+ * so would a namespaced one in a namespace joined by path.
+ */
+function checkSysctls(spec: Spec, namespaces: ReturnType<typeof checkNamespaces>): void {
+  for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
+    const where = `/linux/sysctl/${pointerSegment(key)}`;
+    if (!/^[a-z0-9_]+(\.[a-zA-Z0-9_\-]+)+$/.test(key)) throw new InvalidConfigError(where, 'not a sysctl name');
+    const ns = sysctlNamespace(key);
+    if (!ns) throw new InvalidConfigError(where, `sysctl "${key}" is not namespaced: setting it would change the host`);
+    const own = namespaces.get(ns);
+    if (!own || own.path) {
+      throw new InvalidConfigError(where, `sysctl "${key}" needs a ${ns} namespace of the container's own`);
+    }
+  }
 }
 
 /** listenerMetadata MUST NOT be set without listenerPath (config-linux.md "Seccomp"). */

@@ -4,6 +4,8 @@
  */
 
 export * from './types';
+export type { ValidSpec, ValidProcess } from './valid';
+export { normalizeKeys, type NormalizedKeys, type RenamedKey } from './keys';
 export { validateConfig, validateProcess, validateResources, pointerSegment } from './validate';
 export { loadBundle, type LoadedBundle } from './load';
 export { defaultSpec, toRootless, isCgroup2UnifiedMode, OCI_VERSION, type DefaultSpecOptions } from './default-spec';

@@ -7,17 +7,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BundleError, InvalidConfigError, describeErrno } from '../errors';
 import { describeJsonError } from './json-error';
-import type { Spec } from './types';
+import { normalizeKeys, renamedKeyWarning } from './keys';
+import { configSchema } from './schema';
+import type { ValidSpec } from './valid';
 import { validateConfig } from './validate';
 
 /** A loaded, validated bundle. */
 export interface LoadedBundle {
   /** Absolute, symlink-free path of the bundle directory. */
   bundle: string;
-  /** The validated config.json. */
-  config: Spec;
+  /** The validated config.json, its keys in the spec's spelling. */
+  config: ValidSpec;
   /** Absolute, symlink-free path of the root filesystem directory. */
   rootfs: string;
+  /** What the caller should log: one line per key read in the spec's spelling ("postStop" as "poststop"). */
+  warnings: string[];
 }
 
 /** The errno text of a node:fs error ("no such file or directory"), or its message. */
@@ -38,10 +42,13 @@ function reason(err: unknown): string {
  */
 export function loadBundle(bundle: string): LoadedBundle {
   const bundleDir = resolveDirectory(path.resolve(bundle), 'bundle');
-  const config = validateConfig(readConfig(path.join(bundleDir, 'config.json')));
+  const file = path.join(bundleDir, 'config.json');
+  // Keys are matched as runc (Go's encoding/json) matches them, before validation.
+  const { value, renamed } = normalizeKeys(readConfig(file), configSchema);
+  const config = validateConfig(value);
   // root.path is absolute or relative to the bundle (config.md "Root").
   const rootfs = resolveDirectory(path.resolve(bundleDir, config.root.path), 'rootfs');
-  return { bundle: bundleDir, config, rootfs };
+  return { bundle: bundleDir, config, rootfs, warnings: renamed.map((r) => renamedKeyWarning(file, r)) };
 }
 
 /**

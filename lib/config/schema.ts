@@ -2,7 +2,7 @@
  * JSON schema (draft-07, compiled by ajv) of config.json, written from the
  * runtime spec's prose. It checks shapes and value ranges; the rules that
  * need more than one field (duplicates, known names, namespace/mapping
- * combinations) live in validate.ts.
+ * combinations) live in checks.ts.
  *
  * Two conventions:
  * - No schema here sets `additionalProperties: false`: the spec requires
@@ -176,7 +176,7 @@ const mount: SchemaNode = {
   type: 'object',
   required: ['destination'],
   properties: {
-    // Relative destinations are allowed (deprecated, relative to "/"): see validate.ts.
+    // Relative destinations are allowed (deprecated, relative to "/"): see checks.ts.
     destination: { type: 'string', minLength: 1, problem: 'must not be empty' },
     type: string,
     source: string,

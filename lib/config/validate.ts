@@ -8,8 +8,12 @@ import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidConfigError } from '../errors';
 import { checkProcess, checkSemantics } from './checks';
+import { pointerSegment } from './pointer';
 import { configSchema, processSchema, resourcesSchema, type SchemaNode } from './schema';
-import type { LinuxResources, Process, Spec } from './types';
+import type { LinuxResources } from './types';
+import type { ValidProcess, ValidSpec } from './valid';
+
+export { pointerSegment };
 
 /** The schemas kapsel validates documents against, by the name of their precompiled module. */
 export const SCHEMAS = { config: configSchema, process: processSchema, resources: resourcesSchema } as const;
@@ -65,16 +69,17 @@ function checkSchema(name: SchemaName, value: unknown): void {
 }
 
 /**
- * Validates `value` (a parsed config.json) and returns it typed as a Spec.
- * The value is not copied or modified. Unknown properties are accepted, as
- * the spec requires.
+ * Validates `value` (a parsed config.json) and returns it typed as a
+ * ValidSpec, the only type the plan compiler accepts. The value is not
+ * copied or modified. Unknown properties are accepted, as the spec requires
+ * (keys spelt in another case are matched by loadBundle, see keys.ts).
  *
  * @throws InvalidConfigError with `jsonPath` like "/process/args/0" and a
  *   `problem` like "must be string" or "is required".
  */
-export function validateConfig(value: unknown): Spec {
+export function validateConfig(value: unknown): ValidSpec {
   checkSchema('config', value);
-  const spec = value as Spec;
+  const spec = value as ValidSpec;
   checkSemantics(spec);
   return spec;
 }
@@ -84,9 +89,9 @@ export function validateConfig(value: unknown): Spec {
  * with the same rules as config.json's `process`. Paths in errors are
  * relative to that document ("/args/0").
  */
-export function validateProcess(value: unknown): Process {
+export function validateProcess(value: unknown): ValidProcess {
   checkSchema('process', value);
-  const proc = value as Process;
+  const proc = value as ValidProcess;
   checkProcess(proc, '');
   return proc;
 }
@@ -95,11 +100,6 @@ export function validateProcess(value: unknown): Process {
 export function validateResources(value: unknown): LinuxResources {
   checkSchema('resources', value);
   return value as LinuxResources;
-}
-
-/** Escapes one JSON-pointer segment (RFC 6901). */
-export function pointerSegment(key: string | number): string {
-  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Turns ajv's first error into kapsel's (jsonPath, problem) form. */

@@ -13,6 +13,7 @@ import { ContainerNotFoundError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
 import { native, type WaitResult } from '../native/addon';
 import type { CompileOptions } from '../plan/compile';
+import type { PlanFacts } from '../plan/facts';
 import type { LaunchPlan } from '../plan/steps';
 import { parseSignal } from '../signals';
 import { validateId } from '../state/id';
@@ -28,6 +29,11 @@ export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'log
   root?: string;
   /** Where warnings go (failed poststop hooks); default stderr. */
   logger?: Logger;
+}
+
+export interface PlanOptions extends Partial<CompileOptions> {
+  /** The host and image facts to plan for; default: gathered from this host and the rootfs. */
+  facts?: PlanFacts;
 }
 
 export interface LoadOptions {
@@ -55,6 +61,7 @@ const lazy = {
   create: () => require('./create') as typeof import('./create'),
   start: () => require('./start') as typeof import('./start'),
   delete: () => require('./delete') as typeof import('./delete'),
+  validate: () => require('../config/validate') as typeof import('../config/validate'),
   planning: () => require('./planning') as typeof import('./planning'),
 };
 
@@ -133,14 +140,18 @@ export class Container extends EventEmitter {
   }
 
   /**
-   * The launch plan for a config, without running anything. `bundle`
+   * The launch plan for a config, without running anything. The config is
+   * validated first (InvalidConfigError as create would throw it). `bundle`
    * defaults to the current directory and `rootfs` to root.path resolved
-   * against it; neither is touched.
+   * against it; nothing is written. `facts` describe the host and the image
+   * (plan/facts.ts); without them they are gathered from this host and the
+   * rootfs, read-only, as create gathers them.
    */
-  static plan(config: Spec, options: Partial<CompileOptions> = {}): LaunchPlan {
+  static plan(config: Spec, options: PlanOptions = {}): LaunchPlan {
+    const spec = lazy.validate().validateConfig(config);
     const bundle = path.resolve(options.bundle ?? '.');
-    const rootfs = options.rootfs ?? path.resolve(bundle, config.root?.path ?? 'rootfs');
-    return lazy.planning().planContainer(config, { ...options, bundle, rootfs });
+    const rootfs = options.rootfs ?? path.resolve(bundle, spec.root.path);
+    return lazy.planning().planContainer(spec, { bundle, rootfs, preserveFds: options.preserveFds, noPivot: options.noPivot }, options.facts);
   }
 
   private refresh(): StoredState | undefined {

@@ -14,6 +14,7 @@ import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID } from '../native/constants';
+import { gatherFacts } from '../plan/facts';
 import { validateId } from '../state/id';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeState, type Lock, type StoredState } from '../state/store';
@@ -57,15 +58,6 @@ export interface CreatedInit {
   spec: Spec;
 }
 
-/** A user namespace we run in that denies setgroups passes that on to the container's. */
-function setgroupsDeniedHere(): boolean {
-  try {
-    return fs.readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny';
-  } catch {
-    return false;
-  }
-}
-
 function rfc3339Nano(): string {
   const now = process.hrtime.bigint();
   const ms = Date.now();
@@ -99,7 +91,8 @@ async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): 
 /** `env` replaces the native calls and the init conversation (tests). */
 export async function createContainer(opts: CreateOptions, env: LaunchEnv = nativeLaunchEnv): Promise<CreatedInit> {
   const id = validateId(opts.id);
-  const { bundle, config: spec, rootfs } = loadBundle(opts.bundle);
+  const { bundle, config: spec, rootfs, warnings } = loadBundle(opts.bundle);
+  for (const warning of warnings) opts.logger.warn(warning);
   const hasConsoleSocket = opts.consoleSocket !== undefined && opts.consoleSocket !== '';
   if (hasConsoleSocket && !spec.process?.terminal) {
     throw new InvalidArgumentError('cannot use a console socket: process.terminal is false, there is no terminal to send');
@@ -109,19 +102,13 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
       'process.terminal is true: a console socket is needed to receive the terminal (--console-socket), or set "terminal": false',
     );
   }
-  // Writing arbitrary id maps and calling setgroups need CAP_SETUID/SETGID
-  // in our own user namespace: uid 0 there has them, also inside a user
-  // namespace (rootless podman runs us as its uid 0). isRootless() only
-  // picks the default state root and is recorded for engines.
-  const unprivileged = process.geteuid!() !== 0 || setgroupsDeniedHere();
+  // The host and image facts, gathered once (plan/facts.ts): whether we
+  // may write arbitrary id maps and call setgroups, cgroup layout, HOME.
+  // isRootless() only picks the default state root and is recorded for engines.
+  const facts = gatherFacts(spec, { bundle, rootfs });
+  const unprivileged = facts.host.unprivileged;
   const rootless = isRootless();
-  const plan = planContainer(spec, {
-    bundle,
-    rootfs,
-    preserveFds: opts.preserveFds ?? 0,
-    noPivot: opts.noPivot,
-    rootless: unprivileged,
-  });
+  const plan = planContainer(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, noPivot: opts.noPivot }, facts);
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
   const dir = createContainerDir(opts.root, id);

@@ -117,6 +117,8 @@ export interface NativeAddon {
   /** flock(2); `nonBlocking` adds LOCK_NB (then EWOULDBLOCK throws). */
   flock(fd: number, operation: 'exclusive' | 'shared' | 'unlock', nonBlocking: boolean): void;
   memfdCreate(name: string, flags: number): number;
+  /** openat2(2) with `resolve` (RESOLVE_* bits); O_CLOEXEC is always added. Returns the fd. */
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
   /** mkfifo(3) with exactly `mode` (the umask does not apply). */
   mkfifo(path: string, mode: number): void;
   /** socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC). */

@@ -3,13 +3,20 @@
  * the order of the OCI lifecycle: rootfs, prestart/createRuntime hooks (in
  * the runtime, through a sync point), createContainer hooks, pivot_root,
  * process settings, wait for start, startContainer hooks, exec.
+ *
+ * A pure function of its inputs: the config (a ValidSpec, so every rule has
+ * been checked once, by config/validate.ts), the options of the create
+ * call, and the host and image facts (facts.ts gathers them). It reads no
+ * file and makes no system call.
  */
-import type { Hook, Spec } from '../config/types';
+import type { Hook } from '../config/types';
+import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
+import type { PlanFacts } from './facts';
+import { personalitySteps, sysctlSteps, utsSteps } from './kernel-settings';
 import { planNamespaces } from './namespaces';
-import { credentialSteps, execSteps, namespaceSettingSteps, processEnv } from './process';
-import { finishRootfsSteps, prepareRootfsSteps } from './rootfs';
-import { personalitySteps, sysctlSteps } from './kernel-settings';
+import { processPlan } from './process';
+import { finishRootfsSteps, prepareRootfsSteps, relativeDestinationWarnings } from './rootfs';
 import { checkSupported } from './supported';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
@@ -22,8 +29,6 @@ export interface CompileOptions {
   preserveFds?: number;
   /** --no-pivot: chroot instead of pivot_root. */
   noPivot?: boolean;
-  /** The runtime has no CAP_SETGID (not uid 0 in its user namespace): setgroups gets denied. */
-  rootless?: boolean;
 }
 
 function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly Hook[] | undefined): Step[] {
@@ -37,41 +42,48 @@ function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly H
   }));
 }
 
-export function compilePlan(spec: Spec, options: CompileOptions): LaunchPlan {
+/**
+ * The launch plan of `spec` on a host and image described by `facts`.
+ *
+ * @throws InvalidConfigError when the config has no process (valid, but
+ *   nothing to create), or asks for additional groups where setgroups is
+ *   denied (known only with the host facts).
+ * @throws NotSupportedError for a valid property kapsel cannot apply yet.
+ */
+export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: PlanFacts): LaunchPlan {
   if (!spec.process) throw new InvalidConfigError('/process', 'is required to create a container');
-  const warnings = checkSupported(spec);
+  const warnings = [...checkSupported(spec), ...relativeDestinationWarnings(spec)];
   const ns = planNamespaces(spec);
   const preserveFds = options.preserveFds ?? 0;
-  const rootless = options.rootless ?? (process.geteuid?.() ?? 0) !== 0;
-  const denySetgroups = ns.newUserNamespace && rootless;
+  const denySetgroups = ns.newUserNamespace && facts.host.unprivileged;
   const rootfsCtx = {
     spec,
     bundle: options.bundle,
     rootfs: options.rootfs,
     inUserNamespace: ns.types.has('user'),
     newCgroupNamespace: ns.types.has('cgroup'),
+    host: facts.host,
   };
-  const env = processEnv(spec.process, options.rootfs);
-  const exec = execSteps(spec.process, env);
+  const proc = processPlan(spec.process, { image: facts.image, setgroupsDenied: denySetgroups });
   const hooks = spec.hooks ?? {};
 
   const steps: Step[] = [...prepareRootfsSteps(rootfsCtx)];
-  steps.push(...namespaceSettingSteps(spec, ns.types.has('uts')));
+  steps.push(...utsSteps(spec));
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
   }
   steps.push(...hookSteps('createContainer', hooks.createContainer));
-  steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false, sysctlSteps(spec, ns.created)));
+  steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false, sysctlSteps(spec)));
   if (spec.process.terminal) {
     const size = spec.process.consoleSize;
     steps.push({ op: 'console', socketFd: helperFdLayout(preserveFds).consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0 });
   }
   steps.push(...personalitySteps(spec));
-  steps.push(...credentialSteps({ spec, rootfs: options.rootfs, setgroupsDenied: denySetgroups }));
-  steps.push(exec.check);
+  steps.push(...proc.setup);
+  steps.push(proc.check);
   steps.push({ op: 'wait-start', fifoFd: helperFdLayout(preserveFds).fifoFd });
   steps.push(...hookSteps('startContainer', hooks.startContainer));
-  steps.push(exec.exec);
+  steps.push(proc.exec);
 
   return {
     cloneFlags: ns.cloneFlags,

@@ -1,9 +1,11 @@
 /**
  * linux.namespaces -> clone flags for the new namespaces and the list of
- * namespaces to join, plus the user-namespace id maps.
+ * namespaces to join, plus the user-namespace id maps. The rules (no
+ * duplicates, absolute paths, mappings with a new user namespace) are
+ * validation's (config/checks.ts); what kapsel supports, supported.ts's.
  */
-import type { LinuxIDMapping, LinuxNamespaceType, Spec } from '../config/types';
-import { InvalidConfigError } from '../errors';
+import type { LinuxIDMapping, LinuxNamespaceType } from '../config/types';
+import type { ValidSpec } from '../config/valid';
 import * as C from '../native/constants';
 import type { JoinNamespace } from '../native/addon';
 
@@ -35,44 +37,25 @@ export interface NamespacePlan {
   gidMappings: LinuxIDMapping[];
 }
 
-export function planNamespaces(spec: Spec): NamespacePlan {
-  const namespaces = spec.linux?.namespaces ?? [];
+export function planNamespaces(spec: ValidSpec): NamespacePlan {
   let cloneFlags = 0;
   const joins = new Map<LinuxNamespaceType, JoinNamespace>();
   const types = new Set<LinuxNamespaceType>();
   const created = new Set<LinuxNamespaceType>();
-  namespaces.forEach((ns, i) => {
+  for (const ns of spec.linux?.namespaces ?? []) {
     types.add(ns.type);
-    if (!ns.path) created.add(ns.type);
     if (ns.path) {
-      if (!ns.path.startsWith('/')) {
-        throw new InvalidConfigError(`/linux/namespaces/${i}/path`, 'must be an absolute path');
-      }
       joins.set(ns.type, { type: NAMESPACE_FLAGS[ns.type], path: ns.path });
     } else {
+      created.add(ns.type);
       cloneFlags |= NAMESPACE_FLAGS[ns.type];
     }
-  });
-  if (!types.has('mount')) {
-    // Every rootfs step (mounts, pivot_root) needs a private mount namespace.
-    throw new InvalidConfigError('/linux/namespaces', 'a mount namespace is required');
-  }
-  if (joins.has('mount')) {
-    throw new InvalidConfigError(
-      '/linux/namespaces',
-      'joining an existing mount namespace is not supported: the rootfs is set up in a new one',
-    );
   }
   const join = JOIN_ORDER.filter((t) => joins.has(t)).map((t) => joins.get(t)!);
   const newUserNamespace = (cloneFlags & C.CLONE_NEWUSER) !== 0;
+  // Validation guarantees a new user namespace has both mappings, and that there are none without one.
   const uidMappings = newUserNamespace ? spec.linux?.uidMappings ?? [] : [];
   const gidMappings = newUserNamespace ? spec.linux?.gidMappings ?? [] : [];
-  if (newUserNamespace && (uidMappings.length === 0 || gidMappings.length === 0)) {
-    throw new InvalidConfigError(
-      uidMappings.length === 0 ? '/linux/uidMappings' : '/linux/gidMappings',
-      'a new user namespace needs uid and gid mappings',
-    );
-  }
   return { cloneFlags, join, newUserNamespace, types, created, uidMappings, gidMappings };
 }
 

@@ -1,86 +1,64 @@
 /**
- * The process part of the plan: uts names, rlimits, oom score, credentials,
- * capabilities, and the exec of process.args, in the order runc applies
- * them (bounding set and groups while still privileged, then the uid, then
- * the final capability sets).
+ * The process part of a plan: oom score, rlimits, credentials, capabilities,
+ * umask, cwd, the check that the binary can be executed, and the exec of
+ * process.args with HOME filled in — in the order runc applies them
+ * (bounding set and groups while still privileged, then the uid, then the
+ * final capability sets).
+ *
+ * processPlan takes a validated `process` object and the facts it needs,
+ * not a whole config: `create` and `exec` build the same steps from it.
+ * Nothing here validates (config/checks.ts did) or reads a file (facts.ts
+ * did).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { LinuxCapabilities, Process, Spec } from '../config/types';
+import type { LinuxCapabilities, Process } from '../config/types';
+import type { ValidProcess } from '../config/valid';
 import { InvalidConfigError } from '../errors';
 import * as C from '../native/constants';
+import type { ImageFacts } from './facts';
 import type { Step } from './steps';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** Bit mask of capability names; unknown names are an error naming the field. */
-export function capabilityMask(names: readonly string[] | undefined, where: string): bigint {
+/** The CAP_* bit of a validated capability name. */
+function capabilityBit(name: string): number {
+  const bit = C.CAPABILITIES[name];
+  // Validation (config/checks.ts) rejects unknown names: reaching this is a bug, not a config error.
+  if (bit === undefined) throw new Error(`capability "${name}" was not validated`);
+  return bit;
+}
+
+/** Bit mask of capability names. */
+export function capabilityMask(names: readonly string[] | undefined): bigint {
   let mask = 0n;
-  (names ?? []).forEach((name, i) => {
-    const bit = C.CAPABILITIES[name];
-    if (bit === undefined) throw new InvalidConfigError(`${where}/${i}`, `unknown capability "${name}"`);
-    mask |= 1n << BigInt(bit);
-  });
+  for (const name of names ?? []) mask |= 1n << BigInt(capabilityBit(name));
   return mask;
 }
 
 export function capabilitySteps(caps: LinuxCapabilities): { before: Step[]; after: Step[] } {
-  const where = '/process/capabilities';
   return {
-    before: [{ op: 'bounding', keep: capabilityMask(caps.bounding, `${where}/bounding`) }],
+    before: [{ op: 'bounding', keep: capabilityMask(caps.bounding) }],
     after: [
       {
         op: 'capset',
-        effective: capabilityMask(caps.effective, `${where}/effective`),
-        permitted: capabilityMask(caps.permitted, `${where}/permitted`),
-        inheritable: capabilityMask(caps.inheritable, `${where}/inheritable`),
+        effective: capabilityMask(caps.effective),
+        permitted: capabilityMask(caps.permitted),
+        inheritable: capabilityMask(caps.inheritable),
       },
-      { op: 'ambient', raise: capabilityMask(caps.ambient, `${where}/ambient`) },
+      { op: 'ambient', raise: capabilityMask(caps.ambient) },
     ],
   };
 }
 
-/** The home directory of `uid` in the container's /etc/passwd, as runc sets HOME. */
-export function containerHome(rootfs: string, uid: number): string {
-  try {
-    const passwd = fs.readFileSync(path.join(rootfs, 'etc', 'passwd'), 'utf8');
-    for (const line of passwd.split('\n')) {
-      const fields = line.split(':');
-      if (fields.length >= 6 && Number(fields[2]) === uid && fields[5]) return fields[5];
-    }
-  } catch {
-    // no passwd in the image: fall through
-  }
-  return '/';
+/** The home directory of `uid` in the image's /etc/passwd, or "/" (as runc sets HOME). */
+export function containerHome(image: ImageFacts, uid: number): string {
+  return image.passwd.find((e) => e.uid === uid && e.home !== '')?.home ?? '/';
 }
 
-/** process.env with HOME (and PATH) added when missing, as runc does. */
-export function processEnv(proc: Process, rootfs: string): string[] {
+/** process.env with HOME added when missing, as runc does (PATH is left as the config has it). */
+export function processEnv(proc: Process, image: ImageFacts): string[] {
   const env = [...(proc.env ?? [])];
-  const has = (key: string): boolean => env.some((kv) => kv.startsWith(`${key}=`));
-  if (!has('HOME')) env.push(`HOME=${containerHome(rootfs, proc.user?.uid ?? 0)}`);
+  if (!env.some((kv) => kv.startsWith('HOME='))) env.push(`HOME=${containerHome(image, proc.user?.uid ?? 0)}`);
   return env;
-}
-
-export interface ProcessContext {
-  spec: Spec;
-  rootfs: string;
-  /** setgroups(2) is denied in this user namespace (rootless). */
-  setgroupsDenied: boolean;
-}
-
-/** Steps applied while still privileged, before pivot_root is irrelevant to them. */
-export function namespaceSettingSteps(spec: Spec, hasUts: boolean): Step[] {
-  const steps: Step[] = [];
-  if (spec.hostname !== undefined && spec.hostname !== '') {
-    if (!hasUts) throw new InvalidConfigError('/hostname', 'setting the hostname needs a new uts namespace');
-    steps.push({ op: 'hostname', name: spec.hostname });
-  }
-  if (spec.domainname !== undefined && spec.domainname !== '') {
-    if (!hasUts) throw new InvalidConfigError('/domainname', 'setting the domainname needs a new uts namespace');
-    steps.push({ op: 'domainname', name: spec.domainname });
-  }
-  return steps;
 }
 
 /**
@@ -94,22 +72,35 @@ export function rlimitValue(n: number): bigint {
 }
 
 export function rlimitSteps(proc: Process): Step[] {
-  return (proc.rlimits ?? []).map((r, i): Step => {
+  return (proc.rlimits ?? []).map((r): Step => {
     const resource = C.RLIMIT[r.type];
-    if (resource === undefined) throw new InvalidConfigError(`/process/rlimits/${i}/type`, `unknown rlimit "${r.type}"`);
+    // Validation rejects unknown types: reaching this is a bug, not a config error.
+    if (resource === undefined) throw new Error(`rlimit "${r.type}" was not validated`);
     return { op: 'rlimit', type: r.type, resource, soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) };
   });
 }
 
-/**
- * Credentials and capabilities, then the checks that must fail `create`
- * rather than `start` (cwd, the binary). Ends before the wait for `start`.
- */
-export function credentialSteps(ctx: ProcessContext): Step[] {
-  const proc = ctx.spec.process!;
+export interface ProcessPlanContext {
+  /** What the image says (HOME comes from its /etc/passwd). */
+  image: ImageFacts;
+  /** setgroups(2) is denied in the process's user namespace (a rootless runtime's new one). */
+  setgroupsDenied: boolean;
+  /** JSON pointer of the process object in error messages: "/process" (default) in a config, "" for `exec --process`. */
+  jsonPath?: string;
+}
+
+/** The process's steps: `setup` runs before the wait for `start`, `check` right after it, `exec` last. */
+export interface ProcessPlan {
+  /** oom score, rlimits, bounding set, groups and ids, capabilities, no_new_privs, umask, chdir. */
+  setup: Step[];
+  /** Fails create rather than start when args[0] cannot be executed. */
+  check: Step;
+  exec: Step;
+}
+
+/** Credentials and capabilities: the part of the setup that changes who the process is. */
+function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext): Step[] {
   const steps: Step[] = [];
-  if (proc.oomScoreAdj !== undefined) steps.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
-  steps.push(...rlimitSteps(proc));
   const caps = proc.capabilities ? capabilitySteps(proc.capabilities) : undefined;
   if (caps) steps.push(...caps.before);
   const user = proc.user ?? { uid: 0, gid: 0 };
@@ -119,8 +110,9 @@ export function credentialSteps(ctx: ProcessContext): Step[] {
   if (!ctx.setgroupsDenied) {
     steps.push({ op: 'setgroups', gids });
   } else if (gids.length > 0) {
+    // The one config error that depends on the host: it is known only once the facts are.
     throw new InvalidConfigError(
-      '/process/user/additionalGids',
+      `${ctx.jsonPath ?? '/process'}/user/additionalGids`,
       'additional groups cannot be set in a rootless user namespace (setgroups is denied)',
     );
   }
@@ -130,14 +122,19 @@ export function credentialSteps(ctx: ProcessContext): Step[] {
     steps.push({ op: 'keep-caps', keep: false });
     steps.push(...caps.after);
   }
-  if (proc.noNewPrivileges) steps.push({ op: 'no-new-privs' });
-  steps.push({ op: 'umask', mask: user.umask ?? 0o022 });
-  steps.push({ op: 'chdir', path: proc.cwd });
   return steps;
 }
 
-export function execSteps(proc: Process, env: string[]): { check: Step; exec: Step } {
-  const args = proc.args ?? [];
-  if (args.length === 0) throw new InvalidConfigError('/process/args', 'must contain at least one element');
-  return { check: { op: 'check-exec', file: args[0], env }, exec: { op: 'exec', args, env } };
+/** The process part of a plan, from a validated process and the facts it needs. */
+export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): ProcessPlan {
+  const setup: Step[] = [];
+  if (proc.oomScoreAdj !== undefined) setup.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
+  setup.push(...rlimitSteps(proc));
+  setup.push(...credentialSteps(proc, ctx));
+  if (proc.noNewPrivileges) setup.push({ op: 'no-new-privs' });
+  setup.push({ op: 'umask', mask: proc.user?.umask ?? 0o022 });
+  setup.push({ op: 'chdir', path: proc.cwd });
+  const env = processEnv(proc, ctx.image);
+  // args has at least one entry: the schema requires it.
+  return { setup, check: { op: 'check-exec', file: proc.args[0], env }, exec: { op: 'exec', args: proc.args, env } };
 }

@@ -4,23 +4,22 @@
  * after the hooks that must run before it — pivot_root, readonlyPaths,
  * maskedPaths and a read-only root.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LinuxDevice, Mount, Spec } from '../config/types';
-import { InvalidConfigError } from '../errors';
+import type { LinuxDevice, Mount } from '../config/types';
+import type { ValidSpec } from '../config/valid';
 import * as C from '../native/constants';
+import { hostSourcePath, type HostFacts } from './facts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
 import type { Step } from './steps';
 
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-
 export interface RootfsContext {
-  spec: Spec;
+  spec: ValidSpec;
   bundle: string;
   rootfs: string;
   /** Devices cannot be created with mknod in a new user namespace: bind them from the host. */
   inUserNamespace: boolean;
   newCgroupNamespace: boolean;
+  host: HostFacts;
 }
 
 /** runc's default devices, created in every container whose /dev is not bind-mounted. */
@@ -40,34 +39,32 @@ const DEV_SYMLINKS: [target: string, link: string][] = [
   ['/proc/self/fd/2', '/dev/stderr'],
 ];
 
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
+/**
+ * Where a mount goes in the container. A relative destination (deprecated
+ * but valid, config/checks.ts) is taken relative to "/", as runc does.
+ */
+export function mountDestination(mount: Mount): string {
+  return path.posix.resolve('/', mount.destination);
 }
 
-function hostCgroupIsV2(): boolean {
-  try {
-    return Number(fs.statfsSync('/sys/fs/cgroup').type) === CGROUP2_SUPER_MAGIC;
-  } catch {
-    return false;
-  }
+/** One warning per relative destination, as runc warns (create logs plan.warnings). */
+export function relativeDestinationWarnings(spec: ValidSpec): string[] {
+  return (spec.mounts ?? [])
+    .map((m, i) => ({ m, i }))
+    .filter(({ m }) => !m.destination.startsWith('/'))
+    .map(({ m, i }) => `/mounts/${i}/destination "${m.destination}" is not absolute: mounted at "${mountDestination(m)}" (relative destinations are deprecated)`);
 }
 
 /** Steps for one entry of config.mounts. */
-export function mountSteps(mount: Mount, index: number, ctx: RootfsContext): Step[] {
-  const where = `/mounts/${index}`;
-  const dest = path.posix.normalize(mount.destination);
-  if (!dest.startsWith('/')) throw new InvalidConfigError(`${where}/destination`, 'must be an absolute path');
+export function mountSteps(mount: Mount, ctx: RootfsContext): Step[] {
+  const dest = mountDestination(mount);
   const opts = parseMountOptions(mount.options);
   let type = mount.type ?? '';
   let source = mount.source ?? '';
   let bind = opts.bind || type === 'bind';
   let recursive = opts.recursiveBind;
   if (type === 'cgroup') {
-    if (ctx.newCgroupNamespace && hostCgroupIsV2()) {
+    if (ctx.newCgroupNamespace && ctx.host.cgroup2) {
       // A cgroup namespace sees its own root: a fresh cgroup2 mount shows it.
       type = 'cgroup2';
       source = 'cgroup2';
@@ -81,9 +78,8 @@ export function mountSteps(mount: Mount, index: number, ctx: RootfsContext): Ste
   }
   const steps: Step[] = [];
   if (bind) {
-    if (!source) throw new InvalidConfigError(`${where}/source`, 'a bind mount needs a source');
-    const hostSource = path.resolve(ctx.bundle, source);
-    steps.push(isDirectory(hostSource) ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest });
+    const hostSource = hostSourcePath(ctx.bundle, source);
+    steps.push(ctx.host.directories.has(hostSource) ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest });
     steps.push({
       op: 'mount',
       source: hostSource,
@@ -126,10 +122,9 @@ export function mountSteps(mount: Mount, index: number, ctx: RootfsContext): Ste
   return steps;
 }
 
-function deviceSteps(devices: readonly LinuxDevice[], ctx: RootfsContext, where: string): Step[] {
+function deviceSteps(devices: readonly LinuxDevice[], ctx: RootfsContext): Step[] {
   const steps: Step[] = [];
-  devices.forEach((dev, i) => {
-    if (!dev.path.startsWith('/dev/')) throw new InvalidConfigError(`${where}/${i}/path`, 'must be below /dev');
+  devices.forEach((dev) => {
     if (ctx.inUserNamespace) {
       // mknod is refused in a user namespace: bind the host's node instead.
       steps.push({ op: 'touch', path: dev.path });
@@ -162,15 +157,15 @@ export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
   steps.push({ op: 'root', path: rootfs });
 
   const mounts = spec.mounts ?? [];
-  mounts.forEach((m, i) => steps.push(...mountSteps(m, i, ctx)));
+  mounts.forEach((m) => steps.push(...mountSteps(m, ctx)));
 
-  const devIsBound = mounts.some((m) => path.posix.normalize(m.destination) === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')));
+  const devIsBound = mounts.some((m) => mountDestination(m) === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')));
   if (!devIsBound) {
     const configured = new Set((spec.linux?.devices ?? []).map((d) => d.path));
-    steps.push(...deviceSteps(DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ctx, '/linux/devices'));
-    steps.push(...deviceSteps(spec.linux?.devices ?? [], ctx, '/linux/devices'));
+    steps.push(...deviceSteps(DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ctx));
+    steps.push(...deviceSteps(spec.linux?.devices ?? [], ctx));
     for (const [target, link] of DEV_SYMLINKS) steps.push({ op: 'symlink', target, path: link });
-    if (mounts.some((m) => path.posix.normalize(m.destination) === '/dev/pts')) {
+    if (mounts.some((m) => mountDestination(m) === '/dev/pts')) {
       steps.push({ op: 'symlink', target: 'pts/ptmx', path: '/dev/ptmx' });
     }
   }
@@ -186,7 +181,8 @@ export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean, sysctls:
   const propagation = spec.linux?.rootfsPropagation;
   if (propagation) {
     const flags = propagationFlags(propagation);
-    if (flags === undefined) throw new InvalidConfigError('/linux/rootfsPropagation', `unknown propagation "${propagation}"`);
+    // The schema admits only known names: reaching this is a bug, not a config error.
+    if (flags === undefined) throw new Error(`rootfsPropagation "${propagation}" was not validated`);
     steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags, data: '', inContainer: true });
   }
   // sysctls go through the container's /proc, before /proc/sys turns read-only.

@@ -8,7 +8,7 @@
  * a warning (not for the device list alone), documented in the README,
  * until cgroup support lands.
  */
-import type { Spec } from '../config/types';
+import type { ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
 
 function refuse(field: string, what: string): never {
@@ -23,9 +23,13 @@ function nonEmpty(value: unknown): boolean {
 }
 
 /** Throws NotSupportedError for the first unsupported property; returns warnings. */
-export function checkSupported(spec: Spec): string[] {
+export function checkSupported(spec: ValidSpec): string[] {
   const proc = spec.process;
   const linux = spec.linux ?? {};
+  // Every rootfs step (mounts, pivot_root) runs in a mount namespace set up for the container.
+  const mountNs = (linux.namespaces ?? []).find((ns) => ns.type === 'mount');
+  if (!mountNs) refuse('/linux/namespaces', 'a container without a mount namespace of its own');
+  if (mountNs.path) refuse('/linux/namespaces', 'joining an existing mount namespace (the rootfs is set up in a new one)');
   if (nonEmpty(linux.seccomp)) refuse('/linux/seccomp', 'seccomp');
   if (nonEmpty(proc?.apparmorProfile)) refuse('/process/apparmorProfile', 'AppArmor');
   if (nonEmpty(proc?.selinuxLabel)) refuse('/process/selinuxLabel', 'SELinux');
@@ -37,6 +41,7 @@ export function checkSupported(spec: Spec): string[] {
   if (nonEmpty(linux.memoryPolicy)) refuse('/linux/memoryPolicy', 'the memory policy');
   if (nonEmpty(linux.netDevices)) refuse('/linux/netDevices', 'moving network devices');
   if (nonEmpty(linux.timeOffsets)) refuse('/linux/timeOffsets', 'time namespace offsets');
+  if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');
   (spec.mounts ?? []).forEach((m, i) => {
     if (nonEmpty(m.uidMappings) || nonEmpty(m.gidMappings)) refuse(`/mounts/${i}/uidMappings`, 'idmapped mounts');
     for (const option of m.options ?? []) {

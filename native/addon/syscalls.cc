@@ -11,12 +11,14 @@
 #include <napi.h>
 
 #include <linux/capability.h>
+#include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <unistd.h>
@@ -31,6 +33,9 @@
 // Older kernel headers lack the pidfd syscall numbers (same on all arches).
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
 #endif
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
@@ -434,6 +439,29 @@ Napi::Value Flock(const Info& info) {
   return Done(env, rc, "flock");
 }
 
+// openat2(2): how TypeScript reads a file of the container image (RESOLVE_IN_ROOT
+// from a rootfs fd), so an absolute symlink in the image cannot name a host file.
+Napi::Value Openat2(const Info& info) {
+  int64_t a[4];
+  std::string path;
+  if (!ArgInt(info, 0, "dirfd", &a[0]) || !ArgString(info, 1, "path", &path) ||
+      !ArgInt(info, 2, "flags", &a[1]) || !ArgInt(info, 3, "mode", &a[2]) ||
+      !ArgInt(info, 4, "resolve", &a[3]))
+    return info.Env().Undefined();
+  struct open_how how = {};
+  how.flags = static_cast<uint64_t>(a[1]) | O_CLOEXEC;
+  how.mode = static_cast<uint64_t>(a[2]);
+  how.resolve = static_cast<uint64_t>(a[3]);
+  long fd;
+  do fd = syscall(SYS_openat2, static_cast<int>(a[0]), path.c_str(), &how, sizeof how);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    ThrowErrno(info.Env(), errno, "openat2", path);
+    return info.Env().Undefined();
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(fd));
+}
+
 Napi::Value MemfdCreate(const Info& info) {
   std::string name;
   int64_t flags;
@@ -481,6 +509,7 @@ void InitSyscalls(Napi::Env env, Napi::Object exports) {
       {"pidfdSendSignal", PidfdSendSignal},
       {"flock", Flock},
       {"memfdCreate", MemfdCreate},
+      {"openat2", Openat2},
   };
   for (const auto& f : kFunctions) exports.Set(f.name, Napi::Function::New(env, f.fn, f.name));
 }

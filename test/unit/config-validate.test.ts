@@ -142,6 +142,9 @@ const cases: Case[] = [
   },
   { name: 'mount mapping size not an integer', mutate: (s) => { s.mounts[0].uidMappings = [{ containerID: 0, hostID: 1, size: 'one' }]; s.mounts[0].gidMappings = []; }, path: '/mounts/0/uidMappings/0/size', problem: 'must be integer' },
 
+  { name: 'bind mount without a source', mutate: (s) => s.mounts.push({ destination: '/data', type: 'bind', options: ['rbind'] }), path: '/mounts/7/source', problem: 'a bind mount needs a source' },
+  { name: 'bind option without a source', mutate: (s) => s.mounts.push({ destination: '/data', options: ['bind'], source: '' }), path: '/mounts/7/source', problem: 'a bind mount needs a source' },
+
   // hooks
   { name: 'hooks not an object', mutate: (s) => (s.hooks = []), path: '/hooks', problem: 'must be object' },
   { name: 'hook list not an array', mutate: (s) => (s.hooks = { createRuntime: { path: '/bin/true' } }), path: '/hooks/createRuntime', problem: 'must be array' },
@@ -173,6 +176,11 @@ const cases: Case[] = [
   { name: 'timeOffsets secs not an integer', mutate: (s) => { s.linux.namespaces.push({ type: 'time' }); s.linux.timeOffsets = { boottime: { secs: '1' } }; }, path: '/linux/timeOffsets/boottime/secs', problem: 'must be integer' },
 
   // other linux fields
+  { name: 'device outside /dev', mutate: (s) => (s.linux.devices = [{ type: 'c', path: '/tmp/null', major: 1, minor: 3 }]), path: '/linux/devices/0/path', problem: 'must be below /dev' },
+  { name: 'sysctl not a sysctl name', mutate: (s) => (s.linux.sysctl = { 'net..x': '1' }), path: '/linux/sysctl/net..x', problem: 'not a sysctl name' },
+  { name: 'sysctl not namespaced', mutate: (s) => (s.linux.sysctl = { 'kernel.panic': '1' }), path: '/linux/sysctl/kernel.panic', problem: /not namespaced/ },
+  { name: 'sysctl without its namespace', mutate: (s) => { s.linux.namespaces = s.linux.namespaces.filter((n: Json) => n.type !== 'network'); s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; }, path: '/linux/sysctl/net.ipv4.ip_forward', problem: /needs a network namespace/ },
+  { name: 'sysctl in a joined namespace', mutate: (s) => { s.linux.namespaces = s.linux.namespaces.map((n: Json) => (n.type === 'ipc' ? { type: 'ipc', path: '/proc/1/ns/ipc' } : n)); s.linux.sysctl = { 'kernel.shmmax': '1' }; }, path: '/linux/sysctl/kernel.shmmax', problem: /needs a ipc namespace of the container's own/ },
   { name: 'linux not an object', mutate: (s) => (s.linux = 'yes'), path: '/linux', problem: 'must be object' },
   { name: 'device type unknown', mutate: (s) => (s.linux.devices = [{ type: 'x', path: '/dev/x', major: 1, minor: 1 }]), path: '/linux/devices/0/type', problem: 'must be one of "c", "b", "u", "p"' },
   { name: 'device path relative', mutate: (s) => (s.linux.devices = [{ type: 'c', path: 'dev/fuse', major: 10, minor: 229 }]), path: '/linux/devices/0/path', problem: 'must be an absolute path' },

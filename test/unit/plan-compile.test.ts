@@ -2,23 +2,41 @@
 // which order, with which resolved arguments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultSpec } from '../../lib/config';
+import { defaultSpec, validateConfig, validateProcess } from '../../lib/config';
 import type { Spec } from '../../lib/config/types';
-import { InvalidConfigError } from '../../lib/errors';
+import type { ValidSpec } from '../../lib/config/valid';
+import { InvalidConfigError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
-import { compilePlan } from '../../lib/plan/compile';
+import { compilePlan, type CompileOptions } from '../../lib/plan/compile';
+import type { PlanFacts } from '../../lib/plan/facts';
+import { processPlan } from '../../lib/plan/process';
 import { helperFdLayout, type Step } from '../../lib/plan/steps';
 import { MOUNT_ATTR_RDONLY } from '../../lib/plan/mount-options';
 
 const bundle = '/b';
 const rootfs = '/b/rootfs';
 
-function spec(edit?: (s: Spec) => void, rootless = false): Spec {
+/** A validated config: compilePlan takes nothing else. */
+function spec(edit?: (s: Spec) => void, rootless = false): ValidSpec {
   const s = defaultSpec({ rootless, uid: 1000, gid: 1000 });
   s.process!.terminal = false;
   s.process!.args = ['/bin/app', '--flag'];
   edit?.(s);
-  return s;
+  return validateConfig(s);
+}
+
+/** A fake host and image: the compiler reads nothing else. */
+function facts(edit: { unprivileged?: boolean; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
+  return {
+    host: { unprivileged: edit.unprivileged ?? false, cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []) },
+    image: { passwd: edit.passwd ?? [] },
+  };
+}
+
+/** compilePlan with the test's bundle and rootfs, on a privileged (or, with rootless, unprivileged) fake host. */
+function compile(s: ValidSpec, options: Partial<CompileOptions> & { rootless?: boolean } = {}, host?: PlanFacts): ReturnType<typeof compilePlan> {
+  const { rootless, ...rest } = options;
+  return compilePlan(s, { bundle, rootfs, ...rest }, host ?? facts({ unprivileged: rootless ?? false }));
 }
 
 function ops(steps: Step[]): string[] {
@@ -30,7 +48,7 @@ function indexOfOp(steps: Step[], op: string): number {
 }
 
 test('the default spec creates pid, network, ipc, uts and mount namespaces', () => {
-  const plan = compilePlan(spec(), { bundle, rootfs, rootless: false });
+  const plan = compile(spec(), { bundle, rootfs, rootless: false });
   assert.equal(plan.cloneFlags, C.CLONE_NEWPID | C.CLONE_NEWNET | C.CLONE_NEWIPC | C.CLONE_NEWUTS | C.CLONE_NEWNS);
   assert.deepEqual(plan.join, []);
   assert.deepEqual(plan.uidMappings, []);
@@ -38,7 +56,7 @@ test('the default spec creates pid, network, ipc, uts and mount namespaces', () 
 });
 
 test('a rootless spec creates a user namespace, maps ids and denies setgroups', () => {
-  const plan = compilePlan(spec(undefined, true), { bundle, rootfs, rootless: true });
+  const plan = compile(spec(undefined, true), { bundle, rootfs, rootless: true });
   assert.ok(plan.cloneFlags & C.CLONE_NEWUSER);
   assert.equal(plan.cloneFlags & C.CLONE_NEWNET, 0);
   assert.deepEqual(plan.uidMappings, [{ containerID: 0, hostID: 1000, size: 1 }]);
@@ -50,7 +68,7 @@ test('a rootless spec creates a user namespace, maps ids and denies setgroups', 
 });
 
 test('joined namespaces are listed user first and mount is never joined', () => {
-  const plan = compilePlan(
+  const plan = compile(
     spec((s) => {
       s.linux!.namespaces = [
         { type: 'mount' },
@@ -70,20 +88,20 @@ test('joined namespaces are listed user first and mount is never joined', () => 
   ]);
   assert.equal(plan.cloneFlags, C.CLONE_NEWNS | C.CLONE_NEWPID);
   assert.throws(
-    () => compilePlan(spec((s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }])), { bundle, rootfs }),
-    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/namespaces',
+    () => compile(spec((s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }, { type: 'uts' }])), { bundle, rootfs }),
+    (err: unknown) => err instanceof NotSupportedError && /\/linux\/namespaces/.test(err.message),
   );
 });
 
-test('a config without a mount namespace is refused, naming the field', () => {
+test('a config without a mount namespace is refused as not supported, naming the field', () => {
   assert.throws(
-    () => compilePlan(spec((s) => (s.linux!.namespaces = [{ type: 'pid' }])), { bundle, rootfs }),
-    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/namespaces',
+    () => compile(spec((s) => (s.linux!.namespaces = [{ type: 'pid' }, { type: 'uts' }])), { bundle, rootfs }),
+    (err: unknown) => err instanceof NotSupportedError && /\/linux\/namespaces/.test(err.message),
   );
 });
 
 test('steps follow the lifecycle order', () => {
-  const plan = compilePlan(
+  const plan = compile(
     spec((s) => {
       s.hooks = {
         createRuntime: [{ path: '/bin/cr' }],
@@ -108,19 +126,19 @@ test('steps follow the lifecycle order', () => {
 });
 
 test('no sync point when there are no runtime-namespace create hooks', () => {
-  const plan = compilePlan(spec(), { bundle, rootfs });
+  const plan = compile(spec(), { bundle, rootfs });
   assert.equal(indexOfOp(plan.steps, 'sync'), -1);
 });
 
 test('the rootfs is made a private mount point before anything is mounted in it', () => {
-  const { steps } = compilePlan(spec(), { bundle, rootfs });
+  const { steps } = compile(spec(), { bundle, rootfs });
   assert.deepEqual(steps[0], { op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false });
   assert.deepEqual(steps[1], { op: 'mount', source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false });
   assert.deepEqual(steps[2], { op: 'root', path: rootfs });
 });
 
 test('mount options become flags and data; bind flags are set with setattr', () => {
-  const { steps } = compilePlan(
+  const { steps } = compile(
     spec((s) => {
       s.mounts = [
         { destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'size=1m', 'mode=700', 'rprivate'] },
@@ -143,7 +161,7 @@ test('mount options become flags and data; bind flags are set with setattr', () 
 });
 
 test('default devices, /dev symlinks and the ptmx link are planned', () => {
-  const { steps } = compilePlan(spec(), { bundle, rootfs, rootless: false });
+  const { steps } = compile(spec(), { bundle, rootfs, rootless: false });
   const nodes = steps.filter((s): s is Extract<Step, { op: 'mknod' }> => s.op === 'mknod');
   assert.deepEqual(
     nodes.map((n) => [n.path, n.major, n.minor, n.mode]),
@@ -167,7 +185,7 @@ test('default devices, /dev symlinks and the ptmx link are planned', () => {
 });
 
 test('capabilities, user and rlimits compile to masks and ids', () => {
-  const { steps } = compilePlan(
+  const { steps } = compile(
     spec((s) => {
       s.process!.user = { uid: 1000, gid: 100, additionalGids: [5, 6], umask: 0o077 };
       s.process!.capabilities = {
@@ -197,15 +215,15 @@ test('capabilities, user and rlimits compile to masks and ids', () => {
   assert.ok(indexOfOp(steps, 'capset') > indexOfOp(steps, 'setresuid'));
 });
 
-test('unknown capabilities name the field', () => {
+test('unknown capabilities name the field (validation refuses them before compiling)', () => {
   assert.throws(
-    () => compilePlan(spec((s) => (s.process!.capabilities = { effective: ['CAP_NOPE'] })), { bundle, rootfs }),
+    () => compile(spec((s) => (s.process!.capabilities = { effective: ['CAP_NOPE'] })), { bundle, rootfs }),
     (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process/capabilities/effective/0',
   );
 });
 
 test('HOME is added when the config has none, from the default "/"', () => {
-  const { steps } = compilePlan(spec(), { bundle, rootfs: '/nonexistent-rootfs' });
+  const { steps } = compile(spec(), { bundle, rootfs: '/nonexistent-rootfs' });
   const exec = steps.find((s) => s.op === 'exec') as Extract<Step, { op: 'exec' }>;
   assert.deepEqual(exec.args, ['/bin/app', '--flag']);
   assert.ok(exec.env.includes('HOME=/'));
@@ -213,7 +231,7 @@ test('HOME is added when the config has none, from the default "/"', () => {
 });
 
 test('the exec fifo fd follows stdio and the preserved fds', () => {
-  const { steps, preserveFds } = compilePlan(spec(), { bundle, rootfs, preserveFds: 2 });
+  const { steps, preserveFds } = compile(spec(), { bundle, rootfs, preserveFds: 2 });
   assert.equal(preserveFds, 2);
   const wait = steps.find((s) => s.op === 'wait-start') as Extract<Step, { op: 'wait-start' }>;
   assert.equal(wait.fifoFd, helperFdLayout(2).fifoFd);
@@ -221,25 +239,25 @@ test('the exec fifo fd follows stdio and the preserved fds', () => {
 });
 
 test('root.readonly, readonlyPaths and maskedPaths run after pivot_root', () => {
-  const { steps } = compilePlan(spec(), { bundle, rootfs });
+  const { steps } = compile(spec(), { bundle, rootfs });
   const pivot = indexOfOp(steps, 'pivot-root');
   const ro = steps.findIndex((s) => s.op === 'setattr' && s.target === '/');
   assert.ok(ro > pivot);
   assert.ok(indexOfOp(steps, 'mask') > pivot && indexOfOp(steps, 'readonly') > pivot);
-  const { steps: noPivot } = compilePlan(spec(), { bundle, rootfs, noPivot: true });
+  const { steps: noPivot } = compile(spec(), { bundle, rootfs, noPivot: true });
   assert.equal(indexOfOp(noPivot, 'pivot-root'), -1);
   assert.notEqual(indexOfOp(noPivot, 'move-root'), -1);
 });
 
 test('a process is required', () => {
   assert.throws(
-    () => compilePlan(spec((s) => delete s.process), { bundle, rootfs }),
+    () => compile(spec((s) => delete s.process), { bundle, rootfs }),
     (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process',
   );
 });
 
 test('a terminal adds the console step after pivot_root, with the console size', () => {
-  const { steps } = compilePlan(
+  const { steps } = compile(
     spec((s) => {
       s.process!.terminal = true;
       s.process!.consoleSize = { height: 40, width: 120 };
@@ -249,15 +267,15 @@ test('a terminal adds the console step after pivot_root, with the console size',
   const at = indexOfOp(steps, 'console');
   assert.ok(at > indexOfOp(steps, 'pivot-root') && at < indexOfOp(steps, 'setresuid'));
   assert.deepEqual(steps[at], { op: 'console', socketFd: helperFdLayout(1).consoleFd, rows: 40, cols: 120 });
-  assert.equal(indexOfOp(compilePlan(spec(), { bundle, rootfs }).steps, 'console'), -1);
+  assert.equal(indexOfOp(compile(spec(), { bundle, rootfs }).steps, 'console'), -1);
 });
 
 test('sysctls are written after pivot_root, before /proc/sys turns read-only', () => {
-  const { steps } = compilePlan(spec((s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' })), { bundle, rootfs });
+  const { steps } = compile(spec((s) => (s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' })), { bundle, rootfs });
   const at = indexOfOp(steps, 'sysctl');
   assert.ok(at > indexOfOp(steps, 'pivot-root') && at < indexOfOp(steps, 'readonly'));
   assert.throws(
-    () => compilePlan(spec((s) => (s.linux!.sysctl = { 'kernel.panic': '1' })), { bundle, rootfs }),
+    () => compile(spec((s) => (s.linux!.sysctl = { 'kernel.panic': '1' })), { bundle, rootfs }),
     (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/sysctl/kernel.panic',
   );
 });
@@ -268,4 +286,65 @@ test('Container.plan takes a config alone, as the design sketch has it', async (
   const pivot = plan.steps.find((s) => s.op === 'pivot-root') as Extract<Step, { op: 'pivot-root' }>;
   assert.equal(pivot.rootfs, `${process.cwd()}/rootfs`);
   assert.equal(Container.plan(spec(), { bundle: '/b', rootfs: '/r' }).steps.find((s) => s.op === 'pivot-root')?.op, 'pivot-root');
+});
+
+test('a relative mount destination is mounted relative to "/", with a warning (as runc)', () => {
+  const plan = compile(spec((s) => s.mounts!.push({ destination: 'data', type: 'tmpfs', source: 'tmpfs' })));
+  assert.ok(plan.steps.some((s) => s.op === 'mkdir' && s.path === '/data'));
+  assert.ok(plan.steps.some((s) => s.op === 'mount' && s.target === '/data' && s.fstype === 'tmpfs'));
+  const index = spec().mounts!.length;
+  assert.deepEqual(plan.warnings.filter((w) => w.includes('destination')), [
+    `/mounts/${index}/destination "data" is not absolute: mounted at "/data" (relative destinations are deprecated)`,
+  ]);
+  assert.deepEqual(compile(spec()).warnings.filter((w) => w.includes('destination')), []);
+});
+
+test('processPlan builds the process steps from a process alone (as exec will)', () => {
+  const proc = validateProcess({
+    args: ['/bin/sh', '-c', 'id'],
+    cwd: '/work',
+    env: ['PATH=/bin'],
+    user: { uid: 5, gid: 6, additionalGids: [7] },
+    rlimits: [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 20 }],
+    capabilities: { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] },
+    noNewPrivileges: true,
+  });
+  const image = { passwd: [{ name: 'u', uid: 5, gid: 6, home: '/home/u' }] };
+  const plan = processPlan(proc, { image, setgroupsDenied: false });
+  assert.deepEqual(ops(plan.setup), [
+    'rlimit', 'bounding', 'keep-caps', 'setgroups', 'setresgid', 'setresuid', 'keep-caps', 'capset', 'ambient', 'no-new-privs', 'umask', 'chdir',
+  ]);
+  assert.deepEqual(plan.check, { op: 'check-exec', file: '/bin/sh', env: ['PATH=/bin', 'HOME=/home/u'] });
+  assert.deepEqual(plan.exec, { op: 'exec', args: ['/bin/sh', '-c', 'id'], env: ['PATH=/bin', 'HOME=/home/u'] });
+  // Additional groups where setgroups is denied: named in the process document's own terms.
+  assert.throws(
+    () => processPlan(proc, { image, setgroupsDenied: true, jsonPath: '' }),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/user/additionalGids',
+  );
+});
+
+test('additional groups on an unprivileged host with a new user namespace name the field', () => {
+  assert.throws(
+    () => compile(spec((s) => (s.process!.user = { uid: 0, gid: 0, additionalGids: [5] }), true), { rootless: true }),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process/user/additionalGids',
+  );
+  // A privileged runtime writes any map and keeps setgroups: the same config compiles.
+  const plan = compile(spec((s) => (s.process!.user = { uid: 0, gid: 0, additionalGids: [5] }), true), { rootless: false });
+  assert.equal(plan.denySetgroups, false);
+  assert.deepEqual((plan.steps.find((s) => s.op === 'setgroups') as Extract<Step, { op: 'setgroups' }>).gids, [5]);
+});
+
+test('Container.plan validates first, and plans for the facts it is given', async () => {
+  const { Container } = await import('../../lib');
+  const bad = defaultSpec({ rootless: false });
+  bad.process!.capabilities = { bounding: ['CAP_NOPE'] };
+  assert.throws(
+    () => Container.plan(bad),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/process/capabilities/bounding/0',
+  );
+  const rootless = defaultSpec({ rootless: true, uid: 1000, gid: 1000 });
+  assert.equal(Container.plan(rootless, { facts: facts({ unprivileged: true }) }).denySetgroups, true);
+  assert.equal(Container.plan(rootless, { facts: facts({ unprivileged: false }) }).denySetgroups, false);
+  const home = Container.plan(rootless, { facts: facts({ passwd: [{ name: 'root', uid: 0, gid: 0, home: '/r00t' }] }) });
+  assert.ok((home.steps.find((s) => s.op === 'exec') as Extract<Step, { op: 'exec' }>).env.includes('HOME=/r00t'));
 });

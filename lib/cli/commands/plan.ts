@@ -4,7 +4,6 @@
  */
 import { Container } from '../../container/container';
 import { formatPlan, planToJSON } from '../../plan/format';
-import { isRootless } from '../../state/root';
 import { boolFlag, choiceFlag, countFlag, stringFlag } from '../args';
 import { BUNDLE_FLAG, type Command } from '../command';
 import { bundleDir } from './common';
@@ -23,14 +22,16 @@ export const planCommand: Command = {
   args: { min: 0, max: 0 },
   async run(ctx, flags) {
     const format = choiceFlag(flags, 'format', ['text', 'json'] as const, 'text');
-    const { bundle, config, rootfs } = (require('../../config/load') as typeof import('../../config/load')).loadBundle(bundleDir(stringFlag(flags, 'bundle')));
+    const { bundle, config, rootfs, warnings } = (require('../../config/load') as typeof import('../../config/load')).loadBundle(bundleDir(stringFlag(flags, 'bundle')));
+    // The host facts are gathered as create gathers them, so the plan is create's.
     const plan = Container.plan(config, {
       bundle,
       rootfs,
       preserveFds: countFlag(flags, 'preserve-fds') ?? 0,
       noPivot: boolFlag(flags, 'no-pivot'),
-      rootless: isRootless(),
     });
+    // plan.warnings are part of the printed plan; key spellings are the loader's.
+    for (const warning of warnings) ctx.log.warn(warning);
     ctx.out(format === 'json' ? `${JSON.stringify(planToJSON(plan), null, 2)}\n` : `${formatPlan(plan)}\n`);
     return 0;
   },

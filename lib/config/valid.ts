@@ -1,0 +1,19 @@
+/**
+ * The types only validation produces. `compilePlan` and the process steps
+ * accept a ValidSpec / ValidProcess, so that every rule lives in one place
+ * (this folder: schema.ts and checks.ts) and the plan compiler never
+ * re-checks, or silently disagrees with, what validation decided.
+ *
+ * The brands exist only in the type system: a ValidSpec is the very object
+ * that was validated (validateConfig returns its argument).
+ */
+import type { Process, Spec } from './types';
+
+declare const validProcessBrand: unique symbol;
+declare const validSpecBrand: unique symbol;
+
+/** A `process` object that passed validateProcess (or validateConfig, as part of a config). */
+export type ValidProcess = Process & { readonly [validProcessBrand]: true };
+
+/** A config that passed validateConfig: schema and every cross-field rule. */
+export type ValidSpec = Omit<Spec, 'process'> & { process?: ValidProcess; readonly [validSpecBrand]: true };

@@ -1,0 +1,129 @@
+/**
+ * What the plan depends on besides the config: facts about the host and
+ * about the container image, gathered once, here, before compiling. The
+ * compiler (compile.ts and the modules it calls) reads no file and makes no
+ * system call, so a plan is a function of (config, options, facts): a test
+ * fakes the host by writing a PlanFacts, and `kapsel plan` shows what
+ * `create` will do on this host.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Spec } from '../config/types';
+import { readFileInRoot } from './in-root-file';
+
+/** Facts about the host the container is created on. */
+export interface HostFacts {
+  /**
+   * /sys/fs/cgroup is a cgroup2 mount (a pure v2 host): a container with
+   * its own cgroup namespace gets a fresh cgroup2 mount, anything else binds
+   * the host's hierarchy.
+   */
+  cgroup2: boolean;
+  /**
+   * The runtime lacks CAP_SETUID/CAP_SETGID in its own user namespace: it is
+   * not uid 0 there, or setgroups is already denied there (a rootless
+   * parent). A new user namespace must then deny setgroups before its
+   * gid_map is written, and the process cannot set additional groups.
+   */
+  unprivileged: boolean;
+  /**
+   * Host paths among the mount sources (resolved as hostSourcePath does)
+   * that are directories: a bind target is created as a directory for
+   * those and as a file for the others.
+   */
+  directories: ReadonlySet<string>;
+}
+
+/** One line of the image's /etc/passwd. */
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/** Facts about the container image, read inside the rootfs (never through host path resolution). */
+export interface ImageFacts {
+  /** The entries of the image's /etc/passwd; empty when it has none. */
+  passwd: readonly PasswdEntry[];
+}
+
+export interface PlanFacts {
+  host: HostFacts;
+  image: ImageFacts;
+}
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/** The host path a mount source names: absolute, or relative to the bundle (config.md "Mounts"). */
+export function hostSourcePath(bundle: string, source: string): string {
+  return path.posix.resolve(bundle, source);
+}
+
+function isCgroup2(dir: string): boolean {
+  try {
+    return Number(fs.statfsSync(dir).type) === CGROUP2_SUPER_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+function setgroupsDeniedHere(): boolean {
+  try {
+    return fs.readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny';
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The host facts for `spec` (its mount sources) on this host. Writing id
+ * maps and calling setgroups need CAP_SETUID/SETGID in our own user
+ * namespace: uid 0 there has them, also inside a user namespace (rootless
+ * podman runs the runtime as its uid 0), unless setgroups is denied there.
+ */
+export function gatherHostFacts(spec: Pick<Spec, 'mounts'>, bundle: string): HostFacts {
+  const directories = new Set<string>();
+  for (const m of spec.mounts ?? []) {
+    if (!m.source) continue;
+    const source = hostSourcePath(bundle, m.source);
+    if (isDirectory(source)) directories.add(source);
+  }
+  // The cgroup mount of a v1 or hybrid host binds this directory.
+  if (isDirectory('/sys/fs/cgroup')) directories.add('/sys/fs/cgroup');
+  return {
+    cgroup2: isCgroup2('/sys/fs/cgroup'),
+    unprivileged: process.geteuid!() !== 0 || setgroupsDeniedHere(),
+    directories,
+  };
+}
+
+/** Parses passwd(5) lines; malformed lines are skipped, as getpwent does. */
+export function parsePasswd(text: string): PasswdEntry[] {
+  const entries: PasswdEntry[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.split(':');
+    if (fields.length < 6 || !/^\d+$/.test(fields[2]) || !/^\d+$/.test(fields[3])) continue;
+    entries.push({ name: fields[0], uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] });
+  }
+  return entries;
+}
+
+/** The image facts of the rootfs at host path `rootfs`, read in-root. */
+export function gatherImageFacts(rootfs: string): ImageFacts {
+  const passwd = readFileInRoot(rootfs, '/etc/passwd');
+  return { passwd: passwd === undefined ? [] : parsePasswd(passwd) };
+}
+
+/** Every fact a plan for `spec` needs, from this host and the rootfs at `rootfs`. */
+export function gatherFacts(spec: Pick<Spec, 'mounts'>, paths: { bundle: string; rootfs: string }): PlanFacts {
+  return { host: gatherHostFacts(spec, paths.bundle), image: gatherImageFacts(paths.rootfs) };
+}
