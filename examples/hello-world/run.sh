@@ -49,9 +49,11 @@ node -e '
   const spec = JSON.parse(fs.readFileSync(file, "utf8"));
   spec.process.args = ["hello-world"];
   spec.process.terminal = false;
+  // Spelled as the tutorial spells them: "postStop" is read as the spec
+  // "poststop" (Go JSON decoding, and so runc, matches keys case-insensitively).
   spec.hooks = {
     createContainer: [{ path: "/usr/bin/touch", args: ["touch", createHook] }],
-    poststop: [{ path: "/usr/bin/touch", args: ["touch", poststopHook] }],
+    postStop: [{ path: "/usr/bin/touch", args: ["touch", poststopHook] }],
   };
   fs.writeFileSync(file, JSON.stringify(spec, null, "\t"));
 ' "$bundle/config.json" "$create_hook" "$poststop_hook"
