@@ -190,6 +190,12 @@ function checkSysctls(spec: Spec, namespaces: ReturnType<typeof checkNamespaces>
   for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
     const where = `/linux/sysctl/${pointerSegment(key)}`;
     if (!/^[a-z0-9_]+(\.[a-zA-Z0-9_\-]+)+$/.test(key)) throw new InvalidConfigError(where, 'not a sysctl name');
+    // runc and crun refuse these two: they would fight the config's own
+    // "hostname" and "domainname" fields over the same kernel value.
+    if (key === 'kernel.hostname' || key === 'kernel.domainname') {
+      const field = key.slice('kernel.'.length);
+      throw new InvalidConfigError(where, `sysctl "${key}" is not allowed: it conflicts with the "${field}" field; set "${field}" instead`);
+    }
     const ns = sysctlNamespace(key);
     if (!ns) throw new InvalidConfigError(where, `sysctl "${key}" is not namespaced: setting it would change the host`);
     const own = namespaces.get(ns);

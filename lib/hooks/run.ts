@@ -1,7 +1,8 @@
 /**
  * Runs the hooks that execute in the runtime namespace (prestart,
  * createRuntime, poststart, poststop): the container state JSON on stdin,
- * the hook's args and env exactly as configured, killed at its timeout.
+ * the hook's args and env as configured (no env: the runtime's own, as
+ * runc and crun do), killed at its timeout.
  * (createContainer and startContainer run inside the container, from the
  * init helper: native/init/hooks.cc.)
  */
@@ -12,14 +13,21 @@ import type { Logger } from '../logger';
 
 const OUTPUT_LIMIT = 4096;
 
-/** Runs one hook; rejects with HookFailedError (exit status, signal, timeout, spawn error). */
-export function runHook(kind: HookName, hook: Hook, state: object): Promise<void> {
-  const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
+/** The hook's environment: its `env`, or the runtime's own when it has none (runc, crun). */
+function hookEnv(hook: Hook): NodeJS.ProcessEnv {
+  if (!hook.env) return { ...process.env };
   const env: Record<string, string> = {};
-  for (const kv of hook.env ?? []) {
+  for (const kv of hook.env) {
     const eq = kv.indexOf('=');
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
+  return env;
+}
+
+/** Runs one hook; rejects with HookFailedError (exit status, signal, timeout, spawn error). */
+export function runHook(kind: HookName, hook: Hook, state: object): Promise<void> {
+  const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
+  const env = hookEnv(hook);
   return new Promise((resolve, reject) => {
     let output = '';
     let timedOut = false;

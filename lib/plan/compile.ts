@@ -31,14 +31,15 @@ export interface CompileOptions {
   noPivot?: boolean;
 }
 
-function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly Hook[] | undefined): Step[] {
+function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly Hook[] | undefined, runtimeEnv: readonly string[]): Step[] {
   return (hooks ?? []).map((h) => ({
     op: 'hook',
     kind,
     path: h.path,
     timeout: h.timeout ?? 0,
     args: h.args ?? [h.path],
-    env: h.env ?? [],
+    // No env: the runtime's own, as runc and crun give it; [] stays empty.
+    env: h.env ?? [...runtimeEnv],
   }));
 }
 
@@ -72,7 +73,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
   }
-  steps.push(...hookSteps('createContainer', hooks.createContainer));
+  steps.push(...hookSteps('createContainer', hooks.createContainer, facts.host.runtimeEnv));
   steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false, sysctlSteps(spec)));
   if (spec.process.terminal) {
     const size = spec.process.consoleSize;
@@ -82,7 +83,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(...proc.setup);
   steps.push(proc.check);
   steps.push({ op: 'wait-start', fifoFd: helperFdLayout(preserveFds).fifoFd });
-  steps.push(...hookSteps('startContainer', hooks.startContainer));
+  steps.push(...hookSteps('startContainer', hooks.startContainer, facts.host.runtimeEnv));
   steps.push(proc.exec);
 
   return {

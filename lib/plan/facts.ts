@@ -32,6 +32,11 @@ export interface HostFacts {
    * those and as a file for the others.
    */
   directories: ReadonlySet<string>;
+  /**
+   * The runtime's own environment ("KEY=value"): a hook without `env` gets
+   * it, as runc's and crun's hooks do (Go's exec.Cmd with a nil Env).
+   */
+  runtimeEnv: readonly string[];
 }
 
 /** One line of the image's /etc/passwd. */
@@ -103,6 +108,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts'>, bundle: string): Hos
     cgroup2: isCgroup2('/sys/fs/cgroup'),
     unprivileged: process.geteuid!() !== 0 || setgroupsDeniedHere(),
     directories,
+    runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
   };
 }
 

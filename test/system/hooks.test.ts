@@ -189,3 +189,29 @@ test('hook timeouts kill the hook and fail the operation', { skip }, async () =>
     }
   }
 });
+
+test('a hook without env gets the runtime environment; env [] gets an empty one (runc, crun)', { skip }, async () => {
+  const out = tempDir('hooks-env');
+  const hook = (kind: string, env?: string[]): Hook => ({
+    path: '/bin/sh',
+    args: [`hook-${kind}`, '-c', `echo "[$KAPSEL_HOOK_ENV_PROBE]" > ${out}/${kind}`],
+    ...(env ? { env } : {}),
+  });
+  const b = bundleWithHooks(out, {
+    createRuntime: [hook('createRuntime')],
+    createContainer: [hook('createContainer'), hook('createContainer-empty', [])],
+    poststop: [hook('poststop')],
+  });
+  process.env.KAPSEL_HOOK_ENV_PROBE = 'from-runtime';
+  try {
+    const run = await createTestContainer(b, { root: suite.root, args: ['/probe', 'exit', '0'] });
+    await run.destroy();
+  } finally {
+    delete process.env.KAPSEL_HOOK_ENV_PROBE;
+  }
+  const read = (kind: string): string => fs.readFileSync(path.join(out, kind), 'utf8').trim();
+  assert.equal(read('createRuntime'), '[from-runtime]');
+  assert.equal(read('createContainer'), '[from-runtime]');
+  assert.equal(read('createContainer-empty'), '[]');
+  assert.equal(read('poststop'), '[from-runtime]');
+});

@@ -178,6 +178,8 @@ const cases: Case[] = [
   // other linux fields
   { name: 'device outside /dev', mutate: (s) => (s.linux.devices = [{ type: 'c', path: '/tmp/null', major: 1, minor: 3 }]), path: '/linux/devices/0/path', problem: 'must be below /dev' },
   { name: 'sysctl not a sysctl name', mutate: (s) => (s.linux.sysctl = { 'net..x': '1' }), path: '/linux/sysctl/net..x', problem: 'not a sysctl name' },
+  { name: 'sysctl kernel.hostname', mutate: (s) => (s.linux.sysctl = { 'kernel.hostname': 'x' }), path: '/linux/sysctl/kernel.hostname', problem: /conflicts with the "hostname" field/ },
+  { name: 'sysctl kernel.domainname', mutate: (s) => (s.linux.sysctl = { 'kernel.domainname': 'x' }), path: '/linux/sysctl/kernel.domainname', problem: /conflicts with the "domainname" field/ },
   { name: 'sysctl not namespaced', mutate: (s) => (s.linux.sysctl = { 'kernel.panic': '1' }), path: '/linux/sysctl/kernel.panic', problem: /not namespaced/ },
   { name: 'sysctl without its namespace', mutate: (s) => { s.linux.namespaces = s.linux.namespaces.filter((n: Json) => n.type !== 'network'); s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; }, path: '/linux/sysctl/net.ipv4.ip_forward', problem: /needs a network namespace/ },
   { name: 'sysctl in a joined namespace', mutate: (s) => { s.linux.namespaces = s.linux.namespaces.map((n: Json) => (n.type === 'ipc' ? { type: 'ipc', path: '/proc/1/ns/ipc' } : n)); s.linux.sysctl = { 'kernel.shmmax': '1' }; }, path: '/linux/sysctl/kernel.shmmax', problem: /needs a ipc namespace of the container's own/ },

@@ -28,7 +28,7 @@ function spec(edit?: (s: Spec) => void, rootless = false): ValidSpec {
 /** A fake host and image: the compiler reads nothing else. */
 function facts(edit: { unprivileged?: boolean; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
   return {
-    host: { unprivileged: edit.unprivileged ?? false, cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []) },
+    host: { unprivileged: edit.unprivileged ?? false, cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), runtimeEnv: ['RUNTIME=env'] },
     image: { passwd: edit.passwd ?? [] },
   };
 }
@@ -118,7 +118,7 @@ test('steps follow the lifecycle order', () => {
   }
   const hooks = plan.steps.filter((s) => s.op === 'hook');
   assert.deepEqual(hooks, [
-    { op: 'hook', kind: 'createContainer', path: '/bin/cc', timeout: 5, args: ['cc', 'x'], env: [] },
+    { op: 'hook', kind: 'createContainer', path: '/bin/cc', timeout: 5, args: ['cc', 'x'], env: ['RUNTIME=env'] },
     { op: 'hook', kind: 'startContainer', path: '/bin/sc', timeout: 0, args: ['/bin/sc'], env: ['A=b'] },
   ]);
   assert.ok(indexOfOp(plan.steps, 'wait-start') < plan.steps.findIndex((s) => s.op === 'hook' && s.kind === 'startContainer'));
