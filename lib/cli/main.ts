@@ -11,6 +11,7 @@ import { COMMANDS, findCommand } from './commands';
 import { EXIT_FAILURE } from './exit';
 import { GLOBAL_FLAGS, globalOptions } from './globals';
 import { CliLog, type LogSinks } from './log';
+import { recordPassedFds } from './passed-fds';
 import { stdout, type Write } from './output';
 import { commandUsage, globalUsage } from './usage';
 import { packageVersion, versionText } from './version';
@@ -57,6 +58,7 @@ function logFromFlags(flags: Record<string, unknown>, sinks: LogSinks | undefine
  * resolves to the exit status; never rejects.
  */
 export async function main(argv: readonly string[], io: MainIo = { out: stdout }): Promise<number> {
+  recordPassedFds();
   let log = logFromFlags({}, io.logSinks);
   try {
     const global = parseArgs(argv, GLOBAL_FLAGS, { interspersed: false });

@@ -88,6 +88,20 @@ async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): 
   await runHooks('createRuntime', spec.hooks?.createRuntime, state);
 }
 
+/**
+ * Every fd that preserveFds passes (3 .. 3+n-1) must be open here: a gap
+ * would otherwise surface as an EBADF deep in the spawner, naming nothing.
+ */
+function assertPreservedFdsOpen(count: number): void {
+  for (let fd = 3; fd < 3 + count; fd++) {
+    try {
+      fs.fstatSync(fd);
+    } catch {
+      throw new InvalidArgumentError(`preserve-fds ${count} passes fds 3 to ${2 + count}, but fd ${fd} is not open`);
+    }
+  }
+}
+
 /** `env` replaces the native calls and the init conversation (tests). */
 export async function createContainer(opts: CreateOptions, env: LaunchEnv = nativeLaunchEnv): Promise<CreatedInit> {
   const id = validateId(opts.id);
@@ -102,6 +116,7 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
       'process.terminal is true: a console socket is needed to receive the terminal (--console-socket), or set "terminal": false',
     );
   }
+  assertPreservedFdsOpen(opts.preserveFds ?? 0);
   // The host and image facts, gathered once (plan/facts.ts): whether we
   // may write arbitrary id maps and call setgroups, cgroup layout, HOME.
   // isRootless() only picks the default state root and is recorded for engines.

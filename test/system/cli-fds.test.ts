@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Container } from '../../lib';
 import { REPO_ROOT } from '../helpers/bundle';
 import { uniqueId, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
@@ -49,4 +50,44 @@ test('--preserve-fds 1 passes fd 3, and nothing more', { skip }, () => {
   const { report, fd3Target } = runWithFd3(['--preserve-fds', '1']);
   assert.deepEqual(Object.keys(report.fds).sort(), ['0', '1', '2', '3']);
   assert.equal(report.fds['3'], fd3Target);
+});
+
+test('--preserve-fds with a gap names the fd that was not passed, and leaves nothing', { skip }, () => {
+  const bundle = suite.bundle();
+  const dir = tempDir('fds-gap');
+  const extra = fs.openSync(path.join(dir, 'extra'), 'w');
+  try {
+    // Only fd 3 is given; Node's own fds take 4 and up inside the CLI.
+    const res = spawnSync(BIN, ['--root', suite.root, 'run', '--preserve-fds', '2', '--bundle', bundle.dir, uniqueId()], {
+      stdio: ['ignore', 'pipe', 'pipe', extra],
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(res.status, 1);
+    assert.match(res.stderr, /--preserve-fds 2 passes fds 3 to 4, but fd 4 was not passed to kapsel/);
+    assert.deepEqual(fs.readdirSync(suite.root), []);
+  } finally {
+    fs.closeSync(extra);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the library: preserveFds naming a closed fd fails create, naming it', { skip }, async () => {
+  const bundle = suite.bundle();
+  // The lowest fd number not open in this process, and a count reaching it.
+  const isOpen = (fd: number): boolean => {
+    try {
+      fs.fstatSync(fd);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let free = 3;
+  while (isOpen(free)) free++;
+  await assert.rejects(
+    Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, preserveFds: free - 1 }),
+    { code: 'ERR_INVALID_ARGUMENT', message: new RegExp(`fd ${free} is not open`) },
+  );
+  assert.deepEqual(fs.readdirSync(suite.root), []);
 });

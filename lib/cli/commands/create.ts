@@ -2,6 +2,7 @@
 import { Container, type CreateOptions } from '../../container/container';
 import { boolFlag, countFlag, stringFlag, type FlagSpec, type FlagValues } from '../args';
 import { BUNDLE_FLAG, ID_ARG, type Command, type Context } from '../command';
+import { assertPassedFds } from '../passed-fds';
 import { bundleDir } from './common';
 
 /** Flags create and run share. */
@@ -29,6 +30,7 @@ export const CREATE_FLAGS: readonly FlagSpec[] = [
  * own fds 0-2, as engines expect (they pass pipes or /dev/null).
  */
 export function createFromFlags(ctx: Context, id: string, flags: FlagValues, consoleSocketFd?: number): Promise<Container> {
+  assertPassedFds(countFlag(flags, 'preserve-fds') ?? 0);
   const options: CreateOptions = {
     id,
     bundle: bundleDir(stringFlag(flags, 'bundle')),
