@@ -17,7 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Seccomp } from '../../lib/config/types';
 import { native, type NativeError, type SeccompNotification } from '../../lib/native/addon';
-import { compileSeccomp } from '../../lib/seccomp';
+import { SyscallError } from '../../lib/errors';
+import { compileSeccomp, containerProcessState, sendSeccompListener } from '../../lib/seccomp';
 import { libseccompResolver } from '../../lib/seccomp/library';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'bin', 'seccomp-run');
@@ -306,4 +307,34 @@ test('notify: an answer with an errno fails the syscall with it', { skip }, asyn
     fs.closeSync(ours);
     fs.closeSync(listener);
   }
+});
+
+test('sendSeccompListener: the agent at listenerPath gets the process state and the fd, once per connection', () => {
+  const socketPath = path.join(dir, 'agent.sock');
+  const server = native().unixListen(socketPath);
+  const fd = fs.openSync(__filename, 'r');
+  try {
+    const state = { ociVersion: '1.3.0', id: 'c1', status: 'creating' as const, pid: 4422, bundle: '/b', annotations: { k: 'v' } };
+    sendSeccompListener(socketPath, fd, containerProcessState({ pid: 4422, state, metadata: 'MKNOD=/dev/null' }));
+    const conn = native().unixAccept(server);
+    try {
+      const got = native().receiveFd(conn);
+      assert.deepEqual(JSON.parse(got.data), { ociVersion: '1.3.0', fds: ['seccompFd'], pid: 4422, metadata: 'MKNOD=/dev/null', state });
+      assert.equal(fs.fstatSync(got.fd).ino, fs.fstatSync(fd).ino);
+      fs.closeSync(got.fd);
+      // The runtime closed its end: nothing more arrives.
+      assert.equal(fs.readSync(conn, Buffer.alloc(16)), 0);
+    } finally {
+      fs.closeSync(conn);
+    }
+  } finally {
+    fs.closeSync(server);
+    fs.closeSync(fd);
+    fs.rmSync(socketPath, { force: true });
+  }
+  // No agent there: a SyscallError naming the path.
+  assert.throws(
+    () => sendSeccompListener(path.join(dir, 'no-agent.sock'), 0, containerProcessState({ pid: 1, state: { ociVersion: '1.3.0', id: 'c', status: 'creating', bundle: '/b' } })),
+    (err: unknown) => err instanceof SyscallError && err.errnoName === 'ENOENT' && err.syscall === 'connect' && err.path === path.join(dir, 'no-agent.sock'),
+  );
 });
