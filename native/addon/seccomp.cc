@@ -8,6 +8,11 @@
 // building kapsel needs no libseccomp-dev (only libseccomp2 at run time), and
 // a process that never uses seccomp never loads it. The declarations follow
 // seccomp.h of libseccomp 2.5 (the ABI of the .so.2 soname is stable).
+//
+// Only the program is taken from libseccomp: the filter flags (LOG,
+// SPEC_ALLOW, ...) are arguments of seccomp(2), which the init helper passes
+// itself, so libseccomp's CTL_LOG/CTL_SSB/CTL_TSYNC attributes (which only
+// act in seccomp_load, never called here) are not set.
 #include <napi.h>
 
 #include <dlfcn.h>
@@ -58,6 +63,7 @@ constexpr int kAttrCtlOptimize = 8;  // SCMP_FLTATR_CTL_OPTIMIZE (2 = binary tre
 
 struct Libseccomp {
   void* handle = nullptr;
+  bool ok = false;
   std::string error;
   scmp_filter_ctx (*init)(uint32_t def_action) = nullptr;
   void (*release)(scmp_filter_ctx ctx) = nullptr;
@@ -81,22 +87,18 @@ bool Bind(Libseccomp* lib, T* slot, const char* symbol) {
   return *slot != nullptr;
 }
 
-// Loaded once, on the first seccomp call; the handle stays open for the
-// process's life (the library is small and keeps no state between calls).
-// Returns the library, or nullptr with the reason in Libseccomp::error.
-Libseccomp* LoadLibseccomp(std::string* error) {
-  static Libseccomp lib;
-  static bool tried = false;
-  static bool ok = false;
-  if (!tried) {
-    tried = true;
-    lib.handle = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (lib.handle == nullptr) {
-      const char* why = dlerror();
-      lib.error = std::string("libseccomp.so.2 could not be loaded (") + (why ? why : "unknown error") +
-                  "); seccomp needs the libseccomp2 package";
-    } else {
-      ok = Bind(&lib, &lib.init, "seccomp_init") && Bind(&lib, &lib.release, "seccomp_release") &&
+// Opens the library and binds every symbol; `ok` false with the reason in
+// `error` when either fails.
+Libseccomp Open() {
+  Libseccomp lib;
+  lib.handle = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
+  if (lib.handle == nullptr) {
+    const char* why = dlerror();
+    lib.error = std::string("libseccomp.so.2 could not be loaded (") + (why ? why : "unknown error") +
+                "); seccomp needs the libseccomp2 package";
+    return lib;
+  }
+  lib.ok = Bind(&lib, &lib.init, "seccomp_init") && Bind(&lib, &lib.release, "seccomp_release") &&
            Bind(&lib, &lib.arch_add, "seccomp_arch_add") && Bind(&lib, &lib.arch_native, "seccomp_arch_native") &&
            Bind(&lib, &lib.arch_resolve_name, "seccomp_arch_resolve_name") &&
            Bind(&lib, &lib.syscall_resolve_name, "seccomp_syscall_resolve_name") &&
@@ -104,23 +106,25 @@ Libseccomp* LoadLibseccomp(std::string* error) {
            Bind(&lib, &lib.rule_add_array, "seccomp_rule_add_array") &&
            Bind(&lib, &lib.attr_set, "seccomp_attr_set") && Bind(&lib, &lib.export_bpf, "seccomp_export_bpf") &&
            Bind(&lib, &lib.version, "seccomp_version") && Bind(&lib, &lib.api_get, "seccomp_api_get");
-    }
-  }
-  if (!ok) *error = lib.error;
-  return ok ? &lib : nullptr;
+  return lib;
+}
+
+// Loaded once, on the first seccomp call (a static local: initialised once
+// even with worker threads); the handle stays open for the process's life.
+const Libseccomp& LoadLibseccomp() {
+  static const Libseccomp lib = Open();
+  return lib;
 }
 
 // The library, or nullptr with an Error thrown whose code is
 // ERR_SECCOMP_LIBRARY and whose message names libseccomp.so.2.
-Libseccomp* Library(Napi::Env env) {
-  std::string error;
-  Libseccomp* lib = LoadLibseccomp(&error);
-  if (lib == nullptr) {
-    Napi::Error e = Napi::Error::New(env, error);
-    e.Set("code", Napi::String::New(env, "ERR_SECCOMP_LIBRARY"));
-    e.ThrowAsJavaScriptException();
-  }
-  return lib;
+const Libseccomp* Library(Napi::Env env) {
+  const Libseccomp& lib = LoadLibseccomp();
+  if (lib.ok) return &lib;
+  Napi::Error e = Napi::Error::New(env, lib.error);
+  e.Set("code", Napi::String::New(env, "ERR_SECCOMP_LIBRARY"));
+  e.ThrowAsJavaScriptException();
+  return nullptr;
 }
 
 // ---- argument helpers --------------------------------------------------------
@@ -179,7 +183,7 @@ bool ReadAll(int fd, std::vector<uint8_t>* out) {
 // seccompLibraryVersion() -> { major, minor, micro, apiLevel }
 Napi::Value LibraryVersion(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Libseccomp* lib = Library(env);
+  const Libseccomp* lib = Library(env);
   if (lib == nullptr) return env.Undefined();
   const scmp_version* v = lib->version();
   Napi::Object out = Napi::Object::New(env);
@@ -193,7 +197,7 @@ Napi::Value LibraryVersion(const Napi::CallbackInfo& info) {
 // seccompArchNative() -> the AUDIT_ARCH_* token of this process's arch.
 Napi::Value ArchNative(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Libseccomp* lib = Library(env);
+  const Libseccomp* lib = Library(env);
   if (lib == nullptr) return env.Undefined();
   return Napi::Number::New(env, lib->arch_native());
 }
@@ -204,7 +208,7 @@ Napi::Value ArchResolve(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name;
   if (!ArgString(info, 0, "name", &name)) return env.Undefined();
-  Libseccomp* lib = Library(env);
+  const Libseccomp* lib = Library(env);
   if (lib == nullptr) return env.Undefined();
   return Napi::Number::New(env, lib->arch_resolve_name(name.c_str()));
 }
@@ -218,7 +222,7 @@ Napi::Value SyscallResolve(const Napi::CallbackInfo& info) {
   std::string name;
   int64_t arch;
   if (!ArgString(info, 0, "name", &name) || !ArgInt(info, 1, "arch", &arch)) return env.Undefined();
-  Libseccomp* lib = Library(env);
+  const Libseccomp* lib = Library(env);
   if (lib == nullptr) return env.Undefined();
   int nr = arch == 0 ? lib->syscall_resolve_name(name.c_str())
                      : lib->syscall_resolve_name_arch(static_cast<uint32_t>(arch), name.c_str());
@@ -228,7 +232,7 @@ Napi::Value SyscallResolve(const Napi::CallbackInfo& info) {
 // ---- compiling ---------------------------------------------------------------
 
 struct ScopedFilter {
-  Libseccomp* lib;
+  const Libseccomp* lib;
   scmp_filter_ctx ctx;
   ~ScopedFilter() {
     if (ctx != nullptr) lib->release(ctx);
@@ -247,7 +251,7 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   Napi::Object filter = info[0].As<Napi::Object>();
-  Libseccomp* lib = Library(env);
+  const Libseccomp* lib = Library(env);
   if (lib == nullptr) return env.Undefined();
 
   uint32_t default_action;
