@@ -44,6 +44,18 @@ export interface NormalizedProfile {
   syscalls: NormalizedSyscallRule[];
 }
 
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/**
+ * A uint64 of the config as bigint. JSON.parse reads 18446744073709551615
+ * (2^64-1, which profiles use as "all bits") as the double 2^64: that one
+ * value is taken back to 2^64-1, the only uint64 it can have meant.
+ */
+function uint64(value: number | bigint): bigint {
+  const big = typeof value === 'bigint' ? value : BigInt(value);
+  return big > UINT64_MAX ? UINT64_MAX : big;
+}
+
 function errnoFor(action: ActionName, errnoRet: number | undefined): number | undefined {
   return ERRNO_ACTIONS.includes(action) ? (errnoRet ?? DEFAULT_ERRNO) : undefined;
 }
@@ -67,8 +79,8 @@ export function normalizeSeccomp(seccomp: Seccomp): NormalizedProfile {
         args: (rule.args ?? []).map((arg) => ({
           index: arg.index,
           op: arg.op as OperatorName,
-          value: BigInt(arg.value),
-          valueTwo: BigInt(arg.valueTwo ?? 0),
+          value: uint64(arg.value),
+          valueTwo: uint64(arg.valueTwo ?? 0),
         })),
       };
       const errnoRet = errnoFor(action, rule.errnoRet);

@@ -54,6 +54,13 @@ test('normalize: errno defaults to EPERM only for ERRNO and TRACE; lists sorted 
   assert.equal(normalizeSeccomp({ defaultAction: 'SCMP_ACT_KILL' }).defaultErrnoRet, undefined);
 });
 
+test('normalize: 2^64-1 read from JSON (the double 2^64) is 2^64-1 again', () => {
+  const parsed = JSON.parse('{"index":0,"value":18446744073709551615,"valueTwo":18446744073709551615,"op":"SCMP_CMP_MASKED_EQ"}');
+  const p = normalizeSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['dup'], action: 'SCMP_ACT_ERRNO', args: [parsed] }] });
+  assert.equal(p.syscalls[0].args[0].value, 0xffffffffffffffffn);
+  assert.equal(p.syscalls[0].args[0].valueTwo, 0xffffffffffffffffn);
+});
+
 test('hash: equal for profiles that compile the same, different otherwise', () => {
   const a: Seccomp = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X86_64'], syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] };
   const b: Seccomp = { defaultErrnoRet: 1, architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'], defaultAction: 'SCMP_ACT_ERRNO', listenerMetadata: 'x', syscalls: [{ action: 'SCMP_ACT_ALLOW', names: ['read'], args: [] }] };
