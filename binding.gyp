@@ -12,12 +12,15 @@
         "native/addon/spawn.cc",
         "native/addon/pidfd_wait.cc",
         "native/addon/ipc.cc",
-        "native/addon/console.cc"
+        "native/addon/console.cc",
+        "native/addon/seccomp.cc",
+        "native/addon/send_fd.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "cflags_cc!": ["-fno-exceptions"]
+      "cflags_cc!": ["-fno-exceptions"],
+      "libraries": ["-ldl"]
     },
     {
       "target_name": "kapsel-init",
@@ -30,7 +33,8 @@
         "native/init/hooks.cc",
         "native/init/console.cc",
         "native/init/root_paths.cc",
-        "native/init/fail.cc"
+        "native/init/fail.cc",
+        "native/init/seccomp.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],

@@ -1,15 +1,17 @@
 /**
  * The OCI Features structure (features.md, features-linux.md) that
  * `kapsel features` prints. It claims only what kapsel implements: cgroups,
- * seccomp, AppArmor, SELinux, Intel RDT, id-mapped mounts and network
- * devices are not implemented yet, so they are reported as disabled
- * (features.md: absent or null would mean "unknown", false means "no").
+ * AppArmor, SELinux, Intel RDT, id-mapped mounts and network devices are not
+ * implemented yet, so they are reported as disabled (features.md: absent or
+ * null would mean "unknown", false means "no"). Seccomp is read from the
+ * libseccomp and kernel present (lib/seccomp/features.ts).
  */
 import { OCI_VERSION } from '../config/default-spec';
 import type { HookName } from '../config/types';
 import { CAPABILITIES } from '../native/constants';
 import { MOUNT_OPTION_NAMES } from '../plan/mount-options';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
+import { seccompAnnotations, seccompFeatures, type SeccompFeatures } from '../seccomp';
 
 /** The Features structure, as far as kapsel fills it in. */
 export interface Features {
@@ -21,7 +23,7 @@ export interface Features {
     namespaces: string[];
     capabilities: string[];
     cgroup: { v1: boolean; v2: boolean; systemd: boolean; systemdUser: boolean; rdma: boolean };
-    seccomp: { enabled: boolean };
+    seccomp: SeccompFeatures;
     apparmor: { enabled: boolean };
     selinux: { enabled: boolean };
     intelRdt: { enabled: boolean };
@@ -51,13 +53,13 @@ export function features(): Features {
         .sort(([, a], [, b]) => a - b)
         .map(([name]) => name),
       cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
-      seccomp: { enabled: false },
+      seccomp: seccompFeatures(),
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },
     },
-    annotations: {},
+    annotations: { ...seccompAnnotations() },
   };
 }

@@ -65,6 +65,46 @@ export interface SpawnResult {
   pidfd: number;
 }
 
+/** libseccomp's version and API level (seccomp_version, seccomp_api_get). */
+export interface SeccompLibraryVersion {
+  major: number;
+  minor: number;
+  micro: number;
+  apiLevel: number;
+}
+
+/** One argument comparison of a seccomp rule (numbers as libseccomp takes them). */
+export interface SeccompFilterArg {
+  /** Argument index, 0-5. */
+  index: number;
+  /** enum scmp_compare (SCMP_CMP_NE = 1 ... SCMP_CMP_MASKED_EQ = 7). */
+  op: number;
+  value: bigint;
+  valueTwo: bigint;
+}
+
+/** What seccompCompile compiles. */
+export interface SeccompFilterSpec {
+  /** SECCOMP_RET_* of the default action, with its data. */
+  defaultAction: number;
+  /** AUDIT_ARCH tokens added to the native one. */
+  arches: number[];
+  rules: { syscall: number; action: number; args: SeccompFilterArg[] }[];
+  /** Ask libseccomp for a binary-tree program (large profiles). */
+  optimize?: boolean;
+}
+
+/** A notification read from a seccomp listener fd (struct seccomp_notif). */
+export interface SeccompNotification {
+  id: bigint;
+  pid: number;
+  flags: number;
+  nr: number;
+  arch: number;
+  instructionPointer: bigint;
+  args: bigint[];
+}
+
 export interface NativeAddon {
   // namespaces
   unshare(flags: number): void;
@@ -136,6 +176,28 @@ export interface NativeAddon {
   receiveFd(fd: number): { fd: number; data: string };
   /** TIOCSWINSZ on a terminal fd. */
   setWindowSize(fd: number, rows: number, cols: number): void;
+  /** Sends `data` with `fd` attached (SCM_RIGHTS) over a connected unix stream socket. */
+  sendFd(socket: number, fd: number, data: string): void;
+  // seccomp (native/addon/seccomp.cc). The lib* ones load libseccomp.so.2 on
+  // first use and throw code ERR_SECCOMP_LIBRARY when it cannot be loaded.
+  seccompLibraryVersion(): SeccompLibraryVersion;
+  seccompArchNative(): number;
+  /** AUDIT_ARCH token of a libseccomp arch name ("x86_64"), 0 if unknown. */
+  seccompArchResolve(name: string): number;
+  /** Syscall number of `name` on `arch` (0: libseccomp's rule number); -1 if unknown. */
+  seccompSyscallResolve(name: string, arch: number): number;
+  /** A BPF program (struct sock_filter[]); errors carry `ruleIndex` when a rule was refused. */
+  seccompCompile(filter: SeccompFilterSpec): Buffer;
+  /** SECCOMP_GET_ACTION_AVAIL. */
+  seccompKernelActionAvailable(action: number): boolean;
+  /** Whether the kernel accepts these SECCOMP_FILTER_FLAG_* bits (nothing is loaded). */
+  seccompKernelFlagSupported(flags: number): boolean;
+  /** SECCOMP_IOCTL_NOTIF_RECV without waiting (EAGAIN when none is pending). */
+  seccompNotifReceive(listenerFd: number): SeccompNotification;
+  /** SECCOMP_IOCTL_NOTIF_SEND: `error` (an errno, 0 for none) or `val` is the syscall's result. */
+  seccompNotifRespond(listenerFd: number, id: bigint, val: bigint, error: number, flags: number): void;
+  /** SECCOMP_IOCTL_NOTIF_ID_VALID. */
+  seccompNotifIdValid(listenerFd: number, id: bigint): boolean;
 }
 
 let cached: NativeAddon | undefined;

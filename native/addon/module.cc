@@ -8,6 +8,8 @@ void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitPidfdWait(Napi::Env env, Napi::Object exports);
 void InitIpc(Napi::Env env, Napi::Object exports);
 void InitConsole(Napi::Env env, Napi::Object exports);
+void InitSeccomp(Napi::Env env, Napi::Object exports);
+void InitSendFd(Napi::Env env, Napi::Object exports);
 }  // namespace kapsel
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -16,6 +18,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitPidfdWait(env, exports);
   kapsel::InitIpc(env, exports);
   kapsel::InitConsole(env, exports);
+  kapsel::InitSeccomp(env, exports);
+  kapsel::InitSendFd(env, exports);
   return exports;
 }
 

@@ -1,0 +1,105 @@
+/**
+ * A validated `linux.seccomp` object in one canonical shape: defaults filled
+ * in (errnoRet EPERM for ERRNO/TRACE, valueTwo 0), values as bigint, the
+ * architecture and flag lists sorted and deduplicated, fields that do not
+ * change the program (listenerPath, listenerMetadata, unknown keys) left out.
+ * Two configs that compile to the same program normalize the same, so the
+ * hash of this shape keys the program cache (./compile.ts).
+ */
+import { createHash } from 'node:crypto';
+
+import type { Seccomp } from '../config/types';
+import {
+  DEFAULT_ERRNO,
+  ERRNO_ACTIONS,
+  type ActionName,
+  type ArchitectureName,
+  type FlagName,
+  type OperatorName,
+} from './names';
+
+export interface NormalizedArg {
+  index: number;
+  op: OperatorName;
+  value: bigint;
+  /** 0 when the config has none (only SCMP_CMP_MASKED_EQ reads it). */
+  valueTwo: bigint;
+}
+
+export interface NormalizedSyscallRule {
+  names: string[];
+  action: ActionName;
+  /** Set exactly when the action is ERRNO or TRACE. */
+  errnoRet?: number;
+  args: NormalizedArg[];
+}
+
+export interface NormalizedProfile {
+  defaultAction: ActionName;
+  /** Set exactly when the default action is ERRNO or TRACE. */
+  defaultErrnoRet?: number;
+  architectures: ArchitectureName[];
+  flags: FlagName[];
+  /** In config order: the index of each is the index in `syscalls` of the config. */
+  syscalls: NormalizedSyscallRule[];
+}
+
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/**
+ * A uint64 of the config as bigint. JSON.parse reads 18446744073709551615
+ * (2^64-1, which profiles use as "all bits") as the double 2^64: that one
+ * value is taken back to 2^64-1, the only uint64 it can have meant.
+ */
+function uint64(value: number | bigint): bigint {
+  const big = typeof value === 'bigint' ? value : BigInt(value);
+  return big > UINT64_MAX ? UINT64_MAX : big;
+}
+
+function errnoFor(action: ActionName, errnoRet: number | undefined): number | undefined {
+  return ERRNO_ACTIONS.includes(action) ? (errnoRet ?? DEFAULT_ERRNO) : undefined;
+}
+
+function sortedUnique<T extends string>(values: readonly T[] | undefined): T[] {
+  return [...new Set(values ?? [])].sort();
+}
+
+/** Normalizes a seccomp object that validateSeccomp accepted. */
+export function normalizeSeccomp(seccomp: Seccomp): NormalizedProfile {
+  const defaultAction = seccomp.defaultAction as ActionName;
+  const profile: NormalizedProfile = {
+    defaultAction,
+    architectures: sortedUnique(seccomp.architectures as ArchitectureName[] | undefined),
+    flags: sortedUnique(seccomp.flags as FlagName[] | undefined),
+    syscalls: (seccomp.syscalls ?? []).map((rule) => {
+      const action = rule.action as ActionName;
+      const normalized: NormalizedSyscallRule = {
+        names: [...rule.names],
+        action,
+        args: (rule.args ?? []).map((arg) => ({
+          index: arg.index,
+          op: arg.op as OperatorName,
+          value: uint64(arg.value),
+          valueTwo: uint64(arg.valueTwo ?? 0),
+        })),
+      };
+      const errnoRet = errnoFor(action, rule.errnoRet);
+      if (errnoRet !== undefined) normalized.errnoRet = errnoRet;
+      return normalized;
+    }),
+  };
+  const defaultErrnoRet = errnoFor(defaultAction, seccomp.defaultErrnoRet);
+  if (defaultErrnoRet !== undefined) profile.defaultErrnoRet = defaultErrnoRet;
+  return profile;
+}
+
+/** sha256 (hex) of a normalized profile: the key of the program cache. */
+export function profileHash(profile: NormalizedProfile): string {
+  const json = JSON.stringify(profile, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  return createHash('sha256').update(json).digest('hex');
+}
+
+/** Whether any rule uses SCMP_ACT_NOTIFY (then the filter needs a listener). */
+export function usesNotify(profile: NormalizedProfile): boolean {
+  return profile.syscalls.some((rule) => rule.action === 'SCMP_ACT_NOTIFY');
+}
