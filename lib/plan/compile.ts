@@ -61,11 +61,16 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     spec,
     bundle: options.bundle,
     rootfs: options.rootfs,
-    inUserNamespace: ns.types.has('user'),
+    // A new user namespace, or one the runtime already runs in: no mknod.
+    inUserNamespace: ns.types.has('user') || facts.host.inUserNamespace,
     newCgroupNamespace: ns.types.has('cgroup'),
     host: facts.host,
   };
-  const proc = processPlan(spec.process, { image: facts.image, setgroupsDenied: denySetgroups });
+  // Without a new user namespace the container has ours, and with it our
+  // setgroups setting: denied there (unshare -r, a rootless parent) is
+  // denied for the container too.
+  const setgroupsDenied = ns.newUserNamespace ? denySetgroups : facts.host.unprivileged && facts.host.inUserNamespace;
+  const proc = processPlan(spec.process, { image: facts.image, setgroupsDenied });
   const hooks = spec.hooks ?? {};
 
   const steps: Step[] = [...prepareRootfsSteps(rootfsCtx)];

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../config/types';
+import { inUserNamespace } from '../state/root';
 import { readFileInRoot } from './in-root-file';
 
 /** Facts about the host the container is created on. */
@@ -26,6 +27,12 @@ export interface HostFacts {
    * gid_map is written, and the process cannot set additional groups.
    */
   unprivileged: boolean;
+  /**
+   * The runtime itself runs in a user namespace other than the initial one
+   * (rootless podman calls it as uid 0 there): mknod of devices is refused
+   * even without a user namespace in the config, so they are bind-mounted.
+   */
+  inUserNamespace: boolean;
   /**
    * Host paths among the mount sources (resolved as hostSourcePath does)
    * that are directories: a bind target is created as a directory for
@@ -107,6 +114,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts'>, bundle: string): Hos
   return {
     cgroup2: isCgroup2('/sys/fs/cgroup'),
     unprivileged: process.geteuid!() !== 0 || setgroupsDeniedHere(),
+    inUserNamespace: inUserNamespace(),
     directories,
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
   };

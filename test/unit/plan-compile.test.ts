@@ -26,9 +26,9 @@ function spec(edit?: (s: Spec) => void, rootless = false): ValidSpec {
 }
 
 /** A fake host and image: the compiler reads nothing else. */
-function facts(edit: { unprivileged?: boolean; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
+function facts(edit: { unprivileged?: boolean; inUserNamespace?: boolean; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
   return {
-    host: { unprivileged: edit.unprivileged ?? false, cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), runtimeEnv: ['RUNTIME=env'] },
+    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), runtimeEnv: ['RUNTIME=env'] },
     image: { passwd: edit.passwd ?? [] },
   };
 }
@@ -65,6 +65,15 @@ test('a rootless spec creates a user namespace, maps ids and denies setgroups', 
   // Devices cannot be created with mknod in a user namespace: they are bound.
   assert.equal(indexOfOp(plan.steps, 'mknod'), -1);
   assert.ok(plan.steps.some((s) => s.op === 'mount' && s.source === '/dev/null' && s.target === '/dev/null'));
+});
+
+test('a runtime inside a user namespace (rootless podman) binds devices even without one in the config', () => {
+  const plain = compile(spec());
+  assert.ok(indexOfOp(plain.steps, 'mknod') >= 0);
+  const nested = compile(spec(), {}, facts({ inUserNamespace: true }));
+  assert.equal(nested.cloneFlags & C.CLONE_NEWUSER, 0);
+  assert.equal(indexOfOp(nested.steps, 'mknod'), -1);
+  assert.ok(nested.steps.some((s) => s.op === 'mount' && s.source === '/dev/null' && s.target === '/dev/null'));
 });
 
 test('joined namespaces are listed user first and mount is never joined', () => {
