@@ -198,8 +198,11 @@ function checkSysctls(spec: Spec, namespaces: ReturnType<typeof checkNamespaces>
     }
     const ns = sysctlNamespace(key);
     if (!ns) throw new InvalidConfigError(where, `sysctl "${key}" is not namespaced: setting it would change the host`);
-    const own = namespaces.get(ns);
-    if (!own || own.path) {
+    // Without the namespace the container shares the runtime's. A namespace
+    // joined by path is the container's own unless it is the runtime's
+    // (podman joins the network namespace netavark made): a host fact, so
+    // the compiler decides that case (plan/kernel-settings.ts).
+    if (!namespaces.get(ns)) {
       throw new InvalidConfigError(where, `sysctl "${key}" needs a ${ns} namespace of the container's own`);
     }
   }

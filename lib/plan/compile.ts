@@ -79,7 +79,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     steps.push({ op: 'sync', name: 'runtime-hooks' });
   }
   steps.push(...hookSteps('createContainer', hooks.createContainer, facts.host.runtimeEnv));
-  steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false, sysctlSteps(spec)));
+  steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false, sysctlSteps(spec, facts.host)));
   if (spec.process.terminal) {
     const size = spec.process.consoleSize;
     steps.push({ op: 'console', socketFd: helperFdLayout(preserveFds).consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0 });

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Spec } from '../config/types';
+import type { LinuxNamespaceType, Spec } from '../config/types';
 import { inUserNamespace } from '../state/root';
 import { readFileInRoot } from './in-root-file';
 
@@ -33,6 +33,12 @@ export interface HostFacts {
    * even without a user namespace in the config, so they are bind-mounted.
    */
   inUserNamespace: boolean;
+  /**
+   * Namespace types the config joins by a path that is the runtime's own
+   * namespace of that type (same device and inode as /proc/self/ns/X):
+   * setting a sysctl there would change the host's.
+   */
+  joinedRuntimeNamespaces: ReadonlySet<LinuxNamespaceType>;
   /**
    * Host paths among the mount sources (resolved as hostSourcePath does)
    * that are directories: a bind target is created as a directory for
@@ -102,7 +108,31 @@ function isDirectory(p: string): boolean {
  * namespace: uid 0 there has them, also inside a user namespace (rootless
  * podman runs the runtime as its uid 0), unless setgroups is denied there.
  */
-export function gatherHostFacts(spec: Pick<Spec, 'mounts'>, bundle: string): HostFacts {
+/** /proc/self/ns names of the config's namespace types. */
+const PROC_NS_NAME: Record<LinuxNamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const sa = fs.statSync(a);
+    const sb = fs.statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** The namespace types joined at a path that is the runtime's own namespace. */
+function joinedRuntimeNamespaces(spec: Pick<Spec, 'linux'>): Set<LinuxNamespaceType> {
+  const types = new Set<LinuxNamespaceType>();
+  for (const ns of spec.linux?.namespaces ?? []) {
+    if (ns.path && sameFile(ns.path, `/proc/self/ns/${PROC_NS_NAME[ns.type]}`)) types.add(ns.type);
+  }
+  return types;
+}
+
+export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string): HostFacts {
   const directories = new Set<string>();
   for (const m of spec.mounts ?? []) {
     if (!m.source) continue;
@@ -115,6 +145,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts'>, bundle: string): Hos
     cgroup2: isCgroup2('/sys/fs/cgroup'),
     unprivileged: process.geteuid!() !== 0 || setgroupsDeniedHere(),
     inUserNamespace: inUserNamespace(),
+    joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
     directories,
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
   };
@@ -138,6 +169,6 @@ export function gatherImageFacts(rootfs: string): ImageFacts {
 }
 
 /** Every fact a plan for `spec` needs, from this host and the rootfs at `rootfs`. */
-export function gatherFacts(spec: Pick<Spec, 'mounts'>, paths: { bundle: string; rootfs: string }): PlanFacts {
+export function gatherFacts(spec: Pick<Spec, 'mounts' | 'linux'>, paths: { bundle: string; rootfs: string }): PlanFacts {
   return { host: gatherHostFacts(spec, paths.bundle), image: gatherImageFacts(paths.rootfs) };
 }

@@ -5,6 +5,10 @@
  * (config/checks.ts); which personality kapsel supports by supported.ts.
  */
 import type { ValidSpec } from '../config/valid';
+import { pointerSegment } from '../config/pointer';
+import { sysctlNamespace } from '../config/sysctl';
+import { InvalidConfigError } from '../errors';
+import type { HostFacts } from './facts';
 import type { Step } from './steps';
 
 /** sethostname/setdomainname in the container's uts namespace, before pivot_root. */
@@ -15,8 +19,23 @@ export function utsSteps(spec: ValidSpec): Step[] {
   return steps;
 }
 
-export function sysctlSteps(spec: ValidSpec): Step[] {
-  return Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]): Step => ({ op: 'sysctl', key, value }));
+/**
+ * linux.sysctl writes. Validation made sure each belongs to a namespace the
+ * config has; one joined by path must not be the runtime's own namespace,
+ * or the write would change the host's value.
+ */
+export function sysctlSteps(spec: ValidSpec, host: Pick<HostFacts, 'joinedRuntimeNamespaces'>): Step[] {
+  return Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]): Step => {
+    const ns = sysctlNamespace(key);
+    if (ns && host.joinedRuntimeNamespaces.has(ns)) {
+      const joined = spec.linux?.namespaces?.find((n) => n.type === ns)?.path;
+      throw new InvalidConfigError(
+        `/linux/sysctl/${pointerSegment(key)}`,
+        `sysctl "${key}" would change the host: the ${ns} namespace joined at ${joined} is the runtime's own`,
+      );
+    }
+    return { op: 'sysctl', key, value };
+  });
 }
 
 /** Execution domains by the spec's names (the schema admits these two). */

@@ -2,6 +2,7 @@
 // unsupported confinement is refused before anything is created.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { Container } from '../../lib';
 import type { Bundle, BundleOptions } from '../helpers/bundle';
@@ -38,6 +39,41 @@ test('host-wide sysctls and sysctls of a shared namespace are refused', { skip }
   });
   await assert.rejects(Container.create({ id: uniqueId(), bundle: sharedNet.dir, root: suite.root }), /needs a network namespace/);
   assert.deepEqual(fs.readdirSync(suite.root), []);
+});
+
+test('a sysctl in a network namespace joined by path (podman, netavark) is set there; the runtime\'s own is refused', { skip }, async () => {
+  // A network namespace of its own, held open by a sleeping process, as
+  // netavark's /run/netns/... would be.
+  const holder = spawn('unshare', ['--net', 'sleep', '60'], { stdio: 'ignore' });
+  try {
+    const nsPath = `/proc/${holder.pid}/ns/net`;
+    for (let i = 0; i < 200 && fs.readlinkSync(nsPath) === fs.readlinkSync('/proc/self/ns/net'); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const hostRange = fs.readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8');
+    const joined = bundle((s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: nsPath } : n));
+      s.linux!.sysctl = { 'net.ipv4.ping_group_range': '0 2147483647' };
+    });
+    const res = await runProbe(joined, { root: suite.root, args: ['/probe', 'cat', '/proc/sys/net/ipv4/ping_group_range'] });
+    assert.equal(res.exit.exitCode, 0, res.stderr);
+    assert.equal(res.stdout.trim().split(/\s+/).join(' '), '0 2147483647');
+    assert.equal(fs.readFileSync('/proc/sys/net/ipv4/ping_group_range', 'utf8'), hostRange);
+
+    const ours = bundle((s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${process.pid}/ns/net` } : n));
+      s.linux!.sysctl = { 'net.ipv4.ping_group_range': '0 2147483647' };
+    });
+    await assert.rejects(Container.create({ id: uniqueId(), bundle: ours.dir, root: suite.root }), {
+      code: 'ERR_INVALID_CONFIG',
+      jsonPath: '/linux/sysctl/net.ipv4.ping_group_range',
+      message: /would change the host/,
+    });
+    assert.deepEqual(fs.readdirSync(suite.root), []);
+  } finally {
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.once('exit', r));
+  }
 });
 
 test('linux.personality LINUX32 changes the execution domain', { skip }, async () => {

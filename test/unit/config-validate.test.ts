@@ -182,7 +182,6 @@ const cases: Case[] = [
   { name: 'sysctl kernel.domainname', mutate: (s) => (s.linux.sysctl = { 'kernel.domainname': 'x' }), path: '/linux/sysctl/kernel.domainname', problem: /conflicts with the "domainname" field/ },
   { name: 'sysctl not namespaced', mutate: (s) => (s.linux.sysctl = { 'kernel.panic': '1' }), path: '/linux/sysctl/kernel.panic', problem: /not namespaced/ },
   { name: 'sysctl without its namespace', mutate: (s) => { s.linux.namespaces = s.linux.namespaces.filter((n: Json) => n.type !== 'network'); s.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; }, path: '/linux/sysctl/net.ipv4.ip_forward', problem: /needs a network namespace/ },
-  { name: 'sysctl in a joined namespace', mutate: (s) => { s.linux.namespaces = s.linux.namespaces.map((n: Json) => (n.type === 'ipc' ? { type: 'ipc', path: '/proc/1/ns/ipc' } : n)); s.linux.sysctl = { 'kernel.shmmax': '1' }; }, path: '/linux/sysctl/kernel.shmmax', problem: /needs a ipc namespace of the container's own/ },
   { name: 'linux not an object', mutate: (s) => (s.linux = 'yes'), path: '/linux', problem: 'must be object' },
   { name: 'device type unknown', mutate: (s) => (s.linux.devices = [{ type: 'x', path: '/dev/x', major: 1, minor: 1 }]), path: '/linux/devices/0/type', problem: 'must be one of "c", "b", "u", "p"' },
   { name: 'device path relative', mutate: (s) => (s.linux.devices = [{ type: 'c', path: 'dev/fuse', major: 10, minor: 229 }]), path: '/linux/devices/0/path', problem: 'must be an absolute path' },

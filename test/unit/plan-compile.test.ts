@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultSpec, validateConfig, validateProcess } from '../../lib/config';
-import type { Spec } from '../../lib/config/types';
+import type { LinuxNamespaceType, Spec } from '../../lib/config/types';
 import type { ValidSpec } from '../../lib/config/valid';
 import { InvalidConfigError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
@@ -26,9 +26,9 @@ function spec(edit?: (s: Spec) => void, rootless = false): ValidSpec {
 }
 
 /** A fake host and image: the compiler reads nothing else. */
-function facts(edit: { unprivileged?: boolean; inUserNamespace?: boolean; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
+function facts(edit: { unprivileged?: boolean; inUserNamespace?: boolean; joinedRuntimeNamespaces?: LinuxNamespaceType[]; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
   return {
-    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), runtimeEnv: ['RUNTIME=env'] },
+    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []), cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), runtimeEnv: ['RUNTIME=env'] },
     image: { passwd: edit.passwd ?? [] },
   };
 }
@@ -356,4 +356,19 @@ test('Container.plan validates first, and plans for the facts it is given', asyn
   assert.equal(Container.plan(rootless, { facts: facts({ unprivileged: false }) }).denySetgroups, false);
   const home = Container.plan(rootless, { facts: facts({ passwd: [{ name: 'root', uid: 0, gid: 0, home: '/r00t' }] }) });
   assert.ok((home.steps.find((s) => s.op === 'exec') as Extract<Step, { op: 'exec' }>).env.includes('HOME=/r00t'));
+});
+
+test('a sysctl in a namespace joined by path: set when it is not the runtime\'s own, refused when it is', () => {
+  const joined = spec((s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: '/run/netns/podman' } : n));
+    s.linux!.sysctl = { 'net.ipv4.ping_group_range': '0 2147483647' };
+  });
+  const plan = compile(joined);
+  assert.ok(plan.steps.some((s) => s.op === 'sysctl' && s.key === 'net.ipv4.ping_group_range' && s.value === '0 2147483647'));
+  assert.throws(() => compile(joined, {}, facts({ joinedRuntimeNamespaces: ['network'] })), (err: unknown) => {
+    assert.ok(err instanceof InvalidConfigError);
+    assert.equal(err.jsonPath, '/linux/sysctl/net.ipv4.ping_group_range');
+    assert.match(err.message, /would change the host: the network namespace joined at \/run\/netns\/podman is the runtime's own/);
+    return true;
+  });
 });
