@@ -12,6 +12,7 @@
 import { InvalidConfigError } from '../errors';
 import { CAPABILITIES, RLIMIT } from '../native/constants';
 import { pointerSegment } from './pointer';
+import { validateSeccomp } from '../seccomp/validate';
 import { sysctlNamespace } from './sysctl';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
@@ -26,7 +27,7 @@ export function checkSemantics(spec: Spec): void {
   checkMounts(spec);
   checkDevices(spec);
   checkSysctls(spec, namespaces);
-  checkSeccomp(spec);
+  if (spec.linux?.seccomp !== undefined) validateSeccomp(spec.linux.seccomp, '/linux/seccomp');
 }
 
 /**
@@ -208,10 +209,3 @@ function checkSysctls(spec: Spec, namespaces: ReturnType<typeof checkNamespaces>
   }
 }
 
-/** listenerMetadata MUST NOT be set without listenerPath (config-linux.md "Seccomp"). */
-function checkSeccomp(spec: Spec): void {
-  const seccomp = spec.linux?.seccomp;
-  if (seccomp && seccomp.listenerMetadata !== undefined && !seccomp.listenerPath) {
-    throw new InvalidConfigError('/linux/seccomp/listenerMetadata', 'must not be set without listenerPath');
-  }
-}
