@@ -351,13 +351,13 @@ test('valid: a config using most of the spec', () => {
   s.linux.intelRdt = { closID: 'guaranteed_group', schemata: ['L3:0=7f0;1=1f', 'MB:0=20;1=70'], enableMonitoring: true };
   s.linux.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '2-3', flags: ['MPOL_F_STATIC_NODES'] };
   s.linux.seccomp = {
-    defaultAction: 'SCMP_ACT_ALLOW',
+    defaultAction: 'SCMP_ACT_ERRNO',
     defaultErrnoRet: 1,
     architectures: ['SCMP_ARCH_X86_64'],
     flags: ['SECCOMP_FILTER_FLAG_LOG'],
     listenerPath: '/run/seccomp-agent.sock',
     listenerMetadata: 'x',
-    syscalls: [{ names: ['chmod'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: 1, valueTwo: 2, op: 'SCMP_CMP_MASKED_EQ' }] }],
+    syscalls: [{ names: ['chmod'], action: 'SCMP_ACT_NOTIFY', args: [{ index: 0, value: 1, valueTwo: 2, op: 'SCMP_CMP_MASKED_EQ' }] }],
   };
   s.linux.resources = {
     devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rw' }],
