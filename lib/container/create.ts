@@ -29,7 +29,7 @@ import {
   type StoredState,
 } from '../state/store';
 import { validateId } from '../state/id';
-import { failureToError, InitChannel } from './init-channel';
+import { failureToError, InitChannel, isFailure } from './init-channel';
 import { writeIdMaps } from './idmap';
 
 const MFD_CLOEXEC = 0x1;
@@ -185,22 +185,21 @@ async function superviseSetup(channel: InitChannel, spec: Spec, stored: StoredSt
     if (!message) {
       throw new KapselError('ERR_SYSCALL', 'container init exited during create without reporting an error');
     }
-    const [kind, name] = message;
-    if (kind === 'ready') return;
-    if (kind === 'error') throw failureToError(message);
-    if (kind === 'sync' && name === 'runtime-hooks') {
+    if (message.type === 'ready') return;
+    if (isFailure(message)) throw failureToError(message);
+    if (message.type === 'sync' && message.name === 'runtime-hooks') {
       const state = hookState(stored, 'creating');
       try {
         await runHooks('prestart', spec.hooks?.prestart, state);
         await runHooks('createRuntime', spec.hooks?.createRuntime, state);
       } catch (err) {
-        channel.send(['abort']);
+        channel.send({ type: 'abort' });
         throw err;
       }
-      channel.send(['ok']);
+      channel.send({ type: 'ok' });
       continue;
     }
-    throw new KapselError('ERR_SYSCALL', `unexpected message from container init: ${kind}`);
+    throw new KapselError('ERR_SYSCALL', `unexpected message from container init: ${message.type}`);
   }
 }
 
@@ -259,7 +258,11 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedInit>
     if (plan.uidMappings.length > 0) {
       writeIdMaps(launch.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, !unprivileged);
     }
-    launch.channel!.send(['go', JSON.stringify(hookState(stored, 'creating')), JSON.stringify(hookState(stored, 'created'))]);
+    launch.channel!.send({
+      type: 'go',
+      creatingState: JSON.stringify(hookState(stored, 'creating')),
+      createdState: JSON.stringify(hookState(stored, 'created')),
+    });
     try {
       await superviseSetup(launch.channel!, spec, stored);
     } catch (err) {

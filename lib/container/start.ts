@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import { KapselError } from '../errors';
 import { isAlive } from '../state/proc';
 import { fifoPath, type StoredState } from '../state/store';
-import { failureToError } from './init-channel';
+import { decodeMessage } from '../plan/protocol';
+import { failureToError, isFailure } from './init-channel';
 
 const LIVENESS_INTERVAL_MS = 20;
 
@@ -56,7 +57,7 @@ export async function releaseInit(root: string, stored: StoredState): Promise<vo
   if (data.length === 0 || data[0] !== 0x30) throw notRunning(stored.id);
   fs.rmSync(fifo, { force: true });
   if (data.length > 1) {
-    const fields = data.subarray(1).toString('utf8').split('\0');
-    if (fields[0] === 'error') throw failureToError(fields);
+    const message = decodeMessage(data.subarray(1));
+    if (isFailure(message)) throw failureToError(message);
   }
 }

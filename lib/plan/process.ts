@@ -54,7 +54,7 @@ export function containerHome(rootfs: string, uid: number): string {
   return '/';
 }
 
-/** process.env with HOME (and PATH) added when missing, as runc does. */
+/** process.env with HOME added when missing, as runc does. */
 export function processEnv(proc: Process, rootfs: string): string[] {
   const env = [...(proc.env ?? [])];
   const has = (key: string): boolean => env.some((kv) => kv.startsWith(`${key}=`));
@@ -136,8 +136,15 @@ export function credentialSteps(ctx: ProcessContext): Step[] {
   return steps;
 }
 
+/** Where the init looks up a program name: the container's PATH, else DEFAULT_PATH. */
+export function searchPathOf(env: readonly string[]): string {
+  const entry = env.find((kv) => kv.startsWith('PATH='));
+  return entry !== undefined && entry.length > 'PATH='.length ? entry.slice('PATH='.length) : DEFAULT_PATH;
+}
+
 export function execSteps(proc: Process, env: string[]): { check: Step; exec: Step } {
   const args = proc.args ?? [];
   if (args.length === 0) throw new InvalidConfigError('/process/args', 'must contain at least one element');
-  return { check: { op: 'check-exec', file: args[0], env }, exec: { op: 'exec', args, env } };
+  const searchPath = searchPathOf(env);
+  return { check: { op: 'check-exec', file: args[0], env, searchPath }, exec: { op: 'exec', args, env, searchPath } };
 }

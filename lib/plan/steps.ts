@@ -24,10 +24,15 @@ export type Step =
   | { op: 'touch'; path: string }
   | { op: 'mknod'; path: string; type: 'c' | 'b' | 'p'; mode: number; major: number; minor: number; uid: number; gid: number }
   | { op: 'symlink'; target: string; path: string }
-  /** maskedPaths entry: tmpfs over a directory, /dev/null over a file; missing is fine. */
-  | { op: 'mask'; path: string }
-  /** readonlyPaths entry: bind onto itself, then read-only; missing is fine. */
-  | { op: 'readonly'; path: string }
+  /**
+   * maskedPaths entry. The init stats the path and does what the plan says
+   * for each case: a directory gets a new `dirFstype` filesystem (source =
+   * type) with `dirFlags` and `dirData`, anything else a bind of
+   * `fileSource`; a missing path is skipped when `missingOk`.
+   */
+  | { op: 'mask'; path: string; missingOk: boolean; dirFstype: string; dirFlags: number; dirData: string; fileSource: string }
+  /** readonlyPaths entry: a read-only recursive copy of the mounts at the path, over it; skipped when missing and `missingOk`. */
+  | { op: 'readonly'; path: string; missingOk: boolean }
   | { op: 'pivot-root'; rootfs: string }
   /** --no-pivot: MS_MOVE the rootfs over / and chroot. */
   | { op: 'move-root'; rootfs: string }
@@ -47,6 +52,7 @@ export type Step =
   | { op: 'personality'; persona: number }
   | { op: 'hostname'; name: string }
   | { op: 'domainname'; name: string }
+  /** prlimit(2) on the init; `type` (RLIMIT_NOFILE...) names it in errors. */
   | { op: 'rlimit'; type: string; resource: number; soft: bigint; hard: bigint }
   | { op: 'oom-score-adj'; value: number }
   /** Drops every capability not in `keep` from the bounding set. */
@@ -58,13 +64,20 @@ export type Step =
   | { op: 'capset'; effective: bigint; permitted: bigint; inheritable: bigint }
   | { op: 'ambient'; raise: bigint }
   | { op: 'no-new-privs' }
+  /** seccomp(2) SECCOMP_SET_MODE_FILTER: `program` is the finished BPF (struct sock_filter array), `flags` SECCOMP_FILTER_FLAG_*. */
+  | { op: 'seccomp'; program: Uint8Array; flags: number }
   | { op: 'umask'; mask: number }
   | { op: 'chdir'; path: string }
-  /** Fails create early when the process binary cannot be found or executed. */
-  | { op: 'check-exec'; file: string; env: string[] }
+  /**
+   * Fails create early when the process binary cannot be found or executed.
+   * A name without "/" is looked up in the directories of `searchPath` (as
+   * execvp does; the init has no default of its own).
+   */
+  | { op: 'check-exec'; file: string; env: string[]; searchPath: string }
   /** Reports "created" to the runtime and blocks on the exec fifo until `start`. */
   | { op: 'wait-start'; fifoFd: number }
-  | { op: 'exec'; args: string[]; env: string[] };
+  /** execve(2) of args[0], looked up along `searchPath` like check-exec. */
+  | { op: 'exec'; args: string[]; env: string[]; searchPath: string };
 
 export type StepOp = Step['op'];
 

@@ -2,9 +2,14 @@
 // program. The runtime spawns it (from a sealed memfd) inside the new
 // namespaces with:
 //   kapsel-init --plan-fd N --sync-fd M
-// It reads the launch plan, waits for "go" (uid/gid maps are written by
-// then), and executes the steps in order. The last step execs the
-// container's process; any failure is reported with its step (fail.h).
+// It reads the launch plan, waits for "go" (protocol.h; uid/gid maps are
+// written by then), and executes the steps in order. The last step execs
+// the container's process; any failure is reported with its step (fail.h).
+//
+//   kapsel-init --dry-run --plan-fd N
+// decodes the plan with the same step readers and prints each step as one
+// JSON line instead of running it (the cross-language test of the plan
+// encoding, test/unit/plan-wire.test.ts). N may be a pipe.
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -20,7 +25,7 @@
 #include <vector>
 
 #include "fail.h"
-#include "parent_channel.h"
+#include "protocol.h"
 #include "plan_reader.h"
 #include "steps.h"
 
@@ -73,6 +78,12 @@ void ExitOnTerminatingSignals() {
   for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) sigaction(sig, &sa, nullptr);
 }
 
+bool HasFlag(int argc, char** argv, const char* name) {
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], name) == 0) return true;
+  return false;
+}
+
 int ArgFd(int argc, char** argv, const char* name) {
   for (int i = 1; i + 1 < argc; i++)
     if (strcmp(argv[i], name) == 0) return atoi(argv[i + 1]);
@@ -90,7 +101,24 @@ int LastCap() {
 
 }  // namespace
 
+// Prints the decoded plan; a malformed step fails with its index on stderr.
+int DryRun(int plan_fd) {
+  std::vector<Step> steps;
+  std::string error;
+  if (!ReadPlan(plan_fd, &steps, &error)) Fail("plan", EINVAL, "", error);
+  for (size_t i = 0; i < steps.size(); i++) {
+    SetCurrentStep(static_cast<int>(i), steps[i].fields[0]);
+    std::string line = DescribeStep(steps[i]) + "\n";
+    if (write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (HasFlag(argc, argv, "--dry-run")) {
+    int plan_fd = ArgFd(argc, argv, "--plan-fd");
+    return DryRun(plan_fd < 0 ? 0 : plan_fd);
+  }
   ResetSignals();
   ExitOnTerminatingSignals();
   int plan_fd = ArgFd(argc, argv, "--plan-fd");
@@ -113,11 +141,18 @@ int main(int argc, char** argv) {
   InitContext ctx;
   ctx.sync_fd = sync_fd;
   ctx.last_cap = LastCap();
-  std::vector<std::string> go;
-  if (!ReceiveMessage(sync_fd, &go)) _exit(1);  // the runtime gave up on us
-  if (go.size() < 3 || go[0] != "go") Fail("plan", EPROTO, "", "expected go from the runtime");
-  ctx.creating_state = go[1];
-  ctx.created_state = go[2];
+  GoMessage go;
+  if (!ReceiveGo(sync_fd, &go)) _exit(1);  // the runtime gave up on us (or sent something else)
+  ctx.has_creating_state = go.has_creating_state;
+  ctx.creating_state = go.creating_state;
+  ctx.has_created_state = go.has_created_state;
+  ctx.created_state = go.created_state;
+  // Set-up processes stay non-dumpable until the final execve (which makes
+  // the container's process dumpable again): nothing in the container may
+  // ptrace us or open our /proc files while we hold the runtime's fds. Not
+  // earlier: the runtime writes our uid/gid maps before "go", and a
+  // rootless runtime may only open /proc/PID/uid_map of a dumpable process.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) Fail("prctl", errno, "", "PR_SET_DUMPABLE");
   // Modes given in the plan are exact; the container's umask is a step.
   umask(0);
   DropCarriedCapabilities();
