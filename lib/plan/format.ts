@@ -23,7 +23,7 @@ export function formatPlan(plan: LaunchPlan): string {
   const lines = [`new namespaces: ${created.join(' ') || '(none)'}`];
   for (const j of plan.join) {
     const name = Object.entries(NAMESPACE_FLAGS).find(([, f]) => f === j.type)?.[0] ?? String(j.type);
-    lines.push(`join namespace: ${name} ${j.path}`);
+    lines.push(`join namespace: ${name} ${'path' in j ? j.path : `pidfd ${j.pidfd}`}`);
   }
   for (const m of plan.uidMappings) lines.push(`uid map: ${m.containerID} ${m.hostID} ${m.size}`);
   for (const m of plan.gidMappings) lines.push(`gid map: ${m.containerID} ${m.hostID} ${m.size}`);

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../common/syscalls.h"
 #include "fail.h"
 
 namespace kapsel_init {
@@ -62,7 +63,7 @@ bool RunHook(const std::string& path, const std::vector<std::string>& args,
   (void)ignored;
   close(in[1]);
 
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int pidfd = kapsel_common::PidfdOpen(pid, 0);
   std::string output;
   bool timed_out = false;
   int64_t deadline = timeout_seconds > 0 ? NowMs() + timeout_seconds * 1000LL : -1;

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/syscalls.h"
 #include "fail.h"
 #include "protocol.h"
 #include "plan_reader.h"
@@ -52,12 +53,10 @@ void ResetSignals() {
 // ones (native/addon/spawn.cc): they must not reach the container's process.
 void DropCarriedCapabilities() {
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2];
-  if (syscall(SYS_capget, &header, data) < 0) return;
-  data[0].inheritable = 0;
-  data[1].inheritable = 0;
-  syscall(SYS_capset, &header, data);
+  kapsel_common::CapSets caps;
+  if (kapsel_common::Capget(0, &caps) < 0) return;
+  caps.inheritable = 0;
+  kapsel_common::Capset(caps);
 }
 
 // As the init of a new pid namespace we are immune to every signal whose
