@@ -1,9 +1,12 @@
 /**
  * The launch plan: what the init helper (native/init) does inside the new
  * namespaces, as an ordered list of small steps with every argument already
- * resolved. Each step is one syscall-level action; `native/init/steps.cc`
- * has the matching op table. A plan is plain data: it can be printed
- * (`kapsel plan`), compared and unit-tested without root.
+ * resolved. Each step is one syscall-level action; `native/init/step_types.h`
+ * has the matching C++ struct per op (its fields, in the order of
+ * encode.ts) and `native/init/steps.cc` runs them. A plan is plain data: it
+ * can be printed (`kapsel plan`), compared and unit-tested without root,
+ * and decoded by the init's own readers without running anything
+ * (`kapsel-init --dry-run`, test/unit/plan-wire.test.ts).
  */
 import type { LinuxIDMapping } from '../config/types';
 import type { JoinNamespace } from '../native/addon';

@@ -125,6 +125,4 @@ int ContainerPath::MkdirChain(const std::string& relative, mode_t mode) const {
   return dir;
 }
 
-std::string FdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
-
 }  // namespace kapsel_init
