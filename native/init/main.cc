@@ -15,7 +15,9 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <signal.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -89,6 +91,18 @@ int ArgFd(int argc, char** argv, const char* name) {
   return -1;
 }
 
+// The procfs this process sees at start (the host's, in a copy of the
+// runtime's mount namespace): an fd verified to be procfs before any plan
+// step can mount over /proc.
+int OpenProcfs() {
+  int fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) Fail("open", errno, "/proc");
+  struct statfs st;
+  if (fstatfs(fd, &st) < 0) Fail("fstatfs", errno, "/proc");
+  if (st.f_type != PROC_SUPER_MAGIC) Fail("fstatfs", EXDEV, "/proc", "not a procfs");
+  return fd;
+}
+
 int LastCap() {
   int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 40;
@@ -140,6 +154,7 @@ int main(int argc, char** argv) {
   InitContext ctx;
   ctx.sync_fd = sync_fd;
   ctx.last_cap = LastCap();
+  ctx.proc_fd = OpenProcfs();
   GoMessage go;
   if (!ReceiveGo(sync_fd, &go)) _exit(1);  // the runtime gave up on us (or sent something else)
   ctx.has_creating_state = go.has_creating_state;

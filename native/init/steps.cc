@@ -393,9 +393,9 @@ void Run(InitContext&, const RlimitStep& s) {
     Fail("prlimit", errno, "", s.type);
 }
 
-void Run(InitContext&, const OomScoreAdjStep& s) {
+void Run(InitContext& ctx, const OomScoreAdjStep& s) {
   std::string value = std::to_string(s.value);
-  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  int fd = openat(ctx.proc_fd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   if (fd < 0) Fail("open", errno, "/proc/self/oom_score_adj");
   if (write(fd, value.data(), value.size()) < 0) Fail("write", errno, "/proc/self/oom_score_adj");
   close(fd);
@@ -469,21 +469,22 @@ void Run(InitContext&, const CheckExecStep& s) { FindExecutable(s.file, s.search
 
 // Tells the runtime that create is complete, then blocks until `start`
 // opens the exec fifo for reading. From here on failures go to the fifo,
-// where `start` reads them. The fifo is reopened through /proc/self/fd:
-// our own fd links stay open to us while we are non-dumpable, whatever our
-// uid (the kernel exempts a process's access to itself).
+// where `start` reads them. The fifo (an O_PATH fd) is reopened for
+// writing through its fd link in the host's procfs: our own fd links stay
+// open to us while we are non-dumpable, whatever our uid (the kernel
+// exempts a process's access to itself).
 void Run(InitContext& ctx, const WaitStartStep& s) {
   int fifo_path_fd = static_cast<int>(s.fifo_fd);
   if (!SendRecord(ctx.sync_fd, EncodeReady())) Fail("send", errno, "", "ready");
   close(ctx.sync_fd);
   ctx.sync_fd = -1;
   SetFailureChannel(-1, ChannelKind::kStream);
-  std::string proc_path = "/proc/self/fd/" + std::to_string(fifo_path_fd);
+  std::string link = "self/fd/" + std::to_string(fifo_path_fd);
   int fifo;
   do {
-    fifo = open(proc_path.c_str(), O_WRONLY | O_CLOEXEC);
+    fifo = openat(ctx.proc_fd, link.c_str(), O_WRONLY | O_CLOEXEC);
   } while (fifo < 0 && errno == EINTR);
-  if (fifo < 0) Fail("open", errno, "exec.fifo", "reopen the exec fifo through /proc (is /proc mounted?)");
+  if (fifo < 0) Fail("open", errno, "exec.fifo", "reopen the exec fifo through /proc/" + link);
   close(fifo_path_fd);
   // One byte says "the init opened its end": start can tell this EOF from
   // the one of an init that died before it got here.

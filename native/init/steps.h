@@ -22,6 +22,11 @@ struct InitContext {
   bool has_created_state = false;
   std::string created_state;
   int last_cap = 40;
+  // The host's procfs, opened and verified (PROC_SUPER_MAGIC) before any
+  // step ran, so no container mount can stand in for it: our own
+  // /proc/self files (the exec fifo's fd link, oom_score_adj) are reached
+  // through it, with or without a /proc in the container.
+  int proc_fd = -1;
 };
 
 void ExecuteStep(InitContext& ctx, const Step& step);
