@@ -43,7 +43,10 @@ export type Step =
   | { op: 'sync'; name: SyncPoint }
   /** Runs a hook from inside the container's namespaces (state JSON on stdin). */
   | { op: 'hook'; kind: 'createContainer' | 'startContainer'; path: string; timeout: number; args: string[]; env: string[] }
-  /** Writes /proc/sys/<key with dots as slashes> (after pivot_root, in the container's /proc). */
+  /**
+   * Writes /proc/sys/<key with dots as slashes>, for the init's own
+   * namespaces, through the procfs fd the init verified at start.
+   */
   | { op: 'sysctl'; key: string; value: string }
   /**
    * process.terminal: a pty from the container's devpts; the slave becomes

@@ -360,10 +360,15 @@ void Run(InitContext& ctx, const HookStep& s) {
   }
 }
 
-void Run(InitContext&, const SysctlStep& s) {
-  std::string path = "/proc/sys/" + s.key;
-  std::replace(path.begin() + 10, path.end(), '.', '/');
-  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+// Through the procfs fd opened at start: /proc/sys shows the sysctls of
+// the writer's own namespaces (net, ipc, uts) whichever procfs it is
+// reached through, and no container mount can stand in for it.
+void Run(InitContext& ctx, const SysctlStep& s) {
+  std::string relative = s.key;
+  std::replace(relative.begin(), relative.end(), '.', '/');
+  relative = "sys/" + relative;
+  std::string path = "/proc/" + relative;
+  int fd = openat(ctx.proc_fd, relative.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) Fail("open", errno, path, "sysctl " + s.key);
   if (write(fd, s.value.data(), s.value.size()) < 0) Fail("write", errno, path, "sysctl " + s.key);
   close(fd);
