@@ -31,6 +31,7 @@
         "native/init/hooks.cc",
         "native/init/console.cc",
         "native/init/root_paths.cc",
+        "native/init/fd_mounts.cc",
         "native/init/fail.cc"
       ],
       "defines": ["_GNU_SOURCE"],
