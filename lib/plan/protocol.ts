@@ -10,10 +10,8 @@
  * notify listener will travel init -> runtime this way); the record itself
  * does not change, so such a type only adds a row here and in protocol.h.
  */
-import type { SyncPoint } from './steps';
+import { HOOKS_IN_CONTAINER, SYNC_POINTS, type HookInContainer, type SyncPoint } from './steps';
 import { decodeRecord, encodeRecord, flattenFields, type Field } from './record';
-
-export type HookInContainer = 'createContainer' | 'startContainer';
 
 /** Why a hook run by the init failed. */
 export type HookFailureReason = 'exit' | 'signal' | 'timeout';
@@ -140,7 +138,7 @@ export function decodeMessageAt(data: Buffer, offset = 0): { message: InitMessag
       message = f.done({ type });
       break;
     case 'sync':
-      message = f.done({ type, name: f.oneOf(['runtime-hooks'] as const) });
+      message = f.done({ type, name: f.oneOf(SYNC_POINTS) });
       break;
     case 'error':
       message = f.done({ type, step: f.int(), op: f.str(), syscall: f.str(), errno: f.int(), path: f.str(), message: f.str() });
@@ -149,7 +147,7 @@ export function decodeMessageAt(data: Buffer, offset = 0): { message: InitMessag
       message = f.done({
         type,
         step: f.int(),
-        kind: f.oneOf(['createContainer', 'startContainer'] as const),
+        kind: f.oneOf(HOOKS_IN_CONTAINER),
         path: f.str(),
         reason: f.oneOf(['exit', 'signal', 'timeout'] as const),
         exitStatus: f.int(),

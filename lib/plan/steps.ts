@@ -12,7 +12,12 @@ import type { LinuxIDMapping } from '../config/types';
 import type { JoinNamespace } from '../native/addon';
 
 /** Points where the init helper hands control to the runtime process. */
-export type SyncPoint = 'runtime-hooks';
+export const SYNC_POINTS = ['runtime-hooks'] as const;
+export type SyncPoint = (typeof SYNC_POINTS)[number];
+
+/** Hooks the init helper runs inside the container's namespaces. */
+export const HOOKS_IN_CONTAINER = ['createContainer', 'startContainer'] as const;
+export type HookInContainer = (typeof HOOKS_IN_CONTAINER)[number];
 
 export type Step =
   /** Container paths of later steps resolve below this host path ('' after pivot_root). */
@@ -42,7 +47,7 @@ export type Step =
   /** Wait for the runtime process to do its part (e.g. run hooks in the runtime namespace). */
   | { op: 'sync'; name: SyncPoint }
   /** Runs a hook from inside the container's namespaces (state JSON on stdin). */
-  | { op: 'hook'; kind: 'createContainer' | 'startContainer'; path: string; timeout: number; args: string[]; env: string[] }
+  | { op: 'hook'; kind: HookInContainer; path: string; timeout: number; args: string[]; env: string[] }
   /**
    * Writes /proc/sys/<key with dots as slashes>, for the init's own
    * namespaces, through the procfs fd the init verified at start.

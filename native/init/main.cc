@@ -137,7 +137,9 @@ int main(int argc, char** argv) {
   int plan_fd = ArgFd(argc, argv, "--plan-fd");
   int sync_fd = ArgFd(argc, argv, "--sync-fd");
   if (plan_fd < 0 || sync_fd < 0) {
-    const char usage[] = "kapsel-init: started by the kapsel runtime only (--plan-fd N --sync-fd M)\n";
+    const char usage[] =
+        "kapsel-init: started by the kapsel runtime only (--plan-fd N --sync-fd M)\n"
+        "             kapsel-init --dry-run [--plan-fd N] prints a plan (default fd 0)\n";
     ssize_t ignored = write(2, usage, sizeof usage - 1);
     (void)ignored;
     return 2;
