@@ -197,7 +197,8 @@ export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean, sysctls:
     if (flags === undefined) throw new InvalidConfigError('/linux/rootfsPropagation', `unknown propagation "${propagation}"`);
     steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags, data: '', inContainer: true });
   }
-  // sysctls go through the container's /proc, before /proc/sys turns read-only.
+  // sysctls (written through the init's own procfs fd) come before the
+  // read-only and masked paths, as in runc.
   steps.push(...sysctls);
   // Both lists name paths an image may lack: missing is fine (as in runc).
   for (const p of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'readonly', path: p, missingOk: true });
