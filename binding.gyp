@@ -28,17 +28,18 @@
       "sources": [
         "native/init/main.cc",
         "native/init/plan_reader.cc",
-        "native/init/parent_channel.cc",
+        "native/init/protocol.cc",
         "native/init/steps.cc",
+        "native/init/step_printer.cc",
         "native/init/hooks.cc",
         "native/init/console.cc",
         "native/init/root_paths.cc",
-        "native/init/fail.cc",
-        "native/init/seccomp.cc"
+        "native/init/fd_mounts.cc",
+        "native/init/seccomp.cc",
+        "native/init/fail.cc"
       ],
       "defines": ["_GNU_SOURCE"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],
-      "ldflags": ["-ldl"]
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"]
     }
   ]
 }

@@ -1,45 +1,62 @@
 /**
  * The runtime's side of the conversation with the init helper over the
- * SOCK_SEQPACKET socketpair (protocol in native/init/parent_channel.h), and
- * the decoding of the helper's failure records (native/init/fail.h).
+ * SOCK_SEQPACKET socketpair: typed messages (lib/plan/protocol.ts), and the
+ * errors that the init's failure messages become.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { HookFailedError, SyscallError } from '../errors';
+import { decodeMessage, encodeMessage, type InitMessage } from '../plan/protocol';
 
 const ERRNO_NAMES = new Map<number, string>(
   Object.entries(os.constants.errno).map(([name, value]) => [value as number, name]),
 );
 
-/** Turns a helper failure record ("error", index, op, syscall, errno, path, message) into an error. */
-export function failureToError(fields: string[]): Error {
-  const [, index, op, syscall, errnoText, failedPath, message] = fields;
-  const errno = Number(errnoText) || 0;
-  if (syscall === 'hook') {
-    const kind = message.split(' ')[0] || 'hook';
-    const reason = message.replace(/^.*? failed: /, '');
-    return new HookFailedError(kind, failedPath, reason);
+const SIGNAL_NAMES = new Map<number, string>(
+  Object.entries(os.constants.signals).map(([name, value]) => [value as number, name]),
+);
+
+export type InitFailure = Extract<InitMessage, { type: 'error' | 'hook-failed' }>;
+
+/** The words of a hook failure, the same as for hooks run by the runtime (lib/hooks/run.ts). */
+export function hookFailureReason(m: Extract<InitMessage, { type: 'hook-failed' }>): string {
+  const output = m.output.trim();
+  const tail = output ? `: ${output}` : '';
+  switch (m.reason) {
+    case 'timeout': return `timed out after ${m.timeoutSeconds}s${tail}`;
+    case 'signal': return `killed by ${SIGNAL_NAMES.get(m.signal) ?? `signal ${m.signal}`}${tail}`;
+    case 'exit': return `exit status ${m.exitStatus}${tail}`;
   }
+}
+
+/** Turns a failure message of the init helper into the error create/start throws. */
+export function failureToError(m: InitFailure): Error {
+  if (m.type === 'hook-failed') return new HookFailedError(m.kind, m.path, hookFailureReason(m));
+  const { errno, path: failedPath, message, step, op } = m;
   return new SyscallError({
     errnoName: ERRNO_NAMES.get(errno) ?? (errno ? `E${errno}` : 'EINVAL'),
     errno,
-    syscall,
+    syscall: m.syscall,
     path: failedPath || undefined,
-    step: { index: Number(index), op },
-    message: message ? `${message}${failedPath && !message.includes(failedPath) ? ` (${failedPath})` : ''} (plan step ${index}: ${op})` : undefined,
+    step: { index: step, op },
+    message: message ? `${message}${failedPath && !message.includes(failedPath) ? ` (${failedPath})` : ''} (plan step ${step}: ${op})` : undefined,
   });
+}
+
+export function isFailure(m: InitMessage): m is InitFailure {
+  return m.type === 'error' || m.type === 'hook-failed';
 }
 
 export class InitChannel {
   private readonly buffer = Buffer.alloc(1 << 20);
   constructor(private readonly fd: number) {}
 
-  send(fields: string[]): void {
-    fs.writeSync(this.fd, Buffer.from(fields.join('\0')));
+  send(message: InitMessage): void {
+    fs.writeSync(this.fd, encodeMessage(message));
   }
 
   /** The next message, or undefined when the helper closed its end (exited). */
-  receive(): Promise<string[] | undefined> {
+  receive(): Promise<InitMessage | undefined> {
     return new Promise((resolve, reject) => {
       fs.read(this.fd, this.buffer, 0, this.buffer.length, null, (err, n) => {
         if (err) {
@@ -48,7 +65,11 @@ export class InitChannel {
         } else if (n === 0) {
           resolve(undefined);
         } else {
-          resolve(this.buffer.subarray(0, n).toString('utf8').split('\0'));
+          try {
+            resolve(decodeMessage(Buffer.from(this.buffer.subarray(0, n))));
+          } catch (decodeErr) {
+            reject(decodeErr);
+          }
         }
       });
     });

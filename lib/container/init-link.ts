@@ -7,10 +7,11 @@
  */
 import type { State } from '../config/types';
 import { KapselError } from '../errors';
-import { failureToError, InitChannel } from './init-channel';
+import { decodeMessage } from '../plan/protocol';
+import type { SyncPoint } from '../plan/steps';
+import { failureToError, InitChannel, isFailure } from './init-channel';
 
-/** Where the init stops and waits for the runtime to do its part. */
-export type SyncPoint = 'runtime-hooks';
+export type { SyncPoint };
 
 /** What the init reports during setup. */
 export type SetupEvent =
@@ -46,22 +47,21 @@ export function openInitLink(fd: number): InitLink {
   let open = true;
   return {
     go(states) {
-      channel.send(['go', JSON.stringify(states.creating), JSON.stringify(states.created)]);
+      channel.send({ type: 'go', creatingState: JSON.stringify(states.creating), createdState: JSON.stringify(states.created) });
     },
     async next() {
       const message = await channel.receive();
       if (!message) return { kind: 'exited' };
-      const [kind, name] = message;
-      if (kind === 'ready') return { kind: 'ready' };
-      if (kind === 'error') return { kind: 'failed', error: failureToError(message) };
-      if (kind === 'sync' && name === 'runtime-hooks') return { kind: 'sync', point: 'runtime-hooks' };
-      throw new KapselError('ERR_SYSCALL', `unexpected message from container init: ${kind}`);
+      if (message.type === 'ready') return { kind: 'ready' };
+      if (isFailure(message)) return { kind: 'failed', error: failureToError(message) };
+      if (message.type === 'sync') return { kind: 'sync', point: message.name };
+      throw new KapselError('ERR_SYSCALL', `unexpected message from container init: ${message.type}`);
     },
     proceed() {
-      channel.send(['ok']);
+      channel.send({ type: 'ok' });
     },
     abort() {
-      channel.send(['abort']);
+      channel.send({ type: 'abort' });
     },
     close() {
       if (!open) return;
@@ -78,6 +78,6 @@ export function openInitLink(fd: number): InitLink {
  */
 export function decodeStartFailure(record: Buffer): Error | undefined {
   if (record.length === 0) return undefined;
-  const fields = record.toString('utf8').split('\0');
-  return fields[0] === 'error' ? failureToError(fields) : undefined;
+  const message = decodeMessage(record);
+  return isFailure(message) ? failureToError(message) : undefined;
 }

@@ -4,6 +4,7 @@
  * `code` (errno name), `errno` (negative number), `syscall` and `path`.
  * Nothing here knows about OCI: that lives in the rest of lib/.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Error thrown by the addon: the shape of Node's own SystemError. */
@@ -33,13 +34,25 @@ export interface WaitResult {
   signal: string | null;
 }
 
-/** A namespace the new process joins (setns) instead of creating it. */
-export interface JoinNamespace {
-  /** CLONE_NEW* constant of the namespace type. */
-  type: number;
-  /** Path of the namespace file, e.g. /proc/1234/ns/net. */
-  path: string;
-}
+/**
+ * A namespace the new process joins (setns) instead of creating it: by the
+ * path of a namespace file, or by a pidfd of a process whose namespaces of
+ * every type in `type` are joined at once (setns with a pidfd, Linux 5.8+;
+ * how exec joins a running container's init without racing pid reuse).
+ */
+export type JoinNamespace =
+  | {
+      /** CLONE_NEW* constant of the namespace type. */
+      type: number;
+      /** Path of the namespace file, e.g. /proc/1234/ns/net. */
+      path: string;
+    }
+  | {
+      /** CLONE_NEW* flags, one or several, of the namespaces to join. */
+      type: number;
+      /** A pidfd of the process whose namespaces are joined; the caller keeps it open and closes it. */
+      pidfd: number;
+    };
 
 export interface SpawnOptions {
   /** Path of the executable to run; the addon execs a sealed memfd copy of it. */
@@ -202,9 +215,21 @@ export interface NativeAddon {
 
 let cached: NativeAddon | undefined;
 
-/** Directory holding the compiled addon and the init helper. */
+let buildDir: string | undefined;
+
+/**
+ * Directory holding the compiled addon and the init helper: build/Release,
+ * or build/Debug for a `node-gyp build --debug` (as node-pty looks), the
+ * first that holds the addon. Both come from the same build, so the init
+ * helper is taken from the same directory.
+ */
 export function nativeBuildDir(): string {
-  return path.resolve(__dirname, '..', '..', '..', 'build', 'Release');
+  if (!buildDir) {
+    const build = path.resolve(__dirname, '..', '..', '..', 'build');
+    const candidates = ['Release', 'Debug'].map((kind) => path.join(build, kind));
+    buildDir = candidates.find((dir) => fs.existsSync(path.join(dir, 'kapsel_native.node'))) ?? candidates[0];
+  }
+  return buildDir;
 }
 
 /** Path of the container init helper executable. */

@@ -4,6 +4,7 @@ import type { LaunchPlan, Step } from './steps';
 
 function describe(value: unknown): string {
   if (typeof value === 'bigint') return `0x${value.toString(16)}`;
+  if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
   if (Array.isArray(value)) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
   return JSON.stringify(value);
 }
@@ -22,7 +23,7 @@ export function formatPlan(plan: LaunchPlan): string {
   const lines = [`new namespaces: ${created.join(' ') || '(none)'}`];
   for (const j of plan.join) {
     const name = Object.entries(NAMESPACE_FLAGS).find(([, f]) => f === j.type)?.[0] ?? String(j.type);
-    lines.push(`join namespace: ${name} ${j.path}`);
+    lines.push(`join namespace: ${name} ${'path' in j ? j.path : `pidfd ${j.pidfd}`}`);
   }
   for (const m of plan.uidMappings) lines.push(`uid map: ${m.containerID} ${m.hostID} ${m.size}`);
   for (const m of plan.gidMappings) lines.push(`gid map: ${m.containerID} ${m.hostID} ${m.size}`);
@@ -33,7 +34,13 @@ export function formatPlan(plan: LaunchPlan): string {
   return lines.join('\n');
 }
 
-/** JSON form of a plan (bigints as decimal strings). */
+/** JSON form of a plan (bigints as decimal strings, bytes as base64). */
 export function planToJSON(plan: LaunchPlan): unknown {
-  return JSON.parse(JSON.stringify(plan, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+  return JSON.parse(
+    JSON.stringify(plan, function (this: Record<string, unknown>, key, v) {
+      const raw = this[key];
+      if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+      return typeof v === 'bigint' ? v.toString() : v;
+    }),
+  );
 }

@@ -136,5 +136,12 @@ export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): Proces
   setup.push({ op: 'chdir', path: proc.cwd });
   const env = processEnv(proc, ctx.image);
   // args has at least one entry: the schema requires it.
-  return { setup, check: { op: 'check-exec', file: proc.args[0], env }, exec: { op: 'exec', args: proc.args, env } };
+  const searchPath = searchPathOf(env);
+  return { setup, check: { op: 'check-exec', file: proc.args[0], env, searchPath }, exec: { op: 'exec', args: proc.args, env, searchPath } };
+}
+
+/** Where the init looks up a program name: the container's PATH, else DEFAULT_PATH. */
+export function searchPathOf(env: readonly string[]): string {
+  const entry = env.find((kv) => kv.startsWith('PATH='));
+  return entry !== undefined && entry.length > 'PATH='.length ? entry.slice('PATH='.length) : DEFAULT_PATH;
 }

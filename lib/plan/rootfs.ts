@@ -174,6 +174,14 @@ export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
   return steps;
 }
 
+/**
+ * maskedPaths: an empty read-only tmpfs over a directory, /dev/null (the
+ * container's, after pivot_root) over anything else, as runc does.
+ */
+export function maskStep(p: string): Step {
+  return { op: 'mask', path: p, missingOk: true, dirFstype: 'tmpfs', dirFlags: C.MS_RDONLY, dirData: '', fileSource: '/dev/null' };
+}
+
 /** pivot_root (or the --no-pivot move) and what is done on the final root, sysctls included. */
 export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean, sysctls: Step[] = []): Step[] {
   const { spec, rootfs } = ctx;
@@ -185,10 +193,12 @@ export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean, sysctls:
     if (flags === undefined) throw new Error(`rootfsPropagation "${propagation}" was not validated`);
     steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags, data: '', inContainer: true });
   }
-  // sysctls go through the container's /proc, before /proc/sys turns read-only.
+  // sysctls (written through the init's own procfs fd) come before the
+  // read-only and masked paths, as in runc.
   steps.push(...sysctls);
-  for (const p of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'readonly', path: p });
-  for (const p of spec.linux?.maskedPaths ?? []) steps.push({ op: 'mask', path: p });
+  // Both lists name paths an image may lack: missing is fine (as in runc).
+  for (const p of spec.linux?.readonlyPaths ?? []) steps.push({ op: 'readonly', path: p, missingOk: true });
+  for (const p of spec.linux?.maskedPaths ?? []) steps.push(maskStep(p));
   if (spec.root?.readonly) {
     steps.push({ op: 'setattr', target: '/', set: MOUNT_ATTR_RDONLY, clear: 0, propagation: 0, recursive: false });
   }

@@ -1,15 +1,23 @@
 /**
  * The launch plan: what the init helper (native/init) does inside the new
  * namespaces, as an ordered list of small steps with every argument already
- * resolved. Each step is one syscall-level action; `native/init/steps.cc`
- * has the matching op table. A plan is plain data: it can be printed
- * (`kapsel plan`), compared and unit-tested without root.
+ * resolved. Each step is one syscall-level action; `native/init/step_types.h`
+ * has the matching C++ struct per op (its fields, in the order of
+ * encode.ts) and `native/init/steps.cc` runs them. A plan is plain data: it
+ * can be printed (`kapsel plan`), compared and unit-tested without root,
+ * and decoded by the init's own readers without running anything
+ * (`kapsel-init --dry-run`, test/unit/plan-wire.test.ts).
  */
 import type { LinuxIDMapping } from '../config/types';
 import type { JoinNamespace } from '../native/addon';
 
 /** Points where the init helper hands control to the runtime process. */
-export type SyncPoint = 'runtime-hooks';
+export const SYNC_POINTS = ['runtime-hooks'] as const;
+export type SyncPoint = (typeof SYNC_POINTS)[number];
+
+/** Hooks the init helper runs inside the container's namespaces. */
+export const HOOKS_IN_CONTAINER = ['createContainer', 'startContainer'] as const;
+export type HookInContainer = (typeof HOOKS_IN_CONTAINER)[number];
 
 export type Step =
   /** Container paths of later steps resolve below this host path ('' after pivot_root). */
@@ -24,18 +32,26 @@ export type Step =
   | { op: 'touch'; path: string }
   | { op: 'mknod'; path: string; type: 'c' | 'b' | 'p'; mode: number; major: number; minor: number; uid: number; gid: number }
   | { op: 'symlink'; target: string; path: string }
-  /** maskedPaths entry: tmpfs over a directory, /dev/null over a file; missing is fine. */
-  | { op: 'mask'; path: string }
-  /** readonlyPaths entry: bind onto itself, then read-only; missing is fine. */
-  | { op: 'readonly'; path: string }
+  /**
+   * maskedPaths entry. The init stats the path and does what the plan says
+   * for each case: a directory gets a new `dirFstype` filesystem (source =
+   * type) with `dirFlags` and `dirData`, anything else a bind of
+   * `fileSource`; a missing path is skipped when `missingOk`.
+   */
+  | { op: 'mask'; path: string; missingOk: boolean; dirFstype: string; dirFlags: number; dirData: string; fileSource: string }
+  /** readonlyPaths entry: a read-only recursive copy of the mounts at the path, over it; skipped when missing and `missingOk`. */
+  | { op: 'readonly'; path: string; missingOk: boolean }
   | { op: 'pivot-root'; rootfs: string }
   /** --no-pivot: MS_MOVE the rootfs over / and chroot. */
   | { op: 'move-root'; rootfs: string }
   /** Wait for the runtime process to do its part (e.g. run hooks in the runtime namespace). */
   | { op: 'sync'; name: SyncPoint }
   /** Runs a hook from inside the container's namespaces (state JSON on stdin). */
-  | { op: 'hook'; kind: 'createContainer' | 'startContainer'; path: string; timeout: number; args: string[]; env: string[] }
-  /** Writes /proc/sys/<key with dots as slashes> (after pivot_root, in the container's /proc). */
+  | { op: 'hook'; kind: HookInContainer; path: string; timeout: number; args: string[]; env: string[] }
+  /**
+   * Writes /proc/sys/<key with dots as slashes>, for the init's own
+   * namespaces, through the procfs fd the init verified at start.
+   */
   | { op: 'sysctl'; key: string; value: string }
   /**
    * process.terminal: a pty from the container's devpts; the slave becomes
@@ -47,6 +63,7 @@ export type Step =
   | { op: 'personality'; persona: number }
   | { op: 'hostname'; name: string }
   | { op: 'domainname'; name: string }
+  /** prlimit(2) on the init; `type` (RLIMIT_NOFILE...) names it in errors. */
   | { op: 'rlimit'; type: string; resource: number; soft: bigint; hard: bigint }
   | { op: 'oom-score-adj'; value: number }
   /** Drops every capability not in `keep` from the bounding set. */
@@ -58,13 +75,20 @@ export type Step =
   | { op: 'capset'; effective: bigint; permitted: bigint; inheritable: bigint }
   | { op: 'ambient'; raise: bigint }
   | { op: 'no-new-privs' }
+  /** seccomp(2) SECCOMP_SET_MODE_FILTER: `program` is the finished BPF (struct sock_filter array), `flags` SECCOMP_FILTER_FLAG_*. */
+  | { op: 'seccomp'; program: Uint8Array; flags: number }
   | { op: 'umask'; mask: number }
   | { op: 'chdir'; path: string }
-  /** Fails create early when the process binary cannot be found or executed. */
-  | { op: 'check-exec'; file: string; env: string[] }
+  /**
+   * Fails create early when the process binary cannot be found or executed.
+   * A name without "/" is looked up in the directories of `searchPath` (as
+   * execvp does; the init has no default of its own).
+   */
+  | { op: 'check-exec'; file: string; env: string[]; searchPath: string }
   /** Reports "created" to the runtime and blocks on the exec fifo until `start`. */
   | { op: 'wait-start'; fifoFd: number }
-  | { op: 'exec'; args: string[]; env: string[] };
+  /** execve(2) of args[0], looked up along `searchPath` like check-exec. */
+  | { op: 'exec'; args: string[]; env: string[]; searchPath: string };
 
 export type StepOp = Step['op'];
 

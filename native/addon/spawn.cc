@@ -9,7 +9,8 @@
 // a sealed memfd copy, so nothing in the container can ever reach the host
 // binary through /proc/PID/exe (CVE-2019-5736).
 //
-// When namespaces are joined, they must be joined before the new ones are
+// When namespaces are joined (by path, or all of a process's at once by its
+// pidfd), they must be joined before the new ones are
 // created (a new user namespace would otherwise own the joined ones' access
 // checks, and a pid namespace only applies to children). Then an intermediate
 // child joins them and clones the final process with CLONE_PARENT, so the
@@ -35,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/syscalls.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -76,12 +78,10 @@ long RawSyscallFail(ChildPlan* p, const char* name) {
 // ambient capabilities carries them across exec; the helper clears the
 // ambient and inheritable sets first thing.
 bool CarryCapabilitiesAcrossExec(ChildPlan* p) {
-  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2];
-  if (syscall(SYS_capget, &header, data) < 0) return RawSyscallFail(p, "capget") == 0;
-  data[0].inheritable = data[0].permitted;
-  data[1].inheritable = data[1].permitted;
-  if (syscall(SYS_capset, &header, data) < 0) return RawSyscallFail(p, "capset") == 0;
+  kapsel_common::CapSets caps;
+  if (kapsel_common::Capget(0, &caps) < 0) return RawSyscallFail(p, "capget") == 0;
+  caps.inheritable = caps.permitted;
+  if (kapsel_common::Capset(caps) < 0) return RawSyscallFail(p, "capset") == 0;
   for (int cap = 0; cap < 64; cap++) {
     if (syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EINVAL) {
       return RawSyscallFail(p, "prctl") == 0;
@@ -233,22 +233,38 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < fds_a.Length(); i++) fds.push_back(fds_a.Get(i).As<Napi::Number>().Int32Value());
   int clone_flags = opts.Get("cloneFlags").IsNumber() ? opts.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
 
-  // Open the namespaces to join now, in the parent, so that a bad path is an
-  // ordinary error with the path in it.
-  std::vector<int> join_fds, join_types;
-  auto close_joined = [&]() { for (int fd : join_fds) close(fd); };
+  // A namespace to join is named by a path (opened now, in the parent, so
+  // that a bad path is an ordinary error with the path in it) or by a pidfd
+  // of a process whose namespaces of `type` (CLONE_NEW* flags, several at
+  // once) are joined with one setns (Linux 5.8+). The caller keeps its pidfd.
+  std::vector<int> join_fds, join_types, opened_fds;
+  auto close_joined = [&]() { for (int fd : opened_fds) close(fd); };
   Napi::Value join_v = opts.Get("join");
   if (join_v.IsArray()) {
     Napi::Array ja = join_v.As<Napi::Array>();
     for (uint32_t i = 0; i < ja.Length(); i++) {
-      Napi::Object j = ja.Get(i).As<Napi::Object>();
-      std::string path = j.Get("path").As<Napi::String>().Utf8Value();
-      int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) {
-        int e = errno;
+      Napi::Value item = ja.Get(i);
+      Napi::Object j = item.IsObject() ? item.As<Napi::Object>() : Napi::Object::New(env);
+      bool by_pidfd = j.Get("pidfd").IsNumber();
+      if (!j.Get("type").IsNumber() || (!by_pidfd && !j.Get("path").IsString())) {
         close_joined();
-        ThrowErrno(env, e, "open", path);
+        Napi::TypeError::New(env, "spawn: options.join[" + std::to_string(i) + "] must be {type, path} or {type, pidfd}")
+            .ThrowAsJavaScriptException();
         return env.Undefined();
+      }
+      int fd;
+      if (by_pidfd) {
+        fd = j.Get("pidfd").As<Napi::Number>().Int32Value();
+      } else {
+        std::string path = j.Get("path").As<Napi::String>().Utf8Value();
+        fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+          int e = errno;
+          close_joined();
+          ThrowErrno(env, e, "open", path);
+          return env.Undefined();
+        }
+        opened_fds.push_back(fd);
       }
       join_fds.push_back(fd);
       join_types.push_back(j.Get("type").As<Napi::Number>().Int32Value());
@@ -280,7 +296,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   plan.nfds = static_cast<int>(fds.size());
   plan.clone_flags = clone_flags;
   bool joins_user = false;
-  for (int t : join_types) joins_user = joins_user || t == CLONE_NEWUSER;
+  for (int t : join_types) joins_user = joins_user || (t & CLONE_NEWUSER) != 0;
   plan.carry_caps = (clone_flags & CLONE_NEWUSER) != 0 || joins_user;
   plan.join_fds = join_fds.data();
   plan.join_types = join_types.data();
@@ -322,7 +338,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   // The process is our child and unreaped, so its pid cannot be reused yet.
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, final_pid, 0));
+  int pidfd = kapsel_common::PidfdOpen(final_pid, 0);
   if (pidfd < 0) {
     int e = errno;
     kill(final_pid, SIGKILL);

@@ -28,18 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "../common/syscalls.h"
 #include "errors.h"
-
-// Older kernel headers lack the pidfd syscall numbers (same on all arches).
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 namespace kapsel {
 namespace {
@@ -191,7 +181,7 @@ Napi::Value PivotRoot(const Info& info) {
   if (!ArgString(info, 0, "newRoot", &newRoot) || !ArgString(info, 1, "putOld", &putOld))
     return info.Env().Undefined();
   // glibc has no pivot_root wrapper.
-  long rc = syscall(SYS_pivot_root, newRoot.c_str(), putOld.c_str());
+  long rc = kapsel_common::PivotRoot(newRoot.c_str(), putOld.c_str());
   return Done(info.Env(), rc, "pivot_root", newRoot);
 }
 
@@ -247,23 +237,20 @@ Napi::Value Setgroups(const Info& info) {
 
 // ---- capabilities ----------------------------------------------------------
 
-// Version 3 of the ABI splits each 64-bit mask into two 32-bit halves, one
-// per data struct. glibc has no wrapper (libcap does); we call the kernel.
+// glibc has no wrapper (libcap does); common/syscalls.h calls the kernel.
 Napi::Value Capget(const Info& info) {
   Napi::Env env = info.Env();
   int64_t pid;
   if (!ArgInt(info, 0, "pid", &pid)) return env.Undefined();
-  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, static_cast<int>(pid)};
-  __user_cap_data_struct data[2] = {};
-  if (syscall(SYS_capget, &hdr, data) < 0) {
+  kapsel_common::CapSets caps;
+  if (kapsel_common::Capget(static_cast<int>(pid), &caps) < 0) {
     ThrowErrno(env, errno, "capget");
     return env.Undefined();
   }
-  auto join = [](uint32_t lo, uint32_t hi) { return uint64_t{lo} | (uint64_t{hi} << 32); };
   Napi::Object o = Napi::Object::New(env);
-  o.Set("effective", Napi::BigInt::New(env, join(data[0].effective, data[1].effective)));
-  o.Set("permitted", Napi::BigInt::New(env, join(data[0].permitted, data[1].permitted)));
-  o.Set("inheritable", Napi::BigInt::New(env, join(data[0].inheritable, data[1].inheritable)));
+  o.Set("effective", Napi::BigInt::New(env, caps.effective));
+  o.Set("permitted", Napi::BigInt::New(env, caps.permitted));
+  o.Set("inheritable", Napi::BigInt::New(env, caps.inheritable));
   return o;
 }
 
@@ -276,15 +263,11 @@ Napi::Value Capset(const Info& info) {
       !ToU64(env, caps.Get("permitted"), "caps.permitted", &prm) ||
       !ToU64(env, caps.Get("inheritable"), "caps.inheritable", &inh))
     return env.Undefined();
-  // pid 0: the calling thread; the kernel refuses to set another's.
-  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2];
-  for (int i = 0; i < 2; i++) {
-    data[i].effective = static_cast<uint32_t>(eff >> (32 * i));
-    data[i].permitted = static_cast<uint32_t>(prm >> (32 * i));
-    data[i].inheritable = static_cast<uint32_t>(inh >> (32 * i));
-  }
-  return Done(env, syscall(SYS_capset, &hdr, data), "capset");
+  kapsel_common::CapSets sets;
+  sets.effective = eff;
+  sets.permitted = prm;
+  sets.inheritable = inh;
+  return Done(env, kapsel_common::Capset(sets), "capset");
 }
 
 // A capability number is only range-checked by the kernel (EINVAL).
@@ -401,15 +384,14 @@ Napi::Value PidfdOpen(const Info& info) {
   int64_t a[2];
   if (!ArgInts(info, {"pid", "flags"}, a)) return info.Env().Undefined();
   // The kernel always sets O_CLOEXEC on pidfds.
-  long fd = syscall(SYS_pidfd_open, static_cast<pid_t>(a[0]), static_cast<unsigned>(a[1]));
+  long fd = kapsel_common::PidfdOpen(static_cast<pid_t>(a[0]), static_cast<unsigned>(a[1]));
   return IntResult(info.Env(), fd, "pidfd_open");
 }
 
 Napi::Value PidfdSendSignal(const Info& info) {
   int64_t a[2];
   if (!ArgInts(info, {"pidfd", "signal"}, a)) return info.Env().Undefined();
-  long rc = syscall(SYS_pidfd_send_signal, static_cast<int>(a[0]), static_cast<int>(a[1]),
-                    nullptr, 0u);
+  long rc = kapsel_common::PidfdSendSignal(static_cast<int>(a[0]), static_cast<int>(a[1]));
   return Done(info.Env(), rc, "pidfd_send_signal");
 }
 

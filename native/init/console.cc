@@ -12,7 +12,9 @@
 #include <string>
 
 #include "../common/fd_message.h"
+#include "../common/syscalls.h"
 #include "fail.h"
+#include "root_paths.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -32,6 +34,23 @@ void SendMaster(int socket_fd, int master) {
     n = sendmsg(socket_fd, &message.msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n < 0) Fail("sendmsg", errno, "console socket");
+}
+
+void BindSlaveOverConsole(int slave) {
+  ContainerPath console("", "/dev/console");
+  std::string name;
+  int dir = console.Parent(&name);
+  int created = openat(dir, name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (created >= 0) close(created);
+  close(dir);
+  int target = console.Open();
+  if (target < 0) Fail("openat2", errno, "/dev/console");
+  int tree = kapsel_common::OpenTree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0) Fail("open_tree", errno, "/dev/console", "the pty slave");
+  if (kapsel_common::MoveMount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    Fail("move_mount", errno, "/dev/console");
+  close(tree);
+  close(target);
 }
 
 }  // namespace
@@ -56,10 +75,9 @@ void SetUpConsole(int socket_fd, int rows, int cols) {
     ws.ws_col = static_cast<unsigned short>(cols);
     if (ioctl(master, TIOCSWINSZ, &ws) < 0) Fail("ioctl", errno, "/dev/ptmx", "TIOCSWINSZ");
   }
-  // /dev/console is the pty slave (as runc and crun make it).
-  int console = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (console >= 0) close(console);
-  if (mount(slave_path.c_str(), "/dev/console", nullptr, MS_BIND, nullptr) < 0) Fail("mount", errno, "/dev/console");
+  // /dev/console is the pty slave (as runc and crun make it): a bind of
+  // the slave itself (by its fd) onto /dev/console resolved in the root.
+  BindSlaveOverConsole(slave);
 
   SendMaster(socket_fd, master);
   close(master);

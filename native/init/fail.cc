@@ -1,6 +1,5 @@
 #include "fail.h"
 
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +12,18 @@ int channel_fd = -1;
 ChannelKind channel_kind = ChannelKind::kSeqpacket;
 int step_index = -1;
 std::string step_op = "start";
+
+bool Report(const std::string& record) {
+  if (channel_fd < 0) return false;
+  if (channel_kind == ChannelKind::kSeqpacket) return SendRecord(channel_fd, record);
+  return write(channel_fd, record.data(), record.size()) == static_cast<ssize_t>(record.size());
+}
+
+void Trace(const std::string& text) {
+  std::string line = "kapsel-init: step " + std::to_string(step_index) + " (" + step_op + "): " + text + "\n";
+  ssize_t ignored = write(2, line.data(), line.size());
+  (void)ignored;
+}
 }  // namespace
 
 void SetFailureChannel(int fd, ChannelKind kind) {
@@ -26,27 +37,19 @@ void SetCurrentStep(int index, const std::string& op) {
 }
 
 void Fail(const char* syscall, int err, const std::string& path, const std::string& message) {
-  std::string record = "error";
-  for (const std::string& field :
-       {std::to_string(step_index), step_op, std::string(syscall), std::to_string(err), path, message}) {
-    record.push_back('\0');
-    record += field;
-  }
-  bool sent = false;
-  if (channel_fd >= 0) {
-    ssize_t n = channel_kind == ChannelKind::kSeqpacket
-                    ? send(channel_fd, record.data(), record.size(), MSG_NOSIGNAL)
-                    : write(channel_fd, record.data(), record.size());
-    sent = n == static_cast<ssize_t>(record.size());
-  }
-  if (!sent) {
+  if (!Report(EncodeError(step_index, step_op, syscall, err, path, message))) {
     // Nobody is listening: leave a trace on the container's stderr.
-    std::string text = "kapsel-init: step " + std::to_string(step_index) + " (" + step_op + "): " + syscall;
+    std::string text = syscall;
     if (!path.empty()) text += " " + path;
-    text += ": " + std::string(err ? strerror(err) : "") + (message.empty() ? "" : " " + message) + "\n";
-    ssize_t ignored = write(2, text.data(), text.size());
-    (void)ignored;
+    text += ": " + std::string(err ? strerror(err) : "") + (message.empty() ? "" : " " + message);
+    Trace(text);
   }
+  _exit(1);
+}
+
+void FailHook(HookFailedMessage failure) {
+  failure.step = step_index;
+  if (!Report(EncodeHookFailed(failure))) Trace(failure.kind + " hook " + failure.path + " failed");
   _exit(1);
 }
 

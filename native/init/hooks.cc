@@ -12,6 +12,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../common/syscalls.h"
+#include "fail.h"
+
 namespace kapsel_init {
 
 namespace {
@@ -31,20 +34,17 @@ int64_t NowMs() {
 
 }  // namespace
 
-std::string RunHook(const std::string& path, const std::vector<std::string>& args,
-                    const std::vector<std::string>& env, int timeout_seconds,
-                    const std::string& state_json) {
+bool RunHook(const std::string& path, const std::vector<std::string>& args,
+             const std::vector<std::string>& env, int timeout_seconds,
+             const std::string& state_json, HookFailedMessage* failure) {
   int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) < 0) return std::string("pipe: ") + strerror(errno);
-  if (pipe2(out, O_CLOEXEC) < 0) {
-    close(in[0]); close(in[1]);
-    return std::string("pipe: ") + strerror(errno);
-  }
+  if (pipe2(in, O_CLOEXEC) < 0) Fail("pipe", errno, path);
+  if (pipe2(out, O_CLOEXEC) < 0) Fail("pipe", errno, path);
   std::vector<std::string> argv_s = args.empty() ? std::vector<std::string>{path} : args;
   std::vector<std::string> env_s = env;
   std::vector<char*> argv = CStrings(argv_s), envp = CStrings(env_s);
   pid_t pid = fork();
-  if (pid < 0) return std::string("fork: ") + strerror(errno);
+  if (pid < 0) Fail("fork", errno, path);
   if (pid == 0) {
     dup2(in[0], 0);
     dup2(out[1], 1);
@@ -63,7 +63,7 @@ std::string RunHook(const std::string& path, const std::vector<std::string>& arg
   (void)ignored;
   close(in[1]);
 
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int pidfd = kapsel_common::PidfdOpen(pid, 0);
   std::string output;
   bool timed_out = false;
   int64_t deadline = timeout_seconds > 0 ? NowMs() + timeout_seconds * 1000LL : -1;
@@ -95,11 +95,19 @@ std::string RunHook(const std::string& path, const std::vector<std::string>& arg
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
-  std::string tail = output.empty() ? "" : ": " + output;
-  if (timed_out) return "timed out after " + std::to_string(timeout_seconds) + "s" + tail;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
-  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status)) + tail;
-  return std::string("killed by signal ") + strsignal(WTERMSIG(status)) + tail;
+  if (!timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  failure->output = output;
+  failure->timeout_seconds = timeout_seconds;
+  if (timed_out) {
+    failure->reason = HookFailure::kTimeout;
+  } else if (WIFEXITED(status)) {
+    failure->reason = HookFailure::kExit;
+    failure->exit_status = WEXITSTATUS(status);
+  } else {
+    failure->reason = HookFailure::kSignal;
+    failure->signal = WTERMSIG(status);
+  }
+  return false;
 }
 
 }  // namespace kapsel_init

@@ -2,15 +2,22 @@
 // program. The runtime spawns it (from a sealed memfd) inside the new
 // namespaces with:
 //   kapsel-init --plan-fd N --sync-fd M
-// It reads the launch plan, waits for "go" (uid/gid maps are written by
-// then), and executes the steps in order. The last step execs the
-// container's process; any failure is reported with its step (fail.h).
+// It reads the launch plan, waits for "go" (protocol.h; uid/gid maps are
+// written by then), and executes the steps in order. The last step execs
+// the container's process; any failure is reported with its step (fail.h).
+//
+//   kapsel-init --dry-run --plan-fd N
+// decodes the plan with the same step readers and prints each step as one
+// JSON line instead of running it (the cross-language test of the plan
+// encoding, test/unit/plan-wire.test.ts). N may be a pipe.
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <signal.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,8 +26,9 @@
 #include <string>
 #include <vector>
 
+#include "../common/syscalls.h"
 #include "fail.h"
-#include "parent_channel.h"
+#include "protocol.h"
 #include "plan_reader.h"
 #include "steps.h"
 
@@ -47,12 +55,10 @@ void ResetSignals() {
 // ones (native/addon/spawn.cc): they must not reach the container's process.
 void DropCarriedCapabilities() {
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2];
-  if (syscall(SYS_capget, &header, data) < 0) return;
-  data[0].inheritable = 0;
-  data[1].inheritable = 0;
-  syscall(SYS_capset, &header, data);
+  kapsel_common::CapSets caps;
+  if (kapsel_common::Capget(0, &caps) < 0) return;
+  caps.inheritable = 0;
+  kapsel_common::Capset(caps);
 }
 
 // As the init of a new pid namespace we are immune to every signal whose
@@ -73,10 +79,28 @@ void ExitOnTerminatingSignals() {
   for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) sigaction(sig, &sa, nullptr);
 }
 
+bool HasFlag(int argc, char** argv, const char* name) {
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], name) == 0) return true;
+  return false;
+}
+
 int ArgFd(int argc, char** argv, const char* name) {
   for (int i = 1; i + 1 < argc; i++)
     if (strcmp(argv[i], name) == 0) return atoi(argv[i + 1]);
   return -1;
+}
+
+// The procfs this process sees at start (the host's, in a copy of the
+// runtime's mount namespace): an fd verified to be procfs before any plan
+// step can mount over /proc.
+int OpenProcfs() {
+  int fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) Fail("open", errno, "/proc");
+  struct statfs st;
+  if (fstatfs(fd, &st) < 0) Fail("fstatfs", errno, "/proc");
+  if (st.f_type != PROC_SUPER_MAGIC) Fail("fstatfs", EXDEV, "/proc", "not a procfs");
+  return fd;
 }
 
 int LastCap() {
@@ -90,13 +114,32 @@ int LastCap() {
 
 }  // namespace
 
+// Prints the decoded plan; a malformed step fails with its index on stderr.
+int DryRun(int plan_fd) {
+  std::vector<Step> steps;
+  std::string error;
+  if (!ReadPlan(plan_fd, &steps, &error)) Fail("plan", EINVAL, "", error);
+  for (size_t i = 0; i < steps.size(); i++) {
+    SetCurrentStep(static_cast<int>(i), steps[i].fields[0]);
+    std::string line = DescribeStep(steps[i]) + "\n";
+    if (write(1, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (HasFlag(argc, argv, "--dry-run")) {
+    int plan_fd = ArgFd(argc, argv, "--plan-fd");
+    return DryRun(plan_fd < 0 ? 0 : plan_fd);
+  }
   ResetSignals();
   ExitOnTerminatingSignals();
   int plan_fd = ArgFd(argc, argv, "--plan-fd");
   int sync_fd = ArgFd(argc, argv, "--sync-fd");
   if (plan_fd < 0 || sync_fd < 0) {
-    const char usage[] = "kapsel-init: started by the kapsel runtime only (--plan-fd N --sync-fd M)\n";
+    const char usage[] =
+        "kapsel-init: started by the kapsel runtime only (--plan-fd N --sync-fd M)\n"
+        "             kapsel-init --dry-run [--plan-fd N] prints a plan (default fd 0)\n";
     ssize_t ignored = write(2, usage, sizeof usage - 1);
     (void)ignored;
     return 2;
@@ -113,11 +156,19 @@ int main(int argc, char** argv) {
   InitContext ctx;
   ctx.sync_fd = sync_fd;
   ctx.last_cap = LastCap();
-  std::vector<std::string> go;
-  if (!ReceiveMessage(sync_fd, &go)) _exit(1);  // the runtime gave up on us
-  if (go.size() < 3 || go[0] != "go") Fail("plan", EPROTO, "", "expected go from the runtime");
-  ctx.creating_state = go[1];
-  ctx.created_state = go[2];
+  ctx.proc_fd = OpenProcfs();
+  GoMessage go;
+  if (!ReceiveGo(sync_fd, &go)) _exit(1);  // the runtime gave up on us (or sent something else)
+  ctx.has_creating_state = go.has_creating_state;
+  ctx.creating_state = go.creating_state;
+  ctx.has_created_state = go.has_created_state;
+  ctx.created_state = go.created_state;
+  // Set-up processes stay non-dumpable until the final execve (which makes
+  // the container's process dumpable again): nothing in the container may
+  // ptrace us or open our /proc files while we hold the runtime's fds. Not
+  // earlier: the runtime writes our uid/gid maps before "go", and a
+  // rootless runtime may only open /proc/PID/uid_map of a dumpable process.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) Fail("prctl", errno, "", "PR_SET_DUMPABLE");
   // Modes given in the plan are exact; the container's umask is a step.
   umask(0);
   DropCarriedCapabilities();

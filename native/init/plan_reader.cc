@@ -15,8 +15,13 @@ namespace {
 bool ReadAll(int fd, std::string* out) {
   char buf[65536];
   off_t offset = 0;
+  bool seekable = true;
   for (;;) {
-    ssize_t n = pread(fd, buf, sizeof buf, offset);
+    ssize_t n = seekable ? pread(fd, buf, sizeof buf, offset) : read(fd, buf, sizeof buf);
+    if (n < 0 && errno == ESPIPE && seekable) {
+      seekable = false;
+      continue;
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;
@@ -35,7 +40,32 @@ bool ReadU32(const std::string& data, size_t* pos, uint32_t* value) {
   return true;
 }
 
+void AppendU32(uint32_t value, std::string* out) {
+  for (int i = 0; i < 4; i++) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
 }  // namespace
+
+bool ParseRecord(const std::string& data, size_t* pos, std::vector<std::string>* fields) {
+  fields->clear();
+  uint32_t count;
+  if (!ReadU32(data, pos, &count) || count == 0) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t len;
+    if (!ReadU32(data, pos, &len) || *pos + len > data.size()) return false;
+    fields->emplace_back(data, *pos, len);
+    *pos += len;
+  }
+  return true;
+}
+
+void AppendRecord(const std::vector<std::string>& fields, std::string* out) {
+  AppendU32(static_cast<uint32_t>(fields.size()), out);
+  for (const std::string& field : fields) {
+    AppendU32(static_cast<uint32_t>(field.size()), out);
+    out->append(field);
+  }
+}
 
 bool ReadPlan(int fd, std::vector<Step>* steps, std::string* error) {
   std::string data;
@@ -49,54 +79,77 @@ bool ReadPlan(int fd, std::vector<Step>* steps, std::string* error) {
   }
   size_t pos = 4;
   while (pos < data.size()) {
-    uint32_t count;
-    if (!ReadU32(data, &pos, &count) || count == 0) {
+    Step step;
+    if (!ParseRecord(data, &pos, &step.fields)) {
       *error = "plan: truncated record";
       return false;
-    }
-    Step step;
-    for (uint32_t i = 0; i < count; i++) {
-      uint32_t len;
-      if (!ReadU32(data, &pos, &len) || pos + len > data.size()) {
-        *error = "plan: truncated field";
-        return false;
-      }
-      step.fields.emplace_back(data, pos, len);
-      pos += len;
     }
     steps->push_back(std::move(step));
   }
   return true;
 }
 
-const std::string& StepArgs::Str() {
-  if (next_ >= step_.fields.size()) Fail("plan", EINVAL, "", "step " + Op() + ": missing field");
+const std::string& StepArgs::Next(const char* name) {
+  if (next_ >= step_.fields.size()) Fail("plan", EINVAL, "", "step " + Op() + ": missing field " + name);
   return step_.fields[next_++];
 }
 
-int64_t StepArgs::Int() {
-  const std::string& s = Str();
+int64_t StepArgs::ParseInt(const char* name, const std::string& s) {
   char* end = nullptr;
   errno = 0;
   long long v = strtoll(s.c_str(), &end, 10);
-  if (errno != 0 || end == s.c_str() || *end != '\0') Fail("plan", EINVAL, "", "step " + Op() + ": bad number " + s);
+  if (errno != 0 || end == s.c_str() || *end != '\0')
+    Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " is not a number: " + s);
   return v;
 }
 
-uint64_t StepArgs::U64() {
-  const std::string& s = Str();
+void StepArgs::Str(const char* name, std::string& out) {
+  out = Next(name);
+  // A string reaches syscalls as a C string: a NUL would cut it short.
+  if (out.find('\0') != std::string::npos) Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " holds a NUL");
+}
+
+void StepArgs::Int(const char* name, int64_t& out) { out = ParseInt(name, Next(name)); }
+
+void StepArgs::Uint(const char* name, uint64_t& out) {
+  const std::string& s = Next(name);
   char* end = nullptr;
   errno = 0;
   unsigned long long v = strtoull(s.c_str(), &end, 10);
-  if (errno != 0 || end == s.c_str() || *end != '\0') Fail("plan", EINVAL, "", "step " + Op() + ": bad number " + s);
-  return v;
+  if (errno != 0 || end == s.c_str() || *end != '\0' || s[0] == '-')
+    Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " is not an unsigned number: " + s);
+  out = v;
 }
 
-std::vector<std::string> StepArgs::List() {
-  int64_t n = Int();
-  std::vector<std::string> out;
-  for (int64_t i = 0; i < n; i++) out.push_back(Str());
-  return out;
+void StepArgs::Bool(const char* name, bool& out) {
+  const std::string& s = Next(name);
+  if (s != "0" && s != "1") Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " is not 0 or 1: " + s);
+  out = s == "1";
+}
+
+void StepArgs::Strs(const char* name, std::vector<std::string>& out) {
+  int64_t n = ParseInt(name, Next(name));
+  if (n < 0) Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " has a negative length");
+  out.clear();
+  for (int64_t i = 0; i < n; i++) {
+    std::string item;
+    Str(name, item);
+    out.push_back(std::move(item));
+  }
+}
+
+void StepArgs::Ints(const char* name, std::vector<int64_t>& out) {
+  int64_t n = ParseInt(name, Next(name));
+  if (n < 0) Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " has a negative length");
+  out.clear();
+  for (int64_t i = 0; i < n; i++) out.push_back(ParseInt(name, Next(name)));
+}
+
+void StepArgs::Bytes(const char* name, std::string& out) { out = Next(name); }
+
+void StepArgs::Done() const {
+  if (next_ != step_.fields.size())
+    Fail("plan", EINVAL, "", "step " + Op() + ": " + std::to_string(step_.fields.size() - next_) + " fields left over");
 }
 
 }  // namespace kapsel_init

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../common/syscalls.h"
 #include "fail.h"
 
 namespace kapsel_init {
@@ -74,7 +75,7 @@ int OpenBeneath(int root_fd, const std::string& relative, int flags) {
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   int fd;
   do {
-    fd = static_cast<int>(syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how));
+    fd = kapsel_common::Openat2(root_fd, relative.c_str(), how);
   } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
   return fd;
 }
@@ -123,7 +124,5 @@ int ContainerPath::MkdirChain(const std::string& relative, mode_t mode) const {
   }
   return dir;
 }
-
-std::string FdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 }  // namespace kapsel_init

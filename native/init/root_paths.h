@@ -3,7 +3,9 @@
 // every operation goes through file descriptors opened with openat2(2)
 // RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS: if the rootfs changes between the
 // two (a directory swapped for a symlink to the host, the runc
-// CVE-2021-30465 race), the operation fails instead of escaping.
+// CVE-2021-30465 race), the operation fails instead of escaping. Mounts
+// then land on such an fd through the new mount API (move_mount with
+// MOVE_MOUNT_T_EMPTY_PATH, steps.cc), which needs no /proc.
 #pragma once
 #include <sys/types.h>
 
@@ -35,8 +37,5 @@ class ContainerPath {
   std::string relative_;   // resolved, no symlinks left, relative to root
   std::string host_path_;
 };
-
-// "/proc/self/fd/N": lets path-only syscalls (mount) act on an fd.
-std::string FdPath(int fd);
 
 }  // namespace kapsel_init

@@ -1,6 +1,8 @@
 // Executes one launch-plan step. Each op is one small syscall-level action
-// with arguments the runtime resolved already; the op table in steps.cc is
-// the whole vocabulary (lib/plan/steps.ts is its TypeScript mirror).
+// with arguments the runtime resolved already; step_types.h is the whole
+// vocabulary (lib/plan/steps.ts is its TypeScript mirror). Decoding a
+// step's fields and running it are separate: DescribeStep decodes with the
+// same readers and prints instead of running (kapsel-init --dry-run).
 #pragma once
 #include <string>
 
@@ -13,11 +15,23 @@ struct InitContext {
   // pivot_root; empty afterwards (container paths are then plain paths).
   std::string root;
   int sync_fd = -1;
-  std::string creating_state;  // state JSON for createContainer hooks
-  std::string created_state;   // state JSON for startContainer hooks
+  // State JSON for createContainer / startContainer hooks, from "go"
+  // (protocol.h); a plan without hooks gets none.
+  bool has_creating_state = false;
+  std::string creating_state;
+  bool has_created_state = false;
+  std::string created_state;
   int last_cap = 40;
+  // The host's procfs, opened and verified (PROC_SUPER_MAGIC) before any
+  // step ran, so no container mount can stand in for it: our own
+  // /proc/self files (the exec fifo's fd link, oom_score_adj) are reached
+  // through it, with or without a /proc in the container.
+  int proc_fd = -1;
 };
 
 void ExecuteStep(InitContext& ctx, const Step& step);
+
+// The decoded step as one JSON object (TypeScript property names).
+std::string DescribeStep(const Step& step);
 
 }  // namespace kapsel_init

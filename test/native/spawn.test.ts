@@ -136,3 +136,57 @@ test('seqpacketPair keeps message boundaries', () => {
     fs.closeSync(b);
   }
 });
+
+test('spawn joins another process\'s namespaces through its pidfd', { skip }, async () => {
+  // The first process gets its own uts and ipc namespaces, names its host,
+  // says so on its stdout and waits; the second joins both through the
+  // first one's pidfd, in one setns.
+  const [ours, theirs] = native().streamPair();
+  const first = native().spawn({
+    file: '/bin/sh',
+    argv: ['sh', '-c', 'hostname by-pidfd && echo ready && exec sleep 30'],
+    env: ['PATH=/usr/bin:/bin'],
+    fds: [0, theirs, 2],
+    cloneFlags: C.CLONE_NEWUTS | C.CLONE_NEWIPC,
+    join: [],
+  });
+  fs.closeSync(theirs);
+  const file = tempFile('out');
+  try {
+    const buf = Buffer.alloc(16);
+    const n = fs.readSync(ours, buf);
+    assert.equal(buf.subarray(0, n).toString(), 'ready\n');
+    const out = fs.openSync(file, 'w');
+    const second = native().spawn({
+      file: '/bin/sh',
+      argv: ['sh', '-c', 'hostname; readlink /proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/net'],
+      env: ['PATH=/usr/bin:/bin'],
+      fds: [0, out, 2],
+      cloneFlags: 0,
+      join: [{ type: C.CLONE_NEWUTS | C.CLONE_NEWIPC, pidfd: first.pidfd }],
+    });
+    fs.closeSync(out);
+    assert.deepEqual(await native().pidfdWait(second.pidfd), { exitCode: 0, signal: null });
+    fs.closeSync(second.pidfd);
+    const ns = (pid: number | 'self', type: string): string => fs.readlinkSync(`/proc/${pid}/ns/${type}`);
+    assert.deepEqual(readAndRemove(file).trim().split('\n'), [
+      'by-pidfd',
+      ns(first.pid, 'uts'),
+      ns(first.pid, 'ipc'),
+      ns('self', 'net'), // not asked for: still ours
+    ]);
+    assert.notEqual(ns(first.pid, 'uts'), ns('self', 'uts'));
+  } finally {
+    fs.closeSync(ours);
+    native().pidfdSendSignal(first.pidfd, 9);
+    await native().pidfdWait(first.pidfd);
+    fs.closeSync(first.pidfd);
+  }
+});
+
+test('a join entry must name a path or a pidfd', () => {
+  assert.throws(
+    () => native().spawn({ file: '/bin/true', argv: ['true'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [{ type: C.CLONE_NEWNET } as never] }),
+    TypeError,
+  );
+});

@@ -90,7 +90,8 @@ test('a failing syscall inside the container reports the step, errno and path', 
   const b = bundleWith((s) => s.mounts!.push({ destination: '/weird', type: 'no-such-fs', source: 'none' }));
   await expectCreateFailure(b.dir, (err) => {
     assert.equal(err.code, 'ERR_SYSCALL');
-    assert.equal(err.syscall, 'mount');
+    // New filesystems are mounted through fds (fsopen, fsconfig, fsmount, move_mount).
+    assert.equal(err.syscall, 'fsopen');
     assert.equal(err.errnoName, 'ENODEV');
     assert.match(String(err.path), /\/weird$/);
     assert.equal((err.step as { op: string }).op, 'mount');

@@ -323,8 +323,8 @@ test('processPlan builds the process steps from a process alone (as exec will)',
   assert.deepEqual(ops(plan.setup), [
     'rlimit', 'bounding', 'keep-caps', 'setgroups', 'setresgid', 'setresuid', 'keep-caps', 'capset', 'ambient', 'no-new-privs', 'umask', 'chdir',
   ]);
-  assert.deepEqual(plan.check, { op: 'check-exec', file: '/bin/sh', env: ['PATH=/bin', 'HOME=/home/u'] });
-  assert.deepEqual(plan.exec, { op: 'exec', args: ['/bin/sh', '-c', 'id'], env: ['PATH=/bin', 'HOME=/home/u'] });
+  assert.deepEqual(plan.check, { op: 'check-exec', file: '/bin/sh', env: ['PATH=/bin', 'HOME=/home/u'], searchPath: '/bin' });
+  assert.deepEqual(plan.exec, { op: 'exec', args: ['/bin/sh', '-c', 'id'], env: ['PATH=/bin', 'HOME=/home/u'], searchPath: '/bin' });
   // Additional groups where setgroups is denied: named in the process document's own terms.
   assert.throws(
     () => processPlan(proc, { image, setgroupsDenied: true, jsonPath: '' }),

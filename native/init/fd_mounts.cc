@@ -1,0 +1,131 @@
+// Mounts that land on an fd (fd_mounts.h), with the new mount API.
+#include "fd_mounts.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "../common/syscalls.h"
+#include "fail.h"
+
+namespace kapsel_init {
+
+namespace {
+
+constexpr unsigned long kPropagation = MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE;
+
+// MS_* flags of mount(2) as MOUNT_ATTR_* of fsmount(2), and the
+// superblock flags as fsconfig(2) flag names. A flag outside both sets is
+// refused rather than dropped.
+unsigned MountAttributes(unsigned long flags, std::vector<const char*>* sb_flags, const ContainerPath& where) {
+  unsigned attr = 0;
+  struct { unsigned long ms; unsigned attr; } attrs[] = {
+      {MS_RDONLY, MOUNT_ATTR_RDONLY},   {MS_NOSUID, MOUNT_ATTR_NOSUID},
+      {MS_NODEV, MOUNT_ATTR_NODEV},     {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+      {MS_NOATIME, MOUNT_ATTR_NOATIME}, {MS_STRICTATIME, MOUNT_ATTR_STRICTATIME},
+      {MS_RELATIME, MOUNT_ATTR_RELATIME}, {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME},
+      {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
+  };
+  struct { unsigned long ms; const char* name; } sb[] = {
+      {MS_RDONLY, "ro"}, {MS_SYNCHRONOUS, "sync"}, {MS_DIRSYNC, "dirsync"},
+      {MS_LAZYTIME, "lazytime"}, {MS_MANDLOCK, "mand"},
+  };
+  unsigned long known = MS_SILENT | MS_REC;  // no meaning for a new mount
+  for (const auto& a : attrs) {
+    if (flags & a.ms) attr |= a.attr;
+    known |= a.ms;
+  }
+  for (const auto& s : sb) {
+    if (flags & s.ms) sb_flags->push_back(s.name);
+    known |= s.ms;
+  }
+  if (flags & ~known) Fail("fsmount", EINVAL, where.HostPath(), "mount flags " + std::to_string(flags & ~known) + " have no fd-based form");
+  return attr;
+}
+
+}  // namespace
+
+// Attaches the detached mount `tree` on top of what `fd` names. Both ends
+// are fds, so the mount lands exactly on what was resolved beneath the root,
+// with or without a /proc to go through.
+void AttachOnFd(int tree, int fd, const ContainerPath& where, const std::string& what) {
+  if (kapsel_common::MoveMount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    Fail("move_mount", errno, where.HostPath(), what);
+  close(tree);
+}
+
+// A detached copy of the mount tree at `source` (a host path before
+// pivot_root), the whole tree below it when `recursive`.
+int CloneTree(int dirfd, const std::string& source, bool recursive, const ContainerPath& where) {
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  if (source.empty()) flags |= AT_EMPTY_PATH;
+  int tree = kapsel_common::OpenTree(dirfd, source.c_str(), flags);
+  if (tree < 0) Fail("open_tree", errno, where.HostPath(), source.empty() ? "" : "source " + source);
+  return tree;
+}
+
+void BindOnFd(const std::string& source, bool recursive, int fd, const ContainerPath& where) {
+  AttachOnFd(CloneTree(AT_FDCWD, source, recursive, where), fd, where, "source " + source);
+}
+
+// A new filesystem (fsopen, fsconfig per option, fsmount) on top of `fd`.
+// `data` is mount(2)'s comma-separated option string, split here into the
+// key=value and flag parameters the kernel would have split it into.
+void NewMountOnFd(const std::string& source, const std::string& fstype, unsigned long flags,
+                  const std::string& data, int fd, const ContainerPath& where) {
+  std::vector<const char*> sb_flags;
+  unsigned attr = MountAttributes(flags, &sb_flags, where);
+  int fs = kapsel_common::Fsopen(fstype.c_str(), FSOPEN_CLOEXEC);
+  if (fs < 0) Fail("fsopen", errno, where.HostPath(), "type " + fstype);
+  auto config = [&](unsigned cmd, const std::string& key, const char* value) {
+    if (kapsel_common::Fsconfig(fs, cmd, cmd == FSCONFIG_CMD_CREATE ? nullptr : key.c_str(), value, 0) < 0)
+      Fail("fsconfig", errno, where.HostPath(), fstype + " " + key + (value ? "=" + std::string(value) : ""));
+  };
+  if (!source.empty()) config(FSCONFIG_SET_STRING, "source", source.c_str());
+  size_t i = 0;
+  while (i < data.size()) {
+    size_t j = data.find(',', i);
+    if (j == std::string::npos) j = data.size();
+    std::string option = data.substr(i, j - i);
+    size_t eq = option.find('=');
+    if (option.empty()) {
+      // ",," is nothing, as for mount(2)
+    } else if (eq == std::string::npos) {
+      config(FSCONFIG_SET_FLAG, option, nullptr);
+    } else {
+      config(FSCONFIG_SET_STRING, option.substr(0, eq), option.c_str() + eq + 1);
+    }
+    i = j + 1;
+  }
+  for (const char* name : sb_flags) config(FSCONFIG_SET_FLAG, name, nullptr);
+  config(FSCONFIG_CMD_CREATE, "create", nullptr);
+  int tree = kapsel_common::Fsmount(fs, FSMOUNT_CLOEXEC, attr);
+  if (tree < 0) Fail("fsmount", errno, where.HostPath(), "type " + fstype);
+  close(fs);
+  AttachOnFd(tree, fd, where, "type " + fstype);
+}
+
+// mount(2)'s three meanings for a container path, each done through fds:
+// a bind, a propagation change, a new filesystem.
+void MountOnFd(const std::string& source, int fd, const std::string& fstype, unsigned long flags,
+               const std::string& data, const ContainerPath& where) {
+  if (flags & MS_BIND) {
+    BindOnFd(source, (flags & MS_REC) != 0, fd, where);
+  } else if (flags & kPropagation) {
+    if (kapsel_common::MountSetattrFd(fd, (flags & MS_REC) != 0, 0, 0, flags & kPropagation) < 0)
+      Fail("mount_setattr", errno, where.HostPath(), "propagation");
+  } else {
+    NewMountOnFd(source, fstype, flags, data, fd, where);
+  }
+}
+
+void SetAttributes(int fd, uint64_t set, uint64_t clear, uint64_t propagation, bool recursive,
+                   const ContainerPath& where) {
+  if (kapsel_common::MountSetattrFd(fd, recursive, set, clear, propagation) < 0) Fail("mount_setattr", errno, where.HostPath());
+}
+
+}  // namespace kapsel_init

@@ -1,0 +1,96 @@
+#include "protocol.h"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "../common/fd_message.h"
+#include "plan_reader.h"
+
+namespace kapsel_init {
+
+namespace {
+
+std::string Record(const std::vector<std::string>& fields) {
+  std::string out;
+  AppendRecord(fields, &out);
+  return out;
+}
+
+const char* ReasonName(HookFailure reason) {
+  switch (reason) {
+    case HookFailure::kExit: return "exit";
+    case HookFailure::kSignal: return "signal";
+    case HookFailure::kTimeout: return "timeout";
+  }
+  return "exit";
+}
+
+// One datagram; false on EOF (the runtime went away) or a malformed record.
+bool ReceiveRecord(int fd, std::vector<std::string>* fields) {
+  // State JSON is small (annotations can grow it): 1 MiB is a generous cap
+  // (the runtime reads with the same size), and cheap to fault in.
+  static std::string buf(1 << 20, '\0');
+  ssize_t n;
+  do {
+    n = recv(fd, &buf[0], buf.size(), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;
+  std::string data(buf, 0, static_cast<size_t>(n));
+  size_t pos = 0;
+  return ParseRecord(data, &pos, fields) && pos == data.size();
+}
+
+// A list of 0 or 1 strings: an optional value.
+bool Optional(const std::vector<std::string>& f, size_t* i, bool* present, std::string* value) {
+  if (*i >= f.size() || (f[*i] != "0" && f[*i] != "1")) return false;
+  *present = f[(*i)++] == "1";
+  if (!*present) return true;
+  if (*i >= f.size()) return false;
+  *value = f[(*i)++];
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeSync(const std::string& name) { return Record({message::kSync, name}); }
+
+std::string EncodeReady() { return Record({message::kReady}); }
+
+std::string EncodeError(int step, const std::string& op, const std::string& syscall, int err,
+                        const std::string& path, const std::string& msg) {
+  return Record({message::kError, std::to_string(step), op, syscall, std::to_string(err), path, msg});
+}
+
+std::string EncodeHookFailed(const HookFailedMessage& m) {
+  return Record({message::kHookFailed, std::to_string(m.step), m.kind, m.path, ReasonName(m.reason),
+                 std::to_string(m.exit_status), std::to_string(m.signal), std::to_string(m.timeout_seconds),
+                 m.output});
+}
+
+bool SendRecord(int fd, const std::string& record, int attach_fd) {
+  kapsel_common::FdMessage msg(const_cast<char*>(record.data()), record.size());
+  if (attach_fd >= 0) msg.Attach(attach_fd);
+  else msg.msg.msg_controllen = 0;
+  ssize_t n;
+  do {
+    n = sendmsg(fd, &msg.msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(record.size());
+}
+
+bool ReceiveGo(int fd, GoMessage* go) {
+  std::vector<std::string> f;
+  if (!ReceiveRecord(fd, &f) || f[0] != message::kGo) return false;
+  size_t i = 1;
+  return Optional(f, &i, &go->has_creating_state, &go->creating_state) &&
+         Optional(f, &i, &go->has_created_state, &go->created_state) && i == f.size();
+}
+
+Reply ReceiveReply(int fd) {
+  std::vector<std::string> f;
+  if (!ReceiveRecord(fd, &f)) return Reply::kGone;
+  return f.size() == 1 && f[0] == message::kOk ? Reply::kOk : Reply::kAbort;
+}
+
+}  // namespace kapsel_init

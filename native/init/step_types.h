@@ -1,0 +1,334 @@
+// The launch plan's vocabulary on the C++ side: one struct per op, whose
+// Visit() names and orders its fields exactly once. The same Visit serves
+// the decoder (StepArgs, plan_reader.h: bytes -> struct) and the dry-run
+// printer (StepPrinter, step_printer.h: struct -> JSON line), so what
+// `kapsel-init --dry-run` prints is what the executor would get. Field
+// names are the TypeScript property names (lib/plan/steps.ts), the order is
+// the one of lib/plan/encode.ts; test/unit/plan-wire.test.ts diffs the two.
+//
+// Field kinds: Str (UTF-8 text, never holds a NUL), Int (signed, a JSON
+// number), Uint (unsigned, a JSON number: flags), Big (unsigned 64-bit, a
+// TypeScript bigint: capability masks, rlimits), Bool, Strs, Ints, Bytes
+// (raw bytes, any content: a BPF program).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kapsel_init {
+
+using Strings = std::vector<std::string>;
+
+struct RootStep {
+  static constexpr const char* kOp = "root";
+  std::string path;
+  template <class V> void Visit(V& v) { v.Str("path", path); }
+};
+
+struct MountStep {
+  static constexpr const char* kOp = "mount";
+  std::string source, target, fstype;
+  uint64_t flags = 0;
+  std::string data;
+  bool in_container = false;
+  template <class V> void Visit(V& v) {
+    v.Str("source", source);
+    v.Str("target", target);
+    v.Str("fstype", fstype);
+    v.Uint("flags", flags);
+    v.Str("data", data);
+    v.Bool("inContainer", in_container);
+  }
+};
+
+struct SetattrStep {
+  static constexpr const char* kOp = "setattr";
+  std::string target;
+  uint64_t set = 0, clear = 0, propagation = 0;
+  bool recursive = false;
+  template <class V> void Visit(V& v) {
+    v.Str("target", target);
+    v.Uint("set", set);
+    v.Uint("clear", clear);
+    v.Uint("propagation", propagation);
+    v.Bool("recursive", recursive);
+  }
+};
+
+struct MkdirStep {
+  static constexpr const char* kOp = "mkdir";
+  std::string path;
+  int64_t mode = 0;
+  template <class V> void Visit(V& v) {
+    v.Str("path", path);
+    v.Int("mode", mode);
+  }
+};
+
+struct TouchStep {
+  static constexpr const char* kOp = "touch";
+  std::string path;
+  template <class V> void Visit(V& v) { v.Str("path", path); }
+};
+
+struct MknodStep {
+  static constexpr const char* kOp = "mknod";
+  std::string path, type;
+  int64_t mode = 0, major = 0, minor = 0, uid = 0, gid = 0;
+  template <class V> void Visit(V& v) {
+    v.Str("path", path);
+    v.Str("type", type);
+    v.Int("mode", mode);
+    v.Int("major", major);
+    v.Int("minor", minor);
+    v.Int("uid", uid);
+    v.Int("gid", gid);
+  }
+};
+
+struct SymlinkStep {
+  static constexpr const char* kOp = "symlink";
+  std::string target, path;
+  template <class V> void Visit(V& v) {
+    v.Str("target", target);
+    v.Str("path", path);
+  }
+};
+
+// What covers a masked path is the plan's choice: a new filesystem over a
+// directory, a bind of `file_source` over anything else.
+struct MaskStep {
+  static constexpr const char* kOp = "mask";
+  std::string path;
+  bool missing_ok = false;
+  std::string dir_fstype;
+  uint64_t dir_flags = 0;
+  std::string dir_data, file_source;
+  template <class V> void Visit(V& v) {
+    v.Str("path", path);
+    v.Bool("missingOk", missing_ok);
+    v.Str("dirFstype", dir_fstype);
+    v.Uint("dirFlags", dir_flags);
+    v.Str("dirData", dir_data);
+    v.Str("fileSource", file_source);
+  }
+};
+
+struct ReadonlyStep {
+  static constexpr const char* kOp = "readonly";
+  std::string path;
+  bool missing_ok = false;
+  template <class V> void Visit(V& v) {
+    v.Str("path", path);
+    v.Bool("missingOk", missing_ok);
+  }
+};
+
+struct PivotRootStep {
+  static constexpr const char* kOp = "pivot-root";
+  std::string rootfs;
+  template <class V> void Visit(V& v) { v.Str("rootfs", rootfs); }
+};
+
+struct MoveRootStep {
+  static constexpr const char* kOp = "move-root";
+  std::string rootfs;
+  template <class V> void Visit(V& v) { v.Str("rootfs", rootfs); }
+};
+
+struct SyncStep {
+  static constexpr const char* kOp = "sync";
+  std::string name;
+  template <class V> void Visit(V& v) { v.Str("name", name); }
+};
+
+struct HookStep {
+  static constexpr const char* kOp = "hook";
+  std::string kind, path;
+  int64_t timeout = 0;
+  Strings args, env;
+  template <class V> void Visit(V& v) {
+    v.Str("kind", kind);
+    v.Str("path", path);
+    v.Int("timeout", timeout);
+    v.Strs("args", args);
+    v.Strs("env", env);
+  }
+};
+
+struct SysctlStep {
+  static constexpr const char* kOp = "sysctl";
+  std::string key, value;
+  template <class V> void Visit(V& v) {
+    v.Str("key", key);
+    v.Str("value", value);
+  }
+};
+
+struct PersonalityStep {
+  static constexpr const char* kOp = "personality";
+  uint64_t persona = 0;
+  template <class V> void Visit(V& v) { v.Uint("persona", persona); }
+};
+
+struct ConsoleStep {
+  static constexpr const char* kOp = "console";
+  int64_t socket_fd = -1, rows = 0, cols = 0;
+  template <class V> void Visit(V& v) {
+    v.Int("socketFd", socket_fd);
+    v.Int("rows", rows);
+    v.Int("cols", cols);
+  }
+};
+
+struct HostnameStep {
+  static constexpr const char* kOp = "hostname";
+  std::string name;
+  template <class V> void Visit(V& v) { v.Str("name", name); }
+};
+
+struct DomainnameStep {
+  static constexpr const char* kOp = "domainname";
+  std::string name;
+  template <class V> void Visit(V& v) { v.Str("name", name); }
+};
+
+struct RlimitStep {
+  static constexpr const char* kOp = "rlimit";
+  std::string type;
+  int64_t resource = 0;
+  uint64_t soft = 0, hard = 0;
+  template <class V> void Visit(V& v) {
+    v.Str("type", type);
+    v.Int("resource", resource);
+    v.Big("soft", soft);
+    v.Big("hard", hard);
+  }
+};
+
+struct OomScoreAdjStep {
+  static constexpr const char* kOp = "oom-score-adj";
+  int64_t value = 0;
+  template <class V> void Visit(V& v) { v.Int("value", value); }
+};
+
+struct BoundingStep {
+  static constexpr const char* kOp = "bounding";
+  uint64_t keep = 0;
+  template <class V> void Visit(V& v) { v.Big("keep", keep); }
+};
+
+struct KeepCapsStep {
+  static constexpr const char* kOp = "keep-caps";
+  bool keep = false;
+  template <class V> void Visit(V& v) { v.Bool("keep", keep); }
+};
+
+struct SetgroupsStep {
+  static constexpr const char* kOp = "setgroups";
+  std::vector<int64_t> gids;
+  template <class V> void Visit(V& v) { v.Ints("gids", gids); }
+};
+
+struct SetresgidStep {
+  static constexpr const char* kOp = "setresgid";
+  int64_t gid = 0;
+  template <class V> void Visit(V& v) { v.Int("gid", gid); }
+};
+
+struct SetresuidStep {
+  static constexpr const char* kOp = "setresuid";
+  int64_t uid = 0;
+  template <class V> void Visit(V& v) { v.Int("uid", uid); }
+};
+
+struct CapsetStep {
+  static constexpr const char* kOp = "capset";
+  uint64_t effective = 0, permitted = 0, inheritable = 0;
+  template <class V> void Visit(V& v) {
+    v.Big("effective", effective);
+    v.Big("permitted", permitted);
+    v.Big("inheritable", inheritable);
+  }
+};
+
+struct AmbientStep {
+  static constexpr const char* kOp = "ambient";
+  uint64_t raise = 0;
+  template <class V> void Visit(V& v) { v.Big("raise", raise); }
+};
+
+struct NoNewPrivsStep {
+  static constexpr const char* kOp = "no-new-privs";
+  template <class V> void Visit(V&) {}
+};
+
+struct SeccompStep {
+  static constexpr const char* kOp = "seccomp";
+  std::string program;  // raw struct sock_filter array
+  uint64_t flags = 0;
+  template <class V> void Visit(V& v) {
+    v.Bytes("program", program);
+    v.Uint("flags", flags);
+  }
+};
+
+struct UmaskStep {
+  static constexpr const char* kOp = "umask";
+  int64_t mask = 0;
+  template <class V> void Visit(V& v) { v.Int("mask", mask); }
+};
+
+struct ChdirStep {
+  static constexpr const char* kOp = "chdir";
+  std::string path;
+  template <class V> void Visit(V& v) { v.Str("path", path); }
+};
+
+struct CheckExecStep {
+  static constexpr const char* kOp = "check-exec";
+  std::string file;
+  Strings env;
+  std::string search_path;
+  template <class V> void Visit(V& v) {
+    v.Str("file", file);
+    v.Strs("env", env);
+    v.Str("searchPath", search_path);
+  }
+};
+
+struct WaitStartStep {
+  static constexpr const char* kOp = "wait-start";
+  int64_t fifo_fd = -1;
+  template <class V> void Visit(V& v) { v.Int("fifoFd", fifo_fd); }
+};
+
+struct ExecStep {
+  static constexpr const char* kOp = "exec";
+  Strings args, env;
+  std::string search_path;
+  template <class V> void Visit(V& v) {
+    v.Strs("args", args);
+    v.Strs("env", env);
+    v.Str("searchPath", search_path);
+  }
+};
+
+// Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
+// whose kOp is `op` and returns whether there was one.
+template <class... S>
+struct StepList {
+  template <class F>
+  static bool With(const std::string& op, F&& f) {
+    return ((op == S::kOp ? (f(S{}), true) : false) || ...);
+  }
+};
+
+using AllSteps =
+    StepList<RootStep, MountStep, SetattrStep, MkdirStep, TouchStep, MknodStep, SymlinkStep, MaskStep,
+             ReadonlyStep, PivotRootStep, MoveRootStep, SyncStep, HookStep, SysctlStep, PersonalityStep,
+             ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
+             KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
+             NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep>;
+
+}  // namespace kapsel_init

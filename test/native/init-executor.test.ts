@@ -1,0 +1,125 @@
+// The init helper as an executor of hand-written plans, outside any
+// container: a plan the compiler does not produce yet (a seccomp program
+// in a bytes field) is decoded and run by the real init, which is started
+// without namespaces and without hook states (a "go" with none, as exec
+// will send it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initHelperPath, native } from '../../lib/native/addon';
+import { encodeSteps } from '../../lib/plan/encode';
+import { decodeMessage, encodeMessage, type InitMessage } from '../../lib/plan/protocol';
+import type { Step } from '../../lib/plan/steps';
+
+const skip = process.getuid!() !== 0 ? 'needs root' : process.arch !== 'x64' ? 'x86_64 syscall numbers' : false;
+
+// classic BPF, struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}
+function insn(code: number, jt: number, jf: number, k: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt16LE(code, 0);
+  b.writeUInt8(jt, 2);
+  b.writeUInt8(jf, 3);
+  b.writeUInt32LE(k >>> 0, 4);
+  return b;
+}
+const BPF_LD_W_ABS = 0x20;
+const BPF_JEQ_K = 0x15;
+const BPF_RET_K = 0x06;
+const SECCOMP_RET_ALLOW = 0x7fff0000;
+const SECCOMP_RET_ERRNO = 0x00050000;
+const EPERM = 1;
+const NR_MKDIR = 83;
+const NR_MKDIRAT = 258;
+
+/** mkdir and mkdirat fail with EPERM, everything else is allowed. */
+const denyMkdir = Buffer.concat([
+  insn(BPF_LD_W_ABS, 0, 0, 0), // seccomp_data.nr
+  insn(BPF_JEQ_K, 2, 0, NR_MKDIR),
+  insn(BPF_JEQ_K, 1, 0, NR_MKDIRAT),
+  insn(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW),
+  insn(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | EPERM),
+]);
+
+/** Runs `steps` in a fresh init helper; its exit, stderr and what it reported. */
+async function runPlan(steps: Step[]): Promise<{ exitCode: number | null; stderr: string; reported?: InitMessage }> {
+  const addon = native();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
+  const errFile = path.join(dir, 'stderr');
+  const err = fs.openSync(errFile, 'w');
+  const plan = addon.memfdCreate('kapsel-plan', 1);
+  fs.writeSync(plan, encodeSteps(steps));
+  const [parentSock, childSock] = addon.seqpacketPair();
+  try {
+    const { pidfd } = addon.spawn({
+      file: initHelperPath(),
+      argv: ['kapsel-init', '--plan-fd', '3', '--sync-fd', '4'],
+      env: [],
+      fds: [0, err, err, plan, childSock],
+      cloneFlags: 0,
+      join: [],
+    });
+    fs.closeSync(childSock);
+    fs.writeSync(parentSock, encodeMessage({ type: 'go' }));
+    const { exitCode } = await addon.pidfdWait(pidfd);
+    fs.closeSync(pidfd);
+    const buf = Buffer.alloc(65536);
+    let reported: InitMessage | undefined;
+    try {
+      const n = fs.readSync(parentSock, buf);
+      if (n > 0) reported = decodeMessage(buf.subarray(0, n));
+    } catch {
+      // nothing was sent (the socket is closed at the other end)
+    }
+    return { exitCode, stderr: fs.readFileSync(errFile, 'utf8'), reported };
+  } finally {
+    for (const fd of [err, plan, parentSock]) fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the init installs a seccomp program from a bytes field before exec', { skip }, async () => {
+  const target = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
+  try {
+    const mkdir = (searchPath: string): Step => ({ op: 'exec', args: ['mkdir', path.join(target, 'sub')], env: [], searchPath });
+    const denied = await runPlan([{ op: 'no-new-privs' }, { op: 'seccomp', program: denyMkdir, flags: 0 }, mkdir('/usr/bin:/bin')]);
+    assert.equal(denied.exitCode, 1, denied.stderr);
+    assert.match(denied.stderr, /Operation not permitted/);
+    assert.equal(fs.existsSync(path.join(target, 'sub')), false);
+    // Control: the same plan without the program creates the directory.
+    const allowed = await runPlan([{ op: 'no-new-privs' }, mkdir('/usr/bin:/bin')]);
+    assert.equal(allowed.exitCode, 0, allowed.stderr);
+    assert.equal(fs.existsSync(path.join(target, 'sub')), true);
+  } finally {
+    fs.rmSync(target, { recursive: true, force: true });
+  }
+});
+
+test('the init searches only the path the plan gives', { skip }, async () => {
+  const run = await runPlan([{ op: 'exec', args: ['true'], env: ['PATH=/usr/bin:/bin'], searchPath: '/nonexistent' }]);
+  assert.equal(run.exitCode, 1);
+  assert.deepEqual(run.reported && { ...run.reported, step: undefined }, {
+    type: 'error',
+    step: undefined,
+    op: 'exec',
+    syscall: 'exec',
+    errno: os.constants.errno.ENOENT,
+    path: 'true',
+    message: 'exec: "true": executable file not found in $PATH',
+  });
+});
+
+test('a seccomp program that is not whole instructions fails its step', { skip }, async () => {
+  const run = await runPlan([{ op: 'seccomp', program: Buffer.from([1, 2, 3]), flags: 0 }, { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' }]);
+  assert.equal(run.exitCode, 1);
+  assert.equal(run.reported?.type, 'error');
+  assert.deepEqual(run.reported && [run.reported.type === 'error' && run.reported.syscall, run.reported.type === 'error' && run.reported.step], ['seccomp', 0]);
+});
+
+test('a hook step without hook states in "go" fails clearly', { skip }, async () => {
+  const run = await runPlan([{ op: 'hook', kind: 'createContainer', path: '/bin/true', timeout: 0, args: [], env: [] }]);
+  assert.equal(run.exitCode, 1);
+  assert.equal(run.reported?.type, 'error');
+  assert.match(run.reported?.type === 'error' ? run.reported.message : '', /no state for createContainer hooks/);
+});

@@ -1,0 +1,88 @@
+// The runtime <-> init message union (lib/plan/protocol.ts): every message
+// survives its encoding, malformed records are refused, and the init's
+// failure messages become the typed errors create and start throw, worded
+// in TypeScript.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as os from 'node:os';
+import { HookFailedError, SyscallError } from '../../lib/errors';
+import { decodeMessage, decodeMessageAt, encodeMessage, ProtocolError, type InitMessage } from '../../lib/plan/protocol';
+import { encodeRecord } from '../../lib/plan/record';
+import { failureToError } from '../../lib/container/init-channel';
+
+const messages: InitMessage[] = [
+  { type: 'go', creatingState: '{"status":"creating"}', createdState: '{"status":"created"}' },
+  { type: 'go' },
+  { type: 'go', createdState: '' },
+  { type: 'ok' },
+  { type: 'abort' },
+  { type: 'sync', name: 'runtime-hooks' },
+  { type: 'ready' },
+  { type: 'error', step: 12, op: 'mount', syscall: 'fsopen', errno: 19, path: '/b/rootfs/weird', message: 'type no-such-fs' },
+  { type: 'error', step: -1, op: 'start', syscall: 'plan', errno: 22, path: '', message: '' },
+  {
+    type: 'hook-failed',
+    step: 7,
+    kind: 'createContainer',
+    path: '/bin/hook',
+    reason: 'exit',
+    exitStatus: 3,
+    signal: 0,
+    timeoutSeconds: 0,
+    output: 'boom\n',
+  },
+];
+
+test('every message decodes to what was encoded', () => {
+  for (const m of messages) assert.deepEqual(decodeMessage(encodeMessage(m)), m);
+});
+
+test('messages on a stream delimit themselves', () => {
+  const data = Buffer.concat(messages.map(encodeMessage));
+  let pos = 0;
+  const out: InitMessage[] = [];
+  while (pos < data.length) {
+    const { message, next } = decodeMessageAt(data, pos);
+    out.push(message);
+    pos = next;
+  }
+  assert.deepEqual(out, messages);
+});
+
+test('malformed messages are refused with ProtocolError', () => {
+  const raw = (...fields: string[]): Buffer => encodeRecord(fields.map((f) => Buffer.from(f)));
+  assert.throws(() => decodeMessage(raw('hello')), ProtocolError);
+  assert.throws(() => decodeMessage(raw('sync')), ProtocolError);
+  assert.throws(() => decodeMessage(raw('sync', 'elsewhere')), ProtocolError);
+  assert.throws(() => decodeMessage(raw('ready', 'extra')), ProtocolError);
+  assert.throws(() => decodeMessage(raw('go', '2', 'a', 'b', '0')), ProtocolError);
+  assert.throws(() => decodeMessage(raw('error', 'x', 'op', 'sys', '1', '', '')), ProtocolError);
+  assert.throws(() => decodeMessage(encodeMessage({ type: 'ok' }).subarray(0, 6)), ProtocolError);
+  assert.throws(() => decodeMessage(Buffer.concat([encodeMessage({ type: 'ok' }), Buffer.from([0])])), ProtocolError);
+});
+
+test('a hook failure is worded from its fields', () => {
+  const base = { type: 'hook-failed', step: 4, kind: 'startContainer', path: '/probe', exitStatus: -1, signal: 0, timeoutSeconds: 0, output: '' } as const;
+  const cases: Array<[InitMessage & { type: 'hook-failed' }, string]> = [
+    [{ ...base, reason: 'exit', exitStatus: 4, output: 'no\n' }, 'startContainer hook /probe failed: exit status 4: no'],
+    [{ ...base, reason: 'signal', signal: os.constants.signals.SIGKILL }, 'startContainer hook /probe failed: killed by SIGKILL'],
+    [{ ...base, reason: 'timeout', timeoutSeconds: 2, output: 'slow' }, 'startContainer hook /probe failed: timed out after 2s: slow'],
+  ];
+  for (const [m, text] of cases) {
+    const err = failureToError(m);
+    assert.ok(err instanceof HookFailedError);
+    assert.equal(err.message, text);
+    assert.equal(err.hook, 'startContainer');
+    assert.equal(err.hookPath, '/probe');
+  }
+});
+
+test('a step failure becomes a SyscallError with the step', () => {
+  const err = failureToError({ type: 'error', step: 12, op: 'mount', syscall: 'fsopen', errno: 19, path: '/r/weird', message: 'type x' });
+  assert.ok(err instanceof SyscallError);
+  assert.equal(err.errnoName, 'ENODEV');
+  assert.equal(err.syscall, 'fsopen');
+  assert.equal(err.path, '/r/weird');
+  assert.deepEqual(err.step, { index: 12, op: 'mount' });
+  assert.match(err.message, /type x \(\/r\/weird\) \(plan step 12: mount\)/);
+});

@@ -1,0 +1,185 @@
+// The plan's wire contract across the language boundary, without root: many
+// configs are compiled in TypeScript, encoded, and decoded by the init
+// helper's own C++ step readers (kapsel-init --dry-run); each decoded step
+// must equal the TypeScript step field by field. A field swapped, dropped or
+// misread on either side fails here instead of inside a container.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { defaultSpec, validateConfig } from '../../lib/config';
+import type { Spec } from '../../lib/config/types';
+import { initHelperPath } from '../../lib/native/addon';
+import { compilePlan } from '../../lib/plan/compile';
+import { encodeSteps } from '../../lib/plan/encode';
+import type { Step, StepOp } from '../../lib/plan/steps';
+import { fakeFacts } from '../helpers/facts';
+
+const bundle = '/b';
+const rootfs = '/b/rootfs';
+
+/** What the dry run prints for a step: bigints as decimal strings, bytes as hex. */
+function expected(step: Step): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(step)) {
+    if (typeof value === 'bigint') out[key] = value.toString();
+    else if (value instanceof Uint8Array) out[key] = Buffer.from(value).toString('hex');
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** The steps as the C++ readers decode them. */
+function decodeInC(steps: readonly Step[]): Record<string, unknown>[] {
+  const run = spawnSync(initHelperPath(), ['--dry-run', '--plan-fd', '0'], { input: encodeSteps(steps) });
+  assert.equal(run.status, 0, `kapsel-init --dry-run failed: ${run.stderr}`);
+  return run.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+function assertSameInC(name: string, steps: readonly Step[]): void {
+  const decoded = decodeInC(steps);
+  assert.equal(decoded.length, steps.length, `${name}: step count`);
+  steps.forEach((step, i) => assert.deepEqual(decoded[i], expected(step), `${name}: step ${i} (${step.op})`));
+}
+
+function spec(edit?: (s: Spec) => void, rootless = false): Spec {
+  const s = defaultSpec({ rootless, uid: 1000, gid: 1000 });
+  s.process!.terminal = false;
+  s.process!.args = ['/bin/app', '--flag'];
+  edit?.(s);
+  return s;
+}
+
+const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: boolean; preserveFds?: number }> = [
+  { name: 'default', spec: spec() },
+  { name: 'rootless (user namespace maps)', spec: spec(undefined, true), rootless: true },
+  {
+    name: 'mounts',
+    spec: spec((s) => {
+      s.mounts!.push(
+        { destination: '/data', type: 'bind', source: '/tmp', options: ['rbind', 'ro', 'nosuid', 'rslave'] },
+        { destination: '/file', type: 'bind', source: '/etc/hostname', options: ['bind', 'noexec'] },
+        { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nodev', 'mode=1777', 'size=1m', 'strictatime'] },
+        { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] },
+        { destination: '/shared', type: 'bind', source: '/tmp', options: ['bind', 'shared', 'rro'] },
+      );
+    }),
+  },
+  {
+    name: 'devices',
+    spec: spec((s) => {
+      s.linux!.devices = [
+        { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 },
+        { path: '/dev/loop9', type: 'b', major: 7, minor: 9, fileMode: 0o660, uid: 5, gid: 6 },
+        { path: '/dev/pipe', type: 'p' },
+      ];
+    }),
+  },
+  {
+    name: 'hooks',
+    spec: spec((s) => {
+      s.hooks = {
+        createRuntime: [{ path: '/bin/cr' }],
+        createContainer: [{ path: '/bin/cc', args: ['cc', 'a b', 'ü "q"\n'], env: ['X=1', 'Y='], timeout: 5 }],
+        startContainer: [{ path: '/bin/sc' }],
+      };
+    }),
+  },
+  {
+    name: 'process: rlimits, capabilities, groups, umask, no-new-privileges, oom score',
+    spec: spec((s) => {
+      const p = s.process!;
+      p.rlimits = [
+        { type: 'RLIMIT_NOFILE', soft: 1024, hard: 4096 },
+        { type: 'RLIMIT_CORE', soft: 2 ** 63, hard: 2 ** 63 },
+      ];
+      p.capabilities = {
+        bounding: ['CAP_CHOWN', 'CAP_SYS_ADMIN', 'CAP_CHECKPOINT_RESTORE'],
+        effective: ['CAP_CHOWN'],
+        permitted: ['CAP_CHOWN', 'CAP_SYS_ADMIN'],
+        inheritable: ['CAP_KILL'],
+        ambient: ['CAP_CHOWN'],
+      };
+      p.user = { uid: 1000, gid: 100, additionalGids: [5, 6, 4294967294], umask: 0o027 };
+      p.noNewPrivileges = true;
+      p.oomScoreAdj = -500;
+      p.cwd = '/work dir';
+      p.env = ['PATH=/opt/bin:/bin', 'LANG=C.UTF-8', 'EMPTY='];
+    }),
+  },
+  { name: 'terminal', spec: spec((s) => ((s.process!.terminal = true), (s.process!.consoleSize = { height: 24, width: 80 }))) },
+  {
+    name: 'sysctl, personality, hostname, domainname',
+    spec: spec((s) => {
+      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.msgmax': '8192' };
+      s.linux!.personality = { domain: 'LINUX32' };
+      s.hostname = 'box';
+      s.domainname = 'example.org';
+    }),
+  },
+  {
+    name: 'masked and read-only paths, read-only root',
+    spec: spec((s) => {
+      s.linux!.maskedPaths = ['/proc/kcore', '/sys/firmware', '/weird path'];
+      s.linux!.readonlyPaths = ['/proc/sys', '/proc/bus'];
+      s.root!.readonly = true;
+      s.linux!.rootfsPropagation = 'rslave';
+    }),
+  },
+  { name: 'no pivot, preserved fds', spec: spec(), noPivot: true, preserveFds: 2 },
+];
+
+const seen = new Set<StepOp>();
+
+for (const c of configs) {
+  test(`C++ decodes the compiled plan as TypeScript built it: ${c.name}`, () => {
+    const plan = compilePlan(validateConfig(c.spec), { bundle, rootfs, noPivot: c.noPivot, preserveFds: c.preserveFds }, fakeFacts({ unprivileged: c.rootless ?? false }));
+    for (const step of plan.steps) seen.add(step.op);
+    assertSameInC(c.name, plan.steps);
+  });
+}
+
+test('C++ decodes ops no config above produces, and edge values', () => {
+  const program = Buffer.from([0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x7f]); // BPF_RET|BPF_K ALLOW, NULs inside
+  const steps: Step[] = [
+    { op: 'seccomp', program, flags: 0 },
+    { op: 'seccomp', program: Uint8Array.from([0xff, 0xfe, 0x00, 0x0a, 0x22, 0x5c, 0x80, 0x00]), flags: 8 },
+    { op: 'capset', effective: (1n << 64n) - 1n, permitted: 1n << 63n, inheritable: 0n },
+    { op: 'rlimit', type: 'RLIMIT_STACK', resource: 3, soft: (1n << 64n) - 1n, hard: 0n },
+    { op: 'mount', source: 'a\tb', target: '/x', fstype: 't', flags: 0xffffffff, data: 'k="v",\\', inContainer: false },
+    { op: 'setgroups', gids: [] },
+    { op: 'exec', args: ['x'], env: [], searchPath: '' },
+  ];
+  for (const step of steps) seen.add(step.op);
+  assertSameInC('edge values', steps);
+});
+
+test('every op of the plan went through the C++ decoder above', () => {
+  // Record<StepOp, true>: adding an op to steps.ts without listing it here does not compile.
+  const all: Record<StepOp, true> = {
+    root: true, mount: true, setattr: true, mkdir: true, touch: true, mknod: true, symlink: true, mask: true,
+    readonly: true, 'pivot-root': true, 'move-root': true, sync: true, hook: true, sysctl: true, console: true,
+    personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
+    'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
+    'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
+  };
+  const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
+  assert.deepEqual(missing, []);
+});
+
+test('the C++ decoder refuses a step whose fields disagree with its op', () => {
+  const good = encodeSteps([{ op: 'chdir', path: '/' }]);
+  // One field too many: the count says 3, an extra field follows the path.
+  const extra = Buffer.concat([good.subarray(0, 4), Buffer.from([3, 0, 0, 0]), good.subarray(8), Buffer.from([1, 0, 0, 0, 0x78])]);
+  const run = spawnSync(initHelperPath(), ['--dry-run', '--plan-fd', '0'], { input: extra });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr.toString(), /chdir.*left over/);
+  const unknown = encodeSteps([{ op: 'chdir', path: '/' }]);
+  unknown.write('chdiz', 12);
+  const run2 = spawnSync(initHelperPath(), ['--dry-run', '--plan-fd', '0'], { input: unknown });
+  assert.equal(run2.status, 1);
+  assert.match(run2.stderr.toString(), /unknown step chdiz/);
+});
