@@ -30,7 +30,7 @@ export interface InitHookStates {
 
 export interface InitLink {
   /** Lets the init start executing its plan (its id maps are written). */
-  go(states: InitHookStates): void;
+  go(states: InitHookStates, seccompListenerMessage?: string): void;
   /** The next thing the init reports. */
   next(): Promise<SetupEvent>;
   /** The runtime did its part of a sync point: go on. */
@@ -46,8 +46,13 @@ export function openInitLink(fd: number): InitLink {
   const channel = new InitChannel(fd);
   let open = true;
   return {
-    go(states) {
-      channel.send({ type: 'go', creatingState: JSON.stringify(states.creating), createdState: JSON.stringify(states.created) });
+    go(states, seccompListenerMessage) {
+      channel.send({
+        type: 'go',
+        creatingState: JSON.stringify(states.creating),
+        createdState: JSON.stringify(states.created),
+        ...(seccompListenerMessage !== undefined && { seccompListenerMessage }),
+      });
     },
     async next() {
       const message = await channel.receive();

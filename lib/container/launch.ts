@@ -13,7 +13,9 @@
 import { initHelperPath } from '../native/addon';
 import { encodeSteps } from '../plan/encode';
 import { helperFdLayout, type LaunchPlan } from '../plan/steps';
-import { KapselError } from '../errors';
+import type { State } from '../config/types';
+import { InvalidConfigError, KapselError } from '../errors';
+import { containerProcessState } from '../seccomp/listener';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
 import { nativeSyscalls, type ParentSyscalls } from './syscalls';
 
@@ -55,6 +57,20 @@ export interface LaunchEnv {
 }
 
 export const nativeLaunchEnv: LaunchEnv = { sys: nativeSyscalls, openLink: openInitLink };
+
+/** The container process state (runtime.md) the agent at listenerPath receives with the listener fd. */
+function seccompListenerMessage(creating: State, metadata: string | undefined): string {
+  return JSON.stringify(containerProcessState({ pid: creating.pid!, state: creating, metadata }));
+}
+
+function connectSeccompListener(sys: ParentSyscalls, listenerPath: string): number {
+  try {
+    return sys.unixConnect(listenerPath);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new InvalidConfigError('/linux/seccomp/listenerPath', `cannot connect to the seccomp agent at ${listenerPath}: ${e.code ?? e.message}`);
+  }
+}
 
 /** Kills the init, waits for it (reaping it) and closes its pidfd. */
 async function killAndReap(sys: ParentSyscalls, pidfd: number): Promise<void> {
@@ -113,7 +129,8 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     const [parentEnd, childEnd] = sys.seqpacketPair();
     parentSock = parentEnd;
     setupFds.push(childEnd);
-    const layout = helperFdLayout(plan.preserveFds);
+    const hasConsole = request.consoleSocket !== undefined && request.consoleSocket !== '';
+    const layout = helperFdLayout(plan.preserveFds, { console: hasConsole });
     const preserved = Array.from({ length: plan.preserveFds }, (_, i) => 3 + i);
     // In the order of helperFdLayout: fd i of the child is fds[i] here.
     const fds = [...request.stdio, ...preserved, planFd, childEnd, fifoFd];
@@ -123,6 +140,13 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       const consoleFd = sys.unixConnect(request.consoleSocket);
       setupFds.push(consoleFd);
       fds.push(consoleFd);
+    }
+    if (plan.seccompListener) {
+      // Connected now, so that a missing or dead agent fails create before
+      // anything runs; the init sends the listener fd through it.
+      const listenerFd = connectSeccompListener(sys, plan.seccompListener.path);
+      setupFds.push(listenerFd);
+      fds.push(listenerFd);
     }
     spawned = sys.spawn({
       file: initHelperPath(),
@@ -139,7 +163,8 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     if (plan.uidMappings.length > 0) {
       sys.writeIdMaps(spawned.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, request.privilegedIdMaps);
     }
-    link.go(request.hookStates());
+    const states = request.hookStates();
+    link.go(states, plan.seccompListener && seccompListenerMessage(states.creating, plan.seccompListener.metadata));
     await superviseSetup(link, request.onSync);
     link.close();
     const { pid, pidfd } = spawned;

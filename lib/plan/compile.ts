@@ -18,6 +18,7 @@ import { planNamespaces } from './namespaces';
 import { processPlan } from './process';
 import { finishRootfsSteps, prepareRootfsSteps, relativeDestinationWarnings } from './rootfs';
 import { checkSupported } from './supported';
+import { seccompPlan, type SeccompPlacement } from './seccomp';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
@@ -85,10 +86,15 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     steps.push({ op: 'console', socketFd: helperFdLayout(preserveFds).consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0 });
   }
   steps.push(...personalitySteps(spec));
-  steps.push(...proc.setup);
+  const layout = helperFdLayout(preserveFds, { console: spec.process.terminal === true });
+  const seccomp = seccompPlan(spec, layout.listenerFd);
+  const at = (placement: SeccompPlacement): Step[] => (seccomp?.placement === placement ? [seccomp.step] : []);
+  steps.push(...proc.limits, ...at('before-credentials'), ...proc.credentials);
   steps.push(proc.check);
-  steps.push({ op: 'wait-start', fifoFd: helperFdLayout(preserveFds).fifoFd });
+  steps.push(...at('before-wait-start'));
+  steps.push({ op: 'wait-start', fifoFd: layout.fifoFd });
   steps.push(...hookSteps('startContainer', hooks.startContainer, facts.host.runtimeEnv));
+  steps.push(...at('before-exec'));
   steps.push(proc.exec);
 
   return {
@@ -99,6 +105,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     denySetgroups,
     preserveFds,
     steps,
+    ...(seccomp?.listener && { seccompListener: seccomp.listener }),
     warnings,
   };
 }

@@ -93,6 +93,10 @@ export interface ProcessPlanContext {
 export interface ProcessPlan {
   /** oom score, rlimits, bounding set, groups and ids, capabilities, no_new_privs, umask, chdir. */
   setup: Step[];
+  /** The part of `setup` before the credentials (oom score, rlimits): a seccomp filter without no_new_privs goes after it. */
+  limits: Step[];
+  /** The rest of `setup`: bounding set, groups and ids, capabilities, no_new_privs, umask, chdir. */
+  credentials: Step[];
   /** Fails create rather than start when args[0] cannot be executed. */
   check: Step;
   exec: Step;
@@ -127,17 +131,18 @@ function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext): Step[] {
 
 /** The process part of a plan, from a validated process and the facts it needs. */
 export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): ProcessPlan {
-  const setup: Step[] = [];
-  if (proc.oomScoreAdj !== undefined) setup.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
-  setup.push(...rlimitSteps(proc));
-  setup.push(...credentialSteps(proc, ctx));
-  if (proc.noNewPrivileges) setup.push({ op: 'no-new-privs' });
-  setup.push({ op: 'umask', mask: proc.user?.umask ?? 0o022 });
-  setup.push({ op: 'chdir', path: proc.cwd });
+  const limits: Step[] = [];
+  if (proc.oomScoreAdj !== undefined) limits.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
+  limits.push(...rlimitSteps(proc));
+  const credentials = credentialSteps(proc, ctx);
+  if (proc.noNewPrivileges) credentials.push({ op: 'no-new-privs' });
+  credentials.push({ op: 'umask', mask: proc.user?.umask ?? 0o022 });
+  credentials.push({ op: 'chdir', path: proc.cwd });
+  const setup = [...limits, ...credentials];
   const env = processEnv(proc, ctx.image);
   // args has at least one entry: the schema requires it.
   const searchPath = searchPathOf(env);
-  return { setup, check: { op: 'check-exec', file: proc.args[0], env, searchPath }, exec: { op: 'exec', args: proc.args, env, searchPath } };
+  return { setup, limits, credentials, check: { op: 'check-exec', file: proc.args[0], env, searchPath }, exec: { op: 'exec', args: proc.args, env, searchPath } };
 }
 
 /** Where the init looks up a program name: the container's PATH, else DEFAULT_PATH. */

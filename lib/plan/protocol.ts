@@ -20,9 +20,11 @@ export type InitMessage =
   /**
    * runtime -> init: start executing the plan (uid/gid maps are written).
    * The state JSONs are for createContainer / startContainer hooks; a plan
-   * without hooks (exec) sends none.
+   * without hooks (exec) sends none. seccompListenerMessage is what the
+   * seccomp step sends, with the notify listener fd, to the listener
+   * socket (the container process state, config-linux.md "Seccomp").
    */
-  | { type: 'go'; creatingState?: string; createdState?: string }
+  | { type: 'go'; creatingState?: string; createdState?: string; seccompListenerMessage?: string }
   /** runtime -> init: the runtime did its part of a sync point. */
   | { type: 'ok' }
   /** runtime -> init: the runtime failed its part (it reports that itself). */
@@ -59,7 +61,7 @@ function optional(value: string | undefined): string[] {
 
 function fieldsOf(m: InitMessage): Field[] {
   switch (m.type) {
-    case 'go': return [optional(m.creatingState), optional(m.createdState)];
+    case 'go': return [optional(m.creatingState), optional(m.createdState), optional(m.seccompListenerMessage)];
     case 'ok': return [];
     case 'abort': return [];
     case 'sync': return [m.name];
@@ -129,7 +131,13 @@ export function decodeMessageAt(data: Buffer, offset = 0): { message: InitMessag
     case 'go': {
       const creatingState = f.optional();
       const createdState = f.optional();
-      message = f.done({ type, ...(creatingState !== undefined && { creatingState }), ...(createdState !== undefined && { createdState }) });
+      const seccompListenerMessage = f.optional();
+      message = f.done({
+        type,
+        ...(creatingState !== undefined && { creatingState }),
+        ...(createdState !== undefined && { createdState }),
+        ...(seccompListenerMessage !== undefined && { seccompListenerMessage }),
+      });
       break;
     }
     case 'ok':

@@ -10,6 +10,7 @@
  */
 import type { LinuxIDMapping } from '../config/types';
 import type { JoinNamespace } from '../native/addon';
+import type { SeccompSummary } from '../seccomp/compile';
 
 /** Points where the init helper hands control to the runtime process. */
 export const SYNC_POINTS = ['runtime-hooks'] as const;
@@ -75,8 +76,15 @@ export type Step =
   | { op: 'capset'; effective: bigint; permitted: bigint; inheritable: bigint }
   | { op: 'ambient'; raise: bigint }
   | { op: 'no-new-privs' }
-  /** seccomp(2) SECCOMP_SET_MODE_FILTER: `program` is the finished BPF (struct sock_filter array), `flags` SECCOMP_FILTER_FLAG_*. */
-  | { op: 'seccomp'; program: Uint8Array; flags: number }
+  /**
+   * seccomp(2) SECCOMP_SET_MODE_FILTER: `program` is the finished BPF
+   * (struct sock_filter array), `flags` SECCOMP_FILTER_FLAG_*. With
+   * `listenerFd` >= 0 (an inherited socket connected to linux.seccomp's
+   * listenerPath) the filter gets a notify listener, sent over that socket
+   * with go's seccompListenerMessage. `summary` is for `kapsel plan` only
+   * (not sent to the init).
+   */
+  | { op: 'seccomp'; program: Uint8Array; flags: number; listenerFd: number; summary?: SeccompSummary }
   | { op: 'umask'; mask: number }
   | { op: 'chdir'; path: string }
   /**
@@ -106,12 +114,32 @@ export interface LaunchPlan {
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
   steps: Step[];
+  /**
+   * linux.seccomp with SCMP_ACT_NOTIFY rules: the runtime connects to
+   * `path` and passes the socket at helperFdLayout's listenerFd; the init
+   * sends the listener fd there with the container process state.
+   */
+  seccompListener?: { path: string; metadata?: string };
   /** Config the runtime accepted but does not apply yet (logged at create). */
   warnings: string[];
 }
 
-/** Where the runtime puts the init helper's own fds (after stdio and preserved fds). */
-export function helperFdLayout(preserveFds: number): { planFd: number; syncFd: number; fifoFd: number; consoleFd: number } {
+export interface HelperFdLayout {
+  planFd: number;
+  syncFd: number;
+  fifoFd: number;
+  /** The console socket's fd, when there is a terminal. */
+  consoleFd: number;
+  /** The seccomp listener socket's fd: after the console's when there is one. */
+  listenerFd: number;
+}
+
+/**
+ * Where the runtime puts the init helper's own fds, after stdio and the
+ * preserved fds, with no gap (native/init/main.cc marks them all
+ * close-on-exec: kHelperFds counts them).
+ */
+export function helperFdLayout(preserveFds: number, opts: { console?: boolean } = {}): HelperFdLayout {
   const first = 3 + preserveFds;
-  return { planFd: first, syncFd: first + 1, fifoFd: first + 2, consoleFd: first + 3 };
+  return { planFd: first, syncFd: first + 1, fifoFd: first + 2, consoleFd: first + 3, listenerFd: first + (opts.console ? 4 : 3) };
 }

@@ -1,7 +1,7 @@
 /**
  * What kapsel cannot apply yet. The spec (runtime.md, create) says a
  * property the runtime cannot apply MUST be an error and no container may
- * be created: so confinement it does not implement (seccomp, LSM labels,
+ * be created: so confinement it does not implement (LSM labels,
  * idmapped mounts, ...) is refused, naming the field, rather than silently
  * dropped. The one exception is cgroups: every engine and `spec` itself
  * send linux.resources, and resource limits are not yet applied — that is
@@ -30,7 +30,6 @@ export function checkSupported(spec: ValidSpec): string[] {
   const mountNs = (linux.namespaces ?? []).find((ns) => ns.type === 'mount');
   if (!mountNs) refuse('/linux/namespaces', 'a container without a mount namespace of its own');
   if (mountNs.path) refuse('/linux/namespaces', 'joining an existing mount namespace (the rootfs is set up in a new one)');
-  if (nonEmpty(linux.seccomp)) refuse('/linux/seccomp', 'seccomp');
   if (nonEmpty(proc?.apparmorProfile)) refuse('/process/apparmorProfile', 'AppArmor');
   if (nonEmpty(proc?.selinuxLabel)) refuse('/process/selinuxLabel', 'SELinux');
   if (nonEmpty(linux.mountLabel)) refuse('/linux/mountLabel', 'SELinux');

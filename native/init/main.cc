@@ -127,6 +127,10 @@ int DryRun(int plan_fd) {
   return 0;
 }
 
+// How many fds the runtime passes after the preserved ones (the layout of
+// helperFdLayout in lib/plan/steps.ts), at most.
+constexpr int kHelperFds = 6;
+
 int main(int argc, char** argv) {
   if (HasFlag(argc, argv, "--dry-run")) {
     int plan_fd = ArgFd(argc, argv, "--plan-fd");
@@ -144,8 +148,10 @@ int main(int argc, char** argv) {
     (void)ignored;
     return 2;
   }
-  fcntl(plan_fd, F_SETFD, FD_CLOEXEC);
-  fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+  // Every fd from the plan's on is the runtime's to us (plan, sync socket,
+  // exec fifo, console and seccomp listener sockets): none may reach a hook
+  // or the container's process, whatever step uses it.
+  for (int fd = plan_fd; fd < plan_fd + kHelperFds; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
   SetFailureChannel(sync_fd, ChannelKind::kSeqpacket);
 
   std::vector<Step> steps;
@@ -163,6 +169,7 @@ int main(int argc, char** argv) {
   ctx.creating_state = go.creating_state;
   ctx.has_created_state = go.has_created_state;
   ctx.created_state = go.created_state;
+  ctx.seccomp_listener_message = go.seccomp_listener_message;
   // Set-up processes stay non-dumpable until the final execve (which makes
   // the container's process dumpable again): nothing in the container may
   // ptrace us or open our /proc files while we hold the runtime's fds. Not

@@ -84,7 +84,8 @@ bool ReceiveGo(int fd, GoMessage* go) {
   if (!ReceiveRecord(fd, &f) || f[0] != message::kGo) return false;
   size_t i = 1;
   return Optional(f, &i, &go->has_creating_state, &go->creating_state) &&
-         Optional(f, &i, &go->has_created_state, &go->created_state) && i == f.size();
+         Optional(f, &i, &go->has_created_state, &go->created_state) &&
+         Optional(f, &i, &go->has_seccomp_listener_message, &go->seccomp_listener_message) && i == f.size();
 }
 
 Reply ReceiveReply(int fd) {

@@ -43,6 +43,9 @@ struct GoMessage {
   std::string creating_state;
   bool has_created_state = false;
   std::string created_state;
+  // Sent with the notify listener fd by the seccomp step (lib/plan/protocol.ts).
+  bool has_seccomp_listener_message = false;
+  std::string seccomp_listener_message;
 };
 
 enum class HookFailure { kExit, kSignal, kTimeout };

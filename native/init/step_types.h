@@ -267,9 +267,11 @@ struct SeccompStep {
   static constexpr const char* kOp = "seccomp";
   std::string program;  // raw struct sock_filter array
   uint64_t flags = 0;
+  int64_t listener_fd = -1;  // connected listener socket, or -1: no notify listener
   template <class V> void Visit(V& v) {
     v.Bytes("program", program);
     v.Uint("flags", flags);
+    v.Int("listenerFd", listener_fd);
   }
 };
 

@@ -11,6 +11,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -27,8 +28,10 @@
 #include "hooks.h"
 #include "protocol.h"
 #include "root_paths.h"
+#include "seccomp.h"
 #include "step_printer.h"
 #include "step_types.h"
+#include "../common/fd_message.h"
 #include "../common/syscalls.h"
 
 namespace kapsel_init {
@@ -336,17 +339,25 @@ void Run(InitContext&, const NoNewPrivsStep&) {
 }
 
 // Installs a finished BPF program (compiled by the runtime) with seccomp(2).
-void Run(InitContext&, const SeccompStep& s) {
-  if (s.program.empty() || s.program.size() % sizeof(sock_filter) != 0 ||
-      s.program.size() / sizeof(sock_filter) > BPF_MAXINSNS)
-    Fail("seccomp", EINVAL, "", "the program is not a whole number of BPF instructions");
-  std::vector<sock_filter> filter(s.program.size() / sizeof(sock_filter));
-  memcpy(filter.data(), s.program.data(), s.program.size());
-  sock_fprog prog;
-  prog.len = static_cast<unsigned short>(filter.size());
-  prog.filter = filter.data();
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, static_cast<unsigned>(s.flags), &prog) < 0)
-    Fail("seccomp", errno, "");
+// With a notify listener, the new listener fd goes to the listener socket
+// (connected by the runtime) with the message the runtime composed; from
+// here on every syscall of ours passes the filter, so this is all we do.
+void Run(InitContext& ctx, const SeccompStep& s) {
+  const bool notify = s.listener_fd >= 0;
+  int listener = -1;
+  int err = InstallSeccompFilter(s.program, static_cast<unsigned>(s.flags), notify ? &listener : nullptr);
+  if (err != 0) Fail("seccomp", err, "", err == EINVAL ? "the kernel refused the filter or its flags" : "");
+  if (!notify) return;
+  std::string& payload = ctx.seccomp_listener_message;
+  kapsel_common::FdMessage msg(&payload[0], payload.size());
+  msg.Attach(listener);
+  ssize_t n;
+  do {
+    n = sendmsg(static_cast<int>(s.listener_fd), &msg.msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(payload.size())) Fail("sendmsg", n < 0 ? errno : EMSGSIZE, "", "seccomp listener socket");
+  close(listener);
+  close(static_cast<int>(s.listener_fd));
 }
 
 void Run(InitContext&, const UmaskStep& s) { umask(static_cast<mode_t>(s.mask)); }

@@ -21,6 +21,7 @@ struct InitContext {
   std::string creating_state;
   bool has_created_state = false;
   std::string created_state;
+  std::string seccomp_listener_message;
   int last_cap = 40;
   // The host's procfs, opened and verified (PROC_SUPER_MAGIC) before any
   // step ran, so no container mount can stand in for it: our own

@@ -21,6 +21,8 @@ const rootfs = '/b/rootfs';
 function expected(step: Step): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(step)) {
+    // The seccomp step's summary is for `kapsel plan` only: never sent.
+    if (step.op === 'seccomp' && key === 'summary') continue;
     if (typeof value === 'bigint') out[key] = value.toString();
     else if (value instanceof Uint8Array) out[key] = Buffer.from(value).toString('hex');
     else out[key] = value;
@@ -130,6 +132,27 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
     }),
   },
   { name: 'no pivot, preserved fds', spec: spec(), noPivot: true, preserveFds: 2 },
+  {
+    name: 'seccomp with a notify listener and a terminal',
+    spec: spec((s) => {
+      s.process!.terminal = true;
+      s.linux!.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        listenerPath: '/run/agent.sock',
+        syscalls: [
+          { names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' },
+          { names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }] },
+        ],
+      };
+    }),
+  },
+  {
+    name: 'seccomp without no_new_privs',
+    spec: spec((s) => {
+      s.process!.noNewPrivileges = false;
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve', 'exit_group'], action: 'SCMP_ACT_ALLOW' }] };
+    }),
+  },
 ];
 
 const seen = new Set<StepOp>();
@@ -145,8 +168,8 @@ for (const c of configs) {
 test('C++ decodes ops no config above produces, and edge values', () => {
   const program = Buffer.from([0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x7f]); // BPF_RET|BPF_K ALLOW, NULs inside
   const steps: Step[] = [
-    { op: 'seccomp', program, flags: 0 },
-    { op: 'seccomp', program: Uint8Array.from([0xff, 0xfe, 0x00, 0x0a, 0x22, 0x5c, 0x80, 0x00]), flags: 8 },
+    { op: 'seccomp', program, flags: 0, listenerFd: -1 },
+    { op: 'seccomp', program: Uint8Array.from([0xff, 0xfe, 0x00, 0x0a, 0x22, 0x5c, 0x80, 0x00]), flags: 8, listenerFd: 9 },
     { op: 'capset', effective: (1n << 64n) - 1n, permitted: 1n << 63n, inheritable: 0n },
     { op: 'rlimit', type: 'RLIMIT_STACK', resource: 3, soft: (1n << 64n) - 1n, hard: 0n },
     { op: 'mount', source: 'a\tb', target: '/x', fstype: 't', flags: 0xffffffff, data: 'k="v",\\', inContainer: false },
