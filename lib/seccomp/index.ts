@@ -13,5 +13,5 @@ export { seccompFeatures, seccompAnnotations } from './features';
 export type { SeccompFeatures } from './features';
 export { libseccompVersionString } from './library';
 export { SECCOMP_FILTER_FLAG_NEW_LISTENER } from './names';
-export { containerProcessState, sendSeccompListener } from './listener';
+export { containerProcessState } from './listener';
 export type { ContainerProcessState } from './listener';

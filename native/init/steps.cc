@@ -366,7 +366,13 @@ void Run(InitContext&, const ChdirStep& s) {
   if (chdir(s.path.c_str()) < 0) Fail("chdir", errno, s.path);
 }
 
-void Run(InitContext&, const CheckExecStep& s) { FindExecutable(s.file, s.search_path); }
+// Resolves the program once, before the wait for start, as runc does: the
+// exec step then calls execve alone, so a seccomp filter installed between
+// them sees no stat or access of ours.
+void Run(InitContext& ctx, const CheckExecStep& s) {
+  ctx.checked_file = s.file;
+  ctx.checked_path = FindExecutable(s.file, s.search_path);
+}
 
 // Tells the runtime that create is complete, then blocks until `start`
 // opens the exec fifo for reading. From here on failures go to the fifo,
@@ -393,10 +399,10 @@ void Run(InitContext& ctx, const WaitStartStep& s) {
   SetFailureChannel(fifo, ChannelKind::kStream);
 }
 
-void Run(InitContext&, const ExecStep& s) {
+void Run(InitContext& ctx, const ExecStep& s) {
   if (s.args.empty()) Fail("plan", EINVAL, "", "exec without arguments");
   std::vector<std::string> args = s.args, env = s.env;
-  std::string file = FindExecutable(args[0], s.search_path);
+  std::string file = !ctx.checked_path.empty() && ctx.checked_file == args[0] ? ctx.checked_path : FindExecutable(args[0], s.search_path);
   std::vector<char*> argv = CStrings(args), envp = CStrings(env);
   signal(SIGPIPE, SIG_DFL);
   execve(file.c_str(), argv.data(), envp.data());

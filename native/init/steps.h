@@ -22,6 +22,9 @@ struct InitContext {
   bool has_created_state = false;
   std::string created_state;
   std::string seccomp_listener_message;
+  // What the check-exec step resolved (args[0] and the file found), used by exec.
+  std::string checked_file;
+  std::string checked_path;
   int last_cap = 40;
   // The host's procfs, opened and verified (PROC_SUPER_MAGIC) before any
   // step ran, so no container mount can stand in for it: our own

@@ -18,7 +18,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Seccomp } from '../../lib/config/types';
 import { native, type NativeError, type SeccompNotification } from '../../lib/native/addon';
 import { SyscallError } from '../../lib/errors';
-import { compileSeccomp, containerProcessState, sendSeccompListener } from '../../lib/seccomp';
+import { compileSeccomp } from '../../lib/seccomp';
+import { podmanSizedProfile } from '../helpers/seccomp-profiles';
 import { libseccompResolver } from '../../lib/seccomp/library';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'bin', 'seccomp-run');
@@ -136,65 +137,6 @@ test('clone3 -> ENOSYS under an allow-list that does not name it; older unnamed 
   assert.equal(run(named, 'syscall', 'clone3').errno, 77);
 });
 
-/**
- * An allow-list of podman's size and shape: default ERRNO, three
- * architectures, ~350 names including some this libseccomp does not know,
- * personality and clone argument rules, a few denied names.
- */
-function podmanSizedProfile(): Seccomp {
-  const allowed = `accept accept4 access adjtimex alarm bind brk capget capset chdir chmod chown chown32 clock_adjtime
-    clock_adjtime64 clock_getres clock_getres_time64 clock_gettime clock_gettime64 clock_nanosleep clock_nanosleep_time64
-    close close_range connect copy_file_range creat dup dup2 dup3 epoll_create epoll_create1 epoll_ctl epoll_ctl_old
-    epoll_pwait epoll_pwait2 epoll_wait epoll_wait_old eventfd eventfd2 execve execveat exit exit_group faccessat
-    faccessat2 fadvise64 fadvise64_64 fallocate fanotify_mark fchdir fchmod fchmodat fchown fchown32 fchownat fcntl
-    fcntl64 fdatasync fgetxattr flistxattr flock fork fremovexattr fsetxattr fstat fstat64 fstatat64 fstatfs fstatfs64
-    fsync ftruncate ftruncate64 futex futex_time64 futex_waitv futimesat getcpu getcwd getdents getdents64 getegid
-    getegid32 geteuid geteuid32 getgid getgid32 getgroups getgroups32 getitimer getpeername getpgid getpgrp getpid
-    getppid getpriority getrandom getresgid getresgid32 getresuid getresuid32 getrlimit get_robust_list getrusage
-    getsid getsockname getsockopt get_thread_area gettid gettimeofday getuid getuid32 getxattr inotify_add_watch
-    inotify_init inotify_init1 inotify_rm_watch io_cancel ioctl io_destroy io_getevents io_pgetevents
-    io_pgetevents_time64 ioprio_get ioprio_set io_setup io_submit io_uring_enter io_uring_register io_uring_setup ipc
-    kill landlock_add_rule landlock_create_ruleset landlock_restrict_self lchown lchown32 lgetxattr link linkat listen
-    listxattr llistxattr _llseek lremovexattr lseek lsetxattr lstat lstat64 madvise membarrier memfd_create
-    memfd_secret mincore mkdir mkdirat mknod mknodat mlock mlock2 mlockall mmap mmap2 mprotect mq_getsetattr mq_notify
-    mq_open mq_timedreceive mq_timedreceive_time64 mq_timedsend mq_timedsend_time64 mq_unlink mremap msgctl msgget
-    msgrcv msgsnd msync munlock munlockall munmap name_to_handle_at nanosleep newfstatat _newselect open openat
-    pause pidfd_open pidfd_send_signal pipe pipe2 pkey_alloc pkey_free pkey_mprotect poll ppoll ppoll_time64 prctl
-    pread64 preadv preadv2 prlimit64 process_mrelease pselect6 pselect6_time64 pwrite64 pwritev pwritev2 read
-    readahead readlink readlinkat readv recv recvfrom recvmmsg recvmmsg_time64 recvmsg remap_file_pages removexattr
-    rename renameat renameat2 restart_syscall rmdir rseq rt_sigaction rt_sigpending rt_sigprocmask rt_sigqueueinfo
-    rt_sigreturn rt_sigsuspend rt_sigtimedwait rt_sigtimedwait_time64 rt_tgsigqueueinfo sched_getaffinity
-    sched_getattr sched_getparam sched_get_priority_max sched_get_priority_min sched_getscheduler
-    sched_rr_get_interval sched_rr_get_interval_time64 sched_setaffinity sched_setattr sched_setparam
-    sched_setscheduler sched_yield seccomp select semctl semget semop semtimedop semtimedop_time64 send sendfile
-    sendfile64 sendmmsg sendmsg sendto setfsgid setfsgid32 setfsuid setfsuid32 setgid setgid32 setgroups setgroups32
-    setitimer setpgid setpriority setregid setregid32 setresgid setresgid32 setresuid setresuid32 setreuid
-    setreuid32 setrlimit set_robust_list setsid setsockopt set_thread_area set_tid_address setuid setuid32 setxattr
-    shmat shmctl shmdt shmget shutdown sigaltstack signalfd signalfd4 sigprocmask sigreturn socketcall socketpair
-    splice stat stat64 statfs statfs64 statx symlink symlinkat sync sync_file_range syncfs sysinfo tee tgkill time
-    timer_create timer_delete timer_getoverrun timer_gettime timer_gettime64 timer_settime timer_settime64
-    timerfd_create timerfd_gettime timerfd_gettime64 timerfd_settime timerfd_settime64 times tkill truncate
-    truncate64 ugetrlimit umask uname unlink unlinkat utime utimensat utimensat_time64 utimes vfork vmsplice wait4
-    waitid waitpid write writev arch_prctl modify_ldt socket clone
-    cachestat fchmodat2 map_shadow_stack futex_wake futex_wait futex_requeue statmount listmount lsm_get_self_attr
-    lsm_set_self_attr lsm_list_modules mseal setxattrat getxattrat listxattrat removexattrat uretprobe`;
-  const names = allowed.split(/\s+/).filter(Boolean).filter((n) => n !== 'clone' && n !== 'socket');
-  return {
-    defaultAction: 'SCMP_ACT_ERRNO',
-    defaultErrnoRet: EPERM,
-    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
-    syscalls: [
-      { names, action: 'SCMP_ACT_ALLOW' },
-      ...[0, 8, 131072, 131080, 4294967295].map((value) => ({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }] })),
-      { names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 2114060288, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] },
-      { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 40, op: 'SCMP_CMP_NE' }] },
-      { names: ['bpf', 'perf_event_open', 'kexec_load', 'open_by_handle_at'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM },
-      { names: ['ptrace'], action: 'SCMP_ACT_ERRNO', errnoRet: EACCES },
-      // As podman's profile does: it names syscalls above clone3's number, so the ENOSYS prefix cannot cover it.
-      { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
-    ],
-  };
-}
 
 test('a podman-sized allow-list compiles, skips unknown names, and a normal program runs under it', { skip }, () => {
   const profile = podmanSizedProfile();
@@ -309,32 +251,3 @@ test('notify: an answer with an errno fails the syscall with it', { skip }, asyn
   }
 });
 
-test('sendSeccompListener: the agent at listenerPath gets the process state and the fd, once per connection', () => {
-  const socketPath = path.join(dir, 'agent.sock');
-  const server = native().unixListen(socketPath);
-  const fd = fs.openSync(__filename, 'r');
-  try {
-    const state = { ociVersion: '1.3.0', id: 'c1', status: 'creating' as const, pid: 4422, bundle: '/b', annotations: { k: 'v' } };
-    sendSeccompListener(socketPath, fd, containerProcessState({ pid: 4422, state, metadata: 'MKNOD=/dev/null' }));
-    const conn = native().unixAccept(server);
-    try {
-      const got = native().receiveFd(conn);
-      assert.deepEqual(JSON.parse(got.data), { ociVersion: '1.3.0', fds: ['seccompFd'], pid: 4422, metadata: 'MKNOD=/dev/null', state });
-      assert.equal(fs.fstatSync(got.fd).ino, fs.fstatSync(fd).ino);
-      fs.closeSync(got.fd);
-      // The runtime closed its end: nothing more arrives.
-      assert.equal(fs.readSync(conn, Buffer.alloc(16)), 0);
-    } finally {
-      fs.closeSync(conn);
-    }
-  } finally {
-    fs.closeSync(server);
-    fs.closeSync(fd);
-    fs.rmSync(socketPath, { force: true });
-  }
-  // No agent there: a SyscallError naming the path.
-  assert.throws(
-    () => sendSeccompListener(path.join(dir, 'no-agent.sock'), 0, containerProcessState({ pid: 1, state: { ociVersion: '1.3.0', id: 'c', status: 'creating', bundle: '/b' } })),
-    (err: unknown) => err instanceof SyscallError && err.errnoName === 'ENOENT' && err.syscall === 'connect' && err.path === path.join(dir, 'no-agent.sock'),
-  );
-});

@@ -123,6 +123,16 @@ test('rootless devices, /sys and read-only root', { skip }, async () => {
   assert.equal(write.out.report?.errno, 'EROFS');
 });
 
+test('seccomp rootless: no privilege is needed with noNewPrivileges', { skip }, async () => {
+  const { out } = await runRootless((spec) => {
+    assert.equal(spec.process!.noNewPrivileges, true);
+    spec.process!.args = ['/probe', 'syscall', 'getppid'];
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] };
+  });
+  assert.deepEqual(out.exit, { exitCode: 0, signal: null }, out.stderr);
+  assert.deepEqual(JSON.parse(out.stdout), { ret: -1, errno: 'EACCES', errnum: 13 });
+});
+
 test('nothing leaks', { skip }, () => {
   assertNoLeaks(snapshot, TMP_PREFIX);
 });

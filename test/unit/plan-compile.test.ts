@@ -244,7 +244,8 @@ test('the exec fifo fd follows stdio and the preserved fds', () => {
   assert.equal(preserveFds, 2);
   const wait = steps.find((s) => s.op === 'wait-start') as Extract<Step, { op: 'wait-start' }>;
   assert.equal(wait.fifoFd, helperFdLayout(2).fifoFd);
-  assert.deepEqual(helperFdLayout(2), { planFd: 5, syncFd: 6, fifoFd: 7, consoleFd: 8 });
+  assert.deepEqual(helperFdLayout(2), { planFd: 5, syncFd: 6, fifoFd: 7, consoleFd: 8, listenerFd: 8 });
+  assert.equal(helperFdLayout(2, { console: true }).listenerFd, 9);
 });
 
 test('root.readonly, readonlyPaths and maskedPaths run after pivot_root', () => {
