@@ -5,6 +5,11 @@
 //   - the kapsel CLI (`kapsel run`, one Node start-up per container);
 //   - runc and crun, when installed (`RUNTIME run`), measured in the same
 //     run for ratios.
+// Each is measured twice: for the plain bundle and for the same bundle with
+// a seccomp profile of podman's size and shape (~350 names, three
+// architectures, argument rules; test/helpers/seccomp-profiles.ts), to show
+// what seccomp adds to a container's life (the library compiles a profile
+// once per process and caches it; the CLI compiles it on every create).
 // Prints the median and p90 of N runs each (default 30) and ratios of the
 // medians against runc. Needs root. These machines are noisy: compare runs
 // made together, never absolute numbers across machines.
@@ -20,7 +25,7 @@ const repo = path.resolve(__dirname, '..');
 const runs = Number(process.argv[2] || 30);
 const { Container, defaultSpec } = require(path.join(repo, 'dist', 'lib'));
 
-function makeBundle(dir) {
+function makeBundle(dir, seccomp) {
   fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
   const src = path.join(dir, 'hello.c');
   fs.writeFileSync(src, '#include <stdio.h>\nint main(void) { puts("Hello World"); return 0; }\n');
@@ -32,6 +37,7 @@ function makeBundle(dir) {
   delete spec.linux.resources;
   // Debian's crun refuses versions newer than it knows.
   spec.ociVersion = '1.0.2';
+  if (seccomp) spec.linux.seccomp = seccomp;
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
   return dir;
 }
@@ -78,28 +84,37 @@ async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-bench-'));
   const devnull = fs.openSync('/dev/null', 'w');
   try {
-    const bundle = makeBundle(path.join(work, 'bundle'));
+    const { podmanSizedProfile } = require(path.join(repo, 'dist', 'test', 'helpers', 'seccomp-profiles'));
+    const bundles = [
+      ['', makeBundle(path.join(work, 'bundle'))],
+      [' +seccomp', makeBundle(path.join(work, 'bundle-seccomp'), podmanSizedProfile())],
+    ];
     const results = [];
-    // Warm-up: the page cache, the memfd copy of the init helper.
-    await timeLibraryOnce(path.join(work, 'root-warm'), bundle, devnull);
-    results.push(['kapsel (library)', await timeLibrary(path.join(work, 'root-lib'), bundle, devnull)]);
-    results.push(['kapsel (cli)', timeCli(path.join(repo, 'bin', 'kapsel'), path.join(work, 'root-cli'), bundle, devnull)]);
-    for (const name of ['runc', 'crun']) {
-      const bin = which(name);
-      if (!bin) continue;
-      try {
-        results.push([name, timeCli(bin, path.join(work, `root-${name}`), bundle, devnull)]);
-      } catch (err) {
-        // crun, for one, refuses hybrid cgroup hosts.
-        console.log(`${name}: not measured: ${err.message.trim()}`);
+    for (const [suffix, bundle] of bundles) {
+      // Warm-up: the page cache, the memfd copy of the init helper.
+      await timeLibraryOnce(path.join(work, `root-warm${suffix.trim()}`), bundle, devnull);
+      results.push([`kapsel lib${suffix}`, await timeLibrary(path.join(work, 'root-lib'), bundle, devnull)]);
+      results.push([`kapsel cli${suffix}`, timeCli(path.join(repo, 'bin', 'kapsel'), path.join(work, 'root-cli'), bundle, devnull)]);
+      for (const name of ['runc', 'crun']) {
+        const bin = which(name);
+        if (!bin) continue;
+        try {
+          results.push([`${name}${suffix}`, timeCli(bin, path.join(work, `root-${name}`), bundle, devnull)]);
+        } catch (err) {
+          // crun, for one, refuses hybrid cgroup hosts.
+          console.log(`${name}${suffix}: not measured: ${err.message.trim()}`);
+        }
       }
     }
-    const runc = results.find(([n]) => n === 'runc');
     console.log(`container lifecycle (create+start+wait+delete), ${runs} runs each, ms`);
-    console.log(`${'runtime'.padEnd(18)}${'median'.padStart(9)}${'p90'.padStart(9)}${runc ? '  vs runc' : ''}`);
+    console.log(`${'runtime'.padEnd(22)}${'median'.padStart(9)}${'p90'.padStart(9)}  vs runc  seccomp adds`);
     for (const [name, s] of results) {
-      const ratio = runc ? `  ${(s.median / runc[1].median).toFixed(2)}x` : '';
-      console.log(`${name.padEnd(18)}${s.median.toFixed(1).padStart(9)}${s.p90.toFixed(1).padStart(9)}${ratio}`);
+      const plainName = name.replace(' +seccomp', '');
+      const runc = results.find(([n]) => n === (name.endsWith(' +seccomp') ? 'runc +seccomp' : 'runc'));
+      const ratio = runc ? `${(s.median / runc[1].median).toFixed(2)}x` : '-';
+      const plain = name !== plainName ? results.find(([n]) => n === plainName) : undefined;
+      const adds = plain ? `${(s.median - plain[1].median).toFixed(1)} ms` : '';
+      console.log(`${name.padEnd(22)}${s.median.toFixed(1).padStart(9)}${s.p90.toFixed(1).padStart(9)}  ${ratio.padStart(7)}  ${adds}`);
     }
   } finally {
     fs.closeSync(devnull);
