@@ -13,13 +13,13 @@ import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Seccomp } from '../../lib/config/types';
 import { native, type NativeError, type SeccompNotification } from '../../lib/native/addon';
 import { SyscallError } from '../../lib/errors';
 import { compileSeccomp } from '../../lib/seccomp';
 import { podmanSizedProfile } from '../helpers/seccomp-profiles';
+import { untilReady } from '../helpers/until-ready';
 import { libseccompResolver } from '../../lib/seccomp/library';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'bin', 'seccomp-run');
@@ -183,20 +183,8 @@ test('sendFd passes an fd with its payload over a unix stream socket', () => {
   }
 });
 
-/** Calls `fn` until it stops failing with EAGAIN (bounded; the count is not a timing assertion). */
-async function untilReady<T>(fn: () => T): Promise<T> {
-  for (let i = 0; i < 2000; i++) {
-    try {
-      return fn();
-    } catch (err) {
-      if ((err as NativeError).code !== 'EAGAIN') throw err;
-      await sleep(5);
-    }
-  }
-  throw new Error('nothing arrived');
-}
-
-test('notify: the listener fd reaches Node, which receives the notification and answers it', { skip }, async () => {
+/** The fixture under a filter that NOTIFYs getppid, sending its listener fd over a socket pair to us. */
+function startNotifyFixture() {
   const { file, flags } = programFile({
     defaultAction: 'SCMP_ACT_ALLOW',
     listenerPath: '/unused/in/this/test',
@@ -205,9 +193,13 @@ test('notify: the listener fd reaches Node, which receives the notification and 
   const [ours, theirs] = native().streamPair();
   const child = spawn(FIXTURE, [file, String(flags), 'notify', '3', 'getppid'], { stdio: ['ignore', 'pipe', 'pipe', theirs] });
   fs.closeSync(theirs);
-  let stdout = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  const exited = once(child, 'exit');
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  return { child, ours, exited: once(child, 'exit'), stdout: () => out };
+}
+
+test('notify: the listener fd reaches Node, which receives the notification and answers it', { skip }, async () => {
+  const { child, ours, exited, stdout } = startNotifyFixture();
   let listener = -1;
   try {
     const message = await untilReady(() => native().receiveFd(ours));
@@ -222,7 +214,7 @@ test('notify: the listener fd reaches Node, which receives the notification and 
     assert.equal(native().seccompNotifIdValid(listener, notification.id), false);
     const [code] = await exited;
     assert.equal(code, 0);
-    assert.deepEqual(JSON.parse(stdout), { ret: 4242 });
+    assert.deepEqual(JSON.parse(stdout()), { ret: 4242 });
   } finally {
     child.kill('SIGKILL');
     fs.closeSync(ours);
@@ -231,19 +223,13 @@ test('notify: the listener fd reaches Node, which receives the notification and 
 });
 
 test('notify: an answer with an errno fails the syscall with it', { skip }, async () => {
-  const { file, flags } = programFile({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/unused', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_NOTIFY' }] });
-  const [ours, theirs] = native().streamPair();
-  const child = spawn(FIXTURE, [file, String(flags), 'notify', '3', 'getppid'], { stdio: ['ignore', 'pipe', 'pipe', theirs] });
-  fs.closeSync(theirs);
-  let stdout = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  const exited = once(child, 'exit');
+  const { child, ours, exited, stdout } = startNotifyFixture();
   const { fd: listener } = await untilReady(() => native().receiveFd(ours));
   try {
     const n = await untilReady(() => native().seccompNotifReceive(listener));
     native().seccompNotifRespond(listener, n.id, 0n, 61, 0);
     await exited;
-    assert.deepEqual(JSON.parse(stdout), { errno: 61 });
+    assert.deepEqual(JSON.parse(stdout()), { errno: 61 });
   } finally {
     child.kill('SIGKILL');
     fs.closeSync(ours);

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Container } from '../../lib';
 import type { Seccomp } from '../../lib/config/types';
 import { native, type NativeError } from '../../lib/native/addon';
 import { REPO_ROOT, TEST_USER, type Bundle } from '../helpers/bundle';
 import { createTestContainer, runProbe, uniqueId } from '../helpers/run';
 import { podmanSizedProfile } from '../helpers/seccomp-profiles';
+import { untilReady } from '../helpers/until-ready';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 
@@ -112,19 +112,6 @@ test('with noNewPrivileges the filter is the last step before exec', { skip }, (
   assert.deepEqual(ops.slice(-2), ['seccomp', 'exec']);
   assert.ok(ops.indexOf('seccomp') > ops.indexOf('wait-start'));
 });
-
-/** Retries a non-blocking addon call while it says EAGAIN (bounded by count, not time). */
-async function untilReady<T>(fn: () => T): Promise<T> {
-  for (let i = 0; i < 3000; i++) {
-    try {
-      return fn();
-    } catch (err) {
-      if ((err as NativeError).code !== 'EAGAIN') throw err;
-      await sleep(5);
-    }
-  }
-  throw new Error('nothing arrived');
-}
 
 test('notify: an agent in Node gets the process state and the listener fd, and its answer is what the container sees', { skip }, async () => {
   const dir = tempDir('seccomp-agent');
