@@ -15,8 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import type { Seccomp } from '../../lib/config/types';
-import { native, type NativeError, type SeccompNotification } from '../../lib/native/addon';
-import { SyscallError } from '../../lib/errors';
+import { native, type SeccompNotification } from '../../lib/native/addon';
 import { compileSeccomp } from '../../lib/seccomp';
 import { podmanSizedProfile } from '../helpers/seccomp-profiles';
 import { untilReady } from '../helpers/until-ready';

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { makeBundle, type Bundle } from '../helpers/bundle';
 import { findMount, parseMountInfo, probeReport, runProbe, type ProbeStat } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
-import { tempDir, TMP_PREFIX } from '../helpers/tmp';
+import { tempDir } from '../helpers/tmp';
 import type { Mount, Spec } from '../../lib/config/types';
 
 const suite = systemSuite();

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from '../../lib';
 import type { Seccomp } from '../../lib/config/types';
-import { native, type NativeError } from '../../lib/native/addon';
+import { native } from '../../lib/native/addon';
 import { REPO_ROOT, TEST_USER, type Bundle } from '../helpers/bundle';
 import { createTestContainer, runProbe, uniqueId } from '../helpers/run';
 import { podmanSizedProfile } from '../helpers/seccomp-profiles';
