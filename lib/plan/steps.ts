@@ -88,7 +88,13 @@ export type Step =
   /** Reports "created" to the runtime and blocks on the exec fifo until `start`. */
   | { op: 'wait-start'; fifoFd: number }
   /** execve(2) of args[0], looked up along `searchPath` like check-exec. */
-  | { op: 'exec'; args: string[]; env: string[]; searchPath: string };
+  | { op: 'exec'; args: string[]; env: string[]; searchPath: string }
+  /**
+   * A device in a user namespace: the host node `source` (found by type and
+   * number, facts.ts), verified on its fd to be that device, bound nosuid
+   * and noexec onto the container path.
+   */
+  | { op: 'bind-device'; path: string; type: 'c' | 'b'; major: number; minor: number; source: string };
 
 export type StepOp = Step['op'];
 

@@ -12,6 +12,7 @@
 // encoding, test/unit/plan-wire.test.ts). N may be a pipe.
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <signal.h>
@@ -144,8 +145,15 @@ int main(int argc, char** argv) {
     (void)ignored;
     return 2;
   }
-  fcntl(plan_fd, F_SETFD, FD_CLOEXEC);
-  fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+  // The runtime lays out our own fds (plan, sync, exec fifo, console
+  // socket) above stdio and the preserved fds, starting at the plan fd
+  // (lib/plan/steps.ts helperFdLayout). They had to survive the exec into
+  // us; from here on none may reach a hook or the container's process
+  // (issue 8, hole 8): every one of them is close-on-exec before anything
+  // else runs, and every fd we open ourselves is opened with O_CLOEXEC.
+  if (syscall(SYS_close_range, static_cast<unsigned>(plan_fd), ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    Fail("close_range", errno, "", "CLOSE_RANGE_CLOEXEC from fd " + std::to_string(plan_fd));
+  if (sync_fd < plan_fd) Fail("plan", EINVAL, "", "the sync fd lies below the plan fd");
   SetFailureChannel(sync_fd, ChannelKind::kSeqpacket);
 
   std::vector<Step> steps;
@@ -157,6 +165,8 @@ int main(int argc, char** argv) {
   ctx.sync_fd = sync_fd;
   ctx.last_cap = LastCap();
   ctx.proc_fd = OpenProcfs();
+  ctx.proc_self_fd = openat(ctx.proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ctx.proc_self_fd < 0) Fail("open", errno, "/proc/self");
   GoMessage go;
   if (!ReceiveGo(sync_fd, &go)) _exit(1);  // the runtime gave up on us (or sent something else)
   ctx.has_creating_state = go.has_creating_state;

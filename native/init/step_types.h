@@ -314,6 +314,24 @@ struct ExecStep {
   }
 };
 
+// A device in a user namespace, where mknod is refused: the host node at
+// `source` (found by the runtime) is opened without following symlinks,
+// checked to be the `type` major:minor device the config asks for (fstat
+// type and rdev), and that fd is bound, nosuid and noexec, onto `path`.
+struct BindDeviceStep {
+  static constexpr const char* kOp = "bind-device";
+  std::string path, type;
+  int64_t major = 0, minor = 0;
+  std::string source;
+  template <class V> void Visit(V& v) {
+    v.Str("path", path);
+    v.Str("type", type);
+    v.Int("major", major);
+    v.Int("minor", minor);
+    v.Str("source", source);
+  }
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -329,6 +347,7 @@ using AllSteps =
              ReadonlyStep, PivotRootStep, MoveRootStep, SyncStep, HookStep, SysctlStep, PersonalityStep,
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
-             NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep>;
+             NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
+             BindDeviceStep>;
 
 }  // namespace kapsel_init

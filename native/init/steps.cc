@@ -5,13 +5,16 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -19,6 +22,9 @@
 #include <cerrno>
 #include <cstring>
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "console.h"
@@ -110,6 +116,97 @@ int OpenMaybeMissing(const ContainerPath& path, bool missing_ok) {
   return fd;
 }
 
+// Opens `relative` below the verified procfs directory `dirfd` without
+// following any symlink, magic or not, and checks that what it reached is
+// still procfs: a container mount cannot stand in for a /proc file we
+// write (issue 8, hole 2).
+int OpenProcFile(int dirfd, const std::string& relative, int flags, const std::string& shown) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+  int fd;
+  do {
+    fd = kapsel_common::Openat2(dirfd, relative.c_str(), how);
+  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  if (fd < 0) return -1;
+  struct statfs st;
+  if (fstatfs(fd, &st) < 0 || st.f_type != PROC_SUPER_MAGIC) {
+    close(fd);
+    Fail("fstatfs", EXDEV, shown, "not a procfs file");
+  }
+  return fd;
+}
+
+void WriteProcFile(int dirfd, const std::string& relative, const std::string& value, const std::string& shown,
+                   const std::string& what) {
+  int fd = OpenProcFile(dirfd, relative, O_WRONLY, shown);
+  if (fd < 0) Fail("open", errno, shown, what);
+  if (write(fd, value.data(), value.size()) < 0) Fail("write", errno, shown, what);
+  close(fd);
+}
+
+// The mount points below /proc that runc accepts a bind mount on (files
+// that lxcfs emulates); nothing else but a procfs may be mounted on /proc
+// or below, or a write "to /proc" could land in a host file.
+bool IsAllowedProcBind(const std::string& relative) {
+  static const char* const allowed[] = {
+      "proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat", "proc/swaps", "proc/uptime",
+      "proc/loadavg", "proc/slabinfo", "proc/net/dev", "proc/sys/kernel/ns_last_pid", "proc/sys/crypto/fips_enabled",
+  };
+  for (const char* a : allowed)
+    if (relative == a) return true;
+  return false;
+}
+
+bool IsProcfs(int fd) {
+  struct statfs st;
+  return fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+}
+
+// Refuses a mount that would put something other than a procfs on /proc
+// or below (issue 8, hole 2), as runc's checkProcMount does: on /proc
+// itself only a new procfs or a bind of a procfs; below it only binds on
+// the lxcfs files. `source_fd` is the detached bind tree (-1 otherwise).
+void CheckProcMount(const ContainerPath& path, const std::string& fstype, int source_fd) {
+  const std::string& rel = path.Relative();
+  bool at_proc = rel == "proc";
+  if (!at_proc && rel.rfind("proc/", 0) != 0) return;
+  if (source_fd < 0) {
+    if (at_proc && fstype == "proc") return;
+  } else if (at_proc ? IsProcfs(source_fd) : IsAllowedProcBind(rel)) {
+    return;
+  }
+  Fail("mount", EPERM, path.HostPath(),
+       "/" + rel + " cannot be mounted because it is inside /proc (only a procfs may be mounted there)");
+}
+
+// A tmpfs without mode= takes the mode of the directory it covers, as in
+// runc and crun (an image's /tmp keeps its 1777, a 0755 directory stays
+// 0755), instead of the kernel's 1777 for every one of them.
+std::string TmpfsData(const std::string& data, int target_fd, const ContainerPath& path) {
+  std::string padded = "," + data + ",";
+  if (padded.find(",mode=") != std::string::npos) return data;
+  struct stat st;
+  if (fstat(target_fd, &st) < 0) Fail("stat", errno, path.HostPath());
+  char mode[16];
+  snprintf(mode, sizeof mode, "mode=%o", st.st_mode & 07777);
+  return data.empty() ? mode : data + "," + mode;
+}
+
+// An empty file to mount a file on, unless something is there already.
+// Whatever is there is left alone and never opened for I/O: a FIFO would
+// block the open, a socket fail it (issue 9, item 10); the mount later
+// lands on an O_PATH fd of it.
+void CreateMountTarget(int dir, const std::string& name, const ContainerPath& path) {
+  struct stat st;
+  if (fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return;
+  if (errno != ENOENT) Fail("stat", errno, path.HostPath());
+  int fd = openat(dir, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0 && errno != EEXIST) Fail("open", errno, path.HostPath());
+  if (fd >= 0) close(fd);
+}
+
 // ---- the ops: each runs one decoded step (step_types.h) -------------------------
 
 void Run(InitContext& ctx, const RootStep& s) { ctx.root = s.path; }
@@ -121,8 +218,23 @@ void Run(InitContext& ctx, const MountStep& s) {
     return;
   }
   ContainerPath path(ctx.root, s.target);
+  // procfs and sysfs must land on an ordinary directory of the image: a
+  // rootfs/proc that is a symlink would carry them wherever it points
+  // (issue 8, hole 3; runc refuses it too).
+  if ((s.fstype == "proc" || s.fstype == "sysfs") && path.FollowedSymlink())
+    Fail("mount", ELOOP, path.HostPath(), s.fstype + " must be mounted on an ordinary directory, and /" + path.Relative() + " is reached through a symlink");
   int fd = OpenExisting(path);
-  MountOnFd(s.source, fd, s.fstype, s.flags, s.data, path);
+  if (s.flags & MS_BIND) {
+    int tree = CloneTree(AT_FDCWD, s.source, (s.flags & MS_REC) != 0, path);
+    CheckProcMount(path, "", tree);
+    AttachOnFd(tree, fd, path, "source " + s.source);
+  } else if (s.flags & (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)) {
+    MountOnFd(s.source, fd, s.fstype, s.flags, s.data, path);  // no new mount
+  } else {
+    CheckProcMount(path, s.fstype, -1);
+    std::string data = s.fstype == "tmpfs" ? TmpfsData(s.data, fd, path) : s.data;
+    MountOnFd(s.source, fd, s.fstype, s.flags, data, path);
+  }
   close(fd);
 }
 
@@ -145,9 +257,7 @@ void Run(InitContext& ctx, const TouchStep& s) {
   ContainerPath path(ctx.root, s.path);
   std::string name;
   int dir = path.Parent(&name);
-  int fd = openat(dir, name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0 && errno != EISDIR) Fail("open", errno, path.HostPath());
-  if (fd >= 0) close(fd);
+  CreateMountTarget(dir, name, path);
   close(dir);
 }
 
@@ -181,8 +291,23 @@ void Run(InitContext& ctx, const MaskStep& s) {
   if (fd < 0) return;
   struct stat st;
   if (fstat(fd, &st) < 0) Fail("stat", errno, path.HostPath());
-  if (S_ISDIR(st.st_mode)) NewMountOnFd(s.dir_fstype, s.dir_fstype, s.dir_flags, s.dir_data, fd, path);
-  else BindOnFd(s.file_source, false, fd, path);
+  if (S_ISDIR(st.st_mode)) {
+    NewMountOnFd(s.dir_fstype, s.dir_fstype, s.dir_flags, s.dir_data, fd, path);
+  } else {
+    // What covers a masked file must be the null device itself: an image
+    // (or a /dev bound from a host directory) whose "null" is a regular
+    // file or a symlink would otherwise put a writable file over the
+    // masked path (issue 8, hole 5). The node is checked on its fd and
+    // that very fd is bound, so nothing can be swapped in between.
+    int null_fd = open(s.file_source.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (null_fd < 0) Fail("open", errno, s.file_source, "the device that masks " + s.path);
+    struct stat null_st;
+    if (fstat(null_fd, &null_st) < 0) Fail("stat", errno, s.file_source);
+    if (!S_ISCHR(null_st.st_mode) || null_st.st_rdev != makedev(1, 3))
+      Fail("mask", ENODEV, s.file_source, "is not the null device (character device 1:3): refusing to mask " + s.path + " with it");
+    AttachOnFd(CloneTree(null_fd, "", false, path), fd, path, "the null device " + s.file_source);
+    close(null_fd);
+  }
   close(fd);
 }
 
@@ -214,14 +339,104 @@ void Run(InitContext& ctx, const PivotRootStep& s) {
   ctx.root.clear();
 }
 
+// mountinfo's octal escapes (\040 for a space) decoded.
+std::string UnescapeMountPoint(const std::string& field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); i++) {
+    if (field[i] == '\\' && i + 3 < field.size() && isdigit(static_cast<unsigned char>(field[i + 1]))) {
+      out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
+// The mount points of our mount namespace, deepest first.
+std::vector<std::string> MountPoints(InitContext& ctx) {
+  int fd = OpenProcFile(ctx.proc_self_fd, "mountinfo", O_RDONLY, "/proc/self/mountinfo");
+  if (fd < 0) Fail("open", errno, "/proc/self/mountinfo");
+  std::string text;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  if (n < 0) Fail("read", errno, "/proc/self/mountinfo");
+  close(fd);
+  std::vector<std::string> points;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, point;
+    if (fields >> id >> parent >> devno >> root >> point) points.push_back(UnescapeMountPoint(point));
+  }
+  std::sort(points.begin(), points.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return points;
+}
+
+bool IsBelowOrAt(const std::string& p, const std::string& dir) {
+  return p == dir || dir == "/" || p.rfind(dir + "/", 0) == 0;
+}
+
+// --no-pivot leaves the old root under the new one, and with it the host's
+// /proc and /sys: a process inside that makes a user namespace could mount
+// a fresh procfs (the kernel allows it while a fully visible one exists in
+// the mount namespace) and see the host's processes (issue 8, hole 4). As
+// runc does, every mount that is neither the rootfs, below it, nor one of
+// its ancestors is detached first; one that cannot be is a clear error.
+void DetachOutsideRootfs(InitContext& ctx, const std::string& rootfs) {
+  for (const std::string& point : MountPoints(ctx)) {
+    if (IsBelowOrAt(point, rootfs) || IsBelowOrAt(rootfs, point)) continue;
+    // EINVAL: no longer a mount point (it went with a parent detached before).
+    if (umount2(point.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+      Fail("umount2", errno, point, "--no-pivot detaches every host mount outside the rootfs");
+  }
+}
+
 // --no-pivot: move the rootfs over / and chroot into it (for ramfs roots,
-// where pivot_root is impossible).
+// where pivot_root is impossible), with the host's other mounts detached.
 void Run(InitContext& ctx, const MoveRootStep& s) {
+  // mountinfo shows canonical paths: compare it with the rootfs's own.
+  char* real = realpath(s.rootfs.c_str(), nullptr);
+  if (real == nullptr) Fail("realpath", errno, s.rootfs);
+  std::string rootfs = real;
+  free(real);
+  if (rootfs == "/") Fail("move-root", EINVAL, s.rootfs, "the rootfs is the host's root");
+  DetachOutsideRootfs(ctx, rootfs);
   if (chdir(s.rootfs.c_str()) < 0) Fail("chdir", errno, s.rootfs);
   if (mount(s.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) Fail("mount", errno, s.rootfs);
   if (chroot(".") < 0) Fail("chroot", errno, s.rootfs);
   if (chdir("/") < 0) Fail("chdir", errno, "/");
   ctx.root.clear();
+}
+
+// The device bind of a user namespace (issue 8, hole 1): the bind source
+// is never a path from the config but a host node the runtime found, and
+// it is bound only when its fd shows the very device the config names; a
+// mismatch (a regular file, a symlink, another device) fails. The bind is
+// nosuid and noexec (issue 9, item 17), as crun makes it.
+void Run(InitContext& ctx, const BindDeviceStep& s) {
+  int node = open(s.source.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (node < 0) Fail("open", errno, s.source, "the host node of device " + s.path);
+  struct stat st;
+  if (fstat(node, &st) < 0) Fail("stat", errno, s.source);
+  mode_t want = s.type == "b" ? S_IFBLK : S_IFCHR;
+  dev_t rdev = makedev(static_cast<unsigned>(s.major), static_cast<unsigned>(s.minor));
+  if ((st.st_mode & S_IFMT) != want || st.st_rdev != rdev)
+    Fail("bind-device", ENODEV, s.source,
+         "is not the " + s.type + " " + std::to_string(s.major) + ":" + std::to_string(s.minor) + " device " + s.path + " asks for");
+  ContainerPath path(ctx.root, s.path);
+  std::string name;
+  int dir = path.Parent(&name);
+  CreateMountTarget(dir, name, path);
+  close(dir);
+  int target = OpenExisting(path);
+  int tree = CloneTree(node, "", false, path);
+  SetAttributes(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0, 0, false, path);
+  AttachOnFd(tree, target, path, "device " + s.source);
+  close(target);
+  close(node);
 }
 
 // Hands control to the runtime process (to run hooks in the runtime
@@ -252,11 +467,7 @@ void Run(InitContext& ctx, const SysctlStep& s) {
   std::string relative = s.key;
   std::replace(relative.begin(), relative.end(), '.', '/');
   relative = "sys/" + relative;
-  std::string path = "/proc/" + relative;
-  int fd = openat(ctx.proc_fd, relative.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) Fail("open", errno, path, "sysctl " + s.key);
-  if (write(fd, s.value.data(), s.value.size()) < 0) Fail("write", errno, path, "sysctl " + s.key);
-  close(fd);
+  WriteProcFile(ctx.proc_fd, relative, s.value, "/proc/" + relative, "sysctl " + s.key);
 }
 
 void Run(InitContext&, const PersonalityStep& s) {
@@ -284,11 +495,7 @@ void Run(InitContext&, const RlimitStep& s) {
 }
 
 void Run(InitContext& ctx, const OomScoreAdjStep& s) {
-  std::string value = std::to_string(s.value);
-  int fd = openat(ctx.proc_fd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) Fail("open", errno, "/proc/self/oom_score_adj");
-  if (write(fd, value.data(), value.size()) < 0) Fail("write", errno, "/proc/self/oom_score_adj");
-  close(fd);
+  WriteProcFile(ctx.proc_self_fd, "oom_score_adj", std::to_string(s.value), "/proc/self/oom_score_adj", "");
 }
 
 void Run(InitContext& ctx, const BoundingStep& s) {

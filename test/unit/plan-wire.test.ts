@@ -152,6 +152,7 @@ test('C++ decodes ops no config above produces, and edge values', () => {
     { op: 'mount', source: 'a\tb', target: '/x', fstype: 't', flags: 0xffffffff, data: 'k="v",\\', inContainer: false },
     { op: 'setgroups', gids: [] },
     { op: 'exec', args: ['x'], env: [], searchPath: '' },
+    { op: 'bind-device', path: '/dev/loop9', type: 'b', major: 7, minor: 1048575, source: '/dev/block/7:1048575' },
   ];
   for (const step of steps) seen.add(step.op);
   assertSameInC('edge values', steps);
@@ -165,6 +166,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
+    'bind-device': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);
