@@ -304,7 +304,7 @@ void Run(InitContext& ctx, const MaskStep& s) {
     struct stat null_st;
     if (fstat(null_fd, &null_st) < 0) Fail("stat", errno, s.file_source);
     if (!S_ISCHR(null_st.st_mode) || null_st.st_rdev != makedev(1, 3))
-      Fail("mask", ENODEV, s.file_source, "is not the null device (character device 1:3): refusing to mask " + s.path + " with it");
+      Fail("mask", ENODEV, s.file_source, s.file_source + " is not the null device (character device 1:3): refusing to mask " + s.path + " with it");
     AttachOnFd(CloneTree(null_fd, "", false, path), fd, path, "the null device " + s.file_source);
     close(null_fd);
   }
