@@ -48,7 +48,8 @@ void BindSlaveOverConsole(int slave) {
   if (dir < 0) Fail("openat2", errno, "/dev");
   struct stat st;
   if (fstatat(dir, "console", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-    if (unlinkat(dir, "console", 0) < 0) Fail("unlink", errno, "/dev/console", "a symlink in the image's /dev");
+    if (unlinkat(dir, "console", 0) < 0)
+      Fail("unlink", errno, "/dev/console", "the image's /dev/console is a symlink and cannot be replaced by a file for the console");
   }
   int created = openat(dir, "console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (created >= 0) close(created);
