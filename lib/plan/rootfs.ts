@@ -59,7 +59,7 @@ export function relativeDestinationWarnings(spec: ValidSpec): string[] {
 }
 
 /** Steps for one entry of config.mounts. */
-export function mountSteps(mount: Mount, ctx: RootfsContext): Step[] {
+export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] {
   const dest = mountDestination(mount);
   const opts = parseMountOptions(mount.options);
   let type = mount.type ?? '';
@@ -89,6 +89,9 @@ export function mountSteps(mount: Mount, ctx: RootfsContext): Step[] {
     opts.recursiveAttrSet |= MOUNT_ATTR_RDONLY;
     opts.recursiveAttrClear &= ~MOUNT_ATTR_RDONLY;
   }
+  if (opts.copyUp && (bind || type !== 'tmpfs')) {
+    throw new InvalidConfigError(`/mounts/${index}/options`, `"tmpcopyup" applies to tmpfs mounts only, not to ${bind ? 'a bind mount' : `"${type}"`}`);
+  }
   const steps: Step[] = [];
   if (bind) {
     const hostSource = hostSourcePath(ctx.bundle, source);
@@ -113,6 +116,9 @@ export function mountSteps(mount: Mount, ctx: RootfsContext): Step[] {
       const everyController = type === 'cgroup' && recursive;
       steps.push({ op: 'setattr', target: dest, set: opts.attrSet, clear: opts.attrClear, propagation: 0, recursive: everyController });
     }
+  } else if (opts.copyUp) {
+    steps.push({ op: 'mkdir', path: dest, mode: 0o755 });
+    steps.push({ op: 'tmpfs-copyup', target: dest, flags: opts.flags & ~C.MS_REMOUNT, data: opts.data });
   } else {
     steps.push({ op: 'mkdir', path: dest, mode: 0o755 });
     steps.push({
@@ -200,7 +206,7 @@ export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
   steps.push({ op: 'root', path: rootfs });
 
   const mounts = spec.mounts ?? [];
-  mounts.forEach((m) => steps.push(...mountSteps(m, ctx)));
+  mounts.forEach((m, i) => steps.push(...mountSteps(m, ctx, i)));
 
   const devIsBound = mounts.some((m) => mountDestination(m) === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')));
   if (!devIsBound) {

@@ -94,7 +94,12 @@ export type Step =
    * number, facts.ts), verified on its fd to be that device, bound nosuid
    * and noexec onto the container path.
    */
-  | { op: 'bind-device'; path: string; type: 'c' | 'b'; major: number; minor: number; source: string };
+  | { op: 'bind-device'; path: string; type: 'c' | 'b'; major: number; minor: number; source: string }
+  /**
+   * A tmpfs mount with "tmpcopyup": the directory's contents are copied,
+   * through fds, into the new tmpfs before it is attached over it.
+   */
+  | { op: 'tmpfs-copyup'; target: string; flags: number; data: string };
 
 export type StepOp = Step['op'];
 

@@ -332,6 +332,21 @@ struct BindDeviceStep {
   }
 };
 
+// A tmpfs with runc's and crun's "tmpcopyup": the directory's contents in
+// the image are copied into the new tmpfs (still detached, so nothing in
+// the container sees it half-filled), which then covers the directory.
+struct TmpfsCopyupStep {
+  static constexpr const char* kOp = "tmpfs-copyup";
+  std::string target;
+  uint64_t flags = 0;
+  std::string data;
+  template <class V> void Visit(V& v) {
+    v.Str("target", target);
+    v.Uint("flags", flags);
+    v.Str("data", data);
+  }
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -348,6 +363,6 @@ using AllSteps =
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
-             BindDeviceStep>;
+             BindDeviceStep, TmpfsCopyupStep>;
 
 }  // namespace kapsel_init

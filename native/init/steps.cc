@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "console.h"
+#include "copy_tree.h"
 #include "fail.h"
 #include "fd_mounts.h"
 #include "hooks.h"
@@ -437,6 +438,25 @@ void Run(InitContext& ctx, const BindDeviceStep& s) {
   AttachOnFd(tree, target, path, "device " + s.source);
   close(target);
   close(node);
+}
+
+// tmpcopyup: the image directory (opened before anything covers it) is
+// copied through fds into the detached tmpfs, which is attached over it
+// only once filled. The tmpfs takes the directory's mode unless mode= says
+// otherwise, like every tmpfs here.
+void Run(InitContext& ctx, const TmpfsCopyupStep& s) {
+  ContainerPath path(ctx.root, s.target);
+  CheckProcMount(path, "tmpfs", -1);
+  int fd = OpenExisting(path);
+  struct stat st;
+  if (fstat(fd, &st) < 0) Fail("stat", errno, path.HostPath());
+  if (!S_ISDIR(st.st_mode)) Fail("mount", ENOTDIR, path.HostPath(), "tmpcopyup needs a directory to copy from");
+  int tree = NewDetachedMount("tmpfs", "tmpfs", s.flags & ~static_cast<uint64_t>(MS_RDONLY), TmpfsData(s.data, fd, path), path);
+  CopyDirectoryContents(fd, tree, path.HostPath());
+  // Read-only only once filled, as the config asked.
+  if (s.flags & MS_RDONLY) SetAttributes(tree, MOUNT_ATTR_RDONLY, 0, 0, false, path);
+  AttachOnFd(tree, fd, path, "tmpfs (tmpcopyup)");
+  close(fd);
 }
 
 // Hands control to the runtime process (to run hooks in the runtime

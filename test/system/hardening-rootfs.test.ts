@@ -267,3 +267,32 @@ test('"rbind,ro" leaves submounts writable (as runc); "rro" makes them read-only
     fs.rmSync(host, { recursive: true, force: true });
   }
 });
+
+test('tmpcopyup: the image directory\'s files are in the new tmpfs, through fds, and the image is untouched', { skip }, async () => {
+  const bundle = suite.bundle({
+    edit: (spec, { rootfs }) => {
+      const cache = path.join(rootfs, 'var', 'cache');
+      fs.mkdirSync(path.join(cache, 'sub'), { recursive: true });
+      fs.chmodSync(cache, 0o710);
+      fs.writeFileSync(path.join(cache, 'a.txt'), 'image a\n');
+      fs.chmodSync(path.join(cache, 'a.txt'), 0o640);
+      fs.writeFileSync(path.join(cache, 'sub', 'b.txt'), 'image b\n');
+      // A link to a host path is copied as a link, never followed.
+      fs.symlinkSync('/etc/shadow', path.join(cache, 'link'));
+      spec.root!.readonly = false;
+      spec.mounts!.push({ destination: '/var/cache', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'nosuid'] });
+    },
+  });
+  const report = await runProbe(bundle, { root: suite.root, args: ['/probe', 'report', '/var/cache', '/var/cache/a.txt', '/var/cache/link'] });
+  assert.equal(report.exit.exitCode, 0, report.stderr);
+  assert.equal(findMount(report.report!, '/var/cache')?.fstype, 'tmpfs');
+  assert.equal(statOf(report.report!.stat['/var/cache']).mode, '0710');
+  assert.equal(statOf(report.report!.stat['/var/cache/a.txt']).mode, '0640');
+  assert.equal(statOf(report.report!.stat['/var/cache/link']).target, '/etc/shadow');
+  const cat = await runProbe(bundle, { root: suite.root, args: ['/probe', 'cat', '/var/cache/a.txt', '/var/cache/sub/b.txt'] });
+  assert.equal(cat.stdout, 'image a\nimage b\n');
+  // Writes go to the tmpfs, not to the image.
+  const write = await runProbe(bundle, { root: suite.root, args: ['/probe', 'write', '/var/cache/new'] });
+  assert.equal(write.report?.ok, true);
+  assert.equal(fs.existsSync(path.join(bundle.rootfs, 'var', 'cache', 'new')), false);
+});

@@ -102,3 +102,16 @@ test('a new user namespace mapping root: the init becomes its root before anythi
   const noUserns = plan(() => undefined, false);
   assert.notEqual(noUserns[0].op, 'setresgid');
 });
+
+test('"tmpcopyup" on a tmpfs becomes one tmpfs-copyup step; on anything else a config error', () => {
+  const steps = plan((s) => s.mounts!.push({ destination: '/var/cache', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'nosuid', 'size=1m'] }), false);
+  assert.deepEqual(
+    steps.filter((s) => s.op === 'tmpfs-copyup'),
+    [{ op: 'tmpfs-copyup', target: '/var/cache', flags: 0x2 /* MS_NOSUID */, data: 'size=1m' }],
+  );
+  assert.ok(!steps.some((s) => s.op === 'mount' && s.target === '/var/cache'));
+  assert.throws(
+    () => plan((s) => s.mounts!.push({ destination: '/x', type: 'bind', source: '/tmp', options: ['rbind', 'tmpcopyup'] }), false),
+    (e: unknown) => e instanceof InvalidConfigError && /tmpcopyup/.test(e.message),
+  );
+});

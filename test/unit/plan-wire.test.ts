@@ -65,6 +65,7 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
         { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nodev', 'mode=1777', 'size=1m', 'strictatime'] },
         { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] },
         { destination: '/shared', type: 'bind', source: '/tmp', options: ['bind', 'shared', 'rro'] },
+        { destination: '/var/cache', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'ro', 'size=2m'] },
       );
     }),
   },
@@ -166,7 +167,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
-    'bind-device': true,
+    'bind-device': true, 'tmpfs-copyup': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);
