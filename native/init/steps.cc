@@ -354,8 +354,8 @@ std::string UnescapeMountPoint(const std::string& field) {
   return out;
 }
 
-// The mount points of our mount namespace, deepest first.
-std::vector<std::string> MountPoints(InitContext& ctx) {
+// The procfs and sysfs mount points of our mount namespace, deepest first.
+std::vector<std::string> ProcAndSysMounts(InitContext& ctx) {
   int fd = OpenProcFile(ctx.proc_self_fd, "mountinfo", O_RDONLY, "/proc/self/mountinfo");
   if (fd < 0) Fail("open", errno, "/proc/self/mountinfo");
   std::string text;
@@ -368,30 +368,42 @@ std::vector<std::string> MountPoints(InitContext& ctx) {
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, devno, root, point;
-    if (fields >> id >> parent >> devno >> root >> point) points.push_back(UnescapeMountPoint(point));
+    size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream fields(line.substr(0, dash)), after(line.substr(dash + 3));
+    std::string id, parent, devno, root, point, fstype;
+    if (!(fields >> id >> parent >> devno >> root >> point) || !(after >> fstype)) continue;
+    if (fstype == "proc" || fstype == "sysfs") points.push_back(UnescapeMountPoint(point));
   }
   std::sort(points.begin(), points.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   return points;
 }
 
 bool IsBelowOrAt(const std::string& p, const std::string& dir) {
-  return p == dir || dir == "/" || p.rfind(dir + "/", 0) == 0;
+  return p == dir || p.rfind(dir + "/", 0) == 0;
 }
 
 // --no-pivot leaves the old root under the new one, and with it the host's
 // /proc and /sys: a process inside that makes a user namespace could mount
 // a fresh procfs (the kernel allows it while a fully visible one exists in
 // the mount namespace) and see the host's processes (issue 8, hole 4). As
-// runc does, every mount that is neither the rootfs, below it, nor one of
-// its ancestors is detached first; one that cannot be is a clear error.
-void DetachOutsideRootfs(InitContext& ctx, const std::string& rootfs) {
-  for (const std::string& point : MountPoints(ctx)) {
-    if (IsBelowOrAt(point, rootfs) || IsBelowOrAt(rootfs, point)) continue;
-    // EINVAL: no longer a mount point (it went with a parent detached before).
-    if (umount2(point.c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
-      Fail("umount2", errno, point, "--no-pivot detaches every host mount outside the rootfs");
+// runc does, every procfs and sysfs outside the rootfs is detached first;
+// one that cannot be (locked in a user namespace) is covered by an empty
+// tmpfs, so that it is no longer fully visible.
+void HideHostProcAndSys(InitContext& ctx, const std::string& rootfs) {
+  for (const std::string& point : ProcAndSysMounts(ctx)) {
+    if (IsBelowOrAt(point, rootfs)) continue;
+    if (umount2(point.c_str(), MNT_DETACH) == 0) continue;
+    if (errno != EINVAL && errno != EPERM) Fail("umount2", errno, point, "--no-pivot hides the host's procfs and sysfs");
+    // EINVAL: gone with a parent detached before, or locked; cover what is left.
+    int fd = open(point.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct statfs st;
+    if (fstatfs(fd, &st) == 0 && (st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC)) {
+      ContainerPath where("", point);
+      NewMountOnFd("tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "", fd, where);
+    }
+    close(fd);
   }
 }
 
@@ -404,7 +416,7 @@ void Run(InitContext& ctx, const MoveRootStep& s) {
   std::string rootfs = real;
   free(real);
   if (rootfs == "/") Fail("move-root", EINVAL, s.rootfs, "the rootfs is the host's root");
-  DetachOutsideRootfs(ctx, rootfs);
+  HideHostProcAndSys(ctx, rootfs);
   if (chdir(s.rootfs.c_str()) < 0) Fail("chdir", errno, s.rootfs);
   if (mount(s.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) Fail("mount", errno, s.rootfs);
   if (chroot(".") < 0) Fail("chroot", errno, s.rootfs);
