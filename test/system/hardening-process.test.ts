@@ -139,6 +139,33 @@ test('hole 6: an image /dev/console that is a symlink does not carry the console
   }
 });
 
+test('hole 6: on a read-only root, an image /dev/console symlink fails create clearly instead', { skip }, async () => {
+  const dir = tempDir('console-ro');
+  const socketPath = path.join(dir, 'console.sock');
+  const listener = native().unixListen(socketPath);
+  const b = suite.bundle({
+    edit: (s, { rootfs }) => {
+      s.mounts = s.mounts!.filter((m) => m.destination !== '/dev');
+      fs.mkdirSync(path.join(rootfs, 'dev'));
+      fs.writeFileSync(path.join(rootfs, 'etc', 'target'), 'image file\n');
+      fs.symlinkSync('/etc/target', path.join(rootfs, 'dev', 'console'));
+      s.process!.terminal = true;
+      s.root!.readonly = true;
+    },
+  });
+  try {
+    await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, consoleSocket: socketPath }), (err: Error) => {
+      assert.match(err.message, /the image's \/dev\/console is a symlink and cannot be replaced by a file for the console/);
+      return true;
+    });
+    assert.deepEqual(fs.readdirSync(suite.root), []);
+    assert.equal(fs.readFileSync(path.join(b.rootfs, 'etc', 'target'), 'utf8'), 'image file\n');
+  } finally {
+    fs.closeSync(listener);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('hole 7: a second container in the pid namespace cannot ptrace or read a created container\'s init', { skip }, async () => {
   const target = suite.bundle();
   const created = await createTestContainer(target, { root: suite.root });

@@ -37,10 +37,10 @@ after(() => {
 type Outcome = { ok: true; result: RunResult } | { ok: false; error: string };
 
 /** Runs a rootless bundle as the user: the run's result, or create's error. */
-function runRootless(edit: (spec: Spec, rootfs: string) => void): Outcome {
+function runRootless(edit: (spec: Spec, rootfs: string) => void, runnerArgs: string[] = []): Outcome {
   const bundle = makeBundle({ rootless: true, owner, edit: (spec, { rootfs }) => edit(spec, rootfs) });
   try {
-    const run = runAsUser(RUNNER, [bundle.dir]);
+    const run = runAsUser(RUNNER, [bundle.dir, ...runnerArgs]);
     const line = run.stdout.trim().split('\n').pop() ?? '';
     const out = JSON.parse(line) as RunResult & { error?: string; children: string[] };
     assert.deepEqual(out.children ?? [], [], 'container processes left in the runner');
@@ -101,6 +101,19 @@ test('issue 9 item 12: sysfs without a network namespace is the host /sys, read-
   const below = report.mounts.map((l) => l.split(' ')).filter((f) => f[4].startsWith('/sys/'));
   assert.ok(below.length > 0);
   for (const f of below) assert.ok(f[5].split(',').includes('ro'), f.join(' '));
+});
+
+test('rootless hole 4: with --no-pivot, the host procfs (locked, not detachable) is covered; no fresh procfs can be mounted', { skip }, () => {
+  const outcome = runRootless(
+    (spec, rootfs) => {
+      fs.mkdirSync(path.join(rootfs, 'mnt'));
+      spec.process!.args = ['/probe', 'mount-proc', '/mnt'];
+    },
+    ['--no-pivot'],
+  );
+  assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
+  assert.equal(outcome.result.exit.exitCode, 0, outcome.result.stderr);
+  assert.deepEqual(JSON.parse(outcome.result.stdout), { ok: false, errno: 'EPERM' });
 });
 
 test('nothing leaks', { skip }, () => {
