@@ -359,11 +359,17 @@ void Run(InitContext& ctx, const HookStep& s) {
 // Through the procfs fd opened at start: /proc/sys shows the sysctls of
 // the writer's own namespaces (net, ipc, uts) whichever procfs it is
 // reached through, and no container mount can stand in for it.
+// A key in the slash form ("net/ipv4/conf/eth0.100/forwarding") is a path
+// already, dots and all, as runc reads it; the dotted form maps dots to
+// slashes. Either way the write resolves beneath /proc/sys with no symlink
+// and no "..": a key cannot reach another file.
 void Run(InitContext& ctx, const SysctlStep& s) {
   std::string relative = s.key;
-  std::replace(relative.begin(), relative.end(), '.', '/');
-  relative = "sys/" + relative;
-  WriteProcFile(ctx.proc_fd, relative, s.value, "/proc/" + relative, "sysctl " + s.key);
+  if (relative.find('/') == std::string::npos) std::replace(relative.begin(), relative.end(), '.', '/');
+  int sys = OpenProcFile(ctx.proc_fd, "sys", O_PATH | O_DIRECTORY, "/proc/sys");
+  if (sys < 0) Fail("open", errno, "/proc/sys", "sysctl " + s.key);
+  WriteProcFile(sys, relative, s.value, "/proc/sys/" + relative, "sysctl " + s.key);
+  close(sys);
 }
 
 void Run(InitContext&, const PersonalityStep& s) {
