@@ -116,6 +116,28 @@ test('rootless hole 4: with --no-pivot, the host procfs (locked, not detachable)
   assert.deepEqual(JSON.parse(outcome.result.stdout), { ok: false, errno: 'EPERM' });
 });
 
+test('rootless hole 3: rootfs/proc that is a symlink is refused', { skip }, () => {
+  const outcome = runRootless((_spec, rootfs) => {
+    fs.mkdirSync(path.join(rootfs, 'elsewhere'));
+    fs.symlinkSync('/elsewhere', path.join(rootfs, 'proc'));
+  });
+  assert.equal(outcome.ok, false);
+  assert.match((outcome as { error: string }).error, /proc must be mounted on an ordinary directory/);
+});
+
+test('rootless hole 5: a /dev whose "null" is a regular file is refused for masking', { skip }, () => {
+  const outcome = runRootless((spec, rootfs) => {
+    const devDir = path.join(rootfs, 'fake-dev');
+    fs.mkdirSync(devDir);
+    fs.writeFileSync(path.join(devDir, 'null'), 'user data\n');
+    spec.mounts = spec.mounts!.filter((m) => !m.destination.startsWith('/dev'));
+    spec.mounts.push({ destination: '/dev', type: 'bind', source: devDir, options: ['rbind'] });
+    spec.linux!.maskedPaths = ['/proc/keys'];
+  });
+  assert.equal(outcome.ok, false);
+  assert.match((outcome as { error: string }).error, /is not the null device \(character device 1:3\): refusing to mask \/proc\/keys/);
+});
+
 test('nothing leaks', { skip }, () => {
   assertNoLeaks(snapshot, TMP_PREFIX);
 });
