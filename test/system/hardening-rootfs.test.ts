@@ -15,6 +15,7 @@ import type { Bundle } from '../helpers/bundle';
 import { createTestContainer, findMount, parseMountInfo, runProbe, type ProbeStat } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
+import { ensureTestUser } from '../helpers/user';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -187,6 +188,16 @@ test('hole 13: root creating a user namespace whose maps lack host uid 0 (0 -> 1
   // Made by the init as root of the namespace: owned by host uid 100000.
   assert.equal(statOf(res.report!.stat['/dev/pts']).type, 'dir');
   assert.equal(statOf(res.report!.stat['/dev/null']).type, 'char');
+});
+
+test('hole 13: root runs a rootless bundle made by another user (0 -> that user\'s uid, size 1)', { skip }, async () => {
+  const owner = ensureTestUser();
+  const bundle = suite.bundle({ rootless: true, owner });
+  const res = await runProbe(bundle, { root: suite.root, args: ['/probe', 'report', '/dev/pts'] });
+  assert.equal(res.exit.exitCode, 0, res.stderr);
+  assert.deepEqual([res.report!.uid, res.report!.gid], [0, 0]);
+  assert.deepEqual(res.report!.uid_map.trim().split(/\s+/), ['0', String(owner.uid), '1']);
+  assert.equal(statOf(res.report!.stat['/dev/pts']).type, 'dir');
 });
 
 test('hole 14: a cwd that is a symlink to a procfs magic link is refused; nothing named after host paths appears', { skip }, async () => {
