@@ -11,6 +11,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../lib/config/types';
+import { native } from '../../lib/native/addon';
 import type { Bundle } from '../helpers/bundle';
 import { createTestContainer, findMount, parseMountInfo, runProbe, type ProbeStat } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
@@ -224,16 +225,20 @@ test('hole 14: a mount destination through a procfs magic link is refused', { sk
   await assertCreateRefused(bundle, /refusing to follow the procfs symlink/);
 });
 
-test('issue 9 item 10: a bind target that is a FIFO does not hang create', { skip }, async () => {
+test('issue 9 item 10: a bind target that is a FIFO or a socket does not hang or fail create', { skip }, async () => {
   const bundle = suite.bundle({
     edit: (spec, { rootfs }) => {
       execFileSync('mkfifo', [path.join(rootfs, 'etc', 'fifo')]);
+      // A socket file left by a process that is gone (the listener is closed).
+      fs.closeSync(native().unixListen(path.join(rootfs, 'etc', 'sock')));
       spec.mounts!.push({ destination: '/etc/fifo', type: 'bind', source: '/etc/hostname', options: ['bind', 'ro'] });
+      spec.mounts!.push({ destination: '/etc/sock', type: 'bind', source: '/etc/hostname', options: ['bind', 'ro'] });
     },
   });
-  const res = await runProbe(bundle, { root: suite.root, args: ['/probe', 'cat', '/etc/fifo'] });
+  const res = await runProbe(bundle, { root: suite.root, args: ['/probe', 'cat', '/etc/fifo', '/etc/sock'] });
   assert.equal(res.exit.exitCode, 0, res.stderr);
-  assert.equal(res.stdout, fs.readFileSync('/etc/hostname', 'utf8'));
+  const hostname = fs.readFileSync('/etc/hostname', 'utf8');
+  assert.equal(res.stdout, hostname + hostname);
 });
 
 test('a tmpfs without mode= takes the mode of the directory it covers; mode= still wins', { skip }, async () => {
