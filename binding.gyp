@@ -36,7 +36,9 @@
         "native/init/root_paths.cc",
         "native/init/fd_mounts.cc",
         "native/init/seccomp.cc",
-        "native/init/fail.cc"
+        "native/init/fail.cc",
+        "native/init/copy_tree.cc",
+        "native/init/proc_guard.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"]

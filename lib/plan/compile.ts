@@ -32,6 +32,11 @@ export interface CompileOptions {
   noPivot?: boolean;
 }
 
+/** Whether id 0 inside has a mapping. */
+function mapsRoot(mappings: readonly { containerID: number; size: number }[]): boolean {
+  return mappings.some((m) => m.containerID === 0 && m.size > 0);
+}
+
 function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly Hook[] | undefined, runtimeEnv: readonly string[]): Step[] {
   return (hooks ?? []).map((h) => ({
     op: 'hook',
@@ -65,6 +70,8 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     // A new user namespace, or one the runtime already runs in: no mknod.
     inUserNamespace: ns.types.has('user') || facts.host.inUserNamespace,
     newCgroupNamespace: ns.types.has('cgroup'),
+    newNetworkNamespace: ns.types.has('network'),
+    becomeNamespaceRoot: ns.newUserNamespace && mapsRoot(ns.uidMappings) && mapsRoot(ns.gidMappings),
     host: facts.host,
   };
   // Without a new user namespace the container has ours, and with it our

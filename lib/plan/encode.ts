@@ -46,6 +46,8 @@ function fieldsOf(step: Step): Field[] {
     case 'check-exec': return [step.file, step.env, step.searchPath];
     case 'wait-start': return [step.fifoFd];
     case 'exec': return [step.args, step.env, step.searchPath];
+    case 'bind-device': return [step.path, step.type, step.major, step.minor, step.source];
+    case 'tmpfs-copyup': return [step.target, step.flags, step.data];
   }
 }
 

@@ -8,9 +8,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LinuxNamespaceType, Spec } from '../config/types';
+import type { LinuxDevice, LinuxNamespaceType, Spec } from '../config/types';
 import { inUserNamespace } from '../state/root';
 import { readFileInRoot } from './in-root-file';
+import { DEFAULT_DEVICES } from './default-devices';
 
 /** Facts about the host the container is created on. */
 export interface HostFacts {
@@ -45,6 +46,13 @@ export interface HostFacts {
    * those and as a file for the others.
    */
   directories: ReadonlySet<string>;
+  /**
+   * Host device nodes, by deviceKey(type, major, minor): the canonical host
+   * path of a node that is that device (stat: type and rdev). A device
+   * bound into a user namespace is bound from here, never from a path the
+   * config names (the init checks the node again on its fd).
+   */
+  devices: ReadonlyMap<string, string>;
   /**
    * The runtime's own environment ("KEY=value"): a hook without `env` gets
    * it, as runc's and crun's hooks do (Go's exec.Cmd with a nil Env).
@@ -132,6 +140,70 @@ function joinedRuntimeNamespaces(spec: Pick<Spec, 'linux'>): Set<LinuxNamespaceT
   return types;
 }
 
+/** The key of a device in HostFacts.devices: "c 1:3". */
+export function deviceKey(type: 'c' | 'b', major: number, minor: number): string {
+  return `${type} ${major}:${minor}`;
+}
+
+/** major/minor of a Linux dev_t (glibc's gnu_dev_major/minor). */
+function splitDev(rdev: bigint): { major: number; minor: number } {
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+  return { major: Number(major), minor: Number(minor) };
+}
+
+/** The canonical path of `candidate` when it is the device, else undefined. */
+function deviceAt(candidate: string, type: 'c' | 'b', major: number, minor: number): string | undefined {
+  try {
+    const st = fs.statSync(candidate, { bigint: true });
+    if (!(type === 'c' ? st.isCharacterDevice() : st.isBlockDevice())) return undefined;
+    const dev = splitDev(st.rdev);
+    if (dev.major !== major || dev.minor !== minor) return undefined;
+    return fs.realpathSync(candidate);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first node directly in the host's /dev that is the device (hosts without udev's /dev/char). */
+function scanDev(type: 'c' | 'b', major: number, minor: number): string | undefined {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/dev');
+  } catch {
+    return undefined;
+  }
+  for (const name of names.sort()) {
+    const node = deviceAt(`/dev/${name}`, type, major, minor);
+    if (node) return node;
+  }
+  return undefined;
+}
+
+/**
+ * Host nodes of the devices a container may bind: looked up at the host's
+ * /dev entry of the same name (a config path below /dev, cleaned), in
+ * udev's /dev/char and /dev/block, then among the nodes directly in /dev;
+ * each accepted only when stat shows that very device.
+ */
+export function hostDeviceNodes(devices: readonly Pick<LinuxDevice, 'type' | 'path' | 'major' | 'minor'>[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const d of devices) {
+    if (d.type === 'p') continue;
+    const type = d.type === 'b' ? 'b' : 'c';
+    const major = d.major ?? 0;
+    const minor = d.minor ?? 0;
+    const key = deviceKey(type, major, minor);
+    if (found.has(key)) continue;
+    const cleaned = path.posix.resolve('/', d.path);
+    const candidates = [`/dev/${type === 'c' ? 'char' : 'block'}/${major}:${minor}`];
+    if (cleaned.startsWith('/dev/')) candidates.unshift(cleaned);
+    const node = candidates.map((c) => deviceAt(c, type, major, minor)).find((n) => n !== undefined) ?? scanDev(type, major, minor);
+    if (node) found.set(key, node);
+  }
+  return found;
+}
+
 export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string): HostFacts {
   const directories = new Set<string>();
   for (const m of spec.mounts ?? []) {
@@ -147,6 +219,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     inUserNamespace: inUserNamespace(),
     joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
     directories,
+    devices: hostDeviceNodes([...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]),
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
   };
 }

@@ -32,6 +32,8 @@ export interface ParsedMountOptions {
   recursiveAttrClear: number;
   /** Comma-joined filesystem-specific options. */
   data: string;
+  /** runc's and crun's "tmpcopyup": fill a new tmpfs with the directory it covers. */
+  copyUp: boolean;
 }
 
 type FlagEffect = { set?: number; clear?: number; attrSet?: number; attrClear?: number };
@@ -102,6 +104,7 @@ const PROPAGATION_OPTIONS: Record<string, number> = {
 export const MOUNT_OPTION_NAMES: readonly string[] = [
   'bind',
   'rbind',
+  'tmpcopyup',
   ...Object.keys(FLAG_OPTIONS),
   ...Object.keys(RECURSIVE_OPTIONS),
   ...Object.keys(PROPAGATION_OPTIONS),
@@ -118,9 +121,14 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
     recursiveAttrSet: 0,
     recursiveAttrClear: 0,
     data: '',
+    copyUp: false,
   };
   const data: string[] = [];
   for (const option of options) {
+    if (option === 'tmpcopyup') {
+      parsed.copyUp = true;
+      continue;
+    }
     if (option === 'bind' || option === 'rbind') {
       parsed.bind = true;
       parsed.recursiveBind ||= option === 'rbind';

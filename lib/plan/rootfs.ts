@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import type { LinuxDevice, Mount } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import * as C from '../native/constants';
-import { hostSourcePath, type HostFacts } from './facts';
+import { InvalidConfigError } from '../errors';
+import { DEFAULT_DEVICES } from './default-devices';
+import { deviceKey, hostSourcePath, type HostFacts } from './facts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
 import type { Step } from './steps';
 
@@ -19,18 +21,19 @@ export interface RootfsContext {
   /** Devices cannot be created with mknod in a new user namespace: bind them from the host. */
   inUserNamespace: boolean;
   newCgroupNamespace: boolean;
+  /** The container gets a network namespace of its own (a sysfs can then be mounted in a user namespace). */
+  newNetworkNamespace: boolean;
+  /**
+   * A new user namespace that maps uid and gid 0: the init becomes root of
+   * it before touching anything, so that the files it creates have owners
+   * that exist inside (with host root unmapped, they could not be created
+   * at all: EOVERFLOW).
+   */
+  becomeNamespaceRoot: boolean;
   host: HostFacts;
 }
 
-/** runc's default devices, created in every container whose /dev is not bind-mounted. */
-export const DEFAULT_DEVICES: Required<Pick<LinuxDevice, 'type' | 'path' | 'major' | 'minor' | 'fileMode' | 'uid' | 'gid'>>[] = [
-  { type: 'c', path: '/dev/null', major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
-  { type: 'c', path: '/dev/zero', major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
-  { type: 'c', path: '/dev/full', major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
-  { type: 'c', path: '/dev/random', major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
-  { type: 'c', path: '/dev/urandom', major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
-  { type: 'c', path: '/dev/tty', major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
-];
+export { DEFAULT_DEVICES } from './default-devices';
 
 const DEV_SYMLINKS: [target: string, link: string][] = [
   ['/proc/self/fd', '/dev/fd'],
@@ -56,7 +59,7 @@ export function relativeDestinationWarnings(spec: ValidSpec): string[] {
 }
 
 /** Steps for one entry of config.mounts. */
-export function mountSteps(mount: Mount, ctx: RootfsContext): Step[] {
+export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] {
   const dest = mountDestination(mount);
   const opts = parseMountOptions(mount.options);
   let type = mount.type ?? '';
@@ -76,10 +79,24 @@ export function mountSteps(mount: Mount, ctx: RootfsContext): Step[] {
       recursive = true;
     }
   }
+  if (type === 'sysfs' && ctx.inUserNamespace && !ctx.newNetworkNamespace) {
+    // A sysfs belongs to the network namespace of its mounter, and one owned
+    // by another user namespace cannot be mounted: bind the host's /sys,
+    // read-only all the way down, as runc and crun do.
+    source = '/sys';
+    bind = true;
+    recursive = true;
+    opts.recursiveAttrSet |= MOUNT_ATTR_RDONLY;
+    opts.recursiveAttrClear &= ~MOUNT_ATTR_RDONLY;
+  }
+  if (opts.copyUp && (bind || type !== 'tmpfs')) {
+    throw new InvalidConfigError(`/mounts/${index}/options`, `"tmpcopyup" applies to tmpfs mounts only, not to ${bind ? 'a bind mount' : `"${type}"`}`);
+  }
   const steps: Step[] = [];
   if (bind) {
     const hostSource = hostSourcePath(ctx.bundle, source);
-    steps.push(ctx.host.directories.has(hostSource) ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest });
+    const isDirectory = ctx.host.directories.has(hostSource) || hostSource === '/sys';
+    steps.push(isDirectory ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest });
     steps.push({
       op: 'mount',
       source: hostSource,
@@ -90,10 +107,18 @@ export function mountSteps(mount: Mount, ctx: RootfsContext): Step[] {
       inContainer: true,
     });
     // Flags of a bind mount cannot be given to mount(MS_BIND); set them on
-    // the new mount (all of it for rbind), keeping what the kernel locked.
+    // the new mount, keeping what the kernel locked. Only on its top mount,
+    // also for rbind: "rbind,ro" leaves submounts writable, as in runc
+    // (recursive attributes are the r-options: "rro"). The cgroup
+    // hierarchy of a v1 host is the exception: its options stand for every
+    // controller's mount below it, as runc mounts each of them.
     if (opts.attrSet || opts.attrClear) {
-      steps.push({ op: 'setattr', target: dest, set: opts.attrSet, clear: opts.attrClear, propagation: 0, recursive });
+      const everyController = type === 'cgroup' && recursive;
+      steps.push({ op: 'setattr', target: dest, set: opts.attrSet, clear: opts.attrClear, propagation: 0, recursive: everyController });
     }
+  } else if (opts.copyUp) {
+    steps.push({ op: 'mkdir', path: dest, mode: 0o755 });
+    steps.push({ op: 'tmpfs-copyup', target: dest, flags: opts.flags & ~C.MS_REMOUNT, data: opts.data });
   } else {
     steps.push({ op: 'mkdir', path: dest, mode: 0o755 });
     steps.push({
@@ -122,18 +147,37 @@ export function mountSteps(mount: Mount, ctx: RootfsContext): Step[] {
   return steps;
 }
 
-function deviceSteps(devices: readonly LinuxDevice[], ctx: RootfsContext): Step[] {
+/**
+ * Where a device goes: its path cleaned ("/dev/../x" is "/x", a trailing
+ * slash dropped), then resolved inside the rootfs by the init like every
+ * other container path. As in runc and crun, nodes outside /dev are fine.
+ */
+export function devicePath(dev: Pick<LinuxDevice, 'path'>): string {
+  return path.posix.resolve('/', dev.path);
+}
+
+/** `jsonPath`: where the devices come from in the config, for errors. */
+function deviceSteps(devices: readonly LinuxDevice[], ctx: RootfsContext, jsonPath: (i: number) => string): Step[] {
   const steps: Step[] = [];
-  devices.forEach((dev) => {
-    if (ctx.inUserNamespace) {
-      // mknod is refused in a user namespace: bind the host's node instead.
-      steps.push({ op: 'touch', path: dev.path });
-      steps.push({ op: 'mount', source: dev.path, target: dev.path, fstype: '', flags: C.MS_BIND, data: '', inContainer: true });
+  devices.forEach((dev, i) => {
+    const target = devicePath(dev);
+    const type = dev.type === 'u' ? 'c' : dev.type;
+    // mknod of a device is refused in a user namespace (a FIFO is not): bind
+    // the host's node instead. Its source is the host node of that type and
+    // number (facts.ts), never a path the config wrote: "/dev/../etc/shadow"
+    // must not bind the host's /etc/shadow (issue 8, hole 1).
+    if (ctx.inUserNamespace && type !== 'p') {
+      const major = dev.major ?? 0;
+      const minor = dev.minor ?? 0;
+      const source = ctx.host.devices.get(deviceKey(type, major, minor));
+      if (source === undefined) {
+        throw new InvalidConfigError(jsonPath(i), `the host has no ${type} ${major}:${minor} device to bind at ${target} (a user namespace cannot create device nodes)`);
+      }
+      steps.push({ op: 'bind-device', path: target, type, major, minor, source });
     } else {
-      const type = dev.type === 'u' ? 'c' : dev.type;
       steps.push({
         op: 'mknod',
-        path: dev.path,
+        path: target,
         type,
         mode: (dev.fileMode ?? 0o666) & 0o7777,
         major: dev.major ?? 0,
@@ -150,6 +194,11 @@ function deviceSteps(devices: readonly LinuxDevice[], ctx: RootfsContext): Step[
 export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
   const { spec, rootfs } = ctx;
   const steps: Step[] = [];
+  if (ctx.becomeNamespaceRoot) {
+    // Before anything is created (issue 8, hole 13); gid first, while we
+    // still may change it.
+    steps.push({ op: 'setresgid', gid: 0 }, { op: 'setresuid', uid: 0 });
+  }
   // Nothing done in here may propagate back to the host.
   steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false });
   // pivot_root needs the new root to be a mount point.
@@ -157,13 +206,13 @@ export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
   steps.push({ op: 'root', path: rootfs });
 
   const mounts = spec.mounts ?? [];
-  mounts.forEach((m) => steps.push(...mountSteps(m, ctx)));
+  mounts.forEach((m, i) => steps.push(...mountSteps(m, ctx, i)));
 
   const devIsBound = mounts.some((m) => mountDestination(m) === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')));
   if (!devIsBound) {
-    const configured = new Set((spec.linux?.devices ?? []).map((d) => d.path));
-    steps.push(...deviceSteps(DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ctx));
-    steps.push(...deviceSteps(spec.linux?.devices ?? [], ctx));
+    const configured = new Set((spec.linux?.devices ?? []).map(devicePath));
+    steps.push(...deviceSteps(DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ctx, () => '/linux/devices'));
+    steps.push(...deviceSteps(spec.linux?.devices ?? [], ctx, (i) => `/linux/devices/${i}`));
     for (const [target, link] of DEV_SYMLINKS) steps.push({ op: 'symlink', target, path: link });
     if (mounts.some((m) => mountDestination(m) === '/dev/pts')) {
       steps.push({ op: 'symlink', target: 'pts/ptmx', path: '/dev/ptmx' });

@@ -96,7 +96,18 @@ export type Step =
   /** Reports "created" to the runtime and blocks on the exec fifo until `start`. */
   | { op: 'wait-start'; fifoFd: number }
   /** execve(2) of args[0], looked up along `searchPath` like check-exec. */
-  | { op: 'exec'; args: string[]; env: string[]; searchPath: string };
+  | { op: 'exec'; args: string[]; env: string[]; searchPath: string }
+  /**
+   * A device in a user namespace: the host node `source` (found by type and
+   * number, facts.ts), verified on its fd to be that device, bound nosuid
+   * and noexec onto the container path.
+   */
+  | { op: 'bind-device'; path: string; type: 'c' | 'b'; major: number; minor: number; source: string }
+  /**
+   * A tmpfs mount with "tmpcopyup": the directory's contents are copied,
+   * through fds, into the new tmpfs before it is attached over it.
+   */
+  | { op: 'tmpfs-copyup'; target: string; flags: number; data: string };
 
 export type StepOp = Step['op'];
 
@@ -136,8 +147,8 @@ export interface HelperFdLayout {
 
 /**
  * Where the runtime puts the init helper's own fds, after stdio and the
- * preserved fds, with no gap (native/init/main.cc marks them all
- * close-on-exec: kHelperFds counts them).
+ * preserved fds, with no gap (native/init/main.cc marks every fd from the
+ * plan fd up close-on-exec).
  */
 export function helperFdLayout(preserveFds: number, opts: { console?: boolean } = {}): HelperFdLayout {
   const first = 3 + preserveFds;

@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -36,15 +37,27 @@ void SendMaster(int socket_fd, int master) {
   if (n < 0) Fail("sendmsg", errno, "console socket");
 }
 
+// /dev/console gets the pty only as a genuine entry of the container's
+// /dev: an image's /dev/console that is a symlink would carry the bind
+// mount to its target (issue 8, hole 6), so a symlink there is removed and
+// replaced by an empty file, and a /dev reached through a symlink refused.
 void BindSlaveOverConsole(int slave) {
-  ContainerPath console("", "/dev/console");
-  std::string name;
-  int dir = console.Parent(&name);
-  int created = openat(dir, name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+  ContainerPath dev("", "/dev");
+  if (dev.FollowedSymlink()) Fail("open", ELOOP, "/dev", "/dev is a symlink: no console is bound through it");
+  int dir = dev.Open(O_DIRECTORY);
+  if (dir < 0) Fail("openat2", errno, "/dev");
+  struct stat st;
+  if (fstatat(dir, "console", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+    if (unlinkat(dir, "console", 0) < 0)
+      Fail("unlink", errno, "/dev/console", "the image's /dev/console is a symlink and cannot be replaced by a file for the console");
+  }
+  int created = openat(dir, "console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   if (created >= 0) close(created);
+  int target = openat(dir, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0) Fail("open", errno, "/dev/console");
+  if (fstat(target, &st) < 0) Fail("stat", errno, "/dev/console");
+  if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode)) Fail("mount", EINVAL, "/dev/console", "not a file to bind the console on");
   close(dir);
-  int target = console.Open();
-  if (target < 0) Fail("openat2", errno, "/dev/console");
   int tree = kapsel_common::OpenTree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
   if (tree < 0) Fail("open_tree", errno, "/dev/console", "the pty slave");
   if (kapsel_common::MoveMount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)

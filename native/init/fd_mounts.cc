@@ -77,6 +77,11 @@ void BindOnFd(const std::string& source, bool recursive, int fd, const Container
 // key=value and flag parameters the kernel would have split it into.
 void NewMountOnFd(const std::string& source, const std::string& fstype, unsigned long flags,
                   const std::string& data, int fd, const ContainerPath& where) {
+  AttachOnFd(NewDetachedMount(source, fstype, flags, data, where), fd, where, "type " + fstype);
+}
+
+int NewDetachedMount(const std::string& source, const std::string& fstype, unsigned long flags,
+                     const std::string& data, const ContainerPath& where) {
   std::vector<const char*> sb_flags;
   unsigned attr = MountAttributes(flags, &sb_flags, where);
   int fs = kapsel_common::Fsopen(fstype.c_str(), FSOPEN_CLOEXEC);
@@ -106,7 +111,7 @@ void NewMountOnFd(const std::string& source, const std::string& fstype, unsigned
   int tree = kapsel_common::Fsmount(fs, FSMOUNT_CLOEXEC, attr);
   if (tree < 0) Fail("fsmount", errno, where.HostPath(), "type " + fstype);
   close(fs);
-  AttachOnFd(tree, fd, where, "type " + fstype);
+  return tree;
 }
 
 // mount(2)'s three meanings for a container path, each done through fds:

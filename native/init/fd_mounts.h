@@ -29,6 +29,11 @@ void BindOnFd(const std::string& source, bool recursive, int fd, const Container
 void NewMountOnFd(const std::string& source, const std::string& fstype, unsigned long flags,
                   const std::string& data, int fd, const ContainerPath& where);
 
+// The same new filesystem, still detached: an fd of its root, to fill
+// before it is attached (tmpcopyup); close it or AttachOnFd it.
+int NewDetachedMount(const std::string& source, const std::string& fstype, unsigned long flags,
+                     const std::string& data, const ContainerPath& where);
+
 // mount(2)'s three meanings for a container path, each done through fds: a
 // bind (MS_BIND), a propagation change (MS_SHARED...), a new filesystem.
 void MountOnFd(const std::string& source, int fd, const std::string& fstype, unsigned long flags,

@@ -12,6 +12,7 @@
 // encoding, test/unit/plan-wire.test.ts). N may be a pipe.
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <signal.h>
@@ -127,10 +128,6 @@ int DryRun(int plan_fd) {
   return 0;
 }
 
-// How many fds the runtime passes after the preserved ones (the layout of
-// helperFdLayout in lib/plan/steps.ts), at most.
-constexpr int kHelperFds = 6;
-
 int main(int argc, char** argv) {
   if (HasFlag(argc, argv, "--dry-run")) {
     int plan_fd = ArgFd(argc, argv, "--plan-fd");
@@ -148,10 +145,15 @@ int main(int argc, char** argv) {
     (void)ignored;
     return 2;
   }
-  // Every fd from the plan's on is the runtime's to us (plan, sync socket,
-  // exec fifo, console and seccomp listener sockets): none may reach a hook
-  // or the container's process, whatever step uses it.
-  for (int fd = plan_fd; fd < plan_fd + kHelperFds; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  // The runtime lays out our own fds (plan, sync, exec fifo, console
+  // and seccomp listener sockets) above stdio and the preserved fds, starting at the plan fd
+  // (lib/plan/steps.ts helperFdLayout). They had to survive the exec into
+  // us; from here on none may reach a hook or the container's process
+  // (issue 8, hole 8): every one of them is close-on-exec before anything
+  // else runs, and every fd we open ourselves is opened with O_CLOEXEC.
+  if (syscall(SYS_close_range, static_cast<unsigned>(plan_fd), ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    Fail("close_range", errno, "", "CLOSE_RANGE_CLOEXEC from fd " + std::to_string(plan_fd));
+  if (sync_fd < plan_fd) Fail("plan", EINVAL, "", "the sync fd lies below the plan fd");
   SetFailureChannel(sync_fd, ChannelKind::kSeqpacket);
 
   std::vector<Step> steps;
@@ -163,6 +165,8 @@ int main(int argc, char** argv) {
   ctx.sync_fd = sync_fd;
   ctx.last_cap = LastCap();
   ctx.proc_fd = OpenProcfs();
+  ctx.proc_self_fd = openat(ctx.proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ctx.proc_self_fd < 0) Fail("open", errno, "/proc/self");
   GoMessage go;
   if (!ReceiveGo(sync_fd, &go)) _exit(1);  // the runtime gave up on us (or sent something else)
   ctx.has_creating_state = go.has_creating_state;

@@ -1,7 +1,9 @@
 #include "root_paths.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,9 +38,22 @@ std::string Join(const std::vector<std::string>& parts) {
   return out.empty() ? "." : out;
 }
 
+int OpenBeneath(int root_fd, const std::string& relative, int flags);
+
+// Whether the directory `relative` (below root_fd) is on a procfs: its
+// symlinks are magic links to the init's own files, never to be followed.
+bool OnProcfs(int root_fd, const std::string& relative) {
+  int dir = OpenBeneath(root_fd, relative, O_DIRECTORY);
+  if (dir < 0) return false;
+  struct statfs st;
+  bool proc = fstatfs(dir, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+  close(dir);
+  return proc;
+}
+
 // Follows symlinks lexically with `root_fd` as "/": the path the caller
 // means, even through dangling links (their target is created later).
-std::string ResolveLexically(int root_fd, const std::string& path) {
+std::string ResolveLexically(int root_fd, const std::string& path, bool* followed) {
   std::vector<std::string> done;
   std::vector<std::string> todo = SplitPath(path);
   std::reverse(todo.begin(), todo.end());
@@ -60,6 +75,9 @@ std::string ResolveLexically(int root_fd, const std::string& path) {
       continue;
     }
     if (++links > 255) Fail("readlink", ELOOP, path);
+    if (OnProcfs(root_fd, Join(done)))
+      Fail("readlink", ELOOP, path, "refusing to follow the procfs symlink /" + Join(candidate) + " inside the container root");
+    *followed = true;
     target[n] = '\0';
     if (target[0] == '/') done.clear();
     std::vector<std::string> more = SplitPath(target);
@@ -86,7 +104,7 @@ ContainerPath::ContainerPath(const std::string& root, const std::string& path) {
   std::string root_dir = root.empty() ? "/" : root;
   root_fd_ = open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) Fail("open", errno, root_dir);
-  relative_ = ResolveLexically(root_fd_, path);
+  relative_ = ResolveLexically(root_fd_, path, &followed_symlink_);
   host_path_ = (root.empty() ? "" : root) + "/" + (relative_ == "." ? "" : relative_);
 }
 

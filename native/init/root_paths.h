@@ -6,6 +6,11 @@
 // CVE-2021-30465 race), the operation fails instead of escaping. Mounts
 // then land on such an fd through the new mount API (move_mount with
 // MOVE_MOUNT_T_EMPTY_PATH, steps.cc), which needs no /proc.
+//
+// Symlinks that live on a procfs (/proc/self/fd/N, /proc/PID/cwd...) are
+// never followed, not even lexically: their targets are host paths of the
+// init's own files, and following them would create host-named directories
+// inside the rootfs or mount onto them (issue 8, hole 14).
 #pragma once
 #include <sys/types.h>
 
@@ -29,6 +34,11 @@ class ContainerPath {
   int MkdirAll(mode_t mode) const;
   // Creates the parent directories; O_PATH fd of the parent, and the name.
   int Parent(std::string* name) const;
+  // The resolved path relative to the root ("." for the root itself).
+  const std::string& Relative() const { return relative_; }
+  // Whether resolving the path followed a symlink (a mount of proc or sysfs
+  // must land on an ordinary directory, as runc requires).
+  bool FollowedSymlink() const { return followed_symlink_; }
 
  private:
   int MkdirChain(const std::string& relative, mode_t mode) const;
@@ -36,6 +46,7 @@ class ContainerPath {
   int root_fd_ = -1;
   std::string relative_;   // resolved, no symlinks left, relative to root
   std::string host_path_;
+  bool followed_symlink_ = false;
 };
 
 }  // namespace kapsel_init

@@ -316,6 +316,39 @@ struct ExecStep {
   }
 };
 
+// A device in a user namespace, where mknod is refused: the host node at
+// `source` (found by the runtime) is opened without following symlinks,
+// checked to be the `type` major:minor device the config asks for (fstat
+// type and rdev), and that fd is bound, nosuid and noexec, onto `path`.
+struct BindDeviceStep {
+  static constexpr const char* kOp = "bind-device";
+  std::string path, type;
+  int64_t major = 0, minor = 0;
+  std::string source;
+  template <class V> void Visit(V& v) {
+    v.Str("path", path);
+    v.Str("type", type);
+    v.Int("major", major);
+    v.Int("minor", minor);
+    v.Str("source", source);
+  }
+};
+
+// A tmpfs with runc's and crun's "tmpcopyup": the directory's contents in
+// the image are copied into the new tmpfs (still detached, so nothing in
+// the container sees it half-filled), which then covers the directory.
+struct TmpfsCopyupStep {
+  static constexpr const char* kOp = "tmpfs-copyup";
+  std::string target;
+  uint64_t flags = 0;
+  std::string data;
+  template <class V> void Visit(V& v) {
+    v.Str("target", target);
+    v.Uint("flags", flags);
+    v.Str("data", data);
+  }
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -331,6 +364,7 @@ using AllSteps =
              ReadonlyStep, PivotRootStep, MoveRootStep, SyncStep, HookStep, SysctlStep, PersonalityStep,
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
-             NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep>;
+             NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
+             BindDeviceStep, TmpfsCopyupStep>;
 
 }  // namespace kapsel_init

@@ -20,12 +20,15 @@
 #include <cerrno>
 #include <cstring>
 #include <algorithm>
+#include <cstdio>
 #include <vector>
 
 #include "console.h"
+#include "copy_tree.h"
 #include "fail.h"
 #include "fd_mounts.h"
 #include "hooks.h"
+#include "proc_guard.h"
 #include "protocol.h"
 #include "root_paths.h"
 #include "seccomp.h"
@@ -113,6 +116,32 @@ int OpenMaybeMissing(const ContainerPath& path, bool missing_ok) {
   return fd;
 }
 
+// A tmpfs without mode= takes the mode of the directory it covers, as in
+// runc and crun (an image's /tmp keeps its 1777, a 0755 directory stays
+// 0755), instead of the kernel's 1777 for every one of them.
+std::string TmpfsData(const std::string& data, int target_fd, const ContainerPath& path) {
+  std::string padded = "," + data + ",";
+  if (padded.find(",mode=") != std::string::npos) return data;
+  struct stat st;
+  if (fstat(target_fd, &st) < 0) Fail("stat", errno, path.HostPath());
+  char mode[16];
+  snprintf(mode, sizeof mode, "mode=%o", st.st_mode & 07777);
+  return data.empty() ? mode : data + "," + mode;
+}
+
+// An empty file to mount a file on, unless something is there already.
+// Whatever is there is left alone and never opened for I/O: a FIFO would
+// block the open, a socket fail it (issue 9, item 10); the mount later
+// lands on an O_PATH fd of it.
+void CreateMountTarget(int dir, const std::string& name, const ContainerPath& path) {
+  struct stat st;
+  if (fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return;
+  if (errno != ENOENT) Fail("stat", errno, path.HostPath());
+  int fd = openat(dir, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0 && errno != EEXIST) Fail("open", errno, path.HostPath());
+  if (fd >= 0) close(fd);
+}
+
 // ---- the ops: each runs one decoded step (step_types.h) -------------------------
 
 void Run(InitContext& ctx, const RootStep& s) { ctx.root = s.path; }
@@ -124,8 +153,23 @@ void Run(InitContext& ctx, const MountStep& s) {
     return;
   }
   ContainerPath path(ctx.root, s.target);
+  // procfs and sysfs must land on an ordinary directory of the image: a
+  // rootfs/proc that is a symlink would carry them wherever it points
+  // (issue 8, hole 3; runc refuses it too).
+  if ((s.fstype == "proc" || s.fstype == "sysfs") && path.FollowedSymlink())
+    Fail("mount", ELOOP, path.HostPath(), s.fstype + " must be mounted on an ordinary directory, and /" + path.Relative() + " is reached through a symlink");
   int fd = OpenExisting(path);
-  MountOnFd(s.source, fd, s.fstype, s.flags, s.data, path);
+  if (s.flags & MS_BIND) {
+    int tree = CloneTree(AT_FDCWD, s.source, (s.flags & MS_REC) != 0, path);
+    CheckProcMount(path, "", tree);
+    AttachOnFd(tree, fd, path, "source " + s.source);
+  } else if (s.flags & (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)) {
+    MountOnFd(s.source, fd, s.fstype, s.flags, s.data, path);  // no new mount
+  } else {
+    CheckProcMount(path, s.fstype, -1);
+    std::string data = s.fstype == "tmpfs" ? TmpfsData(s.data, fd, path) : s.data;
+    MountOnFd(s.source, fd, s.fstype, s.flags, data, path);
+  }
   close(fd);
 }
 
@@ -148,9 +192,7 @@ void Run(InitContext& ctx, const TouchStep& s) {
   ContainerPath path(ctx.root, s.path);
   std::string name;
   int dir = path.Parent(&name);
-  int fd = openat(dir, name.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0 && errno != EISDIR) Fail("open", errno, path.HostPath());
-  if (fd >= 0) close(fd);
+  CreateMountTarget(dir, name, path);
   close(dir);
 }
 
@@ -184,8 +226,23 @@ void Run(InitContext& ctx, const MaskStep& s) {
   if (fd < 0) return;
   struct stat st;
   if (fstat(fd, &st) < 0) Fail("stat", errno, path.HostPath());
-  if (S_ISDIR(st.st_mode)) NewMountOnFd(s.dir_fstype, s.dir_fstype, s.dir_flags, s.dir_data, fd, path);
-  else BindOnFd(s.file_source, false, fd, path);
+  if (S_ISDIR(st.st_mode)) {
+    NewMountOnFd(s.dir_fstype, s.dir_fstype, s.dir_flags, s.dir_data, fd, path);
+  } else {
+    // What covers a masked file must be the null device itself: an image
+    // (or a /dev bound from a host directory) whose "null" is a regular
+    // file or a symlink would otherwise put a writable file over the
+    // masked path (issue 8, hole 5). The node is checked on its fd and
+    // that very fd is bound, so nothing can be swapped in between.
+    int null_fd = open(s.file_source.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (null_fd < 0) Fail("open", errno, s.file_source, "the device that masks " + s.path);
+    struct stat null_st;
+    if (fstat(null_fd, &null_st) < 0) Fail("stat", errno, s.file_source);
+    if (!S_ISCHR(null_st.st_mode) || null_st.st_rdev != makedev(1, 3))
+      Fail("mask", ENODEV, s.file_source, s.file_source + " is not the null device (character device 1:3): refusing to mask " + s.path + " with it");
+    AttachOnFd(CloneTree(null_fd, "", false, path), fd, path, "the null device " + s.file_source);
+    close(null_fd);
+  }
   close(fd);
 }
 
@@ -218,13 +275,67 @@ void Run(InitContext& ctx, const PivotRootStep& s) {
 }
 
 // --no-pivot: move the rootfs over / and chroot into it (for ramfs roots,
-// where pivot_root is impossible).
+// where pivot_root is impossible), with the host's other mounts detached.
 void Run(InitContext& ctx, const MoveRootStep& s) {
+  // mountinfo shows canonical paths: compare it with the rootfs's own.
+  char* real = realpath(s.rootfs.c_str(), nullptr);
+  if (real == nullptr) Fail("realpath", errno, s.rootfs);
+  std::string rootfs = real;
+  free(real);
+  if (rootfs == "/") Fail("move-root", EINVAL, s.rootfs, "the rootfs is the host's root");
+  HideHostProcAndSys(ctx.proc_self_fd, rootfs);
   if (chdir(s.rootfs.c_str()) < 0) Fail("chdir", errno, s.rootfs);
   if (mount(s.rootfs.c_str(), "/", nullptr, MS_MOVE, nullptr) < 0) Fail("mount", errno, s.rootfs);
   if (chroot(".") < 0) Fail("chroot", errno, s.rootfs);
   if (chdir("/") < 0) Fail("chdir", errno, "/");
   ctx.root.clear();
+}
+
+// The device bind of a user namespace (issue 8, hole 1): the bind source
+// is never a path from the config but a host node the runtime found, and
+// it is bound only when its fd shows the very device the config names; a
+// mismatch (a regular file, a symlink, another device) fails. The bind is
+// nosuid and noexec (issue 9, item 17), as crun makes it.
+void Run(InitContext& ctx, const BindDeviceStep& s) {
+  int node = open(s.source.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (node < 0) Fail("open", errno, s.source, "the host node of device " + s.path);
+  struct stat st;
+  if (fstat(node, &st) < 0) Fail("stat", errno, s.source);
+  mode_t want = s.type == "b" ? S_IFBLK : S_IFCHR;
+  dev_t rdev = makedev(static_cast<unsigned>(s.major), static_cast<unsigned>(s.minor));
+  if ((st.st_mode & S_IFMT) != want || st.st_rdev != rdev)
+    Fail("bind-device", ENODEV, s.source,
+         "is not the " + s.type + " " + std::to_string(s.major) + ":" + std::to_string(s.minor) + " device " + s.path + " asks for");
+  ContainerPath path(ctx.root, s.path);
+  std::string name;
+  int dir = path.Parent(&name);
+  CreateMountTarget(dir, name, path);
+  close(dir);
+  int target = OpenExisting(path);
+  int tree = CloneTree(node, "", false, path);
+  SetAttributes(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0, 0, false, path);
+  AttachOnFd(tree, target, path, "device " + s.source);
+  close(target);
+  close(node);
+}
+
+// tmpcopyup: the image directory (opened before anything covers it) is
+// copied through fds into the detached tmpfs, which is attached over it
+// only once filled. The tmpfs takes the directory's mode unless mode= says
+// otherwise, like every tmpfs here.
+void Run(InitContext& ctx, const TmpfsCopyupStep& s) {
+  ContainerPath path(ctx.root, s.target);
+  CheckProcMount(path, "tmpfs", -1);
+  int fd = OpenExisting(path);
+  struct stat st;
+  if (fstat(fd, &st) < 0) Fail("stat", errno, path.HostPath());
+  if (!S_ISDIR(st.st_mode)) Fail("mount", ENOTDIR, path.HostPath(), "tmpcopyup needs a directory to copy from");
+  int tree = NewDetachedMount("tmpfs", "tmpfs", s.flags & ~static_cast<uint64_t>(MS_RDONLY), TmpfsData(s.data, fd, path), path);
+  CopyDirectoryContents(fd, tree, path.HostPath());
+  // Read-only only once filled, as the config asked.
+  if (s.flags & MS_RDONLY) SetAttributes(tree, MOUNT_ATTR_RDONLY, 0, 0, false, path);
+  AttachOnFd(tree, fd, path, "tmpfs (tmpcopyup)");
+  close(fd);
 }
 
 // Hands control to the runtime process (to run hooks in the runtime
@@ -251,15 +362,17 @@ void Run(InitContext& ctx, const HookStep& s) {
 // Through the procfs fd opened at start: /proc/sys shows the sysctls of
 // the writer's own namespaces (net, ipc, uts) whichever procfs it is
 // reached through, and no container mount can stand in for it.
+// A key in the slash form ("net/ipv4/conf/eth0.100/forwarding") is a path
+// already, dots and all, as runc reads it; the dotted form maps dots to
+// slashes. Either way the write resolves beneath /proc/sys with no symlink
+// and no "..": a key cannot reach another file.
 void Run(InitContext& ctx, const SysctlStep& s) {
   std::string relative = s.key;
-  std::replace(relative.begin(), relative.end(), '.', '/');
-  relative = "sys/" + relative;
-  std::string path = "/proc/" + relative;
-  int fd = openat(ctx.proc_fd, relative.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) Fail("open", errno, path, "sysctl " + s.key);
-  if (write(fd, s.value.data(), s.value.size()) < 0) Fail("write", errno, path, "sysctl " + s.key);
-  close(fd);
+  if (relative.find('/') == std::string::npos) std::replace(relative.begin(), relative.end(), '.', '/');
+  int sys = OpenProcFile(ctx.proc_fd, "sys", O_PATH | O_DIRECTORY, "/proc/sys");
+  if (sys < 0) Fail("open", errno, "/proc/sys", "sysctl " + s.key);
+  WriteProcFile(sys, relative, s.value, "/proc/sys/" + relative, "sysctl " + s.key);
+  close(sys);
 }
 
 void Run(InitContext&, const PersonalityStep& s) {
@@ -287,11 +400,7 @@ void Run(InitContext&, const RlimitStep& s) {
 }
 
 void Run(InitContext& ctx, const OomScoreAdjStep& s) {
-  std::string value = std::to_string(s.value);
-  int fd = openat(ctx.proc_fd, "self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) Fail("open", errno, "/proc/self/oom_score_adj");
-  if (write(fd, value.data(), value.size()) < 0) Fail("write", errno, "/proc/self/oom_score_adj");
-  close(fd);
+  WriteProcFile(ctx.proc_self_fd, "oom_score_adj", std::to_string(s.value), "/proc/self/oom_score_adj", "");
 }
 
 void Run(InitContext& ctx, const BoundingStep& s) {

@@ -31,6 +31,9 @@ struct InitContext {
   // /proc/self files (the exec fifo's fd link, oom_score_adj) are reached
   // through it, with or without a /proc in the container.
   int proc_fd = -1;
+  // Our own /proc/self directory in that procfs, for writes to our own
+  // files (oom_score_adj) that must follow no symlink at all.
+  int proc_self_fd = -1;
 };
 
 void ExecuteStep(InitContext& ctx, const Step& step);

@@ -1,6 +1,7 @@
 /** A fake host and image for compilePlan: a plan depends on nothing else. */
 import type { LinuxNamespaceType } from '../../lib/config/types';
-import type { HostFacts, PlanFacts } from '../../lib/plan/facts';
+import { DEFAULT_DEVICES } from '../../lib/plan/default-devices';
+import { deviceKey, type HostFacts, type PlanFacts } from '../../lib/plan/facts';
 
 export interface FakeFacts {
   unprivileged?: boolean;
@@ -9,6 +10,8 @@ export interface FakeFacts {
   cgroup2?: boolean;
   directories?: string[];
   runtimeEnv?: string[];
+  /** Host device nodes by deviceKey; default: the default devices at their /dev paths. */
+  devices?: Map<string, string>;
   passwd?: PlanFacts['image']['passwd'];
 }
 
@@ -19,6 +22,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []),
     cgroup2: edit.cgroup2 ?? false,
     directories: new Set(edit.directories ?? []),
+    devices: edit.devices ?? new Map(DEFAULT_DEVICES.map((d) => [deviceKey('c', d.major, d.minor), d.path])),
     runtimeEnv: edit.runtimeEnv ?? ['RUNTIME=env'],
   };
   return { host, image: { passwd: edit.passwd ?? [] } };

@@ -6,7 +6,7 @@
  *   {"root", "exit", "stdout", "stderr", "report" (RunResult), "children"}
  * or {"error": message, "code": ...} (exit status 1).
  *
- *   node dist/test/helpers/rootless-runner.js BUNDLE_DIR
+ *   node dist/test/helpers/rootless-runner.js BUNDLE_DIR [--no-pivot]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       // the test removes it
     },
   };
-  const result = await runProbe(bundle, { root: null });
+  const result = await runProbe(bundle, { root: null, noPivot: process.argv.includes('--no-pivot') });
   // A container init left behind would still be our child here.
   process.stdout.write(JSON.stringify({ ...result, children: childProcesses() }) + '\n');
 }

@@ -86,6 +86,8 @@ export interface RunOptions {
   args?: string[];
   /** Kill the container if it runs longer (default 30 s). */
   timeoutMs?: number;
+  /** create --no-pivot. */
+  noPivot?: boolean;
 }
 
 /** Every container id the helpers make starts with this (leak checks look for it). */
@@ -138,6 +140,7 @@ export async function createTestContainer(bundle: Bundle, opts: RunOptions = {})
       bundle: bundle.dir,
       root: opts.root === null ? undefined : (opts.root ?? defaultRoot()),
       stdio: [fds[0], fds[1], fds[2]],
+      noPivot: opts.noPivot,
     });
     // The init has its own copies now.
     closeFds();

@@ -1,6 +1,7 @@
 // The plan compiler, without root: which steps a config turns into, in
 // which order, with which resolved arguments.
 import { test } from 'node:test';
+import { fakeFacts } from '../helpers/facts';
 import assert from 'node:assert/strict';
 import { defaultSpec, validateConfig, validateProcess } from '../../lib/config';
 import type { LinuxNamespaceType, Spec } from '../../lib/config/types';
@@ -28,7 +29,7 @@ function spec(edit?: (s: Spec) => void, rootless = false): ValidSpec {
 /** A fake host and image: the compiler reads nothing else. */
 function facts(edit: { unprivileged?: boolean; inUserNamespace?: boolean; joinedRuntimeNamespaces?: LinuxNamespaceType[]; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
   return {
-    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []), cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), runtimeEnv: ['RUNTIME=env'] },
+    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []), cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), devices: fakeFacts().host.devices, runtimeEnv: ['RUNTIME=env'] },
     image: { passwd: edit.passwd ?? [] },
   };
 }
@@ -64,7 +65,7 @@ test('a rootless spec creates a user namespace, maps ids and denies setgroups', 
   assert.equal(indexOfOp(plan.steps, 'setgroups'), -1, 'setgroups is denied, so it is not attempted');
   // Devices cannot be created with mknod in a user namespace: they are bound.
   assert.equal(indexOfOp(plan.steps, 'mknod'), -1);
-  assert.ok(plan.steps.some((s) => s.op === 'mount' && s.source === '/dev/null' && s.target === '/dev/null'));
+  assert.ok(plan.steps.some((s) => s.op === 'bind-device' && s.source === '/dev/null' && s.path === '/dev/null' && s.major === 1 && s.minor === 3));
 });
 
 test('a runtime inside a user namespace (rootless podman) binds devices even without one in the config', () => {
@@ -73,7 +74,7 @@ test('a runtime inside a user namespace (rootless podman) binds devices even wit
   const nested = compile(spec(), {}, facts({ inUserNamespace: true }));
   assert.equal(nested.cloneFlags & C.CLONE_NEWUSER, 0);
   assert.equal(indexOfOp(nested.steps, 'mknod'), -1);
-  assert.ok(nested.steps.some((s) => s.op === 'mount' && s.source === '/dev/null' && s.target === '/dev/null'));
+  assert.ok(nested.steps.some((s) => s.op === 'bind-device' && s.source === '/dev/null' && s.path === '/dev/null'));
 });
 
 test('joined namespaces are listed user first and mount is never joined', () => {
@@ -166,7 +167,9 @@ test('mount options become flags and data; bind flags are set with setattr', () 
   assert.ok(steps.some((s) => s.op === 'mount' && s.target === '/data' && s.flags === (C.MS_PRIVATE | C.MS_REC)));
   // Relative bind sources resolve against the bundle.
   assert.ok(steps.some((s) => s.op === 'mount' && s.source === '/b/relative/dir' && s.flags === (C.MS_BIND | C.MS_REC)));
-  assert.ok(steps.some((s) => s.op === 'setattr' && s.target === '/host' && s.set === MOUNT_ATTR_RDONLY && s.recursive));
+  // "rbind,ro": only the top mount is read-only, as in runc; "rro" is the recursive form.
+  assert.ok(steps.some((s) => s.op === 'setattr' && s.target === '/host' && s.set === MOUNT_ATTR_RDONLY && !s.recursive));
+  assert.ok(!steps.some((s) => s.op === 'setattr' && s.target === '/host' && s.recursive));
 });
 
 test('default devices, /dev symlinks and the ptmx link are planned', () => {

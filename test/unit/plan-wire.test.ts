@@ -67,6 +67,7 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
         { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nodev', 'mode=1777', 'size=1m', 'strictatime'] },
         { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] },
         { destination: '/shared', type: 'bind', source: '/tmp', options: ['bind', 'shared', 'rro'] },
+        { destination: '/var/cache', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'ro', 'size=2m'] },
       );
     }),
   },
@@ -175,6 +176,7 @@ test('C++ decodes ops no config above produces, and edge values', () => {
     { op: 'mount', source: 'a\tb', target: '/x', fstype: 't', flags: 0xffffffff, data: 'k="v",\\', inContainer: false },
     { op: 'setgroups', gids: [] },
     { op: 'exec', args: ['x'], env: [], searchPath: '' },
+    { op: 'bind-device', path: '/dev/loop9', type: 'b', major: 7, minor: 1048575, source: '/dev/block/7:1048575' },
   ];
   for (const step of steps) seen.add(step.op);
   assertSameInC('edge values', steps);
@@ -188,6 +190,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
+    'bind-device': true, 'tmpfs-copyup': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);

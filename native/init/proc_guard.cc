@@ -1,0 +1,160 @@
+// Guards around procfs (proc_guard.h).
+#include "proc_guard.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+#include <vector>
+
+#include "../common/syscalls.h"
+#include "fail.h"
+#include "fd_mounts.h"
+
+namespace kapsel_init {
+
+namespace {
+
+// The mount points below /proc that runc accepts a bind mount on (files
+// that lxcfs emulates); nothing else but a procfs may be mounted on /proc
+// or below, or a write "to /proc" could land in a host file.
+bool IsAllowedProcBind(const std::string& relative) {
+  static const char* const allowed[] = {
+      "proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat", "proc/swaps", "proc/uptime",
+      "proc/loadavg", "proc/slabinfo", "proc/net/dev", "proc/sys/kernel/ns_last_pid", "proc/sys/crypto/fips_enabled",
+  };
+  for (const char* a : allowed)
+    if (relative == a) return true;
+  return false;
+}
+
+bool IsProcfs(int fd) {
+  struct statfs st;
+  return fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
+}
+
+// mountinfo's octal escapes (\040 for a space) decoded.
+std::string UnescapeMountPoint(const std::string& field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); i++) {
+    if (field[i] == '\\' && i + 3 < field.size() && isdigit(static_cast<unsigned char>(field[i + 1]))) {
+      out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
+// The procfs and sysfs mount points of our mount namespace, deepest first.
+std::vector<std::string> ProcAndSysMounts(int proc_self_fd) {
+  int fd = OpenProcFile(proc_self_fd, "mountinfo", O_RDONLY, "/proc/self/mountinfo");
+  if (fd < 0) Fail("open", errno, "/proc/self/mountinfo");
+  std::string text;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  if (n < 0) Fail("read", errno, "/proc/self/mountinfo");
+  close(fd);
+  std::vector<std::string> points;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream fields(line.substr(0, dash)), after(line.substr(dash + 3));
+    std::string id, parent, devno, root, point, fstype;
+    if (!(fields >> id >> parent >> devno >> root >> point) || !(after >> fstype)) continue;
+    if (fstype == "proc" || fstype == "sysfs") points.push_back(UnescapeMountPoint(point));
+  }
+  std::sort(points.begin(), points.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  return points;
+}
+
+bool IsBelowOrAt(const std::string& p, const std::string& dir) {
+  return p == dir || p.rfind(dir + "/", 0) == 0;
+}
+
+}  // namespace
+
+// Opens `relative` below the verified procfs directory `dirfd` without
+// following any symlink, magic or not, and checks that what it reached is
+// still procfs: a container mount cannot stand in for a /proc file we
+// write (issue 8, hole 2).
+int OpenProcFile(int dirfd, const std::string& relative, int flags, const std::string& shown) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+  int fd;
+  do {
+    fd = kapsel_common::Openat2(dirfd, relative.c_str(), how);
+  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  if (fd < 0) return -1;
+  struct statfs st;
+  if (fstatfs(fd, &st) < 0 || st.f_type != PROC_SUPER_MAGIC) {
+    close(fd);
+    Fail("fstatfs", EXDEV, shown, "not a procfs file");
+  }
+  return fd;
+}
+
+void WriteProcFile(int dirfd, const std::string& relative, const std::string& value, const std::string& shown,
+                   const std::string& what) {
+  int fd = OpenProcFile(dirfd, relative, O_WRONLY, shown);
+  if (fd < 0) Fail("open", errno, shown, what);
+  if (write(fd, value.data(), value.size()) < 0) Fail("write", errno, shown, what);
+  close(fd);
+}
+
+// Refuses a mount that would put something other than a procfs on /proc
+// or below (issue 8, hole 2), as runc's checkProcMount does: on /proc
+// itself only a new procfs or a bind of a procfs; below it only binds on
+// the lxcfs files. `source_fd` is the detached bind tree (-1 otherwise).
+void CheckProcMount(const ContainerPath& path, const std::string& fstype, int source_fd) {
+  const std::string& rel = path.Relative();
+  bool at_proc = rel == "proc";
+  if (!at_proc && rel.rfind("proc/", 0) != 0) return;
+  if (source_fd < 0) {
+    if (at_proc && fstype == "proc") return;
+  } else if (at_proc ? IsProcfs(source_fd) : IsAllowedProcBind(rel)) {
+    return;
+  }
+  Fail("mount", EPERM, path.HostPath(),
+       "/" + rel + " cannot be mounted because it is inside /proc (only a procfs may be mounted there)");
+}
+
+// --no-pivot leaves the old root under the new one, and with it the host's
+// /proc and /sys: a process inside that makes a user namespace could mount
+// a fresh procfs (the kernel allows it while a fully visible one exists in
+// the mount namespace) and see the host's processes (issue 8, hole 4). As
+// runc does, every procfs and sysfs outside the rootfs is detached first;
+// one that cannot be (locked in a user namespace) is covered by an empty
+// tmpfs, so that it is no longer fully visible.
+void HideHostProcAndSys(int proc_self_fd, const std::string& rootfs) {
+  for (const std::string& point : ProcAndSysMounts(proc_self_fd)) {
+    if (IsBelowOrAt(point, rootfs)) continue;
+    if (umount2(point.c_str(), MNT_DETACH) == 0) continue;
+    if (errno != EINVAL && errno != EPERM) Fail("umount2", errno, point, "--no-pivot hides the host's procfs and sysfs");
+    // EINVAL: gone with a parent detached before, or locked; cover what is left.
+    int fd = open(point.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct statfs st;
+    if (fstatfs(fd, &st) == 0 && (st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC)) {
+      ContainerPath where("", point);
+      NewMountOnFd("tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "", fd, where);
+    }
+    close(fd);
+  }
+}
+
+}  // namespace kapsel_init

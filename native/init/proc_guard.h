@@ -1,0 +1,33 @@
+// Guards around procfs. The init writes /proc files (sysctls, its own
+// oom_score_adj) only through the procfs it opened and verified at start,
+// never through a path a container mount could cover; no mount but a
+// procfs lands on the container's /proc or below (runc's lxcfs files
+// aside); and --no-pivot hides the host's procfs and sysfs, which would
+// otherwise stay fully visible under the new root (issue 8, holes 2 and 4).
+#pragma once
+#include <string>
+
+#include "root_paths.h"
+
+namespace kapsel_init {
+
+// `relative` below the verified procfs directory `dirfd`, opened without
+// following any symlink and checked to be procfs still; -1 with errno set
+// when it cannot be opened.
+int OpenProcFile(int dirfd, const std::string& relative, int flags, const std::string& shown);
+
+// Writes `value` to such a file; failures name `shown` and `what`.
+void WriteProcFile(int dirfd, const std::string& relative, const std::string& value, const std::string& shown,
+                   const std::string& what);
+
+// Fails unless a mount at `path` is allowed by the /proc rule: a new
+// filesystem of type `fstype` (source_fd -1), or the detached bind tree
+// `source_fd`.
+void CheckProcMount(const ContainerPath& path, const std::string& fstype, int source_fd);
+
+// Detaches every procfs and sysfs outside `rootfs` (covers it with an empty
+// tmpfs where it cannot be detached). `proc_self_fd`: our verified
+// /proc/self, for mountinfo.
+void HideHostProcAndSys(int proc_self_fd, const std::string& rootfs);
+
+}  // namespace kapsel_init
