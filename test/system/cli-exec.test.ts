@@ -116,19 +116,23 @@ test('--process FILE as engines send it, --detach with --pid-file', { skip }, as
     const dir = tempDir('cli-exec-process');
     try {
       const file = path.join(dir, 'process.json');
-      const out = path.join(dir, 'out');
-      fs.writeFileSync(file, JSON.stringify({ args: ['/probe', 'write', '/tmp/exec-detached'], cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 } }));
+      fs.writeFileSync(file, JSON.stringify({ args: ['/probe', 'sleep', '60'], cwd: '/', env: ['PATH=/bin'], user: { uid: 0, gid: 0 } }));
       const pidFile = path.join(dir, 'pid');
       const res = kapsel(['exec', '--process', file, '--detach', '--pid-file', pidFile, id]);
       assert.equal(res.status, 0, res.stderr);
       const pid = Number(fs.readFileSync(pidFile, 'utf8'));
       assert.ok(pid > 0);
+      // It runs on in the container's pid namespace after the CLI exited, no longer its child.
+      const initPid = (JSON.parse(kapsel(['state', id]).stdout) as { pid: number }).pid;
+      assert.equal(fs.readlinkSync(`/proc/${pid}/ns/pid`), fs.readlinkSync(`/proc/${initPid}/ns/pid`));
+      const ppid = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      assert.notEqual(ppid, process.pid);
+      process.kill(pid, 'SIGKILL');
       // A bad process file names the field.
       fs.writeFileSync(file, JSON.stringify({ args: 'not-a-list', cwd: '/' }));
       const bad = kapsel(['exec', '--process', file, id]);
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, /\/args/);
-      void out;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -208,4 +212,19 @@ test('exec into a created or a missing container fails with words engines parse'
   const missing = kapsel(['exec', 'no-such-container-here', '/probe']);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /does not exist/);
+});
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+test('-t without --console-socket relays the terminal to the CLI\'s own', { skip: skip || (hasScript ? false : 'needs script(1) for a terminal') }, async () => {
+  await withContainer((id) => {
+    // script(1) gives the CLI a terminal; the exec'd process gets a pty of the container's own.
+    const res = spawnSync('script', ['-qec', `${BIN} --root ${suite.root} exec -t ${id} /probe report`, '/dev/null'], { encoding: 'utf8', timeout: 60_000, stdio: ['pipe', 'pipe', 'pipe'], input: '' });
+    assert.equal(res.status, 0, res.stderr);
+    const text = res.stdout;
+    const r = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)) as ProbeReport;
+    assert.equal(r.tty.isatty, 1);
+    assert.equal(r.tty.controlling, 1);
+    assert.match(r.fds['0'], /^\/dev\/pts\/\d+$/);
+  });
 });

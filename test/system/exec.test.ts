@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container } from '../../lib/container/container';
 import type { Process, Spec } from '../../lib/config/types';
+import { parseCgroupFlags, parseCgroupMounts, parseProcCgroup } from '../../lib/container/exec-cgroup';
 import { InvalidConfigError, InvalidStateError, KapselError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
 import { TEST_USER } from '../helpers/bundle';
@@ -230,4 +231,61 @@ test('create: a cwd through the helper\'s own host /proc fd is refused, not ente
   }
   // The init's verified procfs fd is among them: the getcwd check is what stops it.
   assert.ok(refusals.some((m) => /outside the container's root/.test(m)), refusals.join('\n'));
+});
+
+/** A fresh cgroup (v1 pids, else the unified hierarchy) below this process's own; removed by the returned function. */
+function testCgroup(): { hierarchy: string; dir: string; rel: string; remove(): Promise<void> } {
+  const mounts = parseCgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+  const self = parseProcCgroup(fs.readFileSync('/proc/self/cgroup', 'utf8'));
+  const mount = mounts.find((m) => !m.v2 && m.controllers.includes('pids')) ?? mounts.find((m) => m.v2)!;
+  const mine = self.find((s) => (mount.v2 ? s.controllers.length === 0 : s.controllers.includes('pids')))!;
+  const rel = path.posix.join(mine.path, `kapsel-test-exec-${process.pid}`);
+  const dir = path.join(mount.mountPoint, path.posix.relative(mount.root, rel));
+  fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+  return {
+    hierarchy: mount.v2 ? '' : 'pids',
+    dir,
+    rel,
+    async remove() {
+      for (const d of [path.join(dir, 'sub'), dir]) {
+        // A cgroup is removable once its last process is reaped; that may lag a moment behind the reap.
+        for (let i = 0; ; i++) {
+          try {
+            fs.rmdirSync(d);
+            break;
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code === 'ENOENT') break;
+            if (i > 100) throw err;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        }
+      }
+    },
+  };
+}
+
+function cgroupOf(pid: number, hierarchy: string): string | undefined {
+  return parseProcCgroup(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')).find((m) => m.controllers.join(',') === hierarchy || (hierarchy === 'pids' && m.controllers.includes('pids')))?.path;
+}
+
+test('the exec\'d process joins the init\'s cgroups, or the --cgroup sub-cgroup, before it runs', { skip }, async () => {
+  const cg = testCgroup();
+  try {
+    await withRunning(undefined, async (c) => {
+      fs.writeFileSync(path.join(cg.dir, 'cgroup.procs'), String(c.pid));
+      assert.equal(cgroupOf(c.pid, cg.hierarchy), cg.rel);
+      const p = await c.exec({ ...BASE, args: ['/probe', 'sleep', '60'] }, { stdio: [0, 1, 2] });
+      assert.equal(cgroupOf(p.pid, cg.hierarchy), cg.rel);
+      p.kill('KILL');
+      await p.wait();
+      const sub = cg.hierarchy === '' ? 'sub' : `${cg.hierarchy}:sub`;
+      const q = await c.exec({ ...BASE, args: ['/probe', 'sleep', '60'] }, { stdio: [0, 1, 2], cgroup: parseCgroupFlags([sub]) });
+      assert.equal(cgroupOf(q.pid, cg.hierarchy), `${cg.rel}/sub`);
+      q.kill('KILL');
+      await q.wait();
+      await assert.rejects(c.exec(BASE, { stdio: [0, 1, 2], cgroup: parseCgroupFlags(['missing-sub']) }), /ENOENT|no such file/);
+    });
+  } finally {
+    await cg.remove();
+  }
 });

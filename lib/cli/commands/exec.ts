@@ -96,12 +96,11 @@ function readProcessFile(file: string): unknown {
 
 /** Forwards the CLI's signals to the process until the returned function is called (as runc does). */
 function forwardSignals(ctx: Context, proc: ExecProcess): () => void {
-  const signals: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+  const signals: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2'];
   const removers = signals.map((signal) => {
     const handler = (): void => {
       try {
-        // SIGWINCH of our own terminal is the relay's business.
-        if (signal !== 'SIGWINCH') proc.kill(signal);
+        proc.kill(signal);
       } catch (err) {
         ctx.log.debug(`forwarding ${signal}: ${(err as Error).message}`);
       }
