@@ -19,6 +19,7 @@ import type { ValidProcess } from '../config/valid';
 import { validateProcess } from '../config/validate';
 import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import type { Logger } from '../logger';
+import { native } from '../native/addon';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import { compileExecPlan } from '../plan/exec-plan';
 import { gatherImageFacts } from '../plan/facts';
@@ -82,7 +83,6 @@ function sameNamespace(a: fs.Stats, b: fs.Stats): boolean {
 
 export const procInitInspector: InitInspector = {
   openInit(pid, startTime) {
-    const { native } = require('../native/addon') as typeof import('../native/addon');
     const pidfd = native().pidfdOpen(pid, 0);
     // Checked after opening: the pidfd now names this very process, not a later one with its pid.
     if (!isAlive(pid, startTime)) {
@@ -130,9 +130,11 @@ export interface ExecEnv {
 export const nativeExecEnv: ExecEnv = { launch: nativeLaunchEnv, init: procInitInspector };
 
 /**
- * runc's environment for an exec'd process: the last value of a variable
- * wins (`exec -e` overrides the config's), each kept where it last
- * appeared. HOME is added by processPlan when missing.
+ * runc's environment for an exec'd process (libcontainer prepareEnv): the
+ * last value of a variable wins (`exec -e` overrides the config's), each
+ * kept where it last appeared; an empty HOME is dropped, so that
+ * processPlan fills it from the image's passwd as a missing one (podman
+ * sends "HOME=" for an image without one).
  */
 export function dedupEnv(env: readonly string[]): string[] {
   const seen = new Set<string>();
@@ -143,6 +145,7 @@ export function dedupEnv(env: readonly string[]): string[] {
     const key = eq < 0 ? kv : kv.slice(0, eq);
     if (seen.has(key)) continue;
     seen.add(key);
+    if (kv === 'HOME=') continue;
     out.push(kv);
   }
   return out.reverse();

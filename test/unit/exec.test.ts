@@ -81,8 +81,11 @@ test('exec plan: settings kapsel cannot apply are refused; extra groups where se
   );
 });
 
-test('env: the last value of a variable wins, where it last appeared (runc)', () => {
+test('env: the last value of a variable wins, where it last appeared; an empty HOME is filled in (runc)', () => {
   assert.deepEqual(dedupEnv(['A=1', 'B=2', 'A=3', 'C', 'C=4']), ['B=2', 'A=3', 'C=4']);
+  assert.deepEqual(dedupEnv(['HOME=/h', 'HOME=']), []);
+  const plan = compileExecPlan(validateProcess({ args: ['x'], cwd: '/', env: dedupEnv(['HOME=', 'P=1']) }), context());
+  assert.deepEqual((plan.steps.at(-1) as Extract<Step, { op: 'exec' }>).env, ['P=1', 'HOME=/'], 'no passwd entry for uid 0 in this image: "/"');
 });
 
 test('-u uid[:gid]: decimal ids 0..2^31-1 only', () => {
@@ -235,4 +238,20 @@ test('exec on the double: a bad process or options fail before anything is opene
   fs.writeFileSync(path.join(ref.root, ref.id, 'exec.fifo'), '');
   await assert.rejects(execInContainer(ref, { args: ['x'], cwd: '/' }, {}, execEnv(sys, env)), InvalidStateError);
   assert.deepEqual(sys.calls, []);
+});
+
+test('launch of an exec plan: no fifo, --exec, done when the helper\'s socket closes; "ready" is a protocol error', async () => {
+  const { launchInit } = await import('../../lib/container/launch');
+  const plan = compileExecPlan(proc(), context());
+  const done = scriptedEnv([{ kind: 'exited' }]);
+  const launched = await launchInit({ plan, stdio: [0, 1, 2], privilegedIdMaps: false, onSync: async () => undefined }, done.env);
+  const [[spawn]] = done.sys.named('spawn') as [[{ argv: string[]; fds: number[] }]];
+  assert.deepEqual(spawn.argv.slice(0, 2), ['kapsel-init', '--exec']);
+  assert.equal(done.sys.named('openPath').length, 0, 'no exec fifo is opened');
+  assert.deepEqual([...done.sys.open], [launched.pidfd]);
+  await launched.abort();
+  const ready = scriptedEnv([{ kind: 'ready' }]);
+  await assert.rejects(launchInit({ plan, stdio: [0, 1, 2], privilegedIdMaps: false, onSync: async () => undefined }, ready.env), /unexpected "ready"/);
+  assert.deepEqual([...ready.sys.open], []);
+  assert.deepEqual([...ready.sys.alive], []);
 });
