@@ -41,7 +41,11 @@
         "native/init/proc_guard.cc"
       ],
       "defines": ["_GNU_SOURCE"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"]
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],
+      # Static: for exec the helper is started inside the container's mount
+      # namespace, where no dynamic loader or libc of the host exists (it
+      # uses no NSS or dlopen, so nothing needs the shared libc).
+      "ldflags": ["-static"]
     }
   ]
 }

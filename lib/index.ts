@@ -9,6 +9,9 @@
  */
 export { Container } from './container/container';
 export type { CreateOptions, LoadOptions, KillOptions, DeleteOptions, ExitStatus, PlanOptions } from './container/container';
+export { ExecProcess } from './container/exec-process';
+export type { ExecOptions } from './container/exec';
+export { parseCgroupFlags, type CgroupSubPaths } from './container/exec-cgroup';
 export * from './errors';
 export type * from './config/types';
 export type { ValidSpec, ValidProcess } from './config/valid';

@@ -6,8 +6,11 @@
  * `--flag=false`, and `--` to end the flags.
  */
 
-/** What a flag takes: nothing (a boolean switch) or one string value. */
-export type FlagType = 'boolean' | 'string';
+/**
+ * What a flag takes: nothing (a boolean switch), one string value, or a
+ * value each time it is repeated (urfave/cli's StringSlice: `-e A=1 -e B=2`).
+ */
+export type FlagType = 'boolean' | 'string' | 'strings';
 
 /** One accepted flag. */
 export interface FlagSpec {
@@ -23,7 +26,7 @@ export interface FlagSpec {
 }
 
 /** Parsed flag values keyed by FlagSpec.name; absent flags are undefined. */
-export type FlagValues = Record<string, string | boolean | undefined>;
+export type FlagValues = Record<string, string | boolean | string[] | undefined>;
 
 /** The result of parsing one level (global or command) of arguments. */
 export interface ParsedArgs {
@@ -115,13 +118,20 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], o
       }
       continue;
     }
+    let value: string;
     if (inline !== undefined) {
-      flags[spec.name] = inline;
+      value = inline;
     } else if (i + 1 < argv.length) {
       // As in Go, the next argument is the value even if it starts with "-".
-      flags[spec.name] = argv[++i]!;
+      value = argv[++i]!;
     } else {
       throw new UsageError(`flag needs an argument: ${dashes}${name}`);
+    }
+    if (spec.type === 'strings') {
+      const list = flags[spec.name];
+      flags[spec.name] = Array.isArray(list) ? [...list, value] : [value];
+    } else {
+      flags[spec.name] = value;
     }
   }
   return { flags, positionals };
@@ -131,6 +141,12 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], o
 export function stringFlag(flags: FlagValues, name: string): string | undefined {
   const value = flags[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Every value of a repeated flag, in order ([] when absent). */
+export function listFlag(flags: FlagValues, name: string): string[] {
+  const value = flags[name];
+  return Array.isArray(value) ? value : [];
 }
 
 /** A boolean flag's value (false when absent). */

@@ -33,6 +33,11 @@ export interface Command {
    * probe `checkpoint --help` to learn whether checkpointing works).
    */
   readonly unsupported?: boolean;
+  /**
+   * Flags after the first argument still count (default). false: they
+   * belong to the arguments (`exec ID sh -c ...`, runc's SkipArgReorder).
+   */
+  readonly interspersed?: boolean;
   /** Runs the command; resolves to the exit status. Errors are reported by the dispatcher. */
   run(ctx: Context, flags: FlagValues, args: string[]): Promise<number>;
 }

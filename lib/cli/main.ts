@@ -84,7 +84,7 @@ export async function main(argv: readonly string[], io: MainIo = { out: stdout }
     const globals = globalOptions(global.flags);
     const ctx: Context = { globals, log, out: io.out };
     if (command.unsupported) return await command.run(ctx, {}, rest);
-    const parsed = parseArgs(rest, [...command.flags, HELP_FLAG], { interspersed: true });
+    const parsed = parseArgs(rest, [...command.flags, HELP_FLAG], { interspersed: command.interspersed ?? true });
     if (parsed.flags.help === true) {
       io.out(commandUsage(command));
       return 0;

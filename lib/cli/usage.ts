@@ -5,7 +5,7 @@ import type { Command } from './command';
 /** "--bundle DIR, -b DIR" */
 function flagSynopsis(flag: FlagSpec): string {
   return [flag.name, ...(flag.aliases ?? [])]
-    .map((name) => `${name.length === 1 ? '-' : '--'}${name}${flag.type === 'string' ? ` ${flag.value ?? 'value'}` : ''}`)
+    .map((name) => `${name.length === 1 ? '-' : '--'}${name}${flag.type !== 'boolean' ? ` ${flag.value ?? 'value'}` : ''}`)
     .join(', ');
 }
 

@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Spec } from '../config/types';
+import type { Process, Spec } from '../config/types';
 import { ContainerNotFoundError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
 import { native, type WaitResult } from '../native/addon';
@@ -21,6 +21,8 @@ import { resolveRoot } from '../state/root';
 import { toOciState, type ContainerState } from '../state/status';
 import { listIds, readState, type StoredState } from '../state/store';
 import type { CreateOptions as InternalCreateOptions } from './create';
+import type { ExecOptions } from './exec';
+import { ExecProcess } from './exec-process';
 import { killContainer } from './kill';
 import { waitForExit } from './signal';
 
@@ -61,6 +63,7 @@ const lazy = {
   create: () => require('./create') as typeof import('./create'),
   start: () => require('./start') as typeof import('./start'),
   delete: () => require('./delete') as typeof import('./delete'),
+  exec: () => require('./exec') as typeof import('./exec'),
   validate: () => require('../config/validate') as typeof import('../config/validate'),
   planning: () => require('./planning') as typeof import('./planning'),
 };
@@ -172,6 +175,20 @@ export class Container extends EventEmitter {
   /** Runs the user's process (startContainer hooks first, poststart hooks after). */
   async start(): Promise<void> {
     await lazy.start().startContainer(this, () => this.emit('started'));
+  }
+
+  /**
+   * Runs another process in the running container (runc exec): an OCI
+   * `process` object, validated as config.json's (errors name JSON paths
+   * in it), joining every namespace and the cgroups of the container's
+   * init. Resolves once the process runs, with a handle (pid, wait(),
+   * kill(), 'exit'); the process is a child of this process. Several may
+   * run at once. Refused unless the container is running (or paused, with
+   * ignorePaused).
+   */
+  async exec(proc: Process, options: Omit<ExecOptions, 'logger'> = {}): Promise<ExecProcess> {
+    const launched = await lazy.exec().execInContainer(this, proc, { ...options, logger: this.logger });
+    return new ExecProcess(launched.pid, launched.pidfd);
   }
 
   /** Sends a signal (name like "TERM"/"SIGTERM" or a number) to the container. */

@@ -30,7 +30,7 @@ export interface InitHookStates {
 
 export interface InitLink {
   /** Lets the init start executing its plan (its id maps are written). */
-  go(states: InitHookStates, seccompListenerMessage?: string): void;
+  go(states: InitHookStates | undefined, seccompListenerMessage?: string): void;
   /** The next thing the init reports. */
   next(): Promise<SetupEvent>;
   /** The runtime did its part of a sync point: go on. */
@@ -49,8 +49,7 @@ export function openInitLink(fd: number): InitLink {
     go(states, seccompListenerMessage) {
       channel.send({
         type: 'go',
-        creatingState: JSON.stringify(states.creating),
-        createdState: JSON.stringify(states.created),
+        ...(states && { creatingState: JSON.stringify(states.creating), createdState: JSON.stringify(states.created) }),
         ...(seccompListenerMessage !== undefined && { seccompListenerMessage }),
       });
     },

@@ -4,6 +4,9 @@
  * namespaces, writes the id maps of a new user namespace, and follows the
  * setup conversation until the init reports "ready", doing the runtime's
  * part at each sync point (runtime-namespace hooks) through a callback.
+ * An exec plan (plan/exec-plan.ts) has no exec fifo and no "ready": the
+ * helper's close-on-exec end of the socket closing without a failure
+ * report means its final execve succeeded.
  *
  * Either it returns the running init (pid, pidfd), or it leaves nothing:
  * a spawned init is killed and reaped, and every fd it opened is closed.
@@ -25,8 +28,12 @@ export interface LaunchRequest {
   plan: LaunchPlan;
   /** The container's fds 0, 1, 2 (fds of this process). */
   stdio: [number, number, number];
-  /** The exec fifo the init blocks on once set up (opened O_PATH and passed). */
-  execFifo: string;
+  /**
+   * The exec fifo the init blocks on once set up (opened O_PATH and
+   * passed). Without it the plan is an exec plan: the launch is complete
+   * when the helper has exec'd the process.
+   */
+  execFifo?: string;
   /** The console socket: a path to connect to, or the fd of a connected socket. */
   consoleSocket?: string | number;
   /**
@@ -34,10 +41,19 @@ export interface LaunchRequest {
    * user namespace); otherwise only its own ids, or through newuidmap.
    */
   privilegedIdMaps: boolean;
-  /** Called once the init exists, before anything is asked of it. */
+  /**
+   * Called once the init exists, before anything is asked of it (before
+   * "go": the process runs no code of the plan yet). A throw aborts the
+   * launch.
+   */
   onSpawned?(pid: number): void;
-  /** The states the init gives the hooks it runs inside the container. */
-  hookStates(): InitHookStates;
+  /** The states the init gives the hooks it runs inside the container (none for an exec plan). */
+  hookStates?(): InitHookStates;
+  /**
+   * The container state the seccomp agent receives with the listener fd;
+   * default: the "creating" state of hookStates.
+   */
+  listenerState?(): State;
   /** The runtime's part of a sync point; a rejection aborts the launch. */
   onSync(point: SyncPoint): Promise<void>;
 }
@@ -59,8 +75,8 @@ export interface LaunchEnv {
 export const nativeLaunchEnv: LaunchEnv = { sys: nativeSyscalls, openLink: openInitLink };
 
 /** The container process state (runtime.md) the agent at listenerPath receives with the listener fd. */
-function seccompListenerMessage(creating: State, metadata: string | undefined): string {
-  return JSON.stringify(containerProcessState({ pid: creating.pid!, state: creating, metadata }));
+function seccompListenerMessage(pid: number, state: State, metadata: string | undefined): string {
+  return JSON.stringify(containerProcessState({ pid, state, metadata }));
 }
 
 function connectSeccompListener(sys: ParentSyscalls, listenerPath: string): number {
@@ -83,16 +99,22 @@ async function killAndReap(sys: ParentSyscalls, pidfd: number): Promise<void> {
   sys.close(pidfd);
 }
 
-/** Follows the init until it is ready, doing the runtime's part at each sync point. */
-async function superviseSetup(link: InitLink, onSync: LaunchRequest['onSync']): Promise<void> {
+/**
+ * Follows the init until it is ready (or, for an exec plan, has exec'd),
+ * doing the runtime's part at each sync point.
+ */
+async function superviseSetup(link: InitLink, onSync: LaunchRequest['onSync'], execPlan: boolean): Promise<void> {
   for (;;) {
     const event = await link.next();
     switch (event.kind) {
       case 'ready':
+        if (execPlan) throw new KapselError('ERR_SYSCALL', 'unexpected "ready" from the helper of an exec plan');
         return;
       case 'failed':
         throw event.error;
       case 'exited':
+        // The socket is close-on-exec in the helper: closed without a word is the execve done.
+        if (execPlan) return;
         throw new KapselError('ERR_SYSCALL', 'container init exited during setup without reporting an error');
       case 'sync':
         try {
@@ -122,18 +144,23 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     for (const fd of setupFds.splice(0)) sys.close(fd);
   };
   try {
-    const fifoFd = sys.openPath(request.execFifo);
-    setupFds.push(fifoFd);
+    const execPlan = request.execFifo === undefined;
+    const fifoFds: number[] = [];
+    if (request.execFifo !== undefined) {
+      const fifoFd = sys.openPath(request.execFifo);
+      setupFds.push(fifoFd);
+      fifoFds.push(fifoFd);
+    }
     const planFd = sys.memfdWith('kapsel-plan', encodeSteps(plan.steps));
     setupFds.push(planFd);
     const [parentEnd, childEnd] = sys.seqpacketPair();
     parentSock = parentEnd;
     setupFds.push(childEnd);
     const hasConsole = request.consoleSocket !== undefined && request.consoleSocket !== '';
-    const layout = helperFdLayout(plan.preserveFds, { console: hasConsole });
+    const layout = helperFdLayout(plan.preserveFds, { console: hasConsole, fifo: !execPlan });
     const preserved = Array.from({ length: plan.preserveFds }, (_, i) => 3 + i);
     // In the order of helperFdLayout: fd i of the child is fds[i] here.
-    const fds = [...request.stdio, ...preserved, planFd, childEnd, fifoFd];
+    const fds = [...request.stdio, ...preserved, planFd, childEnd, ...fifoFds];
     if (typeof request.consoleSocket === 'number') {
       fds.push(request.consoleSocket);
     } else if (request.consoleSocket) {
@@ -150,7 +177,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     }
     spawned = sys.spawn({
       file: initHelperPath(),
-      argv: ['kapsel-init', '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
+      argv: ['kapsel-init', ...(execPlan ? ['--exec'] : []), '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
       env: [],
       fds,
       cloneFlags: plan.cloneFlags,
@@ -163,9 +190,11 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     if (plan.uidMappings.length > 0) {
       sys.writeIdMaps(spawned.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, request.privilegedIdMaps);
     }
-    const states = request.hookStates();
-    link.go(states, plan.seccompListener && seccompListenerMessage(states.creating, plan.seccompListener.metadata));
-    await superviseSetup(link, request.onSync);
+    const states = request.hookStates?.();
+    const listenerState = request.listenerState?.() ?? states?.creating;
+    if (plan.seccompListener && !listenerState) throw new KapselError('ERR_SYSCALL', 'a seccomp listener needs a container state to send');
+    link.go(states, plan.seccompListener && seccompListenerMessage(spawned.pid, listenerState!, plan.seccompListener.metadata));
+    await superviseSetup(link, request.onSync, execPlan);
     link.close();
     const { pid, pidfd } = spawned;
     let aborted = false;

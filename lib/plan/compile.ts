@@ -90,7 +90,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false, sysctlSteps(spec, facts.host)));
   if (spec.process.terminal) {
     const size = spec.process.consoleSize;
-    steps.push({ op: 'console', socketFd: helperFdLayout(preserveFds).consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0 });
+    steps.push({ op: 'console', socketFd: helperFdLayout(preserveFds).consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0, bindConsole: true });
   }
   steps.push(...personalitySteps(spec));
   const layout = helperFdLayout(preserveFds, { console: spec.process.terminal === true });

@@ -27,7 +27,7 @@ function fieldsOf(step: Step): Field[] {
     case 'hook': return [step.kind, step.path, step.timeout, step.args, step.env];
     case 'sysctl': return [step.key, step.value];
     case 'personality': return [step.persona];
-    case 'console': return [step.socketFd, step.rows, step.cols];
+    case 'console': return [step.socketFd, step.rows, step.cols, step.bindConsole];
     case 'hostname': return [step.name];
     case 'domainname': return [step.name];
     case 'rlimit': return [step.type, step.resource, step.soft, step.hard];

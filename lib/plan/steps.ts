@@ -58,8 +58,10 @@ export type Step =
    * process.terminal: a pty from the container's devpts; the slave becomes
    * /dev/console, stdio and the controlling terminal; the master goes to the
    * console socket (an inherited fd). rows/cols 0: size not set.
+   * `bindConsole` false (an exec plan): the container's /dev/console is
+   * left alone, the pty is only the process's own terminal.
    */
-  | { op: 'console'; socketFd: number; rows: number; cols: number }
+  | { op: 'console'; socketFd: number; rows: number; cols: number; bindConsole: boolean }
   /** personality(2): the execution domain (LINUX, LINUX32). */
   | { op: 'personality'; persona: number }
   | { op: 'hostname'; name: string }
@@ -138,6 +140,7 @@ export interface LaunchPlan {
 export interface HelperFdLayout {
   planFd: number;
   syncFd: number;
+  /** The exec fifo's fd; -1 in an exec plan's layout. */
   fifoFd: number;
   /** The console socket's fd, when there is a terminal. */
   consoleFd: number;
@@ -150,7 +153,11 @@ export interface HelperFdLayout {
  * preserved fds, with no gap (native/init/main.cc marks every fd from the
  * plan fd up close-on-exec).
  */
-export function helperFdLayout(preserveFds: number, opts: { console?: boolean } = {}): HelperFdLayout {
+export function helperFdLayout(preserveFds: number, opts: { console?: boolean; fifo?: boolean } = {}): HelperFdLayout {
   const first = 3 + preserveFds;
-  return { planFd: first, syncFd: first + 1, fifoFd: first + 2, consoleFd: first + 3, listenerFd: first + (opts.console ? 4 : 3) };
+  // An exec plan has no exec fifo (fifo: false): the fds after it move down one.
+  const fifo = opts.fifo === false ? 0 : 1;
+  const fifoFd = fifo ? first + 2 : -1;
+  const consoleFd = first + 2 + fifo;
+  return { planFd: first, syncFd: first + 1, fifoFd, consoleFd, listenerFd: consoleFd + (opts.console ? 1 : 0) };
 }

@@ -6,7 +6,7 @@
 import type { ContainerStatus } from '../config/types';
 import { InvalidStateError } from '../errors';
 
-export type Operation = 'start' | 'kill' | 'delete' | 'forceDelete' | 'pause' | 'resume' | 'exec';
+export type Operation = 'start' | 'kill' | 'delete' | 'forceDelete' | 'pause' | 'resume' | 'exec' | 'execIgnoringPause';
 
 const ALLOWED: Record<Operation, readonly ContainerStatus[]> = {
   start: ['created'],
@@ -15,7 +15,12 @@ const ALLOWED: Record<Operation, readonly ContainerStatus[]> = {
   forceDelete: ['creating', 'created', 'running', 'paused', 'stopped'],
   pause: ['running'],
   resume: ['paused'],
-  exec: ['created', 'running'],
+  // A process joins a running container only: in a created one the init
+  // has not exec'd the container's process yet (runc allows it; the OCI
+  // lifecycle has nothing to run into), a paused one would freeze it
+  // before it runs (runc's --ignore-paused overrides that).
+  exec: ['running'],
+  execIgnoringPause: ['running', 'paused'],
 };
 
 export function isAllowed(operation: Operation, status: ContainerStatus): boolean {
@@ -32,6 +37,9 @@ export function assertAllowed(id: string, operation: Operation, status: Containe
   if (operation === 'kill' && status === 'stopped') detail = `cannot kill container "${id}": container not running`;
   else if (operation === 'start' && status === 'stopped') detail = `cannot start container "${id}": container is stopped`;
   else if (operation === 'start') detail = `cannot start container "${id}" in state "${status}": it must be "created"`;
+  else if ((operation === 'exec' || operation === 'execIgnoringPause') && status === 'stopped') detail = `cannot exec in container "${id}": container not running (it is stopped)`;
+  else if (operation === 'exec' && status === 'paused') detail = `cannot exec in container "${id}": it is paused (use --ignore-paused to override)`;
+  else if (operation === 'exec' || operation === 'execIgnoringPause') detail = `cannot exec in container "${id}" in state "${status}": it must be running`;
   else if (operation === 'delete') {
     detail = `cannot delete container "${id}" in state "${status}": stop it first or use force`;
   }

@@ -68,7 +68,7 @@ void BindSlaveOverConsole(int slave) {
 
 }  // namespace
 
-void SetUpConsole(int socket_fd, int rows, int cols) {
+void SetUpConsole(int socket_fd, int rows, int cols, bool bind_console) {
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) Fail("open", errno, "/dev/ptmx", "process.terminal needs a devpts mount at /dev/pts");
   int unlock = 0;
@@ -90,7 +90,7 @@ void SetUpConsole(int socket_fd, int rows, int cols) {
   }
   // /dev/console is the pty slave (as runc and crun make it): a bind of
   // the slave itself (by its fd) onto /dev/console resolved in the root.
-  BindSlaveOverConsole(slave);
+  if (bind_console) BindSlaveOverConsole(slave);
 
   SendMaster(socket_fd, master);
   close(master);

@@ -5,7 +5,9 @@
 
 namespace kapsel_init {
 
-// Runs after pivot_root; fails the init (fail.h) on any error.
-void SetUpConsole(int socket_fd, int rows, int cols);
+// Runs after pivot_root (or in the joined mount namespace of an exec,
+// with bind_console false: the container's /dev/console stays the init's);
+// fails the init (fail.h) on any error.
+void SetUpConsole(int socket_fd, int rows, int cols, bool bind_console);
 
 }  // namespace kapsel_init

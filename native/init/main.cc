@@ -6,6 +6,11 @@
 // written by then), and executes the steps in order. The last step execs
 // the container's process; any failure is reported with its step (fail.h).
 //
+//   kapsel-init --exec --plan-fd N --sync-fd M
+// runs an exec plan (lib/plan/exec-plan.ts): the spawner already joined
+// the container's namespaces, there are no id maps to wait for, so the
+// helper is non-dumpable from its first instruction on.
+//
 //   kapsel-init --dry-run --plan-fd N
 // decodes the plan with the same step readers and prints each step as one
 // JSON line instead of running it (the cross-language test of the plan
@@ -133,6 +138,10 @@ int main(int argc, char** argv) {
     int plan_fd = ArgFd(argc, argv, "--plan-fd");
     return DryRun(plan_fd < 0 ? 0 : plan_fd);
   }
+  const bool exec_plan = HasFlag(argc, argv, "--exec");
+  // Inside a running container: nothing there may ptrace us or open our
+  // /proc files while we hold the runtime's fds (see the create case below).
+  if (exec_plan && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(1);
   ResetSignals();
   ExitOnTerminatingSignals();
   int plan_fd = ArgFd(argc, argv, "--plan-fd");

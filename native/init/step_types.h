@@ -174,10 +174,12 @@ struct PersonalityStep {
 struct ConsoleStep {
   static constexpr const char* kOp = "console";
   int64_t socket_fd = -1, rows = 0, cols = 0;
+  bool bind_console = true;  // false in an exec plan: /dev/console is the init's
   template <class V> void Visit(V& v) {
     v.Int("socketFd", socket_fd);
     v.Int("rows", rows);
     v.Int("cols", cols);
+    v.Bool("bindConsole", bind_console);
   }
 };
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <algorithm>
 #include <cstdio>
@@ -380,7 +381,7 @@ void Run(InitContext&, const PersonalityStep& s) {
 }
 
 void Run(InitContext&, const ConsoleStep& s) {
-  SetUpConsole(static_cast<int>(s.socket_fd), static_cast<int>(s.rows), static_cast<int>(s.cols));
+  SetUpConsole(static_cast<int>(s.socket_fd), static_cast<int>(s.rows), static_cast<int>(s.cols), s.bind_console);
 }
 
 void Run(InitContext&, const HostnameStep& s) {
@@ -473,6 +474,14 @@ void Run(InitContext&, const UmaskStep& s) { umask(static_cast<mode_t>(s.mask));
 
 void Run(InitContext&, const ChdirStep& s) {
   if (chdir(s.path.c_str()) < 0) Fail("chdir", errno, s.path);
+  // A cwd that leads outside the root (through a directory fd of the host,
+  // "/proc/self/fd/N", CVE-2024-21626) is one getcwd cannot name from the
+  // root: the kernel answers "(unreachable)...", which glibc turns into
+  // ENOENT. The process must never start there.
+  char cwd[PATH_MAX];
+  errno = 0;
+  if (getcwd(cwd, sizeof cwd) == nullptr || cwd[0] != '/')
+    Fail("getcwd", errno ? errno : ENOENT, s.path, "the working directory is outside the container's root");
 }
 
 // Resolves the program once, before the wait for start, as runc does: the

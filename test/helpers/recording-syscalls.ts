@@ -111,7 +111,7 @@ export class ScriptedLink implements InitLink {
     private readonly sys: RecordingSyscalls,
     private readonly script: SetupEvent[],
   ) {}
-  go(states: InitHookStates): void {
+  go(states: InitHookStates | undefined): void {
     this.said.push('go');
     this.goStates = states;
   }

@@ -279,7 +279,7 @@ test('a terminal adds the console step after pivot_root, with the console size',
   );
   const at = indexOfOp(steps, 'console');
   assert.ok(at > indexOfOp(steps, 'pivot-root') && at < indexOfOp(steps, 'setresuid'));
-  assert.deepEqual(steps[at], { op: 'console', socketFd: helperFdLayout(1).consoleFd, rows: 40, cols: 120 });
+  assert.deepEqual(steps[at], { op: 'console', socketFd: helperFdLayout(1).consoleFd, rows: 40, cols: 120, bindConsole: true });
   assert.equal(indexOfOp(compile(spec(), { bundle, rootfs }).steps, 'console'), -1);
 });
 

@@ -16,7 +16,8 @@ test('the transition table', () => {
     forceDelete: statuses,
     pause: ['running'],
     resume: ['paused'],
-    exec: ['created', 'running'],
+    exec: ['running'],
+    execIgnoringPause: ['running', 'paused'],
   };
   for (const [op, allowed] of Object.entries(expected) as [Operation, ContainerStatus[]][]) {
     for (const status of statuses) {
@@ -30,6 +31,10 @@ test('refusals are typed errors with the words engines look for', () => {
   assert.throws(() => assertAllowed('c1', 'start', 'running'), /must be "created"/);
   assert.throws(() => assertAllowed('c1', 'delete', 'running'), /stop it first or use force/);
   assert.doesNotThrow(() => assertAllowed('c1', 'start', 'created'));
+  assert.throws(() => assertAllowed('c1', 'exec', 'stopped'), /container not running/);
+  assert.throws(() => assertAllowed('c1', 'exec', 'created'), /must be running/);
+  assert.throws(() => assertAllowed('c1', 'exec', 'paused'), /--ignore-paused/);
+  assert.doesNotThrow(() => assertAllowed('c1', 'execIgnoringPause', 'paused'));
 });
 
 test('container ids', () => {

@@ -2,6 +2,7 @@
 import type { Command } from '../command';
 import { createCommand } from './create';
 import { deleteCommand } from './delete';
+import { execCommand } from './exec';
 import { featuresCommand } from './features';
 import { killCommand } from './kill';
 import { listCommand } from './list';
@@ -15,6 +16,7 @@ import { UNSUPPORTED_COMMANDS } from './unsupported';
 export const COMMANDS: readonly Command[] = [
   createCommand,
   deleteCommand,
+  execCommand,
   featuresCommand,
   killCommand,
   listCommand,

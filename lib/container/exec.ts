@@ -1,0 +1,235 @@
+/**
+ * exec: lock -> refresh -> assert "running" (or "paused" with
+ * ignorePaused) -> act: another process in the container, started by the
+ * init helper from an exec plan (plan/exec-plan.ts) through the same
+ * launch as create (launch.ts). The process is a child of this process
+ * (the spawner clones it with CLONE_PARENT): the caller waits for it, or,
+ * detached, leaves it to its own subreaper as conmon and containerd's
+ * shim expect.
+ *
+ * Either the process runs, or nothing is left: the launch kills and reaps
+ * a helper that failed (the step that failed names why) and closes every
+ * fd, and the init's pidfd is closed in all cases.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadBundle } from '../config/load';
+import type { Process } from '../config/types';
+import type { ValidProcess } from '../config/valid';
+import { validateProcess } from '../config/validate';
+import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
+import type { Logger } from '../logger';
+import { native } from '../native/addon';
+import { NAMESPACE_FLAGS } from '../plan/namespaces';
+import { compileExecPlan } from '../plan/exec-plan';
+import { gatherImageFacts } from '../plan/facts';
+import { isAlive } from '../state/proc';
+import { joinExecCgroups, type CgroupSubPaths } from './exec-cgroup';
+import { hookState } from './hook-state';
+import { launchInit, nativeLaunchEnv, type LaunchEnv } from './launch';
+import { underLock, type ContainerRef } from './operation';
+
+export interface ExecOptions {
+  /** The process's fds 0, 1, 2 (fds of this process); default 0, 1, 2. */
+  stdio?: [number, number, number];
+  /** Pass fds 3 .. 3+preserveFds-1 of this process to the exec'd process. */
+  preserveFds?: number;
+  /**
+   * Where the pty master goes when process.terminal is true: the path of a
+   * listening AF_UNIX socket, or the fd of a connected one.
+   */
+  consoleSocket?: string | number;
+  /** Write the process's host pid here (no newline) once it runs. */
+  pidFile?: string;
+  /** Exec into a paused container too (runc --ignore-paused). */
+  ignorePaused?: boolean;
+  /** Sub-cgroups of the container's to put the process in (exec-cgroup.ts parseCgroupFlags). */
+  cgroup?: CgroupSubPaths;
+  logger?: Logger;
+}
+
+/** A process exec'd in a container: a child of this process. */
+export interface ExecLaunched {
+  pid: number;
+  /** pidfd of the process; the caller owns it. */
+  pidfd: number;
+}
+
+/** What exec reads about the running init; a unit test replaces it. */
+export interface InitInspector {
+  /** A pidfd of the init, checked to be the process started at `startTime`. */
+  openInit(pid: number, startTime: number): number;
+  /** CLONE_NEW* flags of the init's namespaces that are not this process's own. */
+  foreignNamespaces(pid: number): number;
+  /** setgroups(2) is denied in the init's user namespace. */
+  setgroupsDenied(pid: number): boolean;
+  joinCgroups(initPid: number, pid: number, sub: CgroupSubPaths | undefined, logger: Logger | undefined): void;
+}
+
+const PROC_NS_NAMES: Record<string, number> = {
+  user: NAMESPACE_FLAGS.user,
+  mnt: NAMESPACE_FLAGS.mount,
+  pid: NAMESPACE_FLAGS.pid,
+  net: NAMESPACE_FLAGS.network,
+  ipc: NAMESPACE_FLAGS.ipc,
+  uts: NAMESPACE_FLAGS.uts,
+  cgroup: NAMESPACE_FLAGS.cgroup,
+  time: NAMESPACE_FLAGS.time,
+};
+
+function sameNamespace(a: fs.Stats, b: fs.Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+export const procInitInspector: InitInspector = {
+  openInit(pid, startTime) {
+    const pidfd = native().pidfdOpen(pid, 0);
+    // Checked after opening: the pidfd now names this very process, not a later one with its pid.
+    if (!isAlive(pid, startTime)) {
+      fs.closeSync(pidfd);
+      throw new KapselError('ERR_INVALID_STATE', `the container's init (pid ${pid}) exited`);
+    }
+    return pidfd;
+  },
+  foreignNamespaces(pid) {
+    let flags = 0;
+    for (const [name, flag] of Object.entries(PROC_NS_NAMES)) {
+      let theirs: fs.Stats;
+      try {
+        theirs = fs.statSync(`/proc/${pid}/ns/${name}`);
+      } catch (err) {
+        // A kernel without this namespace type (time before 5.6): nothing to join.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw SyscallError.from(err);
+      }
+      if (!sameNamespace(theirs, fs.statSync(`/proc/self/ns/${name}`))) flags |= flag;
+    }
+    return flags;
+  },
+  setgroupsDenied(pid) {
+    try {
+      return fs.readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny';
+    } catch {
+      return false;
+    }
+  },
+  joinCgroups(initPid, pid, sub, logger) {
+    joinExecCgroups(initPid, pid, {
+      sub,
+      unprivileged: process.geteuid!() !== 0,
+      debug: (m) => logger?.debug?.(m),
+    });
+  },
+};
+
+export interface ExecEnv {
+  launch: LaunchEnv;
+  init: InitInspector;
+}
+
+export const nativeExecEnv: ExecEnv = { launch: nativeLaunchEnv, init: procInitInspector };
+
+/**
+ * runc's environment for an exec'd process (libcontainer prepareEnv): the
+ * last value of a variable wins (`exec -e` overrides the config's), each
+ * kept where it last appeared; an empty HOME is dropped, so that
+ * processPlan fills it from the image's passwd as a missing one (podman
+ * sends "HOME=" for an image without one).
+ */
+export function dedupEnv(env: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (let i = env.length - 1; i >= 0; i--) {
+    const kv = env[i];
+    const eq = kv.indexOf('=');
+    const key = eq < 0 ? kv : kv.slice(0, eq);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (kv === 'HOME=') continue;
+    out.push(kv);
+  }
+  return out.reverse();
+}
+
+function assertPreservedFdsOpen(count: number): void {
+  for (let fd = 3; fd < 3 + count; fd++) {
+    try {
+      fs.fstatSync(fd);
+    } catch {
+      throw new InvalidArgumentError(`preserve-fds ${count} passes fds 3 to ${2 + count}, but fd ${fd} is not open`);
+    }
+  }
+}
+
+function writePidFile(file: string, pid: number): void {
+  const target = path.resolve(file);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, String(pid));
+  fs.renameSync(tmp, target);
+}
+
+/** Validates `process` (errors name JSON paths in it: "/args/0") and checks the options against it. */
+export function validateExecProcess(proc: unknown, opts: ExecOptions): ValidProcess {
+  const valid = validateProcess(proc);
+  const hasConsoleSocket = opts.consoleSocket !== undefined && opts.consoleSocket !== '';
+  if (hasConsoleSocket && !valid.terminal) {
+    throw new InvalidArgumentError('cannot use a console socket: process.terminal is false, there is no terminal to send');
+  }
+  if (valid.terminal && !hasConsoleSocket) {
+    throw new InvalidArgumentError('process.terminal is true: a console socket is needed to receive the terminal (--console-socket)');
+  }
+  return { ...valid, env: dedupEnv(valid.env ?? []) };
+}
+
+/**
+ * Starts `proc` in the running container `ref`. Resolves once the process
+ * runs (its execve succeeded), with its pid and pidfd.
+ */
+export async function execInContainer(ref: ContainerRef, proc: Process, opts: ExecOptions = {}, env: ExecEnv = nativeExecEnv): Promise<ExecLaunched> {
+  const valid = validateExecProcess(proc, opts);
+  const preserveFds = opts.preserveFds ?? 0;
+  assertPreservedFdsOpen(preserveFds);
+  return underLock(ref, opts.ignorePaused ? 'execIgnoringPause' : 'exec', async (stored) => {
+    // "running" and "paused" are only derived from a stored state with a live init.
+    const s = stored!;
+    const { config: spec, warnings } = loadBundle(s.bundle);
+    for (const warning of warnings) opts.logger?.warn(warning);
+    const initPidfd = env.init.openInit(s.pid, s.initStartTime);
+    try {
+      const plan = compileExecPlan(valid, {
+        initPidfd,
+        namespaces: env.init.foreignNamespaces(s.pid),
+        spec,
+        image: gatherImageFacts(s.rootfs),
+        setgroupsDenied: env.init.setgroupsDenied(s.pid),
+        preserveFds,
+        jsonPath: '',
+      });
+      const launched = await launchInit(
+        {
+          plan,
+          stdio: opts.stdio ?? [0, 1, 2],
+          consoleSocket: opts.consoleSocket === '' ? undefined : opts.consoleSocket,
+          privilegedIdMaps: false,
+          onSpawned: (pid) => env.init.joinCgroups(s.pid, pid, opts.cgroup, opts.logger),
+          listenerState: () => hookState(s, 'running'),
+          onSync: (point) => Promise.reject(new KapselError('ERR_SYSCALL', `unexpected sync point from an exec plan: ${point}`)),
+        },
+        env.launch,
+      );
+      if (opts.pidFile) {
+        try {
+          writePidFile(opts.pidFile, launched.pid);
+        } catch (err) {
+          await launched.abort();
+          throw err;
+        }
+      }
+      return { pid: launched.pid, pidfd: launched.pidfd };
+    } catch (err) {
+      throw SyscallError.from(err);
+    } finally {
+      env.launch.sys.close(initPidfd);
+    }
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * The exec plan: the second, shorter plan the same init executor runs to
+ * start another process in a running container (`kapsel exec`,
+ * Container#exec). There is no rootfs to build and nothing to wait for:
+ * the helper is spawned inside every namespace of the container's init,
+ * joined through the init's pidfd (the user namespace is in the same
+ * setns call, which the kernel orders first), so "/" and the working
+ * directory already are the container's root when it starts. It then
+ * runs the process steps of processPlan, with the container's seccomp
+ * filter placed as runc places it for exec, and execs.
+ *
+ * A pure function, as compilePlan: the caller (lib/container/exec.ts)
+ * gathered which namespaces differ from the runtime's, the image facts
+ * and the container's config.
+ */
+import type { ValidProcess, ValidSpec } from '../config/valid';
+import { NotSupportedError } from '../errors';
+import { processPlan } from './process';
+import type { ImageFacts } from './facts';
+import { seccompPlan } from './seccomp';
+import { helperFdLayout, type LaunchPlan, type Step } from './steps';
+
+export interface ExecPlanContext {
+  /** A pidfd of the container's init (the runtime keeps it open until the spawn). */
+  initPidfd: number;
+  /**
+   * CLONE_NEW* flags of the init's namespaces that are not the runtime's
+   * own: those are joined (setns of one that is ours would be EINVAL for
+   * a user namespace, and pointless for the others).
+   */
+  namespaces: number;
+  /** The container's config (its linux.seccomp applies to the exec'd process too). */
+  spec: ValidSpec;
+  /** The container's image (HOME from its /etc/passwd). */
+  image: ImageFacts;
+  /** setgroups(2) is denied in the container's user namespace (rootless). */
+  setgroupsDenied: boolean;
+  /** Inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
+  preserveFds: number;
+  /** JSON pointer of the process object in errors ("" for an `exec --process` file). */
+  jsonPath?: string;
+}
+
+/**
+ * Process settings kapsel cannot apply: refused, naming the field, as
+ * create refuses them (supported.ts), never silently dropped.
+ */
+function checkExecSupported(proc: ValidProcess, jsonPath: string): void {
+  const unsupported: [keyof ValidProcess, string][] = [
+    ['apparmorProfile', 'AppArmor'],
+    ['selinuxLabel', 'SELinux'],
+    ['scheduler', 'the scheduler policy'],
+    ['ioPriority', 'the I/O priority'],
+    ['execCPUAffinity', 'CPU affinity'],
+  ];
+  for (const [field, what] of unsupported) {
+    const value = proc[field];
+    if (value !== undefined && value !== '' && !(typeof value === 'object' && value !== null && Object.keys(value).length === 0)) {
+      throw new NotSupportedError(`exec ${jsonPath}/${String(field)}: ${what} is not supported by kapsel yet`);
+    }
+  }
+}
+
+/**
+ * The launch plan that starts `proc` in the container whose init `ctx` describes.
+ *
+ * @throws NotSupportedError for a process setting kapsel cannot apply.
+ * @throws InvalidConfigError for additional groups where setgroups is denied.
+ */
+export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): LaunchPlan {
+  checkExecSupported(proc, ctx.jsonPath ?? '');
+  const layout = helperFdLayout(ctx.preserveFds, { fifo: false, console: proc.terminal === true });
+  const steps: Step[] = [];
+  if (proc.terminal) {
+    const size = proc.consoleSize;
+    steps.push({ op: 'console', socketFd: layout.consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0, bindConsole: false });
+  }
+  const process = processPlan(proc, { image: ctx.image, setgroupsDenied: ctx.setgroupsDenied, jsonPath: ctx.jsonPath });
+  // The container's filter with the exec'd process's noNewPrivileges
+  // deciding where it goes (runc's setns init): without it, while the
+  // helper still has CAP_SYS_ADMIN; with it, right before the execve
+  // (there is no wait for start in an exec plan).
+  const seccomp = seccompPlan({ ...ctx.spec, process: proc } as ValidSpec, layout.listenerFd);
+  const early = seccomp?.placement === 'before-credentials' ? [seccomp.step] : [];
+  const late = seccomp && seccomp.placement !== 'before-credentials' ? [seccomp.step] : [];
+  steps.push(...process.limits, ...early, ...process.credentials, process.check, ...late, process.exec);
+  return {
+    cloneFlags: 0,
+    join: ctx.namespaces === 0 ? [] : [{ type: ctx.namespaces, pidfd: ctx.initPidfd }],
+    uidMappings: [],
+    gidMappings: [],
+    denySetgroups: false,
+    preserveFds: ctx.preserveFds,
+    steps,
+    ...(seccomp?.listener && { seccompListener: seccomp.listener }),
+    warnings: [],
+  };
+}

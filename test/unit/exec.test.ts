@@ -1,0 +1,257 @@
+// exec without root: the exec plan, runc's flag parsing (-u, --cgroup,
+// the process built from flags), the cgroup targets, and the operation on
+// the syscall double (what is spawned, and what is left when it fails).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseUser, processFromFlags } from '../../lib/cli/commands/exec';
+import { defaultSpec } from '../../lib/config/default-spec';
+import type { Process } from '../../lib/config/types';
+import { validateConfig, validateProcess } from '../../lib/config/validate';
+import { cgroupTargets, parseCgroupFlags, parseCgroupMounts, parseProcCgroup } from '../../lib/container/exec-cgroup';
+import { dedupEnv, execInContainer, type ExecEnv } from '../../lib/container/exec';
+import { InvalidArgumentError, InvalidConfigError, InvalidStateError, NotSupportedError } from '../../lib/errors';
+import * as C from '../../lib/native/constants';
+import { compileExecPlan, type ExecPlanContext } from '../../lib/plan/exec-plan';
+import { helperFdLayout, type Step } from '../../lib/plan/steps';
+import { readProcStat } from '../../lib/state/proc';
+import { createContainerDir, writeState } from '../../lib/state/store';
+import { scriptedEnv, type RecordingSyscalls } from '../helpers/recording-syscalls';
+import { UsageError } from '../../lib/cli/args';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-unit-exec-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const ALL_NS = C.CLONE_NEWUSER | C.CLONE_NEWNS | C.CLONE_NEWPID;
+
+function context(overrides: Partial<ExecPlanContext> = {}): ExecPlanContext {
+  return {
+    initPidfd: 42,
+    namespaces: ALL_NS,
+    spec: validateConfig(defaultSpec({ rootless: true, cgroupNamespace: false })),
+    image: { passwd: [{ name: 'u', uid: 1000, gid: 1000, home: '/home/u' }] },
+    setgroupsDenied: false,
+    preserveFds: 0,
+    ...overrides,
+  };
+}
+
+const proc = (p: Partial<Process> = {}) => validateProcess({ args: ['/bin/true'], cwd: '/', ...p });
+const ops = (steps: Step[]) => steps.map((s) => s.op);
+
+test('exec plan: the init\'s namespaces through its pidfd, nothing created, no rootfs, no wait for start', () => {
+  const plan = compileExecPlan(proc({ user: { uid: 1000, gid: 1000 } }), context());
+  assert.deepEqual(plan.join, [{ type: ALL_NS, pidfd: 42 }]);
+  assert.equal(plan.cloneFlags, 0);
+  assert.deepEqual([plan.uidMappings, plan.gidMappings], [[], []]);
+  assert.deepEqual(ops(plan.steps), ['setgroups', 'setresgid', 'setresuid', 'umask', 'chdir', 'check-exec', 'exec']);
+  const exec = plan.steps.at(-1) as Extract<Step, { op: 'exec' }>;
+  assert.deepEqual(exec.env, ['HOME=/home/u']);
+  // Namespaces that are the runtime's own are not joined at all.
+  assert.deepEqual(compileExecPlan(proc(), context({ namespaces: 0 })).join, []);
+});
+
+test('exec plan: the terminal is the process\'s own (no /dev/console bind), its socket where no fifo is', () => {
+  const plan = compileExecPlan(proc({ terminal: true, consoleSize: { height: 10, width: 20 } }), context({ preserveFds: 2 }));
+  assert.deepEqual(plan.steps[0], { op: 'console', socketFd: helperFdLayout(2, { fifo: false }).consoleFd, rows: 10, cols: 20, bindConsole: false });
+  assert.equal(helperFdLayout(2, { fifo: false }).consoleFd, 7, 'stdio, 2 preserved, plan, sync, console');
+  assert.equal(helperFdLayout(2, { fifo: false, console: true }).listenerFd, 8);
+  assert.equal(helperFdLayout(2, { fifo: false }).fifoFd, -1);
+});
+
+test('exec plan: the container\'s seccomp filter, placed by the exec\'d process\'s noNewPrivileges', () => {
+  const spec = defaultSpec({ rootless: true, cgroupNamespace: false });
+  spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_ERRNO' }] };
+  const ctx = context({ spec: validateConfig(spec) });
+  const early = ops(compileExecPlan(proc(), ctx).steps);
+  assert.ok(early.indexOf('seccomp') < early.indexOf('setresuid'), early.join(' '));
+  const late = ops(compileExecPlan(proc({ noNewPrivileges: true }), ctx).steps);
+  assert.deepEqual(late.slice(-3), ['check-exec', 'seccomp', 'exec']);
+  assert.equal(ops(compileExecPlan(proc(), context()).steps).indexOf('seccomp'), -1);
+});
+
+test('exec plan: settings kapsel cannot apply are refused; extra groups where setgroups is denied name the path', () => {
+  assert.throws(() => compileExecPlan(proc({ apparmorProfile: 'p' }), context()), (e: unknown) => e instanceof NotSupportedError && /\/apparmorProfile/.test(e.message));
+  assert.throws(() => compileExecPlan(proc({ selinuxLabel: 'l' }), context()), NotSupportedError);
+  assert.throws(
+    () => compileExecPlan(proc({ user: { uid: 0, gid: 0, additionalGids: [1] } }), context({ setgroupsDenied: true, jsonPath: '' })),
+    (e: unknown) => e instanceof InvalidConfigError && e.jsonPath === '/user/additionalGids',
+  );
+});
+
+test('env: the last value of a variable wins, where it last appeared; an empty HOME is filled in (runc)', () => {
+  assert.deepEqual(dedupEnv(['A=1', 'B=2', 'A=3', 'C', 'C=4']), ['B=2', 'A=3', 'C=4']);
+  assert.deepEqual(dedupEnv(['HOME=/h', 'HOME=']), []);
+  const plan = compileExecPlan(validateProcess({ args: ['x'], cwd: '/', env: dedupEnv(['HOME=', 'P=1']) }), context());
+  assert.deepEqual((plan.steps.at(-1) as Extract<Step, { op: 'exec' }>).env, ['P=1', 'HOME=/'], 'no passwd entry for uid 0 in this image: "/"');
+});
+
+test('-u uid[:gid]: decimal ids 0..2^31-1 only', () => {
+  assert.deepEqual(parseUser('1000'), { uid: 1000 });
+  assert.deepEqual(parseUser('0:5'), { uid: 0, gid: 5 });
+  assert.deepEqual(parseUser('2147483647:2147483647'), { uid: 2147483647, gid: 2147483647 });
+  for (const bad of ['', '1:abc', ':1', '1:', '-1', '2147483648', '4294967295', 'root', '1 ', '0x10', '1:2:3']) {
+    assert.throws(() => parseUser(bad), UsageError, JSON.stringify(bad));
+  }
+});
+
+test('the process from flags: runc\'s getProcess over the config\'s process', () => {
+  const base: Process = { args: ['/init'], cwd: '/', env: ['PATH=/bin'], terminal: true, user: { uid: 5, gid: 6, additionalGids: [1] }, capabilities: { bounding: ['CAP_CHOWN'], inheritable: ['CAP_CHOWN'] } };
+  const p = processFromFlags(base, ['/bin/sh', '-c', 'x'], {
+    cwd: '/w', env: ['A=1'], user: '7', 'additional-gids': ['8'], cap: ['CAP_KILL'], 'no-new-privs': true,
+  });
+  assert.deepEqual(p.args, ['/bin/sh', '-c', 'x']);
+  assert.equal(p.cwd, '/w');
+  assert.deepEqual(p.env, ['PATH=/bin', 'A=1']);
+  assert.equal(p.terminal, false, 'no --tty: no terminal, whatever the config says');
+  assert.deepEqual(p.user, { uid: 7, gid: 6, additionalGids: [1, 8] });
+  assert.deepEqual(p.capabilities, { bounding: ['CAP_CHOWN', 'CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'], inheritable: ['CAP_CHOWN'] });
+  assert.equal(p.noNewPrivileges, true);
+  assert.deepEqual(base.env, ['PATH=/bin'], 'the base is not changed');
+  assert.equal(processFromFlags(base, ['x'], { tty: true }).terminal, true);
+  assert.throws(() => processFromFlags(base, [], {}), UsageError);
+  assert.throws(() => processFromFlags(base, ['x'], { 'additional-gids': ['-1'] }), UsageError);
+});
+
+test('--cgroup: runc\'s forms and refusals', () => {
+  assert.deepEqual([...parseCgroupFlags(['sub'])], [['', 'sub']]);
+  assert.deepEqual([...parseCgroupFlags(['cpu,cpuacct:a', 'memory:b/c'])], [['cpu', 'a'], ['cpuacct', 'a'], ['memory', 'b/c']]);
+  assert.deepEqual([...parseCgroupFlags([])], []);
+  for (const bad of [[':x'], ['cpu:a', 'cpu:b'], ['cpu:a', 'bare'], ['bare', 'cpu:a'], ['../up'], ['/abs'], ['a/../../up'], ['cpu:']]) {
+    assert.throws(() => parseCgroupFlags(bad), InvalidArgumentError, JSON.stringify(bad));
+  }
+});
+
+const MOUNTINFO_V1 = [
+  '30 25 0:26 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw',
+  '31 25 0:27 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory',
+  '32 25 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
+  '33 25 0:29 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd',
+].join('\n');
+
+test('cgroup targets: every hierarchy of the init that is mounted here, with the --cgroup sub-paths', () => {
+  const mounts = parseCgroupMounts(MOUNTINFO_V1);
+  assert.deepEqual(mounts.map((m) => [m.mountPoint, m.controllers.join(','), m.v2]), [
+    ['/sys/fs/cgroup/unified', '', true],
+    ['/sys/fs/cgroup/memory', 'memory', false],
+    ['/sys/fs/cgroup/cpu,cpuacct', 'cpu,cpuacct', false],
+    ['/sys/fs/cgroup/systemd', 'xattr,name=systemd', false],
+  ]);
+  const init = parseProcCgroup('0::/c1\n4:memory:/c1\n3:cpu,cpuacct:/c1\n9:pids:/c1\n');
+  const self = parseProcCgroup('0::/\n4:memory:/c1\n3:cpu,cpuacct:/\n');
+  const targets = cgroupTargets(init, self, mounts, parseCgroupFlags(['memory:m']));
+  assert.deepEqual(targets, [
+    { hierarchy: '', dir: '/sys/fs/cgroup/unified/c1', ours: false },
+    { hierarchy: 'memory', dir: '/sys/fs/cgroup/memory/c1/m', ours: false },
+    { hierarchy: 'cpu,cpuacct', dir: '/sys/fs/cgroup/cpu,cpuacct/c1', ours: false },
+  ]);
+  // Without --cgroup, a hierarchy where the runtime is in the init's cgroup needs no write.
+  assert.equal(cgroupTargets(init, self, mounts, new Map()).find((t) => t.hierarchy === 'memory')?.ours, true);
+  assert.throws(() => cgroupTargets(init, self, mounts, parseCgroupFlags(['blkio:x'])), InvalidArgumentError);
+  // v2: the one path, a controller prefix naming nothing of its own.
+  const v2 = parseCgroupMounts('30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw');
+  assert.deepEqual(cgroupTargets(parseProcCgroup('0::/k/c'), parseProcCgroup('0::/'), v2, parseCgroupFlags(['sub'])), [
+    { hierarchy: '', dir: '/sys/fs/cgroup/k/c/sub', ours: false },
+  ]);
+});
+
+let serial = 0;
+
+/** A running "container" whose init is this very process (alive, the right start time), on the double. */
+function runningContainer(): { root: string; id: string } {
+  const dir = path.join(tmp, `case-${++serial}`);
+  const bundle = path.join(dir, 'bundle');
+  fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
+  const spec = defaultSpec({ rootless: true, cgroupNamespace: false });
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+  const root = path.join(dir, 'root');
+  const id = `c${serial}`;
+  createContainerDir(root, id);
+  writeState(root, {
+    ociVersion: '1.0.2', id, pid: process.pid, initStartTime: readProcStat(process.pid)!.startTime, bundle, rootfs: path.join(bundle, 'rootfs'),
+    created: new Date().toISOString(), owner: 'me', ownPidNamespace: true, rootless: true,
+  });
+  return { root, id };
+}
+
+function execEnv(sys: RecordingSyscalls, launch: ExecEnv['launch'], joinCgroups: () => void = () => undefined): ExecEnv {
+  return {
+    launch,
+    init: {
+      openInit: () => sys.openPath('/proc/init-pidfd'),
+      foreignNamespaces: () => ALL_NS,
+      setgroupsDenied: () => false,
+      joinCgroups: (_init, pid) => {
+        sys.calls.push(['joinCgroups', pid]);
+        joinCgroups();
+      },
+    },
+  };
+}
+
+test('exec on the double: the helper joins the init by its pidfd, cgroups before go, and the init pidfd is closed', async () => {
+  const ref = runningContainer();
+  const { env, sys, links } = scriptedEnv([{ kind: 'exited' }]);
+  const pidFile = path.join(tmp, `pid-${serial}`);
+  const launched = await execInContainer(ref, { args: ['/bin/true'], cwd: '/' }, { stdio: [0, 1, 2], pidFile }, execEnv(sys, env));
+  const [[spawn]] = sys.named('spawn') as [[{ argv: string[]; fds: number[]; join: unknown[]; cloneFlags: number }]];
+  assert.equal(spawn.argv[1], '--exec');
+  const initPidfd = (spawn.join[0] as { pidfd: number }).pidfd;
+  assert.deepEqual(spawn.join, [{ type: ALL_NS, pidfd: initPidfd }]);
+  assert.equal(spawn.fds.length, 5, 'stdio, plan, sync socket: no exec fifo');
+  const names = sys.calls.map((c) => c[0]);
+  assert.ok(names.indexOf('joinCgroups') > names.indexOf('spawn'));
+  assert.deepEqual(links[0].said, ['go']);
+  assert.equal(links[0].goStates, undefined, 'no hook states for an exec plan');
+  assert.equal(fs.readFileSync(pidFile, 'utf8'), String(launched.pid));
+  assert.deepEqual([...sys.open], [launched.pidfd], 'only the process\'s pidfd is left, for the caller');
+});
+
+test('exec on the double: a failed step, a failed cgroup join, a failed spawn leave nothing', async () => {
+  const failures: [string, (sys: RecordingSyscalls) => void, () => void, { kind: 'failed'; error: Error } | undefined][] = [
+    ['step', () => undefined, () => undefined, { kind: 'failed', error: new Error('chdir /x: no such file or directory') }],
+    ['cgroup', () => undefined, () => { throw new Error('cgroup.procs: EACCES'); }, undefined],
+    ['spawn', (sys) => sys.failing.set('spawn', Object.assign(new Error('clone: EPERM'), { code: 'EPERM', syscall: 'clone' })), () => undefined, undefined],
+  ];
+  for (const [name, arrange, cgroupJoin, event] of failures) {
+    const ref = runningContainer();
+    const { env, sys, links } = scriptedEnv(event ? [event] : [{ kind: 'exited' }]);
+    arrange(sys);
+    const pidFile = path.join(tmp, `pid-${serial}`);
+    await assert.rejects(execInContainer(ref, { args: ['/bin/true'], cwd: '/' }, { stdio: [0, 1, 2], pidFile }, execEnv(sys, env, cgroupJoin)), name);
+    assert.deepEqual([...sys.open], [], `${name}: every fd is closed, the init's pidfd too`);
+    assert.deepEqual([...sys.alive], [], `${name}: the helper is killed and reaped`);
+    for (const link of links) assert.ok(link.closed, `${name}: the setup channel is closed`);
+    assert.equal(fs.existsSync(pidFile), false, `${name}: no pid file`);
+    if (name === 'cgroup') assert.deepEqual(links[0].said, [], 'cgroup: "go" is never sent');
+  }
+});
+
+test('exec on the double: a bad process or options fail before anything is opened; a created container is refused', async () => {
+  const ref = runningContainer();
+  const { env, sys } = scriptedEnv([]);
+  await assert.rejects(execInContainer(ref, { args: [], cwd: '/' } as Process, {}, execEnv(sys, env)), (e: unknown) => e instanceof InvalidConfigError && e.jsonPath === '/args');
+  await assert.rejects(execInContainer(ref, { args: ['x'], cwd: '/', terminal: true }, {}, execEnv(sys, env)), /console socket/);
+  await assert.rejects(execInContainer(ref, { args: ['x'], cwd: '/' }, { consoleSocket: '/s' }, execEnv(sys, env)), /process.terminal is false/);
+  fs.writeFileSync(path.join(ref.root, ref.id, 'exec.fifo'), '');
+  await assert.rejects(execInContainer(ref, { args: ['x'], cwd: '/' }, {}, execEnv(sys, env)), InvalidStateError);
+  assert.deepEqual(sys.calls, []);
+});
+
+test('launch of an exec plan: no fifo, --exec, done when the helper\'s socket closes; "ready" is a protocol error', async () => {
+  const { launchInit } = await import('../../lib/container/launch');
+  const plan = compileExecPlan(proc(), context());
+  const done = scriptedEnv([{ kind: 'exited' }]);
+  const launched = await launchInit({ plan, stdio: [0, 1, 2], privilegedIdMaps: false, onSync: async () => undefined }, done.env);
+  const [[spawn]] = done.sys.named('spawn') as [[{ argv: string[]; fds: number[] }]];
+  assert.deepEqual(spawn.argv.slice(0, 2), ['kapsel-init', '--exec']);
+  assert.equal(done.sys.named('openPath').length, 0, 'no exec fifo is opened');
+  assert.deepEqual([...done.sys.open], [launched.pidfd]);
+  await launched.abort();
+  const ready = scriptedEnv([{ kind: 'ready' }]);
+  await assert.rejects(launchInit({ plan, stdio: [0, 1, 2], privilegedIdMaps: false, onSync: async () => undefined }, ready.env), /unexpected "ready"/);
+  assert.deepEqual([...ready.sys.open], []);
+  assert.deepEqual([...ready.sys.alive], []);
+});
