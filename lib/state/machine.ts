@@ -6,16 +6,22 @@
 import type { ContainerStatus } from '../config/types';
 import { InvalidStateError } from '../errors';
 
-export type Operation = 'start' | 'kill' | 'delete' | 'forceDelete' | 'pause' | 'resume' | 'exec';
+export type Operation = 'start' | 'kill' | 'delete' | 'forceDelete' | 'pause' | 'resume' | 'exec' | 'update' | 'ps' | 'stats';
 
 const ALLOWED: Record<Operation, readonly ContainerStatus[]> = {
   start: ['created'],
   kill: ['created', 'running', 'paused'],
   delete: ['stopped'],
   forceDelete: ['creating', 'created', 'running', 'paused', 'stopped'],
-  pause: ['running'],
+  // runc's rules: a created container can be paused too; a paused one can
+  // be killed, updated, listed, resumed, force-deleted, but not started,
+  // exec'd into or deleted without force.
+  pause: ['created', 'running'],
   resume: ['paused'],
   exec: ['created', 'running'],
+  update: ['created', 'running', 'paused'],
+  ps: ['created', 'running', 'paused'],
+  stats: ['created', 'running', 'paused'],
 };
 
 export function isAllowed(operation: Operation, status: ContainerStatus): boolean {
@@ -32,6 +38,10 @@ export function assertAllowed(id: string, operation: Operation, status: Containe
   if (operation === 'kill' && status === 'stopped') detail = `cannot kill container "${id}": container not running`;
   else if (operation === 'start' && status === 'stopped') detail = `cannot start container "${id}": container is stopped`;
   else if (operation === 'start') detail = `cannot start container "${id}" in state "${status}": it must be "created"`;
+  else if ((operation === 'pause' || operation === 'stats' || operation === 'ps' || operation === 'update') && status === 'stopped') {
+    detail = `cannot ${operation} container "${id}": container not running`;
+  } else if (operation === 'pause' && status === 'paused') detail = `cannot pause container "${id}": container is already paused`;
+  else if (operation === 'resume') detail = `cannot resume container "${id}": container not paused`;
   else if (operation === 'delete') {
     detail = `cannot delete container "${id}" in state "${status}": stop it first or use force`;
   }

@@ -14,9 +14,12 @@ test('the transition table', () => {
     kill: ['created', 'running', 'paused'],
     delete: ['stopped'],
     forceDelete: statuses,
-    pause: ['running'],
+    pause: ['created', 'running'],
     resume: ['paused'],
     exec: ['created', 'running'],
+    update: ['created', 'running', 'paused'],
+    ps: ['created', 'running', 'paused'],
+    stats: ['created', 'running', 'paused'],
   };
   for (const [op, allowed] of Object.entries(expected) as [Operation, ContainerStatus[]][]) {
     for (const status of statuses) {
@@ -30,6 +33,9 @@ test('refusals are typed errors with the words engines look for', () => {
   assert.throws(() => assertAllowed('c1', 'start', 'running'), /must be "created"/);
   assert.throws(() => assertAllowed('c1', 'delete', 'running'), /stop it first or use force/);
   assert.doesNotThrow(() => assertAllowed('c1', 'start', 'created'));
+  assert.throws(() => assertAllowed('c1', 'pause', 'stopped'), /container not running/);
+  assert.throws(() => assertAllowed('c1', 'resume', 'running'), /container not paused/);
+  assert.throws(() => assertAllowed('c1', 'start', 'paused'), /must be "created"/);
 });
 
 test('container ids', () => {
