@@ -3,7 +3,8 @@
  * detected layout into one directory per hierarchy.
  *
  * - Absolute ("/libpod_parent/libpod-ID", containerd's "/default/ID"):
- *   relative to each hierarchy's root.
+ *   relative to each hierarchy's mount point (its root, or the part of it
+ *   this mount namespace sees).
  * - Relative ("machine/ID"): under the runtime's own cgroup on v1 (each
  *   hierarchy's line of /proc/self/cgroup); on cgroup2 under the PARENT of
  *   the runtime's own cgroup, because the own one holds the runtime itself
@@ -95,7 +96,7 @@ export function resolveCgroupTarget(
 
   const v1: Record<string, string> = {};
   for (const [controller, h] of Object.entries(layout.v1)) {
-    const base = absolute ? h.mountRoot : own.get(controller) ?? h.mountRoot;
+    const base = absolute ? h.mountRoot : (own.get(controller) ?? h.mountRoot);
     v1[controller] = onDisk(h.mountPoint, h.mountRoot, within(base));
   }
   let unified: string | undefined;

@@ -1,7 +1,6 @@
 /**
  * The OCI Features structure (features.md, features-linux.md) that
- * `kapsel features` prints. It claims only what kapsel implements: cgroups,
- * seccomp, AppArmor, SELinux, Intel RDT, id-mapped mounts and network
+ * `kapsel features` prints. It claims only what kapsel implements: seccomp, AppArmor, SELinux, Intel RDT, id-mapped mounts and network
  * devices are not implemented yet, so they are reported as disabled
  * (features.md: absent or null would mean "unknown", false means "no").
  */
@@ -50,7 +49,8 @@ export function features(): Features {
       capabilities: Object.entries(CAPABILITIES)
         .sort(([, a], [, b]) => a - b)
         .map(([name]) => name),
-      cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+      // lib/cgroups: both versions (and rdma limits); no systemd driver yet.
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: { enabled: false },
       apparmor: { enabled: false },
       selinux: { enabled: false },
