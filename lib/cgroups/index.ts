@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LinuxDevice, LinuxResources } from '../config/types';
 import { InvalidArgumentError } from '../errors';
+import { deviceProgram } from './device-bpf';
 import { deviceRules, devicesV1Writes } from './devices';
 import type { CgroupDriver, CgroupRecord } from './driver';
 import { makeCgroupDirs, procsOf, readControl, writeControl } from './files';
@@ -45,7 +46,11 @@ export function cgroupSettings(
   options: { withDevices: boolean } = { withDevices: true },
 ): CgroupSettings {
   const r = resources ?? {};
-  if (layout.kind === 'v2') return resourcesV2(r);
+  if (layout.kind === 'v2') {
+    const settings = resourcesV2(r);
+    if (options.withDevices) settings.deviceProgram = deviceProgram(deviceRules(r.devices, devices));
+    return settings;
+  }
   const settings = resourcesV1(r);
   if (options.withDevices) settings.writes.push(...devicesV1Writes(deviceRules(r.devices, devices)));
   return settings;

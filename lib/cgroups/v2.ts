@@ -5,9 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { native } from '../native/addon';
 import { BaseDriver, readKeyed, readNumber, waitFor } from './base';
 import type { CgroupStats, MemoryEntry } from './driver';
 import { applyWrites, CgroupError, readControl, writeControl } from './files';
+import { encodeProgram, type BpfInsn } from './device-bpf';
 import { controllersFor } from './resources-v2';
 import type { CgroupSettings } from './writes';
 
@@ -33,6 +35,33 @@ export function enableControllers(mountPoint: string, dir: string, controllers: 
       }
       writeControl(parent, 'cgroup.subtree_control', `+${c}`);
     }
+  }
+}
+
+/**
+ * Loads the device filter and attaches it to the cgroup at `dir`
+ * (BPF_F_ALLOW_MULTI: the parents' filters still apply). The attachment
+ * lives with the cgroup; both fds are closed here.
+ */
+export function attachDeviceProgram(dir: string, insns: readonly BpfInsn[]): void {
+  let progFd: number;
+  try {
+    progFd = native().bpfLoadDeviceProgram(encodeProgram(insns), 'Apache');
+  } catch (err) {
+    const log = (err as { verifierLog?: string }).verifierLog;
+    throw new CgroupError(`cgroup: loading the device filter: ${(err as Error).message}${log ? `\n${log}` : ''}`, dir, (err as NodeJS.ErrnoException).code);
+  }
+  try {
+    const dirFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      native().bpfAttachDeviceProgram(progFd, dirFd);
+    } catch (err) {
+      throw new CgroupError(`cgroup: attaching the device filter to ${dir}: ${(err as Error).message}`, dir, (err as NodeJS.ErrnoException).code);
+    } finally {
+      fs.closeSync(dirFd);
+    }
+  } finally {
+    fs.closeSync(progFd);
   }
 }
 
@@ -64,6 +93,7 @@ export class V2Driver extends BaseDriver {
     for (const w of settings.warnings) warn(w);
     enableControllers(this.mountPoint(), this.dir(), controllersFor(settings.writes.filter((w) => w.ifMissing === undefined)));
     applyWrites(() => this.dir(), settings.writes, warn);
+    if (settings.deviceProgram) attachDeviceProgram(this.dir(), settings.deviceProgram);
   }
 
   private frozenNow(): boolean {

@@ -4,6 +4,7 @@
  * resources-v2.ts), so a unit test reads exactly what would be written
  * without root, and `kapsel plan` can print it.
  */
+import type { BpfInsn } from './device-bpf';
 
 export interface CgroupWrite {
   /** The v1 controller whose hierarchy holds the file ("memory"); "" on cgroup2. */
@@ -23,4 +24,6 @@ export interface CgroupWrite {
 export interface CgroupSettings {
   writes: CgroupWrite[];
   warnings: string[];
+  /** cgroup2: the device filter (device-bpf.ts) to attach; v1 has devices.* writes instead. */
+  deviceProgram?: BpfInsn[];
 }

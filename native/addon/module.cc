@@ -8,6 +8,7 @@ void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitPidfdWait(Napi::Env env, Napi::Object exports);
 void InitIpc(Napi::Env env, Napi::Object exports);
 void InitConsole(Napi::Env env, Napi::Object exports);
+void InitCgroupBpf(Napi::Env env, Napi::Object exports);
 }  // namespace kapsel
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -16,6 +17,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitPidfdWait(env, exports);
   kapsel::InitIpc(env, exports);
   kapsel::InitConsole(env, exports);
+  kapsel::InitCgroupBpf(env, exports);
   return exports;
 }
 

@@ -258,3 +258,25 @@ test('device rules: a denied device cannot be opened, an allowed one can', { ski
   const allowedDefault = await runProbe(b, { args: ['/cgprobe', 'device', '/dev/x-null', 'c', '1', '3'] });
   assert.deepEqual(JSON.parse(allowedDefault.stdout), { mknod: 'ok', open: 'ok' });
 });
+
+test('an OOM kill in the container\'s cgroup is an \'oom\' event', { skip: skipV1 }, async () => {
+  const b = bundle((s) => {
+    const limit = 16 * 1024 * 1024;
+    const memsw = fs.existsSync(path.join(layout.v1.memory.mountPoint, 'memory.memsw.limit_in_bytes'));
+    s.linux!.resources = { ...s.linux!.resources, memory: { limit, ...(memsw ? { swap: limit } : {}) } };
+  });
+  const run = await createTestContainer(b, { args: ['/cgprobe', 'alloc', '256'] });
+  try {
+    const c = run.container;
+    const ooms: number[] = [];
+    c.on('oom', (n: number) => ooms.push(n));
+    await c.start();
+    const exit = await c.wait();
+    assert.equal(exit.signal, 'SIGKILL');
+    await until('the oom event', () => ooms.length > 0);
+    assert.ok(ooms[0]! >= 1);
+    c.removeAllListeners('oom');
+  } finally {
+    await run.destroy();
+  }
+});

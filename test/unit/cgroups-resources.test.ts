@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cgroupSettings } from '../../lib/cgroups';
+import { deviceProgram, encodeProgram, formatProgram } from '../../lib/cgroups/device-bpf';
 import { deviceRules, devicesV1Writes } from '../../lib/cgroups/devices';
 import { blkioWeightToIoWeight, controllersFor, resourcesV2, sharesToWeight, swapToV2 } from '../../lib/cgroups/resources-v2';
 import { resourcesV1 } from '../../lib/cgroups/resources-v1';
@@ -102,4 +103,36 @@ test('v1 devices: deny all, the config\'s rules in order, linux.devices, then ru
   // v2 takes no device writes (an eBPF program instead); v1 does.
   assert.ok(cgroupSettings({ kind: 'hybrid' }, { devices: [] }).writes.some((w) => w.file === 'devices.deny'));
   assert.ok(!cgroupSettings({ kind: 'v2' }, { devices: [] }).writes.some((w) => w.file.startsWith('devices.')));
+});
+
+test('cgroup2 device filter: the program as data, last matching rule first, deny by default', () => {
+  const program = deviceProgram([
+    { allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' },
+    { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' },
+  ]);
+  assert.deepEqual(formatProgram(program), [
+    '  0: r2 = *(u32 *)(r1 + 0)',
+    '  1: w2 &= 65535',
+    '  2: r3 = *(u32 *)(r1 + 0)',
+    '  3: w3 >>= 16',
+    '  4: r4 = *(u32 *)(r1 + 4)',
+    '  5: r5 = *(u32 *)(r1 + 8)',
+    // allow c 1:3 rw: a char device, no access bit beyond r and w, major 1, minor 3
+    '  6: if r2 != 2 goto +7',
+    '  7: w6 = w3',
+    '  8: w6 &= 1',
+    '  9: if r6 != 0 goto +4',
+    ' 10: if r4 != 1 goto +3',
+    ' 11: if r5 != 3 goto +2',
+    ' 12: w0 = 1',
+    ' 13: exit',
+    // deny all: the end (nothing after it could be reached)
+    ' 14: w0 = 0',
+    ' 15: exit',
+  ]);
+  const bytes = encodeProgram(program);
+  assert.equal(bytes.length, program.length * 8);
+  // "if r2 != 2 goto +7": BPF_JMP|BPF_JNE|BPF_K, dst r2, off 7, imm 2
+  assert.deepEqual([...bytes.subarray(6 * 8, 7 * 8)], [0x55, 0x02, 7, 0, 2, 0, 0, 0]);
+  assert.ok(cgroupSettings({ kind: 'v2' }, { devices: [] }).deviceProgram!.length > 20);
 });

@@ -30,12 +30,12 @@ test('create makes the directory, enables the controller in the parent, writes t
   assert.deepEqual(record, { version: 2, v1: {}, unified: dir, mountPoint: mount, created: [dir] });
   const driver = openCgroups(record);
   const warnings: string[] = [];
-  driver.apply(cgroupSettings(layout, { pids: { limit: 7 }, memory: { swappiness: 5 } }), (m) => warnings.push(m));
+  driver.apply(cgroupSettings(layout, { pids: { limit: 7 }, memory: { swappiness: 5 } }, undefined, { withDevices: false }), (m) => warnings.push(m));
   assert.equal(read(path.join(mount, 'cgroup.subtree_control')), '+pids');
   assert.equal(read(path.join(dir, 'pids.max')), '7');
   assert.deepEqual(warnings, ['linux.resources.memory.swappiness: cgroup v2 has no per-cgroup swappiness, ignored']);
   // A controller the hierarchy does not offer is named.
-  assert.throws(() => driver.apply(cgroupSettings(layout, { memory: { limit: 1 } }), () => undefined), /memory controller is not available/);
+  assert.throws(() => driver.apply(cgroupSettings(layout, { memory: { limit: 1 } }, undefined, { withDevices: false }), () => undefined), /memory controller is not available/);
 });
 
 test('placement, processes of the tree, freezer and kill go through the core files', async () => {

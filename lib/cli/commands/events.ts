@@ -52,13 +52,14 @@ export const eventsCommand: Command = {
     let sinceStats = interval;
     for (;;) {
       try {
+        // OOM first: an init killed by it stops the container, and stats then end the stream.
+        const kills = await containerOomKills(container);
+        if (kills > oomSeen) emit({ type: 'oom', id });
+        oomSeen = kills;
         if (sinceStats >= interval) {
           emit({ type: 'stats', id, data: await container.stats() });
           sinceStats = 0;
         }
-        const kills = await containerOomKills(container);
-        if (kills > oomSeen) emit({ type: 'oom', id });
-        oomSeen = kills;
       } catch (err) {
         // Stopped or deleted meanwhile: the stream ends, as runc's does.
         if (err instanceof KapselError && (err.code === 'ERR_INVALID_STATE' || err.code === 'ERR_CONTAINER_NOT_FOUND')) return 0;
