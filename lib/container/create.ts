@@ -154,19 +154,22 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       cgroup = await env.cgroups!.setUp(cgroups, opts.logger);
       stored.cgroup = cgroup.record;
     }
+    // cgroup2: the init is born in its cgroup; v1 hierarchies get its pid before "go".
+    const cgroupFd = cgroup?.openPlacementFd();
     try {
       init = await launchInit(
         {
           plan,
           stdio: opts.stdio ?? [0, 1, 2],
           execFifo: fifo,
+          cgroupFd,
           consoleSocket: hasConsoleSocket ? opts.consoleSocket : undefined,
           privilegedIdMaps: !unprivileged,
           onSpawned(pid) {
             stored.pid = pid;
             stored.initStartTime = env.sys.processStartTime(pid);
             // Before "go": the init runs no container code or hook outside its cgroups.
-            cgroup?.place(pid, false);
+            cgroup?.place(pid, cgroupFd !== undefined);
           },
           hookStates: () => ({ creating: hookState(stored, 'creating'), created: hookState(stored, 'created') }),
           onSync: (point) => runtimeHooks(point, spec, stored),
@@ -177,6 +180,8 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       // In the runtime's hooks or in the init's (createContainer).
       hooksFailed = err instanceof KapselError && err.code === 'ERR_HOOK_FAILED';
       throw err;
+    } finally {
+      if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
     }
     writeState(opts.root, stored);
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);

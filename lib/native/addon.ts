@@ -57,6 +57,11 @@ export interface SpawnOptions {
   cloneFlags: number;
   /** Namespaces to join, in order, before the new ones are created. */
   join: JoinNamespace[];
+  /**
+   * A cgroup2 directory fd: the process is born in that cgroup
+   * (clone3 CLONE_INTO_CGROUP, native/addon/cgroup_clone.cc).
+   */
+  cgroupFd?: number;
 }
 
 export interface SpawnResult {

@@ -280,3 +280,16 @@ test('an OOM kill in the container\'s cgroup is an \'oom\' event', { skip: skipV
     await run.destroy();
   }
 });
+
+test('cgroup2: the init is born in its cgroup (clone3 CLONE_INTO_CGROUP), the root of its cgroup namespace', { skip: suite.skip || (!layout.unified ? 'no cgroup2 hierarchy' : false) }, async () => {
+  const id = uniqueId();
+  const b = bundle((s) => {
+    s.linux!.cgroupsPath = `/${id}`;
+    if (!s.linux!.namespaces!.some((n) => n.type === 'cgroup')) s.linux!.namespaces!.push({ type: 'cgroup' });
+  });
+  const res = await runProbe(b, { id, args: ['/probe', 'cat', '/proc/self/cgroup'] });
+  assert.equal(res.exit.exitCode, 0, res.stderr);
+  // A namespace made at clone is rooted where the process was born: the container's cgroup.
+  assert.ok(res.stdout.split('\n').includes('0::/'), res.stdout);
+  assert.equal(fs.existsSync(path.join(layout.unified!.mountPoint, id)), false);
+});
