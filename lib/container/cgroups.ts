@@ -41,6 +41,13 @@ function writableWhereMade(dir: string): boolean {
   }
 }
 
+/** The config sets a cgroupsPath or a limit (device rules alone do not count: no mknod without privileges). */
+function asksForLimits(spec: Spec): boolean {
+  const { devices: _devices, ...limits } = spec.linux?.resources ?? {};
+  const set = Object.values(limits).some((v) => v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v as object).length > 0));
+  return set || !!spec.linux?.cgroupsPath;
+}
+
 /**
  * Where the container's cgroups go and what is written there; undefined
  * when an unprivileged runtime has no delegated cgroup to use (then one
@@ -57,7 +64,10 @@ export function prepareCgroups(
     const dirs = [...Object.values(target.v1), ...(target.unified ? [target.unified] : [])];
     // Only a delegated cgroup2 subtree is usable without privileges; v1 never is.
     if (layout.kind !== 'v2' || !dirs.every(writableWhereMade)) {
-      options.logger.warn('rootless: no cgroup is delegated to this user (cgroup v2 with write access), the container runs without cgroup limits');
+      // Said only when something was asked: `spec --rootless` asks for no limit.
+      if (asksForLimits(spec)) {
+        options.logger.warn('rootless: no cgroup is delegated to this user (cgroup v2 with write access), the container runs without cgroup limits');
+      }
       return undefined;
     }
   }
