@@ -35,6 +35,10 @@ export abstract class BaseDriver implements CgroupDriver {
   abstract stats(): CgroupStats;
   abstract oomKills(): number;
 
+  update(settings: CgroupSettings, warn: (message: string) => void): void {
+    this.apply({ writes: settings.writes, warnings: settings.warnings }, warn);
+  }
+
   procs(): number[] {
     return procsOfTree(this.procsDir());
   }

@@ -57,6 +57,11 @@ export interface CgroupDriver {
   place(pid: number, bornInUnified: boolean): void;
   /** Writes resource settings; `warn` gets what is not applied. */
   apply(settings: CgroupSettings, warn: (message: string) => void): void;
+  /**
+   * Changes the settings of the live cgroup: the writes only (device
+   * rules stay as create set them, as with runc's update).
+   */
+  update(settings: CgroupSettings, warn: (message: string) => void): void;
   /** Freezes every process; resolves once the kernel reports it frozen. */
   freeze(): Promise<void>;
   thaw(): Promise<void>;

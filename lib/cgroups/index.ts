@@ -2,8 +2,9 @@
  * lib/cgroups: a container's cgroups, both versions, behind one interface.
  *
  *   createCgroups(target, layout)  -> CgroupRecord (directories made, checked)
- *   openCgroups(record)            -> CgroupDriver (place, apply, freeze,
- *                                     thaw, kill, procs, stats, destroy)
+ *   openCgroups(record)            -> CgroupDriver (place, apply, update,
+ *                                     freeze, thaw, kill, procs, stats,
+ *                                     oomKills, destroy)
  *   cgroupSettings(resources, ...) -> the (file, value) writes for a layout
  *
  * The layout is detected at run time (layout.ts) and the directories come

@@ -22,7 +22,7 @@ export function updateContainer(ref: ContainerRef, resources: LinuxResources, lo
       const usage = cgroup.stats().memory.usage.usage ?? 0;
       if (limit < usage) throw new InvalidArgumentError(`memory limit ${limit} is below the current usage ${usage} (checkBeforeUpdate)`);
     }
-    cgroup.apply(settings, (m) => logger.warn(m));
+    cgroup.update(settings, (m) => logger.warn(m));
     return settings;
   });
 }

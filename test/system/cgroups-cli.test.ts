@@ -2,7 +2,7 @@
 // bin/kapsel, as an engine calls them, with runc's flags and output shapes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectLayout } from '../../lib/cgroups/layout';
@@ -64,6 +64,15 @@ test('pause, resume, ps, events --stats, update and kill --all from the command 
     assert.deepEqual(event.data.pids, { current: 1, limit: 50 });
     assert.ok('usage' in event.data.memory && typeof event.data.cpu.usage.total === 'number');
 
+    // The stream: stats every interval until the container is gone.
+    const stream = spawn(BIN, ['--root', suite.root, 'events', '--interval', '50ms', id], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let streamed = '';
+    stream.stdout.on('data', (d: Buffer) => (streamed += d.toString()));
+    const streamEnd = new Promise<number | null>((resolve) => stream.once('exit', (code) => resolve(code)));
+    for (let i = 0; i < 2000 && streamed.split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    const streamEvents = streamed.trim().split('\n').slice(0, 2).map((l) => JSON.parse(l) as { type: string; id: string });
+    assert.deepEqual(streamEvents.map((e) => [e.type, e.id]), [['stats', id], ['stats', id]]);
+
     const pidsMax = path.join(layout.v1.pids.mountPoint, id, 'pids.max');
     ok(['update', '--pids-limit', '33', '--memory', '64m', id]);
     assert.equal(fs.readFileSync(pidsMax, 'utf8').trim(), '33');
@@ -78,6 +87,7 @@ test('pause, resume, ps, events --stats, update and kill --all from the command 
     }
     assert.equal((JSON.parse(ok(['state', id])) as { status: string }).status, 'stopped');
     assert.match(kapsel(['pause', id]).stderr, /container not running/);
+    assert.equal(await streamEnd, 0, 'events ends with the container');
   } finally {
     ok(['delete', '--force', id]);
   }
