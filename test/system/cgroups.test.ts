@@ -53,10 +53,11 @@ test('limits are written to the container\'s cgroups and seen from inside', { sk
     s.linux!.cgroupsPath = cgroupPath;
     s.linux!.resources = {
       ...s.linux!.resources,
-      memory: { limit: 64 * 1024 * 1024, reservation: 32 * 1024 * 1024 },
-      cpu: { shares: 512, quota: 50000, period: 100000 },
+      memory: { limit: 64 * 1024 * 1024, reservation: 32 * 1024 * 1024, swappiness: 10 },
+      cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0', mems: '0' },
       pids: { limit: 42 },
-      blockIO: { weight: 300 },
+      // 7:0 is loop0, which every Linux with loop devices has.
+      blockIO: { weight: 300, throttleReadBpsDevice: [{ major: 7, minor: 0, rate: 1048576 }] },
     };
   });
   const inside = (controller: string, file: string): string => `/sys/fs/cgroup/${controller}${cgroupPath}/${file}`;
@@ -67,11 +68,16 @@ test('limits are written to the container\'s cgroups and seen from inside', { sk
     ['cpu', 'cpu.cfs_quota_us', '50000'],
     ['cpu', 'cpu.cfs_period_us', '100000'],
     ['pids', 'pids.max', '42'],
+    ['cpuset', 'cpuset.cpus', '0'],
+    ['cpuset', 'cpuset.mems', '0'],
+    ['memory', 'memory.swappiness', '10'],
   ];
   const run = await createTestContainer(b, { id, args: ['/probe', 'cat', '/proc/self/cgroup', ...files.map(([c, f]) => inside(c, f))] });
   try {
     // From the host, before start: the limits are in place before the process runs.
     for (const [c, f, v] of files) assert.equal(read(path.join(v1Dir(c, cgroupPath), f)), v, `${c}/${f}`);
+    // blkio throttling: checked from the host; read from inside the container the file lists no device on this kernel.
+    assert.equal(read(path.join(v1Dir('blkio', cgroupPath), 'blkio.throttle.read_bps_device')), '7:0 1048576');
     for (const file of ['blkio.weight', 'blkio.bfq.weight']) {
       const p = path.join(v1Dir('blkio', cgroupPath), file);
       if (fs.existsSync(p)) assert.match(read(p), /300/);
