@@ -37,6 +37,8 @@ export function memoryV1(r: LinuxResources, out: CgroupWrite[]): void {
     if (m.swappiness >= 0) w('memory.swappiness', str(m.swappiness));
   }
   if (m.disableOOMKiller) w('memory.oom_control', '1');
+  // Always on since Linux 6.x (writing 1 is accepted, 0 refused): as asked.
+  if (m.useHierarchy !== undefined) w('memory.use_hierarchy', m.useHierarchy ? '1' : '0', 'linux.resources.memory.useHierarchy: this kernel has no memory.use_hierarchy, ignored');
 }
 
 function cpuV1(r: LinuxResources, out: CgroupWrite[]): void {

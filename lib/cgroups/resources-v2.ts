@@ -56,6 +56,7 @@ function memoryV2(r: LinuxResources, out: CgroupWrite[], warnings: string[]): vo
   if (m.swappiness !== undefined && m.swappiness !== null && m.swappiness >= 0) {
     warnings.push('linux.resources.memory.swappiness: cgroup v2 has no per-cgroup swappiness, ignored');
   }
+  if (m.useHierarchy === false) warnings.push('linux.resources.memory.useHierarchy: cgroup v2 is always hierarchical, ignored');
   if (m.disableOOMKiller) warnings.push('linux.resources.memory.disableOOMKiller: cgroup v2 cannot disable the OOM killer, ignored');
 }
 

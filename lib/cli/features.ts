@@ -58,6 +58,7 @@ export function features(): Features {
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },
     },
-    annotations: {},
+    // runc-style runtime facts: how cgroups behave when rootless.
+    annotations: { 'io.kapsel.cgroups.rootless': 'delegated cgroup v2 subtrees only; otherwise no cgroup, with a warning' },
   };
 }

@@ -50,6 +50,7 @@ test('v1: every resource becomes the file runc writes, in a working order', () =
   assert.match(writes.find((w) => w.file === 'memory.kmem.limit_in_bytes')!.ifMissing!, /not supported by this kernel/);
   assert.throws(() => resourcesV1({ unified: { 'memory.high': '1' } }), { jsonPath: '/linux/resources/unified' });
   assert.deepEqual(pairs(resourcesV1({ pids: { limit: -1 } }).writes), ['pids/pids.max=max']);
+  assert.deepEqual(pairs(resourcesV1({ memory: { useHierarchy: true } }).writes), ['memory/memory.use_hierarchy=1']);
 });
 
 test('v2: runc\'s conversions and what v2 cannot do as warnings', () => {

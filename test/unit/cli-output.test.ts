@@ -89,7 +89,7 @@ test('features: versions, hooks, namespaces, capabilities, unimplemented feature
   assert.equal(f.linux.selinux.enabled, false);
   assert.equal(f.linux.intelRdt.enabled, false);
   assert.deepEqual(f.linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
-  assert.deepEqual(f.annotations, {});
+  assert.deepEqual(f.annotations, { 'io.kapsel.cgroups.rootless': 'delegated cgroup v2 subtrees only; otherwise no cgroup, with a warning' });
   // The text round-trips (no undefined, no bigint).
   assert.deepEqual(JSON.parse(JSON.stringify(f)), f);
 });
