@@ -52,7 +52,7 @@ export function cgroupSettings(
     if (options.withDevices) settings.deviceProgram = deviceProgram(deviceRules(r.devices, devices));
     return settings;
   }
-  const settings = resourcesV1(r);
+  const settings = resourcesV1(r, layout.kind === 'hybrid');
   if (options.withDevices) settings.writes.push(...devicesV1Writes(deviceRules(r.devices, devices)));
   return settings;
 }

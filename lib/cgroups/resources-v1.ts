@@ -6,6 +6,7 @@
  */
 import type { LinuxResources } from '../config/types';
 import { InvalidConfigError } from '../errors';
+import { checkUnifiedKey } from './unified-key';
 import type { CgroupSettings, CgroupWrite } from './writes';
 
 const str = (n: number): string => String(n);
@@ -122,9 +123,14 @@ export function rdmaLines(r: LinuxResources): string[] {
   return lines;
 }
 
-/** The v1 writes for `resources` (without devices: see devices.ts). */
-export function resourcesV1(r: LinuxResources): CgroupSettings {
-  if (r.unified && Object.keys(r.unified).length > 0) {
+/**
+ * The v1 writes for `resources` (without devices: see devices.ts). On a
+ * hybrid host `unified` files go to the container's cgroup2 directory
+ * (controller ""), as runc does there; a pure v1 host has none.
+ */
+export function resourcesV1(r: LinuxResources, hybrid = false): CgroupSettings {
+  const unified = Object.entries(r.unified ?? {});
+  if (unified.length > 0 && !hybrid) {
     throw new InvalidConfigError('/linux/resources/unified', 'cgroup v2 files cannot be set on a cgroup v1 host');
   }
   const writes: CgroupWrite[] = [];
@@ -135,5 +141,9 @@ export function resourcesV1(r: LinuxResources): CgroupSettings {
   hugetlbV1(r, writes);
   networkV1(r, writes);
   for (const line of rdmaLines(r)) writes.push({ controller: 'rdma', file: 'rdma.max', value: line });
+  for (const [key, value] of unified) {
+    checkUnifiedKey(key);
+    writes.push({ controller: '', file: key, value });
+  }
   return { writes, warnings: [] };
 }

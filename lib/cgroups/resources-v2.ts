@@ -9,6 +9,7 @@
 import type { LinuxResources } from '../config/types';
 import { InvalidConfigError } from '../errors';
 import { rdmaLines } from './resources-v1';
+import { checkUnifiedKey } from './unified-key';
 import type { CgroupSettings, CgroupWrite } from './writes';
 
 const str = (n: number): string => String(n);
@@ -99,13 +100,6 @@ function ioV2(r: LinuxResources, out: CgroupWrite[], warnings: string[]): void {
     for (const d of (b[key] as Array<{ major: number; minor: number; rate: number }> | undefined) ?? []) {
       w('io.max', `${d.major}:${d.minor} ${name}=${d.rate === 0 ? 'max' : d.rate}`);
     }
-  }
-}
-
-/** A key of linux.resources.unified must name a file of the cgroup itself. */
-function checkUnifiedKey(key: string): void {
-  if (!/^[a-z_]+\.[a-z0-9_.]+$/i.test(key) || key.includes('..') || key.startsWith('cgroup.')) {
-    throw new InvalidConfigError(`/linux/resources/unified/${key}`, "not a controller file of the container's cgroup");
   }
 }
 

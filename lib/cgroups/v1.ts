@@ -31,7 +31,8 @@ export class V1Driver extends BaseDriver {
 
   apply(settings: CgroupSettings, warn: (message: string) => void): void {
     for (const w of settings.warnings) warn(w);
-    applyWrites((c) => this.record.v1[c], settings.writes, warn);
+    // Controller "": a unified file of a hybrid host, in the cgroup2 directory.
+    applyWrites((c) => (c === '' ? this.record.unified : this.record.v1[c]), settings.writes, warn);
   }
 
   private freezerDir(): string {

@@ -49,6 +49,8 @@ test('v1: every resource becomes the file runc writes, in a working order', () =
   // Kernel memory is gone from new kernels: a warning then, not a failure.
   assert.match(writes.find((w) => w.file === 'memory.kmem.limit_in_bytes')!.ifMissing!, /not supported by this kernel/);
   assert.throws(() => resourcesV1({ unified: { 'memory.high': '1' } }), { jsonPath: '/linux/resources/unified' });
+  // A hybrid host has a cgroup2 directory for them.
+  assert.deepEqual(resourcesV1({ unified: { 'memory.high': '1' } }, true).writes, [{ controller: '', file: 'memory.high', value: '1' }]);
   assert.deepEqual(pairs(resourcesV1({ pids: { limit: -1 } }).writes), ['pids/pids.max=max']);
   assert.deepEqual(pairs(resourcesV1({ memory: { useHierarchy: true } }).writes), ['memory/memory.use_hierarchy=1']);
 });
