@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { createCgroups, openCgroups } from '../../lib/cgroups';
+import { native } from '../../lib/native/addon';
+import * as C from '../../lib/native/constants';
 import { detectLayout } from '../../lib/cgroups/layout';
 import { ID_PREFIX } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
@@ -57,4 +60,35 @@ test('v2 driver: place, processes, freeze and thaw, a signal to all, cgroup.kill
     await driver.destroy();
   }
   assert.equal(fs.existsSync(path.dirname(dir)), false, 'create made both levels, destroy removes both');
+});
+
+test('spawn with cgroupFd: the child is born in the cgroup (clone3), even in new namespaces; its failures still come back', { skip }, async () => {
+  const dir = path.join(unified!.mountPoint, `${ID_PREFIX}${process.pid}-born`);
+  fs.mkdirSync(dir);
+  const dirFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-test-born-'));
+  try {
+    const outFile = path.join(outDir, 'out');
+    const out = fs.openSync(outFile, 'w');
+    const { pidfd } = native().spawn({
+      file: '/bin/cat',
+      argv: ['cat', '/proc/self/cgroup'],
+      env: [],
+      fds: [0, out, 2],
+      cloneFlags: C.CLONE_NEWCGROUP | C.CLONE_NEWUTS,
+      join: [],
+      cgroupFd: dirFd,
+    });
+    fs.closeSync(out);
+    assert.deepEqual(await native().pidfdWait(pidfd), { exitCode: 0, signal: null });
+    fs.closeSync(pidfd);
+    // Its cgroup namespace was made at birth, in the cgroup: it is its root.
+    assert.ok(fs.readFileSync(outFile, 'utf8').split('\n').includes('0::/'));
+    // A failure in the child (a bad fd to pass) is reported through the shared plan.
+    assert.throws(() => native().spawn({ file: '/bin/cat', argv: ['cat'], env: [], fds: [0, 1, 2, 987654], cloneFlags: 0, join: [], cgroupFd: dirFd }), { code: 'EBADF' });
+  } finally {
+    fs.closeSync(dirFd);
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.rmdirSync(dir);
+  }
 });
