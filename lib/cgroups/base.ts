@@ -32,6 +32,8 @@ export abstract class BaseDriver implements CgroupDriver {
   abstract freeze(): Promise<void>;
   abstract thaw(): Promise<void>;
   abstract isFrozen(): boolean;
+  /** A freezer exists (a v1 host may not mount one). */
+  protected abstract canFreeze(): boolean;
   abstract stats(): CgroupStats;
   abstract oomKills(): number;
 
@@ -56,11 +58,13 @@ export abstract class BaseDriver implements CgroupDriver {
     if (signal === SIGKILL && unified && fs.existsSync(path.join(unified, 'cgroup.kill'))) {
       writeControl(unified, 'cgroup.kill', '1');
       // A frozen process (a paused container's, or frozen by the v1 freezer) only dies once thawed.
-      if (this.isFrozen()) await this.thaw();
+      if (this.canFreeze() && this.isFrozen()) await this.thaw();
       return;
     }
-    const wasFrozen = this.isFrozen();
-    if (!wasFrozen) await this.freeze();
+    // Without a freezer the processes are signalled as they are listed.
+    const freezable = this.canFreeze();
+    const wasFrozen = freezable && this.isFrozen();
+    if (freezable && !wasFrozen) await this.freeze();
     try {
       for (const pid of this.procs()) {
         try {
@@ -72,12 +76,12 @@ export abstract class BaseDriver implements CgroupDriver {
     } finally {
       // A paused container stays paused, except that SIGKILL must be able
       // to finish its job (a frozen process does not die).
-      if (!wasFrozen || signal === SIGKILL) await this.thaw();
+      if (freezable && (!wasFrozen || signal === SIGKILL)) await this.thaw();
     }
   }
 
   async destroy(): Promise<void> {
-    if (this.isFrozen()) await this.thaw();
+    if (this.canFreeze() && this.isFrozen()) await this.thaw();
     const created = new Set(this.record.created);
     for (const dir of this.dirs()) {
       if (!fs.existsSync(dir)) continue;

@@ -35,6 +35,10 @@ export class V1Driver extends BaseDriver {
     applyWrites((c) => (c === '' ? this.record.unified : this.record.v1[c]), settings.writes, warn);
   }
 
+  protected canFreeze(): boolean {
+    return this.record.v1.freezer !== undefined;
+  }
+
   private freezerDir(): string {
     const dir = this.record.v1.freezer;
     if (!dir) throw new CgroupError('cgroup: this host has no freezer hierarchy mounted: cannot pause', '');

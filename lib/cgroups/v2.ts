@@ -96,6 +96,10 @@ export class V2Driver extends BaseDriver {
     if (settings.deviceProgram) attachDeviceProgram(this.dir(), settings.deviceProgram);
   }
 
+  protected canFreeze(): boolean {
+    return true; // cgroup.freeze is a core file of every non-root cgroup2 cgroup
+  }
+
   private frozenNow(): boolean {
     return readKeyed(this.dir(), 'cgroup.events').frozen === 1;
   }
