@@ -14,7 +14,9 @@
         "native/addon/ipc.cc",
         "native/addon/console.cc",
         "native/addon/seccomp.cc",
-        "native/addon/send_fd.cc"
+        "native/addon/send_fd.cc",
+        "native/addon/cgroup_bpf.cc",
+        "native/addon/cgroup_clone.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -33,8 +33,8 @@ function makeBundle(dir, seccomp) {
   const spec = defaultSpec({ rootless: false });
   spec.process.terminal = false;
   spec.process.args = ['/hello'];
-  // runc/crun would apply the device cgroup; kapsel has no cgroups yet: keep the comparison fair.
-  delete spec.linux.resources;
+  // Every runtime makes the container's cgroups and applies these limits.
+  spec.linux.resources = { ...spec.linux.resources, memory: { limit: 256 * 1024 * 1024 }, pids: { limit: 1000 }, cpu: { shares: 1024 } };
   // Debian's crun refuses versions newer than it knows.
   spec.ociVersion = '1.0.2';
   if (seccomp) spec.linux.seccomp = seccomp;
@@ -79,6 +79,32 @@ async function timeLibrary(root, bundle, devnull) {
   return stats(samples);
 }
 
+/**
+ * The same life without any cgroup (create's environment without its
+ * cgroup part, as the unit tests' doubles): the difference to the row
+ * above is what the cgroup set-up and removal cost.
+ */
+async function timeLibraryWithoutCgroups(root, bundle, devnull) {
+  const { createContainer, nativeCreateEnv } = require(path.join(repo, 'dist', 'lib', 'container', 'create'));
+  const { deleteContainer } = require(path.join(repo, 'dist', 'lib', 'container', 'delete'));
+  const { native } = require(path.join(repo, 'dist', 'lib', 'native', 'addon'));
+  const { startContainer } = require(path.join(repo, 'dist', 'lib', 'container', 'start'));
+  const env = { ...nativeCreateEnv, cgroups: undefined };
+  const logger = { warn() {} };
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const id = `bench-nocg-${process.pid}-${i}`;
+    const t0 = process.hrtime.bigint();
+    const created = await createContainer({ id, bundle, root, stdio: [0, devnull, 2], logger }, env);
+    await startContainer({ root, id }, () => undefined);
+    await native().pidfdWait(created.pidfd, true);
+    fs.closeSync(created.pidfd);
+    await deleteContainer({ root, id, force: false, logger });
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return stats(samples);
+}
+
 async function main() {
   if (process.getuid() !== 0) throw new Error('the benchmark needs root');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-bench-'));
@@ -94,6 +120,7 @@ async function main() {
       // Warm-up: the page cache, the memfd copy of the init helper.
       await timeLibraryOnce(path.join(work, `root-warm${suffix.trim()}`), bundle, devnull);
       results.push([`kapsel lib${suffix}`, await timeLibrary(path.join(work, 'root-lib'), bundle, devnull)]);
+      if (!suffix) results.push(['kapsel lib, no cgroups', await timeLibraryWithoutCgroups(path.join(work, 'root-nocg'), bundle, devnull)]);
       results.push([`kapsel cli${suffix}`, timeCli(path.join(repo, 'bin', 'kapsel'), path.join(work, 'root-cli'), bundle, devnull)]);
       for (const name of ['runc', 'crun']) {
         const bin = which(name);

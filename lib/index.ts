@@ -25,3 +25,4 @@ export { parseSignal } from './signals';
 export { defaultRoot } from './state/root';
 export type { ContainerState } from './state/status';
 export type { Logger } from './logger';
+export type { CgroupStats } from './cgroups';

@@ -1,10 +1,10 @@
 /**
  * The OCI Features structure (features.md, features-linux.md) that
- * `kapsel features` prints. It claims only what kapsel implements: cgroups,
- * AppArmor, SELinux, Intel RDT, id-mapped mounts and network devices are not
- * implemented yet, so they are reported as disabled (features.md: absent or
- * null would mean "unknown", false means "no"). Seccomp is read from the
- * libseccomp and kernel present (lib/seccomp/features.ts).
+ * `kapsel features` prints. It claims only what kapsel implements:
+ * AppArmor, SELinux, Intel RDT, id-mapped mounts and network devices are
+ * not implemented yet, so they are reported as disabled (features.md:
+ * absent or null would mean "unknown", false means "no"). Seccomp is read
+ * from the libseccomp and kernel present (lib/seccomp/features.ts).
  */
 import { OCI_VERSION } from '../config/default-spec';
 import type { HookName } from '../config/types';
@@ -52,7 +52,8 @@ export function features(): Features {
       capabilities: Object.entries(CAPABILITIES)
         .sort(([, a], [, b]) => a - b)
         .map(([name]) => name),
-      cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+      // lib/cgroups: both versions (and rdma limits); no systemd driver yet.
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: seccompFeatures(),
       apparmor: { enabled: false },
       selinux: { enabled: false },
@@ -60,6 +61,10 @@ export function features(): Features {
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },
     },
-    annotations: { ...seccompAnnotations() },
+    annotations: {
+      ...seccompAnnotations(),
+      // runc-style runtime facts: how cgroups behave when rootless.
+      'io.kapsel.cgroups.rootless': 'delegated cgroup v2 subtrees only; otherwise no cgroup, with a warning',
+    },
   };
 }

@@ -8,7 +8,8 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Process, Spec } from '../config/types';
+import type { CgroupStats } from '../cgroups';
+import type { LinuxResources, Process, Spec } from '../config/types';
 import { ContainerNotFoundError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
 import { native, type WaitResult } from '../native/addon';
@@ -64,6 +65,11 @@ const lazy = {
   start: () => require('./start') as typeof import('./start'),
   delete: () => require('./delete') as typeof import('./delete'),
   exec: () => require('./exec') as typeof import('./exec'),
+  pause: () => require('./pause') as typeof import('./pause'),
+  resume: () => require('./resume') as typeof import('./resume'),
+  processes: () => require('./processes') as typeof import('./processes'),
+  stats: () => require('./stats') as typeof import('./stats'),
+  update: () => require('./update') as typeof import('./update'),
   validate: () => require('../config/validate') as typeof import('../config/validate'),
   planning: () => require('./planning') as typeof import('./planning'),
 };
@@ -83,7 +89,9 @@ const pidfdReleaser = new FinalizationRegistry<number>((pidfd) => {
 /**
  * One container. Obtain it with Container.create() or Container.load().
  * Emits 'created', 'started', 'exit' (with the ExitStatus, when this
- * process is the init's parent and wait() was called) and 'deleted'.
+ * process is the init's parent and wait() was called), 'deleted', and
+ * 'oom' (with the number of new OOM kills) while an 'oom' listener is
+ * attached: the cgroup's OOM-kill counter is read every second.
  */
 export class Container extends EventEmitter {
   /** The container id. */
@@ -95,6 +103,7 @@ export class Container extends EventEmitter {
   /** pidfd of the init when this process created it (and is its parent). */
   private pidfd: number;
   private exit?: Promise<ExitStatus>;
+  private oomTimer?: NodeJS.Timeout;
 
   private constructor(id: string, root: string, stored: StoredState | undefined, logger: Logger, pidfd = -1) {
     super();
@@ -104,6 +113,36 @@ export class Container extends EventEmitter {
     this.logger = logger;
     this.pidfd = pidfd;
     if (pidfd >= 0) pidfdReleaser.register(this, pidfd, this);
+    this.on('newListener', (event) => {
+      if (event === 'oom') this.watchOom();
+    });
+    this.on('removeListener', (event) => {
+      if (event === 'oom' && this.listenerCount('oom') === 0) this.stopOomWatch();
+    });
+  }
+
+  /** Polls the cgroup's OOM-kill counter (memory.events / memory.oom_control); stops once the container is gone. */
+  private watchOom(): void {
+    if (this.oomTimer) return;
+    let seen: number | undefined;
+    const check = (): void => {
+      lazy
+        .stats()
+        .containerOomKills(this)
+        .then((kills) => {
+          if (seen !== undefined && kills > seen) this.emit('oom', kills - seen);
+          seen = kills;
+        })
+        .catch(() => this.stopOomWatch());
+    };
+    check();
+    this.oomTimer = setInterval(check, 1000);
+    this.oomTimer.unref();
+  }
+
+  private stopOomWatch(): void {
+    clearInterval(this.oomTimer);
+    this.oomTimer = undefined;
   }
 
   /**
@@ -196,6 +235,31 @@ export class Container extends EventEmitter {
     await killContainer(this, parseSignal(signal), options.all ?? false);
   }
 
+  /** Freezes every process of the container (its cgroup's freezer); status "paused". */
+  async pause(): Promise<void> {
+    await lazy.pause().pauseContainer(this);
+  }
+
+  /** Thaws a paused container. */
+  async resume(): Promise<void> {
+    await lazy.resume().resumeContainer(this);
+  }
+
+  /** Host pids of every process of the container (from its cgroup), ascending. */
+  processes(): Promise<number[]> {
+    return lazy.processes().containerProcesses(this);
+  }
+
+  /** The container's resource usage from its cgroup, in runc's stats shape. */
+  stats(): Promise<CgroupStats> {
+    return lazy.stats().containerStats(this);
+  }
+
+  /** Changes the resource limits of the live container (only the fields given). */
+  async update(resources: LinuxResources): Promise<void> {
+    await lazy.update().updateContainer(this, resources, this.logger);
+  }
+
   /**
    * Waits for the container's process to exit. With a exit code or signal
    * when this process created the container (it is the init's parent);
@@ -235,6 +299,7 @@ export class Container extends EventEmitter {
       logger: this.logger,
       reapChild: this.pidfd >= 0 ? () => this.wait() : undefined,
     });
+    this.stopOomWatch();
     if (deleted) this.emit('deleted');
   }
 

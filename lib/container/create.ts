@@ -18,6 +18,8 @@ import { gatherFacts } from '../plan/facts';
 import { validateId } from '../state/id';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeState, type Lock, type StoredState } from '../state/store';
+import type { CgroupDriver } from '../cgroups';
+import { destroyCgroups, prepareCgroups, setUpCgroups } from './cgroups';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
@@ -102,8 +104,18 @@ function assertPreservedFdsOpen(count: number): void {
   }
 }
 
-/** `env` replaces the native calls and the init conversation (tests). */
-export async function createContainer(opts: CreateOptions, env: LaunchEnv = nativeLaunchEnv): Promise<CreatedInit> {
+/** The launch's dependencies plus the cgroup set-up; a syscall double leaves `cgroups` out (none are made). */
+export interface CreateEnv extends LaunchEnv {
+  cgroups?: { prepare: typeof prepareCgroups; setUp: typeof setUpCgroups; destroy: typeof destroyCgroups };
+}
+
+export const nativeCreateEnv: CreateEnv = {
+  ...nativeLaunchEnv,
+  cgroups: { prepare: prepareCgroups, setUp: setUpCgroups, destroy: destroyCgroups },
+};
+
+/** `env` replaces the native calls, the init conversation and the cgroups (tests). */
+export async function createContainer(opts: CreateOptions, env: CreateEnv = nativeCreateEnv): Promise<CreatedInit> {
   const id = validateId(opts.id);
   const { bundle, config: spec, rootfs, warnings } = loadBundle(opts.bundle);
   for (const warning of warnings) opts.logger.warn(warning);
@@ -126,9 +138,12 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
   const plan = planContainer(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, noPivot: opts.noPivot }, facts);
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
+  // Resolved before anything exists: a bad cgroupsPath or resource leaves nothing.
+  const cgroups = env.cgroups?.prepare(spec, id, { systemd: opts.systemdCgroup, unprivileged, logger: opts.logger });
   const dir = createContainerDir(opts.root, id);
   let lock: Lock | undefined;
   let init: LaunchedInit | undefined;
+  let cgroup: CgroupDriver | undefined;
   let hooksFailed = false;
   const stored: StoredState = {
     ociVersion: spec.ociVersion,
@@ -149,17 +164,27 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
     lock = tryLock(dir);
     const fifo = fifoPath(opts.root, id);
     env.sys.mkfifo(fifo, 0o622);
+    if (cgroups) {
+      // Limits are in place before the init joins (it runs nothing of the container before "go").
+      cgroup = await env.cgroups!.setUp(cgroups, opts.logger);
+      stored.cgroup = cgroup.record;
+    }
+    // cgroup2: the init is born in its cgroup; v1 hierarchies get its pid before "go".
+    const cgroupFd = cgroup?.openPlacementFd();
     try {
       init = await launchInit(
         {
           plan,
           stdio: opts.stdio ?? [0, 1, 2],
           execFifo: fifo,
+          cgroupFd,
           consoleSocket: hasConsoleSocket ? opts.consoleSocket : undefined,
           privilegedIdMaps: !unprivileged,
           onSpawned(pid) {
             stored.pid = pid;
             stored.initStartTime = env.sys.processStartTime(pid);
+            // Before "go": the init runs no container code or hook outside its cgroups.
+            cgroup?.place(pid, cgroupFd !== undefined);
           },
           hookStates: () => ({ creating: hookState(stored, 'creating'), created: hookState(stored, 'created') }),
           onSync: (point) => runtimeHooks(point, spec, stored),
@@ -170,12 +195,15 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
       // In the runtime's hooks or in the init's (createContainer).
       hooksFailed = err instanceof KapselError && err.code === 'ERR_HOOK_FAILED';
       throw err;
+    } finally {
+      if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
     }
     writeState(opts.root, stored);
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
     return { stored, pidfd: init.pidfd, spec };
   } catch (err) {
     await init?.abort();
+    if (cgroup) await env.cgroups!.destroy(cgroup).catch((e: unknown) => opts.logger.warn(`cgroup clean-up after a failed create: ${(e as Error).message}`));
     removeContainerDir(opts.root, id);
     // A failed hook stops the container and the lifecycle goes on to
     // delete, whose poststop hooks run (runtime.md, Lifecycle 3-5, 12-13).

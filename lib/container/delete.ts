@@ -9,6 +9,8 @@ import { ContainerNotFoundError } from '../errors';
 import { runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { removeContainerDir, type StoredState } from '../state/store';
+import { openCgroups } from '../cgroups';
+import { destroyCgroups } from './cgroups';
 import { hookState } from './hook-state';
 import { underLock, type ContainerRef } from './operation';
 import { signalContainer, waitForExit } from './signal';
@@ -30,10 +32,18 @@ export async function deleteContainer(request: DeleteRequest): Promise<boolean> 
   let stored: StoredState | undefined;
   try {
     stored = await underLock(request, request.force ? 'forceDelete' : 'delete', async (current, status) => {
+      const cgroup = current?.cgroup ? openCgroups(current.cgroup) : undefined;
       if (status !== 'stopped' && current && current.pid > 0) {
-        signalContainer(current, SIGKILL, true);
+        // Through the cgroup when there is one: every process, and a paused one thawed to die.
+        if (cgroup) await cgroup.kill(SIGKILL);
+        else signalContainer(current, SIGKILL, true);
         if (request.reapChild) await request.reapChild();
         else await waitForExit(current.pid, current.initStartTime);
+      }
+      if (cgroup) {
+        // A zombie init still pins its cgroup: reap our child first.
+        if (request.reapChild) await request.reapChild();
+        await destroyCgroups(cgroup);
       }
       removeContainerDir(request.root, request.id);
       return current;

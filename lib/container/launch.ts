@@ -41,6 +41,8 @@ export interface LaunchRequest {
    * user namespace); otherwise only its own ids, or through newuidmap.
    */
   privilegedIdMaps: boolean;
+  /** A cgroup2 directory fd the init is born in (clone3 CLONE_INTO_CGROUP); the caller closes it. */
+  cgroupFd?: number;
   /**
    * Called once the init exists, before anything is asked of it (before
    * "go": the process runs no code of the plan yet). A throw aborts the
@@ -182,6 +184,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       fds,
       cloneFlags: plan.cloneFlags,
       join: plan.join,
+      ...(request.cgroupFd !== undefined ? { cgroupFd: request.cgroupFd } : {}),
     });
     closeSetupFds();
     link = env.openLink(parentSock);

@@ -70,6 +70,11 @@ export interface SpawnOptions {
   cloneFlags: number;
   /** Namespaces to join, in order, before the new ones are created. */
   join: JoinNamespace[];
+  /**
+   * A cgroup2 directory fd: the process is born in that cgroup
+   * (clone3 CLONE_INTO_CGROUP, native/addon/cgroup_clone.cc).
+   */
+  cgroupFd?: number;
 }
 
 export interface SpawnResult {
@@ -164,6 +169,14 @@ export interface NativeAddon {
    * peeked at, and a process that is not our child resolves with nulls.
    */
   pidfdWait(pidfd: number, reap?: boolean): Promise<WaitResult>;
+  /**
+   * bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program (raw 8-byte
+   * instructions); returns its fd. A refusal carries the verifier's log as
+   * `verifierLog`. See native/addon/cgroup_bpf.cc.
+   */
+  bpfLoadDeviceProgram(insns: Buffer, license: string): number;
+  /** bpf(BPF_PROG_ATTACH) as BPF_CGROUP_DEVICE with BPF_F_ALLOW_MULTI to a cgroup2 directory fd. */
+  bpfAttachDeviceProgram(progFd: number, cgroupFd: number): void;
   /** Spawns a process into new/joined namespaces; see native/addon/spawn.cc. */
   spawn(options: SpawnOptions): SpawnResult;
   // files

@@ -3,10 +3,8 @@
  * property the runtime cannot apply MUST be an error and no container may
  * be created: so confinement it does not implement (LSM labels,
  * idmapped mounts, ...) is refused, naming the field, rather than silently
- * dropped. The one exception is cgroups: every engine and `spec` itself
- * send linux.resources, and resource limits are not yet applied — that is
- * a warning (not for the device list alone), documented in the README,
- * until cgroup support lands.
+ * dropped. linux.resources and linux.cgroupsPath are applied by
+ * lib/cgroups at create (what a kernel lacks is a warning there).
  */
 import type { ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
@@ -47,14 +45,6 @@ export function checkSupported(spec: ValidSpec): string[] {
       if (option === 'idmap' || option === 'ridmap') refuse(`/mounts/${i}/options`, `the "${option}" option`);
     }
   });
-  // The device list alone (runc's default spec denies all devices) asks for
-  // no limit that would be silently lost: the container only gets the
-  // device nodes the plan creates, and no CAP_MKNOD by default.
-  const limits = Object.keys(linux.resources ?? {}).filter((k) => k !== 'devices' && nonEmpty((linux.resources as Record<string, unknown>)[k]));
   const warnings: string[] = [];
-  if (limits.length > 0 || nonEmpty(linux.cgroupsPath)) {
-    const what = [...limits.map((k) => `linux.resources.${k}`), ...(nonEmpty(linux.cgroupsPath) ? ['linux.cgroupsPath'] : [])];
-    warnings.push(`${what.join(', ')}: cgroups are not supported yet, the container runs without these limits`);
-  }
   return warnings;
 }

@@ -6,14 +6,17 @@
 import type { ContainerStatus } from '../config/types';
 import { InvalidStateError } from '../errors';
 
-export type Operation = 'start' | 'kill' | 'delete' | 'forceDelete' | 'pause' | 'resume' | 'exec' | 'execIgnoringPause';
+export type Operation = 'start' | 'kill' | 'delete' | 'forceDelete' | 'pause' | 'resume' | 'exec' | 'execIgnoringPause' | 'update' | 'ps' | 'stats';
 
 const ALLOWED: Record<Operation, readonly ContainerStatus[]> = {
   start: ['created'],
   kill: ['created', 'running', 'paused'],
   delete: ['stopped'],
   forceDelete: ['creating', 'created', 'running', 'paused', 'stopped'],
-  pause: ['running'],
+  // runc's rules: a created container can be paused too; a paused one can
+  // be killed, updated, listed, resumed, force-deleted, but not started,
+  // exec'd into or deleted without force.
+  pause: ['created', 'running'],
   resume: ['paused'],
   // A process joins a running container only: in a created one the init
   // has not exec'd the container's process yet (runc allows it; the OCI
@@ -21,6 +24,9 @@ const ALLOWED: Record<Operation, readonly ContainerStatus[]> = {
   // before it runs (runc's --ignore-paused overrides that).
   exec: ['running'],
   execIgnoringPause: ['running', 'paused'],
+  update: ['created', 'running', 'paused'],
+  ps: ['created', 'running', 'paused'],
+  stats: ['created', 'running', 'paused'],
 };
 
 export function isAllowed(operation: Operation, status: ContainerStatus): boolean {
@@ -40,6 +46,10 @@ export function assertAllowed(id: string, operation: Operation, status: Containe
   else if ((operation === 'exec' || operation === 'execIgnoringPause') && status === 'stopped') detail = `cannot exec in container "${id}": container not running (it is stopped)`;
   else if (operation === 'exec' && status === 'paused') detail = `cannot exec in container "${id}": it is paused (use --ignore-paused to override)`;
   else if (operation === 'exec' || operation === 'execIgnoringPause') detail = `cannot exec in container "${id}" in state "${status}": it must be running`;
+  else if ((operation === 'pause' || operation === 'stats' || operation === 'ps' || operation === 'update') && status === 'stopped') {
+    detail = `cannot ${operation} container "${id}": container not running`;
+  } else if (operation === 'pause' && status === 'paused') detail = `cannot pause container "${id}": container is already paused`;
+  else if (operation === 'resume') detail = `cannot resume container "${id}": container not paused`;
   else if (operation === 'delete') {
     detail = `cannot delete container "${id}" in state "${status}": stop it first or use force`;
   }

@@ -1,11 +1,13 @@
 /**
  * The status of a container, derived from reality rather than trusted from
  * state.json: the init alive (pid + start time) with the exec fifo still
- * there is "created", alive without it "running", gone "stopped".
+ * there is "created", alive without it "running", gone "stopped"; alive
+ * in a frozen cgroup "paused" (whether created or running, as runc).
  */
 import * as fs from 'node:fs';
 import type { ContainerStatus, State } from '../config/types';
 import { OCI_VERSION } from '../config/default-spec';
+import { openCgroups } from '../cgroups';
 import { isAlive } from './proc';
 import { containerDir, fifoPath, tryLock, type StoredState } from './store';
 
@@ -35,6 +37,7 @@ export function deriveStatus(
     return 'stopped';
   }
   if (!isAlive(stored.pid, stored.initStartTime)) return 'stopped';
+  if (stored.cgroup && openCgroups(stored.cgroup).isFrozen()) return 'paused';
   return fs.existsSync(fifoPath(root, id)) ? 'created' : 'running';
 }
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { CgroupRecord } from '../cgroups/driver';
 import type { Annotations, Hooks } from '../config/types';
 import { ContainerExistsError, ContainerNotFoundError } from '../errors';
 import { native } from '../native/addon';
@@ -30,6 +31,8 @@ export interface StoredState {
   /** runc compatibility: the cgroup manager used at create (--systemd-cgroup). */
   systemdCgroup?: boolean;
   rootless: boolean;
+  /** The container's cgroups and which directories create made (absent: it runs without cgroups). */
+  cgroup?: CgroupRecord;
 }
 
 export const STATE_FILE = 'state.json';

@@ -33,10 +33,12 @@
 
 #include <cerrno>
 #include <map>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "../common/syscalls.h"
+#include "cgroup_clone.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -191,6 +193,28 @@ bool ReadStringArray(Napi::Env env, Napi::Object opts, const char* key, std::vec
   return true;
 }
 
+// The ChildPlan lives in MAP_SHARED memory: a child cloned into a cgroup
+// (cgroup_clone.cc) has a copy of our memory, not ours, and must still
+// report its failure and the final pid back.
+class SharedPlan {
+ public:
+  ~SharedPlan() {
+    if (mem_ != MAP_FAILED) {
+      plan_->~ChildPlan();
+      munmap(mem_, sizeof(ChildPlan));
+    }
+  }
+  ChildPlan* Allocate() {
+    mem_ = mmap(nullptr, sizeof(ChildPlan), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem_ == MAP_FAILED) return nullptr;
+    plan_ = new (mem_) ChildPlan();
+    return plan_;
+  }
+ private:
+  void* mem_ = MAP_FAILED;
+  ChildPlan* plan_ = nullptr;
+};
+
 class Stacks {
  public:
   ~Stacks() { if (base_ != MAP_FAILED) munmap(base_, 2 * kStackSize); }
@@ -232,6 +256,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   for (uint32_t i = 0; i < fds_a.Length(); i++) fds.push_back(fds_a.Get(i).As<Napi::Number>().Int32Value());
   int clone_flags = opts.Get("cloneFlags").IsNumber() ? opts.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
+  // A cgroup2 directory fd: the child is born in that cgroup (clone3).
+  int cgroup_fd = opts.Get("cgroupFd").IsNumber() ? opts.Get("cgroupFd").As<Napi::Number>().Int32Value() : -1;
 
   // A namespace to join is named by a path (opened now, in the parent, so
   // that a bad path is an ordinary error with the path in it) or by a pidfd
@@ -288,7 +314,15 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
 
   std::vector<char*> argv = CStrings(argv_s);
   std::vector<char*> envp = CStrings(env_s);
-  ChildPlan plan;
+  SharedPlan shared;
+  ChildPlan* shared_plan = shared.Allocate();
+  if (!shared_plan) {
+    int e = errno;
+    close_joined();
+    ThrowErrno(env, e, "mmap");
+    return env.Undefined();
+  }
+  ChildPlan& plan = *shared_plan;
   plan.exec_fd = exec_fd;
   plan.argv = argv.data();
   plan.envp = envp.data();
@@ -310,7 +344,11 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pid_t pid;
-  if (join_fds.empty()) {
+  if (cgroup_fd >= 0) {
+    // The grandchild of the join path inherits the intermediate's cgroup.
+    pid = join_fds.empty() ? CloneIntoCgroup(ExecChild, &plan, clone_flags, cgroup_fd)
+                           : CloneIntoCgroup(JoinThenClone, &plan, 0, cgroup_fd);
+  } else if (join_fds.empty()) {
     pid = clone(ExecChild, stacks.Top(0), clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
   } else {
     pid = clone(JoinThenClone, stacks.Top(0), CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
@@ -319,7 +357,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close_joined();
   if (pid < 0) {
-    ThrowErrno(env, clone_errno, "clone");
+    ThrowErrno(env, clone_errno, cgroup_fd >= 0 ? "clone3" : "clone");
     return env.Undefined();
   }
   pid_t final_pid = pid;

@@ -98,12 +98,3 @@ test('confinement kapsel cannot apply yet is refused, naming the field', { skip 
   }
   assert.deepEqual(fs.readdirSync(suite.root), []);
 });
-
-test('linux.resources is accepted with a warning until cgroups are supported', { skip }, async () => {
-  const b = bundle((s) => (s.linux!.resources = { pids: { limit: 100 } }));
-  const warnings: string[] = [];
-  const c = await Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, stdio: [0, 1, 2], logger: { warn: (m) => warnings.push(m) } });
-  await c.delete({ force: true });
-  assert.equal(warnings.length, 1);
-  assert.match(warnings[0], /linux\.resources\.pids: cgroups are not supported yet/);
-});

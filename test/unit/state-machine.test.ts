@@ -14,10 +14,13 @@ test('the transition table', () => {
     kill: ['created', 'running', 'paused'],
     delete: ['stopped'],
     forceDelete: statuses,
-    pause: ['running'],
+    pause: ['created', 'running'],
     resume: ['paused'],
     exec: ['running'],
     execIgnoringPause: ['running', 'paused'],
+    update: ['created', 'running', 'paused'],
+    ps: ['created', 'running', 'paused'],
+    stats: ['created', 'running', 'paused'],
   };
   for (const [op, allowed] of Object.entries(expected) as [Operation, ContainerStatus[]][]) {
     for (const status of statuses) {
@@ -35,6 +38,9 @@ test('refusals are typed errors with the words engines look for', () => {
   assert.throws(() => assertAllowed('c1', 'exec', 'created'), /must be running/);
   assert.throws(() => assertAllowed('c1', 'exec', 'paused'), /--ignore-paused/);
   assert.doesNotThrow(() => assertAllowed('c1', 'execIgnoringPause', 'paused'));
+  assert.throws(() => assertAllowed('c1', 'pause', 'stopped'), /container not running/);
+  assert.throws(() => assertAllowed('c1', 'resume', 'running'), /container not paused/);
+  assert.throws(() => assertAllowed('c1', 'start', 'paused'), /must be "created"/);
 });
 
 test('container ids', () => {

@@ -32,7 +32,14 @@ export const planCommand: Command = {
     });
     // plan.warnings are part of the printed plan; key spellings are the loader's.
     for (const warning of warnings) ctx.log.warn(warning);
-    ctx.out(format === 'json' ? `${JSON.stringify(planToJSON(plan), null, 2)}\n` : `${formatPlan(plan)}\n`);
+    // The container's cgroups, for an id to be chosen at create ("<id>" in the default path).
+    const { describeCgroups, formatCgroupView } = require('../../cgroups/describe') as typeof import('../../cgroups/describe');
+    const cgroups = describeCgroups(config, '<id>', ctx.globals.systemdCgroup);
+    ctx.out(
+      format === 'json'
+        ? `${JSON.stringify({ ...(planToJSON(plan) as object), cgroups }, null, 2)}\n`
+        : `${formatPlan(plan)}\n${formatCgroupView(cgroups)}\n`,
+    );
     return 0;
   },
 };

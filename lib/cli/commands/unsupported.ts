@@ -23,10 +23,5 @@ export function unsupportedCommand(name: string, summary: string): Command {
 
 export const UNSUPPORTED_COMMANDS: readonly Command[] = [
   unsupportedCommand('checkpoint', 'checkpoint a running container'),
-  unsupportedCommand('events', 'display container events such as OOM notifications and resource statistics'),
-  unsupportedCommand('pause', 'suspend all processes inside the container'),
-  unsupportedCommand('ps', 'display the processes running inside a container'),
   unsupportedCommand('restore', 'restore a container from a previous checkpoint'),
-  unsupportedCommand('resume', 'resume all processes that have been previously paused'),
-  unsupportedCommand('update', 'update container resource constraints'),
 ];

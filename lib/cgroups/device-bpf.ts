@@ -1,0 +1,142 @@
+/**
+ * The cgroup2 device filter: the device rules (devices.ts) compiled into
+ * an eBPF program of type BPF_PROG_TYPE_CGROUP_DEVICE, as instructions
+ * that are plain data (printed by `kapsel plan`, checked by unit tests)
+ * and encoded into the kernel's 8-byte format for the addon to load and
+ * attach (native/addon/cgroup_bpf.cc).
+ *
+ * The kernel calls the program with a struct bpf_cgroup_dev_ctx
+ * { u32 access_type; u32 major; u32 minor; } in R1, access_type being
+ * (access << 16) | type; it returns 1 to allow, 0 to deny. The rules are
+ * checked from the last to the first and the first that matches decides
+ * (the last matching rule wins, as with devices.allow/deny); nothing
+ * matching denies. Unlike v1's list, two allow rules do not add up: a
+ * request for "rw" needs one rule granting both. An allow rule matches a request whose every access
+ * bit it grants; a deny rule one that asks for any access it denies.
+ */
+import type { DeviceRule } from './devices';
+
+/** One instruction, as data. Jumps skip `off` instructions when taken. */
+export type BpfInsn =
+  | { op: 'ldxw'; dst: number; src: number; off: number }
+  | { op: 'mov32'; dst: number; src: number }
+  | { op: 'mov32i'; dst: number; imm: number }
+  | { op: 'and32i'; dst: number; imm: number }
+  | { op: 'rsh32i'; dst: number; imm: number }
+  | { op: 'jnei'; dst: number; imm: number; off: number }
+  | { op: 'jeqi'; dst: number; imm: number; off: number }
+  | { op: 'exit' };
+
+const BPF_DEVCG_DEV_BLOCK = 1;
+const BPF_DEVCG_DEV_CHAR = 2;
+const ACCESS_BITS: Record<string, number> = { m: 1, r: 2, w: 4 }; // BPF_DEVCG_ACC_MKNOD, _READ, _WRITE
+
+// Registers after the prelude.
+const R_TYPE = 2;
+const R_ACCESS = 3;
+const R_MAJOR = 4;
+const R_MINOR = 5;
+const R_SCRATCH = 6;
+
+function accessMask(access: string): number {
+  let mask = 0;
+  for (const ch of access) mask |= ACCESS_BITS[ch] ?? 0;
+  return mask;
+}
+
+/** The block for one rule: tests that jump past its end when the rule does not match, then the verdict. */
+function ruleBlock(rule: DeviceRule): BpfInsn[] {
+  const block: BpfInsn[] = [];
+  if (rule.type !== 'a') {
+    block.push({ op: 'jnei', dst: R_TYPE, imm: rule.type === 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, off: 0 });
+  }
+  const mask = accessMask(rule.access);
+  if (mask !== 7) {
+    block.push({ op: 'mov32', dst: R_SCRATCH, src: R_ACCESS });
+    if (rule.allow) {
+      // Any requested bit outside the rule's: not this rule.
+      block.push({ op: 'and32i', dst: R_SCRATCH, imm: ~mask & 7 }, { op: 'jnei', dst: R_SCRATCH, imm: 0, off: 0 });
+    } else {
+      // No requested bit among the denied ones: not this rule.
+      block.push({ op: 'and32i', dst: R_SCRATCH, imm: mask }, { op: 'jeqi', dst: R_SCRATCH, imm: 0, off: 0 });
+    }
+  }
+  if (rule.major >= 0) block.push({ op: 'jnei', dst: R_MAJOR, imm: rule.major, off: 0 });
+  if (rule.minor >= 0) block.push({ op: 'jnei', dst: R_MINOR, imm: rule.minor, off: 0 });
+  block.push({ op: 'mov32i', dst: 0, imm: rule.allow ? 1 : 0 }, { op: 'exit' });
+  // Every test jumps to the first instruction after the block (the next rule).
+  return block.map((insn, at) => (insn.op === 'jnei' || insn.op === 'jeqi' ? { ...insn, off: block.length - at - 1 } : insn));
+}
+
+/** The device filter for `rules` (in the order they were given). */
+export function deviceProgram(rules: readonly DeviceRule[]): BpfInsn[] {
+  const prelude: BpfInsn[] = [
+    { op: 'ldxw', dst: R_TYPE, src: 1, off: 0 },
+    { op: 'and32i', dst: R_TYPE, imm: 0xffff },
+    { op: 'ldxw', dst: R_ACCESS, src: 1, off: 0 },
+    { op: 'rsh32i', dst: R_ACCESS, imm: 16 },
+    { op: 'ldxw', dst: R_MAJOR, src: 1, off: 4 },
+    { op: 'ldxw', dst: R_MINOR, src: 1, off: 8 },
+  ];
+  const program = [...prelude];
+  for (const rule of [...rules].reverse()) {
+    const block = ruleBlock(rule);
+    program.push(...block);
+    // A rule matching everything decides for good: the verifier refuses
+    // the unreachable rest.
+    if (block.length === 2) return program;
+  }
+  program.push({ op: 'mov32i', dst: 0, imm: 0 }, { op: 'exit' });
+  return program;
+}
+
+const OPCODES: Record<BpfInsn['op'], number> = {
+  ldxw: 0x61, // BPF_LDX | BPF_MEM | BPF_W
+  mov32: 0xbc, // BPF_ALU | BPF_MOV | BPF_X
+  mov32i: 0xb4, // BPF_ALU | BPF_MOV | BPF_K
+  and32i: 0x54, // BPF_ALU | BPF_AND | BPF_K
+  rsh32i: 0x74, // BPF_ALU | BPF_RSH | BPF_K
+  jnei: 0x55, // BPF_JMP | BPF_JNE | BPF_K
+  jeqi: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
+  exit: 0x95, // BPF_JMP | BPF_EXIT
+};
+
+/** struct bpf_insn { u8 code; u8 dst:4, src:4; s16 off; s32 imm; }, little-endian (x86-64, arm64). */
+export function encodeProgram(insns: readonly BpfInsn[]): Buffer {
+  const buf = Buffer.alloc(insns.length * 8);
+  insns.forEach((insn, i) => {
+    const at = i * 8;
+    const dst = 'dst' in insn ? insn.dst : 0;
+    const src = 'src' in insn ? insn.src : 0;
+    buf.writeUInt8(OPCODES[insn.op], at);
+    buf.writeUInt8((src << 4) | dst, at + 1);
+    buf.writeInt16LE('off' in insn ? insn.off : 0, at + 2);
+    buf.writeInt32LE('imm' in insn ? insn.imm | 0 : 0, at + 4);
+  });
+  return buf;
+}
+
+/** One line per instruction, for `kapsel plan`. */
+export function formatProgram(insns: readonly BpfInsn[]): string[] {
+  return insns.map((i, n) => {
+    const at = String(n).padStart(3);
+    switch (i.op) {
+      case 'ldxw':
+        return `${at}: r${i.dst} = *(u32 *)(r${i.src} + ${i.off})`;
+      case 'mov32':
+        return `${at}: w${i.dst} = w${i.src}`;
+      case 'mov32i':
+        return `${at}: w${i.dst} = ${i.imm}`;
+      case 'and32i':
+        return `${at}: w${i.dst} &= ${i.imm}`;
+      case 'rsh32i':
+        return `${at}: w${i.dst} >>= ${i.imm}`;
+      case 'jnei':
+        return `${at}: if r${i.dst} != ${i.imm} goto +${i.off}`;
+      case 'jeqi':
+        return `${at}: if r${i.dst} == ${i.imm} goto +${i.off}`;
+      case 'exit':
+        return `${at}: exit`;
+    }
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * One interface over both cgroup versions. A container's cgroups are
+ * described by a CgroupRecord (stored in state.json, so that delete, kill,
+ * pause from another process find exactly what create made); a driver is
+ * built from it (openCgroups in index.ts) and does the rest.
+ */
+import type { CgroupSettings } from './writes';
+
+/** What create made, as state.json keeps it. */
+export interface CgroupRecord {
+  /** 1: v1 controllers (pure v1 or hybrid); 2: pure cgroup2. */
+  version: 1 | 2;
+  /** v1 controller -> the container's directory in that hierarchy. */
+  v1: Record<string, string>;
+  /** The container's cgroup2 directory (pure v2, or the hybrid's unified hierarchy). */
+  unified?: string;
+  /** Where the cgroup2 hierarchy is mounted (controllers are enabled below it). */
+  mountPoint?: string;
+  /** The directories create made (parents first); delete removes only these. */
+  created: string[];
+}
+
+/** runc's stats (libcontainer/cgroups Stats), the fields events --stats prints. */
+export interface CgroupStats {
+  cpu: { usage: { total: number; percpu?: number[]; kernel: number; user: number }; throttling: { periods: number; throttled_periods: number; throttled_time: number } };
+  memory: {
+    cache?: number;
+    usage: MemoryEntry;
+    swap?: MemoryEntry;
+    kernel?: MemoryEntry;
+    raw?: Record<string, number>;
+  };
+  pids: { current: number; limit?: number };
+  blkio: Record<string, Array<{ major: number; minor: number; op: string; value: number }>>;
+  hugetlb: Record<string, { usage?: number; max?: number; failcnt: number }>;
+}
+
+export interface MemoryEntry {
+  limit: number;
+  usage?: number;
+  max?: number;
+  failcnt: number;
+}
+
+export interface CgroupDriver {
+  readonly record: CgroupRecord;
+  /**
+   * A directory fd of the cgroup2 cgroup, for clone3(CLONE_INTO_CGROUP):
+   * the init is born there. Undefined without a cgroup2 hierarchy.
+   * The caller closes it.
+   */
+  openPlacementFd(): number | undefined;
+  /**
+   * Moves `pid` into every hierarchy it was not born into (all v1
+   * hierarchies; the cgroup2 one too when `bornInUnified` is false).
+   */
+  place(pid: number, bornInUnified: boolean): void;
+  /** Writes resource settings; `warn` gets what is not applied. */
+  apply(settings: CgroupSettings, warn: (message: string) => void): void;
+  /**
+   * Changes the settings of the live cgroup: the writes only (device
+   * rules stay as create set them, as with runc's update).
+   */
+  update(settings: CgroupSettings, warn: (message: string) => void): void;
+  /** Freezes every process; resolves once the kernel reports it frozen. */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** The freezer says frozen (or freezing). */
+  isFrozen(): boolean;
+  /** Signals every process of the cgroup and its descendants. */
+  kill(signal: number): Promise<void>;
+  /** Every pid in the cgroup and its descendants. */
+  procs(): number[];
+  stats(): CgroupStats;
+  /** The OOM kills the kernel counted so far. */
+  oomKills(): number;
+  /** Removes what create made (thawed first, descendants too); never anything else. */
+  destroy(): Promise<void>;
+}

@@ -1,0 +1,115 @@
+/**
+ * lib/cgroups: a container's cgroups, both versions, behind one interface.
+ *
+ *   createCgroups(target, layout)  -> CgroupRecord (directories made, checked)
+ *   openCgroups(record)            -> CgroupDriver (place, apply, update,
+ *                                     freeze, thaw, kill, procs, stats,
+ *                                     oomKills, destroy)
+ *   cgroupSettings(resources, ...) -> the (file, value) writes for a layout
+ *
+ * The layout is detected at run time (layout.ts) and the directories come
+ * from linux.cgroupsPath (path.ts).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { LinuxDevice, LinuxResources } from '../config/types';
+import { InvalidArgumentError } from '../errors';
+import { deviceProgram } from './device-bpf';
+import { deviceRules, devicesV1Writes } from './devices';
+import type { CgroupDriver, CgroupRecord } from './driver';
+import { makeCgroupDirs, procsOf, readControl, writeControl } from './files';
+import type { CgroupLayout } from './layout';
+import type { CgroupTarget } from './path';
+import { resourcesV1 } from './resources-v1';
+import { resourcesV2 } from './resources-v2';
+import { V1Driver } from './v1';
+import { V2Driver } from './v2';
+import type { CgroupSettings } from './writes';
+
+export type { CgroupDriver, CgroupRecord, CgroupStats } from './driver';
+export type { CgroupSettings, CgroupWrite } from './writes';
+export { detectLayout, ownCgroups, type CgroupLayout } from './layout';
+export { resolveCgroupTarget, type CgroupTarget } from './path';
+
+export function openCgroups(record: CgroupRecord): CgroupDriver {
+  return record.version === 2 ? new V2Driver(record) : new V1Driver(record);
+}
+
+/**
+ * The writes for `resources` on `layout`. v1 gets the device rules as
+ * devices.deny/allow writes; on cgroup2 the device rules become an eBPF
+ * program instead (device-bpf.ts), not a write.
+ */
+export function cgroupSettings(
+  layout: Pick<CgroupLayout, 'kind'>,
+  resources: LinuxResources | undefined,
+  devices?: readonly LinuxDevice[],
+  options: { withDevices: boolean } = { withDevices: true },
+): CgroupSettings {
+  const r = resources ?? {};
+  if (layout.kind === 'v2') {
+    const settings = resourcesV2(r);
+    if (options.withDevices) settings.deviceProgram = deviceProgram(deviceRules(r.devices, devices));
+    return settings;
+  }
+  const settings = resourcesV1(r, layout.kind === 'hybrid');
+  if (options.withDevices) settings.writes.push(...devicesV1Writes(deviceRules(r.devices, devices)));
+  return settings;
+}
+
+function isFrozenDir(dir: string): boolean {
+  const v1 = readControl(dir, 'freezer.state');
+  if (v1 !== undefined) return v1.trim() !== 'THAWED';
+  return (readControl(dir, 'cgroup.freeze') ?? '0').trim() === '1';
+}
+
+/** A new v1 cpuset cgroup has no cpus and mems: tasks cannot join it until they are copied from the parent. */
+function inheritCpuset(dir: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    if ((readControl(dir, file) ?? '').trim() !== '') continue;
+    const parent = (readControl(path.dirname(dir), file) ?? '').trim();
+    if (parent) writeControl(dir, file, parent);
+  }
+}
+
+/** Best-effort removal of directories made (children first). */
+function removeMade(made: readonly string[]): void {
+  for (const dir of [...made].reverse()) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // gone already, or someone else's cgroup lives below it now
+    }
+  }
+}
+
+/**
+ * Makes (or takes) the container's cgroup in every hierarchy of `target`.
+ * An existing cgroup is used only when it is empty and not frozen (runc's
+ * rules). On failure nothing made here is left.
+ */
+export function createCgroups(target: CgroupTarget, layout: CgroupLayout): CgroupRecord {
+  const record: CgroupRecord = {
+    version: layout.kind === 'v2' ? 2 : 1,
+    v1: { ...target.v1 },
+    ...(target.unified ? { unified: target.unified, mountPoint: layout.unified?.mountPoint } : {}),
+    created: [],
+  };
+  const dirs = [...new Set([...Object.values(target.v1), ...(target.unified ? [target.unified] : [])])];
+  try {
+    for (const dir of dirs) {
+      if (fs.existsSync(dir)) {
+        if (procsOf(dir).length > 0) throw new InvalidArgumentError(`cgroup ${dir} already exists and has processes: a container needs a cgroup of its own`);
+        if (isFrozenDir(dir)) throw new InvalidArgumentError(`cgroup ${dir} already exists and is frozen`);
+        continue;
+      }
+      const made = makeCgroupDirs(dir);
+      record.created.push(...made);
+      if (dir === target.v1.cpuset) for (const d of made) inheritCpuset(d);
+    }
+  } catch (err) {
+    removeMade(record.created);
+    throw err;
+  }
+  return record;
+}

@@ -1,0 +1,109 @@
+/**
+ * Where a container's cgroups go: linux.cgroupsPath resolved against the
+ * detected layout into one directory per hierarchy.
+ *
+ * - Absolute ("/libpod_parent/libpod-ID", containerd's "/default/ID"):
+ *   relative to each hierarchy's mount point (its root, or the part of it
+ *   this mount namespace sees).
+ * - Relative ("machine/ID"): under the runtime's own cgroup on v1 (each
+ *   hierarchy's line of /proc/self/cgroup); on cgroup2 under the PARENT of
+ *   the runtime's own cgroup, because the own one holds the runtime itself
+ *   and a cgroup2 cgroup with processes cannot enable controllers for its
+ *   children (runc's choice, for the same reason).
+ * - Missing: the relative path "<id>", as runc.
+ * - ".." that would climb above its starting point is refused (runc clamps
+ *   it silently; a path that means something else than it says is a
+ *   config error here).
+ * - systemd's "slice:prefix:name" form (--systemd-cgroup) needs a running
+ *   systemd: without one it is refused, as runc does; with one it is
+ *   refused too until the systemd driver exists (see the README).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InvalidConfigError, NotSupportedError } from '../errors';
+import type { CgroupLayout } from './layout';
+
+/** Where each hierarchy's cgroup of the container is. */
+export interface CgroupTarget {
+  /** v1 controller -> absolute directory (controllers sharing a hierarchy share it). */
+  v1: Record<string, string>;
+  /** The cgroup2 directory (pure v2, or the unified hierarchy of a hybrid host). */
+  unified?: string;
+}
+
+const JSON_PATH = '/linux/cgroupsPath';
+
+/** Normalizes "a/./b/../c" without ever climbing above the start; throws otherwise. */
+function cleanSegments(p: string): string[] {
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (out.length === 0) throw new InvalidConfigError(JSON_PATH, `"${p}" climbs out of its cgroup hierarchy with ".."`);
+      out.pop();
+    } else out.push(seg);
+  }
+  return out;
+}
+
+/** The on-disk directory of cgroup `cgroupPath` (a hierarchy path) in a hierarchy mounted at mountPoint with root mountRoot. */
+function onDisk(mountPoint: string, mountRoot: string, cgroupPath: string): string {
+  const rel = path.posix.relative(mountRoot, cgroupPath);
+  if (rel.startsWith('..')) {
+    throw new NotSupportedError(`cgroup ${cgroupPath} is outside the mounted part (${mountRoot}) of its hierarchy at ${mountPoint}`);
+  }
+  return path.posix.join(mountPoint, rel);
+}
+
+export interface ResolveOptions {
+  /** --systemd-cgroup was given. */
+  systemd?: boolean;
+  /** Whether systemd runs on this host (default: /run/systemd/system exists, as sd_booted). */
+  systemdRunning?: boolean;
+}
+
+export function systemdIsRunning(): boolean {
+  return fs.existsSync('/run/systemd/system');
+}
+
+/**
+ * The directories for `cgroupsPath` of container `id`; `own` is the
+ * runtime's /proc/self/cgroup (parseProcCgroup).
+ */
+export function resolveCgroupTarget(
+  cgroupsPath: string | undefined,
+  id: string,
+  layout: CgroupLayout,
+  own: Map<string, string>,
+  options: ResolveOptions = {},
+): CgroupTarget {
+  if (options.systemd) {
+    const running = options.systemdRunning ?? systemdIsRunning();
+    if (!running) {
+      throw new NotSupportedError("--systemd-cgroup: systemd is not running on this host, it cannot be the cgroup manager (drop --systemd-cgroup)");
+    }
+    throw new NotSupportedError('--systemd-cgroup: the systemd cgroup driver is not supported yet (drop --systemd-cgroup to use cgroupfs)');
+  }
+  const given = cgroupsPath ?? '';
+  if (/^[^/:]*:[^/:]*:[^/:]*$/.test(given)) {
+    throw new InvalidConfigError(JSON_PATH, `"${given}" is a systemd "slice:prefix:name" path, which needs --systemd-cgroup (and systemd)`);
+  }
+  const inner = given === '' ? id : given;
+  const absolute = inner.startsWith('/');
+  const segments = cleanSegments(inner);
+  if (segments.length === 0) throw new InvalidConfigError(JSON_PATH, `"${given}" names the root cgroup, which a container cannot own`);
+  const within = (base: string): string => path.posix.join(base, ...segments);
+
+  const v1: Record<string, string> = {};
+  for (const [controller, h] of Object.entries(layout.v1)) {
+    const base = absolute ? h.mountRoot : (own.get(controller) ?? h.mountRoot);
+    v1[controller] = onDisk(h.mountPoint, h.mountRoot, within(base));
+  }
+  let unified: string | undefined;
+  if (layout.unified) {
+    const { mountPoint, mountRoot } = layout.unified;
+    const base = absolute ? mountRoot : path.posix.dirname(own.get('') ?? mountRoot);
+    unified = onDisk(mountPoint, mountRoot, within(path.posix.relative(mountRoot, base).startsWith('..') ? mountRoot : base));
+  }
+  return { v1, unified };
+}

@@ -1,0 +1,161 @@
+/**
+ * The cgroup2 driver (pure v2 hosts): one directory; controllers are
+ * enabled in the parents' cgroup.subtree_control for the files written;
+ * the freezer is cgroup.freeze, observed through cgroup.events.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { native } from '../native/addon';
+import { BaseDriver, readKeyed, readNumber, waitFor } from './base';
+import type { CgroupStats, MemoryEntry } from './driver';
+import { applyWrites, CgroupError, readControl, writeControl } from './files';
+import { encodeProgram, type BpfInsn } from './device-bpf';
+import { controllersFor } from './resources-v2';
+import type { CgroupSettings } from './writes';
+
+/**
+ * Enables `controllers` for `dir` by writing them into the
+ * cgroup.subtree_control of every ancestor below `mountPoint`, top down.
+ * A controller the hierarchy does not offer is an error naming it.
+ */
+export function enableControllers(mountPoint: string, dir: string, controllers: readonly string[]): void {
+  if (controllers.length === 0) return;
+  const ancestors: string[] = [];
+  for (let d = path.dirname(dir); d.length >= mountPoint.length; d = path.dirname(d)) {
+    ancestors.unshift(d);
+    if (d === mountPoint) break;
+  }
+  for (const parent of ancestors) {
+    const available = (readControl(parent, 'cgroup.controllers') ?? '').trim().split(/\s+/);
+    const enabled = new Set((readControl(parent, 'cgroup.subtree_control') ?? '').trim().split(/\s+/));
+    for (const c of controllers) {
+      if (enabled.has(c)) continue;
+      if (!available.includes(c)) {
+        throw new CgroupError(`cgroup: the ${c} controller is not available in ${parent} (cgroup.controllers), cannot set ${c}.* files`, parent);
+      }
+      writeControl(parent, 'cgroup.subtree_control', `+${c}`);
+    }
+  }
+}
+
+/**
+ * Loads the device filter and attaches it to the cgroup at `dir`
+ * (BPF_F_ALLOW_MULTI: the parents' filters still apply). The attachment
+ * lives with the cgroup; both fds are closed here.
+ */
+export function attachDeviceProgram(dir: string, insns: readonly BpfInsn[]): void {
+  let progFd: number;
+  try {
+    progFd = native().bpfLoadDeviceProgram(encodeProgram(insns), 'Apache');
+  } catch (err) {
+    const log = (err as { verifierLog?: string }).verifierLog;
+    throw new CgroupError(`cgroup: loading the device filter: ${(err as Error).message}${log ? `\n${log}` : ''}`, dir, (err as NodeJS.ErrnoException).code);
+  }
+  try {
+    const dirFd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      native().bpfAttachDeviceProgram(progFd, dirFd);
+    } catch (err) {
+      throw new CgroupError(`cgroup: attaching the device filter to ${dir}: ${(err as Error).message}`, dir, (err as NodeJS.ErrnoException).code);
+    } finally {
+      fs.closeSync(dirFd);
+    }
+  } finally {
+    fs.closeSync(progFd);
+  }
+}
+
+export class V2Driver extends BaseDriver {
+  private dir(): string {
+    const dir = this.record.unified;
+    if (!dir) throw new CgroupError('cgroup: the container has no cgroup2 directory', '');
+    return dir;
+  }
+
+  /** The hierarchy's mount point, recorded as the first directory of the path that is not the container's (set by create). */
+  private mountPoint(): string {
+    return this.record.mountPoint ?? '/sys/fs/cgroup';
+  }
+
+  protected procsDir(): string {
+    return this.dir();
+  }
+
+  openPlacementFd(): number | undefined {
+    return fs.openSync(this.dir(), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  }
+
+  place(pid: number, bornInUnified: boolean): void {
+    if (!bornInUnified) writeControl(this.dir(), 'cgroup.procs', String(pid));
+  }
+
+  apply(settings: CgroupSettings, warn: (message: string) => void): void {
+    for (const w of settings.warnings) warn(w);
+    enableControllers(this.mountPoint(), this.dir(), controllersFor(settings.writes.filter((w) => w.ifMissing === undefined)));
+    applyWrites(() => this.dir(), settings.writes, warn);
+    if (settings.deviceProgram) attachDeviceProgram(this.dir(), settings.deviceProgram);
+  }
+
+  protected canFreeze(): boolean {
+    return true; // cgroup.freeze is a core file of every non-root cgroup2 cgroup
+  }
+
+  private frozenNow(): boolean {
+    return readKeyed(this.dir(), 'cgroup.events').frozen === 1;
+  }
+
+  async freeze(): Promise<void> {
+    writeControl(this.dir(), 'cgroup.freeze', '1');
+    await waitFor('freeze', () => this.frozenNow(), this.dir());
+  }
+
+  async thaw(): Promise<void> {
+    writeControl(this.dir(), 'cgroup.freeze', '0');
+    await waitFor('thaw', () => !this.frozenNow(), this.dir());
+  }
+
+  isFrozen(): boolean {
+    if (!fs.existsSync(this.dir())) return false;
+    return (readControl(this.dir(), 'cgroup.freeze') ?? '0').trim() === '1';
+  }
+
+  oomKills(): number {
+    return readKeyed(this.dir(), 'memory.events').oom_kill ?? 0;
+  }
+
+  stats(): CgroupStats {
+    const dir = this.dir();
+    const cpu = readKeyed(dir, 'cpu.stat');
+    const raw = readKeyed(dir, 'memory.stat');
+    const events = readKeyed(dir, 'memory.events');
+    const entry = (prefix: string): MemoryEntry | undefined => {
+      const usage = readNumber(dir, `${prefix}.current`);
+      if (usage === undefined) return undefined;
+      return { usage, max: readNumber(dir, `${prefix}.peak`) ?? 0, limit: readNumber(dir, `${prefix}.max`) ?? 0, failcnt: prefix === 'memory' ? events.max ?? 0 : 0 };
+    };
+    const blkio: CgroupStats['blkio'] = { io_service_bytes_recursive: [], io_serviced_recursive: [] };
+    for (const line of (readControl(dir, 'io.stat') ?? '').split('\n')) {
+      const m = /^(\d+):(\d+) (.*)$/.exec(line.trim());
+      if (!m) continue;
+      const kv = Object.fromEntries(m[3].split(' ').map((p) => p.split('=')));
+      const dev = { major: Number(m[1]), minor: Number(m[2]) };
+      blkio.io_service_bytes_recursive.push({ ...dev, op: 'Read', value: Number(kv.rbytes ?? 0) }, { ...dev, op: 'Write', value: Number(kv.wbytes ?? 0) });
+      blkio.io_serviced_recursive.push({ ...dev, op: 'Read', value: Number(kv.rios ?? 0) }, { ...dev, op: 'Write', value: Number(kv.wios ?? 0) });
+    }
+    const hugetlb: CgroupStats['hugetlb'] = {};
+    for (const f of fs.readdirSync(dir)) {
+      const m = /^hugetlb\.([^.]+)\.current$/.exec(f);
+      if (m) hugetlb[m[1]] = { usage: readNumber(dir, f), failcnt: readKeyed(dir, `hugetlb.${m[1]}.events`).max ?? 0 };
+    }
+    return {
+      cpu: {
+        usage: { total: (cpu.usage_usec ?? 0) * 1000, kernel: (cpu.system_usec ?? 0) * 1000, user: (cpu.user_usec ?? 0) * 1000 },
+        throttling: { periods: cpu.nr_periods ?? 0, throttled_periods: cpu.nr_throttled ?? 0, throttled_time: (cpu.throttled_usec ?? 0) * 1000 },
+      },
+      memory: { cache: raw.file ?? 0, usage: entry('memory') ?? { limit: 0, failcnt: 0 }, swap: entry('memory.swap'), raw },
+      pids: { current: readNumber(dir, 'pids.current') ?? 0, limit: readNumber(dir, 'pids.max') ?? 0 },
+      blkio,
+      hugetlb,
+    };
+  }
+}

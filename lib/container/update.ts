@@ -1,0 +1,28 @@
+/**
+ * update: lock -> refresh -> assert (created, running, paused) -> write the
+ * new resources into the live cgroups. Only the fields given change (the
+ * writes are built from `resources` alone); device rules are not
+ * touched by update (runc's update does not take them either).
+ * memory.checkBeforeUpdate refuses a limit below the current usage.
+ */
+import { cgroupSettings, detectLayout, type CgroupSettings } from '../cgroups';
+import type { LinuxResources } from '../config/types';
+import { InvalidArgumentError } from '../errors';
+import type { Logger } from '../logger';
+import { storedCgroups } from './cgroups';
+import { underLock, type ContainerRef } from './operation';
+
+export function updateContainer(ref: ContainerRef, resources: LinuxResources, logger: Logger): Promise<CgroupSettings> {
+  return underLock(ref, 'update', (stored) => {
+    const cgroup = storedCgroups(stored!, 'update');
+    const layout = stored!.cgroup!.version === 2 ? { kind: 'v2' as const } : { kind: detectLayout().kind };
+    const settings = cgroupSettings(layout, resources, undefined, { withDevices: false });
+    const limit = resources.memory?.limit;
+    if (resources.memory?.checkBeforeUpdate && limit !== undefined && limit > 0) {
+      const usage = cgroup.stats().memory.usage.usage ?? 0;
+      if (limit < usage) throw new InvalidArgumentError(`memory limit ${limit} is below the current usage ${usage} (checkBeforeUpdate)`);
+    }
+    cgroup.update(settings, (m) => logger.warn(m));
+    return settings;
+  });
+}

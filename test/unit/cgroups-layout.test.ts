@@ -1,0 +1,82 @@
+// Layout detection from mountinfo and cgroupsPath resolution, for every
+// kind of host, without touching this one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { layoutFromMountinfo, parseProcCgroup } from '../../lib/cgroups/layout';
+import { resolveCgroupTarget } from '../../lib/cgroups/path';
+
+const HYBRID = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer
+40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw,nsdelegate
+`;
+const PURE_V2 = '30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n';
+const PURE_V1 = HYBRID.split('\n').filter((l) => !l.includes('cgroup2')).join('\n');
+
+test('hybrid, pure v1 and pure v2 layouts are told apart', () => {
+  const hybrid = layoutFromMountinfo(HYBRID);
+  assert.equal(hybrid.kind, 'hybrid');
+  assert.deepEqual(Object.keys(hybrid.v1).sort(), ['cpu', 'cpuacct', 'freezer', 'memory']);
+  assert.equal(hybrid.v1.cpu, hybrid.v1.cpuacct, 'co-mounted controllers share one hierarchy');
+  assert.equal(hybrid.v1.cpu.mountPoint, '/sys/fs/cgroup/cpu,cpuacct');
+  assert.deepEqual(hybrid.unified, { mountPoint: '/sys/fs/cgroup/unified', mountRoot: '/' });
+  assert.equal(layoutFromMountinfo(PURE_V1).kind, 'v1');
+  const v2 = layoutFromMountinfo(PURE_V2);
+  assert.equal(v2.kind, 'v2');
+  assert.deepEqual(v2.v1, {});
+  assert.equal(v2.unified?.mountPoint, '/sys/fs/cgroup');
+});
+
+test('/proc/PID/cgroup lines: controllers and the v2 line', () => {
+  const own = parseProcCgroup('4:memory:/a/b\n2:cpu,cpuacct:/c\n1:name=systemd:/s\n0::/user.slice/x.scope\n');
+  assert.equal(own.get('memory'), '/a/b');
+  assert.equal(own.get('cpuacct'), '/c');
+  assert.equal(own.get(''), '/user.slice/x.scope');
+});
+
+const own = parseProcCgroup('4:memory:/runtime\n2:cpu,cpuacct:/\n3:freezer:/\n0::/user.slice/x.scope\n');
+
+test('absolute paths (podman, containerd) are under each hierarchy root', () => {
+  const hybrid = layoutFromMountinfo(HYBRID);
+  const t = resolveCgroupTarget('/libpod_parent/libpod-abc', 'abc', hybrid, own);
+  assert.equal(t.v1.memory, '/sys/fs/cgroup/memory/libpod_parent/libpod-abc');
+  assert.equal(t.v1.cpu, '/sys/fs/cgroup/cpu,cpuacct/libpod_parent/libpod-abc');
+  assert.equal(t.unified, '/sys/fs/cgroup/unified/libpod_parent/libpod-abc');
+  const v2 = resolveCgroupTarget('/default/ID', 'ID', layoutFromMountinfo(PURE_V2), own);
+  assert.deepEqual(v2, { v1: {}, unified: '/sys/fs/cgroup/default/ID' });
+});
+
+test('relative and missing paths: under the own cgroup on v1, under its parent on v2', () => {
+  const hybrid = layoutFromMountinfo(HYBRID);
+  const t = resolveCgroupTarget(undefined, 'c1', hybrid, own);
+  assert.equal(t.v1.memory, '/sys/fs/cgroup/memory/runtime/c1');
+  assert.equal(t.v1.freezer, '/sys/fs/cgroup/freezer/c1');
+  assert.equal(t.unified, '/sys/fs/cgroup/unified/user.slice/c1');
+  const rel = resolveCgroupTarget('machine/./c1', 'c1', layoutFromMountinfo(PURE_V2), own);
+  assert.equal(rel.unified, '/sys/fs/cgroup/user.slice/machine/c1');
+});
+
+test('".." leaving its start, the root itself and systemd paths are refused with clear errors', () => {
+  const v2 = layoutFromMountinfo(PURE_V2);
+  assert.throws(() => resolveCgroupTarget('/a/../../etc', 'x', v2, own), { code: 'ERR_INVALID_CONFIG', jsonPath: '/linux/cgroupsPath' });
+  assert.throws(() => resolveCgroupTarget('../x', 'x', v2, own), /climbs out/);
+  assert.equal(resolveCgroupTarget('/a/../b', 'x', v2, own).unified, '/sys/fs/cgroup/b');
+  assert.throws(() => resolveCgroupTarget('/', 'x', v2, own), /root cgroup/);
+  assert.throws(() => resolveCgroupTarget('system.slice:kapsel:x', 'x', v2, own), /needs --systemd-cgroup/);
+  assert.throws(() => resolveCgroupTarget('system.slice:kapsel:x', 'x', v2, own, { systemd: true, systemdRunning: false }), {
+    code: 'ERR_NOT_SUPPORTED',
+    message: /systemd is not running/,
+  });
+  assert.throws(() => resolveCgroupTarget('system.slice:kapsel:x', 'x', v2, own, { systemd: true, systemdRunning: true }), /not supported yet/);
+});
+
+test('a hierarchy mounted from a sub-cgroup (inside a container): absolute paths are below what is mounted', () => {
+  const nested = layoutFromMountinfo('30 23 0:26 /outer /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n35 31 0:32 /outer /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n');
+  const t = resolveCgroupTarget('/inner/c', 'c', nested, own);
+  assert.equal(t.unified, '/sys/fs/cgroup/inner/c');
+  assert.equal(t.v1.memory, '/sys/fs/cgroup/memory/inner/c');
+  // The runtime's own memory cgroup (/runtime) is not inside the mounted /outer.
+  assert.throws(() => resolveCgroupTarget('rel', 'c', nested, own), /outside the mounted part/);
+});
