@@ -24,6 +24,7 @@ import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import { compileExecPlan } from '../plan/exec-plan';
 import { gatherImageFacts } from '../plan/facts';
 import { isAlive } from '../state/proc';
+import type { CgroupRecord } from '../cgroups/driver';
 import { joinExecCgroups, type CgroupSubPaths } from './exec-cgroup';
 import { hookState } from './hook-state';
 import { launchInit, nativeLaunchEnv, type LaunchEnv } from './launch';
@@ -63,7 +64,8 @@ export interface InitInspector {
   foreignNamespaces(pid: number): number;
   /** setgroups(2) is denied in the init's user namespace. */
   setgroupsDenied(pid: number): boolean;
-  joinCgroups(initPid: number, pid: number, sub: CgroupSubPaths | undefined, logger: Logger | undefined): void;
+  /** Puts `pid` in the container's cgroups (`record`, as state.json has them; none: there are none). */
+  joinCgroups(record: CgroupRecord | undefined, pid: number, sub: CgroupSubPaths | undefined, logger: Logger | undefined): void;
 }
 
 const PROC_NS_NAMES: Record<string, number> = {
@@ -113,8 +115,8 @@ export const procInitInspector: InitInspector = {
       return false;
     }
   },
-  joinCgroups(initPid, pid, sub, logger) {
-    joinExecCgroups(initPid, pid, {
+  joinCgroups(record, pid, sub, logger) {
+    joinExecCgroups(record, pid, {
       sub,
       unprivileged: process.geteuid!() !== 0,
       debug: (m) => logger?.debug?.(m),
@@ -211,7 +213,7 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
           stdio: opts.stdio ?? [0, 1, 2],
           consoleSocket: opts.consoleSocket === '' ? undefined : opts.consoleSocket,
           privilegedIdMaps: false,
-          onSpawned: (pid) => env.init.joinCgroups(s.pid, pid, opts.cgroup, opts.logger),
+          onSpawned: (pid) => env.init.joinCgroups(s.cgroup, pid, opts.cgroup, opts.logger),
           listenerState: () => hookState(s, 'running'),
           onSync: (point) => Promise.reject(new KapselError('ERR_SYSCALL', `unexpected sync point from an exec plan: ${point}`)),
         },

@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container } from '../../lib/container/container';
 import type { Process, Spec } from '../../lib/config/types';
-import { parseCgroupFlags, parseCgroupMounts, parseProcCgroup } from '../../lib/container/exec-cgroup';
+import { detectLayout, parseProcCgroup } from '../../lib/cgroups/layout';
+import { parseCgroupFlags } from '../../lib/container/exec-cgroup';
 import { InvalidConfigError, InvalidStateError, KapselError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
 import { TEST_USER } from '../helpers/bundle';
@@ -236,59 +237,33 @@ test('create: a cwd through the helper\'s own host /proc fd is refused, not ente
   for (const m of refusals) assert.match(m, /refusing to follow the procfs symlink|outside the container's root/);
 });
 
-/** A fresh cgroup (v1 pids, else the unified hierarchy) below this process's own; removed by the returned function. */
-function testCgroup(): { hierarchy: string; dir: string; rel: string; remove(): Promise<void> } {
-  const mounts = parseCgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
-  const self = parseProcCgroup(fs.readFileSync('/proc/self/cgroup', 'utf8'));
-  const mount = mounts.find((m) => !m.v2 && m.controllers.includes('pids')) ?? mounts.find((m) => m.v2)!;
-  const mine = self.find((s) => (mount.v2 ? s.controllers.length === 0 : s.controllers.includes('pids')))!;
-  const rel = path.posix.join(mine.path, `kapsel-test-exec-${process.pid}`);
-  const dir = path.join(mount.mountPoint, path.posix.relative(mount.root, rel));
-  fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
-  return {
-    hierarchy: mount.v2 ? '' : 'pids',
-    dir,
-    rel,
-    async remove() {
-      for (const d of [path.join(dir, 'sub'), dir]) {
-        // A cgroup is removable once its last process is reaped; that may lag a moment behind the reap.
-        for (let i = 0; ; i++) {
-          try {
-            fs.rmdirSync(d);
-            break;
-          } catch (err) {
-            if ((err as NodeJS.ErrnoException).code === 'ENOENT') break;
-            if (i > 100) throw err;
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        }
-      }
-    },
-  };
+/** A process's cgroups: controller -> path ("" the cgroup2 one). */
+function cgroupsOf(pid: number): Map<string, string> {
+  return parseProcCgroup(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
 }
 
-function cgroupOf(pid: number, hierarchy: string): string | undefined {
-  return parseProcCgroup(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8')).find((m) => m.controllers.join(',') === hierarchy || (hierarchy === 'pids' && m.controllers.includes('pids')))?.path;
+/** The host directory of the container init's cgroup in the pids hierarchy (v1), else the cgroup2 one. */
+function initCgroupDir(initPid: number): { key: string; dir: string } {
+  const layout = detectLayout();
+  const own = cgroupsOf(initPid);
+  const pids = layout.v1.pids;
+  if (pids) return { key: 'pids', dir: path.join(pids.mountPoint, path.posix.relative(pids.mountRoot, own.get('pids')!)) };
+  return { key: '', dir: path.join(layout.unified!.mountPoint, path.posix.relative(layout.unified!.mountRoot, own.get('')!)) };
 }
 
-test('the exec\'d process joins the init\'s cgroups, or the --cgroup sub-cgroup, before it runs', { skip }, async () => {
-  const cg = testCgroup();
-  try {
-    await withRunning(undefined, async (c) => {
-      fs.writeFileSync(path.join(cg.dir, 'cgroup.procs'), String(c.pid));
-      assert.equal(cgroupOf(c.pid, cg.hierarchy), cg.rel);
-      const p = await c.exec({ ...BASE, args: ['/probe', 'sleep', '60'] }, { stdio: [0, 1, 2] });
-      assert.equal(cgroupOf(p.pid, cg.hierarchy), cg.rel);
-      p.kill('KILL');
-      await p.wait();
-      const sub = cg.hierarchy === '' ? 'sub' : `${cg.hierarchy}:sub`;
-      const q = await c.exec({ ...BASE, args: ['/probe', 'sleep', '60'] }, { stdio: [0, 1, 2], cgroup: parseCgroupFlags([sub]) });
-      assert.equal(cgroupOf(q.pid, cg.hierarchy), `${cg.rel}/sub`);
-      q.kill('KILL');
-      await q.wait();
-      await assert.rejects(c.exec(BASE, { stdio: [0, 1, 2], cgroup: parseCgroupFlags(['missing-sub']) }), /ENOENT|no such file/);
-    });
-  } finally {
-    await cg.remove();
-  }
+test('the exec\'d process joins the container\'s cgroups, or the --cgroup sub-cgroup, before it runs', { skip }, async () => {
+  await withRunning(undefined, async (c) => {
+    const p = await c.exec({ ...BASE, args: ['/probe', 'sleep', '60'] }, { stdio: [0, 1, 2] });
+    assert.deepEqual(cgroupsOf(p.pid), cgroupsOf(c.pid));
+    p.kill('KILL');
+    await p.wait();
+    const { key, dir } = initCgroupDir(c.pid);
+    fs.mkdirSync(path.join(dir, 'sub'));
+    const q = await c.exec({ ...BASE, args: ['/probe', 'sleep', '60'] }, { stdio: [0, 1, 2], cgroup: parseCgroupFlags([key ? `${key}:sub` : 'sub']) });
+    assert.equal(cgroupsOf(q.pid).get(key), `${cgroupsOf(c.pid).get(key)}/sub`);
+    q.kill('KILL');
+    await q.wait();
+    await assert.rejects(c.exec(BASE, { stdio: [0, 1, 2], cgroup: parseCgroupFlags(['missing-sub']) }), /ENOENT|no such file/);
+    // delete removes the sub-cgroup the container's processes made (here: we did).
+  });
 });

@@ -10,7 +10,8 @@ import { parseUser, processFromFlags } from '../../lib/cli/commands/exec';
 import { defaultSpec } from '../../lib/config/default-spec';
 import type { Process } from '../../lib/config/types';
 import { validateConfig, validateProcess } from '../../lib/config/validate';
-import { cgroupTargets, parseCgroupFlags, parseCgroupMounts, parseProcCgroup } from '../../lib/container/exec-cgroup';
+import type { CgroupRecord } from '../../lib/cgroups/driver';
+import { execCgroupDirs, joinExecCgroups, parseCgroupFlags } from '../../lib/container/exec-cgroup';
 import { dedupEnv, execInContainer, type ExecEnv } from '../../lib/container/exec';
 import { InvalidArgumentError, InvalidConfigError, InvalidStateError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
@@ -124,37 +125,30 @@ test('--cgroup: runc\'s forms and refusals', () => {
   }
 });
 
-const MOUNTINFO_V1 = [
-  '30 25 0:26 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw',
-  '31 25 0:27 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory',
-  '32 25 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct',
-  '33 25 0:29 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd',
-].join('\n');
-
-test('cgroup targets: every hierarchy of the init that is mounted here, with the --cgroup sub-paths', () => {
-  const mounts = parseCgroupMounts(MOUNTINFO_V1);
-  assert.deepEqual(mounts.map((m) => [m.mountPoint, m.controllers.join(','), m.v2]), [
-    ['/sys/fs/cgroup/unified', '', true],
-    ['/sys/fs/cgroup/memory', 'memory', false],
-    ['/sys/fs/cgroup/cpu,cpuacct', 'cpu,cpuacct', false],
-    ['/sys/fs/cgroup/systemd', 'xattr,name=systemd', false],
+test('exec cgroups: every hierarchy of the container\'s cgroups, with the --cgroup sub-paths', () => {
+  const hybrid: CgroupRecord = {
+    version: 1,
+    v1: { memory: '/sys/fs/cgroup/memory/c1', cpu: '/sys/fs/cgroup/cpu,cpuacct/c1', cpuacct: '/sys/fs/cgroup/cpu,cpuacct/c1' },
+    unified: '/sys/fs/cgroup/unified/c1',
+    created: [],
+  };
+  assert.deepEqual(execCgroupDirs(hybrid, parseCgroupFlags(['memory:m'])), [
+    '/sys/fs/cgroup/memory/c1/m',
+    '/sys/fs/cgroup/cpu,cpuacct/c1',
+    '/sys/fs/cgroup/unified/c1',
   ]);
-  const init = parseProcCgroup('0::/c1\n4:memory:/c1\n3:cpu,cpuacct:/c1\n9:pids:/c1\n');
-  const self = parseProcCgroup('0::/\n4:memory:/c1\n3:cpu,cpuacct:/\n');
-  const targets = cgroupTargets(init, self, mounts, parseCgroupFlags(['memory:m']));
-  assert.deepEqual(targets, [
-    { hierarchy: '', dir: '/sys/fs/cgroup/unified/c1', ours: false },
-    { hierarchy: 'memory', dir: '/sys/fs/cgroup/memory/c1/m', ours: false },
-    { hierarchy: 'cpu,cpuacct', dir: '/sys/fs/cgroup/cpu,cpuacct/c1', ours: false },
+  assert.deepEqual(execCgroupDirs(hybrid, parseCgroupFlags(['s'])), [
+    '/sys/fs/cgroup/memory/c1/s',
+    '/sys/fs/cgroup/cpu,cpuacct/c1/s',
+    '/sys/fs/cgroup/unified/c1/s',
   ]);
-  // Without --cgroup, a hierarchy where the runtime is in the init's cgroup needs no write.
-  assert.equal(cgroupTargets(init, self, mounts, new Map()).find((t) => t.hierarchy === 'memory')?.ours, true);
-  assert.throws(() => cgroupTargets(init, self, mounts, parseCgroupFlags(['blkio:x'])), InvalidArgumentError);
+  assert.throws(() => execCgroupDirs(hybrid, parseCgroupFlags(['blkio:x'])), InvalidArgumentError);
   // v2: the one path, a controller prefix naming nothing of its own.
-  const v2 = parseCgroupMounts('30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw');
-  assert.deepEqual(cgroupTargets(parseProcCgroup('0::/k/c'), parseProcCgroup('0::/'), v2, parseCgroupFlags(['sub'])), [
-    { hierarchy: '', dir: '/sys/fs/cgroup/k/c/sub', ours: false },
-  ]);
+  const v2: CgroupRecord = { version: 2, v1: {}, unified: '/sys/fs/cgroup/k/c', created: [] };
+  assert.deepEqual(execCgroupDirs(v2, parseCgroupFlags(['memory:sub'])), ['/sys/fs/cgroup/k/c/sub']);
+  // No cgroups of its own (rootless): nothing to join, and --cgroup is an error.
+  assert.doesNotThrow(() => joinExecCgroups(undefined, 1, { unprivileged: true }));
+  assert.throws(() => joinExecCgroups(undefined, 1, { unprivileged: true, sub: parseCgroupFlags(['s']) }), InvalidArgumentError);
 });
 
 let serial = 0;
