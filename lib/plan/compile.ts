@@ -12,6 +12,7 @@
 import type { Hook } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
+import * as C from '../native/constants';
 import type { PlanFacts } from './facts';
 import { personalitySteps, sysctlSteps, utsSteps } from './kernel-settings';
 import { planNamespaces } from './namespaces';
@@ -81,7 +82,12 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const proc = processPlan(spec.process, { image: facts.image, setgroupsDenied });
   const hooks = spec.hooks ?? {};
 
-  const steps: Step[] = [...prepareRootfsSteps(rootfsCtx)];
+  // A new cgroup namespace is made by the init after "go", not at clone:
+  // by then the runtime has put it in its cgroups (v1 hierarchies are
+  // written after the clone), and the namespace is rooted there (runc).
+  const cloneFlags = ns.cloneFlags & ~C.CLONE_NEWCGROUP;
+  const steps: Step[] = ns.created.has('cgroup') ? [{ op: 'unshare', flags: C.CLONE_NEWCGROUP }] : [];
+  steps.push(...prepareRootfsSteps(rootfsCtx));
   steps.push(...utsSteps(spec));
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
@@ -105,7 +111,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(proc.exec);
 
   return {
-    cloneFlags: ns.cloneFlags,
+    cloneFlags,
     join: ns.join,
     uidMappings: ns.uidMappings,
     gidMappings: ns.gidMappings,

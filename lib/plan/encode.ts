@@ -48,6 +48,7 @@ function fieldsOf(step: Step): Field[] {
     case 'exec': return [step.args, step.env, step.searchPath];
     case 'bind-device': return [step.path, step.type, step.major, step.minor, step.source];
     case 'tmpfs-copyup': return [step.target, step.flags, step.data];
+    case 'unshare': return [step.flags];
   }
 }
 

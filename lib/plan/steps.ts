@@ -109,7 +109,13 @@ export type Step =
    * A tmpfs mount with "tmpcopyup": the directory's contents are copied,
    * through fds, into the new tmpfs before it is attached over it.
    */
-  | { op: 'tmpfs-copyup'; target: string; flags: number; data: string };
+  | { op: 'tmpfs-copyup'; target: string; flags: number; data: string }
+  /**
+   * unshare(2) of CLONE_NEW* `flags` by the init, after "go": the cgroup
+   * namespace, so that it is rooted at the cgroups the runtime placed the
+   * init in (v1 hierarchies are written after clone), as runc does.
+   */
+  | { op: 'unshare'; flags: number };
 
 export type StepOp = Step['op'];
 

@@ -351,6 +351,12 @@ struct TmpfsCopyupStep {
   }
 };
 
+struct UnshareStep {
+  static constexpr const char* kOp = "unshare";
+  int64_t flags = 0;  // CLONE_NEW* flags
+  template <class V> void Visit(V& v) { v.Int("flags", flags); }
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -367,6 +373,6 @@ using AllSteps =
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
-             BindDeviceStep, TmpfsCopyupStep>;
+             BindDeviceStep, TmpfsCopyupStep, UnshareStep>;
 
 }  // namespace kapsel_init

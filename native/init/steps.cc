@@ -6,6 +6,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <linux/mount.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -337,6 +338,12 @@ void Run(InitContext& ctx, const TmpfsCopyupStep& s) {
   if (s.flags & MS_RDONLY) SetAttributes(tree, MOUNT_ATTR_RDONLY, 0, 0, false, path);
   AttachOnFd(tree, fd, path, "tmpfs (tmpcopyup)");
   close(fd);
+}
+
+// A namespace made by the init itself once the runtime set it up (the
+// cgroup namespace: rooted at the cgroups the runtime placed it in).
+void Run(InitContext&, const UnshareStep& s) {
+  if (unshare(static_cast<int>(s.flags)) < 0) Fail("unshare", errno, "", "flags " + std::to_string(s.flags));
 }
 
 // Hands control to the runtime process (to run hooks in the runtime

@@ -287,7 +287,7 @@ test('an OOM kill in the container\'s cgroup is an \'oom\' event', { skip: skipV
   }
 });
 
-test('cgroup2: the init is born in its cgroup (clone3 CLONE_INTO_CGROUP), the root of its cgroup namespace', { skip: suite.skip || (!layout.unified ? 'no cgroup2 hierarchy' : false) }, async () => {
+test('the init is born in its cgroup2 cgroup (clone3 CLONE_INTO_CGROUP) and its cgroup namespace is rooted at its cgroups', { skip: suite.skip || (!layout.unified ? 'no cgroup2 hierarchy' : false) }, async () => {
   const id = uniqueId();
   const b = bundle((s) => {
     s.linux!.cgroupsPath = `/${id}`;
@@ -295,7 +295,11 @@ test('cgroup2: the init is born in its cgroup (clone3 CLONE_INTO_CGROUP), the ro
   });
   const res = await runProbe(b, { id, args: ['/probe', 'cat', '/proc/self/cgroup'] });
   assert.equal(res.exit.exitCode, 0, res.stderr);
-  // A namespace made at clone is rooted where the process was born: the container's cgroup.
+  // The namespace is made by the init once it is in its cgroups: rooted at the container's cgroup.
   assert.ok(res.stdout.split('\n').includes('0::/'), res.stdout);
+  // ... in the v1 hierarchies too, where the runtime placed it after the clone.
+  for (const line of res.stdout.trim().split('\n')) {
+    if (/^\d+:[a-z_,]+:/.test(line) && !line.includes('name=')) assert.match(line, /:\/$/, res.stdout);
+  }
   assert.equal(fs.existsSync(path.join(layout.unified!.mountPoint, id)), false);
 });

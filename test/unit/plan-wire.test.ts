@@ -69,6 +69,7 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
         { destination: '/shared', type: 'bind', source: '/tmp', options: ['bind', 'shared', 'rro'] },
         { destination: '/var/cache', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'ro', 'size=2m'] },
       );
+      if (!s.linux!.namespaces!.some((n) => n.type === 'cgroup')) s.linux!.namespaces!.push({ type: 'cgroup' });
     }),
   },
   {
@@ -190,7 +191,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
-    'bind-device': true, 'tmpfs-copyup': true,
+    'bind-device': true, 'tmpfs-copyup': true, unshare: true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);
