@@ -13,6 +13,7 @@ import { InvalidConfigError } from '../errors';
 import { CAPABILITIES, RLIMIT } from '../native/constants';
 import { pointerSegment } from './pointer';
 import { validateSeccomp } from '../seccomp/validate';
+import { checkCpuAffinity, checkMemoryPolicy, checkScheduler } from './process-attrs';
 import { sysctlNamespace } from './sysctl';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
@@ -27,6 +28,7 @@ export function checkSemantics(spec: Spec): void {
   checkMounts(spec);
   checkDevices(spec);
   checkSysctls(spec, namespaces);
+  checkMemoryPolicy(spec.linux?.memoryPolicy);
   if (spec.linux?.seccomp !== undefined) validateSeccomp(spec.linux.seccomp, '/linux/seccomp');
 }
 
@@ -104,6 +106,8 @@ function checkUtsAndTime(spec: Spec, namespaces: ReturnType<typeof checkNamespac
 export function checkProcess(proc: Process, base: string): void {
   checkCapabilities(proc, base);
   checkRlimits(proc, base);
+  checkScheduler(proc, base);
+  checkCpuAffinity(proc, base);
 }
 
 const CAPABILITY_SETS: Array<keyof LinuxCapabilities> = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'];

@@ -17,6 +17,7 @@ import { personalitySteps, sysctlSteps, utsSteps } from './kernel-settings';
 import { planNamespaces } from './namespaces';
 import { processPlan } from './process';
 import { finishRootfsSteps, prepareRootfsSteps, relativeDestinationWarnings } from './rootfs';
+import { initialAffinitySteps, memoryPolicySteps } from './scheduling';
 import { checkSupported } from './supported';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
@@ -73,7 +74,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const proc = processPlan(spec.process, { image: facts.image, setgroupsDenied });
   const hooks = spec.hooks ?? {};
 
-  const steps: Step[] = [...prepareRootfsSteps(rootfsCtx)];
+  const steps: Step[] = [...initialAffinitySteps(spec.process), ...prepareRootfsSteps(rootfsCtx)];
   steps.push(...utsSteps(spec));
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
@@ -85,6 +86,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     steps.push({ op: 'console', socketFd: helperFdLayout(preserveFds).consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0 });
   }
   steps.push(...personalitySteps(spec));
+  steps.push(...memoryPolicySteps(spec));
   steps.push(...proc.setup);
   steps.push(proc.check);
   steps.push({ op: 'wait-start', fifoFd: helperFdLayout(preserveFds).fifoFd });

@@ -46,6 +46,10 @@ function fieldsOf(step: Step): Field[] {
     case 'check-exec': return [step.file, step.env, step.searchPath];
     case 'wait-start': return [step.fifoFd];
     case 'exec': return [step.args, step.env, step.searchPath];
+    case 'affinity': return [step.what, step.cpus];
+    case 'scheduler': return [step.what, step.policy, step.flags, step.nice, step.priority, step.runtime, step.deadline, step.period];
+    case 'ioprio': return [step.what, step.ioClass, step.level];
+    case 'mempolicy': return [step.what, step.mode, step.flags, step.nodes];
   }
 }
 

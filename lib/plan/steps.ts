@@ -88,7 +88,18 @@ export type Step =
   /** Reports "created" to the runtime and blocks on the exec fifo until `start`. */
   | { op: 'wait-start'; fifoFd: number }
   /** execve(2) of args[0], looked up along `searchPath` like check-exec. */
-  | { op: 'exec'; args: string[]; env: string[]; searchPath: string };
+  | { op: 'exec'; args: string[]; env: string[]; searchPath: string }
+  /**
+   * sched_setaffinity(2) of the init to `cpus` (process.execCPUAffinity);
+   * `what` names the config field in errors, as in the ops below.
+   */
+  | { op: 'affinity'; what: string; cpus: number[] }
+  /** sched_setattr(2): SCHED_* policy and SCHED_FLAG_* bits, nice, static priority, SCHED_DEADLINE times in ns. */
+  | { op: 'scheduler'; what: string; policy: number; flags: number; nice: number; priority: number; runtime: bigint; deadline: bigint; period: bigint }
+  /** ioprio_set(2) IOPRIO_WHO_PROCESS of the init: IOPRIO_CLASS_* and level 0..7. */
+  | { op: 'ioprio'; what: string; ioClass: number; level: number }
+  /** set_mempolicy(2): MPOL_* mode or'ed with MPOL_F_* flags, over the node numbers. */
+  | { op: 'mempolicy'; what: string; mode: number; flags: number; nodes: number[] };
 
 export type StepOp = Step['op'];
 

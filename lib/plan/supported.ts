@@ -34,11 +34,11 @@ export function checkSupported(spec: ValidSpec): string[] {
   if (nonEmpty(proc?.apparmorProfile)) refuse('/process/apparmorProfile', 'AppArmor');
   if (nonEmpty(proc?.selinuxLabel)) refuse('/process/selinuxLabel', 'SELinux');
   if (nonEmpty(linux.mountLabel)) refuse('/linux/mountLabel', 'SELinux');
-  if (nonEmpty(proc?.scheduler)) refuse('/process/scheduler', 'the scheduler policy');
-  if (nonEmpty(proc?.ioPriority)) refuse('/process/ioPriority', 'the I/O priority');
-  if (nonEmpty(proc?.execCPUAffinity)) refuse('/process/execCPUAffinity', 'CPU affinity');
+  // SCHED_ISO is a policy of out-of-tree (-ck) kernels only: no mainline kernel can apply it.
+  if (proc?.scheduler?.policy === 'SCHED_ISO') {
+    throw new NotSupportedError('config.json /process/scheduler/policy: SCHED_ISO is not a policy of the Linux kernel (only out-of-tree -ck patches had it)');
+  }
   if (nonEmpty(linux.intelRdt)) refuse('/linux/intelRdt', 'Intel RDT');
-  if (nonEmpty(linux.memoryPolicy)) refuse('/linux/memoryPolicy', 'the memory policy');
   if (nonEmpty(linux.netDevices)) refuse('/linux/netDevices', 'moving network devices');
   if (nonEmpty(linux.timeOffsets)) refuse('/linux/timeOffsets', 'time namespace offsets');
   if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');

@@ -27,6 +27,7 @@
 #include "hooks.h"
 #include "protocol.h"
 #include "root_paths.h"
+#include "scheduling.h"
 #include "step_printer.h"
 #include "step_types.h"
 #include "../common/syscalls.h"

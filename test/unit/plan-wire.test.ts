@@ -130,6 +130,15 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
     }),
   },
   { name: 'no pivot, preserved fds', spec: spec(), noPivot: true, preserveFds: 2 },
+  {
+    name: 'scheduler, I/O priority, CPU affinity, memory policy',
+    spec: spec((s) => {
+      s.process!.scheduler = { policy: 'SCHED_DEADLINE', flags: ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_DL_OVERRUN'], runtime: 1e6, deadline: 2e6, period: 2 ** 60 };
+      s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 7 };
+      s.process!.execCPUAffinity = { initial: '0-1', final: '0,3-5,64' };
+      s.linux!.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '0,2-3', flags: ['MPOL_F_STATIC_NODES'] };
+    }),
+  },
 ];
 
 const seen = new Set<StepOp>();
@@ -165,6 +174,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
+    affinity: true, scheduler: true, ioprio: true, mempolicy: true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);
