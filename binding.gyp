@@ -37,7 +37,8 @@
         "native/init/fd_mounts.cc",
         "native/init/seccomp.cc",
         "native/init/fail.cc",
-        "native/init/scheduling.cc"
+        "native/init/scheduling.cc",
+        "native/init/time_namespace.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"]

@@ -15,6 +15,7 @@ import { pointerSegment } from './pointer';
 import { validateSeccomp } from '../seccomp/validate';
 import { checkCpuAffinity, checkMemoryPolicy, checkScheduler } from './process-attrs';
 import { sysctlNamespace } from './sysctl';
+import { checkTimeOffsets } from './time-offsets';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
 const has = (table: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(table, key);
@@ -97,6 +98,7 @@ function checkUtsAndTime(spec: Spec, namespaces: ReturnType<typeof checkNamespac
   if (offsets && Object.keys(offsets).length > 0 && !namespaces.has('time')) {
     throw new InvalidConfigError('/linux/timeOffsets', 'time offsets specified, but no time namespace in /linux/namespaces');
   }
+  checkTimeOffsets(offsets, namespaces.get('time'));
 }
 
 /**

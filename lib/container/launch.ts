@@ -13,6 +13,7 @@
 import { initHelperPath } from '../native/addon';
 import { encodeSteps } from '../plan/encode';
 import { helperFdLayout, type LaunchPlan } from '../plan/steps';
+import { timeOffsetsError } from '../plan/time-namespace';
 import { KapselError } from '../errors';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
 import { nativeSyscalls, type ParentSyscalls } from './syscalls';
@@ -124,14 +125,20 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       setupFds.push(consoleFd);
       fds.push(consoleFd);
     }
-    spawned = sys.spawn({
+    const spawnOptions = {
       file: initHelperPath(),
       argv: ['kapsel-init', '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
       env: [],
       fds,
       cloneFlags: plan.cloneFlags,
       join: plan.join,
-    });
+      timeOffsets: plan.timeOffsets,
+    };
+    try {
+      spawned = sys.spawn(spawnOptions);
+    } catch (err) {
+      throw timeOffsetsError(err);
+    }
     closeSetupFds();
     link = env.openLink(parentSock);
     parentSock = -1;

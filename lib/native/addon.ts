@@ -70,6 +70,11 @@ export interface SpawnOptions {
   cloneFlags: number;
   /** Namespaces to join, in order, before the new ones are created. */
   join: JoinNamespace[];
+  /**
+   * With CLONE_NEWTIME: what the child writes to its new time namespace's
+   * timens_offsets before any process is in it ("<clock> <secs> <nanosecs>" lines).
+   */
+  timeOffsets?: string;
 }
 
 export interface SpawnResult {

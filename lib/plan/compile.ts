@@ -19,6 +19,7 @@ import { processPlan } from './process';
 import { finishRootfsSteps, prepareRootfsSteps, relativeDestinationWarnings } from './rootfs';
 import { initialAffinitySteps, memoryPolicySteps } from './scheduling';
 import { checkSupported } from './supported';
+import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
@@ -74,7 +75,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const proc = processPlan(spec.process, { image: facts.image, setgroupsDenied });
   const hooks = spec.hooks ?? {};
 
-  const steps: Step[] = [...initialAffinitySteps(spec.process), ...prepareRootfsSteps(rootfsCtx)];
+  const steps: Step[] = [...timeNamespaceSteps(ns), ...initialAffinitySteps(spec.process), ...prepareRootfsSteps(rootfsCtx)];
   steps.push(...utsSteps(spec));
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
@@ -99,6 +100,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     uidMappings: ns.uidMappings,
     gidMappings: ns.gidMappings,
     denySetgroups,
+    ...(ns.created.has('time') && timeOffsetsText(spec) !== '' ? { timeOffsets: timeOffsetsText(spec) } : {}),
     preserveFds,
     steps,
     warnings,

@@ -50,6 +50,7 @@ function fieldsOf(step: Step): Field[] {
     case 'scheduler': return [step.what, step.policy, step.flags, step.nice, step.priority, step.runtime, step.deadline, step.period];
     case 'ioprio': return [step.what, step.ioClass, step.level];
     case 'mempolicy': return [step.what, step.mode, step.flags, step.nodes];
+    case 'check-timens': return [];
   }
 }
 

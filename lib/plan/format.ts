@@ -28,6 +28,7 @@ export function formatPlan(plan: LaunchPlan): string {
   for (const m of plan.uidMappings) lines.push(`uid map: ${m.containerID} ${m.hostID} ${m.size}`);
   for (const m of plan.gidMappings) lines.push(`gid map: ${m.containerID} ${m.hostID} ${m.size}`);
   if (plan.denySetgroups) lines.push('setgroups: deny');
+  for (const line of (plan.timeOffsets ?? '').split('\n').filter((l) => l !== '')) lines.push(`time offset: ${line}`);
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   lines.push('steps:');
   plan.steps.forEach((s, i) => lines.push(formatStep(s, i)));

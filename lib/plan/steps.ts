@@ -99,7 +99,13 @@ export type Step =
   /** ioprio_set(2) IOPRIO_WHO_PROCESS of the init: IOPRIO_CLASS_* and level 0..7. */
   | { op: 'ioprio'; what: string; ioClass: number; level: number }
   /** set_mempolicy(2): MPOL_* mode or'ed with MPOL_F_* flags, over the node numbers. */
-  | { op: 'mempolicy'; what: string; mode: number; flags: number; nodes: number[] };
+  | { op: 'mempolicy'; what: string; mode: number; flags: number; nodes: number[] }
+  /**
+   * Fails unless the init is in the new time namespace the spawner made for
+   * it (its time and time_for_children namespaces are one): kernels before
+   * 6.0 do not move an exec'ing process into it.
+   */
+  | { op: 'check-timens' };
 
 export type StepOp = Step['op'];
 
@@ -114,6 +120,11 @@ export interface LaunchPlan {
   gidMappings: LinuxIDMapping[];
   /** Write "deny" to /proc/PID/setgroups before gid_map (rootless). */
   denySetgroups: boolean;
+  /**
+   * With a new time namespace: the lines the spawner writes to its
+   * timens_offsets before the init enters it (plan/time-namespace.ts).
+   */
+  timeOffsets?: string;
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
   steps: Step[];

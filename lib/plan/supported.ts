@@ -40,7 +40,6 @@ export function checkSupported(spec: ValidSpec): string[] {
   }
   if (nonEmpty(linux.intelRdt)) refuse('/linux/intelRdt', 'Intel RDT');
   if (nonEmpty(linux.netDevices)) refuse('/linux/netDevices', 'moving network devices');
-  if (nonEmpty(linux.timeOffsets)) refuse('/linux/timeOffsets', 'time namespace offsets');
   if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');
   (spec.mounts ?? []).forEach((m, i) => {
     if (nonEmpty(m.uidMappings) || nonEmpty(m.gidMappings)) refuse(`/mounts/${i}/uidMappings`, 'idmapped mounts');

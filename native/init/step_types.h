@@ -370,6 +370,12 @@ struct MempolicyStep {
   }
 };
 
+// The init is in the new time namespace the spawner made (time_namespace.cc).
+struct CheckTimensStep {
+  static constexpr const char* kOp = "check-timens";
+  template <class V> void Visit(V&) {}
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -386,6 +392,6 @@ using AllSteps =
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
-             AffinityStep, SchedulerStep, IoprioStep, MempolicyStep>;
+             AffinityStep, SchedulerStep, IoprioStep, MempolicyStep, CheckTimensStep>;
 
 }  // namespace kapsel_init

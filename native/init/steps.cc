@@ -28,6 +28,7 @@
 #include "protocol.h"
 #include "root_paths.h"
 #include "scheduling.h"
+#include "time_namespace.h"
 #include "step_printer.h"
 #include "step_types.h"
 #include "../common/syscalls.h"

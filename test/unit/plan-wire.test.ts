@@ -139,6 +139,13 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
       s.linux!.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '0,2-3', flags: ['MPOL_F_STATIC_NODES'] };
     }),
   },
+  {
+    name: 'time namespace with offsets',
+    spec: spec((s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { monotonic: { secs: 86400, nanosecs: 5 }, boottime: { secs: -1 } };
+    }),
+  },
 ];
 
 const seen = new Set<StepOp>();
@@ -174,7 +181,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
-    affinity: true, scheduler: true, ioprio: true, mempolicy: true,
+    affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);
