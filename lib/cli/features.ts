@@ -1,12 +1,15 @@
 /**
  * The OCI Features structure (features.md, features-linux.md) that
- * `kapsel features` prints. It claims only what kapsel implements: cgroups,
- * AppArmor, SELinux, Intel RDT, id-mapped mounts and network devices are not
- * implemented yet, so they are reported as disabled (features.md: absent or
- * null would mean "unknown", false means "no"). Seccomp is read from the
- * libseccomp and kernel present (lib/seccomp/features.ts).
+ * `kapsel features` prints. It claims only what kapsel implements, field by
+ * field: cgroups, AppArmor, SELinux, Intel RDT (plan/supported.ts refuses
+ * it), id-mapped mounts and network devices are not applied, so they are
+ * reported as disabled (features.md: absent or null would mean "unknown",
+ * false means "no"). The memory policy lists the modes and flags
+ * config validation recognizes (config/process-attrs.ts). Seccomp is read
+ * from the libseccomp and kernel present (lib/seccomp/features.ts).
  */
 import { OCI_VERSION } from '../config/default-spec';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/process-attrs';
 import type { HookName } from '../config/types';
 import { CAPABILITIES } from '../native/constants';
 import { MOUNT_OPTION_NAMES } from '../plan/mount-options';
@@ -29,6 +32,7 @@ export interface Features {
     intelRdt: { enabled: boolean };
     mountExtensions: { idmap: { enabled: boolean } };
     netDevices: { enabled: boolean };
+    memoryPolicy: { modes: string[]; flags: string[] };
   };
   annotations: Record<string, string>;
 }
@@ -59,6 +63,7 @@ export function features(): Features {
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },
+      memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
     },
     annotations: { ...seccompAnnotations() },
   };

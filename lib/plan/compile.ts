@@ -55,7 +55,7 @@ function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly H
  */
 export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: PlanFacts): LaunchPlan {
   if (!spec.process) throw new InvalidConfigError('/process', 'is required to create a container');
-  const warnings = [...checkSupported(spec), ...relativeDestinationWarnings(spec)];
+  const warnings = [...checkSupported(spec, facts.host), ...relativeDestinationWarnings(spec)];
   const ns = planNamespaces(spec);
   const preserveFds = options.preserveFds ?? 0;
   const denySetgroups = ns.newUserNamespace && facts.host.unprivileged;

@@ -10,6 +10,7 @@
  */
 import type { ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
+import type { HostFacts } from './facts';
 
 function refuse(field: string, what: string): never {
   throw new NotSupportedError(`config.json ${field}: ${what} is not supported by kapsel yet`);
@@ -22,8 +23,23 @@ function nonEmpty(value: unknown): boolean {
   return true;
 }
 
+/**
+ * linux.intelRdt: resctrl groups are not written by kapsel. Where the host
+ * has no resctrl filesystem no runtime could apply the field; where it has
+ * one, kapsel does not yet. The error says which.
+ */
+function checkIntelRdt(spec: ValidSpec, host: Pick<HostFacts, 'resctrl'>): void {
+  if (!nonEmpty(spec.linux?.intelRdt)) return;
+  if (!host.resctrl) {
+    throw new NotSupportedError(
+      'config.json /linux/intelRdt: this host has no resctrl filesystem at /sys/fs/resctrl (no Intel RDT / AMD QoS, or not mounted), so the RDT settings cannot be applied',
+    );
+  }
+  refuse('/linux/intelRdt', 'Intel RDT (resctrl groups)');
+}
+
 /** Throws NotSupportedError for the first unsupported property; returns warnings. */
-export function checkSupported(spec: ValidSpec): string[] {
+export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl'>): string[] {
   const proc = spec.process;
   const linux = spec.linux ?? {};
   // Every rootfs step (mounts, pivot_root) runs in a mount namespace set up for the container.
@@ -38,8 +54,8 @@ export function checkSupported(spec: ValidSpec): string[] {
   if (proc?.scheduler?.policy === 'SCHED_ISO') {
     throw new NotSupportedError('config.json /process/scheduler/policy: SCHED_ISO is not a policy of the Linux kernel (only out-of-tree -ck patches had it)');
   }
-  if (nonEmpty(linux.intelRdt)) refuse('/linux/intelRdt', 'Intel RDT');
   if (nonEmpty(linux.netDevices)) refuse('/linux/netDevices', 'moving network devices');
+  checkIntelRdt(spec, host);
   if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');
   (spec.mounts ?? []).forEach((m, i) => {
     if (nonEmpty(m.uidMappings) || nonEmpty(m.gidMappings)) refuse(`/mounts/${i}/uidMappings`, 'idmapped mounts');

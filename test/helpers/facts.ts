@@ -9,6 +9,7 @@ export interface FakeFacts {
   cgroup2?: boolean;
   directories?: string[];
   runtimeEnv?: string[];
+  resctrl?: boolean;
   passwd?: PlanFacts['image']['passwd'];
 }
 
@@ -20,6 +21,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     cgroup2: edit.cgroup2 ?? false,
     directories: new Set(edit.directories ?? []),
     runtimeEnv: edit.runtimeEnv ?? ['RUNTIME=env'],
+    resctrl: edit.resctrl ?? false,
   };
   return { host, image: { passwd: edit.passwd ?? [] } };
 }

@@ -28,7 +28,7 @@ function spec(edit?: (s: Spec) => void, rootless = false): ValidSpec {
 /** A fake host and image: the compiler reads nothing else. */
 function facts(edit: { unprivileged?: boolean; inUserNamespace?: boolean; joinedRuntimeNamespaces?: LinuxNamespaceType[]; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
   return {
-    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []), cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), runtimeEnv: ['RUNTIME=env'] },
+    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []), cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), runtimeEnv: ['RUNTIME=env'], resctrl: false },
     image: { passwd: edit.passwd ?? [] },
   };
 }
