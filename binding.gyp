@@ -14,7 +14,8 @@
         "native/addon/ipc.cc",
         "native/addon/console.cc",
         "native/addon/seccomp.cc",
-        "native/addon/send_fd.cc"
+        "native/addon/send_fd.cc",
+        "native/addon/idmap.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
@@ -38,7 +39,8 @@
         "native/init/seccomp.cc",
         "native/init/fail.cc",
         "native/init/scheduling.cc",
-        "native/init/time_namespace.cc"
+        "native/init/time_namespace.cc",
+        "native/init/idmap_mount.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"]

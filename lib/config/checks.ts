@@ -16,6 +16,7 @@ import { validateSeccomp } from '../seccomp/validate';
 import { checkCpuAffinity, checkMemoryPolicy, checkScheduler } from './process-attrs';
 import { sysctlNamespace } from './sysctl';
 import { checkTimeOffsets } from './time-offsets';
+import { checkIdmappedMounts } from './idmap-mounts';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
 const has = (table: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(table, key);
@@ -27,6 +28,7 @@ export function checkSemantics(spec: Spec): void {
   checkUtsAndTime(spec, namespaces);
   if (spec.process) checkProcess(spec.process, '/process');
   checkMounts(spec);
+  checkIdmappedMounts(spec, namespaces.get('user'));
   checkDevices(spec);
   checkSysctls(spec, namespaces);
   checkMemoryPolicy(spec.linux?.memoryPolicy);

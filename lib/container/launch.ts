@@ -14,6 +14,7 @@ import { initHelperPath } from '../native/addon';
 import { encodeSteps } from '../plan/encode';
 import { helperFdLayout, type LaunchPlan } from '../plan/steps';
 import { timeOffsetsError } from '../plan/time-namespace';
+import { makeIdmapTrees } from './idmap-trees';
 import { KapselError } from '../errors';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
 import { nativeSyscalls, type ParentSyscalls } from './syscalls';
@@ -125,6 +126,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       setupFds.push(consoleFd);
       fds.push(consoleFd);
     }
+    fds.push(...makeIdmapTrees(plan, fds.length, setupFds));
     const spawnOptions = {
       file: initHelperPath(),
       argv: ['kapsel-init', '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],

@@ -171,6 +171,13 @@ export interface NativeAddon {
   pidfdWait(pidfd: number, reap?: boolean): Promise<WaitResult>;
   /** Spawns a process into new/joined namespaces; see native/addon/spawn.cc. */
   spawn(options: SpawnOptions): SpawnResult;
+  /**
+   * A detached id-mapped copy of the mount tree at `source` (its submounts
+   * when `recursive`; the mapping on them too when `recursiveIdmap`), mapped
+   * by a user namespace with these uid_map / gid_map lines. Returns its fd
+   * (close-on-exec); see native/addon/idmap.cc.
+   */
+  idmappedTree(source: string, recursive: boolean, recursiveIdmap: boolean, uidMap: string, gidMap: string): number;
   // files
   /** flock(2); `nonBlocking` adds LOCK_NB (then EWOULDBLOCK throws). */
   flock(fd: number, operation: 'exclusive' | 'shared' | 'unlock', nonBlocking: boolean): void;

@@ -12,12 +12,13 @@
 import type { Hook } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
-import type { PlanFacts } from './facts';
+import { hostSourcePath, type PlanFacts } from './facts';
 import { personalitySteps, sysctlSteps, utsSteps } from './kernel-settings';
 import { planNamespaces } from './namespaces';
 import { processPlan } from './process';
 import { finishRootfsSteps, prepareRootfsSteps, relativeDestinationWarnings } from './rootfs';
 import { initialAffinitySteps, memoryPolicySteps } from './scheduling';
+import { assignTreeFds, idmapTrees } from './idmap-mounts';
 import { checkSupported } from './supported';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
@@ -94,6 +95,9 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(...hookSteps('startContainer', hooks.startContainer, facts.host.runtimeEnv));
   steps.push(proc.exec);
 
+  // The id-mapped trees follow the helper's fds, the console socket included when there is one.
+  const trees = idmapTrees(spec, (m) => hostSourcePath(options.bundle, m.source ?? ''));
+  const firstTreeFd = helperFdLayout(preserveFds).consoleFd + (spec.process.terminal ? 1 : 0);
   return {
     cloneFlags: ns.cloneFlags,
     join: ns.join,
@@ -102,7 +106,8 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     denySetgroups,
     ...(ns.created.has('time') && timeOffsetsText(spec) !== '' ? { timeOffsets: timeOffsetsText(spec) } : {}),
     preserveFds,
-    steps,
+    steps: assignTreeFds(steps, firstTreeFd),
+    ...(trees.length > 0 ? { idmapTrees: trees } : {}),
     warnings,
   };
 }

@@ -51,6 +51,7 @@ function fieldsOf(step: Step): Field[] {
     case 'ioprio': return [step.what, step.ioClass, step.level];
     case 'mempolicy': return [step.what, step.mode, step.flags, step.nodes];
     case 'check-timens': return [];
+    case 'attach-tree': return [step.fd, step.source, step.target];
   }
 }
 

@@ -9,6 +9,7 @@ import type { LinuxDevice, Mount } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import * as C from '../native/constants';
 import { hostSourcePath, type HostFacts } from './facts';
+import { attachTreeStep } from './idmap-mounts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
 import type { Step } from './steps';
 
@@ -80,15 +81,17 @@ export function mountSteps(mount: Mount, ctx: RootfsContext): Step[] {
   if (bind) {
     const hostSource = hostSourcePath(ctx.bundle, source);
     steps.push(ctx.host.directories.has(hostSource) ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest });
-    steps.push({
-      op: 'mount',
-      source: hostSource,
-      target: dest,
-      fstype: '',
-      flags: C.MS_BIND | (recursive ? C.MS_REC : 0),
-      data: '',
-      inContainer: true,
-    });
+    steps.push(
+      attachTreeStep(ctx.spec, mount, hostSource, dest) ?? {
+        op: 'mount',
+        source: hostSource,
+        target: dest,
+        fstype: '',
+        flags: C.MS_BIND | (recursive ? C.MS_REC : 0),
+        data: '',
+        inContainer: true,
+      },
+    );
     // Flags of a bind mount cannot be given to mount(MS_BIND); set them on
     // the new mount (all of it for rbind), keeping what the kernel locked.
     if (opts.attrSet || opts.attrClear) {

@@ -105,9 +105,29 @@ export type Step =
    * it (its time and time_for_children namespaces are one): kernels before
    * 6.0 do not move an exec'ing process into it.
    */
-  | { op: 'check-timens' };
+  | { op: 'check-timens' }
+  /**
+   * Attaches the id-mapped tree the runtime made (LaunchPlan.idmapTrees)
+   * and passed as inherited fd `fd` onto container path `target`; `source`
+   * names it in errors.
+   */
+  | { op: 'attach-tree'; fd: number; source: string; target: string };
 
 export type StepOp = Step['op'];
+
+/**
+ * An id-mapped copy of a host mount tree, made by the runtime before the
+ * init starts (native/addon/idmap.cc): `source` (its submounts too when
+ * `recursive`), id-mapped (the submounts too when `recursiveIdmap`) by a
+ * user namespace with these uid_map / gid_map lines.
+ */
+export interface IdmapTree {
+  source: string;
+  recursive: boolean;
+  recursiveIdmap: boolean;
+  uidMap: string;
+  gidMap: string;
+}
 
 /** Everything needed to start a container's init, besides the bundle itself. */
 export interface LaunchPlan {
@@ -125,6 +145,8 @@ export interface LaunchPlan {
    * timens_offsets before the init enters it (plan/time-namespace.ts).
    */
   timeOffsets?: string;
+  /** Id-mapped trees to make and pass to the init, after its own fds (plan/idmap-mounts.ts). */
+  idmapTrees?: IdmapTree[];
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
   steps: Step[];

@@ -11,6 +11,7 @@
 import type { ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
 import type { HostFacts } from './facts';
+import { idmapOf } from '../config/idmap-mounts';
 
 function refuse(field: string, what: string): never {
   throw new NotSupportedError(`config.json ${field}: ${what} is not supported by kapsel yet`);
@@ -39,7 +40,7 @@ function checkIntelRdt(spec: ValidSpec, host: Pick<HostFacts, 'resctrl'>): void 
 }
 
 /** Throws NotSupportedError for the first unsupported property; returns warnings. */
-export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl'>): string[] {
+export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' | 'unprivileged'>): string[] {
   const proc = spec.process;
   const linux = spec.linux ?? {};
   // Every rootfs step (mounts, pivot_root) runs in a mount namespace set up for the container.
@@ -58,10 +59,15 @@ export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl'>
   checkIntelRdt(spec, host);
   if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');
   (spec.mounts ?? []).forEach((m, i) => {
-    if (nonEmpty(m.uidMappings) || nonEmpty(m.gidMappings)) refuse(`/mounts/${i}/uidMappings`, 'idmapped mounts');
-    for (const option of m.options ?? []) {
-      if (option === 'idmap' || option === 'ridmap') refuse(`/mounts/${i}/options`, `the "${option}" option`);
-    }
+    if (!idmapOf(m)) return;
+    // Only binds: a new filesystem would need its own detached mount (fsmount) to be id-mapped.
+    const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+    if (!bind) refuse(`/mounts/${i}/options`, 'an id-mapped mount of a new filesystem (only bind mounts are id-mapped)');
+    // idmap alone takes the container's mappings: a joined user namespace's are not in the config.
+    const userns = linux.namespaces?.find((ns) => ns.type === 'user');
+    if (m.uidMappings === undefined && userns?.path) refuse(`/mounts/${i}/options`, 'idmap with the mappings of a joined user namespace');
+    // MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the filesystem's user namespace (the host's).
+    if (host.unprivileged) refuse(`/mounts/${i}/options`, 'an id-mapped mount by an unprivileged (rootless) runtime');
   });
   // The device list alone (runc's default spec denies all devices) asks for
   // no limit that would be silently lost: the container only gets the

@@ -10,6 +10,7 @@ void InitIpc(Napi::Env env, Napi::Object exports);
 void InitConsole(Napi::Env env, Napi::Object exports);
 void InitSeccomp(Napi::Env env, Napi::Object exports);
 void InitSendFd(Napi::Env env, Napi::Object exports);
+void InitIdmap(Napi::Env env, Napi::Object exports);
 }  // namespace kapsel
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -20,6 +21,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitConsole(env, exports);
   kapsel::InitSeccomp(env, exports);
   kapsel::InitSendFd(env, exports);
+  kapsel::InitIdmap(env, exports);
   return exports;
 }
 

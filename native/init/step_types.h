@@ -376,6 +376,20 @@ struct CheckTimensStep {
   template <class V> void Visit(V&) {}
 };
 
+// Attaches a detached mount the runtime made and passed as inherited fd
+// `fd` (an id-mapped bind: native/addon/idmap.cc) onto container path
+// `target`; `source` names it in errors (idmap_mount.cc).
+struct AttachTreeStep {
+  static constexpr const char* kOp = "attach-tree";
+  int64_t fd = -1;
+  std::string source, target;
+  template <class V> void Visit(V& v) {
+    v.Int("fd", fd);
+    v.Str("source", source);
+    v.Str("target", target);
+  }
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -392,6 +406,7 @@ using AllSteps =
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
-             AffinityStep, SchedulerStep, IoprioStep, MempolicyStep, CheckTimensStep>;
+             AffinityStep, SchedulerStep, IoprioStep, MempolicyStep, CheckTimensStep,
+             AttachTreeStep>;
 
 }  // namespace kapsel_init

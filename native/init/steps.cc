@@ -29,6 +29,7 @@
 #include "root_paths.h"
 #include "scheduling.h"
 #include "time_namespace.h"
+#include "idmap_mount.h"
 #include "step_printer.h"
 #include "step_types.h"
 #include "../common/syscalls.h"

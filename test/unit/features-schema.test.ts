@@ -52,6 +52,8 @@ test('features: exactly what is applied, field by field', () => {
   // Refused at create (plan/supported.ts): reported as not available.
   assert.equal(linux.intelRdt.enabled, false);
   assert.equal(linux.netDevices.enabled, false);
-  assert.equal(linux.mountExtensions.idmap.enabled, false);
+  // Id-mapped bind mounts are applied, and their options are listed.
+  assert.equal(linux.mountExtensions.idmap.enabled, true);
+  assert.ok(features().mountOptions.includes('idmap') && features().mountOptions.includes('ridmap'));
   assert.ok(linux.namespaces.includes('time'));
 });

@@ -140,6 +140,25 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
     }),
   },
   {
+    name: 'idmapped binds: the container user namespace mappings, and the mount\'s own',
+    spec: spec((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      s.mounts!.push(
+        { destination: '/own', type: 'bind', source: '/srv', options: ['rbind', 'ridmap'] },
+        {
+          destination: '/mapped',
+          type: 'bind',
+          source: '/srv/data',
+          options: ['bind', 'idmap', 'ro'],
+          uidMappings: [{ containerID: 0, hostID: 101000, size: 10 }],
+          gidMappings: [{ containerID: 5, hostID: 200000, size: 1 }, { containerID: 6, hostID: 200010, size: 2 }],
+        },
+      );
+    }),
+  },
+  {
     name: 'time namespace with offsets',
     spec: spec((s) => {
       s.linux!.namespaces!.push({ type: 'time' });
@@ -181,7 +200,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
-    affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true,
+    affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true, 'attach-tree': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);
