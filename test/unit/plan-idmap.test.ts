@@ -8,6 +8,7 @@ import type { Spec } from '../../lib/config/types';
 import { validateConfig } from '../../lib/config/validate';
 import { InvalidConfigError, NotSupportedError } from '../../lib/errors';
 import { compilePlan } from '../../lib/plan/compile';
+import { formatPlan } from '../../lib/plan/format';
 import { helperFdLayout } from '../../lib/plan/steps';
 import { fakeFacts } from '../helpers/facts';
 
@@ -44,6 +45,7 @@ test('trees in mount order, the container mappings for idmap alone, fds after th
     { op: 'attach-tree', fd: first, source: '/srv/a', target: '/a' },
     { op: 'attach-tree', fd: first + 1, source: '/bundle/rel', target: '/b' },
   ]);
+  assert.match(formatPlan(plan), /idmap tree 0: \/srv\/a \(recursive\) ridmap uid 0 100000 65536; gid 0 200000 65536/);
   // The plain bind is still a mount step; the id-mapped ones are not.
   assert.equal(plan.steps.filter((st) => st.op === 'mount' && st.source.startsWith('/srv')).length, 1);
 });
