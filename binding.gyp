@@ -15,7 +15,8 @@
         "native/addon/console.cc",
         "native/addon/seccomp.cc",
         "native/addon/send_fd.cc",
-        "native/addon/idmap.cc"
+        "native/addon/idmap.cc",
+        "native/addon/netdev.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

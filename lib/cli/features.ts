@@ -2,9 +2,9 @@
  * The OCI Features structure (features.md, features-linux.md) that
  * `kapsel features` prints. It claims only what kapsel implements, field by
  * field: cgroups, AppArmor, SELinux, Intel RDT (plan/supported.ts refuses
- * it) and network devices are not applied, so they are
+ * it) are not applied, so they are
  * reported as disabled (features.md: absent or null would mean "unknown",
- * false means "no"). Id-mapped bind mounts are applied
+ * false means "no"). Id-mapped bind mounts and network devices are applied
  * (plan/idmap-mounts.ts). The memory policy lists the modes and flags
  * config validation recognizes (config/process-attrs.ts). Seccomp is read
  * from the libseccomp and kernel present (lib/seccomp/features.ts).
@@ -63,7 +63,7 @@ export function features(): Features {
       selinux: { enabled: false },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: true } },
-      netDevices: { enabled: false },
+      netDevices: { enabled: true },
       memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
     },
     annotations: { ...seccompAnnotations() },

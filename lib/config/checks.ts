@@ -17,6 +17,7 @@ import { checkCpuAffinity, checkMemoryPolicy, checkScheduler } from './process-a
 import { sysctlNamespace } from './sysctl';
 import { checkTimeOffsets } from './time-offsets';
 import { checkIdmappedMounts } from './idmap-mounts';
+import { checkNetDevices } from './net-devices';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
 const has = (table: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(table, key);
@@ -29,6 +30,7 @@ export function checkSemantics(spec: Spec): void {
   if (spec.process) checkProcess(spec.process, '/process');
   checkMounts(spec);
   checkIdmappedMounts(spec, namespaces.get('user'));
+  checkNetDevices(spec, namespaces.get('network'));
   checkDevices(spec);
   checkSysctls(spec, namespaces);
   checkMemoryPolicy(spec.linux?.memoryPolicy);

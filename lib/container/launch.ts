@@ -15,6 +15,7 @@ import { encodeSteps } from '../plan/encode';
 import { helperFdLayout, type LaunchPlan } from '../plan/steps';
 import { timeOffsetsError } from '../plan/time-namespace';
 import { makeIdmapTrees } from './idmap-trees';
+import { moveNetDevice } from './net-devices';
 import { KapselError } from '../errors';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
 import { nativeSyscalls, type ParentSyscalls } from './syscalls';
@@ -148,6 +149,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     if (plan.uidMappings.length > 0) {
       sys.writeIdMaps(spawned.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, request.privilegedIdMaps);
     }
+    for (const d of plan.netDevices ?? []) moveNetDevice(spawned.pid, d.hostName, d.name);
     link.go(request.hookStates());
     await superviseSetup(link, request.onSync);
     link.close();

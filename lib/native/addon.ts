@@ -178,6 +178,12 @@ export interface NativeAddon {
    * (close-on-exec); see native/addon/idmap.cc.
    */
   idmappedTree(source: string, recursive: boolean, recursiveIdmap: boolean, uidMap: string, gidMap: string): number;
+  /**
+   * Moves host interface `hostName` into the network namespace of process
+   * `pid` as `name`, with its permanent global addresses, and sets it up
+   * there; see native/addon/netdev.cc.
+   */
+  moveNetDevice(pid: number, hostName: string, name: string): void;
   // files
   /** flock(2); `nonBlocking` adds LOCK_NB (then EWOULDBLOCK throws). */
   flock(fd: number, operation: 'exclusive' | 'shared' | 'unlock', nonBlocking: boolean): void;

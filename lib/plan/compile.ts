@@ -95,6 +95,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(...hookSteps('startContainer', hooks.startContainer, facts.host.runtimeEnv));
   steps.push(proc.exec);
 
+  const netDevices = Object.entries(spec.linux?.netDevices ?? {}).map(([hostName, d]) => ({ hostName, name: d.name ?? hostName }));
   // The id-mapped trees follow the helper's fds, the console socket included when there is one.
   const trees = idmapTrees(spec, (m) => hostSourcePath(options.bundle, m.source ?? ''));
   const firstTreeFd = helperFdLayout(preserveFds).consoleFd + (spec.process.terminal ? 1 : 0);
@@ -108,6 +109,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     preserveFds,
     steps: assignTreeFds(steps, firstTreeFd),
     ...(trees.length > 0 ? { idmapTrees: trees } : {}),
+    ...(netDevices.length > 0 ? { netDevices } : {}),
     warnings,
   };
 }

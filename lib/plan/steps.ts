@@ -147,6 +147,12 @@ export interface LaunchPlan {
   timeOffsets?: string;
   /** Id-mapped trees to make and pass to the init, after its own fds (plan/idmap-mounts.ts). */
   idmapTrees?: IdmapTree[];
+  /**
+   * linux.netDevices: host interfaces the runtime moves into the init's
+   * network namespace before "go", renamed to `name`, brought up there with
+   * their permanent global addresses (native/addon/netdev.cc).
+   */
+  netDevices?: Array<{ hostName: string; name: string }>;
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
   steps: Step[];

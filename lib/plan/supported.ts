@@ -55,7 +55,8 @@ export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' 
   if (proc?.scheduler?.policy === 'SCHED_ISO') {
     throw new NotSupportedError('config.json /process/scheduler/policy: SCHED_ISO is not a policy of the Linux kernel (only out-of-tree -ck patches had it)');
   }
-  if (nonEmpty(linux.netDevices)) refuse('/linux/netDevices', 'moving network devices');
+  // Moving a host interface needs CAP_NET_ADMIN over the host's network namespace.
+  if (nonEmpty(linux.netDevices) && host.unprivileged) refuse('/linux/netDevices', 'moving network devices by an unprivileged (rootless) runtime');
   checkIntelRdt(spec, host);
   if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');
   (spec.mounts ?? []).forEach((m, i) => {

@@ -51,7 +51,7 @@ test('features: exactly what is applied, field by field', () => {
   assert.deepEqual([...linux.memoryPolicy.flags].sort(), ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES']);
   // Refused at create (plan/supported.ts): reported as not available.
   assert.equal(linux.intelRdt.enabled, false);
-  assert.equal(linux.netDevices.enabled, false);
+  assert.equal(linux.netDevices.enabled, true);
   // Id-mapped bind mounts are applied, and their options are listed.
   assert.equal(linux.mountExtensions.idmap.enabled, true);
   assert.ok(features().mountOptions.includes('idmap') && features().mountOptions.includes('ridmap'));
