@@ -1,17 +1,18 @@
 /**
  * What kapsel cannot apply yet. The spec (runtime.md, create) says a
  * property the runtime cannot apply MUST be an error and no container may
- * be created: so confinement it does not implement (seccomp, LSM labels,
- * idmapped mounts, ...) is refused, naming the field, rather than silently
- * dropped. The one exception is cgroups: every engine and `spec` itself
+ * be created: so confinement it does not implement (LSM labels, Intel
+ * RDT, ...) and what the host or the runtime's privileges cannot do
+ * (id-mapped or network-device work by a rootless runtime) is refused,
+ * naming the field (and the reason), rather than silently dropped. The one exception is cgroups: every engine and `spec` itself
  * send linux.resources, and resource limits are not yet applied — that is
  * a warning (not for the device list alone), documented in the README,
  * until cgroup support lands.
  */
 import type { ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
-import type { HostFacts } from './facts';
 import { idmapOf } from '../config/idmap-mounts';
+import type { HostFacts } from './facts';
 
 function refuse(field: string, what: string): never {
   throw new NotSupportedError(`config.json ${field}: ${what} is not supported by kapsel yet`);
@@ -39,6 +40,21 @@ function checkIntelRdt(spec: ValidSpec, host: Pick<HostFacts, 'resctrl'>): void 
   refuse('/linux/intelRdt', 'Intel RDT (resctrl groups)');
 }
 
+/** Id-mapped mounts kapsel makes: binds (plan/idmap-mounts.ts), by a privileged runtime. */
+function checkIdmappedMounts(spec: ValidSpec, host: Pick<HostFacts, 'unprivileged'>): void {
+  const userns = spec.linux?.namespaces?.find((ns) => ns.type === 'user');
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (!idmapOf(m)) return;
+    // Only binds: a new filesystem would need its own detached mount (fsmount) to be id-mapped.
+    const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+    if (!bind) refuse(`/mounts/${i}/options`, 'an id-mapped mount of a new filesystem (only bind mounts are id-mapped)');
+    // idmap alone takes the container's mappings: a joined user namespace's are not in the config.
+    if (m.uidMappings === undefined && userns?.path) refuse(`/mounts/${i}/options`, 'idmap with the mappings of a joined user namespace');
+    // MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the filesystem's user namespace (the host's).
+    if (host.unprivileged) refuse(`/mounts/${i}/options`, 'an id-mapped mount by an unprivileged (rootless) runtime');
+  });
+}
+
 /** Throws NotSupportedError for the first unsupported property; returns warnings. */
 export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' | 'unprivileged'>): string[] {
   const proc = spec.process;
@@ -59,17 +75,7 @@ export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' 
   if (nonEmpty(linux.netDevices) && host.unprivileged) refuse('/linux/netDevices', 'moving network devices by an unprivileged (rootless) runtime');
   checkIntelRdt(spec, host);
   if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');
-  (spec.mounts ?? []).forEach((m, i) => {
-    if (!idmapOf(m)) return;
-    // Only binds: a new filesystem would need its own detached mount (fsmount) to be id-mapped.
-    const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
-    if (!bind) refuse(`/mounts/${i}/options`, 'an id-mapped mount of a new filesystem (only bind mounts are id-mapped)');
-    // idmap alone takes the container's mappings: a joined user namespace's are not in the config.
-    const userns = linux.namespaces?.find((ns) => ns.type === 'user');
-    if (m.uidMappings === undefined && userns?.path) refuse(`/mounts/${i}/options`, 'idmap with the mappings of a joined user namespace');
-    // MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the filesystem's user namespace (the host's).
-    if (host.unprivileged) refuse(`/mounts/${i}/options`, 'an id-mapped mount by an unprivileged (rootless) runtime');
-  });
+  checkIdmappedMounts(spec, host);
   // The device list alone (runc's default spec denies all devices) asks for
   // no limit that would be silently lost: the container only gets the
   // device nodes the plan creates, and no CAP_MKNOD by default.

@@ -68,6 +68,13 @@ test('process.scheduler: SCHED_IDLE', { skip }, async () => {
   assert.equal(got.policy, 5);
 });
 
+test('process.scheduler: SCHED_DEADLINE with runtime, deadline and period', { skip }, async () => {
+  const got = await probe('sched', (s) => {
+    s.process!.scheduler = { policy: 'SCHED_DEADLINE', runtime: 10_000_000, deadline: 30_000_000, period: 30_000_000 };
+  });
+  assert.deepEqual([got.policy, got.runtime, got.deadline, got.period], [6, 10_000_000, 30_000_000, 30_000_000]);
+});
+
 test('process.ioPriority: class and level', { skip }, async () => {
   assert.deepEqual(await probe('ioprio', (s) => (s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 7 })), { class: 3, level: 7 });
   assert.deepEqual(await probe('ioprio', (s) => (s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 2 })), { class: 2, level: 2 });
