@@ -160,7 +160,11 @@ export interface LaunchPlan {
   warnings: string[];
 }
 
-/** Where the runtime puts the init helper's own fds (after stdio and preserved fds). */
+/**
+ * Where the runtime puts the init helper's own fds (after stdio and preserved
+ * fds). The console socket's fd is passed only with a terminal; the
+ * id-mapped trees (LaunchPlan.idmapTrees) follow whatever came last.
+ */
 export function helperFdLayout(preserveFds: number): { planFd: number; syncFd: number; fifoFd: number; consoleFd: number } {
   const first = 3 + preserveFds;
   return { planFd: first, syncFd: first + 1, fifoFd: first + 2, consoleFd: first + 3 };

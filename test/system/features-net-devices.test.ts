@@ -65,6 +65,15 @@ test('without a new name the host name is kept', { skip }, async () => {
   });
 });
 
+test('a "%d" name template: the kernel picks the number', { skip }, async () => {
+  const dev = `ktt${process.pid}`.slice(0, 15);
+  await withVeth(dev, async () => {
+    const bundle = suite.bundle({ edit: (s) => (s.linux!.netDevices = { [dev]: { name: 'net%d' } }) });
+    const res = await runProbe(bundle, { root: suite.root, args: ['/probe', 'netdev', 'net0'] });
+    assert.deepEqual(JSON.parse(res.stdout), { up: true, ipv4: '10.213.7.1' });
+  });
+});
+
 test('a missing interface, a name taken inside, no network namespace: errors naming the field', { skip }, async () => {
   await expectCreateFailure((s) => (s.linux!.netDevices = { ktnosuchdev0: {} }), /\/linux\/netDevices\/ktnosuchdev0: cannot move "ktnosuchdev0"/);
   const dev = `ktl${process.pid}`.slice(0, 15);
