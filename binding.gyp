@@ -16,7 +16,9 @@
         "native/addon/seccomp.cc",
         "native/addon/send_fd.cc",
         "native/addon/cgroup_bpf.cc",
-        "native/addon/cgroup_clone.cc"
+        "native/addon/cgroup_clone.cc",
+        "native/addon/idmap.cc",
+        "native/addon/netdev.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
@@ -40,7 +42,10 @@
         "native/init/seccomp.cc",
         "native/init/fail.cc",
         "native/init/copy_tree.cc",
-        "native/init/proc_guard.cc"
+        "native/init/proc_guard.cc",
+        "native/init/scheduling.cc",
+        "native/init/time_namespace.cc",
+        "native/init/idmap_mount.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],

@@ -1,12 +1,16 @@
 /**
  * The OCI Features structure (features.md, features-linux.md) that
- * `kapsel features` prints. It claims only what kapsel implements:
- * AppArmor, SELinux, Intel RDT, id-mapped mounts and network devices are
- * not implemented yet, so they are reported as disabled (features.md:
- * absent or null would mean "unknown", false means "no"). Seccomp is read
+ * `kapsel features` prints. It claims only what kapsel implements, field by
+ * field: AppArmor, SELinux, Intel RDT (plan/supported.ts refuses it) are
+ * not applied, so they are reported as disabled (features.md: absent or
+ * null would mean "unknown", false means "no"). cgroups v1 and v2 are
+ * applied (lib/cgroups). Id-mapped bind mounts and network devices are
+ * applied (plan/idmap-mounts.ts). The memory policy lists the modes and
+ * flags config validation recognizes (config/process-attrs.ts). Seccomp is read
  * from the libseccomp and kernel present (lib/seccomp/features.ts).
  */
 import { OCI_VERSION } from '../config/default-spec';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/process-attrs';
 import type { HookName } from '../config/types';
 import { CAPABILITIES } from '../native/constants';
 import { MOUNT_OPTION_NAMES } from '../plan/mount-options';
@@ -29,6 +33,7 @@ export interface Features {
     intelRdt: { enabled: boolean };
     mountExtensions: { idmap: { enabled: boolean } };
     netDevices: { enabled: boolean };
+    memoryPolicy: { modes: string[]; flags: string[] };
   };
   annotations: Record<string, string>;
 }
@@ -58,8 +63,9 @@ export function features(): Features {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
-      netDevices: { enabled: false },
+      mountExtensions: { idmap: { enabled: true } },
+      netDevices: { enabled: true },
+      memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES), flags: Object.keys(MEMORY_POLICY_FLAGS) },
     },
     annotations: {
       ...seccompAnnotations(),

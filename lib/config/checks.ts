@@ -13,7 +13,11 @@ import { InvalidConfigError } from '../errors';
 import { CAPABILITIES, RLIMIT } from '../native/constants';
 import { pointerSegment } from './pointer';
 import { validateSeccomp } from '../seccomp/validate';
+import { checkCpuAffinity, checkMemoryPolicy, checkScheduler } from './process-attrs';
 import { sysctlNamespace } from './sysctl';
+import { checkTimeOffsets } from './time-offsets';
+import { checkIdmappedMounts } from './idmap-mounts';
+import { checkNetDevices } from './net-devices';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
 const has = (table: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(table, key);
@@ -25,8 +29,11 @@ export function checkSemantics(spec: Spec): void {
   checkUtsAndTime(spec, namespaces);
   if (spec.process) checkProcess(spec.process, '/process');
   checkMounts(spec);
+  checkIdmappedMounts(spec, namespaces.get('user'));
+  checkNetDevices(spec, namespaces.get('network'));
   checkDevices(spec);
   checkSysctls(spec, namespaces);
+  checkMemoryPolicy(spec.linux?.memoryPolicy);
   if (spec.linux?.seccomp !== undefined) validateSeccomp(spec.linux.seccomp, '/linux/seccomp');
 }
 
@@ -95,6 +102,7 @@ function checkUtsAndTime(spec: Spec, namespaces: ReturnType<typeof checkNamespac
   if (offsets && Object.keys(offsets).length > 0 && !namespaces.has('time')) {
     throw new InvalidConfigError('/linux/timeOffsets', 'time offsets specified, but no time namespace in /linux/namespaces');
   }
+  checkTimeOffsets(offsets, namespaces.get('time'));
 }
 
 /**
@@ -104,6 +112,8 @@ function checkUtsAndTime(spec: Spec, namespaces: ReturnType<typeof checkNamespac
 export function checkProcess(proc: Process, base: string): void {
   checkCapabilities(proc, base);
   checkRlimits(proc, base);
+  checkScheduler(proc, base);
+  checkCpuAffinity(proc, base);
 }
 
 const CAPABILITY_SETS: Array<keyof LinuxCapabilities> = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'];

@@ -19,6 +19,9 @@ import { helperFdLayout, type LaunchPlan } from '../plan/steps';
 import type { State } from '../config/types';
 import { InvalidConfigError, KapselError } from '../errors';
 import { containerProcessState } from '../seccomp/listener';
+import { timeOffsetsError } from '../plan/time-namespace';
+import { makeIdmapTrees } from './idmap-trees';
+import { moveNetDevice } from './net-devices';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
 import { nativeSyscalls, type ParentSyscalls } from './syscalls';
 
@@ -177,7 +180,8 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       setupFds.push(listenerFd);
       fds.push(listenerFd);
     }
-    spawned = sys.spawn({
+    fds.push(...makeIdmapTrees(plan, fds.length, setupFds));
+    const spawnOptions = {
       file: initHelperPath(),
       argv: ['kapsel-init', ...(execPlan ? ['--exec'] : []), '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
       env: [],
@@ -185,7 +189,13 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       cloneFlags: plan.cloneFlags,
       join: plan.join,
       ...(request.cgroupFd !== undefined ? { cgroupFd: request.cgroupFd } : {}),
-    });
+      timeOffsets: plan.timeOffsets,
+    };
+    try {
+      spawned = sys.spawn(spawnOptions);
+    } catch (err) {
+      throw timeOffsetsError(err);
+    }
     closeSetupFds();
     link = env.openLink(parentSock);
     parentSock = -1;
@@ -193,6 +203,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     if (plan.uidMappings.length > 0) {
       sys.writeIdMaps(spawned.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, request.privilegedIdMaps);
     }
+    for (const d of plan.netDevices ?? []) moveNetDevice(spawned.pid, d.hostName, d.name);
     const states = request.hookStates?.();
     const listenerState = request.listenerState?.() ?? states?.creating;
     if (plan.seccompListener && !listenerState) throw new KapselError('ERR_SYSCALL', 'a seccomp listener needs a container state to send');

@@ -75,6 +75,11 @@ export interface SpawnOptions {
    * (clone3 CLONE_INTO_CGROUP, native/addon/cgroup_clone.cc).
    */
   cgroupFd?: number;
+  /**
+   * With CLONE_NEWTIME: what the child writes to its new time namespace's
+   * timens_offsets before any process is in it ("<clock> <secs> <nanosecs>" lines).
+   */
+  timeOffsets?: string;
 }
 
 export interface SpawnResult {
@@ -179,6 +184,19 @@ export interface NativeAddon {
   bpfAttachDeviceProgram(progFd: number, cgroupFd: number): void;
   /** Spawns a process into new/joined namespaces; see native/addon/spawn.cc. */
   spawn(options: SpawnOptions): SpawnResult;
+  /**
+   * A detached id-mapped copy of the mount tree at `source` (its submounts
+   * when `recursive`; the mapping on them too when `recursiveIdmap`), mapped
+   * by a user namespace with these uid_map / gid_map lines. Returns its fd
+   * (close-on-exec); see native/addon/idmap.cc.
+   */
+  idmappedTree(source: string, recursive: boolean, recursiveIdmap: boolean, uidMap: string, gidMap: string): number;
+  /**
+   * Moves host interface `hostName` into the network namespace of process
+   * `pid` as `name`, with its permanent global addresses, and sets it up
+   * there; see native/addon/netdev.cc.
+   */
+  moveNetDevice(pid: number, hostName: string, name: string): void;
   // files
   /** flock(2); `nonBlocking` adds LOCK_NB (then EWOULDBLOCK throws). */
   flock(fd: number, operation: 'exclusive' | 'shared' | 'unlock', nonBlocking: boolean): void;

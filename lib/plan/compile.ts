@@ -13,13 +13,16 @@ import type { Hook } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
 import * as C from '../native/constants';
-import type { PlanFacts } from './facts';
+import { hostSourcePath, type PlanFacts } from './facts';
 import { personalitySteps, sysctlSteps, utsSteps } from './kernel-settings';
 import { planNamespaces } from './namespaces';
 import { processPlan } from './process';
 import { finishRootfsSteps, prepareRootfsSteps, relativeDestinationWarnings } from './rootfs';
+import { initialAffinitySteps, memoryPolicySteps } from './scheduling';
+import { assignTreeFds, idmapTrees } from './idmap-mounts';
 import { checkSupported } from './supported';
 import { seccompPlan, type SeccompPlacement } from './seccomp';
+import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
@@ -60,7 +63,7 @@ function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly H
  */
 export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: PlanFacts): LaunchPlan {
   if (!spec.process) throw new InvalidConfigError('/process', 'is required to create a container');
-  const warnings = [...checkSupported(spec), ...relativeDestinationWarnings(spec)];
+  const warnings = [...checkSupported(spec, facts.host), ...relativeDestinationWarnings(spec)];
   const ns = planNamespaces(spec);
   const preserveFds = options.preserveFds ?? 0;
   const denySetgroups = ns.newUserNamespace && facts.host.unprivileged;
@@ -86,8 +89,8 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   // by then the runtime has put it in its cgroups (v1 hierarchies are
   // written after the clone), and the namespace is rooted there (runc).
   const cloneFlags = ns.cloneFlags & ~C.CLONE_NEWCGROUP;
-  const steps: Step[] = ns.created.has('cgroup') ? [{ op: 'unshare', flags: C.CLONE_NEWCGROUP }] : [];
-  steps.push(...prepareRootfsSteps(rootfsCtx));
+  const unshareCgroup: Step[] = ns.created.has('cgroup') ? [{ op: 'unshare', flags: C.CLONE_NEWCGROUP }] : [];
+  const steps: Step[] = [...timeNamespaceSteps(ns), ...unshareCgroup, ...initialAffinitySteps(spec.process), ...prepareRootfsSteps(rootfsCtx)];
   steps.push(...utsSteps(spec));
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
@@ -102,6 +105,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const layout = helperFdLayout(preserveFds, { console: spec.process.terminal === true });
   const seccomp = seccompPlan(spec, layout.listenerFd);
   const at = (placement: SeccompPlacement): Step[] => (seccomp?.placement === placement ? [seccomp.step] : []);
+  steps.push(...memoryPolicySteps(spec));
   steps.push(...proc.limits, ...at('before-credentials'), ...proc.credentials);
   steps.push(proc.check);
   steps.push(...at('before-wait-start'));
@@ -110,15 +114,22 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(...at('before-exec'));
   steps.push(proc.exec);
 
+  const netDevices = Object.entries(spec.linux?.netDevices ?? {}).map(([hostName, d]) => ({ hostName, name: d.name ?? hostName }));
+  // The id-mapped trees follow the helper's fds, the console socket included when there is one.
+  const trees = idmapTrees(spec, (m) => hostSourcePath(options.bundle, m.source ?? ''));
+  const firstTreeFd = helperFdLayout(preserveFds, { console: spec.process.terminal === true, listener: seccomp?.listener !== undefined }).firstTreeFd;
   return {
     cloneFlags,
     join: ns.join,
     uidMappings: ns.uidMappings,
     gidMappings: ns.gidMappings,
     denySetgroups,
+    ...(ns.created.has('time') && timeOffsetsText(spec) !== '' ? { timeOffsets: timeOffsetsText(spec) } : {}),
     preserveFds,
-    steps,
+    steps: assignTreeFds(steps, firstTreeFd),
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
+    ...(trees.length > 0 ? { idmapTrees: trees } : {}),
+    ...(netDevices.length > 0 ? { netDevices } : {}),
     warnings,
   };
 }

@@ -49,6 +49,12 @@ function fieldsOf(step: Step): Field[] {
     case 'bind-device': return [step.path, step.type, step.major, step.minor, step.source];
     case 'tmpfs-copyup': return [step.target, step.flags, step.data];
     case 'unshare': return [step.flags];
+    case 'affinity': return [step.what, step.cpus];
+    case 'scheduler': return [step.what, step.policy, step.flags, step.nice, step.priority, step.runtime, step.deadline, step.period];
+    case 'ioprio': return [step.what, step.ioClass, step.level];
+    case 'mempolicy': return [step.what, step.mode, step.flags, step.nodes];
+    case 'check-timens': return [];
+    case 'attach-tree': return [step.fd, step.source, step.target];
   }
 }
 

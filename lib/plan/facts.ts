@@ -58,6 +58,12 @@ export interface HostFacts {
    * it, as runc's and crun's hooks do (Go's exec.Cmd with a nil Env).
    */
   runtimeEnv: readonly string[];
+  /**
+   * A resctrl filesystem is mounted at /sys/fs/resctrl (Intel RDT / AMD
+   * QoS): linux.intelRdt is refused either way, with the reason
+   * (supported.ts).
+   */
+  resctrl: boolean;
 }
 
 /** One line of the image's /etc/passwd. */
@@ -80,18 +86,23 @@ export interface PlanFacts {
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
+const RDTGROUP_SUPER_MAGIC = 0x7655821;
 
 /** The host path a mount source names: absolute, or relative to the bundle (config.md "Mounts"). */
 export function hostSourcePath(bundle: string, source: string): string {
   return path.posix.resolve(bundle, source);
 }
 
-function isCgroup2(dir: string): boolean {
+function hasFilesystem(dir: string, magic: number): boolean {
   try {
-    return Number(fs.statfsSync(dir).type) === CGROUP2_SUPER_MAGIC;
+    return Number(fs.statfsSync(dir).type) === magic;
   } catch {
     return false;
   }
+}
+
+function isCgroup2(dir: string): boolean {
+  return hasFilesystem(dir, CGROUP2_SUPER_MAGIC);
 }
 
 function setgroupsDeniedHere(): boolean {
@@ -221,6 +232,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     directories,
     devices: hostDeviceNodes([...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]),
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
+    resctrl: hasFilesystem('/sys/fs/resctrl', RDTGROUP_SUPER_MAGIC),
   };
 }
 

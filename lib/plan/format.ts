@@ -28,6 +28,12 @@ export function formatPlan(plan: LaunchPlan): string {
   for (const m of plan.uidMappings) lines.push(`uid map: ${m.containerID} ${m.hostID} ${m.size}`);
   for (const m of plan.gidMappings) lines.push(`gid map: ${m.containerID} ${m.hostID} ${m.size}`);
   if (plan.denySetgroups) lines.push('setgroups: deny');
+  for (const line of (plan.timeOffsets ?? '').split('\n').filter((l) => l !== '')) lines.push(`time offset: ${line}`);
+  for (const d of plan.netDevices ?? []) lines.push(`net device: ${d.hostName} -> ${d.name}`);
+  (plan.idmapTrees ?? []).forEach((t, i) => {
+    const maps = `uid ${t.uidMap.trim().replace(/\n/g, ', ')}; gid ${t.gidMap.trim().replace(/\n/g, ', ')}`;
+    lines.push(`idmap tree ${i}: ${t.source}${t.recursive ? ' (recursive)' : ''}${t.recursiveIdmap ? ' ridmap' : ''} ${maps}`);
+  });
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   lines.push('steps:');
   plan.steps.forEach((s, i) => lines.push(formatStep(s, i)));

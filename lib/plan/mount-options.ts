@@ -100,11 +100,15 @@ const PROPAGATION_OPTIONS: Record<string, number> = {
   runbindable: C.MS_UNBINDABLE | C.MS_REC,
 };
 
+/** Id-mapping options: never filesystem data; plan/idmap-mounts.ts applies them. */
+const IDMAP_OPTIONS = ['idmap', 'ridmap'];
+
 /** Every option name the parser gives a meaning (the rest is filesystem data). */
 export const MOUNT_OPTION_NAMES: readonly string[] = [
   'bind',
   'rbind',
   'tmpcopyup',
+  ...IDMAP_OPTIONS,
   ...Object.keys(FLAG_OPTIONS),
   ...Object.keys(RECURSIVE_OPTIONS),
   ...Object.keys(PROPAGATION_OPTIONS),
@@ -134,6 +138,7 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
       parsed.recursiveBind ||= option === 'rbind';
       continue;
     }
+    if (IDMAP_OPTIONS.includes(option)) continue;
     const flag = FLAG_OPTIONS[option];
     if (flag) {
       parsed.flags = (parsed.flags | (flag.set ?? 0)) & ~(flag.clear ?? 0);

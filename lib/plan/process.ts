@@ -15,6 +15,7 @@ import type { ValidProcess } from '../config/valid';
 import { InvalidConfigError } from '../errors';
 import * as C from '../native/constants';
 import type { ImageFacts } from './facts';
+import { schedulingSteps } from './scheduling';
 import type { Step } from './steps';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -131,7 +132,7 @@ function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext): Step[] {
 
 /** The process part of a plan, from a validated process and the facts it needs. */
 export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): ProcessPlan {
-  const limits: Step[] = [];
+  const limits: Step[] = [...schedulingSteps(proc, ctx.jsonPath ?? '/process')];
   if (proc.oomScoreAdj !== undefined) limits.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
   limits.push(...rlimitSteps(proc));
   const credentials = credentialSteps(proc, ctx);

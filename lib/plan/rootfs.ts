@@ -11,6 +11,7 @@ import * as C from '../native/constants';
 import { InvalidConfigError } from '../errors';
 import { DEFAULT_DEVICES } from './default-devices';
 import { deviceKey, hostSourcePath, type HostFacts } from './facts';
+import { attachTreeStep } from './idmap-mounts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
 import type { Step } from './steps';
 
@@ -97,15 +98,17 @@ export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] 
     const hostSource = hostSourcePath(ctx.bundle, source);
     const isDirectory = ctx.host.directories.has(hostSource) || hostSource === '/sys';
     steps.push(isDirectory ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest });
-    steps.push({
-      op: 'mount',
-      source: hostSource,
-      target: dest,
-      fstype: '',
-      flags: C.MS_BIND | (recursive ? C.MS_REC : 0),
-      data: '',
-      inContainer: true,
-    });
+    steps.push(
+      attachTreeStep(ctx.spec, mount, hostSource, dest) ?? {
+        op: 'mount',
+        source: hostSource,
+        target: dest,
+        fstype: '',
+        flags: C.MS_BIND | (recursive ? C.MS_REC : 0),
+        data: '',
+        inContainer: true,
+      },
+    );
     // Flags of a bind mount cannot be given to mount(MS_BIND); set them on
     // the new mount, keeping what the kernel locked. Only on its top mount,
     // also for rbind: "rbind,ro" leaves submounts writable, as in runc

@@ -115,9 +115,46 @@ export type Step =
    * namespace, so that it is rooted at the cgroups the runtime placed the
    * init in (v1 hierarchies are written after clone), as runc does.
    */
-  | { op: 'unshare'; flags: number };
+  | { op: 'unshare'; flags: number }
+  /**
+   * sched_setaffinity(2) of the init to `cpus` (process.execCPUAffinity);
+   * `what` names the config field in errors, as in the ops below.
+   */
+  | { op: 'affinity'; what: string; cpus: number[] }
+  /** sched_setattr(2): SCHED_* policy and SCHED_FLAG_* bits, nice, static priority, SCHED_DEADLINE times in ns. */
+  | { op: 'scheduler'; what: string; policy: number; flags: number; nice: number; priority: number; runtime: bigint; deadline: bigint; period: bigint }
+  /** ioprio_set(2) IOPRIO_WHO_PROCESS of the init: IOPRIO_CLASS_* and level 0..7. */
+  | { op: 'ioprio'; what: string; ioClass: number; level: number }
+  /** set_mempolicy(2): MPOL_* mode or'ed with MPOL_F_* flags, over the node numbers. */
+  | { op: 'mempolicy'; what: string; mode: number; flags: number; nodes: number[] }
+  /**
+   * Fails unless the init is in the new time namespace the spawner made for
+   * it (its time and time_for_children namespaces are one): kernels before
+   * 6.0 do not move an exec'ing process into it.
+   */
+  | { op: 'check-timens' }
+  /**
+   * Attaches the id-mapped tree the runtime made (LaunchPlan.idmapTrees)
+   * and passed as inherited fd `fd` onto container path `target`; `source`
+   * names it in errors.
+   */
+  | { op: 'attach-tree'; fd: number; source: string; target: string };
 
 export type StepOp = Step['op'];
+
+/**
+ * An id-mapped copy of a host mount tree, made by the runtime before the
+ * init starts (native/addon/idmap.cc): `source` (its submounts too when
+ * `recursive`), id-mapped (the submounts too when `recursiveIdmap`) by a
+ * user namespace with these uid_map / gid_map lines.
+ */
+export interface IdmapTree {
+  source: string;
+  recursive: boolean;
+  recursiveIdmap: boolean;
+  uidMap: string;
+  gidMap: string;
+}
 
 /** Everything needed to start a container's init, besides the bundle itself. */
 export interface LaunchPlan {
@@ -130,6 +167,19 @@ export interface LaunchPlan {
   gidMappings: LinuxIDMapping[];
   /** Write "deny" to /proc/PID/setgroups before gid_map (rootless). */
   denySetgroups: boolean;
+  /**
+   * With a new time namespace: the lines the spawner writes to its
+   * timens_offsets before the init enters it (plan/time-namespace.ts).
+   */
+  timeOffsets?: string;
+  /** Id-mapped trees to make and pass to the init, after its own fds (plan/idmap-mounts.ts). */
+  idmapTrees?: IdmapTree[];
+  /**
+   * linux.netDevices: host interfaces the runtime moves into the init's
+   * network namespace before "go", renamed to `name`, brought up there with
+   * their permanent global addresses (native/addon/netdev.cc).
+   */
+  netDevices?: Array<{ hostName: string; name: string }>;
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
   steps: Step[];
@@ -152,18 +202,23 @@ export interface HelperFdLayout {
   consoleFd: number;
   /** The seccomp listener socket's fd: after the console's when there is one. */
   listenerFd: number;
+  /** The first id-mapped tree's fd (LaunchPlan.idmapTrees, in order): after whatever came last. */
+  firstTreeFd: number;
 }
 
 /**
  * Where the runtime puts the init helper's own fds, after stdio and the
  * preserved fds, with no gap (native/init/main.cc marks every fd from the
- * plan fd up close-on-exec).
+ * plan fd up close-on-exec): plan, sync socket, exec fifo (not for exec),
+ * console socket (with a terminal), seccomp listener socket (with a notify
+ * listener), then the id-mapped trees.
  */
-export function helperFdLayout(preserveFds: number, opts: { console?: boolean; fifo?: boolean } = {}): HelperFdLayout {
+export function helperFdLayout(preserveFds: number, opts: { console?: boolean; fifo?: boolean; listener?: boolean } = {}): HelperFdLayout {
   const first = 3 + preserveFds;
   // An exec plan has no exec fifo (fifo: false): the fds after it move down one.
   const fifo = opts.fifo === false ? 0 : 1;
   const fifoFd = fifo ? first + 2 : -1;
   const consoleFd = first + 2 + fifo;
-  return { planFd: first, syncFd: first + 1, fifoFd, consoleFd, listenerFd: consoleFd + (opts.console ? 1 : 0) };
+  const listenerFd = consoleFd + (opts.console ? 1 : 0);
+  return { planFd: first, syncFd: first + 1, fifoFd, consoleFd, listenerFd, firstTreeFd: listenerFd + (opts.listener ? 1 : 0) };
 }

@@ -1,13 +1,17 @@
 /**
  * What kapsel cannot apply yet. The spec (runtime.md, create) says a
  * property the runtime cannot apply MUST be an error and no container may
- * be created: so confinement it does not implement (LSM labels,
- * idmapped mounts, ...) is refused, naming the field, rather than silently
- * dropped. linux.resources and linux.cgroupsPath are applied by
- * lib/cgroups at create (what a kernel lacks is a warning there).
+ * be created: so confinement it does not implement (LSM labels, Intel
+ * RDT, ...) and what the host or the runtime's privileges cannot do
+ * (id-mapped or network-device work by a rootless runtime) is refused,
+ * naming the field (and the reason), rather than silently dropped.
+ * linux.resources and linux.cgroupsPath are applied by lib/cgroups at
+ * create (what a kernel lacks is a warning there).
  */
 import type { ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
+import { idmapOf } from '../config/idmap-mounts';
+import type { HostFacts } from './facts';
 
 function refuse(field: string, what: string): never {
   throw new NotSupportedError(`config.json ${field}: ${what} is not supported by kapsel yet`);
@@ -20,8 +24,38 @@ function nonEmpty(value: unknown): boolean {
   return true;
 }
 
+/**
+ * linux.intelRdt: resctrl groups are not written by kapsel. Where the host
+ * has no resctrl filesystem no runtime could apply the field; where it has
+ * one, kapsel does not yet. The error says which.
+ */
+function checkIntelRdt(spec: ValidSpec, host: Pick<HostFacts, 'resctrl'>): void {
+  if (!nonEmpty(spec.linux?.intelRdt)) return;
+  if (!host.resctrl) {
+    throw new NotSupportedError(
+      'config.json /linux/intelRdt: this host has no resctrl filesystem at /sys/fs/resctrl (no Intel RDT / AMD QoS, or not mounted), so the RDT settings cannot be applied',
+    );
+  }
+  refuse('/linux/intelRdt', 'Intel RDT (resctrl groups)');
+}
+
+/** Id-mapped mounts kapsel makes: binds (plan/idmap-mounts.ts), by a privileged runtime. */
+function checkIdmappedMounts(spec: ValidSpec, host: Pick<HostFacts, 'unprivileged'>): void {
+  const userns = spec.linux?.namespaces?.find((ns) => ns.type === 'user');
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (!idmapOf(m)) return;
+    // Only binds: a new filesystem would need its own detached mount (fsmount) to be id-mapped.
+    const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+    if (!bind) refuse(`/mounts/${i}/options`, 'an id-mapped mount of a new filesystem (only bind mounts are id-mapped)');
+    // idmap alone takes the container's mappings: a joined user namespace's are not in the config.
+    if (m.uidMappings === undefined && userns?.path) refuse(`/mounts/${i}/options`, 'idmap with the mappings of a joined user namespace');
+    // MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the filesystem's user namespace (the host's).
+    if (host.unprivileged) refuse(`/mounts/${i}/options`, 'an id-mapped mount by an unprivileged (rootless) runtime');
+  });
+}
+
 /** Throws NotSupportedError for the first unsupported property; returns warnings. */
-export function checkSupported(spec: ValidSpec): string[] {
+export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' | 'unprivileged'>): string[] {
   const proc = spec.process;
   const linux = spec.linux ?? {};
   // Every rootfs step (mounts, pivot_root) runs in a mount namespace set up for the container.
@@ -31,20 +65,15 @@ export function checkSupported(spec: ValidSpec): string[] {
   if (nonEmpty(proc?.apparmorProfile)) refuse('/process/apparmorProfile', 'AppArmor');
   if (nonEmpty(proc?.selinuxLabel)) refuse('/process/selinuxLabel', 'SELinux');
   if (nonEmpty(linux.mountLabel)) refuse('/linux/mountLabel', 'SELinux');
-  if (nonEmpty(proc?.scheduler)) refuse('/process/scheduler', 'the scheduler policy');
-  if (nonEmpty(proc?.ioPriority)) refuse('/process/ioPriority', 'the I/O priority');
-  if (nonEmpty(proc?.execCPUAffinity)) refuse('/process/execCPUAffinity', 'CPU affinity');
-  if (nonEmpty(linux.intelRdt)) refuse('/linux/intelRdt', 'Intel RDT');
-  if (nonEmpty(linux.memoryPolicy)) refuse('/linux/memoryPolicy', 'the memory policy');
-  if (nonEmpty(linux.netDevices)) refuse('/linux/netDevices', 'moving network devices');
-  if (nonEmpty(linux.timeOffsets)) refuse('/linux/timeOffsets', 'time namespace offsets');
+  // SCHED_ISO is a policy of out-of-tree (-ck) kernels only: no mainline kernel can apply it.
+  if (proc?.scheduler?.policy === 'SCHED_ISO') {
+    throw new NotSupportedError('config.json /process/scheduler/policy: SCHED_ISO is not a policy of the Linux kernel (only out-of-tree -ck patches had it)');
+  }
+  // Moving a host interface needs CAP_NET_ADMIN over the host's network namespace.
+  if (nonEmpty(linux.netDevices) && host.unprivileged) refuse('/linux/netDevices', 'moving network devices by an unprivileged (rootless) runtime');
+  checkIntelRdt(spec, host);
   if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');
-  (spec.mounts ?? []).forEach((m, i) => {
-    if (nonEmpty(m.uidMappings) || nonEmpty(m.gidMappings)) refuse(`/mounts/${i}/uidMappings`, 'idmapped mounts');
-    for (const option of m.options ?? []) {
-      if (option === 'idmap' || option === 'ridmap') refuse(`/mounts/${i}/options`, `the "${option}" option`);
-    }
-  });
+  checkIdmappedMounts(spec, host);
   const warnings: string[] = [];
   return warnings;
 }

@@ -11,6 +11,8 @@ void InitConsole(Napi::Env env, Napi::Object exports);
 void InitSeccomp(Napi::Env env, Napi::Object exports);
 void InitSendFd(Napi::Env env, Napi::Object exports);
 void InitCgroupBpf(Napi::Env env, Napi::Object exports);
+void InitIdmap(Napi::Env env, Napi::Object exports);
+void InitNetDevices(Napi::Env env, Napi::Object exports);
 }  // namespace kapsel
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -22,6 +24,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitSeccomp(env, exports);
   kapsel::InitSendFd(env, exports);
   kapsel::InitCgroupBpf(env, exports);
+  kapsel::InitIdmap(env, exports);
+  kapsel::InitNetDevices(env, exports);
   return exports;
 }
 

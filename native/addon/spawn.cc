@@ -16,6 +16,14 @@
 // child joins them and clones the final process with CLONE_PARENT, so the
 // container init is still a child of this process (its exit status is ours
 // to reap, through a pidfd).
+//
+// A new time namespace is not a clone flag here (CLONE_NEWTIME is 0x80, in
+// clone()'s exit-signal byte, and a namespace entered at clone has its
+// offsets fixed at zero). The final child unshares it instead — that only
+// changes the namespace of its future children and execs — writes the
+// offsets to its timens_offsets while no process is in the namespace yet,
+// and the exec then enters it (Linux 6.0+ moves an exec'ing process into
+// its time_for_children; the init checks it did, step "check-timens").
 #include <napi.h>
 
 #include <fcntl.h>
@@ -26,6 +34,8 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/sendfile.h>
 #include <sys/wait.h>
@@ -65,6 +75,14 @@ struct ChildPlan {
   volatile int failed_errno = 0;
   const char* volatile failed_syscall = nullptr;
   volatile pid_t final_pid = 0;
+  // A new time namespace, and the text written to its timens_offsets
+  // (lines "<clock> <secs> <nanosecs>"; empty: no offsets) through
+  // `proc_fd`, the host's procfs verified before the clone.
+  bool new_time_ns = false;
+  const char* time_offsets = nullptr;
+  size_t time_offsets_len = 0;
+  int proc_fd = -1;
+  const char* volatile failed_path = nullptr;
 };
 
 long RawSyscallFail(ChildPlan* p, const char* name) {
@@ -92,9 +110,30 @@ bool CarryCapabilitiesAcrossExec(ChildPlan* p) {
   return true;
 }
 
+// The time namespace of the container: created for our children and the
+// exec, its offsets written before anything is in it (the kernel refuses
+// them afterwards).
+bool EnterNewTimeNamespace(ChildPlan* p) {
+  if (syscall(SYS_unshare, CLONE_NEWTIME) < 0) return RawSyscallFail(p, "unshare") == 0;
+  if (p->time_offsets_len == 0) return true;
+  p->failed_path = "/proc/self/timens_offsets";
+  int fd = static_cast<int>(syscall(SYS_openat, p->proc_fd, "self/timens_offsets", O_WRONLY | O_CLOEXEC));
+  if (fd < 0) return RawSyscallFail(p, "open") == 0;
+  long n = syscall(SYS_write, fd, p->time_offsets, p->time_offsets_len);
+  if (n < 0) return RawSyscallFail(p, "write") == 0;
+  syscall(SYS_close, fd);
+  if (static_cast<size_t>(n) != p->time_offsets_len) {
+    errno = EIO;
+    return RawSyscallFail(p, "write") == 0;
+  }
+  p->failed_path = nullptr;
+  return true;
+}
+
 // Runs in the final child: arrange fds 0..n-1, exec. Never returns on success.
 int ExecChild(void* arg) {
   ChildPlan* p = static_cast<ChildPlan*>(arg);
+  if (p->new_time_ns && !EnterNewTimeNamespace(p)) _exit(127);
   if (p->carry_caps && !CarryCapabilitiesAcrossExec(p)) _exit(127);
   // Move every source above the target range first, so that dup3 into slot i
   // never clobbers a source still needed for a later slot (or the exec fd).
@@ -258,6 +297,13 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   int clone_flags = opts.Get("cloneFlags").IsNumber() ? opts.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
   // A cgroup2 directory fd: the child is born in that cgroup (clone3).
   int cgroup_fd = opts.Get("cgroupFd").IsNumber() ? opts.Get("cgroupFd").As<Napi::Number>().Int32Value() : -1;
+  bool new_time_ns = (clone_flags & CLONE_NEWTIME) != 0;
+  clone_flags &= ~CLONE_NEWTIME;
+  std::string time_offsets = opts.Get("timeOffsets").IsString() ? opts.Get("timeOffsets").As<Napi::String>().Utf8Value() : "";
+  if (!time_offsets.empty() && !new_time_ns) {
+    Napi::TypeError::New(env, "spawn: options.timeOffsets needs CLONE_NEWTIME in options.cloneFlags").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
 
   // A namespace to join is named by a path (opened now, in the parent, so
   // that a bad path is an ordinary error with the path in it) or by a pidfd
@@ -295,6 +341,22 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       join_fds.push_back(fd);
       join_types.push_back(j.Get("type").As<Napi::Number>().Int32Value());
     }
+  }
+
+  // The procfs the child writes the time offsets through: opened and
+  // verified here, so no mount over /proc can stand in for it.
+  int proc_fd = -1;
+  if (!time_offsets.empty()) {
+    proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct statfs st;
+    if (proc_fd < 0 || fstatfs(proc_fd, &st) < 0 || st.f_type != PROC_SUPER_MAGIC) {
+      int e = proc_fd < 0 ? errno : EXDEV;
+      if (proc_fd >= 0) close(proc_fd);
+      close_joined();
+      ThrowErrno(env, e, "open", "/proc");
+      return env.Undefined();
+    }
+    opened_fds.push_back(proc_fd);
   }
 
   int err = 0;
@@ -336,6 +398,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   plan.join_types = join_types.data();
   plan.njoin = static_cast<int>(join_fds.size());
   plan.grandchild_stack_top = stacks.Top(1);
+  plan.new_time_ns = new_time_ns;
+  plan.time_offsets = time_offsets.data();
+  plan.time_offsets_len = time_offsets.size();
+  plan.proc_fd = proc_fd;
 
   // No signal handler of Node may run in the child while it shares our
   // memory: block everything around the clone. The child inherits the mask
@@ -372,7 +438,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       int status;
       while (waitpid(final_pid, &status, 0) < 0 && errno == EINTR) {}
     }
-    ThrowErrno(env, plan.failed_errno, plan.failed_syscall ? plan.failed_syscall : "clone", file);
+    ThrowErrno(env, plan.failed_errno, plan.failed_syscall ? plan.failed_syscall : "clone",
+               plan.failed_path ? plan.failed_path : file);
     return env.Undefined();
   }
   // The process is our child and unreaped, so its pid cannot be reused yet.

@@ -357,6 +357,82 @@ struct UnshareStep {
   template <class V> void Visit(V& v) { v.Int("flags", flags); }
 };
 
+// ---- scheduling attributes (scheduling.cc) ----------------------------------
+// `what` names the config field a step comes from, for the failure message.
+
+struct AffinityStep {
+  static constexpr const char* kOp = "affinity";
+  std::string what;
+  std::vector<int64_t> cpus;
+  template <class V> void Visit(V& v) {
+    v.Str("what", what);
+    v.Ints("cpus", cpus);
+  }
+};
+
+struct SchedulerStep {
+  static constexpr const char* kOp = "scheduler";
+  std::string what;
+  uint64_t policy = 0, flags = 0;
+  int64_t nice = 0, priority = 0;
+  uint64_t runtime = 0, deadline = 0, period = 0;
+  template <class V> void Visit(V& v) {
+    v.Str("what", what);
+    v.Uint("policy", policy);
+    v.Uint("flags", flags);
+    v.Int("nice", nice);
+    v.Int("priority", priority);
+    v.Big("runtime", runtime);
+    v.Big("deadline", deadline);
+    v.Big("period", period);
+  }
+};
+
+struct IoprioStep {
+  static constexpr const char* kOp = "ioprio";
+  std::string what;
+  uint64_t io_class = 0;
+  int64_t level = 0;
+  template <class V> void Visit(V& v) {
+    v.Str("what", what);
+    v.Uint("ioClass", io_class);
+    v.Int("level", level);
+  }
+};
+
+struct MempolicyStep {
+  static constexpr const char* kOp = "mempolicy";
+  std::string what;
+  uint64_t mode = 0, flags = 0;
+  std::vector<int64_t> nodes;
+  template <class V> void Visit(V& v) {
+    v.Str("what", what);
+    v.Uint("mode", mode);
+    v.Uint("flags", flags);
+    v.Ints("nodes", nodes);
+  }
+};
+
+// The init is in the new time namespace the spawner made (time_namespace.cc).
+struct CheckTimensStep {
+  static constexpr const char* kOp = "check-timens";
+  template <class V> void Visit(V&) {}
+};
+
+// Attaches a detached mount the runtime made and passed as inherited fd
+// `fd` (an id-mapped bind: native/addon/idmap.cc) onto container path
+// `target`; `source` names it in errors (idmap_mount.cc).
+struct AttachTreeStep {
+  static constexpr const char* kOp = "attach-tree";
+  int64_t fd = -1;
+  std::string source, target;
+  template <class V> void Visit(V& v) {
+    v.Int("fd", fd);
+    v.Str("source", source);
+    v.Str("target", target);
+  }
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -373,6 +449,7 @@ using AllSteps =
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
-             BindDeviceStep, TmpfsCopyupStep, UnshareStep>;
+             BindDeviceStep, TmpfsCopyupStep, UnshareStep, AffinityStep, SchedulerStep, IoprioStep,
+             MempolicyStep, CheckTimensStep, AttachTreeStep>;
 
 }  // namespace kapsel_init

@@ -12,6 +12,7 @@ export interface FakeFacts {
   runtimeEnv?: string[];
   /** Host device nodes by deviceKey; default: the default devices at their /dev paths. */
   devices?: Map<string, string>;
+  resctrl?: boolean;
   passwd?: PlanFacts['image']['passwd'];
 }
 
@@ -24,6 +25,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     directories: new Set(edit.directories ?? []),
     devices: edit.devices ?? new Map(DEFAULT_DEVICES.map((d) => [deviceKey('c', d.major, d.minor), d.path])),
     runtimeEnv: edit.runtimeEnv ?? ['RUNTIME=env'],
+    resctrl: edit.resctrl ?? false,
   };
   return { host, image: { passwd: edit.passwd ?? [] } };
 }

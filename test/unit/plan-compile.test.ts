@@ -29,7 +29,7 @@ function spec(edit?: (s: Spec) => void, rootless = false): ValidSpec {
 /** A fake host and image: the compiler reads nothing else. */
 function facts(edit: { unprivileged?: boolean; inUserNamespace?: boolean; joinedRuntimeNamespaces?: LinuxNamespaceType[]; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
   return {
-    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []), cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), devices: fakeFacts().host.devices, runtimeEnv: ['RUNTIME=env'] },
+    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []), cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), devices: fakeFacts().host.devices, runtimeEnv: ['RUNTIME=env'], resctrl: false },
     image: { passwd: edit.passwd ?? [] },
   };
 }
@@ -247,8 +247,9 @@ test('the exec fifo fd follows stdio and the preserved fds', () => {
   assert.equal(preserveFds, 2);
   const wait = steps.find((s) => s.op === 'wait-start') as Extract<Step, { op: 'wait-start' }>;
   assert.equal(wait.fifoFd, helperFdLayout(2).fifoFd);
-  assert.deepEqual(helperFdLayout(2), { planFd: 5, syncFd: 6, fifoFd: 7, consoleFd: 8, listenerFd: 8 });
+  assert.deepEqual(helperFdLayout(2), { planFd: 5, syncFd: 6, fifoFd: 7, consoleFd: 8, listenerFd: 8, firstTreeFd: 8 });
   assert.equal(helperFdLayout(2, { console: true }).listenerFd, 9);
+  assert.equal(helperFdLayout(2, { console: true, listener: true }).firstTreeFd, 10);
 });
 
 test('root.readonly, readonlyPaths and maskedPaths run after pivot_root', () => {

@@ -103,7 +103,7 @@ test('host facts: mount sources that are directories, relative to the bundle', (
 
 /** A fake host: the plan follows it, whatever the machine running the test is. */
 function fake(host: Partial<PlanFacts['host']>): PlanFacts {
-  return { host: { cgroup2: false, unprivileged: false, inUserNamespace: false, joinedRuntimeNamespaces: new Set(), directories: new Set(), devices: new Map(), runtimeEnv: [], ...host }, image: { passwd: [] } };
+  return { host: { cgroup2: false, unprivileged: false, inUserNamespace: false, joinedRuntimeNamespaces: new Set(), directories: new Set(), devices: new Map(), runtimeEnv: [], resctrl: false, ...host }, image: { passwd: [] } };
 }
 
 test('the compiler follows the facts it is given: cgroup layout and bind targets', () => {

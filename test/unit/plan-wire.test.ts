@@ -155,6 +155,41 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
       s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve', 'exit_group'], action: 'SCMP_ACT_ALLOW' }] };
     }),
   },
+  {
+    name: 'scheduler, I/O priority, CPU affinity, memory policy',
+    spec: spec((s) => {
+      s.process!.scheduler = { policy: 'SCHED_DEADLINE', flags: ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_DL_OVERRUN'], runtime: 1e6, deadline: 2e6, period: 2 ** 60 };
+      s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 7 };
+      s.process!.execCPUAffinity = { initial: '0-1', final: '0,3-5,64' };
+      s.linux!.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '0,2-3', flags: ['MPOL_F_STATIC_NODES'] };
+    }),
+  },
+  {
+    name: 'idmapped binds: the container user namespace mappings, and the mount\'s own',
+    spec: spec((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      s.mounts!.push(
+        { destination: '/own', type: 'bind', source: '/srv', options: ['rbind', 'ridmap'] },
+        {
+          destination: '/mapped',
+          type: 'bind',
+          source: '/srv/data',
+          options: ['bind', 'idmap', 'ro'],
+          uidMappings: [{ containerID: 0, hostID: 101000, size: 10 }],
+          gidMappings: [{ containerID: 5, hostID: 200000, size: 1 }, { containerID: 6, hostID: 200010, size: 2 }],
+        },
+      );
+    }),
+  },
+  {
+    name: 'time namespace with offsets',
+    spec: spec((s) => {
+      s.linux!.namespaces!.push({ type: 'time' });
+      s.linux!.timeOffsets = { monotonic: { secs: 86400, nanosecs: 5 }, boottime: { secs: -1 } };
+    }),
+  },
 ];
 
 const seen = new Set<StepOp>();
@@ -192,6 +227,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
     'bind-device': true, 'tmpfs-copyup': true, unshare: true,
+    affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true, 'attach-tree': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);

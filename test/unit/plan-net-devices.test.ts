@@ -1,0 +1,41 @@
+// linux.netDevices: validation of names and of the namespace to move into,
+// and the moves the plan asks of the runtime.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultSpec } from '../../lib/config/default-spec';
+import { interfaceNameProblem } from '../../lib/config/net-devices';
+import type { Spec } from '../../lib/config/types';
+import { validateConfig } from '../../lib/config/validate';
+import { InvalidConfigError, NotSupportedError } from '../../lib/errors';
+import { compilePlan } from '../../lib/plan/compile';
+import { fakeFacts } from '../helpers/facts';
+
+function spec(edit: (s: Spec) => void): Spec {
+  const s = defaultSpec({ rootless: false });
+  edit(s);
+  return s;
+}
+
+test('interface names as the kernel takes them', () => {
+  for (const ok of ['eth0', 'veth%d', 'a', 'x'.repeat(15)]) assert.equal(interfaceNameProblem(ok), undefined, ok);
+  for (const bad of ['', '.', '..', 'x'.repeat(16), 'a/b', 'a:1', 'a b']) assert.ok(interfaceNameProblem(bad), bad);
+});
+
+test('rules name the field', () => {
+  const rejects = (edit: (s: Spec) => void, path: string): void => {
+    assert.throws(() => validateConfig(spec(edit)), (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === path);
+  };
+  rejects((s) => ((s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'network')), (s.linux!.netDevices = { eth0: {} })), '/linux/netDevices');
+  rejects((s) => (s.linux!.netDevices = { 'bad/name': {} }), '/linux/netDevices/bad~1name');
+  rejects((s) => (s.linux!.netDevices = { eth0: { name: 'x'.repeat(16) } }), '/linux/netDevices/eth0/name');
+  rejects((s) => (s.linux!.netDevices = { eth0: { name: 'net0' }, eth1: { name: 'net0' } }), '/linux/netDevices/eth1/name');
+  validateConfig(spec((s) => (s.linux!.netDevices = { eth0: { name: 'net%d' }, eth1: { name: 'net%d' } })));
+});
+
+test('the plan lists the moves; a rootless runtime is refused', () => {
+  const s = validateConfig(spec((x) => (x.linux!.netDevices = { eth0: { name: 'net0' }, eth1: {} })));
+  const plan = compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts());
+  assert.deepEqual(plan.netDevices, [{ hostName: 'eth0', name: 'net0' }, { hostName: 'eth1', name: 'eth1' }]);
+  assert.equal(compilePlan(validateConfig(spec(() => {})), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()).netDevices, undefined);
+  assert.throws(() => compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ unprivileged: true })), (err: unknown) => err instanceof NotSupportedError && /\/linux\/netDevices/.test(err.message));
+});
