@@ -7,7 +7,7 @@
 import { KapselError, SyscallError } from '../errors';
 import { parseArgs, stringFlag, UsageError, type FlagSpec } from './args';
 import type { Command, Context } from './command';
-import { COMMANDS, findCommand } from './commands';
+import { allCommands, findCommand } from './commands';
 import { EXIT_FAILURE } from './exit';
 import { GLOBAL_FLAGS, globalOptions } from './globals';
 import { CliLog, type LogSinks } from './log';
@@ -70,13 +70,13 @@ export async function main(argv: readonly string[], io: MainIo = { out: stdout }
     }
     const [name, ...rest] = global.positionals;
     if (name === undefined || global.flags.help === true) {
-      io.out(globalUsage(COMMANDS, GLOBAL_FLAGS, packageVersion()));
+      io.out(globalUsage(allCommands(), GLOBAL_FLAGS, packageVersion()));
       return 0;
     }
     if (name === 'help' || name === 'h') {
       const topic = rest[0] === undefined ? undefined : findCommand(rest[0]);
       if (rest[0] !== undefined && !topic) throw new UsageError(`no help topic for "${rest[0]}"`);
-      io.out(topic ? commandUsage(topic) : globalUsage(COMMANDS, GLOBAL_FLAGS, packageVersion()));
+      io.out(topic ? commandUsage(topic) : globalUsage(allCommands(), GLOBAL_FLAGS, packageVersion()));
       return 0;
     }
     const command = findCommand(name);

@@ -7,8 +7,10 @@
 import * as fs from 'node:fs';
 import type { ContainerStatus, State } from '../config/types';
 import { OCI_VERSION } from '../config/default-spec';
-import { openCgroups } from '../cgroups';
 import { isAlive } from './proc';
+
+/** lib/cgroups, loaded only for a container that has cgroups (`state` of a missing id needs none). */
+const cgroups = (): typeof import('../cgroups') => require('../cgroups') as typeof import('../cgroups');
 import { containerDir, fifoPath, tryLock, type StoredState } from './store';
 
 export interface DeriveOptions {
@@ -37,7 +39,7 @@ export function deriveStatus(
     return 'stopped';
   }
   if (!isAlive(stored.pid, stored.initStartTime)) return 'stopped';
-  if (stored.cgroup && openCgroups(stored.cgroup).isFrozen()) return 'paused';
+  if (stored.cgroup && cgroups().openCgroups(stored.cgroup).isFrozen()) return 'paused';
   return fs.existsSync(fifoPath(root, id)) ? 'created' : 'running';
 }
 

@@ -7,7 +7,7 @@ import { NotSupportedError } from '../../errors';
 import type { Command } from '../command';
 
 /** A command that always fails with "<name>: not supported yet". */
-export function unsupportedCommand(name: string, summary: string): Command {
+function unsupportedCommand(name: string, summary: string): Command {
   return {
     name,
     summary,
@@ -21,7 +21,5 @@ export function unsupportedCommand(name: string, summary: string): Command {
   };
 }
 
-export const UNSUPPORTED_COMMANDS: readonly Command[] = [
-  unsupportedCommand('checkpoint', 'checkpoint a running container'),
-  unsupportedCommand('restore', 'restore a container from a previous checkpoint'),
-];
+export const checkpointCommand = unsupportedCommand('checkpoint', 'checkpoint a running container');
+export const restoreCommand = unsupportedCommand('restore', 'restore a container from a previous checkpoint');
