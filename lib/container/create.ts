@@ -17,7 +17,7 @@ import { CLONE_NEWPID } from '../native/constants';
 import { gatherFacts } from '../plan/facts';
 import { validateId } from '../state/id';
 import { isRootless } from '../state/root';
-import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeState, type Lock, type StoredState } from '../state/store';
+import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
@@ -148,6 +148,9 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
   try {
     lock = tryLock(dir);
     const fifo = fifoPath(opts.root, id);
+    // 0622, as runc's: the init reopens it for writing as the container's
+    // user, whatever host uid that maps to; the 0700 directory keeps every
+    // other user away from it (store.ts).
     env.sys.mkfifo(fifo, 0o622);
     try {
       init = await launchInit(
@@ -160,6 +163,9 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
           onSpawned(pid) {
             stored.pid = pid;
             stored.initStartTime = env.sys.processStartTime(pid);
+            // Before "go": a create killed from here on leaves a record
+            // that delete kills the init by (crash safety, store.ts).
+            writeInitRecord(opts.root, id, { pid, startTime: stored.initStartTime });
           },
           hookStates: () => ({ creating: hookState(stored, 'creating'), created: hookState(stored, 'created') }),
           onSync: (point) => runtimeHooks(point, spec, stored),

@@ -8,7 +8,8 @@
 import { ContainerNotFoundError } from '../errors';
 import { runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
-import { removeContainerDir, type StoredState } from '../state/store';
+import { isAlive } from '../state/proc';
+import { readInitRecord, removeContainerDir, type StoredState } from '../state/store';
 import { hookState } from './hook-state';
 import { underLock, type ContainerRef } from './operation';
 import { signalContainer, waitForExit } from './signal';
@@ -25,6 +26,27 @@ export interface DeleteRequest extends ContainerRef {
   reapChild?: () => Promise<unknown>;
 }
 
+/**
+ * A create that was killed before it wrote state.json may have left its
+ * init alive (recorded in init.json before the init could outlive it):
+ * kill it and wait until it is gone. Its parent died, so it is not ours
+ * to reap; its new parent reaps it.
+ */
+async function killLeftoverInit(ref: ContainerRef): Promise<void> {
+  const init = readInitRecord(ref.root, ref.id);
+  if (!init || !isAlive(init.pid, init.startTime)) return;
+  const leftover: StoredState = {
+    ociVersion: '', id: ref.id, pid: init.pid, initStartTime: init.startTime, bundle: '', rootfs: '',
+    created: '', owner: '', ownPidNamespace: false, rootless: false,
+  };
+  try {
+    signalContainer(leftover, SIGKILL, false);
+  } catch {
+    return; // gone meanwhile
+  }
+  await waitForExit(init.pid, init.startTime);
+}
+
 /** Resolves true once deleted, false when a forced delete found nothing to delete. */
 export async function deleteContainer(request: DeleteRequest): Promise<boolean> {
   let stored: StoredState | undefined;
@@ -34,6 +56,8 @@ export async function deleteContainer(request: DeleteRequest): Promise<boolean> 
         signalContainer(current, SIGKILL, true);
         if (request.reapChild) await request.reapChild();
         else await waitForExit(current.pid, current.initStartTime);
+      } else if (!current) {
+        await killLeftoverInit(request);
       }
       removeContainerDir(request.root, request.id);
       return current;

@@ -103,7 +103,7 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
         inheritable: ['CAP_KILL'],
         ambient: ['CAP_CHOWN'],
       };
-      p.user = { uid: 1000, gid: 100, additionalGids: [5, 6, 4294967294], umask: 0o027 };
+      p.user = { uid: 1000, gid: 100, additionalGids: [5, 6, 2147483647], umask: 0o027 };
       p.noNewPrivileges = true;
       p.oomScoreAdj = -500;
       p.cwd = '/work dir';
