@@ -71,6 +71,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   // denied for the container too.
   const setgroupsDenied = ns.newUserNamespace ? denySetgroups : facts.host.unprivileged && facts.host.inUserNamespace;
   const proc = processPlan(spec.process, { image: facts.image, setgroupsDenied });
+  warnings.push(...proc.warnings);
   const hooks = spec.hooks ?? {};
 
   const steps: Step[] = [...prepareRootfsSteps(rootfsCtx)];

@@ -34,7 +34,35 @@ export function capabilityMask(names: readonly string[] | undefined): bigint {
   return mask;
 }
 
-export function capabilitySteps(caps: LinuxCapabilities): { before: Step[]; after: Step[] } {
+/**
+ * The ambient capabilities the kernel lets us raise: PR_CAP_AMBIENT_RAISE
+ * needs each in both the permitted and the inheritable set. runc's and
+ * crun's default configs (`runc spec`, `crun spec`) list the default
+ * capabilities in ambient but not in inheritable. Decision: runc's way —
+ * such a capability is left out of ambient, with a warning naming it —
+ * not crun's, because adding it to the inheritable set would give the
+ * container more than the config asks for (runc dropped default
+ * inheritable capabilities for that reason, CVE-2022-29162), while leaving
+ * ambient short only means what the kernel would refuse anyway.
+ */
+export function raisableAmbient(caps: LinuxCapabilities, jsonPath = '/process'): { names: string[]; warnings: string[] } {
+  const inheritable = new Set(caps.inheritable ?? []);
+  const permitted = new Set(caps.permitted ?? []);
+  const names: string[] = [];
+  const warnings: string[] = [];
+  for (const name of caps.ambient ?? []) {
+    const missing = [inheritable.has(name) ? '' : 'inheritable', permitted.has(name) ? '' : 'permitted'].filter(Boolean);
+    if (missing.length === 0) names.push(name);
+    else {
+      warnings.push(
+        `${jsonPath}/capabilities/ambient: ${name} is not raised: an ambient capability must also be in ${missing.join(' and ')} (as runc, it is skipped)`,
+      );
+    }
+  }
+  return { names, warnings };
+}
+
+export function capabilitySteps(caps: LinuxCapabilities, ambient: readonly string[] = caps.ambient ?? []): { before: Step[]; after: Step[] } {
   return {
     before: [{ op: 'bounding', keep: capabilityMask(caps.bounding) }],
     after: [
@@ -44,7 +72,7 @@ export function capabilitySteps(caps: LinuxCapabilities): { before: Step[]; afte
         permitted: capabilityMask(caps.permitted),
         inheritable: capabilityMask(caps.inheritable),
       },
-      { op: 'ambient', raise: capabilityMask(caps.ambient) },
+      { op: 'ambient', raise: capabilityMask(ambient) },
     ],
   };
 }
@@ -96,12 +124,19 @@ export interface ProcessPlan {
   /** Fails create rather than start when args[0] cannot be executed. */
   check: Step;
   exec: Step;
+  /** What the plan leaves out of the config, for the caller to log (ambient capabilities). */
+  warnings: string[];
 }
 
 /** Credentials and capabilities: the part of the setup that changes who the process is. */
-function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext): Step[] {
+function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext, warnings: string[]): Step[] {
   const steps: Step[] = [];
-  const caps = proc.capabilities ? capabilitySteps(proc.capabilities) : undefined;
+  let caps: ReturnType<typeof capabilitySteps> | undefined;
+  if (proc.capabilities) {
+    const ambient = raisableAmbient(proc.capabilities, ctx.jsonPath ?? '/process');
+    warnings.push(...ambient.warnings);
+    caps = capabilitySteps(proc.capabilities, ambient.names);
+  }
   if (caps) steps.push(...caps.before);
   const user = proc.user ?? { uid: 0, gid: 0 };
   // Keep the permitted set across the uid change; capset trims it after.
@@ -128,16 +163,22 @@ function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext): Step[] {
 /** The process part of a plan, from a validated process and the facts it needs. */
 export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): ProcessPlan {
   const setup: Step[] = [];
+  const warnings: string[] = [];
   if (proc.oomScoreAdj !== undefined) setup.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
   setup.push(...rlimitSteps(proc));
-  setup.push(...credentialSteps(proc, ctx));
+  setup.push(...credentialSteps(proc, ctx, warnings));
   if (proc.noNewPrivileges) setup.push({ op: 'no-new-privs' });
   setup.push({ op: 'umask', mask: proc.user?.umask ?? 0o022 });
   setup.push({ op: 'chdir', path: proc.cwd });
   const env = processEnv(proc, ctx.image);
   // args has at least one entry: the schema requires it.
   const searchPath = searchPathOf(env);
-  return { setup, check: { op: 'check-exec', file: proc.args[0], env, searchPath }, exec: { op: 'exec', args: proc.args, env, searchPath } };
+  return {
+    setup,
+    check: { op: 'check-exec', file: proc.args[0], env, searchPath },
+    exec: { op: 'exec', args: proc.args, env, searchPath },
+    warnings,
+  };
 }
 
 /** Where the init looks up a program name: the container's PATH, else DEFAULT_PATH. */

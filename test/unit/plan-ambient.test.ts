@@ -1,0 +1,30 @@
+// Issue 9 item 19: ambient capabilities the kernel would refuse (not in
+// inheritable and permitted) are left out with a warning, as runc does.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultSpec, validateConfig } from '../../lib/config';
+import { raisableAmbient } from '../../lib/plan/process';
+import { compilePlan } from '../../lib/plan/compile';
+import { fakeFacts } from '../helpers/facts';
+
+test('ambient capabilities missing from inheritable or permitted are left out with a warning each', () => {
+  const result = raisableAmbient({
+    permitted: ['CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+    inheritable: ['CAP_NET_BIND_SERVICE', 'CAP_CHOWN'],
+    ambient: ['CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_CHOWN'],
+  });
+  assert.deepEqual(result.names, ['CAP_NET_BIND_SERVICE']);
+  assert.equal(result.warnings.length, 2);
+  assert.match(result.warnings[0], /^\/process\/capabilities\/ambient: CAP_KILL is not raised: .* must also be in inheritable /);
+  assert.match(result.warnings[1], /CAP_CHOWN .* must also be in permitted /);
+});
+
+test('runc\'s default config compiles: its ambient set is dropped from the plan and each is a plan warning', () => {
+  const spec = structuredClone(defaultSpec({ rootless: false, cgroupNamespace: false }));
+  const defaults = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+  spec.process!.capabilities = { bounding: defaults, effective: defaults, permitted: defaults, ambient: defaults };
+  const plan = compilePlan(validateConfig(spec), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts());
+  const ambient = plan.steps.find((s) => s.op === 'ambient');
+  assert.deepEqual(ambient, { op: 'ambient', raise: 0n });
+  assert.equal(plan.warnings.filter((w) => w.includes('/capabilities/ambient')).length, 3);
+});
