@@ -36,7 +36,8 @@
         "native/init/root_paths.cc",
         "native/init/fd_mounts.cc",
         "native/init/seccomp.cc",
-        "native/init/fail.cc"
+        "native/init/fail.cc",
+        "native/init/network.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"]

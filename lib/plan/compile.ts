@@ -76,6 +76,10 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
 
   const steps: Step[] = [...prepareRootfsSteps(rootfsCtx)];
   steps.push(...utsSteps(spec));
+  // The kernel creates a network namespace with lo down; runc and crun
+  // bring it up, and programs expect 127.0.0.1 to work. A joined one is
+  // someone else's to configure.
+  if (ns.created.has('network')) steps.push({ op: 'loopback-up' });
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
   }

@@ -46,6 +46,7 @@ function fieldsOf(step: Step): Field[] {
     case 'check-exec': return [step.file, step.env, step.searchPath];
     case 'wait-start': return [step.fifoFd];
     case 'exec': return [step.args, step.env, step.searchPath];
+    case 'loopback-up': return [];
   }
 }
 

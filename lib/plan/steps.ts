@@ -88,7 +88,9 @@ export type Step =
   /** Reports "created" to the runtime and blocks on the exec fifo until `start`. */
   | { op: 'wait-start'; fifoFd: number }
   /** execve(2) of args[0], looked up along `searchPath` like check-exec. */
-  | { op: 'exec'; args: string[]; env: string[]; searchPath: string };
+  | { op: 'exec'; args: string[]; env: string[]; searchPath: string }
+  /** A new network namespace's loopback interface up (SIOCSIFFLAGS), as runc and crun leave it. */
+  | { op: 'loopback-up' };
 
 export type StepOp = Step['op'];
 

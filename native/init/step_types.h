@@ -314,6 +314,12 @@ struct ExecStep {
   }
 };
 
+// A new network namespace's lo up (native/init/network.cc).
+struct LoopbackUpStep {
+  static constexpr const char* kOp = "loopback-up";
+  template <class V> void Visit(V&) {}
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -329,6 +335,7 @@ using AllSteps =
              ReadonlyStep, PivotRootStep, MoveRootStep, SyncStep, HookStep, SysctlStep, PersonalityStep,
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
-             NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep>;
+             NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
+             LoopbackUpStep>;
 
 }  // namespace kapsel_init

@@ -25,6 +25,7 @@
 #include "fail.h"
 #include "fd_mounts.h"
 #include "hooks.h"
+#include "network.h"
 #include "protocol.h"
 #include "root_paths.h"
 #include "step_printer.h"

@@ -1,4 +1,5 @@
 // Issue 9: configs runc and crun run, run the same way here.
+// Item 7: a new network namespace has its loopback up.
 // Item 15: the container's init has a session of its own (setsid).
 // Item 19: `runc spec`'s and `crun spec`'s capabilities (the defaults in
 // ambient but not in inheritable) run; those ambient capabilities are
@@ -6,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CAPABILITIES } from '../../lib/native/constants';
-import { probeReport } from '../helpers/run';
+import { probeReport, runProbe } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 
 const suite = systemSuite();
@@ -56,4 +57,17 @@ test('runc\'s and crun\'s default capabilities (ambient without inheritable) run
   );
   assert.equal(BigInt(`0x${raised.status.CapAmb}`), bit('CAP_NET_BIND_SERVICE'));
   assert.equal(BigInt(`0x${raised.status.CapEff}`), bit('CAP_NET_BIND_SERVICE'));
+});
+
+test('a new network namespace has lo up (IFF_UP), as runc and crun leave it', { skip }, async () => {
+  const bundle = suite.bundle();
+  assert.ok(bundle.config.linux!.namespaces!.some((n) => n.type === 'network' && !n.path));
+  // The container's own sysfs shows its own network namespace's devices.
+  const res = await runProbe(bundle, { args: ['/probe', 'cat', '/sys/class/net/lo/flags'] });
+  assert.equal(res.exit.exitCode, 0, res.stderr);
+  const IFF_UP = 0x1;
+  const IFF_LOOPBACK = 0x8;
+  const flags = Number.parseInt(res.stdout.trim(), 16);
+  assert.equal(flags & IFF_LOOPBACK, IFF_LOOPBACK, `lo flags ${res.stdout}`);
+  assert.equal(flags & IFF_UP, IFF_UP, `lo flags ${res.stdout}`);
 });
