@@ -5,8 +5,23 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { HookFailedError, SyscallError } from '../errors';
+import { HookFailedError, KapselError, SyscallError } from '../errors';
+import { native } from '../native/addon';
 import { decodeMessage, encodeMessage, type InitMessage } from '../plan/protocol';
+import { encodeRecord, flattenFields } from '../plan/record';
+import { nativeSyscalls } from './syscalls';
+
+/**
+ * A message larger than this goes in a memfd rather than in one datagram:
+ * a SOCK_SEQPACKET datagram must fit the socket's send buffer (about
+ * 200 KiB by default), and the "go" message carries the state JSON twice,
+ * annotations included (a 300 KiB annotation set is real).
+ */
+export const DATAGRAM_LIMIT = 64 * 1024;
+/** The largest message the init accepts (native/init/protocol.h kMaxMessageBytes). */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** The datagram that says "the record is in the attached memfd" (protocol.h, message "memfd"). */
+const SPILLED = encodeRecord(flattenFields(['memfd']));
 
 const ERRNO_NAMES = new Map<number, string>(
   Object.entries(os.constants.errno).map(([name, value]) => [value as number, name]),
@@ -52,7 +67,24 @@ export class InitChannel {
   constructor(private readonly fd: number) {}
 
   send(message: InitMessage): void {
-    fs.writeSync(this.fd, encodeMessage(message));
+    const bytes = encodeMessage(message);
+    if (bytes.length <= DATAGRAM_LIMIT) {
+      fs.writeSync(this.fd, bytes);
+      return;
+    }
+    if (bytes.length > MAX_MESSAGE_BYTES) {
+      throw new KapselError(
+        'ERR_INVALID_ARGUMENT',
+        `the "${message.type}" message to the container init is ${bytes.length} bytes, over the limit of ${MAX_MESSAGE_BYTES} bytes (64 MiB): are the annotations that large?`,
+      );
+    }
+    const memfd = nativeSyscalls.memfdWith(`kapsel-${message.type}`, bytes);
+    try {
+      // The record bytes are all below 0x80: latin1 keeps them as they are.
+      native().sendFd(this.fd, memfd, SPILLED.toString('latin1'));
+    } finally {
+      fs.closeSync(memfd);
+    }
   }
 
   /** The next message, or undefined when the helper closed its end (exited). */
