@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { HookFailedError, KapselError, SyscallError } from '../errors';
+import { describeErrno, HookFailedError, KapselError, SyscallError } from '../errors';
 import { native } from '../native/addon';
 import { decodeMessage, encodeMessage, type InitMessage } from '../plan/protocol';
 import { encodeRecord, flattenFields } from '../plan/record';
@@ -44,17 +44,34 @@ export function hookFailureReason(m: Extract<InitMessage, { type: 'hook-failed' 
   }
 }
 
+/**
+ * The init's own words for a failure, completed so that every message
+ * names the syscall, the path and the errno ("prctl PR_CAP_AMBIENT_RAISE
+ * 13: operation not permitted (EPERM)", not "PR_CAP_AMBIENT_RAISE 13").
+ * Messages that already say it (exec's runc-worded "executable file not
+ * found", the plan decoder's) are left as they are.
+ */
+function explainedMessage(syscall: string, message: string, failedPath: string, errnoName: string): string {
+  if (syscall === 'exec' || syscall === 'plan') return `${message}${failedPath && !message.includes(failedPath) ? ` (${failedPath})` : ''}`;
+  const what = message.startsWith(syscall) ? message : `${syscall} ${message}`;
+  const where = failedPath && !message.includes(failedPath) ? ` (${failedPath})` : '';
+  const text = describeErrno(errnoName);
+  if (message.includes(text) || message.includes(errnoName)) return `${what}${where}`;
+  return `${what}${where}: ${text}${text.includes(errnoName) ? '' : ` (${errnoName})`}`;
+}
+
 /** Turns a failure message of the init helper into the error create/start throws. */
 export function failureToError(m: InitFailure): Error {
   if (m.type === 'hook-failed') return new HookFailedError(m.kind, m.path, hookFailureReason(m));
   const { errno, path: failedPath, message, step, op } = m;
+  const errnoName = ERRNO_NAMES.get(errno) ?? (errno ? `E${errno}` : 'EINVAL');
   return new SyscallError({
-    errnoName: ERRNO_NAMES.get(errno) ?? (errno ? `E${errno}` : 'EINVAL'),
+    errnoName,
     errno,
     syscall: m.syscall,
     path: failedPath || undefined,
     step: { index: step, op },
-    message: message ? `${message}${failedPath && !message.includes(failedPath) ? ` (${failedPath})` : ''} (plan step ${step}: ${op})` : undefined,
+    message: message ? `${explainedMessage(m.syscall, message, failedPath, errnoName)} (plan step ${step}: ${op})` : undefined,
   });
 }
 
