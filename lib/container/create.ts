@@ -126,6 +126,7 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
   const plan = planContainer(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, noPivot: opts.noPivot }, facts);
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
+  for (const note of plan.notes ?? []) opts.logger.debug?.(note);
   const dir = createContainerDir(opts.root, id);
   let lock: Lock | undefined;
   let init: LaunchedInit | undefined;

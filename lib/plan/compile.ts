@@ -53,7 +53,8 @@ function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly H
  */
 export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: PlanFacts): LaunchPlan {
   if (!spec.process) throw new InvalidConfigError('/process', 'is required to create a container');
-  const warnings = [...checkSupported(spec), ...relativeDestinationWarnings(spec)];
+  const notes: string[] = [];
+  const warnings = [...checkSupported(spec, facts.host.lsm ?? { selinux: false, apparmor: false }, notes), ...relativeDestinationWarnings(spec)];
   const ns = planNamespaces(spec);
   const preserveFds = options.preserveFds ?? 0;
   const denySetgroups = ns.newUserNamespace && facts.host.unprivileged;
@@ -105,5 +106,6 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     preserveFds,
     steps,
     warnings,
+    notes,
   };
 }

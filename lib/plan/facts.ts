@@ -50,6 +50,12 @@ export interface HostFacts {
    * it, as runc's and crun's hooks do (Go's exec.Cmd with a nil Env).
    */
   runtimeEnv: readonly string[];
+  /**
+   * The Linux security modules enabled on the host, as runc detects them:
+   * SELinux (selinuxfs mounted at /sys/fs/selinux) and AppArmor
+   * (/sys/module/apparmor/parameters/enabled says "Y").
+   */
+  lsm?: { selinux: boolean; apparmor: boolean };
 }
 
 /** One line of the image's /etc/passwd. */
@@ -72,6 +78,7 @@ export interface PlanFacts {
 }
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
+const SELINUX_MAGIC = 0xf97cff8c;
 
 /** The host path a mount source names: absolute, or relative to the bundle (config.md "Mounts"). */
 export function hostSourcePath(bundle: string, source: string): string {
@@ -148,7 +155,24 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
     directories,
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
+    lsm: { selinux: selinuxEnabled(), apparmor: apparmorEnabled() },
   };
+}
+
+function selinuxEnabled(): boolean {
+  try {
+    return fs.statfsSync('/sys/fs/selinux').type === SELINUX_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+function apparmorEnabled(): boolean {
+  try {
+    return fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y');
+  } catch {
+    return false;
+  }
 }
 
 /** Parses passwd(5) lines; malformed lines are skipped, as getpwent does. */

@@ -110,6 +110,8 @@ export interface LaunchPlan {
   steps: Step[];
   /** Config the runtime accepted but does not apply yet (logged at create). */
   warnings: string[];
+  /** Config ignored on purpose, as runc does (SELinux labels without SELinux): debug lines at create. */
+  notes?: string[];
 }
 
 /** Where the runtime puts the init helper's own fds (after stdio and preserved fds). */

@@ -9,7 +9,8 @@
  * until cgroup support lands.
  */
 import type { ValidSpec } from '../config/valid';
-import { NotSupportedError } from '../errors';
+import { InvalidConfigError, NotSupportedError } from '../errors';
+import type { HostFacts } from './facts';
 
 function refuse(field: string, what: string): never {
   throw new NotSupportedError(`config.json ${field}: ${what} is not supported by kapsel yet`);
@@ -22,8 +23,38 @@ function nonEmpty(value: unknown): boolean {
   return true;
 }
 
-/** Throws NotSupportedError for the first unsupported property; returns warnings. */
-export function checkSupported(spec: ValidSpec): string[] {
+/**
+ * LSM labels, as runc treats them. SELinux labels on a host without
+ * SELinux are ignored (runc and crun do; images and engines set them
+ * everywhere), with a debug note. An AppArmor profile on a host without
+ * AppArmor is an error, as runc's "apparmor: config provided but apparmor
+ * not supported": the config asks for confinement that cannot exist here.
+ * With the module enabled, applying them is not implemented yet: refused.
+ */
+function checkLabels(spec: ValidSpec, lsm: NonNullable<HostFacts['lsm']>, notes: string[]): void {
+  const proc = spec.process;
+  const selinux: Array<[string, unknown]> = [
+    ['/process/selinuxLabel', proc?.selinuxLabel],
+    ['/linux/mountLabel', spec.linux?.mountLabel],
+  ];
+  for (const [field, label] of selinux) {
+    if (!nonEmpty(label)) continue;
+    if (lsm.selinux) refuse(field, 'applying an SELinux label');
+    notes.push(`${field}: SELinux is not enabled on this host, the label ${JSON.stringify(label)} is ignored (as runc and crun)`);
+  }
+  if (nonEmpty(proc?.apparmorProfile)) {
+    if (!lsm.apparmor) {
+      throw new InvalidConfigError('/process/apparmorProfile', 'apparmor: config provided but apparmor not supported (AppArmor is not enabled on this host)');
+    }
+    refuse('/process/apparmorProfile', 'applying an AppArmor profile');
+  }
+}
+
+/**
+ * Throws NotSupportedError for the first unsupported property; returns
+ * warnings, and adds to `notes` what is ignored on purpose (debug lines).
+ */
+export function checkSupported(spec: ValidSpec, lsm: NonNullable<HostFacts['lsm']> = { selinux: false, apparmor: false }, notes: string[] = []): string[] {
   const proc = spec.process;
   const linux = spec.linux ?? {};
   // Every rootfs step (mounts, pivot_root) runs in a mount namespace set up for the container.
@@ -31,9 +62,7 @@ export function checkSupported(spec: ValidSpec): string[] {
   if (!mountNs) refuse('/linux/namespaces', 'a container without a mount namespace of its own');
   if (mountNs.path) refuse('/linux/namespaces', 'joining an existing mount namespace (the rootfs is set up in a new one)');
   if (nonEmpty(linux.seccomp)) refuse('/linux/seccomp', 'seccomp');
-  if (nonEmpty(proc?.apparmorProfile)) refuse('/process/apparmorProfile', 'AppArmor');
-  if (nonEmpty(proc?.selinuxLabel)) refuse('/process/selinuxLabel', 'SELinux');
-  if (nonEmpty(linux.mountLabel)) refuse('/linux/mountLabel', 'SELinux');
+  checkLabels(spec, lsm, notes);
   if (nonEmpty(proc?.scheduler)) refuse('/process/scheduler', 'the scheduler policy');
   if (nonEmpty(proc?.ioPriority)) refuse('/process/ioPriority', 'the I/O priority');
   if (nonEmpty(proc?.execCPUAffinity)) refuse('/process/execCPUAffinity', 'CPU affinity');

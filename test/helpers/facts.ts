@@ -10,6 +10,7 @@ export interface FakeFacts {
   directories?: string[];
   runtimeEnv?: string[];
   passwd?: PlanFacts['image']['passwd'];
+  lsm?: NonNullable<HostFacts['lsm']>;
 }
 
 export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
@@ -20,6 +21,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     cgroup2: edit.cgroup2 ?? false,
     directories: new Set(edit.directories ?? []),
     runtimeEnv: edit.runtimeEnv ?? ['RUNTIME=env'],
+    lsm: edit.lsm ?? { selinux: false, apparmor: false },
   };
   return { host, image: { passwd: edit.passwd ?? [] } };
 }

@@ -1,4 +1,4 @@
-// Issue 9 item 19: ambient capabilities the kernel would refuse (not in
+// Issue 9: item 19, ambient capabilities the kernel would refuse (not in
 // inheritable and permitted) are left out with a warning, as runc does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,4 +27,23 @@ test('runc\'s default config compiles: its ambient set is dropped from the plan 
   const ambient = plan.steps.find((s) => s.op === 'ambient');
   assert.deepEqual(ambient, { op: 'ambient', raise: 0n });
   assert.equal(plan.warnings.filter((w) => w.includes('/capabilities/ambient')).length, 3);
+});
+
+test('LSM labels (issue 9 item 6): ignored without SELinux (a note), refused while applying them is not implemented', async () => {
+  const { NotSupportedError, InvalidConfigError } = await import('../../lib/errors');
+  const spec = structuredClone(defaultSpec({ rootless: false, cgroupNamespace: false }));
+  spec.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
+  const valid = validateConfig(spec);
+  const plan = compilePlan(valid, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts());
+  assert.equal(plan.notes?.length, 1);
+  assert.throws(
+    () => compilePlan(valid, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ lsm: { selinux: true, apparmor: false } })),
+    (e: unknown) => e instanceof NotSupportedError && e.message.includes('/process/selinuxLabel'),
+  );
+  const aa = structuredClone(defaultSpec({ rootless: false, cgroupNamespace: false }));
+  aa.process!.apparmorProfile = 'docker-default';
+  assert.throws(
+    () => compilePlan(validateConfig(aa), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()),
+    (e: unknown) => e instanceof InvalidConfigError && e.jsonPath === '/process/apparmorProfile',
+  );
 });
