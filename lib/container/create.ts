@@ -22,6 +22,7 @@ import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
 import { planContainer } from './planning';
+import type { SocketActivation } from './socket-activation';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -42,6 +43,12 @@ export interface CreateOptions {
    * as one message with SCM_RIGHTS), or the fd of a connected one.
    */
   consoleSocket?: string | number;
+  /**
+   * systemd socket activation to pass on: `count` fds from fd 3 on, ahead
+   * of the preserved ones (see socket-activation.ts; the CLI reads it from
+   * its environment, as runc does).
+   */
+  listenFds?: SocketActivation;
   /** chroot instead of pivot_root (for roots on ramfs). */
   noPivot?: boolean;
   /** Accepted for runc compatibility: no session keyring is created anyway. */
@@ -116,14 +123,15 @@ export async function createContainer(opts: CreateOptions, env: LaunchEnv = nati
       'process.terminal is true: a console socket is needed to receive the terminal (--console-socket), or set "terminal": false',
     );
   }
-  assertPreservedFdsOpen(opts.preserveFds ?? 0);
+  const passedFds = (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
+  assertPreservedFdsOpen(passedFds);
   // The host and image facts, gathered once (plan/facts.ts): whether we
   // may write arbitrary id maps and call setgroups, cgroup layout, HOME.
   // isRootless() only picks the default state root and is recorded for engines.
   const facts = gatherFacts(spec, { bundle, rootfs });
   const unprivileged = facts.host.unprivileged;
   const rootless = isRootless();
-  const plan = planContainer(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, noPivot: opts.noPivot }, facts);
+  const plan = planContainer(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, listenFds: opts.listenFds, noPivot: opts.noPivot }, facts);
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
   for (const note of plan.notes ?? []) opts.logger.debug?.(note);

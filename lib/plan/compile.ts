@@ -29,6 +29,12 @@ export interface CompileOptions {
   preserveFds?: number;
   /** --no-pivot: chroot instead of pivot_root. */
   noPivot?: boolean;
+  /**
+   * systemd socket activation of the runtime (container/socket-activation.ts):
+   * `count` fds at 3.. go to the container before the preserved ones, and
+   * its process gets LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES.
+   */
+  listenFds?: { count: number; names?: string };
 }
 
 function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly Hook[] | undefined, runtimeEnv: readonly string[]): Step[] {
@@ -56,7 +62,8 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const notes: string[] = [];
   const warnings = [...checkSupported(spec, facts.host.lsm ?? { selinux: false, apparmor: false }, notes), ...relativeDestinationWarnings(spec)];
   const ns = planNamespaces(spec);
-  const preserveFds = options.preserveFds ?? 0;
+  const listenFds = options.listenFds?.count ?? 0;
+  const preserveFds = listenFds + (options.preserveFds ?? 0);
   const denySetgroups = ns.newUserNamespace && facts.host.unprivileged;
   const rootfsCtx = {
     spec,
@@ -71,7 +78,11 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   // setgroups setting: denied there (unshare -r, a rootless parent) is
   // denied for the container too.
   const setgroupsDenied = ns.newUserNamespace ? denySetgroups : facts.host.unprivileged && facts.host.inUserNamespace;
-  const proc = processPlan(spec.process, { image: facts.image, setgroupsDenied });
+  const proc = processPlan(spec.process, {
+    image: facts.image,
+    setgroupsDenied,
+    socketActivation: options.listenFds ? { ...options.listenFds, ownPidNamespace: ns.created.has('pid') } : undefined,
+  });
   warnings.push(...proc.warnings);
   const hooks = spec.hooks ?? {};
 

@@ -115,6 +115,26 @@ export interface ProcessPlanContext {
   setgroupsDenied: boolean;
   /** JSON pointer of the process object in error messages: "/process" (default) in a config, "" for `exec --process`. */
   jsonPath?: string;
+  /** The runtime's socket activation, passed on (container/socket-activation.ts). */
+  socketActivation?: { count: number; names?: string; ownPidNamespace: boolean };
+}
+
+const SOCKET_ACTIVATION_VARS = ['LISTEN_FDS=', 'LISTEN_PID=', 'LISTEN_FDNAMES='];
+
+/**
+ * The socket activation variables of the container's process, replacing
+ * any the config has (getenv takes the first). LISTEN_PID is 1: the
+ * process is pid 1 of its own pid namespace; without one its pid is not
+ * known before it runs, so LISTEN_PID is left out (and sd_listen_fds
+ * ignores the fds), with a warning.
+ */
+function socketActivationEnv(env: string[], activation: NonNullable<ProcessPlanContext['socketActivation']>, warnings: string[]): string[] {
+  const out = env.filter((kv) => !SOCKET_ACTIVATION_VARS.some((prefix) => kv.startsWith(prefix)));
+  out.push(`LISTEN_FDS=${activation.count}`);
+  if (activation.ownPidNamespace) out.push('LISTEN_PID=1');
+  else warnings.push('socket activation: the container has no pid namespace of its own, so LISTEN_PID cannot be set; its process will not see the LISTEN_FDS fds as its own');
+  if (activation.names !== undefined) out.push(`LISTEN_FDNAMES=${activation.names}`);
+  return out;
 }
 
 /** The process's steps: `setup` runs before the wait for `start`, `check` right after it, `exec` last. */
@@ -170,7 +190,8 @@ export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): Proces
   if (proc.noNewPrivileges) setup.push({ op: 'no-new-privs' });
   setup.push({ op: 'umask', mask: proc.user?.umask ?? 0o022 });
   setup.push({ op: 'chdir', path: proc.cwd });
-  const env = processEnv(proc, ctx.image);
+  const baseEnv = processEnv(proc, ctx.image);
+  const env = ctx.socketActivation ? socketActivationEnv(baseEnv, ctx.socketActivation, warnings) : baseEnv;
   // args has at least one entry: the schema requires it.
   const searchPath = searchPathOf(env);
   return {

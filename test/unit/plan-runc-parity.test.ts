@@ -47,3 +47,16 @@ test('LSM labels (issue 9 item 6): ignored without SELinux (a note), refused whi
     (e: unknown) => e instanceof InvalidConfigError && e.jsonPath === '/process/apparmorProfile',
   );
 });
+
+test('socket activation (issue 9 item 18): only LISTEN_FDS meant for this process counts; the plan passes the fds and sets the env', async () => {
+  const { socketActivationFromEnv } = await import('../../lib/container/socket-activation');
+  assert.deepEqual(socketActivationFromEnv({ LISTEN_FDS: '2', LISTEN_PID: '77', LISTEN_FDNAMES: 'a:b' }, 77), { count: 2, names: 'a:b' });
+  assert.equal(socketActivationFromEnv({ LISTEN_FDS: '2', LISTEN_PID: '78' }, 77), undefined);
+  assert.equal(socketActivationFromEnv({ LISTEN_FDS: '0', LISTEN_PID: '77' }, 77), undefined);
+  const spec = structuredClone(defaultSpec({ rootless: false, cgroupNamespace: false }));
+  const plan = compilePlan(validateConfig(spec), { bundle: '/b', rootfs: '/b/rootfs', preserveFds: 1, listenFds: { count: 2 } }, fakeFacts());
+  assert.equal(plan.preserveFds, 3);
+  const exec = plan.steps.find((s) => s.op === 'exec');
+  assert.ok(exec && exec.op === 'exec');
+  assert.deepEqual(exec.env.filter((kv) => kv.startsWith('LISTEN_')), ['LISTEN_FDS=2', 'LISTEN_PID=1']);
+});
