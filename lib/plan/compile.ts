@@ -18,6 +18,7 @@ import { planNamespaces } from './namespaces';
 import { processPlan } from './process';
 import { finishRootfsSteps, prepareRootfsSteps, relativeDestinationWarnings } from './rootfs';
 import { checkSupported } from './supported';
+import { notifySocketPlan } from './notify-socket';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
@@ -65,8 +66,13 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const listenFds = options.listenFds?.count ?? 0;
   const preserveFds = listenFds + (options.preserveFds ?? 0);
   const denySetgroups = ns.newUserNamespace && facts.host.unprivileged;
+  const notify = notifySocketPlan(facts.host.runtimeEnv);
+  if (notify.warning) warnings.push(notify.warning);
+  // The runtime's own mount (crun's NOTIFY_SOCKET bind), after the
+  // config's: added to a copy of the validated spec, never to the config.
+  const rootfsSpec: ValidSpec = notify.plan ? { ...spec, mounts: [...(spec.mounts ?? []), notify.plan.mount] } : spec;
   const rootfsCtx = {
-    spec,
+    spec: rootfsSpec,
     bundle: options.bundle,
     rootfs: options.rootfs,
     // A new user namespace, or one the runtime already runs in: no mknod.
@@ -82,6 +88,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     image: facts.image,
     setgroupsDenied,
     socketActivation: options.listenFds ? { ...options.listenFds, ownPidNamespace: ns.created.has('pid') } : undefined,
+    notifySocketEnv: notify.plan?.env,
   });
   warnings.push(...proc.warnings);
   const hooks = spec.hooks ?? {};

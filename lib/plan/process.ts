@@ -117,6 +117,8 @@ export interface ProcessPlanContext {
   jsonPath?: string;
   /** The runtime's socket activation, passed on (container/socket-activation.ts). */
   socketActivation?: { count: number; names?: string; ownPidNamespace: boolean };
+  /** NOTIFY_SOCKET=... of the socket the runtime bound into the container (plan/notify-socket.ts). */
+  notifySocketEnv?: string;
 }
 
 const SOCKET_ACTIVATION_VARS = ['LISTEN_FDS=', 'LISTEN_PID=', 'LISTEN_FDNAMES='];
@@ -191,7 +193,8 @@ export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): Proces
   setup.push({ op: 'umask', mask: proc.user?.umask ?? 0o022 });
   setup.push({ op: 'chdir', path: proc.cwd });
   const baseEnv = processEnv(proc, ctx.image);
-  const env = ctx.socketActivation ? socketActivationEnv(baseEnv, ctx.socketActivation, warnings) : baseEnv;
+  let env = ctx.socketActivation ? socketActivationEnv(baseEnv, ctx.socketActivation, warnings) : baseEnv;
+  if (ctx.notifySocketEnv) env = [...env.filter((kv) => !kv.startsWith('NOTIFY_SOCKET=')), ctx.notifySocketEnv];
   // args has at least one entry: the schema requires it.
   const searchPath = searchPathOf(env);
   return {

@@ -60,3 +60,14 @@ test('socket activation (issue 9 item 18): only LISTEN_FDS meant for this proces
   assert.ok(exec && exec.op === 'exec');
   assert.deepEqual(exec.env.filter((kv) => kv.startsWith('LISTEN_')), ['LISTEN_FDS=2', 'LISTEN_PID=1']);
 });
+
+test('NOTIFY_SOCKET (issue 9 item 18): a socket file is bound in and named; an abstract one is a warning', () => {
+  const spec = validateConfig(structuredClone(defaultSpec({ rootless: false, cgroupNamespace: false })));
+  const plan = compilePlan(spec, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ runtimeEnv: ['NOTIFY_SOCKET=/run/systemd/notify'], directories: [] }));
+  const exec = plan.steps.find((s) => s.op === 'exec');
+  assert.ok(exec && exec.op === 'exec' && exec.env.includes('NOTIFY_SOCKET=/run/notify/notify.sock'));
+  assert.ok(plan.steps.some((s) => s.op === 'mount' && s.source === '/run/systemd/notify'), JSON.stringify(plan.steps.filter((s) => s.op === 'mount')));
+  assert.equal(spec.mounts!.some((m) => m.source === '/run/systemd/notify'), false, 'the config itself is not changed');
+  const abstract = compilePlan(spec, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ runtimeEnv: ['NOTIFY_SOCKET=@sd'] }));
+  assert.ok(abstract.warnings.some((w) => w.startsWith('NOTIFY_SOCKET=@sd')));
+});
