@@ -35,12 +35,9 @@ export interface DeleteRequest extends ContainerRef {
 async function killLeftoverInit(ref: ContainerRef): Promise<void> {
   const init = readInitRecord(ref.root, ref.id);
   if (!init || !isAlive(init.pid, init.startTime)) return;
-  const leftover: StoredState = {
-    ociVersion: '', id: ref.id, pid: init.pid, initStartTime: init.startTime, bundle: '', rootfs: '',
-    created: '', owner: '', ownPidNamespace: false, rootless: false,
-  };
   try {
-    signalContainer(leftover, SIGKILL, false);
+    // The init alone: killing it ends a pid namespace of its own, if any.
+    signalContainer({ id: ref.id, pid: init.pid, initStartTime: init.startTime, ownPidNamespace: false }, SIGKILL, false);
   } catch {
     return; // gone meanwhile
   }
