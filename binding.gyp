@@ -45,7 +45,8 @@
         "native/init/proc_guard.cc",
         "native/init/scheduling.cc",
         "native/init/time_namespace.cc",
-        "native/init/idmap_mount.cc"
+        "native/init/idmap_mount.cc",
+        "native/init/network.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],

@@ -14,16 +14,19 @@ import { CAPABILITIES, RLIMIT } from '../native/constants';
 import { pointerSegment } from './pointer';
 import { validateSeccomp } from '../seccomp/validate';
 import { checkCpuAffinity, checkMemoryPolicy, checkScheduler } from './process-attrs';
-import { sysctlNamespace } from './sysctl';
+import { sysctlName, sysctlNamespace } from './sysctl';
 import { checkTimeOffsets } from './time-offsets';
 import { checkIdmappedMounts } from './idmap-mounts';
 import { checkNetDevices } from './net-devices';
+import { checkNoNulBytes } from './nul';
+import { processSchema } from './schema';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
 const has = (table: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(table, key);
 
 /** Runs every rule; the first violation throws. */
 export function checkSemantics(spec: Spec): void {
+  checkNoNulBytes(spec);
   const namespaces = checkNamespaces(spec);
   checkUserNamespaceMappings(spec, namespaces);
   checkUtsAndTime(spec, namespaces);
@@ -110,6 +113,7 @@ function checkUtsAndTime(spec: Spec, namespaces: ReturnType<typeof checkNamespac
  * a config, "" for an `exec --process` document).
  */
 export function checkProcess(proc: Process, base: string): void {
+  if (base === '') checkNoNulBytes(proc, processSchema);
   checkCapabilities(proc, base);
   checkRlimits(proc, base);
   checkScheduler(proc, base);
@@ -198,8 +202,10 @@ function checkDevices(spec: Spec): void {
  * so would a namespaced one in a namespace joined by path.
  */
 function checkSysctls(spec: Spec, namespaces: ReturnType<typeof checkNamespaces>): void {
-  for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
-    const where = `/linux/sysctl/${pointerSegment(key)}`;
+  for (const rawKey of Object.keys(spec.linux?.sysctl ?? {})) {
+    const where = `/linux/sysctl/${pointerSegment(rawKey)}`;
+    // runc accepts the /proc/sys path form too ("net/ipv4/ip_forward").
+    const key = sysctlName(rawKey);
     if (!/^[a-z0-9_]+(\.[a-zA-Z0-9_\-]+)+$/.test(key)) throw new InvalidConfigError(where, 'not a sysctl name');
     // runc and crun refuse these two: they would fight the config's own
     // "hostname" and "domainname" fields over the same kernel value.

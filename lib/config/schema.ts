@@ -26,6 +26,10 @@ const int64 = int(-9223372036854775808, 9223372036854775807);
 const uint16 = int(0, 65535);
 const uint32 = int(0, 4294967295);
 const uint64 = int(0, 18446744073709551615);
+// A uid or gid a process or file may get: 0..2^31-1, runc's rule. Above it
+// the kernel reads 4294967295 as -1, "leave unchanged", for setresuid and
+// chown, which would leave the container running as the runtime (root).
+const posixId = int(0, 2147483647, 'must be an integer between 0 and 2147483647 (2^31-1)');
 
 const string: SchemaNode = { type: 'string' };
 const boolean: SchemaNode = { type: 'boolean' };
@@ -74,11 +78,11 @@ const user: SchemaNode = {
   // uid/gid are REQUIRED for POSIX users (config.md "POSIX-platform User").
   required: ['uid', 'gid'],
   properties: {
-    uid: uint32,
-    gid: uint32,
+    uid: posixId,
+    gid: posixId,
     // umask(2) only uses the permission bits; anything larger is a mistake.
     umask: int(0, 0o777, 'must be an integer between 0 and 511 (0777)'),
-    additionalGids: { type: 'array', items: uint32 },
+    additionalGids: { type: 'array', items: posixId },
     username: string,
   },
 };
@@ -204,8 +208,8 @@ const device: SchemaNode = {
     major: int64,
     minor: int64,
     fileMode: uint32,
-    uid: uint32,
-    gid: uint32,
+    uid: posixId,
+    gid: posixId,
   },
   // major and minor are REQUIRED unless the device is a fifo.
   if: { properties: { type: { const: 'p' } } },

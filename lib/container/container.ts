@@ -211,9 +211,16 @@ export class Container extends EventEmitter {
     return toOciState(this.root, this.id, this.refresh());
   }
 
-  /** Runs the user's process (startContainer hooks first, poststart hooks after). */
+  /**
+   * Runs the user's process (startContainer hooks first, poststart hooks
+   * after). A failing hook of either kind destroys the container (then its
+   * poststop hooks run) and rejects with the hook's error.
+   */
   async start(): Promise<void> {
-    await lazy.start().startContainer(this, () => this.emit('started'));
+    await lazy.start().startContainer(
+      { root: this.root, id: this.id, logger: this.logger, reapChild: this.pidfd >= 0 ? () => this.wait() : undefined },
+      () => this.emit('started'),
+    );
   }
 
   /**

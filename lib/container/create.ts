@@ -17,13 +17,14 @@ import { CLONE_NEWPID } from '../native/constants';
 import { gatherFacts } from '../plan/facts';
 import { validateId } from '../state/id';
 import { isRootless } from '../state/root';
-import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeState, type Lock, type StoredState } from '../state/store';
+import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
 import type { CgroupDriver } from '../cgroups';
 import { destroyCgroups, prepareCgroups, setUpCgroups } from './cgroups';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
 import { planContainer } from './planning';
+import type { SocketActivation } from './socket-activation';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -44,6 +45,12 @@ export interface CreateOptions {
    * as one message with SCM_RIGHTS), or the fd of a connected one.
    */
   consoleSocket?: string | number;
+  /**
+   * systemd socket activation to pass on: `count` fds from fd 3 on, ahead
+   * of the preserved ones (see socket-activation.ts; the CLI reads it from
+   * its environment, as runc does).
+   */
+  listenFds?: SocketActivation;
   /** chroot instead of pivot_root (for roots on ramfs). */
   noPivot?: boolean;
   /** Accepted for runc compatibility: no session keyring is created anyway. */
@@ -128,16 +135,18 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       'process.terminal is true: a console socket is needed to receive the terminal (--console-socket), or set "terminal": false',
     );
   }
-  assertPreservedFdsOpen(opts.preserveFds ?? 0);
+  const passedFds = (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
+  assertPreservedFdsOpen(passedFds);
   // The host and image facts, gathered once (plan/facts.ts): whether we
   // may write arbitrary id maps and call setgroups, cgroup layout, HOME.
   // isRootless() only picks the default state root and is recorded for engines.
   const facts = gatherFacts(spec, { bundle, rootfs });
   const unprivileged = facts.host.unprivileged;
   const rootless = isRootless();
-  const plan = planContainer(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, noPivot: opts.noPivot }, facts);
+  const plan = planContainer(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, listenFds: opts.listenFds, noPivot: opts.noPivot }, facts);
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
+  for (const note of plan.notes ?? []) opts.logger.debug?.(note);
   // Resolved before anything exists: a bad cgroupsPath or resource leaves nothing.
   const cgroups = env.cgroups?.prepare(spec, id, { systemd: opts.systemdCgroup, unprivileged, logger: opts.logger });
   const dir = createContainerDir(opts.root, id);
@@ -163,11 +172,16 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   try {
     lock = tryLock(dir);
     const fifo = fifoPath(opts.root, id);
+    // 0622, as runc's: the init reopens it for writing as the container's
+    // user, whatever host uid that maps to; the 0700 directory keeps every
+    // other user away from it (store.ts).
     env.sys.mkfifo(fifo, 0o622);
     if (cgroups) {
       // Limits are in place before the init joins (it runs nothing of the container before "go").
       cgroup = await env.cgroups!.setUp(cgroups, opts.logger);
       stored.cgroup = cgroup.record;
+      // A create killed from here on leaves the cgroups in this record for delete (crash safety).
+      writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: cgroup.record });
     }
     // cgroup2: the init is born in its cgroup; v1 hierarchies get its pid before "go".
     const cgroupFd = cgroup?.openPlacementFd();
@@ -183,6 +197,9 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
           onSpawned(pid) {
             stored.pid = pid;
             stored.initStartTime = env.sys.processStartTime(pid);
+            // Before "go": a create killed from here on leaves a record
+            // that delete kills the init by (crash safety, store.ts).
+            writeInitRecord(opts.root, id, { pid, startTime: stored.initStartTime, cgroup: stored.cgroup });
             // Before "go": the init runs no container code or hook outside its cgroups.
             cgroup?.place(pid, cgroupFd !== undefined);
           },

@@ -8,14 +8,11 @@
 import { ContainerNotFoundError } from '../errors';
 import { runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
-import { removeContainerDir, type StoredState } from '../state/store';
-import { openCgroups } from '../cgroups';
-import { destroyCgroups } from './cgroups';
+import { isAlive } from '../state/proc';
+import { readInitRecord, removeContainerDir, type StoredState } from '../state/store';
 import { hookState } from './hook-state';
 import { underLock, type ContainerRef } from './operation';
-import { signalContainer, waitForExit } from './signal';
-
-const SIGKILL = 9;
+import { teardown } from './teardown';
 
 export interface DeleteRequest extends ContainerRef {
   force: boolean;
@@ -27,24 +24,28 @@ export interface DeleteRequest extends ContainerRef {
   reapChild?: () => Promise<unknown>;
 }
 
+/**
+ * A create that was killed before it wrote state.json may have left its
+ * init alive (recorded in init.json before the init could outlive it):
+ * kill it and wait until it is gone. Its parent died, so it is not ours
+ * to reap; its new parent reaps it.
+ */
+async function killLeftoverInit(ref: ContainerRef): Promise<void> {
+  const init = readInitRecord(ref.root, ref.id);
+  if (!init) return;
+  // The init alone, or its cgroups when create had made them: its parent
+  // died, so it is not ours to reap; waitForExit sees it go.
+  const target = { id: ref.id, pid: init.pid, initStartTime: init.startTime, ownPidNamespace: false, cgroup: init.cgroup };
+  await teardown(target, init.pid > 0 && isAlive(init.pid, init.startTime));
+}
+
 /** Resolves true once deleted, false when a forced delete found nothing to delete. */
 export async function deleteContainer(request: DeleteRequest): Promise<boolean> {
   let stored: StoredState | undefined;
   try {
     stored = await underLock(request, request.force ? 'forceDelete' : 'delete', async (current, status) => {
-      const cgroup = current?.cgroup ? openCgroups(current.cgroup) : undefined;
-      if (status !== 'stopped' && current && current.pid > 0) {
-        // Through the cgroup when there is one: every process, and a paused one thawed to die.
-        if (cgroup) await cgroup.kill(SIGKILL);
-        else signalContainer(current, SIGKILL, true);
-        if (request.reapChild) await request.reapChild();
-        else await waitForExit(current.pid, current.initStartTime);
-      }
-      if (cgroup) {
-        // A zombie init still pins its cgroup: reap our child first.
-        if (request.reapChild) await request.reapChild();
-        await destroyCgroups(cgroup);
-      }
+      if (current) await teardown(current, status !== 'stopped', request.reapChild);
+      else await killLeftoverInit(request);
       removeContainerDir(request.root, request.id);
       return current;
     });

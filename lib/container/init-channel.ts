@@ -5,8 +5,23 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { HookFailedError, SyscallError } from '../errors';
+import { describeErrno, HookFailedError, KapselError, SyscallError } from '../errors';
+import { native } from '../native/addon';
 import { decodeMessage, encodeMessage, type InitMessage } from '../plan/protocol';
+import { encodeRecord, flattenFields } from '../plan/record';
+import { nativeSyscalls } from './syscalls';
+
+/**
+ * A message larger than this goes in a memfd rather than in one datagram:
+ * a SOCK_SEQPACKET datagram must fit the socket's send buffer (about
+ * 200 KiB by default), and the "go" message carries the state JSON twice,
+ * annotations included (a 300 KiB annotation set is real).
+ */
+export const DATAGRAM_LIMIT = 64 * 1024;
+/** The largest message the init accepts (native/init/protocol.h kMaxMessageBytes). */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** The datagram that says "the record is in the attached memfd" (protocol.h, message "memfd"). */
+const SPILLED = encodeRecord(flattenFields(['memfd']));
 
 const ERRNO_NAMES = new Map<number, string>(
   Object.entries(os.constants.errno).map(([name, value]) => [value as number, name]),
@@ -29,17 +44,34 @@ export function hookFailureReason(m: Extract<InitMessage, { type: 'hook-failed' 
   }
 }
 
+/**
+ * The init's own words for a failure, completed so that every message
+ * names the syscall, the path and the errno ("prctl PR_CAP_AMBIENT_RAISE
+ * 13: operation not permitted (EPERM)", not "PR_CAP_AMBIENT_RAISE 13").
+ * Messages that already say it (exec's runc-worded "executable file not
+ * found", the plan decoder's) are left as they are.
+ */
+function explainedMessage(syscall: string, message: string, failedPath: string, errnoName: string): string {
+  if (syscall === 'exec' || syscall === 'plan') return `${message}${failedPath && !message.includes(failedPath) ? ` (${failedPath})` : ''}`;
+  const what = message.startsWith(syscall) ? message : `${syscall} ${message}`;
+  const where = failedPath && !message.includes(failedPath) ? ` (${failedPath})` : '';
+  const text = describeErrno(errnoName);
+  if (message.includes(text) || message.includes(errnoName)) return `${what}${where}`;
+  return `${what}${where}: ${text}${text.includes(errnoName) ? '' : ` (${errnoName})`}`;
+}
+
 /** Turns a failure message of the init helper into the error create/start throws. */
 export function failureToError(m: InitFailure): Error {
   if (m.type === 'hook-failed') return new HookFailedError(m.kind, m.path, hookFailureReason(m));
   const { errno, path: failedPath, message, step, op } = m;
+  const errnoName = ERRNO_NAMES.get(errno) ?? (errno ? `E${errno}` : 'EINVAL');
   return new SyscallError({
-    errnoName: ERRNO_NAMES.get(errno) ?? (errno ? `E${errno}` : 'EINVAL'),
+    errnoName,
     errno,
     syscall: m.syscall,
     path: failedPath || undefined,
     step: { index: step, op },
-    message: message ? `${message}${failedPath && !message.includes(failedPath) ? ` (${failedPath})` : ''} (plan step ${step}: ${op})` : undefined,
+    message: message ? `${explainedMessage(m.syscall, message, failedPath, errnoName)} (plan step ${step}: ${op})` : undefined,
   });
 }
 
@@ -52,7 +84,24 @@ export class InitChannel {
   constructor(private readonly fd: number) {}
 
   send(message: InitMessage): void {
-    fs.writeSync(this.fd, encodeMessage(message));
+    const bytes = encodeMessage(message);
+    if (bytes.length <= DATAGRAM_LIMIT) {
+      fs.writeSync(this.fd, bytes);
+      return;
+    }
+    if (bytes.length > MAX_MESSAGE_BYTES) {
+      throw new KapselError(
+        'ERR_INVALID_ARGUMENT',
+        `the "${message.type}" message to the container init is ${bytes.length} bytes, over the limit of ${MAX_MESSAGE_BYTES} bytes (64 MiB): are the annotations that large?`,
+      );
+    }
+    const memfd = nativeSyscalls.memfdWith(`kapsel-${message.type}`, bytes);
+    try {
+      // The record bytes are all below 0x80: latin1 keeps them as they are.
+      native().sendFd(this.fd, memfd, SPILLED.toString('latin1'));
+    } finally {
+      fs.closeSync(memfd);
+    }
   }
 
   /** The next message, or undefined when the helper closed its end (exited). */

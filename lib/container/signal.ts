@@ -29,7 +29,10 @@ function signalPid(pid: number, startTime: number | undefined, signal: number): 
   }
 }
 
-export function signalContainer(stored: StoredState, signal: number, all: boolean): void {
+/** What signalling needs to know of a container: its init, and whether it has a pid namespace of its own. */
+export type SignalTarget = Pick<StoredState, 'id' | 'pid' | 'initStartTime' | 'ownPidNamespace'>;
+
+export function signalContainer(stored: SignalTarget, signal: number, all: boolean): void {
   if (all && stored.ownPidNamespace) {
     const ns = namespaceId(stored.pid, 'pid');
     if (ns) {

@@ -1,28 +1,60 @@
 /**
  * start: lock -> refresh -> assert "created" -> release the init from the
- * exec fifo, then the poststart hooks. A failed poststart hook stops the
- * container (runtime.md, Lifecycle 9).
+ * exec fifo, then the poststart hooks.
+ *
+ * A failing startContainer or poststart hook fails start, and the
+ * container does not stay: runtime.md (Lifecycle 9, and startContainer in
+ * config.md) says to generate an error, stop the container and continue at
+ * step 12 — the container is destroyed (killed, waited for, its state
+ * removed, still under the lock), then the poststop hooks run, whose
+ * failures are warnings, as in delete.
  */
-import { runHooks } from '../hooks/run';
+import { KapselError } from '../errors';
+import { runHooks, runHooksWarnOnly } from '../hooks/run';
+import type { Logger } from '../logger';
+import { removeContainerDir, type StoredState } from '../state/store';
 import { releaseInit } from './exec-fifo';
 import { hookState } from './hook-state';
 import { underLock, type ContainerRef } from './operation';
-import { signalContainer } from './signal';
+import { teardown } from './teardown';
 
-const SIGKILL = 9;
+export interface StartRequest extends ContainerRef {
+  /** Where the poststop hooks' failures go when a failed hook destroys the container. */
+  logger: Logger;
+  /** Waits for (and reaps) the init when this process is its parent (see delete.ts). */
+  reapChild?: () => Promise<unknown>;
+}
+
+function isHookFailure(err: unknown): boolean {
+  return err instanceof KapselError && err.code === 'ERR_HOOK_FAILED';
+}
+
+/** Lifecycle step 12 after a failed hook: kill what runs, wait for it, remove its cgroups and the state. */
+async function destroy(request: StartRequest, stored: StoredState): Promise<void> {
+  await teardown(stored, true, request.reapChild);
+  removeContainerDir(request.root, request.id);
+}
 
 /** `onStarted` runs once the user's process runs, before the poststart hooks. */
-export function startContainer(ref: ContainerRef, onStarted: () => void): Promise<void> {
-  return underLock(ref, 'start', async (stored) => {
+export async function startContainer(request: StartRequest, onStarted: () => void): Promise<void> {
+  let failedHook: unknown;
+  let destroyed: StoredState | undefined;
+  await underLock(request, 'start', async (current) => {
     // "created" is only derived from a stored state with a live init.
-    const s = stored!;
-    await releaseInit(ref.root, s);
-    onStarted();
+    const stored = current!;
     try {
-      await runHooks('poststart', s.hooks?.poststart, hookState(s, 'running'));
+      await releaseInit(request.root, stored);
+      onStarted();
+      await runHooks('poststart', stored.hooks?.poststart, hookState(stored, 'running'));
     } catch (err) {
-      signalContainer(s, SIGKILL, true);
-      throw err;
+      if (!isHookFailure(err)) throw err;
+      failedHook = err;
+      await destroy(request, stored);
+      destroyed = stored;
     }
   });
+  if (destroyed) {
+    await runHooksWarnOnly('poststop', destroyed.hooks?.poststop, hookState(destroyed, 'stopped'), request.logger);
+    throw failedHook;
+  }
 }

@@ -23,6 +23,7 @@ import { assignTreeFds, idmapTrees } from './idmap-mounts';
 import { checkSupported } from './supported';
 import { seccompPlan, type SeccompPlacement } from './seccomp';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
+import { notifySocketPlan } from './notify-socket';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
@@ -34,6 +35,12 @@ export interface CompileOptions {
   preserveFds?: number;
   /** --no-pivot: chroot instead of pivot_root. */
   noPivot?: boolean;
+  /**
+   * systemd socket activation of the runtime (container/socket-activation.ts):
+   * `count` fds at 3.. go to the container before the preserved ones, and
+   * its process gets LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES.
+   */
+  listenFds?: { count: number; names?: string };
 }
 
 /** Whether id 0 inside has a mapping. */
@@ -63,12 +70,19 @@ function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly H
  */
 export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: PlanFacts): LaunchPlan {
   if (!spec.process) throw new InvalidConfigError('/process', 'is required to create a container');
-  const warnings = [...checkSupported(spec, facts.host), ...relativeDestinationWarnings(spec)];
+  const notes: string[] = [];
+  const warnings = [...checkSupported(spec, facts.host, notes), ...relativeDestinationWarnings(spec)];
   const ns = planNamespaces(spec);
-  const preserveFds = options.preserveFds ?? 0;
+  const listenFds = options.listenFds?.count ?? 0;
+  const preserveFds = listenFds + (options.preserveFds ?? 0);
   const denySetgroups = ns.newUserNamespace && facts.host.unprivileged;
+  const notify = notifySocketPlan(facts.host.runtimeEnv);
+  if (notify.warning) warnings.push(notify.warning);
+  // The runtime's own mount (crun's NOTIFY_SOCKET bind), after the
+  // config's: added to a copy of the validated spec, never to the config.
+  const rootfsSpec: ValidSpec = notify.plan ? { ...spec, mounts: [...(spec.mounts ?? []), notify.plan.mount] } : spec;
   const rootfsCtx = {
-    spec,
+    spec: rootfsSpec,
     bundle: options.bundle,
     rootfs: options.rootfs,
     // A new user namespace, or one the runtime already runs in: no mknod.
@@ -82,7 +96,13 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   // setgroups setting: denied there (unshare -r, a rootless parent) is
   // denied for the container too.
   const setgroupsDenied = ns.newUserNamespace ? denySetgroups : facts.host.unprivileged && facts.host.inUserNamespace;
-  const proc = processPlan(spec.process, { image: facts.image, setgroupsDenied });
+  const proc = processPlan(spec.process, {
+    image: facts.image,
+    setgroupsDenied,
+    socketActivation: options.listenFds ? { ...options.listenFds, ownPidNamespace: ns.created.has('pid') } : undefined,
+    notifySocketEnv: notify.plan?.env,
+  });
+  warnings.push(...proc.warnings);
   const hooks = spec.hooks ?? {};
 
   // A new cgroup namespace is made by the init after "go", not at clone:
@@ -92,6 +112,10 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const unshareCgroup: Step[] = ns.created.has('cgroup') ? [{ op: 'unshare', flags: C.CLONE_NEWCGROUP }] : [];
   const steps: Step[] = [...timeNamespaceSteps(ns), ...unshareCgroup, ...initialAffinitySteps(spec.process), ...prepareRootfsSteps(rootfsCtx)];
   steps.push(...utsSteps(spec));
+  // The kernel creates a network namespace with lo down; runc and crun
+  // bring it up, and programs expect 127.0.0.1 to work. A joined one is
+  // someone else's to configure.
+  if (ns.created.has('network')) steps.push({ op: 'loopback-up' });
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
   }
@@ -131,5 +155,6 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     ...(trees.length > 0 ? { idmapTrees: trees } : {}),
     ...(netDevices.length > 0 ? { netDevices } : {}),
     warnings,
+    notes,
   };
 }

@@ -55,6 +55,7 @@ function fieldsOf(step: Step): Field[] {
     case 'mempolicy': return [step.what, step.mode, step.flags, step.nodes];
     case 'check-timens': return [];
     case 'attach-tree': return [step.fd, step.source, step.target];
+    case 'loopback-up': return [];
   }
 }
 

@@ -64,6 +64,12 @@ export interface HostFacts {
    * (supported.ts).
    */
   resctrl: boolean;
+  /**
+   * The Linux security modules enabled on the host, as runc detects them:
+   * SELinux (selinuxfs mounted at /sys/fs/selinux) and AppArmor
+   * (/sys/module/apparmor/parameters/enabled says "Y").
+   */
+  lsm?: { selinux: boolean; apparmor: boolean };
 }
 
 /** One line of the image's /etc/passwd. */
@@ -87,6 +93,7 @@ export interface PlanFacts {
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 const RDTGROUP_SUPER_MAGIC = 0x7655821;
+const SELINUX_MAGIC = 0xf97cff8c;
 
 /** The host path a mount source names: absolute, or relative to the bundle (config.md "Mounts"). */
 export function hostSourcePath(bundle: string, source: string): string {
@@ -233,7 +240,24 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     devices: hostDeviceNodes([...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]),
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
     resctrl: hasFilesystem('/sys/fs/resctrl', RDTGROUP_SUPER_MAGIC),
+    lsm: { selinux: selinuxEnabled(), apparmor: apparmorEnabled() },
   };
+}
+
+function selinuxEnabled(): boolean {
+  try {
+    return fs.statfsSync('/sys/fs/selinux').type === SELINUX_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+function apparmorEnabled(): boolean {
+  try {
+    return fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y');
+  } catch {
+    return false;
+  }
 }
 
 /** Parses passwd(5) lines; malformed lines are skipped, as getpwent does. */

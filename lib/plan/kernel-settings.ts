@@ -6,7 +6,7 @@
  */
 import type { ValidSpec } from '../config/valid';
 import { pointerSegment } from '../config/pointer';
-import { sysctlNamespace } from '../config/sysctl';
+import { sysctlName, sysctlNamespace } from '../config/sysctl';
 import { InvalidConfigError } from '../errors';
 import type { HostFacts } from './facts';
 import type { Step } from './steps';
@@ -34,7 +34,8 @@ export function sysctlSteps(spec: ValidSpec, host: Pick<HostFacts, 'joinedRuntim
         `sysctl "${key}" would change the host: the ${ns} namespace joined at ${joined} is the runtime's own`,
       );
     }
-    return { op: 'sysctl', key, value };
+    // One form on the wire: the init turns the dots into /proc/sys/ slashes.
+    return { op: 'sysctl', key: sysctlName(key), value };
   });
 }
 

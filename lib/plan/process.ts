@@ -35,7 +35,35 @@ export function capabilityMask(names: readonly string[] | undefined): bigint {
   return mask;
 }
 
-export function capabilitySteps(caps: LinuxCapabilities): { before: Step[]; after: Step[] } {
+/**
+ * The ambient capabilities the kernel lets us raise: PR_CAP_AMBIENT_RAISE
+ * needs each in both the permitted and the inheritable set. runc's and
+ * crun's default configs (`runc spec`, `crun spec`) list the default
+ * capabilities in ambient but not in inheritable. Decision: runc's way —
+ * such a capability is left out of ambient, with a warning naming it —
+ * not crun's, because adding it to the inheritable set would give the
+ * container more than the config asks for (runc dropped default
+ * inheritable capabilities for that reason, CVE-2022-29162), while leaving
+ * ambient short only means what the kernel would refuse anyway.
+ */
+export function raisableAmbient(caps: LinuxCapabilities, jsonPath = '/process'): { names: string[]; warnings: string[] } {
+  const inheritable = new Set(caps.inheritable ?? []);
+  const permitted = new Set(caps.permitted ?? []);
+  const names: string[] = [];
+  const warnings: string[] = [];
+  for (const name of caps.ambient ?? []) {
+    const missing = [inheritable.has(name) ? '' : 'inheritable', permitted.has(name) ? '' : 'permitted'].filter(Boolean);
+    if (missing.length === 0) names.push(name);
+    else {
+      warnings.push(
+        `${jsonPath}/capabilities/ambient: ${name} is not raised: an ambient capability must also be in ${missing.join(' and ')} (as runc, it is skipped)`,
+      );
+    }
+  }
+  return { names, warnings };
+}
+
+export function capabilitySteps(caps: LinuxCapabilities, ambient: readonly string[] = caps.ambient ?? []): { before: Step[]; after: Step[] } {
   return {
     before: [{ op: 'bounding', keep: capabilityMask(caps.bounding) }],
     after: [
@@ -45,7 +73,7 @@ export function capabilitySteps(caps: LinuxCapabilities): { before: Step[]; afte
         permitted: capabilityMask(caps.permitted),
         inheritable: capabilityMask(caps.inheritable),
       },
-      { op: 'ambient', raise: capabilityMask(caps.ambient) },
+      { op: 'ambient', raise: capabilityMask(ambient) },
     ],
   };
 }
@@ -88,6 +116,28 @@ export interface ProcessPlanContext {
   setgroupsDenied: boolean;
   /** JSON pointer of the process object in error messages: "/process" (default) in a config, "" for `exec --process`. */
   jsonPath?: string;
+  /** The runtime's socket activation, passed on (container/socket-activation.ts). */
+  socketActivation?: { count: number; names?: string; ownPidNamespace: boolean };
+  /** NOTIFY_SOCKET=... of the socket the runtime bound into the container (plan/notify-socket.ts). */
+  notifySocketEnv?: string;
+}
+
+const SOCKET_ACTIVATION_VARS = ['LISTEN_FDS=', 'LISTEN_PID=', 'LISTEN_FDNAMES='];
+
+/**
+ * The socket activation variables of the container's process, replacing
+ * any the config has (getenv takes the first). LISTEN_PID is 1: the
+ * process is pid 1 of its own pid namespace; without one its pid is not
+ * known before it runs, so LISTEN_PID is left out (and sd_listen_fds
+ * ignores the fds), with a warning.
+ */
+function socketActivationEnv(env: string[], activation: NonNullable<ProcessPlanContext['socketActivation']>, warnings: string[]): string[] {
+  const out = env.filter((kv) => !SOCKET_ACTIVATION_VARS.some((prefix) => kv.startsWith(prefix)));
+  out.push(`LISTEN_FDS=${activation.count}`);
+  if (activation.ownPidNamespace) out.push('LISTEN_PID=1');
+  else warnings.push('socket activation: the container has no pid namespace of its own, so LISTEN_PID cannot be set; its process will not see the LISTEN_FDS fds as its own');
+  if (activation.names !== undefined) out.push(`LISTEN_FDNAMES=${activation.names}`);
+  return out;
 }
 
 /** The process's steps: `setup` runs before the wait for `start`, `check` right after it, `exec` last. */
@@ -101,12 +151,19 @@ export interface ProcessPlan {
   /** Fails create rather than start when args[0] cannot be executed. */
   check: Step;
   exec: Step;
+  /** What the plan leaves out of the config, for the caller to log (ambient capabilities). */
+  warnings: string[];
 }
 
 /** Credentials and capabilities: the part of the setup that changes who the process is. */
-function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext): Step[] {
+function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext, warnings: string[]): Step[] {
   const steps: Step[] = [];
-  const caps = proc.capabilities ? capabilitySteps(proc.capabilities) : undefined;
+  let caps: ReturnType<typeof capabilitySteps> | undefined;
+  if (proc.capabilities) {
+    const ambient = raisableAmbient(proc.capabilities, ctx.jsonPath ?? '/process');
+    warnings.push(...ambient.warnings);
+    caps = capabilitySteps(proc.capabilities, ambient.names);
+  }
   if (caps) steps.push(...caps.before);
   const user = proc.user ?? { uid: 0, gid: 0 };
   // Keep the permitted set across the uid change; capset trims it after.
@@ -133,17 +190,27 @@ function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext): Step[] {
 /** The process part of a plan, from a validated process and the facts it needs. */
 export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): ProcessPlan {
   const limits: Step[] = [...schedulingSteps(proc, ctx.jsonPath ?? '/process')];
+  const warnings: string[] = [];
   if (proc.oomScoreAdj !== undefined) limits.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
   limits.push(...rlimitSteps(proc));
-  const credentials = credentialSteps(proc, ctx);
+  const credentials = credentialSteps(proc, ctx, warnings);
   if (proc.noNewPrivileges) credentials.push({ op: 'no-new-privs' });
   credentials.push({ op: 'umask', mask: proc.user?.umask ?? 0o022 });
   credentials.push({ op: 'chdir', path: proc.cwd });
   const setup = [...limits, ...credentials];
-  const env = processEnv(proc, ctx.image);
+  const baseEnv = processEnv(proc, ctx.image);
+  let env = ctx.socketActivation ? socketActivationEnv(baseEnv, ctx.socketActivation, warnings) : baseEnv;
+  if (ctx.notifySocketEnv) env = [...env.filter((kv) => !kv.startsWith('NOTIFY_SOCKET=')), ctx.notifySocketEnv];
   // args has at least one entry: the schema requires it.
   const searchPath = searchPathOf(env);
-  return { setup, limits, credentials, check: { op: 'check-exec', file: proc.args[0], env, searchPath }, exec: { op: 'exec', args: proc.args, env, searchPath } };
+  return {
+    setup,
+    limits,
+    credentials,
+    check: { op: 'check-exec', file: proc.args[0], env, searchPath },
+    exec: { op: 'exec', args: proc.args, env, searchPath },
+    warnings,
+  };
 }
 
 /** Where the init looks up a program name: the container's PATH, else DEFAULT_PATH. */

@@ -138,7 +138,9 @@ export type Step =
    * and passed as inherited fd `fd` onto container path `target`; `source`
    * names it in errors.
    */
-  | { op: 'attach-tree'; fd: number; source: string; target: string };
+  | { op: 'attach-tree'; fd: number; source: string; target: string }
+  /** A new network namespace's loopback interface up (SIOCSIFFLAGS), as runc and crun leave it. */
+  | { op: 'loopback-up' };
 
 export type StepOp = Step['op'];
 
@@ -191,6 +193,8 @@ export interface LaunchPlan {
   seccompListener?: { path: string; metadata?: string };
   /** Config the runtime accepted but does not apply yet (logged at create). */
   warnings: string[];
+  /** Config ignored on purpose, as runc does (SELinux labels without SELinux): debug lines at create. */
+  notes?: string[];
 }
 
 export interface HelperFdLayout {

@@ -9,7 +9,7 @@
  * create (what a kernel lacks is a warning there).
  */
 import type { ValidSpec } from '../config/valid';
-import { NotSupportedError } from '../errors';
+import { InvalidConfigError, NotSupportedError } from '../errors';
 import { idmapOf } from '../config/idmap-mounts';
 import type { HostFacts } from './facts';
 
@@ -54,17 +54,45 @@ function checkIdmappedMounts(spec: ValidSpec, host: Pick<HostFacts, 'unprivilege
   });
 }
 
-/** Throws NotSupportedError for the first unsupported property; returns warnings. */
-export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' | 'unprivileged'>): string[] {
+/**
+ * LSM labels, as runc treats them. SELinux labels on a host without
+ * SELinux are ignored (runc and crun do; images and engines set them
+ * everywhere), with a debug note. An AppArmor profile on a host without
+ * AppArmor is an error, as runc's "apparmor: config provided but apparmor
+ * not supported": the config asks for confinement that cannot exist here.
+ * With the module enabled, applying them is not implemented yet: refused.
+ */
+function checkLabels(spec: ValidSpec, lsm: NonNullable<HostFacts['lsm']>, notes: string[]): void {
+  const proc = spec.process;
+  const selinux: Array<[string, unknown]> = [
+    ['/process/selinuxLabel', proc?.selinuxLabel],
+    ['/linux/mountLabel', spec.linux?.mountLabel],
+  ];
+  for (const [field, label] of selinux) {
+    if (!nonEmpty(label)) continue;
+    if (lsm.selinux) refuse(field, 'applying an SELinux label');
+    notes.push(`${field}: SELinux is not enabled on this host, the label ${JSON.stringify(label)} is ignored (as runc and crun)`);
+  }
+  if (nonEmpty(proc?.apparmorProfile)) {
+    if (!lsm.apparmor) {
+      throw new InvalidConfigError('/process/apparmorProfile', 'apparmor: config provided but apparmor not supported (AppArmor is not enabled on this host)');
+    }
+    refuse('/process/apparmorProfile', 'applying an AppArmor profile');
+  }
+}
+
+/**
+ * Throws NotSupportedError for the first unsupported property; returns
+ * warnings, and adds to `notes` what is ignored on purpose (debug lines).
+ */
+export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' | 'unprivileged' | 'lsm'>, notes: string[] = []): string[] {
   const proc = spec.process;
   const linux = spec.linux ?? {};
   // Every rootfs step (mounts, pivot_root) runs in a mount namespace set up for the container.
   const mountNs = (linux.namespaces ?? []).find((ns) => ns.type === 'mount');
   if (!mountNs) refuse('/linux/namespaces', 'a container without a mount namespace of its own');
   if (mountNs.path) refuse('/linux/namespaces', 'joining an existing mount namespace (the rootfs is set up in a new one)');
-  if (nonEmpty(proc?.apparmorProfile)) refuse('/process/apparmorProfile', 'AppArmor');
-  if (nonEmpty(proc?.selinuxLabel)) refuse('/process/selinuxLabel', 'SELinux');
-  if (nonEmpty(linux.mountLabel)) refuse('/linux/mountLabel', 'SELinux');
+  checkLabels(spec, host.lsm ?? { selinux: false, apparmor: false }, notes);
   // SCHED_ISO is a policy of out-of-tree (-ck) kernels only: no mainline kernel can apply it.
   if (proc?.scheduler?.policy === 'SCHED_ISO') {
     throw new NotSupportedError('config.json /process/scheduler/policy: SCHED_ISO is not a policy of the Linux kernel (only out-of-tree -ck patches had it)');
@@ -74,6 +102,5 @@ export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' 
   checkIntelRdt(spec, host);
   if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');
   checkIdmappedMounts(spec, host);
-  const warnings: string[] = [];
-  return warnings;
+  return [];
 }

@@ -37,6 +37,17 @@ export interface StoredState {
 
 export const STATE_FILE = 'state.json';
 export const EXEC_FIFO = 'exec.fifo';
+/** The init of a container being created, recorded before it may outlive the runtime (see writeInitRecord). */
+export const INIT_RECORD = 'init.json';
+
+/** Which process a create spawned: pid and start time (so a recycled pid is never taken for it). */
+export interface InitRecord {
+  /** 0 until the init is spawned. */
+  pid: number;
+  startTime: number;
+  /** The cgroups create made (before the spawn), for delete to remove. */
+  cgroup?: CgroupRecord;
+}
 
 export function containerDir(root: string, id: string): string {
   return path.join(root, id);
@@ -46,12 +57,18 @@ export function fifoPath(root: string, id: string): string {
   return path.join(root, id, EXEC_FIFO);
 }
 
-/** Creates the container's directory; an existing one means the id is taken. */
+/**
+ * Creates the container's directory; an existing one means the id is taken.
+ * The root and the container directories are 0700 (runc's root is): no
+ * other user may reach the exec fifo (opening it would start or stall the
+ * container) or read the state. The init never needs the path: it reopens
+ * the fifo through its own fd.
+ */
 export function createContainerDir(root: string, id: string): string {
-  fs.mkdirSync(root, { recursive: true, mode: 0o711 });
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const dir = containerDir(root, id);
   try {
-    fs.mkdirSync(dir, { mode: 0o711 });
+    fs.mkdirSync(dir, { mode: 0o700 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ContainerExistsError(id);
     throw err;
@@ -88,6 +105,30 @@ export function writeState(root: string, state: StoredState): void {
   const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
   fs.renameSync(tmp, path.join(dir, STATE_FILE));
+}
+
+/**
+ * Records the init a create just spawned, before the runtime lets it run
+ * ("go"). Until then the init exits as soon as the runtime's end of the
+ * setup socket closes (a killed create included), and from then on it is
+ * on disk: a create killed at any point leaves either nothing alive or an
+ * init that delete (forced or not) finds here and kills.
+ */
+export function writeInitRecord(root: string, id: string, record: InitRecord): void {
+  const dir = containerDir(root, id);
+  const tmp = path.join(dir, `.${INIT_RECORD}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+  fs.renameSync(tmp, path.join(dir, INIT_RECORD));
+}
+
+/** The init recorded by writeInitRecord, or undefined. */
+export function readInitRecord(root: string, id: string): InitRecord | undefined {
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(containerDir(root, id), INIT_RECORD), 'utf8')) as InitRecord;
+    return Number.isInteger(record.pid) && Number.isInteger(record.startTime) ? record : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function removeContainerDir(root: string, id: string): void {

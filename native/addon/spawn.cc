@@ -74,6 +74,9 @@ struct ChildPlan {
   char* grandchild_stack_top = nullptr;
   volatile int failed_errno = 0;
   const char* volatile failed_syscall = nullptr;
+  // Which join (setns) or fd (fcntl) failed, so the error names it rather
+  // than the helper binary; -1 when the failure is about neither.
+  volatile int failed_index = -1;
   volatile pid_t final_pid = 0;
   // A new time namespace, and the text written to its timens_offsets
   // (lines "<clock> <secs> <nanosecs>"; empty: no offsets) through
@@ -143,7 +146,7 @@ int ExecChild(void* arg) {
   int moved[1024];
   for (int i = 0; i < p->nfds; i++) {
     moved[i] = static_cast<int>(syscall(SYS_fcntl, p->fds[i], F_DUPFD_CLOEXEC, base));
-    if (moved[i] < 0) { RawSyscallFail(p, "fcntl"); _exit(127); }
+    if (moved[i] < 0) { RawSyscallFail(p, "fcntl"); p->failed_index = i; _exit(127); }
   }
   for (int i = 0; i < p->nfds; i++) {
     // dup3 without O_CLOEXEC: the targets are exactly what survives exec.
@@ -160,12 +163,25 @@ int ExecChild(void* arg) {
   _exit(127);
 }
 
+// What a failure in the child was about, for the error: the namespace a
+// setns could not join, the fd of ours that could not be passed, the
+// helper for its exec; nothing for the rest (capabilities, clone).
+std::string FailureSubject(const std::string& syscall, int index, const std::vector<std::string>& join_names,
+                           const std::vector<int>& fds, const std::string& file) {
+  if (syscall == "setns" && index >= 0 && static_cast<size_t>(index) < join_names.size()) return join_names[index];
+  if (syscall == "fcntl" && index >= 0 && static_cast<size_t>(index) < fds.size())
+    return "fd " + std::to_string(fds[index]) + " (passed as the child's fd " + std::to_string(index) + ")";
+  if (syscall == "execveat") return file;
+  return std::string();
+}
+
 // Runs in the intermediate child when namespaces are joined.
 int JoinThenClone(void* arg) {
   ChildPlan* p = static_cast<ChildPlan*>(arg);
   for (int i = 0; i < p->njoin; i++) {
     if (syscall(SYS_setns, p->join_fds[i], p->join_types[i]) < 0) {
       RawSyscallFail(p, "setns");
+      p->failed_index = i;
       _exit(127);
     }
   }
@@ -310,6 +326,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   // of a process whose namespaces of `type` (CLONE_NEW* flags, several at
   // once) are joined with one setns (Linux 5.8+). The caller keeps its pidfd.
   std::vector<int> join_fds, join_types, opened_fds;
+  std::vector<std::string> join_names;  // what a failed setns names: the path, or the pidfd
   auto close_joined = [&]() { for (int fd : opened_fds) close(fd); };
   Napi::Value join_v = opts.Get("join");
   if (join_v.IsArray()) {
@@ -327,8 +344,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       int fd;
       if (by_pidfd) {
         fd = j.Get("pidfd").As<Napi::Number>().Int32Value();
+        join_names.push_back("pidfd " + std::to_string(fd));
       } else {
         std::string path = j.Get("path").As<Napi::String>().Utf8Value();
+        join_names.push_back(path);
         fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
           int e = errno;
@@ -438,8 +457,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       int status;
       while (waitpid(final_pid, &status, 0) < 0 && errno == EINTR) {}
     }
-    ThrowErrno(env, plan.failed_errno, plan.failed_syscall ? plan.failed_syscall : "clone",
-               plan.failed_path ? plan.failed_path : file);
+    const char* failed = plan.failed_syscall ? plan.failed_syscall : "clone";
+    ThrowErrno(env, plan.failed_errno, failed,
+               plan.failed_path ? plan.failed_path : FailureSubject(failed, plan.failed_index, join_names, fds, file));
     return env.Undefined();
   }
   // The process is our child and unreaped, so its pid cannot be reused yet.

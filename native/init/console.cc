@@ -96,7 +96,8 @@ void SetUpConsole(int socket_fd, int rows, int cols, bool bind_console) {
   close(master);
   close(socket_fd);
 
-  if (setsid() < 0) Fail("setsid", errno, "");
+  // Session leader already (main.cc calls setsid first): take the pty as
+  // our controlling terminal.
   if (ioctl(slave, TIOCSCTTY, 0) < 0) Fail("ioctl", errno, slave_path, "TIOCSCTTY");
   for (int fd = 0; fd <= 2; fd++) {
     if (dup3(slave, fd, 0) < 0) Fail("dup3", errno, slave_path);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -34,11 +35,29 @@ int64_t NowMs() {
 
 }  // namespace
 
+// A memfd with the state JSON, read from its start.
+static int StateFile(const std::string& state_json, const std::string& hook_path) {
+  int fd = static_cast<int>(syscall(SYS_memfd_create, "kapsel-hook-state", MFD_CLOEXEC));
+  if (fd < 0) Fail("memfd_create", errno, hook_path, "the hook's state on stdin");
+  size_t done = 0;
+  while (done < state_json.size()) {
+    ssize_t n = write(fd, state_json.data() + done, state_json.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) Fail("write", errno, hook_path, "the hook's state on stdin");
+    done += static_cast<size_t>(n);
+  }
+  if (lseek(fd, 0, SEEK_SET) < 0) Fail("lseek", errno, hook_path, "the hook's state on stdin");
+  return fd;
+}
+
 bool RunHook(const std::string& path, const std::vector<std::string>& args,
              const std::vector<std::string>& env, int timeout_seconds,
              const std::string& state_json, HookFailedMessage* failure) {
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) < 0) Fail("pipe", errno, path);
+  // stdin is a memfd holding the state, not a pipe: a state of any size
+  // (large annotations) arrives whole, and a hook that does not read its
+  // stdin cannot block us.
+  int in = StateFile(state_json, path);
+  int out[2];
   if (pipe2(out, O_CLOEXEC) < 0) Fail("pipe", errno, path);
   std::vector<std::string> argv_s = args.empty() ? std::vector<std::string>{path} : args;
   std::vector<std::string> env_s = env;
@@ -46,7 +65,7 @@ bool RunHook(const std::string& path, const std::vector<std::string>& args,
   pid_t pid = fork();
   if (pid < 0) Fail("fork", errno, path);
   if (pid == 0) {
-    dup2(in[0], 0);
+    dup2(in, 0);
     dup2(out[1], 1);
     dup2(out[1], 2);
     signal(SIGPIPE, SIG_DFL);
@@ -55,13 +74,8 @@ bool RunHook(const std::string& path, const std::vector<std::string>& args,
     dprintf(2, "exec %s: %s", path.c_str(), strerror(errno));
     _exit(127);
   }
-  close(in[0]);
+  close(in);
   close(out[1]);
-  // The state is small; a hook that does not read stdin must not block us.
-  fcntl(in[1], F_SETFL, O_NONBLOCK);
-  ssize_t ignored = write(in[1], state_json.data(), state_json.size());
-  (void)ignored;
-  close(in[1]);
 
   int pidfd = kapsel_common::PidfdOpen(pid, 0);
   std::string output;

@@ -164,6 +164,12 @@ int main(int argc, char** argv) {
     Fail("close_range", errno, "", "CLOSE_RANGE_CLOEXEC from fd " + std::to_string(plan_fd));
   if (sync_fd < plan_fd) Fail("plan", EINVAL, "", "the sync fd lies below the plan fd");
   SetFailureChannel(sync_fd, ChannelKind::kSeqpacket);
+  // A session (and process group) of our own, as runc and crun give the
+  // container: a signal to the caller's process group (^C in the shell
+  // that ran create) must not reach the container, and a terminal step
+  // needs a session leader without a controlling terminal. Never a group
+  // leader here (we are a fresh clone), so setsid cannot fail with EPERM.
+  if (setsid() < 0) Fail("setsid", errno, "");
 
   std::vector<Step> steps;
   std::string error;

@@ -1,6 +1,8 @@
 #include "protocol.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -26,18 +28,46 @@ const char* ReasonName(HookFailure reason) {
   return "exit";
 }
 
+// Reads the whole content of a message memfd the runtime attached.
+bool ReadSpilled(int memfd, std::string* data) {
+  struct stat st;
+  if (fstat(memfd, &st) < 0 || st.st_size < 0 || static_cast<uint64_t>(st.st_size) > kMaxMessageBytes) return false;
+  data->assign(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < data->size()) {
+    ssize_t n = pread(memfd, &(*data)[done], data->size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 // One datagram; false on EOF (the runtime went away) or a malformed record.
+// A message too large for one datagram arrives as a "memfd" record with
+// the real record in an attached memfd (protocol.h).
 bool ReceiveRecord(int fd, std::vector<std::string>* fields) {
-  // State JSON is small (annotations can grow it): 1 MiB is a generous cap
-  // (the runtime reads with the same size), and cheap to fault in.
+  // The datagrams themselves stay small (the runtime spills above 64 KiB).
   static std::string buf(1 << 20, '\0');
+  kapsel_common::FdMessage msg(&buf[0], buf.size());
   ssize_t n;
   do {
-    n = recv(fd, &buf[0], buf.size(), 0);
+    n = recvmsg(fd, &msg.msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n <= 0) return false;
+  int attached = msg.Attached();
   std::string data(buf, 0, static_cast<size_t>(n));
   size_t pos = 0;
+  if (!ParseRecord(data, &pos, fields) || pos != data.size()) {
+    if (attached >= 0) close(attached);
+    return false;
+  }
+  if (attached < 0) return (*fields)[0] != message::kMemfd;
+  bool spilled = fields->size() == 1 && (*fields)[0] == message::kMemfd && ReadSpilled(attached, &data);
+  close(attached);
+  if (!spilled) return false;
+  pos = 0;
+  fields->clear();
   return ParseRecord(data, &pos, fields) && pos == data.size();
 }
 

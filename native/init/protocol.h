@@ -11,6 +11,9 @@
 //                  Absent states: a plan without hooks (exec) needs none.
 //     ok           the runtime did its part of a sync point
 //     abort        the runtime failed its part (it reports the error itself)
+//     memfd        (no fields) the message is too large for one datagram:
+//                  its record is the content of the attached memfd (at most
+//                  kMaxMessageBytes; large annotations make large states)
 //   init -> runtime
 //     sync         name: the sync point reached (lib/plan/steps.ts SyncPoint)
 //     ready        the plan reached wait-start: create is complete
@@ -23,6 +26,7 @@
 // message type that says so (the seccomp notify listener, later): the
 // sender's SendRecord takes it, the record itself is unchanged.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -36,7 +40,11 @@ constexpr const char kSync[] = "sync";
 constexpr const char kReady[] = "ready";
 constexpr const char kError[] = "error";
 constexpr const char kHookFailed[] = "hook-failed";
+constexpr const char kMemfd[] = "memfd";
 }  // namespace message
+
+// The largest runtime -> init message (lib/container/init-channel.ts has the same).
+constexpr uint64_t kMaxMessageBytes = 64ull << 20;
 
 struct GoMessage {
   bool has_creating_state = false;

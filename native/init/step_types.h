@@ -433,6 +433,12 @@ struct AttachTreeStep {
   }
 };
 
+// A new network namespace's lo up (native/init/network.cc).
+struct LoopbackUpStep {
+  static constexpr const char* kOp = "loopback-up";
+  template <class V> void Visit(V&) {}
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -450,6 +456,6 @@ using AllSteps =
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
              BindDeviceStep, TmpfsCopyupStep, UnshareStep, AffinityStep, SchedulerStep, IoprioStep,
-             MempolicyStep, CheckTimensStep, AttachTreeStep>;
+             MempolicyStep, CheckTimensStep, AttachTreeStep, LoopbackUpStep>;
 
 }  // namespace kapsel_init

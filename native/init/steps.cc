@@ -31,6 +31,7 @@
 #include "fd_mounts.h"
 #include "hooks.h"
 #include "proc_guard.h"
+#include "network.h"
 #include "protocol.h"
 #include "root_paths.h"
 #include "seccomp.h"

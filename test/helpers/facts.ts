@@ -14,6 +14,7 @@ export interface FakeFacts {
   devices?: Map<string, string>;
   resctrl?: boolean;
   passwd?: PlanFacts['image']['passwd'];
+  lsm?: NonNullable<HostFacts['lsm']>;
 }
 
 export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
@@ -26,6 +27,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     devices: edit.devices ?? new Map(DEFAULT_DEVICES.map((d) => [deviceKey('c', d.major, d.minor), d.path])),
     runtimeEnv: edit.runtimeEnv ?? ['RUNTIME=env'],
     resctrl: edit.resctrl ?? false,
+    lsm: edit.lsm ?? { selinux: false, apparmor: false },
   };
   return { host, image: { passwd: edit.passwd ?? [] } };
 }

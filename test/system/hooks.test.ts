@@ -132,7 +132,8 @@ test('a failing startContainer hook fails start; the process never runs', { skip
       return true;
     });
     await run.container.wait();
-    assert.equal(run.container.state().status, 'stopped');
+    // Destroyed (Lifecycle 12): start-hook-failure.test.ts checks the rest.
+    assert.throws(() => run.container.state(), { code: 'ERR_CONTAINER_NOT_FOUND' });
     assert.equal(fs.existsSync(path.join(dir, 'ran')), false);
   } finally {
     await run.destroy();

@@ -85,8 +85,7 @@ test('linux.personality LINUX32 changes the execution domain', { skip }, async (
 
 test('confinement kapsel cannot apply yet is refused, naming the field', { skip }, async () => {
   const cases: [string, BundleOptions['edit']][] = [
-    ['/process/apparmorProfile', (s) => (s.process!.apparmorProfile = 'docker-default')],
-    ['/process/selinuxLabel', (s) => (s.process!.selinuxLabel = 'system_u:system_r:container_t:s0')],
+    // LSM labels: lsm-labels.test.ts.
   ];
   for (const [field, edit] of cases) {
     const b = bundle(edit);

@@ -88,10 +88,10 @@ const cases: Case[] = [
   // process.user
   { name: 'user.uid missing', mutate: (s) => delete s.process.user.uid, path: '/process/user/uid', problem: 'is required' },
   { name: 'user.gid missing', mutate: (s) => delete s.process.user.gid, path: '/process/user/gid', problem: 'is required' },
-  { name: 'user.uid negative', mutate: (s) => (s.process.user.uid = -1), path: '/process/user/uid', problem: 'must be >= 0' },
+  { name: 'user.uid negative', mutate: (s) => (s.process.user.uid = -1), path: '/process/user/uid', problem: 'must be an integer between 0 and 2147483647 (2^31-1)' },
   { name: 'user.uid fractional', mutate: (s) => (s.process.user.uid = 1.5), path: '/process/user/uid', problem: 'must be integer' },
   { name: 'user.uid a string', mutate: (s) => (s.process.user.uid = '0'), path: '/process/user/uid', problem: 'must be integer' },
-  { name: 'user.gid above uint32', mutate: (s) => (s.process.user.gid = 2 ** 32), path: '/process/user/gid', problem: 'must be <= 4294967295' },
+  { name: 'user.gid above uint32', mutate: (s) => (s.process.user.gid = 2 ** 32), path: '/process/user/gid', problem: 'must be an integer between 0 and 2147483647 (2^31-1)' },
   { name: 'user.umask above 0777', mutate: (s) => (s.process.user.umask = 0o1000), path: '/process/user/umask', problem: /between 0 and 511/ },
   { name: 'user.umask negative', mutate: (s) => (s.process.user.umask = -2), path: '/process/user/umask', problem: /between 0 and 511/ },
   { name: 'additionalGids entry not an integer', mutate: (s) => (s.process.user.additionalGids = [5, '6']), path: '/process/user/additionalGids/1', problem: 'must be integer' },

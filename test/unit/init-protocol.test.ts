@@ -84,5 +84,12 @@ test('a step failure becomes a SyscallError with the step', () => {
   assert.equal(err.syscall, 'fsopen');
   assert.equal(err.path, '/r/weird');
   assert.deepEqual(err.step, { index: 12, op: 'mount' });
-  assert.match(err.message, /type x \(\/r\/weird\) \(plan step 12: mount\)/);
+  assert.match(err.message, /^fsopen type x \(\/r\/weird\): ENODEV \(plan step 12: mount\)$/);
+});
+
+test('a step failure message names syscall, errno name and path (issue 8: not "PR_CAP_AMBIENT_RAISE 13")', () => {
+  const err = failureToError({ type: 'error', step: 40, op: 'ambient', syscall: 'prctl', errno: 1, path: '', message: 'PR_CAP_AMBIENT_RAISE 13' });
+  assert.equal(err.message, 'prctl PR_CAP_AMBIENT_RAISE 13: operation not permitted (EPERM) (plan step 40: ambient)');
+  const exec = failureToError({ type: 'error', step: 9, op: 'exec', syscall: 'exec', errno: 2, path: 'x', message: 'exec: "x": executable file not found in $PATH' });
+  assert.equal(exec.message, 'exec: "x": executable file not found in $PATH (plan step 9: exec)');
 });

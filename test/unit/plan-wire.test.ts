@@ -107,7 +107,7 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
         inheritable: ['CAP_KILL'],
         ambient: ['CAP_CHOWN'],
       };
-      p.user = { uid: 1000, gid: 100, additionalGids: [5, 6, 4294967294], umask: 0o027 };
+      p.user = { uid: 1000, gid: 100, additionalGids: [5, 6, 2147483647], umask: 0o027 };
       p.noNewPrivileges = true;
       p.oomScoreAdj = -500;
       p.cwd = '/work dir';
@@ -228,6 +228,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
     'bind-device': true, 'tmpfs-copyup': true, unshare: true,
     affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true, 'attach-tree': true,
+    'loopback-up': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);

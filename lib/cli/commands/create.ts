@@ -3,6 +3,7 @@ import { Container, type CreateOptions } from '../../container/container';
 import { boolFlag, countFlag, stringFlag, type FlagSpec, type FlagValues } from '../args';
 import { BUNDLE_FLAG, ID_ARG, type Command, type Context } from '../command';
 import { assertPassedFds } from '../passed-fds';
+import { socketActivationFromEnv } from '../../container/socket-activation';
 import { bundleDir } from './common';
 
 /** Flags create and run share. */
@@ -30,8 +31,11 @@ export const CREATE_FLAGS: readonly FlagSpec[] = [
  * own fds 0-2, as engines expect (they pass pipes or /dev/null).
  */
 export function createFromFlags(ctx: Context, id: string, flags: FlagValues, consoleSocketFd?: number): Promise<Container> {
-  assertPassedFds(countFlag(flags, 'preserve-fds') ?? 0);
+  // systemd socket activation of kapsel itself is passed on, as runc does.
+  const listenFds = socketActivationFromEnv(process.env, process.pid);
+  assertPassedFds((listenFds?.count ?? 0) + (countFlag(flags, 'preserve-fds') ?? 0));
   const options: CreateOptions = {
+    listenFds,
     id,
     bundle: bundleDir(stringFlag(flags, 'bundle')),
     root: ctx.globals.root,
