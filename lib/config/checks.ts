@@ -189,10 +189,19 @@ function checkMounts(spec: Spec): void {
   });
 }
 
-/** Device nodes are created below /dev only (as runc requires): anywhere else they would be a way around it. */
+/**
+ * Device paths are container paths: absolute, and anywhere in the rootfs
+ * (runc and crun allow nodes outside /dev, and a trailing slash). The plan
+ * cleans them and the init resolves them inside the rootfs like every
+ * other path; the node itself is made with mknod, or bound from a host
+ * node verified to be that device (plan/rootfs.ts), never a host path
+ * taken from the config.
+ */
 function checkDevices(spec: Spec): void {
   (spec.linux?.devices ?? []).forEach((dev, i) => {
-    if (!dev.path.startsWith('/dev/')) throw new InvalidConfigError(`/linux/devices/${i}/path`, 'must be below /dev');
+    if (!dev.path.startsWith('/') || dev.path.split('/').every((part) => part === '' || part === '.' || part === '..')) {
+      throw new InvalidConfigError(`/linux/devices/${i}/path`, 'must be an absolute path naming a file');
+    }
   });
 }
 

@@ -275,6 +275,24 @@ test('linux.devices: a configured device node is created with its mode and owner
   );
 });
 
+test('linux.devices outside /dev and with a trailing slash are made, as runc and crun make them', { skip }, async () => {
+  await withBundle(
+    (spec) => {
+      spec.linux!.devices = [
+        { path: '/opt/devs/null', type: 'c', major: 1, minor: 3 },
+        { path: '/dev/zero2/', type: 'c', major: 1, minor: 5 },
+      ];
+    },
+    async (bundle) => {
+      const report = await probeReport(bundle, ['/opt/devs/null', '/dev/zero2'], { root });
+      for (const [file, minor] of [['/opt/devs/null', 3], ['/dev/zero2', 5]] as const) {
+        const st = statOf(report.stat[file]);
+        assert.deepEqual({ type: st.type, major: st.major, minor: st.minor }, { type: 'char', major: 1, minor }, file);
+      }
+    },
+  );
+});
+
 test('maskedPaths: directories become empty read-only tmpfs, files /dev/null', { skip }, async () => {
   await withBundle(
     (spec, rootfs) => {

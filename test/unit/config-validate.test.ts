@@ -176,7 +176,8 @@ const cases: Case[] = [
   { name: 'timeOffsets secs not an integer', mutate: (s) => { s.linux.namespaces.push({ type: 'time' }); s.linux.timeOffsets = { boottime: { secs: '1' } }; }, path: '/linux/timeOffsets/boottime/secs', problem: 'must be integer' },
 
   // other linux fields
-  { name: 'device outside /dev', mutate: (s) => (s.linux.devices = [{ type: 'c', path: '/tmp/null', major: 1, minor: 3 }]), path: '/linux/devices/0/path', problem: 'must be below /dev' },
+  { name: 'device path relative', mutate: (s) => (s.linux.devices = [{ type: 'c', path: 'dev/null', major: 1, minor: 3 }]), path: '/linux/devices/0/path', problem: 'must be an absolute path' },
+  { name: 'device path the root', mutate: (s) => (s.linux.devices = [{ type: 'c', path: '/../.', major: 1, minor: 3 }]), path: '/linux/devices/0/path', problem: 'must be an absolute path naming a file' },
   { name: 'sysctl not a sysctl name', mutate: (s) => (s.linux.sysctl = { 'net..x': '1' }), path: '/linux/sysctl/net..x', problem: 'not a sysctl name' },
   { name: 'sysctl kernel.hostname', mutate: (s) => (s.linux.sysctl = { 'kernel.hostname': 'x' }), path: '/linux/sysctl/kernel.hostname', problem: /conflicts with the "hostname" field/ },
   { name: 'sysctl kernel.domainname', mutate: (s) => (s.linux.sysctl = { 'kernel.domainname': 'x' }), path: '/linux/sysctl/kernel.domainname', problem: /conflicts with the "domainname" field/ },
