@@ -101,6 +101,8 @@ export function createCgroups(target: CgroupTarget, layout: CgroupLayout): Cgrou
       if (fs.existsSync(dir)) {
         if (procsOf(dir).length > 0) throw new InvalidArgumentError(`cgroup ${dir} already exists and has processes: a container needs a cgroup of its own`);
         if (isFrozenDir(dir)) throw new InvalidArgumentError(`cgroup ${dir} already exists and is frozen`);
+        // Made by someone else (mkdir): its cpus and mems may still be empty.
+        if (dir === target.v1.cpuset) inheritCpuset(dir);
         continue;
       }
       const made = makeCgroupDirs(dir);

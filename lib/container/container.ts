@@ -26,6 +26,7 @@ import type { ExecOptions } from './exec';
 import { ExecProcess } from './exec-process';
 import { killContainer } from './kill';
 import { waitForExit } from './signal';
+import { pidfdReleaser } from './fds';
 
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
   /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
@@ -73,18 +74,6 @@ const lazy = {
   validate: () => require('../config/validate') as typeof import('../config/validate'),
   planning: () => require('./planning') as typeof import('./planning'),
 };
-
-/**
- * A Container that created its init holds the init's pidfd until wait(),
- * delete() or detach(); one dropped without any of them must not leak it.
- */
-const pidfdReleaser = new FinalizationRegistry<number>((pidfd) => {
-  try {
-    fs.closeSync(pidfd);
-  } catch {
-    // closed already
-  }
-});
 
 /**
  * One container. Obtain it with Container.create() or Container.load().

@@ -25,6 +25,7 @@ import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
 import { planContainer } from './planning';
 import type { SocketActivation } from './socket-activation';
+import { assertPreservedFdsOpen } from './fds';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -95,20 +96,6 @@ async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): 
   const state = hookState(stored, 'creating');
   await runHooks('prestart', spec.hooks?.prestart, state);
   await runHooks('createRuntime', spec.hooks?.createRuntime, state);
-}
-
-/**
- * Every fd that preserveFds passes (3 .. 3+n-1) must be open here: a gap
- * would otherwise surface as an EBADF deep in the spawner, naming nothing.
- */
-function assertPreservedFdsOpen(count: number): void {
-  for (let fd = 3; fd < 3 + count; fd++) {
-    try {
-      fs.fstatSync(fd);
-    } catch {
-      throw new InvalidArgumentError(`preserve-fds ${count} passes fds 3 to ${2 + count}, but fd ${fd} is not open`);
-    }
-  }
 }
 
 /** The launch's dependencies plus the cgroup set-up; a syscall double leaves `cgroups` out (none are made). */

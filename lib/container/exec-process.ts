@@ -10,15 +10,7 @@ import * as fs from 'node:fs';
 import { KapselError } from '../errors';
 import { native, type WaitResult } from '../native/addon';
 import { parseSignal } from '../signals';
-
-/** A handle dropped without wait() or detach() must not leak its pidfd. */
-const pidfdReleaser = new FinalizationRegistry<number>((pidfd) => {
-  try {
-    fs.closeSync(pidfd);
-  } catch {
-    // closed already
-  }
-});
+import { pidfdReleaser } from './fds';
 
 export class ExecProcess extends EventEmitter {
   /** Host pid of the process. */

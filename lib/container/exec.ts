@@ -29,6 +29,7 @@ import { joinExecCgroups, type CgroupSubPaths } from './exec-cgroup';
 import { hookState } from './hook-state';
 import { launchInit, nativeLaunchEnv, type LaunchEnv } from './launch';
 import { underLock, type ContainerRef } from './operation';
+import { assertPreservedFdsOpen } from './fds';
 
 export interface ExecOptions {
   /** The process's fds 0, 1, 2 (fds of this process); default 0, 1, 2. */
@@ -151,16 +152,6 @@ export function dedupEnv(env: readonly string[]): string[] {
     out.push(kv);
   }
   return out.reverse();
-}
-
-function assertPreservedFdsOpen(count: number): void {
-  for (let fd = 3; fd < 3 + count; fd++) {
-    try {
-      fs.fstatSync(fd);
-    } catch {
-      throw new InvalidArgumentError(`preserve-fds ${count} passes fds 3 to ${2 + count}, but fd ${fd} is not open`);
-    }
-  }
 }
 
 function writePidFile(file: string, pid: number): void {

@@ -144,15 +144,20 @@ test('a failed create leaves no cgroup; a busy cgroup is refused, an empty one u
   const emptyPath = `/${uniqueId()}-empty`;
   const empty = v1Dir('pids', emptyPath);
   fs.mkdirSync(empty);
+  // A cpuset cgroup someone made with mkdir has no cpus and mems yet: no task could join it.
+  const emptyCpuset = layout.v1.cpuset ? v1Dir('cpuset', emptyPath) : undefined;
+  if (emptyCpuset) fs.mkdirSync(emptyCpuset);
   try {
     const b = bundle((s) => (s.linux!.cgroupsPath = emptyPath));
     const run = await createTestContainer(b);
     assert.ok(read(path.join(empty, 'cgroup.procs')).split('\n').includes(String(run.container.pid)));
+    if (emptyCpuset) assert.ok(read(path.join(emptyCpuset, 'cgroup.procs')).split('\n').includes(String(run.container.pid)));
     await run.destroy();
     assert.ok(fs.existsSync(empty), 'a cgroup create did not make was removed');
     assert.equal(fs.existsSync(v1Dir('memory', emptyPath)), false);
   } finally {
     fs.rmdirSync(empty);
+    if (emptyCpuset) fs.rmdirSync(emptyCpuset);
   }
   assert.deepEqual(fs.readdirSync(suite.root), []);
 });

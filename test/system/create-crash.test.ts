@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 
 const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'kapsel');
@@ -82,10 +83,11 @@ test('a create killed at any point leaves nothing that survives delete -f', { sk
   const root = suite.root;
   const bundle = suite.bundle({ edit: (s) => (s.process!.args = ['/probe', 'report']) });
   // One whole create, to spread the kill points over its duration.
-  const whole = await createKilledAfter(root, 'crash-measure', bundle.dir, -1);
-  assert.equal(kapsel(root, ['delete', '-f', 'crash-measure']).status, 0);
+  const measure = uniqueId();
+  const whole = await createKilledAfter(root, measure, bundle.dir, -1);
+  assert.equal(kapsel(root, ['delete', '-f', measure]).status, 0);
   for (let i = 0; i < KILL_POINTS; i++) {
-    const id = `crash-${i}`;
+    const id = uniqueId();
     const at = FIRST_POINT + ((LAST_POINT - FIRST_POINT) * i) / (KILL_POINTS - 1);
     await createKilledAfter(root, id, bundle.dir, Math.floor(whole * at));
     const dir = path.join(root, id);
@@ -99,14 +101,15 @@ test('a create killed at any point leaves nothing that survives delete -f', { sk
 test('a create killed between the init\'s "ready" and state.json: delete -f kills the recorded init', { skip }, async () => {
   const root = suite.root;
   const bundle = suite.bundle({ edit: (s) => (s.process!.args = ['/probe', 'report']) });
-  await createKilledAfter(root, 'crash-window', bundle.dir, -1);
-  const dir = path.join(root, 'crash-window');
+  const id = uniqueId();
+  await createKilledAfter(root, id, bundle.dir, -1);
+  const dir = path.join(root, id);
   // What that crash leaves (too narrow a window to hit by timing alone):
   // the init blocked on the exec fifo, recorded in init.json, no state.json.
   fs.rmSync(path.join(dir, 'state.json'));
   assert.equal(fs.existsSync(path.join(dir, 'init.json')), true);
   assert.notDeepEqual(holders(dir), [], 'the init waits on the exec fifo');
-  const res = kapsel(root, ['delete', '-f', 'crash-window']);
+  const res = kapsel(root, ['delete', '-f', id]);
   assert.equal(res.status, 0, res.stderr);
   assert.equal(fs.existsSync(dir), false);
   assert.deepEqual(await settledHolders(dir), []);
@@ -115,12 +118,13 @@ test('a create killed between the init\'s "ready" and state.json: delete -f kill
 test('the state root and a container directory are 0700: no other user reaches the exec fifo', { skip }, async () => {
   const root = path.join(suite.root, 'fresh-root');
   const bundle = suite.bundle({ edit: (s) => (s.process!.args = ['/probe', 'report']) });
-  await createKilledAfter(root, 'modes', bundle.dir, -1);
+  const id = uniqueId();
+  await createKilledAfter(root, id, bundle.dir, -1);
   try {
     assert.equal(fs.statSync(root).mode & 0o777, 0o700);
-    assert.equal(fs.statSync(path.join(root, 'modes')).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.join(root, id)).mode & 0o777, 0o700);
   } finally {
-    assert.equal(kapsel(root, ['delete', '-f', 'modes']).status, 0);
+    assert.equal(kapsel(root, ['delete', '-f', id]).status, 0);
     fs.rmSync(root, { recursive: true, force: true });
   }
 });

@@ -4,43 +4,29 @@
  * with a bundle it owns, and the container gets a user namespace mapping
  * that user to root. Plus issue 9's sysfs without a network namespace.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../lib/config/types';
 import { makeBundle } from '../helpers/bundle';
-import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
+import { assertNoLeaks } from '../helpers/leaks';
+import { rootlessSuite } from '../helpers/rootless-suite';
 import { findMount, type RunResult } from '../helpers/run';
-import { releaseAllRoots, TMP_PREFIX } from '../helpers/tmp';
-import { ensureTestUser, runAsUser, userReadableRepo } from '../helpers/user';
+import { TMP_PREFIX } from '../helpers/tmp';
+import { runAsUser } from '../helpers/user';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
-
-let snapshot: SystemSnapshot;
-let owner: { uid: number; gid: number };
-let repo: ReturnType<typeof userReadableRepo>;
-let RUNNER: string;
-before(() => {
-  snapshot = snapshotSystem();
-  if (skip) return;
-  owner = ensureTestUser();
-  repo = userReadableRepo();
-  RUNNER = path.join(repo.dir, 'dist', 'test', 'helpers', 'rootless-runner.js');
-});
-after(() => {
-  repo?.release();
-  releaseAllRoots();
-});
+const suite = rootlessSuite();
+const { skip } = suite;
 
 type Outcome = { ok: true; result: RunResult } | { ok: false; error: string };
 
 /** Runs a rootless bundle as the user: the run's result, or create's error. */
 function runRootless(edit: (spec: Spec, rootfs: string) => void, runnerArgs: string[] = []): Outcome {
-  const bundle = makeBundle({ rootless: true, owner, edit: (spec, { rootfs }) => edit(spec, rootfs) });
+  const bundle = makeBundle({ rootless: true, owner: suite.owner, edit: (spec, { rootfs }) => edit(spec, rootfs) });
   try {
-    const run = runAsUser(RUNNER, [bundle.dir, ...runnerArgs]);
+    const run = runAsUser(suite.runner, [bundle.dir, ...runnerArgs]);
     const line = run.stdout.trim().split('\n').pop() ?? '';
     const out = JSON.parse(line) as RunResult & { error?: string; children: string[] };
     assert.deepEqual(out.children ?? [], [], 'container processes left in the runner');
@@ -139,5 +125,5 @@ test('rootless hole 5: a /dev whose "null" is a regular file is refused for mask
 });
 
 test('nothing leaks', { skip }, () => {
-  assertNoLeaks(snapshot, TMP_PREFIX);
+  assertNoLeaks(suite.snapshot, TMP_PREFIX);
 });

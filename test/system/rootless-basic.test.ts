@@ -3,35 +3,20 @@
  * test/helpers/rootless-runner.ts; the container gets a user namespace
  * mapping that user to root. Checked from inside with the probe.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeBundle, type Bundle } from '../helpers/bundle';
-import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
+import { assertNoLeaks } from '../helpers/leaks';
+import { rootlessSuite } from '../helpers/rootless-suite';
 import { findMount, type RunResult } from '../helpers/run';
-import { releaseAllRoots, TMP_PREFIX } from '../helpers/tmp';
-import { ensureTestUser, runAsUser, userReadableRepo, type UserRun } from '../helpers/user';
+import { TMP_PREFIX } from '../helpers/tmp';
+import { runAsUser, type UserRun } from '../helpers/user';
 import type { Spec } from '../../lib/config/types';
 
-// Root is needed to create the user and to switch to it.
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
-
-let snapshot: SystemSnapshot;
-let owner: { uid: number; gid: number };
-let repo: ReturnType<typeof userReadableRepo>;
-let RUNNER: string;
-before(() => {
-  snapshot = snapshotSystem();
-  if (skip) return;
-  owner = ensureTestUser();
-  repo = userReadableRepo();
-  RUNNER = path.join(repo.dir, 'dist', 'test', 'helpers', 'rootless-runner.js');
-});
-after(() => {
-  repo?.release();
-  releaseAllRoots();
-});
+const suite = rootlessSuite();
+const { skip } = suite;
 
 interface RunnerOutput extends RunResult {
   children: string[];
@@ -51,9 +36,9 @@ function processesOf(uid: number): string[] {
 
 /** Runs a rootless bundle (made by root, owned by the user) as the user. */
 async function runRootless(edit: (spec: Spec) => void): Promise<{ run: UserRun; out: RunnerOutput; bundle: Bundle }> {
-  const bundle = makeBundle({ rootless: true, owner, edit });
+  const bundle = makeBundle({ rootless: true, owner: suite.owner, edit });
   try {
-    const run = runAsUser(RUNNER, [bundle.dir]);
+    const run = runAsUser(suite.runner, [bundle.dir]);
     const line = run.stdout.trim().split('\n').pop() ?? '';
     let out: RunnerOutput & { error?: string };
     try {
@@ -65,7 +50,7 @@ async function runRootless(edit: (spec: Spec) => void): Promise<{ run: UserRun; 
     assert.equal(run.status, 0, run.stderr);
     // Everything the container had is gone once the runner returns.
     assert.deepEqual(out.children, [], 'container processes left in the runner');
-    assert.deepEqual(processesOf(owner.uid), [], `processes of ${owner.uid} left behind`);
+    assert.deepEqual(processesOf(suite.owner.uid), [], `processes of ${suite.owner.uid} left behind`);
     // The state root stays, empty; nothing else in the runtime dir.
     assert.deepEqual(run.runtimeDirLeftovers.filter((p) => p !== 'kapsel'), [], 'state left in XDG_RUNTIME_DIR');
     return { run, out, bundle };
@@ -91,8 +76,8 @@ test('the probe is root in a new user namespace, with the hostname set', { skip 
   const report = out.report!;
   assert.deepEqual([report.uid, report.euid, report.gid, report.egid], [0, 0, 0, 0]);
   // Container root is the test user on the host, and nothing else is mapped.
-  assert.deepEqual(report.uid_map.trim().split(/\s+/), ['0', String(owner.uid), '1']);
-  assert.deepEqual(report.gid_map.trim().split(/\s+/), ['0', String(owner.gid), '1']);
+  assert.deepEqual(report.uid_map.trim().split(/\s+/), ['0', String(suite.owner.uid), '1']);
+  assert.deepEqual(report.gid_map.trim().split(/\s+/), ['0', String(suite.owner.gid), '1']);
   assert.notEqual(report.namespaces.user, host);
   assert.equal(report.hostname, 'rootless-probe');
   assert.equal(report.pid, 1);
@@ -134,5 +119,5 @@ test('seccomp rootless: no privilege is needed with noNewPrivileges', { skip }, 
 });
 
 test('nothing leaks', { skip }, () => {
-  assertNoLeaks(snapshot, TMP_PREFIX);
+  assertNoLeaks(suite.snapshot, TMP_PREFIX);
 });

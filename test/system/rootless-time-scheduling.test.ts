@@ -5,45 +5,30 @@
  * attributes that need no host privilege (a lower priority, an idle I/O
  * class, an affinity). Checked from inside with the probe.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { makeBundle } from '../helpers/bundle';
-import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
-import { releaseAllRoots, TMP_PREFIX } from '../helpers/tmp';
-import { ensureTestUser, runAsUser, userReadableRepo } from '../helpers/user';
+import { assertNoLeaks } from '../helpers/leaks';
+import { rootlessSuite } from '../helpers/rootless-suite';
+import { TMP_PREFIX } from '../helpers/tmp';
+import { runAsUser } from '../helpers/user';
 import type { Spec } from '../../lib/config/types';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
-
-let snapshot: SystemSnapshot;
-let owner: { uid: number; gid: number };
-let repo: ReturnType<typeof userReadableRepo>;
-let RUNNER: string;
-before(() => {
-  snapshot = snapshotSystem();
-  if (skip) return;
-  owner = ensureTestUser();
-  repo = userReadableRepo();
-  RUNNER = path.join(repo.dir, 'dist', 'test', 'helpers', 'rootless-runner.js');
-});
-after(() => {
-  repo?.release();
-  releaseAllRoots();
-});
+const suite = rootlessSuite();
+const { skip } = suite;
 
 /** The probe's JSON answer, run rootless by the test user. */
 function probeRootless(args: string[], edit: (spec: Spec) => void): Record<string, unknown> {
   const bundle = makeBundle({
     rootless: true,
-    owner,
+    owner: suite.owner,
     edit: (spec) => {
       spec.process!.args = ['/probe', ...args];
       edit(spec);
     },
   });
   try {
-    const run = runAsUser(RUNNER, [bundle.dir]);
+    const run = runAsUser(suite.runner, [bundle.dir]);
     const out = JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as { error?: string; stdout: string; children: string[] };
     assert.equal(out.error, undefined, `${out.error} ${run.stderr}`);
     assert.deepEqual(out.children, []);
@@ -69,5 +54,5 @@ test('rootless: nice, idle I/O class and CPU affinity', { skip }, () => {
 });
 
 test('nothing leaks', { skip }, () => {
-  assertNoLeaks(snapshot, TMP_PREFIX);
+  assertNoLeaks(suite.snapshot, TMP_PREFIX);
 });

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Hooks } from '../../lib/config/types';
 import { isAlive } from '../../lib/state/proc';
 import { readState } from '../../lib/state/store';
-import { createTestContainer } from '../helpers/run';
+import { createTestContainer, uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 
@@ -57,18 +57,19 @@ test('kapsel start with a failing poststart hook exits non-zero and leaves no co
   });
   const kapsel = (args: string[]) =>
     spawnSync(BIN, ['--root', suite.root, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  const id = uniqueId();
   try {
     // create's stdio becomes the container's: /dev/null, not a pipe that
     // would keep spawnSync waiting as long as the container lives.
-    const created = spawnSync(BIN, ['--root', suite.root, 'create', '--bundle', bundle.dir, 'poststart-cli'], { stdio: 'ignore', timeout: 60_000 });
+    const created = spawnSync(BIN, ['--root', suite.root, 'create', '--bundle', bundle.dir, id], { stdio: 'ignore', timeout: 60_000 });
     assert.equal(created.status, 0);
-    const start = kapsel(['start', 'poststart-cli']);
+    const start = kapsel(['start', id]);
     assert.notEqual(start.status, 0);
     assert.match(start.stderr, /poststart hook \/bin\/false failed/);
-    assert.match(kapsel(['state', 'poststart-cli']).stderr, /does not exist/);
+    assert.match(kapsel(['state', id]).stderr, /does not exist/);
     assert.ok(fs.existsSync(path.join(dir, 'poststop.state')));
   } finally {
-    kapsel(['delete', '-f', 'poststart-cli']);
+    kapsel(['delete', '-f', id]);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
