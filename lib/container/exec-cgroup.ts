@@ -64,15 +64,24 @@ export function execCgroupDirs(record: CgroupRecord, sub: CgroupSubPaths): strin
     const subPath = sub.get(controller) ?? sub.get('');
     dirs.add(subPath ? path.join(dir, subPath) : dir);
   }
-  if (record.unified) {
-    const subPath = record.version === 2 ? sub.get('') ?? firstValue(sub) : sub.get('');
-    dirs.add(subPath ? path.join(record.unified, subPath) : record.unified);
-  }
+  const unified = execUnifiedDir(record, sub);
+  if (unified) dirs.add(unified);
   if (record.version === 1) {
     const unknown = [...sub.keys()].find((c) => c !== '' && !(c in record.v1));
     if (unknown !== undefined) throw new InvalidArgumentError(`invalid --cgroup argument: the container has no cgroup of controller ${unknown}`);
   }
   return [...dirs];
+}
+
+/**
+ * The cgroup2 directory an exec'd process is born in (clone3
+ * CLONE_INTO_CGROUP, as the init is), or undefined without a cgroup2
+ * hierarchy: the same directory execCgroupDirs lists for it.
+ */
+export function execUnifiedDir(record: CgroupRecord, sub: CgroupSubPaths): string | undefined {
+  if (!record.unified) return undefined;
+  const subPath = record.version === 2 ? sub.get('') ?? firstValue(sub) : sub.get('');
+  return subPath ? path.join(record.unified, subPath) : record.unified;
 }
 
 function firstValue(sub: CgroupSubPaths): string | undefined {
@@ -90,6 +99,8 @@ export interface JoinCgroupsOptions {
   unprivileged: boolean;
   /** Where that is said. */
   debug?(message: string): void;
+  /** The process was born in its cgroup2 directory (CLONE_INTO_CGROUP): that one needs no write. */
+  bornIn?: string;
 }
 
 /**
@@ -105,6 +116,7 @@ export function joinExecCgroups(record: CgroupRecord | undefined, pid: number, o
     return;
   }
   for (const dir of execCgroupDirs(record, options.sub ?? new Map())) {
+    if (dir === options.bornIn) continue;
     try {
       writeControl(dir, 'cgroup.procs', String(pid));
     } catch (err) {

@@ -25,7 +25,7 @@ import { compileExecPlan } from '../plan/exec-plan';
 import { gatherImageFacts } from '../plan/facts';
 import { isAlive } from '../state/proc';
 import type { CgroupRecord } from '../cgroups/driver';
-import { joinExecCgroups, type CgroupSubPaths } from './exec-cgroup';
+import { execUnifiedDir, joinExecCgroups, type CgroupSubPaths } from './exec-cgroup';
 import { hookState } from './hook-state';
 import { launchInit, nativeLaunchEnv, type LaunchEnv } from './launch';
 import { underLock, type ContainerRef } from './operation';
@@ -65,8 +65,13 @@ export interface InitInspector {
   foreignNamespaces(pid: number): number;
   /** setgroups(2) is denied in the init's user namespace. */
   setgroupsDenied(pid: number): boolean;
-  /** Puts `pid` in the container's cgroups (`record`, as state.json has them; none: there are none). */
-  joinCgroups(record: CgroupRecord | undefined, pid: number, sub: CgroupSubPaths | undefined, logger: Logger | undefined): void;
+  /**
+   * A directory fd of the cgroup2 cgroup the exec'd process is to be born
+   * in (clone3 CLONE_INTO_CGROUP), or undefined without one; the caller closes it.
+   */
+  openBirthCgroup(record: CgroupRecord | undefined, sub: CgroupSubPaths | undefined): { fd: number; dir: string } | undefined;
+  /** Puts `pid` in the container's cgroups (`record`, as state.json has them; none: there are none) but `bornIn`. */
+  joinCgroups(record: CgroupRecord | undefined, pid: number, sub: CgroupSubPaths | undefined, logger: Logger | undefined, bornIn?: string): void;
 }
 
 const PROC_NS_NAMES: Record<string, number> = {
@@ -116,8 +121,20 @@ export const procInitInspector: InitInspector = {
       return false;
     }
   },
-  joinCgroups(record, pid, sub, logger) {
+  openBirthCgroup(record, sub) {
+    const dir = record ? execUnifiedDir(record, sub ?? new Map()) : undefined;
+    if (!dir) return undefined;
+    try {
+      return { fd: fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY), dir };
+    } catch (err) {
+      // A rootless runtime that may not enter it, a missing --cgroup sub-cgroup: joinCgroups says why.
+      if (['EACCES', 'EPERM', 'ENOENT'].includes((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw SyscallError.from(err);
+    }
+  },
+  joinCgroups(record, pid, sub, logger, bornIn) {
     joinExecCgroups(record, pid, {
+      bornIn,
       sub,
       unprivileged: process.geteuid!() !== 0,
       debug: (m) => logger?.debug?.(m),
@@ -188,6 +205,8 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
     const { config: spec, warnings } = loadBundle(s.bundle);
     for (const warning of warnings) opts.logger?.warn(warning);
     const initPidfd = env.init.openInit(s.pid, s.initStartTime);
+    // Born in its cgroup2 cgroup, as the init is; the v1 hierarchies get its pid before "go".
+    const birth = env.init.openBirthCgroup(s.cgroup, opts.cgroup);
     try {
       const plan = compileExecPlan(valid, {
         initPidfd,
@@ -204,7 +223,8 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
           stdio: opts.stdio ?? [0, 1, 2],
           consoleSocket: opts.consoleSocket === '' ? undefined : opts.consoleSocket,
           privilegedIdMaps: false,
-          onSpawned: (pid) => env.init.joinCgroups(s.cgroup, pid, opts.cgroup, opts.logger),
+          cgroupFd: birth?.fd,
+          onSpawned: (pid) => env.init.joinCgroups(s.cgroup, pid, opts.cgroup, opts.logger, birth?.dir),
           listenerState: () => hookState(s, 'running'),
           onSync: (point) => Promise.reject(new KapselError('ERR_SYSCALL', `unexpected sync point from an exec plan: ${point}`)),
         },
@@ -223,6 +243,7 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
       throw SyscallError.from(err);
     } finally {
       env.launch.sys.close(initPidfd);
+      if (birth) fs.closeSync(birth.fd);
     }
   });
 }

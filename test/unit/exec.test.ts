@@ -177,6 +177,7 @@ function execEnv(sys: RecordingSyscalls, launch: ExecEnv['launch'], joinCgroups:
       openInit: () => sys.openPath('/proc/init-pidfd'),
       foreignNamespaces: () => ALL_NS,
       setgroupsDenied: () => false,
+      openBirthCgroup: () => undefined,
       joinCgroups: (_init, pid) => {
         sys.calls.push(['joinCgroups', pid]);
         joinCgroups();
@@ -201,6 +202,24 @@ test('exec on the double: the helper joins the init by its pidfd, cgroups before
   assert.equal(links[0].goStates, undefined, 'no hook states for an exec plan');
   assert.equal(fs.readFileSync(pidFile, 'utf8'), String(launched.pid));
   assert.deepEqual([...sys.open], [launched.pidfd], 'only the process\'s pidfd is left, for the caller');
+});
+
+test('exec on the double: the process is born in its cgroup2 cgroup (CLONE_INTO_CGROUP), the rest joined before go', async () => {
+  const ref = runningContainer();
+  const { env, sys } = scriptedEnv([{ kind: 'exited' }]);
+  const birthFd = fs.openSync(tmp, 'r');
+  let bornIn: string | undefined;
+  const exec = execEnv(sys, env);
+  exec.init.openBirthCgroup = () => ({ fd: birthFd, dir: '/sys/fs/cgroup/c1' });
+  exec.init.joinCgroups = (_record, _pid, _sub, _logger, dir) => {
+    bornIn = dir;
+  };
+  const launched = await execInContainer(ref, { args: ['/bin/true'], cwd: '/' }, { stdio: [0, 1, 2] }, exec);
+  const [[spawn]] = sys.named('spawn') as [[{ cgroupFd?: number }]];
+  assert.equal(spawn.cgroupFd, birthFd);
+  assert.equal(bornIn, '/sys/fs/cgroup/c1');
+  assert.throws(() => fs.fstatSync(birthFd), /EBADF/, 'the cgroup fd is closed after the spawn');
+  sys.close(launched.pidfd);
 });
 
 test('exec on the double: a failed step, a failed cgroup join, a failed spawn leave nothing', async () => {
