@@ -11,6 +11,7 @@
         "native/addon/syscalls.cc",
         "native/addon/spawn.cc",
         "native/addon/pidfd_wait.cc",
+        "native/addon/wait_readable.cc",
         "native/addon/ipc.cc",
         "native/addon/console.cc",
         "native/addon/seccomp.cc",

@@ -81,6 +81,9 @@ export function isFailure(m: InitMessage): m is InitFailure {
 
 export class InitChannel {
   private readonly buffer = Buffer.alloc(1 << 20);
+  private waiting?: Promise<void>;
+  private closeWhenDone = false;
+  private closed = false;
   constructor(private readonly fd: number) {}
 
   send(message: InitMessage): void {
@@ -104,27 +107,39 @@ export class InitChannel {
     }
   }
 
-  /** The next message, or undefined when the helper closed its end (exited). */
-  receive(): Promise<InitMessage | undefined> {
-    return new Promise((resolve, reject) => {
-      fs.read(this.fd, this.buffer, 0, this.buffer.length, null, (err, n) => {
-        if (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') resolve(undefined);
-          else reject(err);
-        } else if (n === 0) {
-          resolve(undefined);
-        } else {
-          try {
-            resolve(decodeMessage(Buffer.from(this.buffer.subarray(0, n))));
-          } catch (decodeErr) {
-            reject(decodeErr);
-          }
-        }
-      });
-    });
+  /**
+   * The next message, or undefined when the helper closed its end (exited).
+   * The wait is a uv_poll on the event loop, not a read on libuv's thread
+   * pool: an init may take long (hooks), and many creates wait at once.
+   */
+  async receive(): Promise<InitMessage | undefined> {
+    this.waiting = native().waitReadable(this.fd);
+    try {
+      await this.waiting;
+    } finally {
+      this.waiting = undefined;
+      if (this.closeWhenDone) this.close();
+    }
+    if (this.closed) return undefined;
+    let n: number;
+    try {
+      // Readable: one datagram (or the end) is there, this does not block.
+      n = fs.readSync(this.fd, this.buffer, 0, this.buffer.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') return undefined;
+      throw err;
+    }
+    return n === 0 ? undefined : decodeMessage(Buffer.from(this.buffer.subarray(0, n)));
   }
 
+  /** Closes the runtime's end; during a receive, once that wait is over (the poll still watches the fd). */
   close(): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      this.closeWhenDone = true;
+      return;
+    }
+    this.closed = true;
     fs.closeSync(this.fd);
   }
 }

@@ -175,6 +175,12 @@ export interface NativeAddon {
    */
   pidfdWait(pidfd: number, reap?: boolean): Promise<WaitResult>;
   /**
+   * Resolves once `fd` is readable or its peer hung up (uv_poll on the
+   * event loop, no thread-pool thread held); the caller then reads without
+   * blocking. The fd must stay open until it resolves.
+   */
+  waitReadable(fd: number): Promise<void>;
+  /**
    * bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program (raw 8-byte
    * instructions); returns its fd. A refusal carries the verifier's log as
    * `verifierLog`. See native/addon/cgroup_bpf.cc.

@@ -6,6 +6,7 @@ namespace kapsel {
 void InitSyscalls(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
 void InitPidfdWait(Napi::Env env, Napi::Object exports);
+void InitWaitReadable(Napi::Env env, Napi::Object exports);
 void InitIpc(Napi::Env env, Napi::Object exports);
 void InitConsole(Napi::Env env, Napi::Object exports);
 void InitSeccomp(Napi::Env env, Napi::Object exports);
@@ -19,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitSyscalls(env, exports);
   kapsel::InitSpawn(env, exports);
   kapsel::InitPidfdWait(env, exports);
+  kapsel::InitWaitReadable(env, exports);
   kapsel::InitIpc(env, exports);
   kapsel::InitConsole(env, exports);
   kapsel::InitSeccomp(env, exports);

@@ -50,7 +50,10 @@ test('a host interface is moved in, renamed, up, with its address; gone with the
     const res = await runProbe(bundle, { root: suite.root, args: ['/probe', 'netdev', 'eth9'] });
     assert.equal(res.exit.exitCode, 0, res.stdout + res.stderr);
     assert.deepEqual(JSON.parse(res.stdout), { up: true, ipv4: '10.213.7.1' });
-    // A virtual device dies with the container's network namespace, its peer with it.
+    // A virtual device dies with the container's network namespace, its
+    // peer with it: the kernel frees a namespace asynchronously (its
+    // cleanup work queue), so wait for that, boundedly.
+    for (let i = 0; i < 400 && ip('link', 'show', 'dev', `${dev}p`).status === 0; i++) await new Promise((r) => setTimeout(r, 25));
     assert.notEqual(ip('link', 'show', 'dev', dev).status, 0, 'the moved end is not back on the host');
     assert.notEqual(ip('link', 'show', 'dev', `${dev}p`).status, 0, 'the peer went with it');
   });
