@@ -73,9 +73,15 @@ export function applyWrites(dirFor: (controller: string) => string | undefined, 
 }
 
 /** Creates `dir` and missing parents; returns the directories it made, parents first. */
-export function makeCgroupDirs(dir: string): string[] {
+/** The directories mkdir -p of `dir` would make, parents first. */
+export function missingDirs(dir: string): string[] {
   const missing: string[] = [];
   for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
+  return missing;
+}
+
+export function makeCgroupDirs(dir: string): string[] {
+  const missing = missingDirs(dir);
   const made: string[] = [];
   for (const d of missing) {
     try {

@@ -17,7 +17,7 @@ import { InvalidArgumentError } from '../errors';
 import { deviceProgram } from './device-bpf';
 import { deviceRules, devicesV1Writes } from './devices';
 import type { CgroupDriver, CgroupRecord } from './driver';
-import { makeCgroupDirs, procsOf, readControl, writeControl } from './files';
+import { makeCgroupDirs, procsOf, readControl, writeControl, missingDirs } from './files';
 import type { CgroupLayout } from './layout';
 import type { CgroupTarget } from './path';
 import { resourcesV1 } from './resources-v1';
@@ -88,7 +88,7 @@ function removeMade(made: readonly string[]): void {
  * An existing cgroup is used only when it is empty and not frozen (runc's
  * rules). On failure nothing made here is left.
  */
-export function createCgroups(target: CgroupTarget, layout: CgroupLayout): CgroupRecord {
+export function createCgroups(target: CgroupTarget, layout: CgroupLayout, beforeMaking?: (dirs: string[]) => void): CgroupRecord {
   const record: CgroupRecord = {
     version: layout.kind === 'v2' ? 2 : 1,
     v1: { ...target.v1 },
@@ -96,6 +96,9 @@ export function createCgroups(target: CgroupTarget, layout: CgroupLayout): Cgrou
     created: [],
   };
   const dirs = [...new Set([...Object.values(target.v1), ...(target.unified ? [target.unified] : [])])];
+  // Said before any mkdir, so that a create killed in the middle leaves a
+  // list of what may be its own (crash safety: delete removes those found empty).
+  beforeMaking?.([...new Set(dirs.flatMap((dir) => missingDirs(dir)))]);
   try {
     for (const dir of dirs) {
       if (fs.existsSync(dir)) {

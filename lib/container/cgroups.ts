@@ -75,8 +75,8 @@ export function prepareCgroups(
 }
 
 /** Makes the cgroups and writes the settings; on failure removes what it made. */
-export async function setUpCgroups(prepared: PreparedCgroups, logger: Logger): Promise<CgroupDriver> {
-  const driver = openCgroups(createCgroups(prepared.target, prepared.layout));
+export async function setUpCgroups(prepared: PreparedCgroups, logger: Logger, beforeMaking?: (dirs: string[]) => void): Promise<CgroupDriver> {
+  const driver = openCgroups(createCgroups(prepared.target, prepared.layout, beforeMaking));
   try {
     driver.apply(prepared.settings, (m) => logger.warn(m));
   } catch (err) {

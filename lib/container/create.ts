@@ -165,7 +165,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     env.sys.mkfifo(fifo, 0o622);
     if (cgroups) {
       // Limits are in place before the init joins (it runs nothing of the container before "go").
-      cgroup = await env.cgroups!.setUp(cgroups, opts.logger);
+      cgroup = await env.cgroups!.setUp(cgroups, opts.logger, (dirs) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroupDirs: dirs }));
       stored.cgroup = cgroup.record;
       // A create killed from here on leaves the cgroups in this record for delete (crash safety).
       writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: cgroup.record });

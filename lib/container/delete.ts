@@ -5,6 +5,7 @@
  * Forcing the delete of a container that is already gone is not an error
  * (engines call it on every failure path).
  */
+import * as fs from 'node:fs';
 import { ContainerNotFoundError } from '../errors';
 import { runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
@@ -37,6 +38,16 @@ async function killLeftoverInit(ref: ContainerRef): Promise<void> {
   // died, so it is not ours to reap; waitForExit sees it go.
   const target = { id: ref.id, pid: init.pid, initStartTime: init.startTime, ownPidNamespace: false, cgroup: init.cgroup };
   await teardown(target, init.pid > 0 && isAlive(init.pid, init.startTime));
+  // Killed while making its cgroups: what it listed, removed where it is there and empty.
+  if (!init.cgroup) for (const dir of [...(init.cgroupDirs ?? [])].reverse()) removeEmptyDir(dir);
+}
+
+function removeEmptyDir(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // never made, or not empty: not ours to remove
+  }
 }
 
 /** Resolves true once deleted, false when a forced delete found nothing to delete. */

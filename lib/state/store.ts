@@ -47,6 +47,8 @@ export interface InitRecord {
   startTime: number;
   /** The cgroups create made (before the spawn), for delete to remove. */
   cgroup?: CgroupRecord;
+  /** Before that: the cgroup directories create is about to make (parents first). */
+  cgroupDirs?: string[];
 }
 
 export function containerDir(root: string, id: string): string {
