@@ -211,8 +211,12 @@ test('a hook without env gets the runtime environment; env [] gets an empty one 
     delete process.env.KAPSEL_HOOK_ENV_PROBE;
   }
   const read = (kind: string): string => fs.readFileSync(path.join(out, kind), 'utf8').trim();
-  assert.equal(read('createRuntime'), '[from-runtime]');
-  assert.equal(read('createContainer'), '[from-runtime]');
-  assert.equal(read('createContainer-empty'), '[]');
-  assert.equal(read('poststop'), '[from-runtime]');
+  try {
+    assert.equal(read('createRuntime'), '[from-runtime]');
+    assert.equal(read('createContainer'), '[from-runtime]');
+    assert.equal(read('createContainer-empty'), '[]');
+    assert.equal(read('poststop'), '[from-runtime]');
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 });
