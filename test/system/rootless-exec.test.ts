@@ -3,36 +3,22 @@
  * (test/helpers/rootless-exec-runner.ts): the exec'd process joins the
  * container's user namespace first, then the others, and is root there.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { makeBundle } from '../helpers/bundle';
-import { assertNoLeaks, snapshotSystem, type SystemSnapshot } from '../helpers/leaks';
+import { assertNoLeaks } from '../helpers/leaks';
+import { rootlessSuite } from '../helpers/rootless-suite';
 import type { ProbeReport } from '../helpers/run';
-import { releaseAllRoots, TMP_PREFIX } from '../helpers/tmp';
-import { ensureTestUser, runAsUser, userReadableRepo } from '../helpers/user';
+import { TMP_PREFIX } from '../helpers/tmp';
+import { runAsUser } from '../helpers/user';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
-
-let snapshot: SystemSnapshot;
-let owner: { uid: number; gid: number };
-let repo: ReturnType<typeof userReadableRepo>;
-before(() => {
-  snapshot = snapshotSystem();
-  if (skip) return;
-  owner = ensureTestUser();
-  repo = userReadableRepo();
-});
-after(() => {
-  repo?.release();
-  releaseAllRoots();
-  if (!skip) assertNoLeaks(snapshot, TMP_PREFIX);
-});
+const suite = rootlessSuite('rootless-exec-runner');
+const { skip } = suite;
 
 test('exec into a rootless container as the unprivileged user', { skip }, () => {
-  const bundle = makeBundle({ rootless: true, owner });
+  const bundle = makeBundle({ rootless: true, owner: suite.owner });
   try {
-    const run = runAsUser(path.join(repo.dir, 'dist', 'test', 'helpers', 'rootless-exec-runner.js'), [bundle.dir]);
+    const run = runAsUser(suite.runner, [bundle.dir]);
     const line = run.stdout.trim().split('\n').pop() ?? '';
     const out = JSON.parse(line) as {
       error?: string;
@@ -48,10 +34,14 @@ test('exec into a rootless container as the unprivileged user', { skip }, () => 
     for (const [type, id] of Object.entries(out.initNamespaces)) assert.equal(out.report.namespaces[type], id, `${type} namespace`);
     // Root in the container's user namespace, which maps it to the user.
     assert.equal(out.report.uid, 0);
-    assert.match(out.report.uid_map, new RegExp(`^\\s*0\\s+${owner.uid}\\s+1\\s*$`));
+    assert.match(out.report.uid_map, new RegExp(`^\\s*0\\s+${suite.owner.uid}\\s+1\\s*$`));
     assert.deepEqual(Object.keys(out.report.fds).sort(), ['0', '1', '2']);
     assert.deepEqual(out.children, [], 'no process left in the runner');
   } finally {
     bundle.cleanup();
   }
+});
+
+test('nothing leaks', { skip }, () => {
+  assertNoLeaks(suite.snapshot, TMP_PREFIX);
 });
