@@ -12,7 +12,7 @@ import type { CgroupStats } from '../cgroups';
 import type { LinuxResources, Process, Spec } from '../config/types';
 import { ContainerNotFoundError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
-import { native, type WaitResult } from '../native/addon';
+import type { WaitResult } from '../native/addon';
 import type { CompileOptions } from '../plan/compile';
 import type { PlanFacts } from '../plan/facts';
 import type { LaunchPlan } from '../plan/steps';
@@ -26,7 +26,7 @@ import type { ExecOptions } from './exec';
 import { ExecProcess } from './exec-process';
 import { killContainer } from './kill';
 import { waitForExit } from './signal';
-import { pidfdReleaser } from './fds';
+import { pidfdReleaser, reapThroughPidfd } from './fds';
 
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
   /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
@@ -265,13 +265,9 @@ export class Container extends EventEmitter {
     if (!this.exit) {
       if (this.pidfd >= 0) {
         const pidfd = this.pidfd;
-        this.exit = native()
-          .pidfdWait(pidfd, true)
-          .finally(() => {
-            pidfdReleaser.unregister(this);
-            fs.closeSync(pidfd);
-            if (this.pidfd === pidfd) this.pidfd = -1;
-          });
+        this.exit = reapThroughPidfd(this, pidfd).finally(() => {
+          if (this.pidfd === pidfd) this.pidfd = -1;
+        });
       } else {
         const stored = this.stored ?? this.refresh();
         this.exit = stored

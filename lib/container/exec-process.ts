@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { KapselError } from '../errors';
 import { native, type WaitResult } from '../native/addon';
 import { parseSignal } from '../signals';
-import { pidfdReleaser } from './fds';
+import { pidfdReleaser, reapThroughPidfd } from './fds';
 
 export class ExecProcess extends EventEmitter {
   /** Host pid of the process. */
@@ -33,13 +33,9 @@ export class ExecProcess extends EventEmitter {
     if (!this.exit) {
       if (this.pidfd < 0) return Promise.reject(new KapselError('ERR_INVALID_STATE', `exec'd process ${this.pid} was detached: it cannot be waited for`));
       const pidfd = this.pidfd;
-      this.exit = native()
-        .pidfdWait(pidfd, true)
-        .finally(() => {
-          pidfdReleaser.unregister(this);
-          fs.closeSync(pidfd);
-          this.pidfd = -1;
-        });
+      this.exit = reapThroughPidfd(this, pidfd).finally(() => {
+        this.pidfd = -1;
+      });
       this.exit.then((status) => this.emit('exit', status)).catch(() => undefined);
     }
     return this.exit;

@@ -1,6 +1,7 @@
 /** The caller's fds a container operation takes, and the pidfds it holds. */
 import * as fs from 'node:fs';
 import { InvalidArgumentError } from '../errors';
+import { native, type WaitResult } from '../native/addon';
 
 /**
  * Every fd that preserveFds passes (3 .. 3+n-1) must be open here: a gap
@@ -14,6 +15,19 @@ export function assertPreservedFdsOpen(count: number): void {
       throw new InvalidArgumentError(`preserve-fds ${count} passes fds 3 to ${2 + count}, but fd ${fd} is not open`);
     }
   }
+}
+
+/**
+ * Waits for (and reaps) the child behind `pidfd`, then closes the pidfd and
+ * takes it off the releaser for `owner`, the handle that held it.
+ */
+export function reapThroughPidfd(owner: object, pidfd: number): Promise<WaitResult> {
+  return native()
+    .pidfdWait(pidfd, true)
+    .finally(() => {
+      pidfdReleaser.unregister(owner);
+      fs.closeSync(pidfd);
+    });
 }
 
 /**

@@ -66,6 +66,23 @@ function chownTree(p: string, owner: Owner): void {
   }
 }
 
+/** A Bundle for a directory someone else made (the rootless runners get it from the test). */
+export function existingBundle(dir: string): Bundle {
+  const configPath = path.join(dir, 'config.json');
+  const bundle: Bundle = {
+    dir,
+    rootfs: path.join(dir, 'rootfs'),
+    config: JSON.parse(fs.readFileSync(configPath, 'utf8')) as Spec,
+    write() {
+      fs.writeFileSync(configPath, JSON.stringify(bundle.config, null, 2));
+    },
+    cleanup() {
+      // its maker removes it
+    },
+  };
+  return bundle;
+}
+
 export function makeBundle(opts: BundleOptions = {}): Bundle {
   const dir = tempDir('bundle');
   // mkdtemp makes a 0700 directory: the rootless tests' user must get in.

@@ -11,26 +11,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Spec } from '../../lib/config/types';
-import type { Bundle } from './bundle';
+import { existingBundle } from './bundle';
 import { childProcesses } from './leaks';
 import { createTestContainer } from './run';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];
   if (!dir) throw new Error('usage: rootless-exec-runner BUNDLE_DIR');
-  const configPath = path.join(dir, 'config.json');
-  const bundle: Bundle = {
-    dir,
-    rootfs: path.join(dir, 'rootfs'),
-    config: JSON.parse(fs.readFileSync(configPath, 'utf8')) as Spec,
-    write() {
-      fs.writeFileSync(configPath, JSON.stringify(bundle.config, null, 2));
-    },
-    cleanup() {
-      // the test removes it
-    },
-  };
+  // Made (and chowned to us) by the test.
+  const bundle = existingBundle(dir);
   const run = await createTestContainer(bundle, { root: null, args: ['/probe', 'sleep', '60'] });
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-exec-out-'));
   try {

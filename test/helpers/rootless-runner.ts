@@ -8,30 +8,15 @@
  *
  *   node dist/test/helpers/rootless-runner.js BUNDLE_DIR [--no-pivot]
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { Spec } from '../../lib/config/types';
-import type { Bundle } from './bundle';
+import { existingBundle } from './bundle';
 import { childProcesses } from './leaks';
 import { runProbe } from './run';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];
   if (!dir) throw new Error('usage: rootless-runner BUNDLE_DIR');
-  // The bundle was made (and chowned to us) by the test; runProbe only
-  // needs its directory and config.
-  const configPath = path.join(dir, 'config.json');
-  const bundle: Bundle = {
-    dir,
-    rootfs: path.join(dir, 'rootfs'),
-    config: JSON.parse(fs.readFileSync(configPath, 'utf8')) as Spec,
-    write() {
-      fs.writeFileSync(configPath, JSON.stringify(bundle.config, null, 2));
-    },
-    cleanup() {
-      // the test removes it
-    },
-  };
+  // Made (and chowned to us) by the test.
+  const bundle = existingBundle(dir);
   const result = await runProbe(bundle, { root: null, noPivot: process.argv.includes('--no-pivot') });
   // A container init left behind would still be our child here.
   process.stdout.write(JSON.stringify({ ...result, children: childProcesses() }) + '\n');
