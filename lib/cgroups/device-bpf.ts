@@ -7,12 +7,17 @@
  *
  * The kernel calls the program with a struct bpf_cgroup_dev_ctx
  * { u32 access_type; u32 major; u32 minor; } in R1, access_type being
- * (access << 16) | type; it returns 1 to allow, 0 to deny. The rules are
- * checked from the last to the first and the first that matches decides
- * (the last matching rule wins, as with devices.allow/deny); nothing
- * matching denies. Unlike v1's list, two allow rules do not add up: a
- * request for "rw" needs one rule granting both. An allow rule matches a request whose every access
- * bit it grants; a deny rule one that asks for any access it denies.
+ * (access << 16) | type; it returns 1 to allow, 0 to deny.
+ *
+ * The rules are judged one access bit at a time: for each bit the request
+ * asks for (mknod, read, write), the last rule that matches the device and
+ * names that bit decides; nothing matching denies; the request is allowed
+ * only if every bit it asks for is. So two allow rules add up ("c 1:3 r"
+ * then "c 1:3 w" grant "rw", as v1's devices.allow does), and a later deny
+ * takes away exactly the bits it names, also from a wildcard rule before
+ * it ("c 1:* rwm" then deny "c 1:3 w" leaves /dev/null readable only).
+ * v1 silently ignores such a hole in a wildcard and runc refuses it; here
+ * it is enforced, which is what the config asks for.
  */
 import type { DeviceRule } from './devices';
 
@@ -25,11 +30,17 @@ export type BpfInsn =
   | { op: 'rsh32i'; dst: number; imm: number }
   | { op: 'jnei'; dst: number; imm: number; off: number }
   | { op: 'jeqi'; dst: number; imm: number; off: number }
+  | { op: 'ja'; off: number }
   | { op: 'exit' };
 
 const BPF_DEVCG_DEV_BLOCK = 1;
 const BPF_DEVCG_DEV_CHAR = 2;
-const ACCESS_BITS: Record<string, number> = { m: 1, r: 2, w: 4 }; // BPF_DEVCG_ACC_MKNOD, _READ, _WRITE
+/** BPF_DEVCG_ACC_MKNOD, _READ, _WRITE, in the order the sections are emitted. */
+const ACCESS_BITS: ReadonlyArray<readonly [string, number]> = [
+  ['m', 1],
+  ['r', 2],
+  ['w', 4],
+];
 
 // Registers after the prelude.
 const R_TYPE = 2;
@@ -38,39 +49,53 @@ const R_MAJOR = 4;
 const R_MINOR = 5;
 const R_SCRATCH = 6;
 
-function accessMask(access: string): number {
-  let mask = 0;
-  for (const ch of access) mask |= ACCESS_BITS[ch] ?? 0;
-  return mask;
+/** A jump whose target is the end of the section being built; resolved by `section`. */
+const TO_SECTION_END = -1;
+
+/**
+ * The tests of one rule: each jumps past the rule's verdict when the
+ * device does not match. Empty for a rule matching every device.
+ */
+function deviceTests(rule: DeviceRule): BpfInsn[] {
+  const tests: BpfInsn[] = [];
+  if (rule.type !== 'a') tests.push({ op: 'jnei', dst: R_TYPE, imm: rule.type === 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, off: 0 });
+  if (rule.major >= 0) tests.push({ op: 'jnei', dst: R_MAJOR, imm: rule.major, off: 0 });
+  if (rule.minor >= 0) tests.push({ op: 'jnei', dst: R_MINOR, imm: rule.minor, off: 0 });
+  return tests;
 }
 
-/** The block for one rule: tests that jump past its end when the rule does not match, then the verdict. */
-function ruleBlock(rule: DeviceRule): BpfInsn[] {
-  const block: BpfInsn[] = [];
-  if (rule.type !== 'a') {
-    block.push({ op: 'jnei', dst: R_TYPE, imm: rule.type === 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, off: 0 });
-  }
-  const mask = accessMask(rule.access);
-  if (mask !== 7) {
-    block.push({ op: 'mov32', dst: R_SCRATCH, src: R_ACCESS });
-    if (rule.allow) {
-      // Any requested bit outside the rule's: not this rule.
-      block.push({ op: 'and32i', dst: R_SCRATCH, imm: ~mask & 7 }, { op: 'jnei', dst: R_SCRATCH, imm: 0, off: 0 });
-    } else {
-      // No requested bit among the denied ones: not this rule.
-      block.push({ op: 'and32i', dst: R_SCRATCH, imm: mask }, { op: 'jeqi', dst: R_SCRATCH, imm: 0, off: 0 });
+/**
+ * The section for one access bit: skipped when the request does not ask
+ * for the bit; otherwise the rules naming the bit, last first, and the
+ * first that matches decides (allow: on to the next section; deny: the
+ * program returns 0); no match denies.
+ */
+function section(bit: number, rules: readonly DeviceRule[]): BpfInsn[] {
+  const body: BpfInsn[] = [
+    { op: 'mov32', dst: R_SCRATCH, src: R_ACCESS },
+    { op: 'and32i', dst: R_SCRATCH, imm: bit },
+    { op: 'jeqi', dst: R_SCRATCH, imm: 0, off: TO_SECTION_END },
+  ];
+  let decided = false;
+  for (const rule of [...rules].reverse()) {
+    const tests = deviceTests(rule);
+    const verdict: BpfInsn[] = rule.allow ? [{ op: 'ja', off: TO_SECTION_END }] : [{ op: 'mov32i', dst: 0, imm: 0 }, { op: 'exit' }];
+    if (tests.length === 0) {
+      // A rule matching every device decides for good: the verifier
+      // refuses the unreachable rest. An allow just falls through.
+      if (!rule.allow) body.push(...verdict);
+      decided = true;
+      break;
     }
+    body.push(...tests.map((t, at) => ({ ...t, off: tests.length - at - 1 + verdict.length }) as BpfInsn), ...verdict);
   }
-  if (rule.major >= 0) block.push({ op: 'jnei', dst: R_MAJOR, imm: rule.major, off: 0 });
-  if (rule.minor >= 0) block.push({ op: 'jnei', dst: R_MINOR, imm: rule.minor, off: 0 });
-  block.push({ op: 'mov32i', dst: 0, imm: rule.allow ? 1 : 0 }, { op: 'exit' });
-  // Every test jumps to the first instruction after the block (the next rule).
-  return block.map((insn, at) => (insn.op === 'jnei' || insn.op === 'jeqi' ? { ...insn, off: block.length - at - 1 } : insn));
+  if (!decided) body.push({ op: 'mov32i', dst: 0, imm: 0 }, { op: 'exit' });
+  return body.map((insn, at) => ('off' in insn && insn.off === TO_SECTION_END ? { ...insn, off: body.length - at - 1 } : insn));
 }
 
 /** The device filter for `rules` (in the order they were given). */
 export function deviceProgram(rules: readonly DeviceRule[]): BpfInsn[] {
-  const prelude: BpfInsn[] = [
+  const program: BpfInsn[] = [
     { op: 'ldxw', dst: R_TYPE, src: 1, off: 0 },
     { op: 'and32i', dst: R_TYPE, imm: 0xffff },
     { op: 'ldxw', dst: R_ACCESS, src: 1, off: 0 },
@@ -78,15 +103,10 @@ export function deviceProgram(rules: readonly DeviceRule[]): BpfInsn[] {
     { op: 'ldxw', dst: R_MAJOR, src: 1, off: 4 },
     { op: 'ldxw', dst: R_MINOR, src: 1, off: 8 },
   ];
-  const program = [...prelude];
-  for (const rule of [...rules].reverse()) {
-    const block = ruleBlock(rule);
-    program.push(...block);
-    // A rule matching everything decides for good: the verifier refuses
-    // the unreachable rest.
-    if (block.length === 2) return program;
+  for (const [letter, bit] of ACCESS_BITS) {
+    program.push(...section(bit, rules.filter((r) => r.access.includes(letter))));
   }
-  program.push({ op: 'mov32i', dst: 0, imm: 0 }, { op: 'exit' });
+  program.push({ op: 'mov32i', dst: 0, imm: 1 }, { op: 'exit' });
   return program;
 }
 
@@ -98,6 +118,7 @@ const OPCODES: Record<BpfInsn['op'], number> = {
   rsh32i: 0x74, // BPF_ALU | BPF_RSH | BPF_K
   jnei: 0x55, // BPF_JMP | BPF_JNE | BPF_K
   jeqi: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
+  ja: 0x05, // BPF_JMP | BPF_JA
   exit: 0x95, // BPF_JMP | BPF_EXIT
 };
 
@@ -135,6 +156,8 @@ export function formatProgram(insns: readonly BpfInsn[]): string[] {
         return `${at}: if r${i.dst} != ${i.imm} goto +${i.off}`;
       case 'jeqi':
         return `${at}: if r${i.dst} == ${i.imm} goto +${i.off}`;
+      case 'ja':
+        return `${at}: goto +${i.off}`;
       case 'exit':
         return `${at}: exit`;
     }

@@ -44,3 +44,22 @@ test('the generated device filter allows and denies what the rules say', { skip 
     fs.rmdirSync(dir);
   }
 });
+
+test('two allow rules for one device add up: "r" and "w" open it read-write', { skip }, () => {
+  const dir = path.join(unified!.mountPoint, `${ID_PREFIX}${process.pid}-bpf-rw`);
+  fs.mkdirSync(dir);
+  try {
+    attachDeviceProgram(dir, deviceProgram([
+      { allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' },
+      { allow: true, type: 'c', major: 1, minor: 3, access: 'r' },
+      { allow: true, type: 'c', major: 1, minor: 3, access: 'w' },
+      { allow: true, type: 'c', major: 1, minor: 5, access: 'r' },
+    ]));
+    assert.match(inCgroup(dir, 'exec 3<>/dev/null && echo rdwr-ok').out, /rdwr-ok/);
+    const zero = inCgroup(dir, 'exec 3<>/dev/zero && echo rdwr-ok');
+    assert.doesNotMatch(zero.out, /rdwr-ok/, 'only "r" was granted for /dev/zero');
+    assert.match(inCgroup(dir, 'head -c 2 /dev/zero | wc -c').out.trim(), /^2$/);
+  } finally {
+    fs.rmdirSync(dir);
+  }
+});

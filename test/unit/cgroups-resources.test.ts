@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cgroupSettings } from '../../lib/cgroups';
-import { deviceProgram, encodeProgram, formatProgram } from '../../lib/cgroups/device-bpf';
+import { type BpfInsn, deviceProgram, encodeProgram, formatProgram } from '../../lib/cgroups/device-bpf';
 import { deviceRules, devicesV1Writes } from '../../lib/cgroups/devices';
 import { blkioWeightToIoWeight, controllersFor, resourcesV2, sharesToWeight, swapToV2 } from '../../lib/cgroups/resources-v2';
 import { resourcesV1 } from '../../lib/cgroups/resources-v1';
@@ -108,7 +108,29 @@ test('v1 devices: deny all, the config\'s rules in order, linux.devices, then ru
   assert.ok(!cgroupSettings({ kind: 'v2' }, { devices: [] }).writes.some((w) => w.file.startsWith('devices.')));
 });
 
-test('cgroup2 device filter: the program as data, last matching rule first, deny by default', () => {
+/** Runs a device program as the kernel would for one request: 1 allows, 0 denies. */
+function runProgram(program: BpfInsn[], type: 'c' | 'b', access: string, major: number, minor: number): number {
+  const accessBits = [...access].reduce((m, ch) => m | ({ m: 1, r: 2, w: 4 } as Record<string, number>)[ch]!, 0);
+  const ctx = [(accessBits << 16) | (type === 'b' ? 1 : 2), major, minor];
+  const reg = new Array<number>(11).fill(0);
+  for (let pc = 0; pc < program.length; pc++) {
+    const i = program[pc]!;
+    switch (i.op) {
+      case 'ldxw': reg[i.dst] = ctx[i.off / 4]!; break;
+      case 'mov32': reg[i.dst] = reg[i.src]!; break;
+      case 'mov32i': reg[i.dst] = i.imm; break;
+      case 'and32i': reg[i.dst] = reg[i.dst]! & i.imm; break;
+      case 'rsh32i': reg[i.dst] = reg[i.dst]! >>> i.imm; break;
+      case 'jnei': if (reg[i.dst] !== i.imm) pc += i.off; break;
+      case 'jeqi': if (reg[i.dst] === i.imm) pc += i.off; break;
+      case 'ja': pc += i.off; break;
+      case 'exit': return reg[0]!;
+    }
+  }
+  throw new Error('the program ran off its end');
+}
+
+test('cgroup2 device filter: the program as data, one section per access bit, deny by default', () => {
   const program = deviceProgram([
     { allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' },
     { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' },
@@ -120,22 +142,71 @@ test('cgroup2 device filter: the program as data, last matching rule first, deny
     '  3: w3 >>= 16',
     '  4: r4 = *(u32 *)(r1 + 4)',
     '  5: r5 = *(u32 *)(r1 + 8)',
-    // allow c 1:3 rw: a char device, no access bit beyond r and w, major 1, minor 3
-    '  6: if r2 != 2 goto +7',
-    '  7: w6 = w3',
-    '  8: w6 &= 1',
-    '  9: if r6 != 0 goto +4',
-    ' 10: if r4 != 1 goto +3',
-    ' 11: if r5 != 3 goto +2',
-    ' 12: w0 = 1',
-    ' 13: exit',
-    // deny all: the end (nothing after it could be reached)
-    ' 14: w0 = 0',
-    ' 15: exit',
+    // mknod asked: only the deny-all names it
+    '  6: w6 = w3',
+    '  7: w6 &= 1',
+    '  8: if r6 == 0 goto +2',
+    '  9: w0 = 0',
+    ' 10: exit',
+    // read asked: allow c 1:3, else the deny-all
+    ' 11: w6 = w3',
+    ' 12: w6 &= 2',
+    ' 13: if r6 == 0 goto +6',
+    ' 14: if r2 != 2 goto +3',
+    ' 15: if r4 != 1 goto +2',
+    ' 16: if r5 != 3 goto +1',
+    ' 17: goto +2',
+    ' 18: w0 = 0',
+    ' 19: exit',
+    // write asked: the same
+    ' 20: w6 = w3',
+    ' 21: w6 &= 4',
+    ' 22: if r6 == 0 goto +6',
+    ' 23: if r2 != 2 goto +3',
+    ' 24: if r4 != 1 goto +2',
+    ' 25: if r5 != 3 goto +1',
+    ' 26: goto +2',
+    ' 27: w0 = 0',
+    ' 28: exit',
+    // every asked bit allowed
+    ' 29: w0 = 1',
+    ' 30: exit',
   ]);
   const bytes = encodeProgram(program);
   assert.equal(bytes.length, program.length * 8);
-  // "if r2 != 2 goto +7": BPF_JMP|BPF_JNE|BPF_K, dst r2, off 7, imm 2
-  assert.deepEqual([...bytes.subarray(6 * 8, 7 * 8)], [0x55, 0x02, 7, 0, 2, 0, 0, 0]);
+  // "if r2 != 2 goto +3": BPF_JMP|BPF_JNE|BPF_K, dst r2, off 3, imm 2
+  assert.deepEqual([...bytes.subarray(14 * 8, 15 * 8)], [0x55, 0x02, 3, 0, 2, 0, 0, 0]);
+  // "goto +2": BPF_JMP|BPF_JA, off 2
+  assert.deepEqual([...bytes.subarray(17 * 8, 18 * 8)], [0x05, 0x00, 2, 0, 0, 0, 0, 0]);
   assert.ok(cgroupSettings({ kind: 'v2' }, { devices: [] }).deviceProgram!.length > 20);
+});
+
+test('cgroup2 device filter: allow rules add up per access bit, a later deny takes away only its bits', () => {
+  const deny = { allow: false, type: 'a', major: -1, minor: -1, access: 'rwm' } as const;
+  const split = deviceProgram([deny, { allow: true, type: 'c', major: 1, minor: 3, access: 'r' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'w' }]);
+  assert.equal(runProgram(split, 'c', 'rw', 1, 3), 1, '"r" then "w" grant "rw", as v1 merges them');
+  assert.equal(runProgram(split, 'c', 'm', 1, 3), 0);
+  assert.equal(runProgram(split, 'c', 'r', 1, 5), 0);
+  assert.equal(runProgram(split, 'b', 'r', 1, 3), 0, 'a char rule says nothing about block devices');
+
+  const hole = deviceProgram([deny, { allow: true, type: 'c', major: 1, minor: -1, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }]);
+  assert.equal(runProgram(hole, 'c', 'r', 1, 3), 1);
+  assert.equal(runProgram(hole, 'c', 'rw', 1, 3), 0, 'the hole in the wildcard is enforced');
+  assert.equal(runProgram(hole, 'c', 'rw', 1, 5), 1);
+
+  // A config with no deny-all: nothing matching still denies; an allow-all allows all.
+  assert.equal(runProgram(deviceProgram([]), 'c', 'r', 1, 3), 0);
+  const all = deviceProgram([{ allow: true, type: 'a', major: -1, minor: -1, access: 'rwm' }, { allow: false, type: 'b', major: 8, minor: -1, access: 'rw' }]);
+  assert.equal(runProgram(all, 'b', 'r', 8, 0), 0);
+  assert.equal(runProgram(all, 'b', 'm', 8, 0), 1);
+  assert.equal(runProgram(all, 'c', 'rwm', 4, 1), 1);
+
+  // The container's real rule list: the defaults and linux.devices.
+  const real = deviceProgram(deviceRules([deny, { allow: true, type: 'c', major: 10, minor: 237, access: 'r' }], [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]));
+  assert.equal(runProgram(real, 'c', 'rw', 1, 3), 1, '/dev/null');
+  assert.equal(runProgram(real, 'c', 'rw', 10, 229), 1, 'a linux.devices entry');
+  assert.equal(runProgram(real, 'c', 'r', 10, 237), 1);
+  assert.equal(runProgram(real, 'c', 'w', 10, 237), 0);
+  assert.equal(runProgram(real, 'b', 'm', 8, 0), 1, 'mknod of any block device, as runc allows');
+  assert.equal(runProgram(real, 'b', 'r', 8, 0), 0);
 });
