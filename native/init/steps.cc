@@ -32,6 +32,7 @@
 #include "hooks.h"
 #include "proc_guard.h"
 #include "network.h"
+#include "mount_namespace.h"
 #include "protocol.h"
 #include "root_paths.h"
 #include "seccomp.h"
