@@ -158,6 +158,35 @@ test('a mount namespace joined by path: the container is in it, its rootfs set u
   }
 });
 
+test('a mount namespace joined by path: a process exec\'d into the container gets its root', { skip }, async () => {
+  const holder = await mountNamespaceHolder();
+  try {
+    const bundle = suite.bundle({
+      edit: (spec) => (spec.linux!.namespaces!.find((n) => n.type === 'mount')!.path = `/proc/${holder.pid}/ns/mnt`),
+    });
+    const marker = markRootfs(bundle.rootfs);
+    const before = hostMounts();
+    const run = await createTestContainer(bundle, { root: suite.root, args: ['/probe', 'sleep', '60'] });
+    const dir = tempDir('exec-out');
+    const out = fs.openSync(path.join(dir, 'out'), 'w');
+    try {
+      await run.container.start();
+      const p = await run.container.exec({ args: ['/probe', 'report', marker, bundle.dir], cwd: '/', env: ['PATH=/bin'] }, { stdio: [0, out, 2] });
+      assert.deepEqual(await p.wait(), { exitCode: 0, signal: null });
+      const report = JSON.parse(fs.readFileSync(path.join(dir, 'out'), 'utf8')) as ProbeReport;
+      assert.equal(report.namespaces.mnt, holder.ns);
+      assertRootIsRootfs(report, marker, bundle);
+    } finally {
+      fs.closeSync(out);
+      fs.rmSync(dir, { recursive: true, force: true });
+      await run.destroy();
+    }
+    assert.deepEqual(hostMounts(), before, 'the host\'s mount table after delete');
+  } finally {
+    await holder.stop();
+  }
+});
+
 test('joining the runtime\'s own mount namespace by path is inheriting it: the default mounts are refused', { skip }, async () => {
   const bundle = suite.bundle({
     edit: (spec) => (spec.linux!.namespaces!.find((n) => n.type === 'mount')!.path = '/proc/self/ns/mnt'),
