@@ -83,6 +83,18 @@ test('no mount namespace: the runtime\'s is inherited, the rootfs entered by chr
   });
 });
 
+test('no mount namespace, run twice on one rootfs: the /dev links the first run left are kept, not followed', { skip }, async () => {
+  const bundle = suite.bundle({ edit: withoutMountNamespace });
+  for (let run = 0; run < 2; run++) {
+    const res = await runProbe(bundle, { root: suite.root, args: ['/probe', 'hello'] });
+    assert.deepEqual(res.exit, { exitCode: 0, signal: null }, `run ${run}: ${res.stderr}`);
+  }
+  assert.equal(fs.readlinkSync(path.join(bundle.rootfs, 'dev', 'fd')), '/proc/self/fd');
+  assert.equal(fs.readlinkSync(path.join(bundle.rootfs, 'dev', 'stdin')), '/proc/self/fd/0');
+  // Nothing was made where the links point.
+  assert.equal(fs.existsSync(path.join(bundle.rootfs, 'proc', 'self')), false);
+});
+
 test('no mount namespace: a process exec\'d into it gets the container\'s root too', { skip }, async () => {
   const bundle = suite.bundle({ edit: withoutMountNamespace });
   const marker = markRootfs(bundle.rootfs);
