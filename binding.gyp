@@ -47,7 +47,8 @@
         "native/init/scheduling.cc",
         "native/init/time_namespace.cc",
         "native/init/idmap_mount.cc",
-        "native/init/network.cc"
+        "native/init/network.cc",
+        "native/init/mount_namespace.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions"],

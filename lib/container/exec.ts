@@ -216,6 +216,7 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
         setgroupsDenied: env.init.setgroupsDenied(s.pid),
         preserveFds,
         jsonPath: '',
+        rootfs: s.rootfs,
       });
       const launched = await launchInit(
         {

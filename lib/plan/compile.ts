@@ -24,6 +24,7 @@ import { checkSupported } from './supported';
 import { seccompPlan, type SeccompPlacement } from './seccomp';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { notifySocketPlan } from './notify-socket';
+import { checkInheritedMountNamespace, mountNamespaceMode } from './mount-namespace';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
@@ -76,20 +77,29 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const listenFds = options.listenFds?.count ?? 0;
   const preserveFds = listenFds + (options.preserveFds ?? 0);
   const denySetgroups = ns.newUserNamespace && facts.host.unprivileged;
+  const mountNamespace = mountNamespaceMode(spec, facts.host);
+  // A new user namespace, or one the runtime already runs in: no mknod.
+  const inUserNamespace = ns.types.has('user') || facts.host.inUserNamespace;
+  if (mountNamespace === 'inherited') checkInheritedMountNamespace(spec, inUserNamespace);
   const notify = notifySocketPlan(facts.host.runtimeEnv);
   if (notify.warning) warnings.push(notify.warning);
+  // Its bind would be a mount in the host's mount table.
+  const notifyPlan = mountNamespace === 'inherited' ? undefined : notify.plan;
+  if (notify.plan && !notifyPlan) {
+    warnings.push('NOTIFY_SOCKET: the socket is not passed to a container without a mount namespace of its own (it would be a bind mount in the runtime\'s)');
+  }
   // The runtime's own mount (crun's NOTIFY_SOCKET bind), after the
   // config's: added to a copy of the validated spec, never to the config.
-  const rootfsSpec: ValidSpec = notify.plan ? { ...spec, mounts: [...(spec.mounts ?? []), notify.plan.mount] } : spec;
+  const rootfsSpec: ValidSpec = notifyPlan ? { ...spec, mounts: [...(spec.mounts ?? []), notifyPlan.mount] } : spec;
   const rootfsCtx = {
     spec: rootfsSpec,
     bundle: options.bundle,
     rootfs: options.rootfs,
-    // A new user namespace, or one the runtime already runs in: no mknod.
-    inUserNamespace: ns.types.has('user') || facts.host.inUserNamespace,
+    inUserNamespace,
     newCgroupNamespace: ns.types.has('cgroup'),
     newNetworkNamespace: ns.types.has('network'),
     becomeNamespaceRoot: ns.newUserNamespace && mapsRoot(ns.uidMappings) && mapsRoot(ns.gidMappings),
+    mountNamespace,
     host: facts.host,
   };
   // Without a new user namespace the container has ours, and with it our
@@ -100,7 +110,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     image: facts.image,
     setgroupsDenied,
     socketActivation: options.listenFds ? { ...options.listenFds, ownPidNamespace: ns.created.has('pid') } : undefined,
-    notifySocketEnv: notify.plan?.env,
+    notifySocketEnv: notifyPlan?.env,
   });
   warnings.push(...proc.warnings);
   const hooks = spec.hooks ?? {};
@@ -144,7 +154,9 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const firstTreeFd = helperFdLayout(preserveFds, { console: spec.process.terminal === true, listener: seccomp?.listener !== undefined }).firstTreeFd;
   return {
     cloneFlags,
-    join: ns.join,
+    // An inherited mount namespace is the one the init already is in:
+    // nothing to join, whatever the path names by the time of the clone.
+    join: mountNamespace === 'inherited' ? ns.join.filter((j) => j.type !== C.CLONE_NEWNS) : ns.join,
     uidMappings: ns.uidMappings,
     gidMappings: ns.gidMappings,
     denySetgroups,

@@ -56,6 +56,8 @@ function fieldsOf(step: Step): Field[] {
     case 'check-timens': return [];
     case 'attach-tree': return [step.fd, step.source, step.target];
     case 'loopback-up': return [];
+    case 'chroot': return [step.rootfs];
+    case 'check-mount-ns': return [step.forbiddenDevs, step.forbiddenInodes];
   }
 }
 

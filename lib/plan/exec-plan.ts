@@ -9,12 +9,18 @@
  * runs the process steps of processPlan, with the container's seccomp
  * filter placed as runc places it for exec, and execs.
  *
+ * A container without a mount namespace of its own (mount-namespace.ts)
+ * shares the runtime's: there is none to join, and "/" would be the
+ * host's, so the helper first chroots into the container's rootfs, as
+ * its init did.
+ *
  * A pure function, as compilePlan: the caller (lib/container/exec.ts)
  * gathered which namespaces differ from the runtime's, the image facts
  * and the container's config.
  */
 import type { ValidProcess, ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
+import * as C from '../native/constants';
 import { processPlan } from './process';
 import type { ImageFacts } from './facts';
 import { seccompPlan } from './seccomp';
@@ -39,6 +45,12 @@ export interface ExecPlanContext {
   preserveFds: number;
   /** JSON pointer of the process object in errors ("" for an `exec --process` file). */
   jsonPath?: string;
+  /**
+   * The container's rootfs on the host (its state's): entered with a chroot
+   * when the init's mount namespace is the runtime's own (CLONE_NEWNS not
+   * in `namespaces`). Required then.
+   */
+  rootfs?: string;
 }
 
 /**
@@ -74,6 +86,11 @@ export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): Launc
   if (proc.terminal) {
     const size = proc.consoleSize;
     steps.push({ op: 'console', socketFd: layout.consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0, bindConsole: false });
+  }
+  if ((ctx.namespaces & C.CLONE_NEWNS) === 0) {
+    // Our mount namespace is the container's: its root is a chroot in it.
+    if (ctx.rootfs === undefined) throw new Error('exec plan: the container shares the runtime\'s mount namespace, and its rootfs was not given');
+    steps.push({ op: 'chroot', rootfs: ctx.rootfs });
   }
   const process = processPlan(proc, { image: ctx.image, setgroupsDenied: ctx.setgroupsDenied, jsonPath: ctx.jsonPath });
   // The container's filter with the exec'd process's noNewPrivileges

@@ -36,10 +36,20 @@ export interface HostFacts {
   inUserNamespace: boolean;
   /**
    * Namespace types the config joins by a path that is the runtime's own
-   * namespace of that type (same device and inode as /proc/self/ns/X):
-   * setting a sysctl there would change the host's.
+   * namespace of that type, or pid 1's (same device and inode as
+   * /proc/self/ns/X or /proc/1/ns/X; a runtime in a mount namespace of a
+   * service's own is still on the host): setting a sysctl there would
+   * change the host's, and a rootfs set up there would stay in the host's
+   * mount table (plan/mount-namespace.ts).
    */
   joinedRuntimeNamespaces: ReadonlySet<LinuxNamespaceType>;
+  /**
+   * The mount namespaces of the runtime and of pid 1 (those it can stat):
+   * an init that joined a mount namespace by path checks, before its first
+   * mount, that it is in neither (the path is looked at twice). Absent in
+   * hand-made facts: nothing is checked then.
+   */
+  hostMountNamespaces?: readonly NamespaceId[];
   /**
    * Host paths among the mount sources (resolved as hostSourcePath does)
    * that are directories: a bind target is created as a directory for
@@ -70,6 +80,12 @@ export interface HostFacts {
    * (/sys/module/apparmor/parameters/enabled says "Y").
    */
   lsm?: { selinux: boolean; apparmor: boolean };
+}
+
+/** A namespace as the kernel tells them apart: the device and inode of its nsfs file. */
+export interface NamespaceId {
+  dev: number;
+  ino: number;
 }
 
 /** One line of the image's /etc/passwd. */
@@ -149,13 +165,32 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-/** The namespace types joined at a path that is the runtime's own namespace. */
+/** The host's namespaces of a type: the runtime's own and pid 1's. */
+function hostNamespacePaths(type: LinuxNamespaceType): string[] {
+  return [`/proc/self/ns/${PROC_NS_NAME[type]}`, `/proc/1/ns/${PROC_NS_NAME[type]}`];
+}
+
+/** The namespace types joined at a path that is the runtime's own namespace or pid 1's. */
 function joinedRuntimeNamespaces(spec: Pick<Spec, 'linux'>): Set<LinuxNamespaceType> {
   const types = new Set<LinuxNamespaceType>();
   for (const ns of spec.linux?.namespaces ?? []) {
-    if (ns.path && sameFile(ns.path, `/proc/self/ns/${PROC_NS_NAME[ns.type]}`)) types.add(ns.type);
+    if (ns.path && hostNamespacePaths(ns.type).some((host) => sameFile(ns.path!, host))) types.add(ns.type);
   }
   return types;
+}
+
+/** The ids of the runtime's and pid 1's mount namespaces, those that can be stat'ed (pid 1's needs privileges). */
+function hostMountNamespaces(): NamespaceId[] {
+  const ids: NamespaceId[] = [];
+  for (const p of hostNamespacePaths('mount')) {
+    try {
+      const st = fs.statSync(p);
+      if (!ids.some((id) => id.dev === st.dev && id.ino === st.ino)) ids.push({ dev: st.dev, ino: st.ino });
+    } catch {
+      // Not ours to see (a rootless runtime and pid 1): nothing to compare with.
+    }
+  }
+  return ids;
 }
 
 /** The key of a device in HostFacts.devices: "c 1:3". */
@@ -236,6 +271,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     unprivileged: process.geteuid!() !== 0 || setgroupsDeniedHere(),
     inUserNamespace: inUserNamespace(),
     joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
+    hostMountNamespaces: hostMountNamespaces(),
     directories,
     devices: hostDeviceNodes([...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]),
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),

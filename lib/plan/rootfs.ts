@@ -13,6 +13,7 @@ import { DEFAULT_DEVICES } from './default-devices';
 import { deviceKey, hostSourcePath, type HostFacts } from './facts';
 import { attachTreeStep } from './idmap-mounts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
+import type { MountNamespaceMode } from './mount-namespace';
 import type { Step } from './steps';
 
 export interface RootfsContext {
@@ -31,6 +32,12 @@ export interface RootfsContext {
    * at all: EOVERFLOW).
    */
   becomeNamespaceRoot: boolean;
+  /**
+   * Where the rootfs is set up (mount-namespace.ts): in a new or joined
+   * namespace with mounts and pivot_root, in an inherited one (the
+   * runtime's) with no mount at all and a chroot.
+   */
+  mountNamespace: MountNamespaceMode;
   host: HostFacts;
 }
 
@@ -202,10 +209,19 @@ export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
     // still may change it.
     steps.push({ op: 'setresgid', gid: 0 }, { op: 'setresuid', uid: 0 });
   }
-  // Nothing done in here may propagate back to the host.
-  steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false });
-  // pivot_root needs the new root to be a mount point.
-  steps.push({ op: 'mount', source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false });
+  if (ctx.mountNamespace === 'joined') {
+    // The path was compared with the host's namespaces when the plan was
+    // made; the init compares what it joined, before its first mount.
+    const hostNs = ctx.host.hostMountNamespaces ?? [];
+    steps.push({ op: 'check-mount-ns', forbiddenDevs: hostNs.map((n) => n.dev), forbiddenInodes: hostNs.map((n) => n.ino) });
+  }
+  // In the runtime's own mount namespace nothing is mounted (a chroot ends it).
+  if (ctx.mountNamespace !== 'inherited') {
+    // Nothing done in here may propagate back to the host.
+    steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false });
+    // pivot_root needs the new root to be a mount point.
+    steps.push({ op: 'mount', source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false });
+  }
   steps.push({ op: 'root', path: rootfs });
 
   const mounts = spec.mounts ?? [];
@@ -234,9 +250,12 @@ export function maskStep(p: string): Step {
   return { op: 'mask', path: p, missingOk: true, dirFstype: 'tmpfs', dirFlags: C.MS_RDONLY, dirData: '', fileSource: '/dev/null' };
 }
 
-/** pivot_root (or the --no-pivot move) and what is done on the final root, sysctls included. */
+/** pivot_root (or the --no-pivot move, or the chroot) and what is done on the final root, sysctls included. */
 export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean, sysctls: Step[] = []): Step[] {
   const { spec, rootfs } = ctx;
+  // The runtime's mount namespace: a chroot and no mount (--no-pivot has
+  // nothing to choose); the rest below was refused (mount-namespace.ts).
+  if (ctx.mountNamespace === 'inherited') return [{ op: 'chroot', rootfs }, ...sysctls];
   const steps: Step[] = [noPivot ? { op: 'move-root', rootfs } : { op: 'pivot-root', rootfs }];
   const propagation = spec.linux?.rootfsPropagation;
   if (propagation) {

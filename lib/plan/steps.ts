@@ -140,7 +140,19 @@ export type Step =
    */
   | { op: 'attach-tree'; fd: number; source: string; target: string }
   /** A new network namespace's loopback interface up (SIOCSIFFLAGS), as runc and crun leave it. */
-  | { op: 'loopback-up' };
+  | { op: 'loopback-up' }
+  /**
+   * chroot(2) into the host directory `rootfs`, no mount made: the root of
+   * a container in the runtime's mount namespace (plan/mount-namespace.ts),
+   * and of a process exec'd into one.
+   */
+  | { op: 'chroot'; rootfs: string }
+  /**
+   * Fails unless the init's mount namespace is none of the given ones
+   * (parallel lists of nsfs device and inode numbers: the runtime's and pid
+   * 1's), before anything is mounted in a namespace joined by path.
+   */
+  | { op: 'check-mount-ns'; forbiddenDevs: number[]; forbiddenInodes: number[] };
 
 export type StepOp = Step['op'];
 

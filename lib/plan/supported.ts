@@ -88,10 +88,7 @@ function checkLabels(spec: ValidSpec, lsm: NonNullable<HostFacts['lsm']>, notes:
 export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' | 'unprivileged' | 'lsm'>, notes: string[] = []): string[] {
   const proc = spec.process;
   const linux = spec.linux ?? {};
-  // Every rootfs step (mounts, pivot_root) runs in a mount namespace set up for the container.
-  const mountNs = (linux.namespaces ?? []).find((ns) => ns.type === 'mount');
-  if (!mountNs) refuse('/linux/namespaces', 'a container without a mount namespace of its own');
-  if (mountNs.path) refuse('/linux/namespaces', 'joining an existing mount namespace (the rootfs is set up in a new one)');
+  // A joined or inherited mount namespace: what it allows is mount-namespace.ts's (compile.ts).
   checkLabels(spec, host.lsm ?? { selinux: false, apparmor: false }, notes);
   // SCHED_ISO is a policy of out-of-tree (-ck) kernels only: no mainline kernel can apply it.
   if (proc?.scheduler?.policy === 'SCHED_ISO') {

@@ -439,6 +439,25 @@ struct LoopbackUpStep {
   template <class V> void Visit(V&) {}
 };
 
+// chroot into a host directory, no mount made: a container in the runtime's
+// mount namespace (lib/plan/mount-namespace.ts), or an exec into one.
+struct ChrootStep {
+  static constexpr const char* kOp = "chroot";
+  std::string rootfs;
+  template <class V> void Visit(V& v) { v.Str("rootfs", rootfs); }
+};
+
+// Fails when the init's mount namespace is one of the host's (parallel
+// lists: nsfs st_dev and st_ino), before a joined one gets any mount.
+struct CheckMountNsStep {
+  static constexpr const char* kOp = "check-mount-ns";
+  std::vector<int64_t> forbidden_devs, forbidden_inodes;
+  template <class V> void Visit(V& v) {
+    v.Ints("forbiddenDevs", forbidden_devs);
+    v.Ints("forbiddenInodes", forbidden_inodes);
+  }
+};
+
 // Every op, for dispatch by name: With(op, f) calls f(S{}) for the struct
 // whose kOp is `op` and returns whether there was one.
 template <class... S>
@@ -456,6 +475,7 @@ using AllSteps =
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
              BindDeviceStep, TmpfsCopyupStep, UnshareStep, AffinityStep, SchedulerStep, IoprioStep,
-             MempolicyStep, CheckTimensStep, AttachTreeStep, LoopbackUpStep>;
+             MempolicyStep, CheckTimensStep, AttachTreeStep, LoopbackUpStep,
+             ChrootStep, CheckMountNsStep>;
 
 }  // namespace kapsel_init

@@ -32,6 +32,7 @@
 #include "hooks.h"
 #include "proc_guard.h"
 #include "network.h"
+#include "mount_namespace.h"
 #include "protocol.h"
 #include "root_paths.h"
 #include "seccomp.h"
@@ -216,11 +217,18 @@ void Run(InitContext& ctx, const MknodStep& s) {
   close(dir);
 }
 
+// Only the parent is resolved: the link's own name is never followed, so a
+// link already there (an image's /dev/fd, or the one a container in the
+// runtime's mount namespace left in the rootfs) stays as it is, instead of
+// a second link being made where it points.
 void Run(InitContext& ctx, const SymlinkStep& s) {
-  ContainerPath path(ctx.root, s.path);
-  std::string name;
-  int dir = path.Parent(&name);
-  if (symlinkat(s.target.c_str(), dir, name.c_str()) < 0 && errno != EEXIST) Fail("symlink", errno, path.HostPath());
+  size_t slash = s.path.rfind('/');
+  std::string name = slash == std::string::npos ? s.path : s.path.substr(slash + 1);
+  std::string parent_path = slash == std::string::npos || slash == 0 ? "/" : s.path.substr(0, slash);
+  ContainerPath parent(ctx.root, parent_path);
+  if (name.empty() || name == "." || name == "..") Fail("symlink", EINVAL, parent.HostPath(), "not a name for a link: " + s.path);
+  int dir = parent.MkdirAll(0755);
+  if (symlinkat(s.target.c_str(), dir, name.c_str()) < 0 && errno != EEXIST) Fail("symlink", errno, parent.HostPath() + "/" + name);
   close(dir);
 }
 

@@ -1,12 +1,14 @@
 /** A fake host and image for compilePlan: a plan depends on nothing else. */
 import type { LinuxNamespaceType } from '../../lib/config/types';
 import { DEFAULT_DEVICES } from '../../lib/plan/default-devices';
-import { deviceKey, type HostFacts, type PlanFacts } from '../../lib/plan/facts';
+import { deviceKey, type HostFacts, type NamespaceId, type PlanFacts } from '../../lib/plan/facts';
 
 export interface FakeFacts {
   unprivileged?: boolean;
   inUserNamespace?: boolean;
   joinedRuntimeNamespaces?: LinuxNamespaceType[];
+  /** The runtime's and pid 1's mount namespaces; default: two made-up ones. */
+  hostMountNamespaces?: NamespaceId[];
   cgroup2?: boolean;
   directories?: string[];
   runtimeEnv?: string[];
@@ -22,6 +24,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     unprivileged: edit.unprivileged ?? false,
     inUserNamespace: edit.inUserNamespace ?? false,
     joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []),
+    hostMountNamespaces: edit.hostMountNamespaces ?? [{ dev: 4, ino: 4026531841 }, { dev: 4, ino: 4026531840 }],
     cgroup2: edit.cgroup2 ?? false,
     directories: new Set(edit.directories ?? []),
     devices: edit.devices ?? new Map(DEFAULT_DEVICES.map((d) => [deviceKey('c', d.major, d.minor), d.path])),

@@ -123,3 +123,17 @@ test('a hook step without hook states in "go" fails clearly', { skip }, async ()
   assert.equal(run.reported?.type, 'error');
   assert.match(run.reported?.type === 'error' ? run.reported.message : '', /no state for createContainer hooks/);
 });
+
+test('check-mount-ns fails in a forbidden mount namespace, before any later step, and passes elsewhere', { skip }, async () => {
+  const own = fs.statSync('/proc/self/ns/mnt');
+  const exec: Step = { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' };
+  // The helper runs in our mount namespace here: as if a joined path had come to name the host's.
+  const refused = await runPlan([{ op: 'check-mount-ns', forbiddenDevs: [1, own.dev], forbiddenInodes: [own.ino, own.ino] }, exec]);
+  assert.equal(refused.exitCode, 1);
+  assert.equal(refused.reported?.type, 'error');
+  if (refused.reported?.type !== 'error') return;
+  assert.deepEqual([refused.reported.step, refused.reported.syscall, refused.reported.errno], [0, 'setns', os.constants.errno.EPERM]);
+  assert.match(refused.reported.message, /joined by path is the host's/);
+  const allowed = await runPlan([{ op: 'check-mount-ns', forbiddenDevs: [own.dev], forbiddenInodes: [own.ino + 1] }, exec]);
+  assert.equal(allowed.exitCode, 0, allowed.stderr);
+});

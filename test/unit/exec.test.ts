@@ -51,7 +51,7 @@ test('exec plan: the init\'s namespaces through its pidfd, nothing created, no r
   const exec = plan.steps.at(-1) as Extract<Step, { op: 'exec' }>;
   assert.deepEqual(exec.env, ['HOME=/home/u']);
   // Namespaces that are the runtime's own are not joined at all.
-  assert.deepEqual(compileExecPlan(proc(), context({ namespaces: 0 })).join, []);
+  assert.deepEqual(compileExecPlan(proc(), context({ namespaces: 0, rootfs: '/b/rootfs' })).join, []);
 });
 
 test('exec plan: the terminal is the process\'s own (no /dev/console bind), its socket where no fifo is', () => {

@@ -77,7 +77,7 @@ test('a runtime inside a user namespace (rootless podman) binds devices even wit
   assert.ok(nested.steps.some((s) => s.op === 'bind-device' && s.source === '/dev/null' && s.path === '/dev/null'));
 });
 
-test('joined namespaces are listed user first and mount is never joined', () => {
+test('joined namespaces are listed user first and mount last', () => {
   const plan = compile(
     spec((s) => {
       s.linux!.namespaces = [
@@ -97,10 +97,14 @@ test('joined namespaces are listed user first and mount is never joined', () => 
     { type: C.CLONE_NEWNET, path: '/proc/1/ns/net' },
   ]);
   assert.equal(plan.cloneFlags, C.CLONE_NEWNS | C.CLONE_NEWPID);
-  assert.throws(
-    () => compile(spec((s) => (s.linux!.namespaces = [{ type: 'mount', path: '/proc/1/ns/mnt' }, { type: 'uts' }])), { bundle, rootfs }),
-    (err: unknown) => err instanceof NotSupportedError && /\/linux\/namespaces/.test(err.message),
+  const joinedMount = compile(
+    spec((s) => (s.linux!.namespaces = [{ type: 'mount', path: '/run/mntns/a' }, { type: 'uts' }, { type: 'ipc', path: '/run/ipcns/a' }])),
+    { bundle, rootfs },
   );
+  assert.deepEqual(joinedMount.join, [
+    { type: C.CLONE_NEWIPC, path: '/run/ipcns/a' },
+    { type: C.CLONE_NEWNS, path: '/run/mntns/a' },
+  ]);
 });
 
 test('a config without a mount namespace is refused as not supported, naming the field', () => {

@@ -184,6 +184,22 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
     }),
   },
   {
+    name: 'a mount namespace joined by path (checked on arrival)',
+    spec: spec((s) => {
+      s.linux!.namespaces!.find((n) => n.type === 'mount')!.path = '/proc/1234/ns/mnt';
+    }),
+  },
+  {
+    name: 'no mount namespace: the runtime\'s, entered with a chroot',
+    spec: spec((s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount');
+      s.mounts = [];
+      s.linux!.maskedPaths = [];
+      s.linux!.readonlyPaths = [];
+      s.root!.readonly = false;
+    }),
+  },
+  {
     name: 'time namespace with offsets',
     spec: spec((s) => {
       s.linux!.namespaces!.push({ type: 'time' });
@@ -228,7 +244,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
     'bind-device': true, 'tmpfs-copyup': true, unshare: true,
     affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true, 'attach-tree': true,
-    'loopback-up': true,
+    'loopback-up': true, chroot: true, 'check-mount-ns': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);

@@ -1,0 +1,40 @@
+#include "mount_namespace.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "fail.h"
+
+namespace kapsel_init {
+
+// No pivot_root and no MS_MOVE: both would change the mount table the
+// container shares with the host. The directory is opened first and
+// entered by fd, so the root is the directory that was opened.
+void Run(InitContext& ctx, const ChrootStep& s) {
+  int dir = open(s.rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) Fail("open", errno, s.rootfs);
+  if (fchdir(dir) < 0) Fail("fchdir", errno, s.rootfs);
+  close(dir);
+  if (chroot(".") < 0) Fail("chroot", errno, s.rootfs);
+  if (chdir("/") < 0) Fail("chdir", errno, "/");
+  ctx.root.clear();
+}
+
+// Through the procfs the init verified at start: a mount in the joined
+// namespace cannot stand in for our own ns/mnt.
+void Run(InitContext& ctx, const CheckMountNsStep& s) {
+  if (s.forbidden_devs.size() != s.forbidden_inodes.size())
+    Fail("plan", EINVAL, "", "check-mount-ns: device and inode lists differ in length");
+  struct stat mine;
+  if (fstatat(ctx.proc_self_fd, "ns/mnt", &mine, 0) < 0) Fail("stat", errno, "/proc/self/ns/mnt");
+  for (size_t i = 0; i < s.forbidden_devs.size(); i++) {
+    if (static_cast<int64_t>(mine.st_dev) == s.forbidden_devs[i] && static_cast<int64_t>(mine.st_ino) == s.forbidden_inodes[i])
+      Fail("setns", EPERM, "/proc/self/ns/mnt",
+           "/linux/namespaces: the mount namespace joined by path is the host's (the runtime's or pid 1's) by now: setting the rootfs up there would change the host's mount table");
+  }
+}
+
+}  // namespace kapsel_init
