@@ -68,6 +68,8 @@ struct ChildPlan {
   int nfds = 0;
   int clone_flags = 0;
   bool carry_caps = false;
+  // A user namespace is among the joins: drop our supplementary groups first.
+  bool joins_user = false;
   const int* join_fds = nullptr;
   const int* join_types = nullptr;
   int njoin = 0;
@@ -178,6 +180,12 @@ std::string FailureSubject(const std::string& syscall, int index, const std::vec
 // Runs in the intermediate child when namespaces are joined.
 int JoinThenClone(void* arg) {
   ChildPlan* p = static_cast<ChildPlan*>(arg);
+  // The runtime's supplementary groups must not follow the init into a
+  // joined user namespace: one that denies setgroups (unshare -r) would
+  // never let them be dropped there. Dropped here, while we may; a
+  // runtime that may not (itself in such a namespace) has none to hide.
+  // The raw syscall: glibc's wrapper would signal Node's other threads.
+  if (p->joins_user) syscall(SYS_setgroups, 0, nullptr);
   for (int i = 0; i < p->njoin; i++) {
     if (syscall(SYS_setns, p->join_fds[i], p->join_types[i]) < 0) {
       RawSyscallFail(p, "setns");
@@ -413,6 +421,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   bool joins_user = false;
   for (int t : join_types) joins_user = joins_user || (t & CLONE_NEWUSER) != 0;
   plan.carry_caps = (clone_flags & CLONE_NEWUSER) != 0 || joins_user;
+  plan.joins_user = joins_user;
   plan.join_fds = join_fds.data();
   plan.join_types = join_types.data();
   plan.njoin = static_cast<int>(join_fds.size());

@@ -435,10 +435,32 @@ void Run(InitContext&, const KeepCapsStep& s) {
   if (prctl(PR_SET_KEEPCAPS, s.keep ? 1 : 0, 0, 0, 0) < 0) Fail("prctl", errno, "", "PR_SET_KEEPCAPS");
 }
 
-void Run(InitContext&, const SetgroupsStep& s) {
+// True when setgroups(2) is denied in our user namespace ("deny" in our
+// /proc/self/setgroups, read through the verified procfs).
+static bool SetgroupsDeniedHere(InitContext& ctx) {
+  int fd = OpenProcFile(ctx.proc_self_fd, "setgroups", O_RDONLY | O_CLOEXEC, "/proc/self/setgroups");
+  if (fd < 0) return false;
+  char buf[16] = {};
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n >= 4 && strncmp(buf, "deny", 4) == 0;
+}
+
+void Run(InitContext& ctx, const SetgroupsStep& s) {
   std::vector<gid_t> gids;
   for (int64_t g : s.gids) gids.push_back(static_cast<gid_t>(g));
-  if (syscall(SYS_setgroups, gids.size(), gids.data()) < 0) Fail("setgroups", errno, "");
+  if (syscall(SYS_setgroups, gids.size(), gids.data()) == 0) return;
+  int err = errno;
+  // A user namespace joined by path may deny setgroups (one made by
+  // `unshare -Ur`); the runtime cannot see that when it compiles the plan.
+  // As runc does, clearing the groups is then skipped (there are none to
+  // drop: a namespace that denies setgroups never had any mapped), and
+  // additional groups are an error naming the field.
+  if (err == EPERM && SetgroupsDeniedHere(ctx)) {
+    if (gids.empty()) return;
+    Fail("setgroups", err, "", "process.user.additionalGids cannot be set: setgroups is denied in the container's user namespace");
+  }
+  Fail("setgroups", err, "");
 }
 
 void Run(InitContext&, const SetresgidStep& s) {
