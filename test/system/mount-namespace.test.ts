@@ -55,8 +55,16 @@ function markRootfs(rootfs: string): string {
 function withTestProc<T>(bundle: Bundle, fn: () => Promise<T>): Promise<T> {
   const target = path.join(bundle.rootfs, 'proc');
   fs.mkdirSync(target, { recursive: true });
+  // Under a private bind of the rootfs, so that this procfs does not
+  // propagate into the mount namespaces of containers other tests run at
+  // the same time (a procfs appearing there would let them mount one).
+  execFileSync('mount', ['--bind', bundle.rootfs, bundle.rootfs]);
+  execFileSync('mount', ['--make-private', bundle.rootfs]);
   execFileSync('mount', ['-t', 'proc', 'proc', target]);
-  return fn().finally(() => execFileSync('umount', [target]));
+  return fn().finally(() => {
+    execFileSync('umount', [target]);
+    execFileSync('umount', [bundle.rootfs]);
+  });
 }
 
 function assertRootIsRootfs(report: ProbeReport, marker: string, bundle: Bundle): void {
@@ -74,8 +82,9 @@ test('no mount namespace: the runtime\'s is inherited, the rootfs entered by chr
     assert.ok(report, 'the probe reported');
     assert.equal(report.namespaces.mnt, fs.readlinkSync('/proc/self/ns/mnt'), 'the runtime\'s mount namespace');
     assertRootIsRootfs(report, marker, bundle);
-    // What the container sees mounted below its root: the test's /proc only.
-    assert.deepEqual(report.mounts.map((l) => l.split(' ')[4]), ['/proc']);
+    // What the container sees mounted below its root: the test's own
+    // private bind of the rootfs and its /proc, nothing of kapsel's.
+    assert.deepEqual(report.mounts.map((l) => l.split(' ')[4]), ['/', '/proc']);
     // The default devices are nodes in the rootfs, made with mknod.
     assert.deepEqual(report.stat['/dev/null'], { ...(report.stat['/dev/null'] as object), type: 'char', major: 1, minor: 3 });
     assert.equal((report.stat['/dev/fd'] as { type: string }).type, 'link');
