@@ -16,7 +16,8 @@
 import type { ValidProcess, ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
 import { processPlan } from './process';
-import type { ImageFacts } from './facts';
+import type { ImageFacts, LsmFacts } from './facts';
+import { checkProcessLabels, execLabelSteps } from './labels';
 import { seccompPlan } from './seccomp';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
@@ -39,6 +40,8 @@ export interface ExecPlanContext {
   preserveFds: number;
   /** JSON pointer of the process object in errors ("" for an `exec --process` file). */
   jsonPath?: string;
+  /** The host's security modules: the process's own labels are applied as create applies them (plan/labels.ts). */
+  lsm: LsmFacts;
 }
 
 /**
@@ -47,8 +50,6 @@ export interface ExecPlanContext {
  */
 function checkExecSupported(proc: ValidProcess, jsonPath: string): void {
   const unsupported: [keyof ValidProcess, string][] = [
-    ['apparmorProfile', 'AppArmor'],
-    ['selinuxLabel', 'SELinux'],
     ['scheduler', 'the scheduler policy'],
     ['ioPriority', 'the I/O priority'],
     ['execCPUAffinity', 'CPU affinity'],
@@ -65,10 +66,14 @@ function checkExecSupported(proc: ValidProcess, jsonPath: string): void {
  * The launch plan that starts `proc` in the container whose init `ctx` describes.
  *
  * @throws NotSupportedError for a process setting kapsel cannot apply.
- * @throws InvalidConfigError for additional groups where setgroups is denied.
+ * @throws InvalidConfigError for additional groups where setgroups is denied,
+ *   or an AppArmor profile where AppArmor is not enabled.
  */
 export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): LaunchPlan {
-  checkExecSupported(proc, ctx.jsonPath ?? '');
+  const jsonPath = ctx.jsonPath ?? '';
+  checkExecSupported(proc, jsonPath);
+  const notes: string[] = [];
+  checkProcessLabels(proc, ctx.lsm, jsonPath, notes);
   const layout = helperFdLayout(ctx.preserveFds, { fifo: false, console: proc.terminal === true });
   const steps: Step[] = [];
   if (proc.terminal) {
@@ -83,7 +88,8 @@ export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): Launc
   const seccomp = seccompPlan({ ...ctx.spec, process: proc } as ValidSpec, layout.listenerFd);
   const early = seccomp?.placement === 'before-credentials' ? [seccomp.step] : [];
   const late = seccomp && seccomp.placement !== 'before-credentials' ? [seccomp.step] : [];
-  steps.push(...process.limits, ...early, ...process.credentials, process.check, ...late, process.exec);
+  // The LSM labels before any filter (which may not allow their write), as create places them.
+  steps.push(...process.limits, ...execLabelSteps(proc, ctx.lsm, jsonPath), ...early, ...process.credentials, process.check, ...late, process.exec);
   return {
     cloneFlags: 0,
     join: ctx.namespaces === 0 ? [] : [{ type: ctx.namespaces, pidfd: ctx.initPidfd }],
@@ -94,5 +100,6 @@ export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): Launc
     steps,
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
     warnings: [],
+    notes,
   };
 }
