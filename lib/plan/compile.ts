@@ -155,7 +155,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     denySetgroups,
     ...(ns.created.has('time') && timeOffsetsText(spec) !== '' ? { timeOffsets: timeOffsetsText(spec) } : {}),
     preserveFds,
-    steps: assignTreeFds(applyMountLabel(steps, spec, lsm), firstTreeFd),
+    steps: assignTreeFds(applyMountLabel(steps, spec, lsm, rootfsCtx.inUserNamespace), firstTreeFd),
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
     ...(trees.length > 0 ? { idmapTrees: trees } : {}),
     ...(netDevices.length > 0 ? { netDevices } : {}),

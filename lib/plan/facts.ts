@@ -276,10 +276,14 @@ export function selinuxfsMounts(mountinfo: string): Array<{ mountPoint: string; 
   const found: Array<{ mountPoint: string; readOnly: boolean }> = [];
   for (const line of mountinfo.split('\n')) {
     const dash = line.indexOf(' - ');
-    if (dash < 0 || line.slice(dash + 3).split(' ')[0] !== 'selinuxfs') continue;
+    if (dash < 0) continue;
+    // After the dash: type, source, superblock options.
+    const [fstype, , superOptions = ''] = line.slice(dash + 3).split(' ');
     const fields = line.slice(0, dash).split(' ');
-    if (fields.length < 6) continue;
-    found.push({ mountPoint: unescapeMountField(fields[4]), readOnly: fields[5].split(',').includes('ro') });
+    if (fstype !== 'selinuxfs' || fields.length < 6) continue;
+    // Read-only as statfs's ST_RDONLY says it: the mount's flag or the superblock's.
+    const readOnly = [fields[5], superOptions].some((options) => options.split(',').includes('ro'));
+    found.push({ mountPoint: unescapeMountField(fields[4]), readOnly });
   }
   return found;
 }

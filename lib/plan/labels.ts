@@ -10,10 +10,13 @@
  * seccomp filter (which may not allow the write) and the credential
  * change: a label the kernel refuses fails create, which then leaves
  * nothing. As in runc, the startContainer hooks the init execs after that
- * run with the container's label too. The mount label becomes the `context="..."`
- * option of every new filesystem the plan mounts but procfs, sysfs and
- * cgroup hierarchies, as runc formats and places it (go-selinux
- * FormatMountLabel; runc's mountToRootfs and maskPath).
+ * run with the container's label too.
+ *
+ * The mount label becomes the `context="..."` option of every new
+ * filesystem the plan mounts but procfs, sysfs and cgroup hierarchies, as
+ * runc formats and places it (go-selinux FormatMountLabel; runc's
+ * mountToRootfs and maskPath); in a user namespace, only to those SELinux
+ * takes it for there (LABELLED_IN_USER_NAMESPACE).
  *
  * Disabled module:
  * - SELinux labels are ignored with a debug line. crun ignores them; runc
@@ -45,6 +48,15 @@ export const NO_LSM: LsmFacts = { selinux: false, apparmor: false, apparmorExecA
  * cannot be labelled, cgroup hierarchies are mounted without one.
  */
 const UNLABELLED_FILESYSTEMS = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2']);
+
+/**
+ * The filesystems SELinux accepts a context option for when their
+ * superblock belongs to a user namespace other than the initial one
+ * (selinux_set_mnt_opts: anything else is EACCES). In a user namespace
+ * the others (mqueue) are mounted without the label and keep the
+ * policy's default.
+ */
+const LABELLED_IN_USER_NAMESPACE = new Set(['tmpfs', 'ramfs', 'devpts', 'overlay']);
 
 /** SELinux's context mount options: a mount that has one keeps it (the kernel takes only one). */
 const CONTEXT_OPTION = /(^|,)(context|fscontext|defcontext|rootcontext)=/;
@@ -108,26 +120,36 @@ export function withContextOption(data: string, label: string): string {
   return data === '' ? option : `${data},${option}`;
 }
 
+/** Whether a new filesystem of type `fstype` gets the mount label. */
+function takesLabel(fstype: string, inUserNamespace: boolean): boolean {
+  if (UNLABELLED_FILESYSTEMS.has(fstype)) return false;
+  return !inUserNamespace || LABELLED_IN_USER_NAMESPACE.has(fstype);
+}
+
 /** One step with the mount label, when it makes a new filesystem that takes one. */
-function labelStep(step: Step, label: string): Step {
+function labelStep(step: Step, label: string, inUserNamespace: boolean): Step {
   switch (step.op) {
     case 'mount':
       // Binds and propagation changes have no type (and take no data).
-      if (!step.inContainer || step.fstype === '' || UNLABELLED_FILESYSTEMS.has(step.fstype)) return step;
+      if (!step.inContainer || step.fstype === '' || !takesLabel(step.fstype, inUserNamespace)) return step;
       return { ...step, data: withContextOption(step.data, label) };
     case 'tmpfs-copyup':
       return { ...step, data: withContextOption(step.data, label) };
     case 'mask':
       // The empty filesystem over a masked directory (runc's maskPath labels it).
-      return UNLABELLED_FILESYSTEMS.has(step.dirFstype) ? step : { ...step, dirData: withContextOption(step.dirData, label) };
+      return takesLabel(step.dirFstype, inUserNamespace) ? { ...step, dirData: withContextOption(step.dirData, label) } : step;
     default:
       return step;
   }
 }
 
-/** The steps with linux.mountLabel applied, when SELinux is enabled; unchanged otherwise. */
-export function applyMountLabel(steps: readonly Step[], spec: ValidSpec, lsm: LsmFacts): Step[] {
+/**
+ * The steps with linux.mountLabel applied, when SELinux is enabled;
+ * unchanged otherwise. `inUserNamespace`: the mounts are made in a user
+ * namespace (the container's own, or the one the runtime runs in).
+ */
+export function applyMountLabel(steps: readonly Step[], spec: ValidSpec, lsm: LsmFacts, inUserNamespace: boolean): Step[] {
   const label = spec.linux?.mountLabel;
   if (!present(label) || !lsm.selinux) return [...steps];
-  return steps.map((step) => labelStep(step, label));
+  return steps.map((step) => labelStep(step, label, inUserNamespace));
 }

@@ -100,6 +100,20 @@ test('SELinux enabled: context= on every new filesystem but proc, sysfs and cgro
   assert.equal(mask?.op === 'mask' && mask.dirData, CONTEXT);
 });
 
+test('SELinux enabled, in a user namespace: only tmpfs, devpts (ramfs, overlay) take the label there; mqueue goes without', () => {
+  const rootless = structuredClone(defaultSpec({ rootless: true, uid: 1000, gid: 1000, cgroupNamespace: false }));
+  rootless.process!.terminal = false;
+  rootless.linux!.mountLabel = MOUNT_LABEL;
+  const own = compilePlan(validateConfig(rootless), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ lsm: SELINUX, unprivileged: true }));
+  // The runtime's own user namespace (rootless podman calls it as uid 0 there), none in the config.
+  const podman = compilePlan(validateConfig(labelled()), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ lsm: SELINUX, inUserNamespace: true }));
+  for (const plan of [own, podman]) {
+    assert.match(mountData(plan.steps, '/dev') ?? '', /,context="/);
+    assert.match(mountData(plan.steps, '/dev/pts') ?? '', /,context="/);
+    assert.equal(mountData(plan.steps, '/dev/mqueue')?.includes('context='), false);
+  }
+});
+
 test('SELinux enabled, a cgroup namespace on a cgroup2 host: the fresh cgroup2 mount is not labelled', () => {
   const s = labelled((c) => c.linux!.namespaces!.push({ type: 'cgroup' }));
   const plan = compilePlan(validateConfig(s), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ lsm: SELINUX, cgroup2: true }));
@@ -213,12 +227,14 @@ test('host detection: the selinuxfs mounts of mountinfo, read-only ones marked',
     '22 28 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw',
     '23 22 0:22 / /sys/fs/selinux rw,nosuid,noexec,relatime shared:8 - selinuxfs selinuxfs rw',
     '88 80 0:22 / /var/lib/my\\040root/sys/fs/selinux ro,nosuid,nodev,noexec,relatime - selinuxfs selinuxfs rw',
+    '89 80 0:22 / /other rw,relatime - selinuxfs selinuxfs ro',
     '24 28 0:5 / /dev rw,nosuid shared:2 - devtmpfs devtmpfs rw,size=4096k',
     '',
   ].join('\n');
   assert.deepEqual(selinuxfsMounts(mountinfo), [
     { mountPoint: '/sys/fs/selinux', readOnly: false },
     { mountPoint: '/var/lib/my root/sys/fs/selinux', readOnly: true },
+    { mountPoint: '/other', readOnly: true },
   ]);
   assert.deepEqual(selinuxfsMounts(''), []);
 });
