@@ -5,6 +5,7 @@
 // mountinfo parsing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { processFromFlags } from '../../lib/cli/commands/exec';
 import { defaultSpec, validateConfig } from '../../lib/config';
 import type { Process, Spec } from '../../lib/config/types';
 import { validateProcess } from '../../lib/config/validate';
@@ -184,6 +185,16 @@ test('exec plan: the process\'s labels are applied as create applies them, befor
   ]);
   assert.deepEqual(ops(plan.steps).slice(0, 4), ['exec-label', 'exec-label', 'seccomp', 'setgroups']);
   assert.deepEqual(plan.notes, []);
+});
+
+test('kapsel exec --process-label and --apparmor become the exec\'d process\'s labels', () => {
+  const base: Process = { args: ['/bin/sh'], cwd: '/', selinuxLabel: 'config:label', apparmorProfile: 'config-profile' };
+  const p = processFromFlags(base, ['x'], { 'process-label': PROCESS_LABEL, apparmor: 'cli-profile' });
+  assert.deepEqual([p.selinuxLabel, p.apparmorProfile], [PROCESS_LABEL, 'cli-profile']);
+  // Without the flags, the container's own labels (runc's getProcess).
+  assert.deepEqual([processFromFlags(base, ['x'], {}).selinuxLabel, processFromFlags(base, ['x'], {}).apparmorProfile], ['config:label', 'config-profile']);
+  const plan = compileExecPlan(validateProcess(p), execContext({ selinux: true, apparmor: true, apparmorExecAttr: 'attr/apparmor/exec' }));
+  assert.deepEqual(labelSteps(plan.steps).map((l) => l.op === 'exec-label' && l.value), [PROCESS_LABEL, 'exec cli-profile']);
 });
 
 test('exec plan without the modules: a SELinux label is a note, an AppArmor profile an error naming it', () => {
