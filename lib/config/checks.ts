@@ -19,7 +19,7 @@ import { checkTimeOffsets } from './time-offsets';
 import { checkIdmappedMounts } from './idmap-mounts';
 import { checkNetDevices } from './net-devices';
 import { checkNoNulBytes } from './nul';
-import { checkMountLabel, checkProcessLabels } from './labels';
+import { checkMountLabelField, checkProcessLabelFields } from './labels';
 import { processSchema } from './schema';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
@@ -38,7 +38,7 @@ export function checkSemantics(spec: Spec): void {
   checkDevices(spec);
   checkSysctls(spec, namespaces);
   checkMemoryPolicy(spec.linux?.memoryPolicy);
-  checkMountLabel(spec);
+  checkMountLabelField(spec);
   if (spec.linux?.seccomp !== undefined) validateSeccomp(spec.linux.seccomp, '/linux/seccomp');
 }
 
@@ -120,7 +120,7 @@ export function checkProcess(proc: Process, base: string): void {
   checkRlimits(proc, base);
   checkScheduler(proc, base);
   checkCpuAffinity(proc, base);
-  checkProcessLabels(proc, base);
+  checkProcessLabelFields(proc, base);
 }
 
 const CAPABILITY_SETS: Array<keyof LinuxCapabilities> = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'];

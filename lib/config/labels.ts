@@ -33,12 +33,12 @@ function checkLabel(value: string | undefined, at: string, maxBytes: number, sel
 }
 
 /** process.selinuxLabel and process.apparmorProfile; `base` is the process object's pointer. */
-export function checkProcessLabels(proc: Pick<Process, 'selinuxLabel' | 'apparmorProfile'>, base: string): void {
+export function checkProcessLabelFields(proc: Pick<Process, 'selinuxLabel' | 'apparmorProfile'>, base: string): void {
   checkLabel(proc.selinuxLabel, `${base}/selinuxLabel`, ATTR_WRITE_MAX, true);
   checkLabel(proc.apparmorProfile, `${base}/apparmorProfile`, ATTR_WRITE_MAX - APPARMOR_EXEC_PREFIX, false);
 }
 
 /** linux.mountLabel. */
-export function checkMountLabel(spec: Pick<Spec, 'linux'>): void {
+export function checkMountLabelField(spec: Pick<Spec, 'linux'>): void {
   checkLabel(spec.linux?.mountLabel, '/linux/mountLabel', MOUNT_OPTION_VALUE_MAX, true);
 }
