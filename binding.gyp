@@ -45,6 +45,7 @@
         "native/init/copy_tree.cc",
         "native/init/proc_guard.cc",
         "native/init/scheduling.cc",
+        "native/init/lsm_label.cc",
         "native/init/time_namespace.cc",
         "native/init/idmap_mount.cc",
         "native/init/network.cc",

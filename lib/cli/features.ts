@@ -1,9 +1,11 @@
 /**
  * The OCI Features structure (features.md, features-linux.md) that
  * `kapsel features` prints. It claims only what kapsel implements, field by
- * field: AppArmor, SELinux, Intel RDT (plan/supported.ts refuses it) are
- * not applied, so they are reported as disabled (features.md: absent or
- * null would mean "unknown", false means "no"). cgroups v1 and v2 are
+ * field: Intel RDT (plan/supported.ts refuses it) is not applied, so it is
+ * reported as disabled (features.md: absent or null would mean "unknown",
+ * false means "no"). AppArmor and SELinux are applied (plan/labels.ts):
+ * enabled, whatever this host has, as features-linux.md defines the field
+ * ("irrelevant to the availability ... on the host") and runc reports it. cgroups v1 and v2 are
  * applied (lib/cgroups). Id-mapped bind mounts and network devices are
  * applied (plan/idmap-mounts.ts). The memory policy lists the modes and
  * flags config validation recognizes (config/process-attrs.ts). Seccomp is read
@@ -60,8 +62,8 @@ export function features(): Features {
       // lib/cgroups: both versions (and rdma limits); no systemd driver yet.
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: seccompFeatures(),
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: true },

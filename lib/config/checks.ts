@@ -19,6 +19,7 @@ import { checkTimeOffsets } from './time-offsets';
 import { checkIdmappedMounts } from './idmap-mounts';
 import { checkNetDevices } from './net-devices';
 import { checkNoNulBytes } from './nul';
+import { checkMountLabelField, checkProcessLabelFields } from './labels';
 import { processSchema } from './schema';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
 
@@ -37,6 +38,7 @@ export function checkSemantics(spec: Spec): void {
   checkDevices(spec);
   checkSysctls(spec, namespaces);
   checkMemoryPolicy(spec.linux?.memoryPolicy);
+  checkMountLabelField(spec);
   if (spec.linux?.seccomp !== undefined) validateSeccomp(spec.linux.seccomp, '/linux/seccomp');
 }
 
@@ -118,6 +120,7 @@ export function checkProcess(proc: Process, base: string): void {
   checkRlimits(proc, base);
   checkScheduler(proc, base);
   checkCpuAffinity(proc, base);
+  checkProcessLabelFields(proc, base);
 }
 
 const CAPABILITY_SETS: Array<keyof LinuxCapabilities> = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'];

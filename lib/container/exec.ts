@@ -22,7 +22,7 @@ import type { Logger } from '../logger';
 import { native } from '../native/addon';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import { compileExecPlan } from '../plan/exec-plan';
-import { gatherImageFacts } from '../plan/facts';
+import { gatherImageFacts, gatherLsmFacts } from '../plan/facts';
 import { isAlive } from '../state/proc';
 import type { CgroupRecord } from '../cgroups/driver';
 import { execUnifiedDir, joinExecCgroups, type CgroupSubPaths } from './exec-cgroup';
@@ -217,7 +217,9 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
         preserveFds,
         jsonPath: '',
         rootfs: s.rootfs,
+        lsm: gatherLsmFacts(),
       });
+      for (const note of plan.notes ?? []) opts.logger?.debug?.(note);
       const launched = await launchInit(
         {
           plan,

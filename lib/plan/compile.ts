@@ -21,6 +21,7 @@ import { finishRootfsSteps, prepareRootfsSteps, relativeDestinationWarnings } fr
 import { initialAffinitySteps, memoryPolicySteps } from './scheduling';
 import { assignTreeFds, idmapTrees } from './idmap-mounts';
 import { checkSupported } from './supported';
+import { applyMountLabel, execLabelSteps, NO_LSM } from './labels';
 import { seccompPlan, type SeccompPlacement } from './seccomp';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { notifySocketPlan } from './notify-socket';
@@ -74,6 +75,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const notes: string[] = [];
   const warnings = [...checkSupported(spec, facts.host, notes), ...relativeDestinationWarnings(spec)];
   const ns = planNamespaces(spec);
+  const lsm = facts.host.lsm ?? NO_LSM;
   const listenFds = options.listenFds?.count ?? 0;
   const preserveFds = listenFds + (options.preserveFds ?? 0);
   const denySetgroups = ns.newUserNamespace && facts.host.unprivileged;
@@ -140,7 +142,10 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const seccomp = seccompPlan(spec, layout.listenerFd);
   const at = (placement: SeccompPlacement): Step[] => (seccomp?.placement === placement ? [seccomp.step] : []);
   steps.push(...memoryPolicySteps(spec));
-  steps.push(...proc.limits, ...at('before-credentials'), ...proc.credentials);
+  // The LSM labels where runc writes them: before any seccomp filter
+  // (which may not allow the write) and the credential change, so that a
+  // label the kernel refuses fails create. execve applies them.
+  steps.push(...proc.limits, ...execLabelSteps(spec.process, lsm, '/process'), ...at('before-credentials'), ...proc.credentials);
   steps.push(proc.check);
   steps.push(...at('before-wait-start'));
   steps.push({ op: 'wait-start', fifoFd: layout.fifoFd });
@@ -162,7 +167,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     denySetgroups,
     ...(ns.created.has('time') && timeOffsetsText(spec) !== '' ? { timeOffsets: timeOffsetsText(spec) } : {}),
     preserveFds,
-    steps: assignTreeFds(steps, firstTreeFd),
+    steps: assignTreeFds(applyMountLabel(steps, spec, lsm, rootfsCtx.inUserNamespace), firstTreeFd),
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
     ...(trees.length > 0 ? { idmapTrees: trees } : {}),
     ...(netDevices.length > 0 ? { netDevices } : {}),

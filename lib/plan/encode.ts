@@ -46,6 +46,7 @@ function fieldsOf(step: Step): Field[] {
     case 'check-exec': return [step.file, step.env, step.searchPath];
     case 'wait-start': return [step.fifoFd];
     case 'exec': return [step.args, step.env, step.searchPath];
+    case 'exec-label': return [step.what, step.attr, step.value];
     case 'bind-device': return [step.path, step.type, step.major, step.minor, step.source];
     case 'tmpfs-copyup': return [step.target, step.flags, step.data];
     case 'unshare': return [step.flags];

@@ -22,7 +22,8 @@ import type { ValidProcess, ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
 import * as C from '../native/constants';
 import { processPlan } from './process';
-import type { ImageFacts } from './facts';
+import type { ImageFacts, LsmFacts } from './facts';
+import { checkProcessLabels, execLabelSteps } from './labels';
 import { seccompPlan } from './seccomp';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
@@ -51,6 +52,8 @@ export interface ExecPlanContext {
    * in `namespaces`). Required then.
    */
   rootfs?: string;
+  /** The host's security modules: the process's own labels are applied as create applies them (plan/labels.ts). */
+  lsm: LsmFacts;
 }
 
 /**
@@ -59,8 +62,6 @@ export interface ExecPlanContext {
  */
 function checkExecSupported(proc: ValidProcess, jsonPath: string): void {
   const unsupported: [keyof ValidProcess, string][] = [
-    ['apparmorProfile', 'AppArmor'],
-    ['selinuxLabel', 'SELinux'],
     ['scheduler', 'the scheduler policy'],
     ['ioPriority', 'the I/O priority'],
     ['execCPUAffinity', 'CPU affinity'],
@@ -77,10 +78,14 @@ function checkExecSupported(proc: ValidProcess, jsonPath: string): void {
  * The launch plan that starts `proc` in the container whose init `ctx` describes.
  *
  * @throws NotSupportedError for a process setting kapsel cannot apply.
- * @throws InvalidConfigError for additional groups where setgroups is denied.
+ * @throws InvalidConfigError for additional groups where setgroups is denied,
+ *   or an AppArmor profile where AppArmor is not enabled.
  */
 export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): LaunchPlan {
-  checkExecSupported(proc, ctx.jsonPath ?? '');
+  const jsonPath = ctx.jsonPath ?? '';
+  checkExecSupported(proc, jsonPath);
+  const notes: string[] = [];
+  checkProcessLabels(proc, ctx.lsm, jsonPath, notes);
   const layout = helperFdLayout(ctx.preserveFds, { fifo: false, console: proc.terminal === true });
   const steps: Step[] = [];
   if (proc.terminal) {
@@ -100,7 +105,8 @@ export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): Launc
   const seccomp = seccompPlan({ ...ctx.spec, process: proc } as ValidSpec, layout.listenerFd);
   const early = seccomp?.placement === 'before-credentials' ? [seccomp.step] : [];
   const late = seccomp && seccomp.placement !== 'before-credentials' ? [seccomp.step] : [];
-  steps.push(...process.limits, ...early, ...process.credentials, process.check, ...late, process.exec);
+  // The LSM labels before any filter (which may not allow their write), as create places them.
+  steps.push(...process.limits, ...execLabelSteps(proc, ctx.lsm, jsonPath), ...early, ...process.credentials, process.check, ...late, process.exec);
   return {
     cloneFlags: 0,
     join: ctx.namespaces === 0 ? [] : [{ type: ctx.namespaces, pidfd: ctx.initPidfd }],
@@ -111,5 +117,6 @@ export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): Launc
     steps,
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
     warnings: [],
+    notes,
   };
 }

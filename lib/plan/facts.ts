@@ -74,12 +74,31 @@ export interface HostFacts {
    * (supported.ts).
    */
   resctrl: boolean;
+  /** The Linux security modules enabled on the host (gatherLsmFacts). */
+  lsm?: LsmFacts;
+}
+
+/**
+ * The Linux security modules enabled on the host, detected as runc
+ * (go-selinux, libcontainer/apparmor) detects them, and where the init
+ * writes an AppArmor exec profile. plan/labels.ts decides from these.
+ */
+export interface LsmFacts {
   /**
-   * The Linux security modules enabled on the host, as runc detects them:
-   * SELinux (selinuxfs mounted at /sys/fs/selinux) and AppArmor
-   * (/sys/module/apparmor/parameters/enabled says "Y").
+   * A writable selinuxfs is mounted (found through /proc/self/mountinfo,
+   * checked with statfs) and a policy is loaded (our context is not
+   * "kernel"). A read-only selinuxfs, as inside a container, means
+   * disabled, as go-selinux reads it.
    */
-  lsm?: { selinux: boolean; apparmor: boolean };
+  selinux: boolean;
+  /** securityfs has /sys/kernel/security/apparmor and /sys/module/apparmor/parameters/enabled says "Y". */
+  apparmor: boolean;
+  /**
+   * The file below /proc/thread-self that takes "exec PROFILE":
+   * attr/apparmor/exec where the kernel has the per-LSM directory (Linux
+   * 5.8+), else the shared attr/exec (runc's fallback).
+   */
+  apparmorExecAttr: 'attr/apparmor/exec' | 'attr/exec';
 }
 
 /** A namespace as the kernel tells them apart: the device and inode of its nsfs file. */
@@ -276,24 +295,71 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     devices: hostDeviceNodes([...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]),
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
     resctrl: hasFilesystem('/sys/fs/resctrl', RDTGROUP_SUPER_MAGIC),
-    lsm: { selinux: selinuxEnabled(), apparmor: apparmorEnabled() },
+    lsm: gatherLsmFacts(),
   };
 }
 
-function selinuxEnabled(): boolean {
+/** mountinfo's octal escapes ("\\040" for a space) decoded. */
+function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+/**
+ * The selinuxfs mounts that /proc/self/mountinfo text lists: mount point
+ * and whether it is mounted read-only (a container's view of SELinux).
+ */
+export function selinuxfsMounts(mountinfo: string): Array<{ mountPoint: string; readOnly: boolean }> {
+  const found: Array<{ mountPoint: string; readOnly: boolean }> = [];
+  for (const line of mountinfo.split('\n')) {
+    const dash = line.indexOf(' - ');
+    if (dash < 0) continue;
+    // After the dash: type, source, superblock options.
+    const [fstype, , superOptions = ''] = line.slice(dash + 3).split(' ');
+    const fields = line.slice(0, dash).split(' ');
+    if (fstype !== 'selinuxfs' || fields.length < 6) continue;
+    // Read-only as statfs's ST_RDONLY says it: the mount's flag or the superblock's.
+    const readOnly = [fields[5], superOptions].some((options) => options.split(',').includes('ro'));
+    found.push({ mountPoint: unescapeMountField(fields[4]), readOnly });
+  }
+  return found;
+}
+
+function readText(file: string): string | undefined {
   try {
-    return fs.statfsSync('/sys/fs/selinux').type === SELINUX_MAGIC;
+    return fs.readFileSync(file, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
 }
 
+/**
+ * SELinux is enabled as go-selinux decides it (runc's library): a
+ * writable selinuxfs is mounted, and our own context is not "kernel" (the
+ * context of every task before a policy is loaded). An unreadable context
+ * counts as enabled, as there.
+ */
+function selinuxEnabled(): boolean {
+  const mounts = selinuxfsMounts(readText('/proc/self/mountinfo') ?? '');
+  const usable = mounts.some((m) => !m.readOnly && hasFilesystem(m.mountPoint, SELINUX_MAGIC));
+  if (!usable) return false;
+  const context = readText('/proc/thread-self/attr/current');
+  return context === undefined || context.replace(/\0$/, '').trim() !== 'kernel';
+}
+
+/** AppArmor is enabled as runc decides it (libcontainer/apparmor isEnabled). */
 function apparmorEnabled(): boolean {
-  try {
-    return fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').startsWith('Y');
-  } catch {
-    return false;
-  }
+  if (!fs.existsSync('/sys/kernel/security/apparmor')) return false;
+  return (readText('/sys/module/apparmor/parameters/enabled') ?? '').startsWith('Y');
+}
+
+/** The LSM facts of this host (LsmFacts). */
+export function gatherLsmFacts(): LsmFacts {
+  return {
+    selinux: selinuxEnabled(),
+    apparmor: apparmorEnabled(),
+    // runc stats /proc/self/attr/apparmor/exec and falls back only when it is missing.
+    apparmorExecAttr: fs.existsSync('/proc/self/attr/apparmor/exec') ? 'attr/apparmor/exec' : 'attr/exec',
+  };
 }
 
 /** Parses passwd(5) lines; malformed lines are skipped, as getpwent does. */

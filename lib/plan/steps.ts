@@ -100,6 +100,13 @@ export type Step =
   /** execve(2) of args[0], looked up along `searchPath` like check-exec. */
   | { op: 'exec'; args: string[]; env: string[]; searchPath: string }
   /**
+   * Writes `value` to the init's own /proc/thread-self/<attr> ("attr/exec",
+   * "attr/apparmor/exec"), through its verified procfs: the LSM label the
+   * next execve gives the process (plan/labels.ts). `what` names the
+   * config field in errors.
+   */
+  | { op: 'exec-label'; what: string; attr: string; value: string }
+  /**
    * A device in a user namespace: the host node `source` (found by type and
    * number, facts.ts), verified on its fd to be that device, bound nosuid
    * and noexec onto the container path.
@@ -205,7 +212,7 @@ export interface LaunchPlan {
   seccompListener?: { path: string; metadata?: string };
   /** Config the runtime accepted but does not apply yet (logged at create). */
   warnings: string[];
-  /** Config ignored on purpose, as runc does (SELinux labels without SELinux): debug lines at create. */
+  /** Config ignored on purpose (SELinux labels without SELinux, plan/labels.ts): debug lines at create. */
   notes?: string[];
 }
 

@@ -1,17 +1,18 @@
 /**
  * What kapsel cannot apply yet. The spec (runtime.md, create) says a
  * property the runtime cannot apply MUST be an error and no container may
- * be created: so confinement it does not implement (LSM labels, Intel
- * RDT, ...) and what the host or the runtime's privileges cannot do
+ * be created: so confinement it does not implement (Intel RDT, ...)
+ * and what the host or the runtime's privileges cannot do
  * (id-mapped or network-device work by a rootless runtime) is refused,
  * naming the field (and the reason), rather than silently dropped.
  * linux.resources and linux.cgroupsPath are applied by lib/cgroups at
  * create (what a kernel lacks is a warning there).
  */
 import type { ValidSpec } from '../config/valid';
-import { InvalidConfigError, NotSupportedError } from '../errors';
+import { NotSupportedError } from '../errors';
 import { idmapOf } from '../config/idmap-mounts';
 import type { HostFacts } from './facts';
+import { checkLabels } from './labels';
 
 function refuse(field: string, what: string): never {
   throw new NotSupportedError(`config.json ${field}: ${what} is not supported by kapsel yet`);
@@ -52,33 +53,6 @@ function checkIdmappedMounts(spec: ValidSpec, host: Pick<HostFacts, 'unprivilege
     // MOUNT_ATTR_IDMAP needs CAP_SYS_ADMIN over the filesystem's user namespace (the host's).
     if (host.unprivileged) refuse(`/mounts/${i}/options`, 'an id-mapped mount by an unprivileged (rootless) runtime');
   });
-}
-
-/**
- * LSM labels, as runc treats them. SELinux labels on a host without
- * SELinux are ignored (runc and crun do; images and engines set them
- * everywhere), with a debug note. An AppArmor profile on a host without
- * AppArmor is an error, as runc's "apparmor: config provided but apparmor
- * not supported": the config asks for confinement that cannot exist here.
- * With the module enabled, applying them is not implemented yet: refused.
- */
-function checkLabels(spec: ValidSpec, lsm: NonNullable<HostFacts['lsm']>, notes: string[]): void {
-  const proc = spec.process;
-  const selinux: Array<[string, unknown]> = [
-    ['/process/selinuxLabel', proc?.selinuxLabel],
-    ['/linux/mountLabel', spec.linux?.mountLabel],
-  ];
-  for (const [field, label] of selinux) {
-    if (!nonEmpty(label)) continue;
-    if (lsm.selinux) refuse(field, 'applying an SELinux label');
-    notes.push(`${field}: SELinux is not enabled on this host, the label ${JSON.stringify(label)} is ignored (as runc and crun)`);
-  }
-  if (nonEmpty(proc?.apparmorProfile)) {
-    if (!lsm.apparmor) {
-      throw new InvalidConfigError('/process/apparmorProfile', 'apparmor: config provided but apparmor not supported (AppArmor is not enabled on this host)');
-    }
-    refuse('/process/apparmorProfile', 'applying an AppArmor profile');
-  }
 }
 
 /**

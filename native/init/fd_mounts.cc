@@ -47,6 +47,28 @@ unsigned MountAttributes(unsigned long flags, std::vector<const char*>* sb_flags
   return attr;
 }
 
+// mount(2)'s data split at its commas, except those inside double quotes,
+// with the quotes dropped: the kernel parses LSM options so
+// (context="system_u:object_r:container_file_t:s0:c1,c2", an MCS level
+// holds commas), and fsconfig takes each value whole, unquoted.
+std::vector<std::string> SplitMountData(const std::string& data) {
+  std::vector<std::string> options;
+  std::string option;
+  bool quoted = false;
+  for (char c : data) {
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      options.push_back(option);
+      option.clear();
+    } else {
+      option += c;
+    }
+  }
+  if (!data.empty()) options.push_back(option);
+  return options;
+}
+
 }  // namespace
 
 // Attaches the detached mount `tree` on top of what `fd` names. Both ends
@@ -91,11 +113,7 @@ int NewDetachedMount(const std::string& source, const std::string& fstype, unsig
       Fail("fsconfig", errno, where.HostPath(), fstype + " " + key + (value ? "=" + std::string(value) : ""));
   };
   if (!source.empty()) config(FSCONFIG_SET_STRING, "source", source.c_str());
-  size_t i = 0;
-  while (i < data.size()) {
-    size_t j = data.find(',', i);
-    if (j == std::string::npos) j = data.size();
-    std::string option = data.substr(i, j - i);
+  for (const std::string& option : SplitMountData(data)) {
     size_t eq = option.find('=');
     if (option.empty()) {
       // ",," is nothing, as for mount(2)
@@ -104,7 +122,6 @@ int NewDetachedMount(const std::string& source, const std::string& fstype, unsig
     } else {
       config(FSCONFIG_SET_STRING, option.substr(0, eq), option.c_str() + eq + 1);
     }
-    i = j + 1;
   }
   for (const char* name : sb_flags) config(FSCONFIG_SET_FLAG, name, nullptr);
   config(FSCONFIG_CMD_CREATE, "create", nullptr);

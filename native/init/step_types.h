@@ -318,6 +318,19 @@ struct ExecStep {
   }
 };
 
+// Writes `value` to our own /proc/thread-self/<attr> ("attr/exec",
+// "attr/apparmor/exec"): the LSM label the next execve applies
+// (lsm_label.cc). `what` names the config field in errors.
+struct ExecLabelStep {
+  static constexpr const char* kOp = "exec-label";
+  std::string what, attr, value;
+  template <class V> void Visit(V& v) {
+    v.Str("what", what);
+    v.Str("attr", attr);
+    v.Str("value", value);
+  }
+};
+
 // A device in a user namespace, where mknod is refused: the host node at
 // `source` (found by the runtime) is opened without following symlinks,
 // checked to be the `type` major:minor device the config asks for (fstat
@@ -473,7 +486,7 @@ using AllSteps =
              ReadonlyStep, PivotRootStep, MoveRootStep, SyncStep, HookStep, SysctlStep, PersonalityStep,
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
-             NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep,
+             NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep, ExecLabelStep,
              BindDeviceStep, TmpfsCopyupStep, UnshareStep, AffinityStep, SchedulerStep, IoprioStep,
              MempolicyStep, CheckTimensStep, AttachTreeStep, LoopbackUpStep,
              ChrootStep, CheckMountNsStep>;

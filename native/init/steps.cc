@@ -30,6 +30,7 @@
 #include "fail.h"
 #include "fd_mounts.h"
 #include "hooks.h"
+#include "lsm_label.h"
 #include "proc_guard.h"
 #include "network.h"
 #include "mount_namespace.h"

@@ -1,7 +1,7 @@
 /** A fake host and image for compilePlan: a plan depends on nothing else. */
 import type { LinuxNamespaceType } from '../../lib/config/types';
 import { DEFAULT_DEVICES } from '../../lib/plan/default-devices';
-import { deviceKey, type HostFacts, type NamespaceId, type PlanFacts } from '../../lib/plan/facts';
+import { deviceKey, type HostFacts, type LsmFacts, type NamespaceId, type PlanFacts } from '../../lib/plan/facts';
 
 export interface FakeFacts {
   unprivileged?: boolean;
@@ -16,7 +16,8 @@ export interface FakeFacts {
   devices?: Map<string, string>;
   resctrl?: boolean;
   passwd?: PlanFacts['image']['passwd'];
-  lsm?: NonNullable<HostFacts['lsm']>;
+  /** The host's security modules; default none (an exec profile would go to attr/apparmor/exec). */
+  lsm?: Partial<LsmFacts>;
 }
 
 export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
@@ -30,7 +31,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     devices: edit.devices ?? new Map(DEFAULT_DEVICES.map((d) => [deviceKey('c', d.major, d.minor), d.path])),
     runtimeEnv: edit.runtimeEnv ?? ['RUNTIME=env'],
     resctrl: edit.resctrl ?? false,
-    lsm: edit.lsm ?? { selinux: false, apparmor: false },
+    lsm: { selinux: false, apparmor: false, apparmorExecAttr: 'attr/apparmor/exec', ...edit.lsm },
   };
   return { host, image: { passwd: edit.passwd ?? [] } };
 }

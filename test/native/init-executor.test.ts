@@ -8,10 +8,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initHelperPath, native } from '../../lib/native/addon';
-import { encodeSteps } from '../../lib/plan/encode';
-import { decodeMessage, encodeMessage, type InitMessage } from '../../lib/plan/protocol';
 import type { Step } from '../../lib/plan/steps';
+import { runPlan } from '../helpers/init-plan';
 
 const skip = process.getuid!() !== 0 ? 'needs root' : process.arch !== 'x64' ? 'x86_64 syscall numbers' : false;
 
@@ -41,43 +39,6 @@ const denyMkdir = Buffer.concat([
   insn(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW),
   insn(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | EPERM),
 ]);
-
-/** Runs `steps` in a fresh init helper; its exit, stderr and what it reported. */
-async function runPlan(steps: Step[]): Promise<{ exitCode: number | null; stderr: string; reported?: InitMessage }> {
-  const addon = native();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
-  const errFile = path.join(dir, 'stderr');
-  const err = fs.openSync(errFile, 'w');
-  const plan = addon.memfdCreate('kapsel-plan', 1);
-  fs.writeSync(plan, encodeSteps(steps));
-  const [parentSock, childSock] = addon.seqpacketPair();
-  try {
-    const { pidfd } = addon.spawn({
-      file: initHelperPath(),
-      argv: ['kapsel-init', '--plan-fd', '3', '--sync-fd', '4'],
-      env: [],
-      fds: [0, err, err, plan, childSock],
-      cloneFlags: 0,
-      join: [],
-    });
-    fs.closeSync(childSock);
-    fs.writeSync(parentSock, encodeMessage({ type: 'go' }));
-    const { exitCode } = await addon.pidfdWait(pidfd);
-    fs.closeSync(pidfd);
-    const buf = Buffer.alloc(65536);
-    let reported: InitMessage | undefined;
-    try {
-      const n = fs.readSync(parentSock, buf);
-      if (n > 0) reported = decodeMessage(buf.subarray(0, n));
-    } catch {
-      // nothing was sent (the socket is closed at the other end)
-    }
-    return { exitCode, stderr: fs.readFileSync(errFile, 'utf8'), reported };
-  } finally {
-    for (const fd of [err, plan, parentSock]) fs.closeSync(fd);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('the init installs a seccomp program from a bytes field before exec', { skip }, async () => {
   const target = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));

@@ -85,8 +85,9 @@ test('features: versions, hooks, namespaces, capabilities, unimplemented feature
   assert.equal(f.linux.capabilities[0], 'CAP_CHOWN');
   assert.equal(f.linux.capabilities.at(-1), 'CAP_CHECKPOINT_RESTORE');
   // Seccomp is reported from the machine (test/unit/seccomp-features.test.ts).
-  assert.equal(f.linux.apparmor.enabled, false);
-  assert.equal(f.linux.selinux.enabled, false);
+  // The runtime's implementation, not the host's modules (features-linux.md), as runc reports them.
+  assert.equal(f.linux.apparmor.enabled, true);
+  assert.equal(f.linux.selinux.enabled, true);
   assert.equal(f.linux.intelRdt.enabled, false);
   assert.deepEqual(f.linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
   assert.deepEqual(Object.keys(f.annotations).sort(), ['io.github.seccomp.libseccomp.version', 'io.kapsel.cgroups.rootless']);

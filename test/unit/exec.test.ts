@@ -16,6 +16,7 @@ import { dedupEnv, execInContainer, type ExecEnv } from '../../lib/container/exe
 import { InvalidArgumentError, InvalidConfigError, InvalidStateError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
 import { compileExecPlan, type ExecPlanContext } from '../../lib/plan/exec-plan';
+import { NO_LSM } from '../../lib/plan/labels';
 import { helperFdLayout, type Step } from '../../lib/plan/steps';
 import { readProcStat } from '../../lib/state/proc';
 import { createContainerDir, writeState } from '../../lib/state/store';
@@ -35,6 +36,7 @@ function context(overrides: Partial<ExecPlanContext> = {}): ExecPlanContext {
     image: { passwd: [{ name: 'u', uid: 1000, gid: 1000, home: '/home/u' }] },
     setgroupsDenied: false,
     preserveFds: 0,
+    lsm: NO_LSM,
     ...overrides,
   };
 }
@@ -74,8 +76,8 @@ test('exec plan: the container\'s seccomp filter, placed by the exec\'d process\
 });
 
 test('exec plan: settings kapsel cannot apply are refused; extra groups where setgroups is denied name the path', () => {
-  assert.throws(() => compileExecPlan(proc({ apparmorProfile: 'p' }), context()), (e: unknown) => e instanceof NotSupportedError && /\/apparmorProfile/.test(e.message));
-  assert.throws(() => compileExecPlan(proc({ selinuxLabel: 'l' }), context()), NotSupportedError);
+  assert.throws(() => compileExecPlan(proc({ scheduler: { policy: 'SCHED_BATCH' } }), context()), (e: unknown) => e instanceof NotSupportedError && /\/scheduler/.test(e.message));
+  // LSM labels: plan-labels.test.ts.
   assert.throws(
     () => compileExecPlan(proc({ user: { uid: 0, gid: 0, additionalGids: [1] } }), context({ setgroupsDenied: true, jsonPath: '' })),
     (e: unknown) => e instanceof InvalidConfigError && e.jsonPath === '/user/additionalGids',

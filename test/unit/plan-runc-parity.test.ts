@@ -29,24 +29,7 @@ test('runc\'s default config compiles: its ambient set is dropped from the plan 
   assert.equal(plan.warnings.filter((w) => w.includes('/capabilities/ambient')).length, 3);
 });
 
-test('LSM labels (issue 9 item 6): ignored without SELinux (a note), refused while applying them is not implemented', async () => {
-  const { NotSupportedError, InvalidConfigError } = await import('../../lib/errors');
-  const spec = structuredClone(defaultSpec({ rootless: false, cgroupNamespace: false }));
-  spec.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
-  const valid = validateConfig(spec);
-  const plan = compilePlan(valid, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts());
-  assert.equal(plan.notes?.length, 1);
-  assert.throws(
-    () => compilePlan(valid, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ lsm: { selinux: true, apparmor: false } })),
-    (e: unknown) => e instanceof NotSupportedError && e.message.includes('/process/selinuxLabel'),
-  );
-  const aa = structuredClone(defaultSpec({ rootless: false, cgroupNamespace: false }));
-  aa.process!.apparmorProfile = 'docker-default';
-  assert.throws(
-    () => compilePlan(validateConfig(aa), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()),
-    (e: unknown) => e instanceof InvalidConfigError && e.jsonPath === '/process/apparmorProfile',
-  );
-});
+// LSM labels (issue 9 item 6): plan-labels.test.ts.
 
 test('socket activation (issue 9 item 18): only LISTEN_FDS meant for this process counts; the plan passes the fds and sets the env', async () => {
   const { socketActivationFromEnv } = await import('../../lib/container/socket-activation');

@@ -12,7 +12,7 @@ import { initHelperPath } from '../../lib/native/addon';
 import { compilePlan } from '../../lib/plan/compile';
 import { encodeSteps } from '../../lib/plan/encode';
 import type { Step, StepOp } from '../../lib/plan/steps';
-import { fakeFacts } from '../helpers/facts';
+import { fakeFacts, type FakeFacts } from '../helpers/facts';
 
 const bundle = '/b';
 const rootfs = '/b/rootfs';
@@ -55,7 +55,7 @@ function spec(edit?: (s: Spec) => void, rootless = false): Spec {
   return s;
 }
 
-const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: boolean; preserveFds?: number }> = [
+const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: boolean; preserveFds?: number; lsm?: FakeFacts['lsm'] }> = [
   { name: 'default', spec: spec() },
   { name: 'rootless (user namespace maps)', spec: spec(undefined, true), rootless: true },
   {
@@ -200,6 +200,17 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
     }),
   },
   {
+    name: 'LSM labels with SELinux and AppArmor enabled: exec-label steps, context= on new filesystems',
+    lsm: { selinux: true, apparmor: true, apparmorExecAttr: 'attr/exec' },
+    spec: spec((s) => {
+      s.process!.selinuxLabel = 'system_u:system_r:container_t:s0:c1,c2';
+      s.process!.apparmorProfile = 'kapsel-test (enforce)';
+      s.linux!.mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2';
+      s.mounts!.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'size=1m'] });
+      s.linux!.maskedPaths = ['/proc/acpi'];
+    }),
+  },
+  {
     name: 'time namespace with offsets',
     spec: spec((s) => {
       s.linux!.namespaces!.push({ type: 'time' });
@@ -212,7 +223,7 @@ const seen = new Set<StepOp>();
 
 for (const c of configs) {
   test(`C++ decodes the compiled plan as TypeScript built it: ${c.name}`, () => {
-    const plan = compilePlan(validateConfig(c.spec), { bundle, rootfs, noPivot: c.noPivot, preserveFds: c.preserveFds }, fakeFacts({ unprivileged: c.rootless ?? false }));
+    const plan = compilePlan(validateConfig(c.spec), { bundle, rootfs, noPivot: c.noPivot, preserveFds: c.preserveFds }, fakeFacts({ unprivileged: c.rootless ?? false, lsm: c.lsm }));
     for (const step of plan.steps) seen.add(step.op);
     assertSameInC(c.name, plan.steps);
   });
@@ -242,6 +253,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
+    'exec-label': true,
     'bind-device': true, 'tmpfs-copyup': true, unshare: true,
     affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true, 'attach-tree': true,
     'loopback-up': true, chroot: true, 'check-mount-ns': true,

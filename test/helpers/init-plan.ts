@@ -1,0 +1,48 @@
+// The init helper as an executor of hand-written plans, outside any
+// container: started without namespaces and without hook states (a "go"
+// with none, as exec sends it), so a native test can run any step.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initHelperPath, native } from '../../lib/native/addon';
+import { encodeSteps } from '../../lib/plan/encode';
+import { decodeMessage, encodeMessage, type InitMessage } from '../../lib/plan/protocol';
+import type { Step } from '../../lib/plan/steps';
+
+/** Runs `steps` in a fresh init helper; its exit, stderr and what it reported. */
+export async function runPlan(steps: Step[]): Promise<{ exitCode: number | null; stderr: string; reported?: InitMessage }> {
+  const addon = native();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
+  const errFile = path.join(dir, 'stderr');
+  const err = fs.openSync(errFile, 'w');
+  const plan = addon.memfdCreate('kapsel-plan', 1);
+  fs.writeSync(plan, encodeSteps(steps));
+  const [parentSock, childSock] = addon.seqpacketPair();
+  try {
+    const { pidfd } = addon.spawn({
+      file: initHelperPath(),
+      argv: ['kapsel-init', '--plan-fd', '3', '--sync-fd', '4'],
+      env: [],
+      fds: [0, err, err, plan, childSock],
+      cloneFlags: 0,
+      join: [],
+    });
+    fs.closeSync(childSock);
+    fs.writeSync(parentSock, encodeMessage({ type: 'go' }));
+    const { exitCode } = await addon.pidfdWait(pidfd);
+    fs.closeSync(pidfd);
+    const buf = Buffer.alloc(65536);
+    let reported: InitMessage | undefined;
+    try {
+      const n = fs.readSync(parentSock, buf);
+      if (n > 0) reported = decodeMessage(buf.subarray(0, n));
+    } catch {
+      // nothing was sent (the socket is closed at the other end)
+    }
+    return { exitCode, stderr: fs.readFileSync(errFile, 'utf8'), reported };
+  } finally {
+    for (const fd of [err, plan, parentSock]) fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
