@@ -70,7 +70,7 @@ void AppendRecord(const std::vector<std::string>& fields, std::string* out) {
 bool ReadPlan(int fd, std::vector<Step>* steps, std::string* error) {
   std::string data;
   if (!ReadAll(fd, &data)) {
-    *error = std::string("read plan: ") + strerror(errno);
+    *error = "read plan: " + ErrnoText(errno);
     return false;
   }
   if (data.compare(0, 4, "KPL1") != 0) {

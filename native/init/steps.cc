@@ -64,7 +64,7 @@ void Capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
 // Go-style lower-case error text ("no such file or directory"): engines
 // match these phrases (cli-contract.md), and runc prints them so.
 std::string ErrorText(int err) {
-  std::string text = strerror(err);
+  std::string text = ErrnoText(err);
   if (!text.empty()) text[0] = static_cast<char>(tolower(static_cast<unsigned char>(text[0])));
   return text;
 }
@@ -122,6 +122,16 @@ int OpenMaybeMissing(const ContainerPath& path, bool missing_ok) {
   return fd;
 }
 
+// `value` in octal digits, as "%o" prints it.
+std::string Octal(unsigned value) {
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + (value & 7)));
+    value >>= 3;
+  } while (value != 0);
+  return digits;
+}
+
 // A tmpfs without mode= takes the mode of the directory it covers, as in
 // runc and crun (an image's /tmp keeps its 1777, a 0755 directory stays
 // 0755), instead of the kernel's 1777 for every one of them.
@@ -130,8 +140,7 @@ std::string TmpfsData(const std::string& data, int target_fd, const ContainerPat
   if (padded.find(",mode=") != std::string::npos) return data;
   struct stat st;
   if (fstat(target_fd, &st) < 0) Fail("stat", errno, path.HostPath());
-  char mode[16];
-  snprintf(mode, sizeof mode, "mode=%o", st.st_mode & 07777);
+  std::string mode = "mode=" + Octal(st.st_mode & 07777);
   return data.empty() ? mode : data + "," + mode;
 }
 
