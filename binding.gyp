@@ -48,7 +48,8 @@
         "native/init/time_namespace.cc",
         "native/init/idmap_mount.cc",
         "native/init/network.cc",
-        "native/init/cxx_runtime.cc"
+        "native/init/cxx_runtime.cc",
+        "native/init/idle_memory.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       # Small, because every created container maps it while it waits for

@@ -37,6 +37,7 @@
 #include "seccomp.h"
 #include "scheduling.h"
 #include "time_namespace.h"
+#include "idle_memory.h"
 #include "idmap_mount.h"
 #include "step_printer.h"
 #include "step_types.h"
@@ -475,7 +476,13 @@ void Run(InitContext&, const NoNewPrivsStep&) {
 void Run(InitContext& ctx, const SeccompStep& s) {
   const bool notify = s.listener_fd >= 0;
   int listener = -1;
+  // Before the wait for start (the filter goes in before the credentials
+  // change when there is no no_new_privs): memory is given back now, while
+  // madvise is still ours to call; what runs until the wait faults a part
+  // of the program back in.
+  if (!ctx.started) ReleaseIdleMemory();
   int err = InstallSeccompFilter(s.program, static_cast<unsigned>(s.flags), notify ? &listener : nullptr);
+  if (err == 0) ctx.seccomp_filter_installed = true;
   if (err != 0) Fail("seccomp", err, "", err == EINVAL ? "the kernel refused the filter or its flags" : "");
   if (!notify) return;
   std::string& payload = ctx.seccomp_listener_message;
@@ -525,10 +532,13 @@ void Run(InitContext& ctx, const WaitStartStep& s) {
   ctx.sync_fd = -1;
   SetFailureChannel(-1, ChannelKind::kStream);
   std::string link = "self/fd/" + std::to_string(fifo_path_fd);
-  int fifo;
-  do {
-    fifo = openat(ctx.proc_fd, link.c_str(), O_WRONLY | O_CLOEXEC);
-  } while (fifo < 0 && errno == EINTR);
+  // createContainer hooks ran before the wait (lib/plan/compile.ts); their
+  // state JSON (large annotations included) is not kept for days.
+  ctx.creating_state = std::string();
+  ctx.has_creating_state = false;
+  // A container's seccomp filter, once installed, could forbid madvise.
+  int fifo = OpenAfterRelease(ctx.proc_fd, link.c_str(), O_WRONLY, !ctx.seccomp_filter_installed);
+  ctx.started = true;
   if (fifo < 0) Fail("open", errno, "exec.fifo", "reopen the exec fifo through /proc/" + link);
   close(fifo_path_fd);
   // One byte says "the init opened its end": start can tell this EOF from
