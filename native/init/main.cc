@@ -202,6 +202,8 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < steps.size(); i++) {
     SetCurrentStep(static_cast<int>(i), steps[i].fields[0]);
     ExecuteStep(ctx, steps[i]);
+    // Done with: not kept through the wait for start (idle_memory.h).
+    steps[i] = Step();
   }
   Fail("plan", EINVAL, "", "the plan ended without an exec step");
 }
