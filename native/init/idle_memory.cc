@@ -25,6 +25,28 @@ struct ReadOnlySegments {
   int count = 0;
 };
 
+// A system call without libc: its wrappers live elsewhere in the program's
+// text, and every page of it touched after the release faults a 64 KiB
+// window back in. Returns the kernel's answer (-errno on failure). Other
+// architectures take libc's syscall().
+long RawSyscall3(long number, long a, long b, long c) {
+#if defined(__x86_64__)
+  long ret;
+  asm volatile("syscall" : "=a"(ret) : "a"(number), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+  return ret;
+#elif defined(__aarch64__)
+  register long x8 asm("x8") = number;
+  register long x0 asm("x0") = a;
+  register long x1 asm("x1") = b;
+  register long x2 asm("x2") = c;
+  asm volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+  return x0;
+#else
+  long ret = syscall(number, a, b, c);
+  return ret < 0 ? -errno : ret;
+#endif
+}
+
 PageRange PagesOf(uintptr_t bias, const ElfW(Phdr)& ph, uintptr_t page) {
   uintptr_t start = bias + ph.p_vaddr;
   return {start & ~(page - 1), (start + ph.p_memsz + page - 1) & ~(page - 1)};
@@ -77,18 +99,23 @@ void ReleaseIdleMemory() {
   // is resident by now. These pages were never written (a private file
   // mapping, never copied on write): MADV_DONTNEED only unmaps them, and
   // they fault back in from the memfd when the init runs again. From the
-  // first madvise on, only this file's code and syscall() run until the
-  // open blocks.
-  for (int i = 0; i < segments.count; i++)
-    syscall(SYS_madvise, segments.ranges[i].start, segments.ranges[i].end - segments.ranges[i].start, MADV_DONTNEED);
+  // first madvise on, only this file's code runs until the open blocks.
+  for (int i = 0; i < segments.count; i++) {
+    const PageRange& r = segments.ranges[i];
+    RawSyscall3(SYS_madvise, static_cast<long>(r.start), static_cast<long>(r.end - r.start), MADV_DONTNEED);
+  }
 }
 
 int OpenAfterRelease(int dirfd, const char* path, int flags, bool release_memory) {
   if (release_memory) ReleaseIdleMemory();
   long fd;
   do {
-    fd = syscall(SYS_openat, dirfd, path, flags | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
+    fd = RawSyscall3(SYS_openat, dirfd, reinterpret_cast<long>(path), flags | O_CLOEXEC);
+  } while (fd == -EINTR);
+  if (fd < 0) {
+    errno = static_cast<int>(-fd);
+    return -1;
+  }
   return static_cast<int>(fd);
 }
 

@@ -15,9 +15,11 @@ void ReleaseIdleMemory();
 
 // openat(dirfd, path, flags | O_CLOEXEC), retried on EINTR: the open of
 // the exec fifo for writing, which blocks until `start` opens it for
-// reading. With `release_memory`, first ReleaseIdleMemory(). The release and the blocking open are one function, with raw syscalls in
-// between, so that as little code as possible runs (and faults back in)
-// after the release. Returns the fd, or -1 with errno.
+// reading. With `release_memory`, first ReleaseIdleMemory(). The release
+// and the blocking open sit together in one file and make their system
+// calls without libc, so that the only code that runs (and faults back in)
+// between the release and the wait is one 64 KiB fault-around window of
+// it. Returns the fd, or -1 with errno.
 int OpenAfterRelease(int dirfd, const char* path, int flags, bool release_memory);
 
 }  // namespace kapsel_init
