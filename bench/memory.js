@@ -19,7 +19,7 @@
 //
 // Needs root. Prints a report and writes bench/memory-results.json.
 //
-//   node bench/memory.js [CYCLES]
+//   node bench/memory.js [CYCLES]     (0: the waiting init only)
 'use strict';
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -33,7 +33,7 @@ if (typeof global.gc !== 'function') {
 }
 
 const repo = path.resolve(__dirname, '..');
-const cycles = Number(process.argv[2] || 1000);
+const cycles = process.argv[2] === undefined ? 1000 : Number(process.argv[2]);
 const { Container, defaultSpec } = require(path.join(repo, 'dist', 'lib'));
 
 function makeBundle(dir, hello, options = {}) {
@@ -217,14 +217,14 @@ async function main() {
       }
     }
 
-    results.node.push({
+    if (cycles > 0) results.node.push({
       name: 'create + delete -f',
       ...(await measureGrowth('cd', async (id) => {
         const c = await Container.create({ id, bundle: plain, root, stdio: [0, devnull, 2] });
         await c.delete({ force: true });
       })),
     });
-    results.node.push({
+    if (cycles > 0) results.node.push({
       name: 'create + start + wait + delete',
       ...(await measureGrowth('life', async (id) => {
         const c = await Container.create({ id, bundle: plain, root, stdio: [0, devnull, 2] });
@@ -248,8 +248,8 @@ async function main() {
     const p = r.parts;
     console.log(`${r.name.padEnd(24)}${kib(r.pss)}${kib(r.rss)}  ${kib(p.files)}${kib(p.heap)}${kib(p.stack)}${kib(p.anonymous + p.other)} ${kib(r.memfd)}`);
   }
-  console.log(`\nNode process: before, half way through and after ${cycles} cycles from one process (KiB, after a full GC)`);
-  console.log('(RSS - heap total: what is not the V8 heap, native allocations included)');
+  if (cycles > 0) console.log(`\nNode process: before, half way through and after ${cycles} cycles from one process (KiB, after a full GC)`);
+  if (cycles > 0) console.log('(RSS - heap total: what is not the V8 heap, native allocations included)');
   for (const r of results.node) {
     const at = (s) => ({ ...s, nativeKiB: s.rssKiB - s.heapTotalKiB });
     const points = [at(r.before), at(r.half), at(r.after)];
