@@ -480,7 +480,7 @@ void Run(InitContext& ctx, const SeccompStep& s) {
   // change when there is no no_new_privs): memory is given back now, while
   // madvise is still ours to call; what runs until the wait faults a part
   // of the program back in.
-  if (!ctx.started) ReleaseIdleMemory();
+  if (ctx.waits_for_start && !ctx.started) ReleaseIdleMemory();
   int err = InstallSeccompFilter(s.program, static_cast<unsigned>(s.flags), notify ? &listener : nullptr);
   if (err == 0) ctx.seccomp_filter_installed = true;
   if (err != 0) Fail("seccomp", err, "", err == EINVAL ? "the kernel refused the filter or its flags" : "");

@@ -29,7 +29,9 @@ struct InitContext {
   // The container's seccomp filter is in place: from here on only the
   // syscalls the plan needs (no memory release before the wait).
   bool seccomp_filter_installed = false;
-  // `start` released the wait (wait-start is done).
+  // The plan waits for `start` (a create plan; an exec plan does not), and
+  // whether that wait is over.
+  bool waits_for_start = false;
   bool started = false;
   // The host's procfs, opened and verified (PROC_SUPER_MAGIC) before any
   // step ran, so no container mount can stand in for it: our own
