@@ -28,19 +28,13 @@ struct ReadOnlySegments {
 // A system call without libc: its wrappers live elsewhere in the program's
 // text, and every page of it touched after the release faults a 64 KiB
 // window back in. Returns the kernel's answer (-errno on failure). Other
-// architectures take libc's syscall().
+// architectures than x86_64 (untested here) take libc's syscall(), at the
+// cost of a second window.
 long RawSyscall3(long number, long a, long b, long c) {
 #if defined(__x86_64__)
   long ret;
   asm volatile("syscall" : "=a"(ret) : "a"(number), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
   return ret;
-#elif defined(__aarch64__)
-  register long x8 asm("x8") = number;
-  register long x0 asm("x0") = a;
-  register long x1 asm("x1") = b;
-  register long x2 asm("x2") = c;
-  asm volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-  return x0;
 #else
   long ret = syscall(number, a, b, c);
   return ret < 0 ? -errno : ret;
