@@ -26,6 +26,11 @@ void Trace(const std::string& text) {
 }
 }  // namespace
 
+std::string ErrnoText(int err) {
+  const char* text = strerrordesc_np(err);
+  return text != nullptr ? std::string(text) : "Unknown error " + std::to_string(err);
+}
+
 void SetFailureChannel(int fd, ChannelKind kind) {
   channel_fd = fd;
   channel_kind = kind;
@@ -41,7 +46,7 @@ void Fail(const char* syscall, int err, const std::string& path, const std::stri
     // Nobody is listening: leave a trace on the container's stderr.
     std::string text = syscall;
     if (!path.empty()) text += " " + path;
-    text += ": " + std::string(err ? strerror(err) : "") + (message.empty() ? "" : " " + message);
+    text += ": " + (err ? ErrnoText(err) : std::string()) + (message.empty() ? "" : " " + message);
     Trace(text);
   }
   _exit(1);

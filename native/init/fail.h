@@ -17,6 +17,12 @@ void SetCurrentStep(int index, const std::string& op);
 [[noreturn]] void Fail(const char* syscall, int err, const std::string& path,
                        const std::string& message = std::string());
 
+// The C locale's text of an errno value ("No such file or directory"), as
+// strerror gives it, without strerror's message-catalog machinery (which a
+// static binary would carry and map for nothing: the init never sets a
+// locale).
+std::string ErrnoText(int err);
+
 // A hook run by the init failed (`step` is filled in here).
 [[noreturn]] void FailHook(HookFailedMessage failure);
 

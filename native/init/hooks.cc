@@ -71,7 +71,10 @@ bool RunHook(const std::string& path, const std::vector<std::string>& args,
     signal(SIGPIPE, SIG_DFL);
     umask(022);  // the helper runs with umask 0 for exact modes; hooks get the usual one
     execve(path.c_str(), argv.data(), envp.data());
-    dprintf(2, "exec %s: %s", path.c_str(), strerror(errno));
+    // The helper is single-threaded: allocating after fork is safe here.
+    std::string line = "exec " + path + ": " + ErrnoText(errno);
+    ssize_t ignored = write(2, line.data(), line.size());
+    (void)ignored;
     _exit(127);
   }
   close(in);

@@ -36,6 +36,7 @@
 #include "fail.h"
 #include "protocol.h"
 #include "plan_reader.h"
+#include "step_types.h"
 #include "steps.h"
 
 using namespace kapsel_init;
@@ -178,6 +179,7 @@ int main(int argc, char** argv) {
 
   InitContext ctx;
   ctx.sync_fd = sync_fd;
+  for (const Step& step : steps) ctx.waits_for_start |= step.fields[0] == WaitStartStep::kOp;
   ctx.last_cap = LastCap();
   ctx.proc_fd = OpenProcfs();
   ctx.proc_self_fd = openat(ctx.proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -202,6 +204,8 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < steps.size(); i++) {
     SetCurrentStep(static_cast<int>(i), steps[i].fields[0]);
     ExecuteStep(ctx, steps[i]);
+    // Done with: not kept through the wait for start (idle_memory.h).
+    steps[i] = Step();
   }
   Fail("plan", EINVAL, "", "the plan ended without an exec step");
 }

@@ -12,22 +12,28 @@ namespace kapsel_init {
 
 namespace {
 
+// Reads straight into `out`, which grows by a chunk at a time: no stack
+// buffer, whose pages would stay resident in the waiting init.
 bool ReadAll(int fd, std::string* out) {
-  char buf[65536];
+  const size_t chunk = 16384;
   off_t offset = 0;
   bool seekable = true;
   for (;;) {
-    ssize_t n = seekable ? pread(fd, buf, sizeof buf, offset) : read(fd, buf, sizeof buf);
-    if (n < 0 && errno == ESPIPE && seekable) {
+    size_t have = out->size();
+    out->resize(have + chunk);
+    ssize_t n = seekable ? pread(fd, &(*out)[have], chunk, offset) : read(fd, &(*out)[have], chunk);
+    int err = errno;
+    out->resize(have + (n > 0 ? static_cast<size_t>(n) : 0));
+    if (n < 0 && err == ESPIPE && seekable) {
       seekable = false;
       continue;
     }
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (err == EINTR) continue;
+      errno = err;
       return false;
     }
     if (n == 0) return true;
-    out->append(buf, static_cast<size_t>(n));
     offset += n;
   }
 }
@@ -70,7 +76,7 @@ void AppendRecord(const std::vector<std::string>& fields, std::string* out) {
 bool ReadPlan(int fd, std::vector<Step>* steps, std::string* error) {
   std::string data;
   if (!ReadAll(fd, &data)) {
-    *error = std::string("read plan: ") + strerror(errno);
+    *error = "read plan: " + ErrnoText(errno);
     return false;
   }
   if (data.compare(0, 4, "KPL1") != 0) {

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <sstream>
 #include <vector>
 
 #include "../common/syscalls.h"
@@ -41,18 +41,35 @@ bool IsProcfs(int fd) {
   return fstatfs(fd, &st) == 0 && st.f_type == PROC_SUPER_MAGIC;
 }
 
+bool IsOctal(char c) { return c >= '0' && c <= '7'; }
+
 // mountinfo's octal escapes (\040 for a space) decoded.
 std::string UnescapeMountPoint(const std::string& field) {
   std::string out;
   for (size_t i = 0; i < field.size(); i++) {
-    if (field[i] == '\\' && i + 3 < field.size() && isdigit(static_cast<unsigned char>(field[i + 1]))) {
-      out += static_cast<char>(std::stoi(field.substr(i + 1, 3), nullptr, 8));
+    if (field[i] == '\\' && i + 3 < field.size() && IsOctal(field[i + 1]) && IsOctal(field[i + 2]) &&
+        IsOctal(field[i + 3])) {
+      out += static_cast<char>(((field[i + 1] - '0') << 6) | ((field[i + 2] - '0') << 3) | (field[i + 3] - '0'));
       i += 3;
     } else {
       out += field[i];
     }
   }
   return out;
+}
+
+// The space-separated words of `text` (mountinfo escapes the spaces of a path).
+std::vector<std::string> Words(const std::string& text) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && isspace(static_cast<unsigned char>(text[i]))) i++;
+    size_t j = i;
+    while (j < text.size() && !isspace(static_cast<unsigned char>(text[j]))) j++;
+    if (j > i) words.push_back(text.substr(i, j - i));
+    i = j;
+  }
+  return words;
 }
 
 // The procfs and sysfs mount points of our mount namespace, deepest first.
@@ -66,15 +83,18 @@ std::vector<std::string> ProcAndSysMounts(int proc_self_fd) {
   if (n < 0) Fail("read", errno, "/proc/self/mountinfo");
   close(fd);
   std::vector<std::string> points;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
+  // A line: "id parent major:minor root point options [optional...] - fstype source super".
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
     size_t dash = line.find(" - ");
     if (dash == std::string::npos) continue;
-    std::istringstream fields(line.substr(0, dash)), after(line.substr(dash + 3));
-    std::string id, parent, devno, root, point, fstype;
-    if (!(fields >> id >> parent >> devno >> root >> point) || !(after >> fstype)) continue;
-    if (fstype == "proc" || fstype == "sysfs") points.push_back(UnescapeMountPoint(point));
+    std::vector<std::string> before = Words(line.substr(0, dash)), after = Words(line.substr(dash + 3));
+    if (before.size() < 5 || after.empty()) continue;
+    if (after[0] == "proc" || after[0] == "sysfs") points.push_back(UnescapeMountPoint(before[4]));
   }
   std::sort(points.begin(), points.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   return points;

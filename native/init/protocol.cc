@@ -47,16 +47,24 @@ bool ReadSpilled(int memfd, std::string* data) {
 // A message too large for one datagram arrives as a "memfd" record with
 // the real record in an attached memfd (protocol.h).
 bool ReceiveRecord(int fd, std::vector<std::string>* fields) {
-  // The datagrams themselves stay small (the runtime spills above 64 KiB).
-  static std::string buf(1 << 20, '\0');
-  kapsel_common::FdMessage msg(&buf[0], buf.size());
+  // The buffer is exactly the datagram's size (MSG_PEEK | MSG_TRUNC
+  // answers it without consuming the datagram or its fd), not a fixed
+  // buffer for the largest one: a static 1 MiB buffer stayed resident in
+  // every waiting init (README, "Memory of a created container").
+  ssize_t size;
+  do {
+    size = recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+  } while (size < 0 && errno == EINTR);
+  if (size <= 0) return false;
+  std::string data(static_cast<size_t>(size), '\0');
+  kapsel_common::FdMessage msg(&data[0], data.size());
   ssize_t n;
   do {
     n = recvmsg(fd, &msg.msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n <= 0) return false;
   int attached = msg.Attached();
-  std::string data(buf, 0, static_cast<size_t>(n));
+  data.resize(static_cast<size_t>(n));
   size_t pos = 0;
   if (!ParseRecord(data, &pos, fields) || pos != data.size()) {
     if (attached >= 0) close(attached);

@@ -1,7 +1,5 @@
 #include "step_printer.h"
 
-#include <cstdio>
-
 namespace kapsel_init {
 
 namespace {
@@ -13,9 +11,10 @@ std::string Quote(const std::string& s) {
       out.push_back('\\');
       out.push_back(static_cast<char>(c));
     } else if (c < 0x20) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
+      static const char hex[] = "0123456789abcdef";
+      out += "\\u00";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xf]);
     } else {
       out.push_back(static_cast<char>(c));
     }

@@ -39,6 +39,7 @@
 #include "seccomp.h"
 #include "scheduling.h"
 #include "time_namespace.h"
+#include "idle_memory.h"
 #include "idmap_mount.h"
 #include "step_printer.h"
 #include "step_types.h"
@@ -66,7 +67,7 @@ void Capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
 // Go-style lower-case error text ("no such file or directory"): engines
 // match these phrases (cli-contract.md), and runc prints them so.
 std::string ErrorText(int err) {
-  std::string text = strerror(err);
+  std::string text = ErrnoText(err);
   if (!text.empty()) text[0] = static_cast<char>(tolower(static_cast<unsigned char>(text[0])));
   return text;
 }
@@ -124,6 +125,16 @@ int OpenMaybeMissing(const ContainerPath& path, bool missing_ok) {
   return fd;
 }
 
+// `value` in octal digits, as "%o" prints it.
+std::string Octal(unsigned value) {
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + (value & 7)));
+    value >>= 3;
+  } while (value != 0);
+  return digits;
+}
+
 // A tmpfs without mode= takes the mode of the directory it covers, as in
 // runc and crun (an image's /tmp keeps its 1777, a 0755 directory stays
 // 0755), instead of the kernel's 1777 for every one of them.
@@ -132,8 +143,7 @@ std::string TmpfsData(const std::string& data, int target_fd, const ContainerPat
   if (padded.find(",mode=") != std::string::npos) return data;
   struct stat st;
   if (fstat(target_fd, &st) < 0) Fail("stat", errno, path.HostPath());
-  char mode[16];
-  snprintf(mode, sizeof mode, "mode=%o", st.st_mode & 07777);
+  std::string mode = "mode=" + Octal(st.st_mode & 07777);
   return data.empty() ? mode : data + "," + mode;
 }
 
@@ -497,7 +507,13 @@ void Run(InitContext&, const NoNewPrivsStep&) {
 void Run(InitContext& ctx, const SeccompStep& s) {
   const bool notify = s.listener_fd >= 0;
   int listener = -1;
+  // Before the wait for start (the filter goes in before the credentials
+  // change when there is no no_new_privs): memory is given back now, while
+  // madvise is still ours to call; what runs until the wait faults a part
+  // of the program back in.
+  if (ctx.waits_for_start && !ctx.started) ReleaseIdleMemory();
   int err = InstallSeccompFilter(s.program, static_cast<unsigned>(s.flags), notify ? &listener : nullptr);
+  if (err == 0) ctx.seccomp_filter_installed = true;
   if (err != 0) Fail("seccomp", err, "", err == EINVAL ? "the kernel refused the filter or its flags" : "");
   if (!notify) return;
   std::string& payload = ctx.seccomp_listener_message;
@@ -547,10 +563,13 @@ void Run(InitContext& ctx, const WaitStartStep& s) {
   ctx.sync_fd = -1;
   SetFailureChannel(-1, ChannelKind::kStream);
   std::string link = "self/fd/" + std::to_string(fifo_path_fd);
-  int fifo;
-  do {
-    fifo = openat(ctx.proc_fd, link.c_str(), O_WRONLY | O_CLOEXEC);
-  } while (fifo < 0 && errno == EINTR);
+  // createContainer hooks ran before the wait (lib/plan/compile.ts); their
+  // state JSON (large annotations included) is not kept for days.
+  ctx.creating_state = std::string();
+  ctx.has_creating_state = false;
+  // A container's seccomp filter, once installed, could forbid madvise.
+  int fifo = OpenAfterRelease(ctx.proc_fd, link.c_str(), O_WRONLY, !ctx.seccomp_filter_installed);
+  ctx.started = true;
   if (fifo < 0) Fail("open", errno, "exec.fifo", "reopen the exec fifo through /proc/" + link);
   close(fifo_path_fd);
   // One byte says "the init opened its end": start can tell this EOF from

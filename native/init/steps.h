@@ -26,6 +26,13 @@ struct InitContext {
   std::string checked_file;
   std::string checked_path;
   int last_cap = 40;
+  // The container's seccomp filter is in place: from here on only the
+  // syscalls the plan needs (no memory release before the wait).
+  bool seccomp_filter_installed = false;
+  // The plan waits for `start` (a create plan; an exec plan does not), and
+  // whether that wait is over.
+  bool waits_for_start = false;
+  bool started = false;
   // The host's procfs, opened and verified (PROC_SUPER_MAGIC) before any
   // step ran, so no container mount can stand in for it: our own
   // /proc/self files (the exec fifo's fd link, oom_score_adj) are reached
