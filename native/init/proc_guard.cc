@@ -72,8 +72,13 @@ std::vector<std::string> Words(const std::string& text) {
   return words;
 }
 
-// The procfs and sysfs mount points of our mount namespace, deepest first.
-std::vector<std::string> ProcAndSysMounts(int proc_self_fd) {
+struct MountPoint {
+  std::string path;
+  bool proc_or_sys;
+};
+
+// The mount points of our mount namespace, deepest first.
+std::vector<MountPoint> MountPoints(int proc_self_fd) {
   int fd = OpenProcFile(proc_self_fd, "mountinfo", O_RDONLY, "/proc/self/mountinfo");
   if (fd < 0) Fail("open", errno, "/proc/self/mountinfo");
   std::string text;
@@ -82,7 +87,7 @@ std::vector<std::string> ProcAndSysMounts(int proc_self_fd) {
   while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   if (n < 0) Fail("read", errno, "/proc/self/mountinfo");
   close(fd);
-  std::vector<std::string> points;
+  std::vector<MountPoint> points;
   // A line: "id parent major:minor root point options [optional...] - fstype source super".
   size_t start = 0;
   while (start < text.size()) {
@@ -94,9 +99,10 @@ std::vector<std::string> ProcAndSysMounts(int proc_self_fd) {
     if (dash == std::string::npos) continue;
     std::vector<std::string> before = Words(line.substr(0, dash)), after = Words(line.substr(dash + 3));
     if (before.size() < 5 || after.empty()) continue;
-    if (after[0] == "proc" || after[0] == "sysfs") points.push_back(UnescapeMountPoint(before[4]));
+    points.push_back({UnescapeMountPoint(before[4]), after[0] == "proc" || after[0] == "sysfs"});
   }
-  std::sort(points.begin(), points.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  std::sort(points.begin(), points.end(),
+            [](const MountPoint& a, const MountPoint& b) { return a.path.size() > b.path.size(); });
   return points;
 }
 
@@ -159,10 +165,13 @@ void CheckProcMount(const ContainerPath& path, const std::string& fstype, int so
 // the mount namespace) and see the host's processes (issue 8, hole 4). As
 // runc does, every procfs and sysfs outside the rootfs is detached first;
 // one that cannot be (locked in a user namespace) is covered by an empty
-// tmpfs, so that it is no longer fully visible.
+// tmpfs, so that it is no longer fully visible. Then every mount left
+// outside the rootfs is made private: as slaves of the host's mounts they
+// would receive a procfs the host mounts later, fully visible again.
 void HideHostProcAndSys(int proc_self_fd, const std::string& rootfs) {
-  for (const std::string& point : ProcAndSysMounts(proc_self_fd)) {
-    if (IsBelowOrAt(point, rootfs)) continue;
+  for (const MountPoint& mp : MountPoints(proc_self_fd)) {
+    const std::string& point = mp.path;
+    if (!mp.proc_or_sys || IsBelowOrAt(point, rootfs)) continue;
     if (umount2(point.c_str(), MNT_DETACH) == 0) continue;
     if (errno != EINVAL && errno != EPERM) Fail("umount2", errno, point, "--no-pivot hides the host's procfs and sysfs");
     // EINVAL: gone with a parent detached before, or locked; cover what is left.
@@ -174,6 +183,14 @@ void HideHostProcAndSys(int proc_self_fd, const std::string& rootfs) {
       NewMountOnFd("tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "", fd, where);
     }
     close(fd);
+  }
+  for (const MountPoint& mp : MountPoints(proc_self_fd)) {
+    if (IsBelowOrAt(mp.path, rootfs)) continue;
+    // Each mount on its own (not MS_REC: the rootfs below / keeps its
+    // rootfsPropagation). A point covered by a later mount resolves to the
+    // top one, which this loop reaches as well.
+    if (mount(nullptr, mp.path.c_str(), nullptr, MS_PRIVATE, nullptr) < 0 && errno != EINVAL && errno != ENOENT)
+      Fail("mount", errno, mp.path, "--no-pivot makes the mounts outside the rootfs private");
   }
 }
 

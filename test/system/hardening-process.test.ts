@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from '../../lib';
@@ -73,6 +74,48 @@ test('hole 4: with --no-pivot, uid 1000 inside cannot mount a fresh procfs from 
   // The same as with pivot_root.
   const pivot = await runProbe(bundle, { root: suite.root });
   assert.deepEqual(pivot.report, { ok: false, errno: 'EPERM' });
+});
+
+test('hole 4: with --no-pivot, a procfs the host mounts after create does not reach the container', { skip }, async () => {
+  const bundle = suite.bundle({
+    edit: (spec, { rootfs }) => {
+      fs.mkdirSync(path.join(rootfs, 'mnt'));
+      spec.process!.user = { uid: 1000, gid: 1000 };
+      spec.process!.args = ['/probe', 'mount-proc', '/mnt'];
+    },
+  });
+  const out = tempDir('nopivot-late');
+  // A shared mount of the host's (as / is on a systemd host; this
+  // machine's / is private), so that mounts below it propagate into the
+  // container's copy of it, which rootfsPropagation makes a slave.
+  const shared = path.join(out, 'shared');
+  const hostProc = path.join(shared, 'proc');
+  fs.mkdirSync(hostProc, { recursive: true });
+  execFileSync('mount', ['--bind', shared, shared]);
+  execFileSync('mount', ['--make-shared', shared]);
+  const fds = [fs.openSync('/dev/null', 'r'), fs.openSync(path.join(out, 'o'), 'w'), fs.openSync(path.join(out, 'e'), 'w')];
+  let mounted = false;
+  try {
+    const c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: [fds[0], fds[1], fds[2]], noPivot: true });
+    try {
+      // A fully visible procfs appearing in the host's namespace while the
+      // container waits: the old root under the container's is private,
+      // so it does not propagate there (or the kernel would allow a fresh one).
+      execFileSync('mount', ['-t', 'proc', 'proc', hostProc]);
+      mounted = true;
+      await c.start();
+      const { exitCode } = await c.wait();
+      assert.equal(exitCode, 0, fs.readFileSync(path.join(out, 'e'), 'utf8'));
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'o'), 'utf8')), { ok: false, errno: 'EPERM' });
+    } finally {
+      await c.delete({ force: true });
+    }
+  } finally {
+    if (mounted) execFileSync('umount', [hostProc]);
+    execFileSync('umount', [shared]);
+    for (const fd of fds) fs.closeSync(fd);
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 });
 
 test('hole 4: --no-pivot still runs an ordinary container with its own /proc', { skip }, async () => {
