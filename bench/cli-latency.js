@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// CLI latency benchmark: what one `kapsel` call costs over Node's own
+// start-up. Engines call the runtime several times per container (state,
+// kill, delete), so this is what they pay each time. Measured, interleaved
+// round by round so that the machine's load hits every case alike:
+//   - `node -e 0`: Node's own start, the floor;
+//   - `kapsel state <missing id>`, `kapsel kill <missing id>`, `kapsel list`
+//     on an empty root: the commands that never create anything;
+//   - `kapsel run` of a static hello-world bundle (create+start+wait+delete,
+//     the container's life included; root only);
+//   - `crun state <missing id>` and `crun run`, when installed, for scale.
+// Prints the median and p90 of N rounds (default 40) and each median minus
+// node -e 0's. These machines are noisy: compare figures of one run only.
+//
+//   node bench/cli-latency.js [N] [--json FILE]
+'use strict';
+const { spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const repo = path.resolve(__dirname, '..');
+const kapsel = path.join(repo, 'bin', 'kapsel');
+const args = process.argv.slice(2);
+const jsonAt = args.indexOf('--json');
+const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
+const rounds = Number(args[0] || 40);
+
+function which(name) {
+  const res = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return res.status === 0 ? res.stdout.trim() : undefined;
+}
+
+/** A bundle whose process is a static hello world, with the limits the lifecycle bench sets too. */
+function makeBundle(dir) {
+  const { defaultSpec } = require(path.join(repo, 'dist', 'lib'));
+  fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
+  const src = path.join(dir, 'hello.c');
+  fs.writeFileSync(src, '#include <stdio.h>\nint main(void) { puts("Hello World"); return 0; }\n');
+  execFileSync('gcc', ['-static', '-O2', '-o', path.join(dir, 'rootfs', 'hello'), src]);
+  const spec = defaultSpec({ rootless: false });
+  spec.process.terminal = false;
+  spec.process.args = ['/hello'];
+  spec.linux.resources = { ...spec.linux.resources, memory: { limit: 256 * 1024 * 1024 }, pids: { limit: 1000 }, cpu: { shares: 1024 } };
+  // Debian's crun refuses versions newer than it knows.
+  spec.ociVersion = '1.0.2';
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
+  return dir;
+}
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { median: at(0.5), p90: at(0.9) };
+}
+
+/**
+ * The cases: a label, and a function returning [file, argv] for round i
+ * (run needs a fresh id each time). `ok` says which exit statuses are the
+ * expected answer (state of a missing id fails, by design).
+ */
+function cases(work) {
+  const root = path.join(work, 'root');
+  const list = [
+    { label: 'node -e 0', argv: () => [process.execPath, ['-e', '0']], ok: [0] },
+    { label: 'kapsel state <missing>', argv: () => [kapsel, ['--root', root, 'state', 'missing']], ok: [1] },
+    { label: 'kapsel kill <missing>', argv: () => [kapsel, ['--root', root, 'kill', 'missing', 'KILL']], ok: [1] },
+    { label: 'kapsel list', argv: () => [kapsel, ['--root', root, 'list']], ok: [0] },
+  ];
+  const crun = which('crun');
+  if (crun) list.push({ label: 'crun state <missing>', argv: () => [crun, ['--root', path.join(work, 'root-crun'), 'state', 'missing']], ok: [1] });
+  if (process.getuid() === 0 && which('gcc')) {
+    const bundle = makeBundle(path.join(work, 'bundle'));
+    list.push({ label: 'kapsel run', argv: (i) => [kapsel, ['--root', root, 'run', '--bundle', bundle, `lat-${process.pid}-${i}`]], ok: [0] });
+    if (crun) {
+      list.push({
+        label: 'crun run',
+        argv: (i) => [crun, ['--root', path.join(work, 'root-crun'), 'run', '--bundle', bundle, `lat-${process.pid}-${i}`]],
+        ok: [0],
+        optional: true,
+      });
+    }
+  } else {
+    console.log('kapsel run: not measured (needs root and gcc)');
+  }
+  return list;
+}
+
+function timeOnce(c, i, devnull) {
+  const [file, argv] = c.argv(i);
+  const t0 = process.hrtime.bigint();
+  const res = spawnSync(file, argv, { stdio: ['ignore', devnull, 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (!c.ok.includes(res.status)) throw new Error(`${c.label}: exit ${res.status ?? res.signal}: ${String(res.stderr).trim()}`);
+  return ms;
+}
+
+function main() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-cli-bench-'));
+  const devnull = fs.openSync('/dev/null', 'w');
+  try {
+    let list = cases(work);
+    // One warm-up round (page cache, the V8 code cache's first read); a
+    // case that fails then (crun on a hybrid cgroup host) is left out.
+    list = list.filter((c) => {
+      try {
+        timeOnce(c, 'warm', devnull);
+        return true;
+      } catch (err) {
+        if (!c.optional) throw err;
+        console.log(`${c.label}: not measured: ${err.message}`);
+        return false;
+      }
+    });
+    const samples = list.map(() => []);
+    for (let i = 0; i < rounds; i++) list.forEach((c, k) => samples[k].push(timeOnce(c, i, devnull)));
+    const results = list.map((c, k) => ({ label: c.label, ...stats(samples[k]) }));
+    const floor = results[0].median;
+    console.log(`CLI latency, ${rounds} interleaved rounds, wall ms (node ${process.version}, ${os.cpus().length} cpus)`);
+    console.log(`${'command'.padEnd(26)}${'median'.padStart(9)}${'p90'.padStart(9)}${'- node -e 0'.padStart(13)}`);
+    for (const r of results) {
+      console.log(`${r.label.padEnd(26)}${r.median.toFixed(1).padStart(9)}${r.p90.toFixed(1).padStart(9)}${(r.median - floor).toFixed(1).padStart(13)}`);
+    }
+    if (jsonFile) fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, results }, null, 2)}\n`);
+  } finally {
+    fs.closeSync(devnull);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main();
