@@ -8,11 +8,20 @@
 //     on an empty root: the commands that never create anything;
 //   - `kapsel run` of a static hello-world bundle (create+start+wait+delete,
 //     the container's life included; root only);
+//   - the same life through the library in a fresh `node` process (what
+//     `kapsel run` would cost with a CLI layer of zero: Node's start, the
+//     library's modules and the addon loaded unbundled, the life itself);
 //   - `crun state <missing id>` and `crun run`, when installed, for scale.
-// Prints the median and p90 of N rounds (default 40) and each median minus
-// node -e 0's. These machines are noisy: compare figures of one run only.
+// Prints the median and p90 of N rounds (default 40), and the median of the
+// per-round differences to node -e 0 (each call minus the node -e 0 of the
+// same round: steadier than a difference of medians when the machine's
+// load changes during the run). These machines are noisy: compare figures
+// of one run only.
 //
-//   node bench/cli-latency.js [N] [--json FILE]
+// --also LABEL=PATH measures another kapsel executable alike (LABEL state,
+// LABEL run, ...), e.g. an older build, in the same rounds.
+//
+//   node bench/cli-latency.js [N] [--json FILE] [--also LABEL=PATH]...
 'use strict';
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -24,6 +33,11 @@ const kapsel = path.join(repo, 'bin', 'kapsel');
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
+const others = [];
+for (let at; (at = args.indexOf('--also')) >= 0; ) {
+  const [label, file] = args.splice(at, 2)[1].split(/=(.*)/s);
+  others.push({ label, file: path.resolve(file) });
+}
 const rounds = Number(args[0] || 40);
 
 function which(name) {
@@ -61,17 +75,31 @@ function stats(samples) {
  */
 function cases(work) {
   const root = path.join(work, 'root');
-  const list = [
-    { label: 'node -e 0', argv: () => [process.execPath, ['-e', '0']], ok: [0] },
-    { label: 'kapsel state <missing>', argv: () => [kapsel, ['--root', root, 'state', 'missing']], ok: [1] },
-    { label: 'kapsel kill <missing>', argv: () => [kapsel, ['--root', root, 'kill', 'missing', 'KILL']], ok: [1] },
-    { label: 'kapsel list', argv: () => [kapsel, ['--root', root, 'list']], ok: [0] },
-  ];
+  const kapsels = [{ label: 'kapsel', file: kapsel }, ...others];
+  const list = [{ label: 'node -e 0', argv: () => [process.execPath, ['-e', '0']], ok: [0] }];
+  for (const k of kapsels) {
+    list.push(
+      { label: `${k.label} state <missing>`, argv: () => [k.file, ['--root', root, 'state', 'missing']], ok: [1] },
+      { label: `${k.label} kill <missing>`, argv: () => [k.file, ['--root', root, 'kill', 'missing', 'KILL']], ok: [1] },
+      { label: `${k.label} list`, argv: () => [k.file, ['--root', root, 'list']], ok: [0] },
+    );
+  }
   const crun = which('crun');
   if (crun) list.push({ label: 'crun state <missing>', argv: () => [crun, ['--root', path.join(work, 'root-crun'), 'state', 'missing']], ok: [1] });
   if (process.getuid() === 0 && which('gcc')) {
     const bundle = makeBundle(path.join(work, 'bundle'));
-    list.push({ label: 'kapsel run', argv: (i) => [kapsel, ['--root', root, 'run', '--bundle', bundle, `lat-${process.pid}-${i}`]], ok: [0] });
+    const life = `
+      const { Container } = require(${JSON.stringify(path.join(repo, 'dist', 'lib'))});
+      (async () => {
+        const c = await Container.create({ id: process.argv[1], bundle: ${JSON.stringify(bundle)}, root: ${JSON.stringify(root)}, stdio: [0, 1, 2] });
+        await c.start();
+        await c.wait();
+        await c.delete();
+      })().catch((err) => { console.error(err.message); process.exit(1); });`;
+    list.push({ label: 'node + library life', argv: (i) => [process.execPath, ['-e', life, `lib-${process.pid}-${i}`]], ok: [0] });
+    for (const k of kapsels) {
+      list.push({ label: `${k.label} run`, argv: (i) => [k.file, ['--root', root, 'run', '--bundle', bundle, `lat-${process.pid}-${k.label}-${i}`]], ok: [0] });
+    }
     if (crun) {
       list.push({
         label: 'crun run',
@@ -114,12 +142,15 @@ function main() {
     });
     const samples = list.map(() => []);
     for (let i = 0; i < rounds; i++) list.forEach((c, k) => samples[k].push(timeOnce(c, i, devnull)));
-    const results = list.map((c, k) => ({ label: c.label, ...stats(samples[k]) }));
-    const floor = results[0].median;
+    const results = list.map((c, k) => ({
+      label: c.label,
+      ...stats(samples[k]),
+      overNode: stats(samples[k].map((ms, i) => ms - samples[0][i])).median,
+    }));
     console.log(`CLI latency, ${rounds} interleaved rounds, wall ms (node ${process.version}, ${os.cpus().length} cpus)`);
-    console.log(`${'command'.padEnd(26)}${'median'.padStart(9)}${'p90'.padStart(9)}${'- node -e 0'.padStart(13)}`);
+    console.log(`${'command'.padEnd(30)}${'median'.padStart(9)}${'p90'.padStart(9)}${'over node -e 0'.padStart(16)}`);
     for (const r of results) {
-      console.log(`${r.label.padEnd(26)}${r.median.toFixed(1).padStart(9)}${r.p90.toFixed(1).padStart(9)}${(r.median - floor).toFixed(1).padStart(13)}`);
+      console.log(`${r.label.padEnd(30)}${r.median.toFixed(1).padStart(9)}${r.p90.toFixed(1).padStart(9)}${r.overNode.toFixed(1).padStart(16)}`);
     }
     if (jsonFile) fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, results }, null, 2)}\n`);
   } finally {

@@ -26,6 +26,8 @@ type ModuleWrapper = (exports: object, require: NodeJS.Require, module: { export
 /** A compiled bundle, ready to run. */
 export interface CompiledBundle {
   file: string;
+  /** The code cache file given to V8 (whether it existed or not); writeCodeCache writes it. */
+  cacheFile: string;
   /** The bundle file as it was read (the cache's header names it). */
   stat: fs.BigIntStats;
   script: vm.Script;
@@ -33,9 +35,12 @@ export interface CompiledBundle {
   cacheAccepted: boolean;
 }
 
-/** Where the code cache of `bundle` lives: next to it. */
-export function cachePath(bundle: string): string {
-  return `${bundle}.cache`;
+/**
+ * Where a code cache of `bundle` lives: next to it. A bundle may have
+ * several, each made by another warm-up (`variant`); the caller picks one.
+ */
+export function cachePath(bundle: string, variant?: string): string {
+  return variant ? `${bundle}.${variant}.cache` : `${bundle}.cache`;
 }
 
 /** The header line that ties a cache to one bundle file and one Node binary. */
@@ -68,16 +73,16 @@ function readBundle(file: string): { source: string; stat: fs.BigIntStats } {
 
 /**
  * Compiles `file` (a CommonJS bundle) in this context, with its code cache
- * when one matches. Throws ENOENT when the bundle does not exist.
+ * `cacheFile` when that matches. Throws ENOENT when the bundle does not exist.
  */
-export function compileBundle(file: string): CompiledBundle {
+export function compileBundle(file: string, cacheFile: string = cachePath(file)): CompiledBundle {
   const { source, stat } = readBundle(file);
-  const cachedData = readCache(cachePath(file), header(stat));
+  const cachedData = readCache(cacheFile, header(stat));
   // The same wrapper as Node's CommonJS loader, so that the bundle sees
   // exports, require, module, __filename and __dirname as it would there.
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
   const script = new vm.Script(wrapped, { filename: file, cachedData });
-  return { file, stat, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected };
+  return { file, cacheFile, stat, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected };
 }
 
 /**
@@ -102,10 +107,10 @@ const loaded = new Map<string, { bundle: CompiledBundle; exports: unknown }>();
  * each a file with its own cache, so that commands that do not use them
  * neither read nor deserialize them.
  */
-export function requireBundle(file: string, require: NodeJS.Require): unknown {
+export function requireBundle(file: string, require: NodeJS.Require, cacheFile?: string): unknown {
   let entry = loaded.get(file);
   if (!entry) {
-    const bundle = compileBundle(file);
+    const bundle = compileBundle(file, cacheFile);
     entry = { bundle, exports: runBundle(bundle, require) };
     loaded.set(file, entry);
   }
@@ -124,7 +129,7 @@ export function loadedBundles(): CompiledBundle[] {
  */
 export function writeCodeCache(bundle: CompiledBundle): number {
   const data = bundle.script.createCachedData();
-  const target = cachePath(bundle.file);
+  const target = bundle.cacheFile;
   const tmp = `${target}.${process.pid}.tmp`;
   try {
     // The header names the bundle as it was compiled: had the file changed

@@ -8,7 +8,7 @@
  * its modules load as usual; behaviour is the same either way.
  */
 import path = require('node:path');
-import { requireBundle } from './code-cache';
+import { cachePath, requireBundle } from './code-cache';
 import type * as Main from './main';
 
 /**
@@ -18,10 +18,32 @@ import type * as Main from './main';
  */
 export const BUNDLE = path.join(__dirname, '..', 'cli-bundle', 'kapsel.js');
 
+/**
+ * The commands that load, validate and plan a bundle (or exec a process):
+ * most of the bundle's code. Their calls read the bundle's larger code
+ * cache, the warm-up of which ran that code too
+ * (scripts/build-cli-cache.js); the others (state, kill, delete, list:
+ * what engines call most) read the smaller one, which holds only what
+ * they run, and so deserialize a third as much.
+ */
+export const CREATING_COMMANDS: ReadonlySet<string> = new Set(['create', 'run', 'plan', 'exec', 'update']);
+
+/** The name of the larger cache ("kapsel.js.create.cache"). */
+export const CREATING_CACHE = 'create';
+
+/**
+ * The code cache for a command line. Only a guess from the words, before
+ * the flags are parsed: a word that only looks like such a command (an id
+ * called "run") costs a little speed, never a different behaviour.
+ */
+export function cacheFor(bundle: string, argv: readonly string[]): string {
+  return cachePath(bundle, argv.some((word) => CREATING_COMMANDS.has(word)) ? CREATING_CACHE : undefined);
+}
+
 /** main() from the bundle, or from main.js when there is no bundle. */
-export function loadMain(bundle: string = BUNDLE): typeof Main.main {
+export function loadMain(bundle: string = BUNDLE, argv: readonly string[] = process.argv.slice(2)): typeof Main.main {
   try {
-    return (requireBundle(bundle, require) as typeof Main).main;
+    return (requireBundle(bundle, require, cacheFor(bundle, argv)) as typeof Main).main;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (err as NodeJS.ErrnoException).path !== bundle) throw err;
     return (require('./main') as typeof Main).main;
@@ -31,5 +53,6 @@ export function loadMain(bundle: string = BUNDLE): typeof Main.main {
 if (require.main === module) {
   // As main.js: exit as soon as the answer is known (a created container
   // must not keep this process alive).
-  void loadMain()(process.argv.slice(2)).then((code) => process.exit(code));
+  const argv = process.argv.slice(2);
+  void loadMain(BUNDLE, argv)(argv).then((code) => process.exit(code));
 }

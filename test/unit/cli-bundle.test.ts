@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cachePath } from '../../lib/cli/code-cache';
 import { main as moduleMain, type MainIo } from '../../lib/cli/main';
-import { BUNDLE } from '../../lib/cli/start';
+import { BUNDLE, cacheFor, CREATING_CACHE } from '../../lib/cli/start';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-cli-bundle-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -42,15 +42,28 @@ function viaStart(argv: string[], env: NodeJS.ProcessEnv = {}) {
 test('the bundle and its code caches exist after the build', () => {
   assert.ok(fs.existsSync(BUNDLE), `${BUNDLE} (built by scripts/build-cli-bundle.js)`);
   assert.ok(fs.existsSync(cachePath(BUNDLE)), `${cachePath(BUNDLE)} (built by scripts/build-cli-cache.js)`);
+  assert.ok(fs.existsSync(cachePath(BUNDLE, CREATING_CACHE)), `${cachePath(BUNDLE, CREATING_CACHE)} (built by scripts/build-cli-cache.js)`);
   const validators = path.join(path.dirname(BUNDLE), 'validators');
   assert.ok(fs.existsSync(cachePath(path.join(validators, 'config-validator.js'))));
 });
 
-test('V8 accepts the built code cache in a fresh process', () => {
+test('V8 accepts each built code cache in a fresh process', () => {
   const codeCache = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'code-cache.js');
-  const script = `process.stdout.write(String(require(${JSON.stringify(codeCache)}).compileBundle(${JSON.stringify(BUNDLE)}).cacheAccepted))`;
-  const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-  assert.equal(res.stdout, 'true', res.stderr);
+  const validator = path.join(path.dirname(BUNDLE), 'validators', 'config-validator.js');
+  for (const [file, cache] of [[BUNDLE, cachePath(BUNDLE)], [BUNDLE, cachePath(BUNDLE, CREATING_CACHE)], [validator, cachePath(validator)]]) {
+    const script = `process.stdout.write(String(require(${JSON.stringify(codeCache)}).compileBundle(${JSON.stringify(file)}, ${JSON.stringify(cache)}).cacheAccepted))`;
+    const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.equal(res.stdout, 'true', `${cache}: ${res.stderr}`);
+  }
+});
+
+test('create, run, plan, exec and update read the larger cache; the other commands the smaller one', () => {
+  assert.equal(cacheFor(BUNDLE, ['--root', '/r', 'run', '--bundle', '/b', 'id']), cachePath(BUNDLE, CREATING_CACHE));
+  assert.equal(cacheFor(BUNDLE, ['create', 'id']), cachePath(BUNDLE, CREATING_CACHE));
+  assert.equal(cacheFor(BUNDLE, ['exec', 'id', 'sh']), cachePath(BUNDLE, CREATING_CACHE));
+  assert.equal(cacheFor(BUNDLE, ['--root', '/r', 'state', 'id']), cachePath(BUNDLE));
+  assert.equal(cacheFor(BUNDLE, ['delete', '--force', 'id']), cachePath(BUNDLE));
+  assert.equal(cacheFor(BUNDLE, []), cachePath(BUNDLE));
 });
 
 test('the bundle answers as the modules do: help, version, errors, spec, plan, list', async () => {

@@ -112,6 +112,18 @@ test('a cache of another Node version, or a damaged one, is ignored', () => {
   assert.deepEqual(inFreshProcess(file), { accepted: false, answer: 42 });
 });
 
+test('a bundle can have several caches; each is written where compileBundle was told to read', () => {
+  const file = bundleFile(SOURCE);
+  const other = cachePath(file, 'other');
+  assert.equal(other, `${file}.other.cache`);
+  const compiled = compileBundle(file, other);
+  assert.equal(compiled.cacheFile, other);
+  runBundle(compiled, require);
+  writeCodeCache(compiled);
+  assert.ok(fs.existsSync(other));
+  assert.equal(fs.existsSync(cachePath(file)), false);
+});
+
 test('requireBundle runs a bundle once per process and lists it for the cache builder', () => {
   const file = bundleFile('globalThis.kapselCodeCacheRuns = (globalThis.kapselCodeCacheRuns || 0) + 1; module.exports = {};');
   const first = requireBundle(file, require);
