@@ -4,9 +4,11 @@
  * line runs from one bundled file (dist/lib/cli-bundle/kapsel.js, made by
  * scripts/build-cli-bundle.js) compiled with its V8 code cache
  * (./code-cache.ts), instead of ~40 modules each resolved, read and
- * compiled on its own. Without the bundle (a tsc-only build) main.js and
- * its modules load as usual; behaviour is the same either way.
+ * compiled on its own. Without a current bundle (a tsc-only build, or tsc
+ * run after the bundle was made) main.js and its modules load as usual;
+ * behaviour is the same either way.
  */
+import fs = require('node:fs');
 import path = require('node:path');
 import { cachePath, requireBundle } from './code-cache';
 import type * as Main from './main';
@@ -40,14 +42,26 @@ export function cacheFor(bundle: string, argv: readonly string[]): string {
   return cachePath(bundle, argv.some((word) => CREATING_COMMANDS.has(word)) ? CREATING_CACHE : undefined);
 }
 
-/** main() from the bundle, or from main.js when there is no bundle. */
+/** The module the bundle is made from (dist/lib/cli/main.js). */
+const MAIN = path.join(__dirname, 'main.js');
+
+/**
+ * Whether the bundle is missing or older than main.js: tsc was run after
+ * the bundle was made (`npx tsc` while working on lib/), so the bundle
+ * would run yesterday's code. The build writes the bundle after tsc, and
+ * a packed install gives every file the same mtime.
+ */
+function bundleOutdated(bundle: string): boolean {
+  const bundleStat = fs.statSync(bundle, { throwIfNoEntry: false });
+  if (!bundleStat) return true;
+  const mainStat = fs.statSync(MAIN, { throwIfNoEntry: false });
+  return mainStat !== undefined && mainStat.mtimeMs > bundleStat.mtimeMs;
+}
+
+/** main() from the bundle, or from main.js when there is no current bundle. */
 export function loadMain(bundle: string = BUNDLE, argv: readonly string[] = process.argv.slice(2)): typeof Main.main {
-  try {
-    return (requireBundle(bundle, require, cacheFor(bundle, argv)) as typeof Main).main;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || (err as NodeJS.ErrnoException).path !== bundle) throw err;
-    return (require('./main') as typeof Main).main;
-  }
+  if (bundleOutdated(bundle)) return (require('./main') as typeof Main).main;
+  return (requireBundle(bundle, require, cacheFor(bundle, argv)) as typeof Main).main;
 }
 
 if (require.main === module) {

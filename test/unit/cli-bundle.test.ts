@@ -113,7 +113,9 @@ test('what a command does not use stays unloaded: child_process and crypto for c
     const before = new Set(process.moduleLoadList);
     const builtins = () => process.moduleLoadList.filter((m) => !before.has(m) && /child_process|crypto/.test(m));
     const addons = () => Object.keys(require.cache).filter((f) => f.endsWith('.node'));
-    const main = require(${JSON.stringify(START)}).loadMain();
+    // The bundle itself, whether or not tsc ran after it was made.
+    const { requireBundle } = require(${JSON.stringify(path.join(path.dirname(START), 'code-cache.js'))});
+    const { main } = requireBundle(${JSON.stringify(BUNDLE)}, require('node:module').createRequire(${JSON.stringify(START)}));
     (async () => {
       const state = await main(['--root', ${root}, 'state', 'missing']);
       const afterState = { builtins: builtins(), addons: addons() };

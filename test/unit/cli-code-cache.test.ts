@@ -139,6 +139,14 @@ test('start: main() comes from the bundle when there is one, else from main.js',
   assert.equal(fromMain, (require('../../lib/cli/main') as typeof import('../../lib/cli/main')).main);
 });
 
+test('start: a bundle older than main.js (tsc ran after it) is not used', () => {
+  const file = bundleFile('module.exports = { main: async () => 7 };');
+  const mainJs = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
+  const mainTime = fs.statSync(mainJs).mtime;
+  touch(file, mainTime.getTime() / 1000 - 60);
+  assert.equal(loadMain(file), (require('../../lib/cli/main') as typeof import('../../lib/cli/main')).main);
+});
+
 test('start: a bundle that fails to load is an error, not a silent fallback', () => {
   const file = bundleFile('throw new Error("broken bundle");');
   assert.throws(() => loadMain(file), /broken bundle/);
