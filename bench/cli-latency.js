@@ -62,8 +62,9 @@ function makeBundle(dir) {
   return dir;
 }
 
+/** Median and p90 of the samples that are numbers (a failed call is NaN). */
 function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
+  const s = samples.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
   return { median: at(0.5), p90: at(0.9) };
 }
@@ -140,18 +141,35 @@ function main() {
         return false;
       }
     });
+    // A failed call (after the warm-up round) is counted and left out, not
+    // fatal: one flaky container start must not cost the whole run.
     const samples = list.map(() => []);
-    for (let i = 0; i < rounds; i++) list.forEach((c, k) => samples[k].push(timeOnce(c, i, devnull)));
+    const failures = list.map(() => []);
+    for (let i = 0; i < rounds; i++) {
+      list.forEach((c, k) => {
+        try {
+          samples[k].push(timeOnce(c, i, devnull));
+        } catch (err) {
+          samples[k].push(NaN);
+          failures[k].push(err.message);
+        }
+      });
+    }
     const results = list.map((c, k) => ({
       label: c.label,
       ...stats(samples[k]),
       overNode: stats(samples[k].map((ms, i) => ms - samples[0][i])).median,
+      failed: failures[k].length,
     }));
     console.log(`CLI latency, ${rounds} interleaved rounds, wall ms (node ${process.version}, ${os.cpus().length} cpus)`);
     console.log(`${'command'.padEnd(30)}${'median'.padStart(9)}${'p90'.padStart(9)}${'over node -e 0'.padStart(16)}`);
     for (const r of results) {
-      console.log(`${r.label.padEnd(30)}${r.median.toFixed(1).padStart(9)}${r.p90.toFixed(1).padStart(9)}${r.overNode.toFixed(1).padStart(16)}`);
+      const failed = r.failed ? `  (${r.failed} failed, left out)` : '';
+      console.log(`${r.label.padEnd(30)}${r.median.toFixed(1).padStart(9)}${r.p90.toFixed(1).padStart(9)}${r.overNode.toFixed(1).padStart(16)}${failed}`);
     }
+    failures.forEach((messages, k) => {
+      if (messages.length) console.log(`${list[k].label}: first failure: ${messages[0]}`);
+    });
     if (jsonFile) fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, results }, null, 2)}\n`);
   } finally {
     fs.closeSync(devnull);
