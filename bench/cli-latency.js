@@ -22,6 +22,10 @@
 // LABEL run, ...), e.g. an older build, in the same rounds.
 //
 //   node bench/cli-latency.js [N] [--json FILE] [--also LABEL=PATH]...
+//
+// Also a module: measureCliLatency({ rounds, others }) returns the figures
+// and printCliLatency(report) prints them, for a bench that runs it along
+// with others.
 'use strict';
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -30,15 +34,6 @@ const path = require('node:path');
 
 const repo = path.resolve(__dirname, '..');
 const kapsel = path.join(repo, 'bin', 'kapsel');
-const args = process.argv.slice(2);
-const jsonAt = args.indexOf('--json');
-const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
-const others = [];
-for (let at; (at = args.indexOf('--also')) >= 0; ) {
-  const [label, file] = args.splice(at, 2)[1].split(/=(.*)/s);
-  others.push({ label, file: path.resolve(file) });
-}
-const rounds = Number(args[0] || 40);
 
 function which(name) {
   const res = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
@@ -74,7 +69,7 @@ function stats(samples) {
  * (run needs a fresh id each time). `ok` says which exit statuses are the
  * expected answer (state of a missing id fails, by design).
  */
-function cases(work) {
+function cases(work, others) {
   const root = path.join(work, 'root');
   const kapsels = [{ label: 'kapsel', file: kapsel }, ...others];
   const list = [{ label: 'node -e 0', argv: () => [process.execPath, ['-e', '0']], ok: [0] }];
@@ -124,11 +119,15 @@ function timeOnce(c, i, devnull) {
   return ms;
 }
 
-function main() {
+/**
+ * Runs the cases `rounds` times, interleaved; `others` are more kapsel
+ * executables ({ label, file }) measured alike. Needs a built kapsel.
+ */
+function measureCliLatency({ rounds = 40, others = [] } = {}) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-cli-bench-'));
   const devnull = fs.openSync('/dev/null', 'w');
   try {
-    let list = cases(work);
+    let list = cases(work, others);
     // One warm-up round (page cache, the V8 code cache's first read); a
     // case that fails then (crun on a hybrid cgroup host) is left out.
     list = list.filter((c) => {
@@ -160,21 +159,40 @@ function main() {
       ...stats(samples[k]),
       overNode: stats(samples[k].map((ms, i) => ms - samples[0][i])).median,
       failed: failures[k].length,
+      firstFailure: failures[k][0],
     }));
-    console.log(`CLI latency, ${rounds} interleaved rounds, wall ms (node ${process.version}, ${os.cpus().length} cpus)`);
-    console.log(`${'command'.padEnd(30)}${'median'.padStart(9)}${'p90'.padStart(9)}${'over node -e 0'.padStart(16)}`);
-    for (const r of results) {
-      const failed = r.failed ? `  (${r.failed} failed, left out)` : '';
-      console.log(`${r.label.padEnd(30)}${r.median.toFixed(1).padStart(9)}${r.p90.toFixed(1).padStart(9)}${r.overNode.toFixed(1).padStart(16)}${failed}`);
-    }
-    failures.forEach((messages, k) => {
-      if (messages.length) console.log(`${list[k].label}: first failure: ${messages[0]}`);
-    });
-    if (jsonFile) fs.writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds, results }, null, 2)}\n`);
+    return { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rounds, results };
   } finally {
     fs.closeSync(devnull);
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
-main();
+/** Prints a report of measureCliLatency as a table. */
+function printCliLatency(report) {
+  console.log(`CLI latency, ${report.rounds} interleaved rounds, wall ms (node ${report.node}, ${report.cpus} cpus)`);
+  console.log(`${'command'.padEnd(30)}${'median'.padStart(9)}${'p90'.padStart(9)}${'over node -e 0'.padStart(16)}`);
+  for (const r of report.results) {
+    const failed = r.failed ? `  (${r.failed} failed, left out)` : '';
+    console.log(`${r.label.padEnd(30)}${r.median.toFixed(1).padStart(9)}${r.p90.toFixed(1).padStart(9)}${r.overNode.toFixed(1).padStart(16)}${failed}`);
+  }
+  for (const r of report.results) if (r.failed) console.log(`${r.label}: first failure: ${r.firstFailure}`);
+}
+
+function main() {
+  const args = process.argv.slice(2);
+  const jsonAt = args.indexOf('--json');
+  const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
+  const others = [];
+  for (let at; (at = args.indexOf('--also')) >= 0; ) {
+    const [label, file] = args.splice(at, 2)[1].split(/=(.*)/s);
+    others.push({ label, file: path.resolve(file) });
+  }
+  const report = measureCliLatency({ rounds: Number(args[0] || 40), others });
+  printCliLatency(report);
+  if (jsonFile) fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+module.exports = { measureCliLatency, printCliLatency };
+
+if (require.main === module) main();
