@@ -41,7 +41,7 @@ const tslibShared = {
 };
 
 // Node built-ins that are costly to load (not in Node's start-up snapshot:
-// child_process pulls in net and the streams, ~5 ms) and that only some
+// child_process pulls in net and the streams, ~1.1 ms) and that only some
 // paths use (hooks, newuidmap, ps; seccomp's profile hash): the bundle
 // gets a stand-in whose properties load the real module on first use.
 // The modules read them at call time (tsc compiles `import { spawn }` to
