@@ -1,0 +1,144 @@
+/**
+ * Loads the CLI's one-file bundle (scripts/build-cli-bundle.js) with a V8
+ * code cache: the bytecode of the functions a build-time warm-up ran
+ * (scripts/build-cli-cache.js), so that a CLI call neither parses nor
+ * compiles them again. Node 20 has no module.enableCompileCache; this is
+ * the same mechanism by hand, through vm.Script's cachedData.
+ *
+ * V8 checks a cache against its own version, its flags and the source's
+ * length only, so the cache file starts with a header line naming the
+ * bundle it was made from (size and mtime) and the Node version and
+ * architecture. A cache that does not match, or that V8 rejects, is
+ * ignored: the bundle then compiles as any script (never an error).
+ *
+ * Imports are `import x = require()`: plain requires, no tslib helper for
+ * the one module every CLI call loads before the bundle.
+ */
+import fs = require('node:fs');
+import path = require('node:path');
+import vm = require('node:vm');
+
+const MAGIC = 'kapsel-code-cache/1';
+
+/** The CommonJS module wrapper, as Node's own loader passes it. */
+type ModuleWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+
+/** A compiled bundle, ready to run. */
+export interface CompiledBundle {
+  file: string;
+  /** The code cache file given to V8 (whether it existed or not); writeCodeCache writes it. */
+  cacheFile: string;
+  /** The bundle file as it was read (the cache's header names it). */
+  stat: fs.BigIntStats;
+  script: vm.Script;
+  /** Whether a code cache was given to V8 and accepted. */
+  cacheAccepted: boolean;
+}
+
+/**
+ * Where a code cache of `bundle` lives: next to it. A bundle may have
+ * several, each made by another warm-up (`variant`); the caller picks one.
+ */
+export function cachePath(bundle: string, variant?: string): string {
+  return variant ? `${bundle}.${variant}.cache` : `${bundle}.cache`;
+}
+
+/** The header line that ties a cache to one bundle file and one Node binary. */
+function header(stat: fs.BigIntStats): string {
+  return `${MAGIC} size=${stat.size} mtime=${stat.mtimeNs} node=${process.version} arch=${process.arch}\n`;
+}
+
+/** The cache's V8 data if its header matches `expected`, else undefined. */
+function readCache(file: string, expected: string): Buffer | undefined {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const end = data.indexOf(10);
+  if (end < 0 || data.toString('latin1', 0, end + 1) !== expected) return undefined;
+  return data.subarray(end + 1);
+}
+
+/** The bundle's text and identity, read through one fd so that both describe the same file. */
+function readBundle(file: string): { source: string; stat: fs.BigIntStats } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return { stat: fs.fstatSync(fd, { bigint: true }), source: fs.readFileSync(fd, 'utf8') };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Compiles `file` (a CommonJS bundle) in this context, with its code cache
+ * `cacheFile` when that matches. Throws ENOENT when the bundle does not exist.
+ */
+export function compileBundle(file: string, cacheFile: string = cachePath(file)): CompiledBundle {
+  const { source, stat } = readBundle(file);
+  const cachedData = readCache(cacheFile, header(stat));
+  // The same wrapper as Node's CommonJS loader, so that the bundle sees
+  // exports, require, module, __filename and __dirname as it would there.
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
+  const script = new vm.Script(wrapped, { filename: file, cachedData });
+  return { file, cacheFile, stat, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected };
+}
+
+/**
+ * Runs a compiled bundle as a CommonJS module and returns its exports.
+ * `require` resolves as it would from the bundle's directory: it must be
+ * the require of a module in a sibling directory (same node_modules).
+ */
+export function runBundle(bundle: CompiledBundle, require: NodeJS.Require): unknown {
+  const wrapper = bundle.script.runInThisContext() as ModuleWrapper;
+  const module = { exports: {} };
+  wrapper.call(module.exports, module.exports, require, module, bundle.file, path.dirname(bundle.file));
+  return module.exports;
+}
+
+/** The bundles required in this process, by path, with their exports. */
+const loaded = new Map<string, { bundle: CompiledBundle; exports: unknown }>();
+
+/**
+ * Requires a bundle file once per process (as Node's require would):
+ * compiled with its code cache, run, its exports kept. The CLI bundle
+ * requires its big, rarely needed parts (the validators) through this too,
+ * each a file with its own cache, so that commands that do not use them
+ * neither read nor deserialize them.
+ */
+export function requireBundle(file: string, require: NodeJS.Require, cacheFile?: string): unknown {
+  let entry = loaded.get(file);
+  if (!entry) {
+    const bundle = compileBundle(file, cacheFile);
+    entry = { bundle, exports: runBundle(bundle, require) };
+    loaded.set(file, entry);
+  }
+  return entry.exports;
+}
+
+/** The bundles requireBundle loaded in this process (what scripts/build-cli-cache.js saves). */
+export function loadedBundles(): CompiledBundle[] {
+  return [...loaded.values()].map((entry) => entry.bundle);
+}
+
+/**
+ * Writes the code cache of a bundle that has run (its functions compiled
+ * so far are in it), atomically: CLI calls running at the same time read
+ * the old cache or the new one, never half of one.
+ */
+export function writeCodeCache(bundle: CompiledBundle): number {
+  const data = bundle.script.createCachedData();
+  const target = bundle.cacheFile;
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    // The header names the bundle as it was compiled: had the file changed
+    // since, the cache does not match it and is ignored.
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(header(bundle.stat), 'latin1'), data]));
+    fs.renameSync(tmp, target);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  return data.length;
+}
