@@ -9,35 +9,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { Container } from '../../lib/container/container';
 import { probeReport, runProbe, uniqueId } from '../helpers/run';
+import { namespaceHolder, type NamespaceHolder } from '../helpers/namespace-holder';
 import { systemSuite } from '../helpers/suite';
 
 const suite = systemSuite();
 const { skip } = suite;
 
-/** A process in a user namespace of its own with setgroups denied; `stop` kills and reaps it. */
-async function userNamespaceHolder(): Promise<{ pid: number; ns: string; stop(): Promise<void> }> {
-  const holder = spawn('unshare', ['--user', '--map-root-user', 'sleep', '600'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    holder.kill('SIGKILL');
-    await exited;
-  };
-  const pid = holder.pid!;
-  const own = fs.readlinkSync('/proc/self/ns/user');
-  for (let i = 0; i < 500; i++) {
-    const ns = fs.readlinkSync(`/proc/${pid}/ns/user`);
-    if (ns !== own && fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') {
-      assert.equal(fs.readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim(), 'deny');
-      return { pid, ns, stop };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await stop();
-  throw new Error('unshare did not make its user namespace');
+/** A process in a user namespace of its own (root mapped to root) with setgroups denied. */
+function userNamespaceHolder(): Promise<NamespaceHolder> {
+  return namespaceHolder(['unshare', '--user', '--map-root-user', 'sleep', '600'], 'user', (pid) => {
+    assert.equal(fs.readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim(), 'deny');
+  });
 }
 
 function joinUserNamespace(path: string) {

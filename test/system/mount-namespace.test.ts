@@ -15,20 +15,12 @@ import { Container } from '../../lib/container/container';
 import { NotSupportedError } from '../../lib/errors';
 import type { Bundle } from '../helpers/bundle';
 import { createTestContainer, runProbe, uniqueId, type ProbeReport } from '../helpers/run';
+import { hostMounts, namespaceHolder, type NamespaceHolder } from '../helpers/namespace-holder';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 
 const suite = systemSuite();
 const { skip } = suite;
-
-/** The host's mount table with the mount ids (reused after unmounts) left out. */
-function hostMounts(): string[] {
-  return fs
-    .readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.split(' ').slice(2).join(' '));
-}
 
 /** No mount namespace, and nothing that would mount in the runtime's. */
 function withoutMountNamespace(spec: Spec): void {
@@ -138,24 +130,9 @@ test('no mount namespace with runc\'s default mounts: refused naming /mounts/0, 
   assert.deepEqual(hostMounts(), before);
 });
 
-/** A process in a mount namespace of its own, made from the host's; `stop` kills and reaps it. */
-async function mountNamespaceHolder(): Promise<{ pid: number; ns: string; stop(): Promise<void> }> {
-  const holder = spawn('unshare', ['--mount', '--propagation', 'unchanged', 'sleep', '600'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    holder.kill('SIGKILL');
-    await exited;
-  };
-  const pid = holder.pid!;
-  const own = fs.readlinkSync('/proc/self/ns/mnt');
-  // unshare(1) execs sleep once its namespace exists.
-  for (let i = 0; i < 500; i++) {
-    const ns = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
-    if (ns !== own && fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') return { pid, ns, stop };
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await stop();
-  throw new Error('unshare did not make its mount namespace');
+/** A process in a mount namespace of its own, made from the host's. */
+function mountNamespaceHolder(): Promise<NamespaceHolder> {
+  return namespaceHolder(['unshare', '--mount', '--propagation', 'unchanged', 'sleep', '600'], 'mnt');
 }
 
 test('a mount namespace joined by path: the container is in it, its rootfs set up there; the host\'s table unchanged', { skip }, async () => {

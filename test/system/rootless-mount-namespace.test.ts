@@ -14,17 +14,10 @@ import { makeBundle } from '../helpers/bundle';
 import { rootlessSuite } from '../helpers/rootless-suite';
 import type { RunResult } from '../helpers/run';
 import { runAsUser } from '../helpers/user';
+import { hostMounts, namespaceHolder, type NamespaceHolder } from '../helpers/namespace-holder';
 
 const suite = rootlessSuite();
 const { skip } = suite;
-
-function hostMounts(): string[] {
-  return fs
-    .readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.split(' ').slice(2).join(' '));
-}
 
 /** Runs the rootless runner on a bundle made with `edit`: its JSON line. */
 function runRootless(edit: (spec: Spec) => void): RunResult & { error?: string; code?: string } {
@@ -47,33 +40,13 @@ function runRootless(edit: (spec: Spec) => void): RunResult & { error?: string; 
  * by root (as newuidmap writes rootless podman's): a user namespace mapping
  * root to the user, with setgroups allowed, and a mount namespace it owns.
  */
-async function userNamespaceHolder(): Promise<{ pid: number; mnt: string; stop(): Promise<void> }> {
+function userNamespaceHolder(): Promise<NamespaceHolder> {
   const { uid, gid } = suite.owner;
-  const holder = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--inh-caps=-all', '--', 'unshare', '--user', '--mount', 'sleep', '600'], {
-    stdio: 'ignore',
+  const command = ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--inh-caps=-all', '--', 'unshare', '--user', '--mount', 'sleep', '600'];
+  return namespaceHolder(command, 'mnt', (pid) => {
+    fs.writeFileSync(`/proc/${pid}/uid_map`, `0 ${uid} 1\n`);
+    fs.writeFileSync(`/proc/${pid}/gid_map`, `0 ${gid} 1\n`);
   });
-  const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    holder.kill('SIGKILL');
-    await exited;
-  };
-  const pid = holder.pid!;
-  const own = fs.readlinkSync('/proc/self/ns/mnt');
-  for (let i = 0; i < 500; i++) {
-    try {
-      const mnt = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
-      if (mnt !== own && fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep') {
-        fs.writeFileSync(`/proc/${pid}/uid_map`, `0 ${uid} 1\n`);
-        fs.writeFileSync(`/proc/${pid}/gid_map`, `0 ${gid} 1\n`);
-        return { pid, mnt, stop };
-      }
-    } catch {
-      // not there yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await stop();
-  throw new Error('unshare did not make its namespaces');
 }
 
 test('rootless: a user and mount namespace of the user\'s, joined by path; the rootfs set up there', { skip }, async () => {
@@ -92,7 +65,7 @@ test('rootless: a user and mount namespace of the user\'s, joined by path; the r
     assert.equal(out.error, undefined, out.error);
     assert.deepEqual(out.exit, { exitCode: 0, signal: null }, out.stderr);
     const report = out.report!;
-    assert.equal(report.namespaces.mnt, holder.mnt, 'the joined mount namespace');
+    assert.equal(report.namespaces.mnt, holder.ns, 'the joined mount namespace');
     assert.equal(report.namespaces.user, fs.readlinkSync(`/proc/${holder.pid}/ns/user`));
     assert.equal((report.stat['/probe'] as { type: string }).type, 'file');
     assert.equal((report.stat['/dev/null'] as { type: string }).type, 'char');
