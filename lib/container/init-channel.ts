@@ -81,7 +81,7 @@ export function isFailure(m: InitMessage): m is InitFailure {
 
 export class InitChannel {
   private readonly buffer = Buffer.alloc(1 << 20);
-  private waiting?: Promise<void>;
+  private waiting?: Promise<number>;
   private closeWhenDone = false;
   private closed = false;
   constructor(private readonly fd: number) {}

@@ -175,11 +175,12 @@ export interface NativeAddon {
    */
   pidfdWait(pidfd: number, reap?: boolean): Promise<WaitResult>;
   /**
-   * Resolves once `fd` is readable or its peer hung up (uv_poll on the
-   * event loop, no thread-pool thread held); the caller then reads without
-   * blocking. The fd must stay open until it resolves.
+   * Resolves once `fd` (or the first of `fds`) is readable or its peer hung
+   * up, with its index (uv_polls on the event loop, no thread-pool thread
+   * held); the wait on the others ends with it. The caller then reads
+   * without blocking. The fds must stay open until it resolves.
    */
-  waitReadable(fd: number): Promise<void>;
+  waitReadable(fd: number | readonly number[]): Promise<number>;
   /**
    * bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program (raw 8-byte
    * instructions); returns its fd. A refusal carries the verifier's log as
