@@ -249,8 +249,9 @@ bool ReadStringArray(Napi::Env env, Napi::Object opts, const char* key, std::vec
 }
 
 // The ChildPlan lives in MAP_SHARED memory: a child cloned into a cgroup
-// (cgroup_clone.cc) has a copy of our memory, not ours, and must still
-// report its failure and the final pid back.
+// on an architecture where cgroup_clone.cc uses fork semantics has a copy
+// of our memory, not ours, and must still report its failure and the
+// final pid back.
 class SharedPlan {
  public:
   ~SharedPlan() {
@@ -278,7 +279,8 @@ class Stacks {
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     return base_ != MAP_FAILED;
   }
-  char* Top(int i) { return static_cast<char*>(base_) + (i + 1) * kStackSize; }
+  char* Bottom(int i) { return static_cast<char*>(base_) + i * kStackSize; }
+  char* Top(int i) { return Bottom(i) + kStackSize; }
  private:
   void* base_ = MAP_FAILED;
 };
@@ -431,8 +433,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   pid_t pid;
   if (cgroup_fd >= 0) {
     // The grandchild of the join path inherits the intermediate's cgroup.
-    pid = join_fds.empty() ? CloneIntoCgroup(ExecChild, &plan, clone_flags, cgroup_fd)
-                           : CloneIntoCgroup(JoinThenClone, &plan, 0, cgroup_fd);
+    pid = join_fds.empty() ? CloneIntoCgroup(ExecChild, &plan, clone_flags, cgroup_fd, stacks.Bottom(0), kStackSize)
+                           : CloneIntoCgroup(JoinThenClone, &plan, 0, cgroup_fd, stacks.Bottom(0), kStackSize);
   } else if (join_fds.empty()) {
     pid = clone(ExecChild, stacks.Top(0), clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
   } else {
