@@ -17,8 +17,12 @@ const MFD_CLOEXEC = 0x1;
 const O_PATH = 0o10000000;
 
 export interface ParentSyscalls {
-  /** Clones the init helper into its namespaces (native/addon/spawn.cc). */
-  spawn(options: SpawnOptions): SpawnResult;
+  /**
+   * Clones the init helper into its namespaces (native/addon/spawn.cc); the
+   * real one on a pool thread, so that the JS thread goes on with other
+   * containers meanwhile.
+   */
+  spawn(options: SpawnOptions): SpawnResult | Promise<SpawnResult>;
   /** A close-on-exec memfd holding `data` (the encoded plan). */
   memfdWith(name: string, data: Uint8Array): number;
   /** socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): [parent end, child end]. */
@@ -47,7 +51,7 @@ export interface ParentSyscalls {
 
 /** The real calls, through the addon. */
 export const nativeSyscalls: ParentSyscalls = {
-  spawn: (options) => native().spawn(options),
+  spawn: (options) => native().spawnAsync(options),
   memfdWith(name, data) {
     const fd = native().memfdCreate(name, MFD_CLOEXEC);
     try {

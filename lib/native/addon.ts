@@ -192,6 +192,12 @@ export interface NativeAddon {
   /** Spawns a process into new/joined namespaces; see native/addon/spawn.cc. */
   spawn(options: SpawnOptions): SpawnResult;
   /**
+   * spawn with the clone on a thread of libuv's pool (held for the clone
+   * and the helper's exec only): the JS thread goes on meanwhile. Options
+   * are read, and bad ones thrown, before it returns.
+   */
+  spawnAsync(options: SpawnOptions): Promise<SpawnResult>;
+  /**
    * A detached id-mapped copy of the mount tree at `source` (its submounts
    * when `recursive`; the mapping on them too when `recursiveIdmap`), mapped
    * by a user namespace with these uid_map / gid_map lines. Returns its fd
