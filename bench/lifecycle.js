@@ -29,6 +29,11 @@
 // (this script again, with --crun-worker), so crun's figures carry no
 // unshare or umount cost.
 //
+// The state roots of every runtime are on a tmpfs (/dev/shm), as /run is
+// on production hosts (this VM's /run is on its ext4 disk, mounted with
+// discard, where each create's and delete's small files cost ~0.5 ms
+// each); the bundles stay in the temp directory.
+//
 // Every figure goes to bench/results.json too (not committed), so that
 // runs can be compared. Needs root. These machines are noisy: compare
 // figures measured together (ratios), never absolute numbers across
@@ -83,12 +88,12 @@ function stats(samples) {
   return { median: at(0.5), p90: at(0.9) };
 }
 
-function timeCli(bin, root, bundle, devnull, n = runs) {
+function timeCli(bin, root, bundle, devnull, n = runs, globalArgs = []) {
   const samples = [];
   for (let i = 0; i < n; i++) {
     const id = `bench-${process.pid}-${i}`;
     const t0 = process.hrtime.bigint();
-    const res = spawnSync(bin, ['--root', root, 'run', '--bundle', bundle, id], { stdio: ['ignore', devnull, 'pipe'] });
+    const res = spawnSync(bin, [...globalArgs, '--root', root, 'run', '--bundle', bundle, id], { stdio: ['ignore', devnull, 'pipe'] });
     const t1 = process.hrtime.bigint();
     if (res.status !== 0) throw new Error(`${bin} run failed: ${res.stderr}`);
     samples.push(Number(t1 - t0) / 1e6);
@@ -217,12 +222,24 @@ function runCrunJob(bin, root, job) {
   if (job.kind === 'lifecycle') {
     const devnull = fs.openSync('/dev/null', 'w');
     try {
-      return timeCli(bin, root, job.bundle, devnull, job.runs);
+      return timeCli(bin, root, job.bundle, devnull, job.runs, job.globalArgs);
     } finally {
       fs.closeSync(devnull);
     }
   }
   return xargsThroughput(bin, root, job.bundle, job.concurrency, job.lives);
+}
+
+const TMPFS_MAGIC = 0x01021994;
+
+/** Where the state roots go: /dev/shm when it is a tmpfs (this VM's /run is on its disk), else the temp directory. */
+function stateFs() {
+  try {
+    if (fs.statfsSync('/dev/shm').type === TMPFS_MAGIC) return '/dev/shm';
+  } catch {
+    // no /dev/shm
+  }
+  return os.tmpdir();
 }
 
 function hostDescription() {
@@ -239,11 +256,14 @@ function hostDescription() {
 async function main() {
   if (process.getuid() !== 0) throw new Error('the benchmark needs root');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-bench-'));
+  // State roots on a tmpfs, as /run is on production hosts, for every runtime alike.
+  const roots = fs.mkdtempSync(path.join(stateFs(), 'kapsel-bench-roots-'));
   const devnull = fs.openSync('/dev/null', 'w');
   const report = { host: hostDescription(), runs, lifecycle: {}, throughput: {} };
   try {
     const fdLimit = raiseFdLimit();
     report.host.fdLimit = Number(fdLimit);
+    report.host.stateRoots = roots;
     const { podmanSizedProfile } = require(path.join(repo, 'dist', 'test', 'helpers', 'seccomp-profiles'));
     const plainBundle = makeBundle(path.join(work, 'bundle'));
     const bundles = [
@@ -255,15 +275,19 @@ async function main() {
     if (!flag('--only-throughput')) {
       for (const [suffix, bundle] of bundles) {
         // Warm-up: the page cache, the memfd copy of the init helper.
-        await timeLibraryOnce(path.join(work, `root-warm${suffix.trim()}`), bundle, devnull);
-        results.push([`kapsel lib${suffix}`, await timeLibrary(path.join(work, 'root-lib'), bundle, devnull)]);
-        if (!suffix) results.push(['kapsel lib, no cgroups', await timeLibraryWithoutCgroups(path.join(work, 'root-nocg'), bundle, devnull)]);
-        results.push([`kapsel cli${suffix}`, timeCli(path.join(repo, 'bin', 'kapsel'), path.join(work, 'root-cli'), bundle, devnull)]);
+        await timeLibraryOnce(path.join(roots, `root-warm${suffix.trim()}`), bundle, devnull);
+        results.push([`kapsel lib${suffix}`, await timeLibrary(path.join(roots, 'root-lib'), bundle, devnull)]);
+        if (!suffix) results.push(['kapsel lib, no cgroups', await timeLibraryWithoutCgroups(path.join(roots, 'root-nocg'), bundle, devnull)]);
+        results.push([`kapsel cli${suffix}`, timeCli(path.join(repo, 'bin', 'kapsel'), path.join(roots, 'root-cli'), bundle, devnull)]);
         for (const [name, bin] of others) {
-          const root = path.join(work, `root-${name}`);
+          const root = path.join(roots, `root-${name}`);
           try {
             const job = { kind: 'lifecycle', bundle, runs };
             results.push([`${name}${suffix}`, name === 'crun' ? measureCrun(bin, root, job) : timeCli(bin, root, bundle, devnull)]);
+            // The pair of "kapsel lib, no cgroups": crun without any cgroup.
+            if (name === 'crun' && !suffix) {
+              results.push(['crun, no cgroups', measureCrun(bin, root, { ...job, globalArgs: ['--cgroup-manager=disabled'] })]);
+            }
           } catch (err) {
             console.log(`${name}${suffix}: not measured: ${err.message.trim()}`);
           }
@@ -274,8 +298,10 @@ async function main() {
       for (const [name, s] of results) {
         const seccomp = name.endsWith(' +seccomp');
         const plainName = name.replace(' +seccomp', '');
+        if (name === 'crun, no cgroups' && !results.some(([n]) => n === 'kapsel lib, no cgroups')) continue;
+        const noCgroups = name.endsWith(', no cgroups');
         const against = (other) => {
-          const r = results.find(([n]) => n === (seccomp ? `${other} +seccomp` : other));
+          const r = results.find(([n]) => n === (seccomp ? `${other} +seccomp` : noCgroups ? `${other}, no cgroups` : other));
           return r ? s.median / r[1].median : undefined;
         };
         const fmt = (x) => (x === undefined ? '-' : `${x.toFixed(2)}x`);
@@ -292,11 +318,11 @@ async function main() {
     console.log(`${'C'.padStart(5)}${'lives'.padStart(7)}${'kapsel lib'.padStart(12)}${'crun xargs'.padStart(12)}${'ratio'.padStart(8)}`);
     for (const c of CONCURRENCY) {
       const lives = livesFor(c);
-      const lib = await libraryThroughput(path.join(work, 'root-tp'), plainBundle, devnull, c, lives);
+      const lib = await libraryThroughput(path.join(roots, 'root-tp'), plainBundle, devnull, c, lives);
       let other;
       if (crun) {
         try {
-          other = measureCrun(crun[1], path.join(work, 'root-tp-crun'), { kind: 'throughput', bundle: plainBundle, concurrency: c, lives });
+          other = measureCrun(crun[1], path.join(roots, 'root-tp-crun'), { kind: 'throughput', bundle: plainBundle, concurrency: c, lives });
         } catch (err) {
           other = { failed: lives, error: err.message.trim() };
         }
@@ -315,6 +341,7 @@ async function main() {
   } finally {
     fs.closeSync(devnull);
     fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(roots, { recursive: true, force: true });
   }
 }
 
