@@ -12,6 +12,7 @@ import type { LinuxIDMapping } from '../config/types';
 import { native, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
 import { readProcStat } from '../state/proc';
 import { writeIdMaps } from './idmap';
+import { Slots } from './slots';
 
 const MFD_CLOEXEC = 0x1;
 const O_PATH = 0o10000000;
@@ -49,9 +50,16 @@ export interface ParentSyscalls {
   close(fd: number): void;
 }
 
+/**
+ * Clones on libuv's pool at once: two of its four threads, so that the
+ * process's own file I/O always finds one free during a burst of creates.
+ */
+export const POOL_SPAWNS = 2;
+const spawnSlots = new Slots(POOL_SPAWNS);
+
 /** The real calls, through the addon. */
 export const nativeSyscalls: ParentSyscalls = {
-  spawn: (options) => native().spawnAsync(options),
+  spawn: (options) => spawnSlots.run(() => native().spawnAsync(options)),
   memfdWith(name, data) {
     const fd = native().memfdCreate(name, MFD_CLOEXEC);
     try {
