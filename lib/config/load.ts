@@ -41,14 +41,38 @@ function reason(err: unknown): string {
  *   validate.
  */
 export function loadBundle(bundle: string): LoadedBundle {
+  const { bundleDir, file, text } = readBundleText(bundle);
+  return loadBundleFromText(bundleDir, file, text);
+}
+
+/** The first half of loadBundle: the bundle directory resolved, config.json's text read. */
+export function readBundleText(bundle: string): { bundleDir: string; file: string; text: string } {
   const bundleDir = resolveDirectory(path.resolve(bundle), 'bundle');
   const file = path.join(bundleDir, 'config.json');
-  // Keys are matched as runc (Go's encoding/json) matches them, before validation.
-  const { value, renamed } = normalizeKeys(readConfig(file), configSchema);
-  const config = validateConfig(value);
+  return { bundleDir, file, text: readConfigText(file) };
+}
+
+/**
+ * The second half: config.json's text parsed and validated (or, with
+ * `validated`, that text's config as validated before: lib/container/
+ * plan-cache.ts), then the rootfs resolved, always afresh.
+ */
+export function loadBundleFromText(
+  bundleDir: string,
+  file: string,
+  text: string,
+  validated?: { config: ValidSpec; warnings: string[] },
+): LoadedBundle {
+  let { config, warnings } = validated ?? { config: undefined, warnings: [] };
+  if (!config) {
+    // Keys are matched as runc (Go's encoding/json) matches them, before validation.
+    const { value, renamed } = normalizeKeys(parseConfig(text), configSchema);
+    config = validateConfig(value);
+    warnings = renamed.map((r) => renamedKeyWarning(file, r));
+  }
   // root.path is absolute or relative to the bundle (config.md "Root").
   const rootfs = resolveDirectory(path.resolve(bundleDir, config.root.path), 'rootfs');
-  return { bundle: bundleDir, config, rootfs, warnings: renamed.map((r) => renamedKeyWarning(file, r)) };
+  return { bundle: bundleDir, config, rootfs, warnings };
 }
 
 /**
@@ -69,15 +93,17 @@ function resolveDirectory(dir: string, what: 'bundle' | 'rootfs'): string {
   return real;
 }
 
-/** Reads and parses config.json; the messages keep runc's "open <path>: ..." shape. */
-function readConfig(file: string): unknown {
-  let text: string;
+/** Reads config.json; the messages keep runc's "open <path>: ..." shape. */
+function readConfigText(file: string): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
     const op = (err as NodeJS.ErrnoException).code === 'EISDIR' ? 'read' : 'open';
     throw new BundleError(file, `${op} ${file}: ${reason(err)}`, { cause: err });
   }
+}
+
+function parseConfig(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -8,7 +8,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadBundle } from '../config/load';
 import type { Spec } from '../config/types';
 import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
@@ -23,7 +22,7 @@ import { destroyCgroups, prepareCgroups, setUpCgroups } from './cgroups';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
-import { planContainer } from './planning';
+import { loadBundleReusing, planContainerReusing } from './plan-cache';
 import type { SocketActivation } from './socket-activation';
 import { assertPreservedFdsOpen } from './fds';
 
@@ -111,7 +110,8 @@ export const nativeCreateEnv: CreateEnv = {
 /** `env` replaces the native calls, the init conversation and the cgroups (tests). */
 export async function createContainer(opts: CreateOptions, env: CreateEnv = nativeCreateEnv): Promise<CreatedInit> {
   const id = validateId(opts.id);
-  const { bundle, config: spec, rootfs, warnings } = loadBundle(opts.bundle);
+  // Validated and compiled once per bundle text and facts (plan-cache.ts).
+  const { bundle, config: spec, rootfs, warnings } = loadBundleReusing(opts.bundle);
   for (const warning of warnings) opts.logger.warn(warning);
   const hasConsoleSocket = opts.consoleSocket !== undefined && opts.consoleSocket !== '';
   if (hasConsoleSocket && !spec.process?.terminal) {
@@ -130,7 +130,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   const facts = gatherFacts(spec, { bundle, rootfs });
   const unprivileged = facts.host.unprivileged;
   const rootless = isRootless();
-  const plan = planContainer(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, listenFds: opts.listenFds, noPivot: opts.noPivot }, facts);
+  const plan = planContainerReusing(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, listenFds: opts.listenFds, noPivot: opts.noPivot }, facts);
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
   for (const note of plan.notes ?? []) opts.logger.debug?.(note);

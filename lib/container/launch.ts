@@ -14,13 +14,13 @@
  * can check that on a double.
  */
 import { initHelperPath } from '../native/addon';
-import { encodeSteps } from '../plan/encode';
 import { helperFdLayout, type LaunchPlan } from '../plan/steps';
 import type { State } from '../config/types';
 import { InvalidConfigError, KapselError } from '../errors';
 import { containerProcessState } from '../seccomp/listener';
 import { timeOffsetsError } from '../plan/time-namespace';
 import { makeIdmapTrees } from './idmap-trees';
+import { encodeStepsReusing } from './plan-cache';
 import { moveNetDevice } from './net-devices';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
 import { nativeSyscalls, type ParentSyscalls } from './syscalls';
@@ -156,7 +156,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       setupFds.push(fifoFd);
       fifoFds.push(fifoFd);
     }
-    const planFd = sys.memfdWith('kapsel-plan', encodeSteps(plan.steps));
+    const planFd = sys.memfdWith('kapsel-plan', encodeStepsReusing(plan.steps));
     setupFds.push(planFd);
     const [parentEnd, childEnd] = sys.seqpacketPair();
     parentSock = parentEnd;
@@ -192,7 +192,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       timeOffsets: plan.timeOffsets,
     };
     try {
-      spawned = sys.spawn(spawnOptions);
+      spawned = await sys.spawn(spawnOptions);
     } catch (err) {
       throw timeOffsetsError(err);
     }

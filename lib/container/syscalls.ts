@@ -12,13 +12,18 @@ import type { LinuxIDMapping } from '../config/types';
 import { native, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
 import { readProcStat } from '../state/proc';
 import { writeIdMaps } from './idmap';
+import { Slots } from './slots';
 
 const MFD_CLOEXEC = 0x1;
 const O_PATH = 0o10000000;
 
 export interface ParentSyscalls {
-  /** Clones the init helper into its namespaces (native/addon/spawn.cc). */
-  spawn(options: SpawnOptions): SpawnResult;
+  /**
+   * Clones the init helper into its namespaces (native/addon/spawn.cc); the
+   * real one on a pool thread, so that the JS thread goes on with other
+   * containers meanwhile.
+   */
+  spawn(options: SpawnOptions): SpawnResult | Promise<SpawnResult>;
   /** A close-on-exec memfd holding `data` (the encoded plan). */
   memfdWith(name: string, data: Uint8Array): number;
   /** socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): [parent end, child end]. */
@@ -45,9 +50,16 @@ export interface ParentSyscalls {
   close(fd: number): void;
 }
 
+/**
+ * Clones on libuv's pool at once: two of its four threads, so that the
+ * process's own file I/O always finds one free during a burst of creates.
+ */
+export const POOL_SPAWNS = 2;
+const spawnSlots = new Slots(POOL_SPAWNS);
+
 /** The real calls, through the addon. */
 export const nativeSyscalls: ParentSyscalls = {
-  spawn: (options) => native().spawn(options),
+  spawn: (options) => spawnSlots.run(() => native().spawnAsync(options)),
   memfdWith(name, data) {
     const fd = native().memfdCreate(name, MFD_CLOEXEC);
     try {

@@ -175,11 +175,12 @@ export interface NativeAddon {
    */
   pidfdWait(pidfd: number, reap?: boolean): Promise<WaitResult>;
   /**
-   * Resolves once `fd` is readable or its peer hung up (uv_poll on the
-   * event loop, no thread-pool thread held); the caller then reads without
-   * blocking. The fd must stay open until it resolves.
+   * Resolves once `fd` (or the first of `fds`) is readable or its peer hung
+   * up, with its index (uv_polls on the event loop, no thread-pool thread
+   * held); the wait on the others ends with it. The caller then reads
+   * without blocking. The fds must stay open until it resolves.
    */
-  waitReadable(fd: number): Promise<void>;
+  waitReadable(fd: number | readonly number[]): Promise<number>;
   /**
    * bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program (raw 8-byte
    * instructions); returns its fd. A refusal carries the verifier's log as
@@ -190,6 +191,12 @@ export interface NativeAddon {
   bpfAttachDeviceProgram(progFd: number, cgroupFd: number): void;
   /** Spawns a process into new/joined namespaces; see native/addon/spawn.cc. */
   spawn(options: SpawnOptions): SpawnResult;
+  /**
+   * spawn with the clone on a thread of libuv's pool (held for the clone
+   * and the helper's exec only): the JS thread goes on meanwhile. Options
+   * are read, and bad ones thrown, before it returns.
+   */
+  spawnAsync(options: SpawnOptions): Promise<SpawnResult>;
   /**
    * A detached id-mapped copy of the mount tree at `source` (its submounts
    * when `recursive`; the mapping on them too when `recursiveIdmap`), mapped

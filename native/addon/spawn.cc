@@ -43,6 +43,7 @@
 
 #include <cerrno>
 #include <map>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -257,8 +258,9 @@ bool ReadStringArray(Napi::Env env, Napi::Object opts, const char* key, std::vec
 }
 
 // The ChildPlan lives in MAP_SHARED memory: a child cloned into a cgroup
-// (cgroup_clone.cc) has a copy of our memory, not ours, and must still
-// report its failure and the final pid back.
+// on an architecture where cgroup_clone.cc uses fork semantics has a copy
+// of our memory, not ours, and must still report its failure and the
+// final pid back.
 class SharedPlan {
  public:
   ~SharedPlan() {
@@ -286,56 +288,86 @@ class Stacks {
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     return base_ != MAP_FAILED;
   }
-  char* Top(int i) { return static_cast<char*>(base_) + (i + 1) * kStackSize; }
+  char* Bottom(int i) { return static_cast<char*>(base_) + i * kStackSize; }
+  char* Top(int i) { return Bottom(i) + kStackSize; }
  private:
   void* base_ = MAP_FAILED;
 };
 
-Napi::Value Spawn(const Napi::CallbackInfo& info) {
+// One spawn: its options, read on the JS thread (ParseSpawn), the clone,
+// which may run on any thread (RunSpawn: no N-API there), and its outcome.
+struct SpawnJob {
+  std::string file;
+  std::vector<std::string> argv_s, env_s;
+  std::vector<int> fds;
+  int clone_flags = 0;
+  int cgroup_fd = -1;
+  bool new_time_ns = false;
+  std::string time_offsets;
+  std::vector<int> join_fds, join_types, opened_fds;
+  std::vector<std::string> join_names;  // what a failed setns names: the path, or the pidfd
+  int proc_fd = -1;
+  int exec_fd = -1;
+  // The outcome: pid and pidfd, or the failed syscall with its errno and subject.
+  pid_t pid = -1;
+  int pidfd = -1;
+  int err = 0;
+  std::string err_syscall, err_path;
+
+  ~SpawnJob() { CloseOpened(); }
+  void CloseOpened() {
+    for (int fd : opened_fds) close(fd);
+    opened_fds.clear();
+  }
+  void Fail(int e, const std::string& syscall, const std::string& path = std::string()) {
+    err = e;
+    err_syscall = syscall;
+    err_path = path;
+  }
+};
+
+// Reads and checks the options (throwing a TypeError or an errno error
+// and returning false), opens the namespaces joined by path and the procfs
+// for time offsets, and makes (once) the sealed copy of the executable.
+bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) {
     Napi::TypeError::New(env, "spawn: options must be an object").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return false;
   }
   Napi::Object opts = info[0].As<Napi::Object>();
   if (!opts.Get("file").IsString()) {
     Napi::TypeError::New(env, "spawn: options.file must be a string").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return false;
   }
-  std::string file = opts.Get("file").As<Napi::String>().Utf8Value();
-  std::vector<std::string> argv_s, env_s;
-  if (!ReadStringArray(env, opts, "argv", &argv_s) || !ReadStringArray(env, opts, "env", &env_s))
-    return env.Undefined();
-  std::vector<int> fds;
+  job->file = opts.Get("file").As<Napi::String>().Utf8Value();
+  if (!ReadStringArray(env, opts, "argv", &job->argv_s) || !ReadStringArray(env, opts, "env", &job->env_s)) return false;
   Napi::Value fds_v = opts.Get("fds");
   if (!fds_v.IsArray()) {
     Napi::TypeError::New(env, "spawn: options.fds must be an array of numbers").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return false;
   }
   Napi::Array fds_a = fds_v.As<Napi::Array>();
   if (fds_a.Length() > 1000) {
     Napi::RangeError::New(env, "spawn: too many fds").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return false;
   }
-  for (uint32_t i = 0; i < fds_a.Length(); i++) fds.push_back(fds_a.Get(i).As<Napi::Number>().Int32Value());
+  for (uint32_t i = 0; i < fds_a.Length(); i++) job->fds.push_back(fds_a.Get(i).As<Napi::Number>().Int32Value());
   int clone_flags = opts.Get("cloneFlags").IsNumber() ? opts.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
   // A cgroup2 directory fd: the child is born in that cgroup (clone3).
-  int cgroup_fd = opts.Get("cgroupFd").IsNumber() ? opts.Get("cgroupFd").As<Napi::Number>().Int32Value() : -1;
-  bool new_time_ns = (clone_flags & CLONE_NEWTIME) != 0;
-  clone_flags &= ~CLONE_NEWTIME;
-  std::string time_offsets = opts.Get("timeOffsets").IsString() ? opts.Get("timeOffsets").As<Napi::String>().Utf8Value() : "";
-  if (!time_offsets.empty() && !new_time_ns) {
+  job->cgroup_fd = opts.Get("cgroupFd").IsNumber() ? opts.Get("cgroupFd").As<Napi::Number>().Int32Value() : -1;
+  job->new_time_ns = (clone_flags & CLONE_NEWTIME) != 0;
+  job->clone_flags = clone_flags & ~CLONE_NEWTIME;
+  job->time_offsets = opts.Get("timeOffsets").IsString() ? opts.Get("timeOffsets").As<Napi::String>().Utf8Value() : "";
+  if (!job->time_offsets.empty() && !job->new_time_ns) {
     Napi::TypeError::New(env, "spawn: options.timeOffsets needs CLONE_NEWTIME in options.cloneFlags").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return false;
   }
 
   // A namespace to join is named by a path (opened now, in the parent, so
   // that a bad path is an ordinary error with the path in it) or by a pidfd
   // of a process whose namespaces of `type` (CLONE_NEW* flags, several at
   // once) are joined with one setns (Linux 5.8+). The caller keeps its pidfd.
-  std::vector<int> join_fds, join_types, opened_fds;
-  std::vector<std::string> join_names;  // what a failed setns names: the path, or the pidfd
-  auto close_joined = [&]() { for (int fd : opened_fds) close(fd); };
   Napi::Value join_v = opts.Get("join");
   if (join_v.IsArray()) {
     Napi::Array ja = join_v.As<Napi::Array>();
@@ -344,92 +376,95 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       Napi::Object j = item.IsObject() ? item.As<Napi::Object>() : Napi::Object::New(env);
       bool by_pidfd = j.Get("pidfd").IsNumber();
       if (!j.Get("type").IsNumber() || (!by_pidfd && !j.Get("path").IsString())) {
-        close_joined();
         Napi::TypeError::New(env, "spawn: options.join[" + std::to_string(i) + "] must be {type, path} or {type, pidfd}")
             .ThrowAsJavaScriptException();
-        return env.Undefined();
+        return false;
       }
       int fd;
       if (by_pidfd) {
         fd = j.Get("pidfd").As<Napi::Number>().Int32Value();
-        join_names.push_back("pidfd " + std::to_string(fd));
+        job->join_names.push_back("pidfd " + std::to_string(fd));
       } else {
         std::string path = j.Get("path").As<Napi::String>().Utf8Value();
-        join_names.push_back(path);
+        job->join_names.push_back(path);
         fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-          int e = errno;
-          close_joined();
-          ThrowErrno(env, e, "open", path);
-          return env.Undefined();
+          ThrowErrno(env, errno, "open", path);
+          return false;
         }
-        opened_fds.push_back(fd);
+        job->opened_fds.push_back(fd);
       }
-      join_fds.push_back(fd);
-      join_types.push_back(j.Get("type").As<Napi::Number>().Int32Value());
+      job->join_fds.push_back(fd);
+      job->join_types.push_back(j.Get("type").As<Napi::Number>().Int32Value());
     }
   }
 
   // The procfs the child writes the time offsets through: opened and
   // verified here, so no mount over /proc can stand in for it.
-  int proc_fd = -1;
-  if (!time_offsets.empty()) {
-    proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (!job->time_offsets.empty()) {
+    int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct statfs st;
     if (proc_fd < 0 || fstatfs(proc_fd, &st) < 0 || st.f_type != PROC_SUPER_MAGIC) {
       int e = proc_fd < 0 ? errno : EXDEV;
       if (proc_fd >= 0) close(proc_fd);
-      close_joined();
       ThrowErrno(env, e, "open", "/proc");
-      return env.Undefined();
+      return false;
     }
-    opened_fds.push_back(proc_fd);
+    job->proc_fd = proc_fd;
+    job->opened_fds.push_back(proc_fd);
   }
 
+  // The copies live in a process-wide map: made here, on the JS thread.
   int err = 0;
-  int exec_fd = SealedCopy(file, &err);
-  if (exec_fd < 0) {
-    close_joined();
-    ThrowErrno(env, err, "memfd_create", file);
-    return env.Undefined();
+  job->exec_fd = SealedCopy(job->file, &err);
+  if (job->exec_fd < 0) {
+    ThrowErrno(env, err, "memfd_create", job->file);
+    return false;
   }
+  return true;
+}
+
+// The clone itself, on data ParseSpawn prepared; touches no JS value, so it
+// may run on a thread of libuv's pool. The outcome goes into the job.
+void RunSpawn(SpawnJob* job) {
   Stacks stacks;
   if (!stacks.Allocate()) {
-    int e = errno;
-    close_joined();
-    ThrowErrno(env, e, "mmap");
-    return env.Undefined();
+    job->Fail(errno, "mmap");
+    job->CloseOpened();
+    return;
   }
-
-  std::vector<char*> argv = CStrings(argv_s);
-  std::vector<char*> envp = CStrings(env_s);
+  std::vector<char*> argv = CStrings(job->argv_s);
+  std::vector<char*> envp = CStrings(job->env_s);
   SharedPlan shared;
   ChildPlan* shared_plan = shared.Allocate();
   if (!shared_plan) {
-    int e = errno;
-    close_joined();
-    ThrowErrno(env, e, "mmap");
-    return env.Undefined();
+    job->Fail(errno, "mmap");
+    job->CloseOpened();
+    return;
   }
+  const std::vector<int>& fds = job->fds;
+  const std::vector<int>& join_fds = job->join_fds;
+  int clone_flags = job->clone_flags;
+  int cgroup_fd = job->cgroup_fd;
   ChildPlan& plan = *shared_plan;
-  plan.exec_fd = exec_fd;
+  plan.exec_fd = job->exec_fd;
   plan.argv = argv.data();
   plan.envp = envp.data();
   plan.fds = fds.data();
   plan.nfds = static_cast<int>(fds.size());
   plan.clone_flags = clone_flags;
   bool joins_user = false;
-  for (int t : join_types) joins_user = joins_user || (t & CLONE_NEWUSER) != 0;
+  for (int t : job->join_types) joins_user = joins_user || (t & CLONE_NEWUSER) != 0;
   plan.carry_caps = (clone_flags & CLONE_NEWUSER) != 0 || joins_user;
   plan.joins_user = joins_user;
   plan.join_fds = join_fds.data();
-  plan.join_types = join_types.data();
+  plan.join_types = job->join_types.data();
   plan.njoin = static_cast<int>(join_fds.size());
   plan.grandchild_stack_top = stacks.Top(1);
-  plan.new_time_ns = new_time_ns;
-  plan.time_offsets = time_offsets.data();
-  plan.time_offsets_len = time_offsets.size();
-  plan.proc_fd = proc_fd;
+  plan.new_time_ns = job->new_time_ns;
+  plan.time_offsets = job->time_offsets.data();
+  plan.time_offsets_len = job->time_offsets.size();
+  plan.proc_fd = job->proc_fd;
 
   // No signal handler of Node may run in the child while it shares our
   // memory: block everything around the clone. The child inherits the mask
@@ -440,8 +475,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   pid_t pid;
   if (cgroup_fd >= 0) {
     // The grandchild of the join path inherits the intermediate's cgroup.
-    pid = join_fds.empty() ? CloneIntoCgroup(ExecChild, &plan, clone_flags, cgroup_fd)
-                           : CloneIntoCgroup(JoinThenClone, &plan, 0, cgroup_fd);
+    pid = join_fds.empty() ? CloneIntoCgroup(ExecChild, &plan, clone_flags, cgroup_fd, stacks.Bottom(0), kStackSize)
+                           : CloneIntoCgroup(JoinThenClone, &plan, 0, cgroup_fd, stacks.Bottom(0), kStackSize);
   } else if (join_fds.empty()) {
     pid = clone(ExecChild, stacks.Top(0), clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
   } else {
@@ -449,10 +484,10 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   }
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  close_joined();
+  job->CloseOpened();
   if (pid < 0) {
-    ThrowErrno(env, clone_errno, cgroup_fd >= 0 ? "clone3" : "clone");
-    return env.Undefined();
+    job->Fail(clone_errno, cgroup_fd >= 0 ? "clone3" : "clone");
+    return;
   }
   pid_t final_pid = pid;
   if (!join_fds.empty()) {
@@ -467,9 +502,9 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
       while (waitpid(final_pid, &status, 0) < 0 && errno == EINTR) {}
     }
     const char* failed = plan.failed_syscall ? plan.failed_syscall : "clone";
-    ThrowErrno(env, plan.failed_errno, failed,
-               plan.failed_path ? plan.failed_path : FailureSubject(failed, plan.failed_index, join_names, fds, file));
-    return env.Undefined();
+    job->Fail(plan.failed_errno, failed,
+              plan.failed_path ? plan.failed_path : FailureSubject(failed, plan.failed_index, job->join_names, fds, job->file));
+    return;
   }
   // The process is our child and unreaped, so its pid cannot be reused yet.
   int pidfd = kapsel_common::PidfdOpen(final_pid, 0);
@@ -478,20 +513,72 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     kill(final_pid, SIGKILL);
     int status;
     while (waitpid(final_pid, &status, 0) < 0 && errno == EINTR) {}
-    ThrowErrno(env, e, "pidfd_open");
-    return env.Undefined();
+    job->Fail(e, "pidfd_open");
+    return;
   }
   fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  job->pid = final_pid;
+  job->pidfd = pidfd;
+}
+
+Napi::Object SpawnResult(Napi::Env env, const SpawnJob& job) {
   Napi::Object result = Napi::Object::New(env);
-  result.Set("pid", Napi::Number::New(env, final_pid));
-  result.Set("pidfd", Napi::Number::New(env, pidfd));
+  result.Set("pid", Napi::Number::New(env, job.pid));
+  result.Set("pidfd", Napi::Number::New(env, job.pidfd));
   return result;
+}
+
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SpawnJob job;
+  if (!ParseSpawn(info, &job)) return env.Undefined();
+  RunSpawn(&job);
+  if (job.err != 0) {
+    ThrowErrno(env, job.err, job.err_syscall.c_str(), job.err_path);
+    return env.Undefined();
+  }
+  return SpawnResult(env, job);
+}
+
+// spawnAsync: the clone on a thread of libuv's pool. It holds that thread
+// only as long as the clone, the namespaces' creation and the helper's
+// exec take (CLONE_VFORK), about a millisecond, never a wait on the child;
+// the JS thread meanwhile goes on with other containers.
+class SpawnWorker : public Napi::AsyncWorker {
+ public:
+  SpawnWorker(Napi::Env env, std::unique_ptr<SpawnJob> job)
+      : Napi::AsyncWorker(env, "kapsel:spawn"), deferred_(Napi::Promise::Deferred::New(env)), job_(std::move(job)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { RunSpawn(job_.get()); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (job_->err != 0) {
+      deferred_.Reject(MakeErrnoError(env, job_->err, job_->err_syscall.c_str(), job_->err_path).Value());
+    } else {
+      deferred_.Resolve(SpawnResult(env, *job_));
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<SpawnJob> job_;
+};
+
+Napi::Value SpawnAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto job = std::make_unique<SpawnJob>();
+  if (!ParseSpawn(info, job.get())) return env.Undefined();
+  SpawnWorker* worker = new SpawnWorker(env, std::move(job));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 }  // namespace
 
 void InitSpawn(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
+  exports.Set("spawnAsync", Napi::Function::New(env, SpawnAsync, "spawnAsync"));
 }
 
 }  // namespace kapsel

@@ -1,10 +1,15 @@
-// waitReadable(fd): a Promise that resolves once `fd` is readable (or its
-// peer hung up), through a uv_poll on the event loop: no thread of libuv's
-// small pool is held while a container's init takes its time (hooks,
-// mounts), so any number of creates can wait at once. The caller then
-// reads without blocking.
+// waitReadable(fd | fds): a Promise that resolves once one of the fds is
+// readable (or its peer hung up), with that fd's index, through uv_polls
+// on the event loop: no thread of libuv's small pool is held while a
+// container's init takes its time (hooks, mounts, the start), so any
+// number of creates and starts can wait at once. The first fd ready ends
+// the wait on all of them (start waits on the exec fifo and the init's
+// pidfd together: whichever comes first). The caller then reads without
+// blocking.
 #include <napi.h>
 #include <uv.h>
+
+#include <vector>
 
 #include "errors.h"
 
@@ -12,47 +17,112 @@ namespace kapsel {
 
 namespace {
 
-struct ReadableWaiter {
+struct ReadableGroup;
+
+struct Watch {
   uv_poll_t poll;
-  napi_env env;
-  Napi::Promise::Deferred deferred;
-  explicit ReadableWaiter(napi_env e) : env(e), deferred(Napi::Promise::Deferred::New(e)) {}
+  ReadableGroup* group;
+  uint32_t index;
+  bool initialized = false;
 };
 
-void OnWaiterClosed(uv_handle_t* handle) { delete static_cast<ReadableWaiter*>(handle->data); }
+// One wait on several fds; deleted when its last poll handle is closed.
+struct ReadableGroup {
+  napi_env env;
+  Napi::Promise::Deferred deferred;
+  std::vector<Watch> watches;
+  size_t open_handles = 0;
+  bool settled = false;
+  ReadableGroup(napi_env e, size_t n) : env(e), deferred(Napi::Promise::Deferred::New(e)), watches(n) {}
+};
+
+void OnWatchClosed(uv_handle_t* handle) {
+  ReadableGroup* g = static_cast<Watch*>(handle->data)->group;
+  if (--g->open_handles == 0) delete g;
+}
+
+// Stops and closes every poll of the group (the deferred is settled by the caller).
+void CloseAll(ReadableGroup* g) {
+  for (Watch& w : g->watches) {
+    if (!w.initialized) continue;
+    w.initialized = false;
+    uv_poll_stop(&w.poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&w.poll), OnWatchClosed);
+  }
+}
 
 void OnReady(uv_poll_t* handle, int status, int events) {
-  ReadableWaiter* w = static_cast<ReadableWaiter*>(handle->data);
-  Napi::Env env(w->env);
+  Watch* w = static_cast<Watch*>(handle->data);
+  ReadableGroup* g = w->group;
+  if (g->settled) return;
+  g->settled = true;
+  Napi::Env env(g->env);
   Napi::HandleScope scope(env);
-  uv_poll_stop(handle);
   // An error on the fd (status < 0) is for the read that follows to report.
-  w->deferred.Resolve(env.Undefined());
-  uv_close(reinterpret_cast<uv_handle_t*>(handle), OnWaiterClosed);
+  g->deferred.Resolve(Napi::Number::New(env, w->index));
+  CloseAll(g);
+}
+
+bool ReadFds(const Napi::CallbackInfo& info, std::vector<int>* fds) {
+  Napi::Env env = info.Env();
+  if (info.Length() > 0 && info[0].IsArray()) {
+    Napi::Array list = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value v = list.Get(i);
+      if (!v.IsNumber()) {
+        Napi::TypeError::New(env, "waitReadable: fds must be numbers").ThrowAsJavaScriptException();
+        return false;
+      }
+      fds->push_back(v.As<Napi::Number>().Int32Value());
+    }
+    if (fds->empty()) {
+      Napi::TypeError::New(env, "waitReadable: no fd to wait on").ThrowAsJavaScriptException();
+      return false;
+    }
+    return true;
+  }
+  int64_t fd;
+  if (!ArgInt(info, 0, "fd", &fd)) return false;
+  fds->push_back(static_cast<int>(fd));
+  return true;
 }
 
 Napi::Value WaitReadable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
-  if (!ArgInt(info, 0, "fd", &fd)) return env.Undefined();
+  std::vector<int> fds;
+  if (!ReadFds(info, &fds)) return env.Undefined();
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
     Napi::Error::New(env, "waitReadable: no event loop").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  ReadableWaiter* w = new ReadableWaiter(env);
-  Napi::Promise promise = w->deferred.Promise();
-  int rc = uv_poll_init(loop, &w->poll, static_cast<int>(fd));
-  if (rc != 0) {
-    w->deferred.Reject(MakeErrnoError(env, -rc, "uv_poll_init").Value());
-    delete w;
-    return promise;
+  ReadableGroup* g = new ReadableGroup(env, fds.size());
+  Napi::Promise promise = g->deferred.Promise();
+  for (size_t i = 0; i < fds.size(); i++) {
+    Watch& w = g->watches[i];
+    w.group = g;
+    w.index = static_cast<uint32_t>(i);
+    w.poll.data = &w;
+    const char* call = "uv_poll_init";
+    int rc = uv_poll_init(loop, &w.poll, fds[i]);
+    if (rc == 0) {
+      w.initialized = true;
+      g->open_handles++;
+      call = "uv_poll_start";
+      rc = uv_poll_start(&w.poll, UV_READABLE | UV_DISCONNECT, OnReady);
+    }
+    if (rc != 0) {
+      g->settled = true;
+      g->deferred.Reject(MakeErrnoError(env, -rc, call).Value());
+      break;
+    }
   }
-  w->poll.data = w;
-  rc = uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, OnReady);
-  if (rc != 0) {
-    w->deferred.Reject(MakeErrnoError(env, -rc, "uv_poll_start").Value());
-    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), OnWaiterClosed);
+  if (g->settled) {
+    if (g->open_handles == 0) {
+      delete g;
+    } else {
+      CloseAll(g);
+    }
   }
   return promise;
 }
