@@ -25,7 +25,7 @@ import { applyMountLabel, execLabelSteps, NO_LSM } from './labels';
 import { seccompPlan, type SeccompPlacement } from './seccomp';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { notifySocketPlan } from './notify-socket';
-import { checkInheritedMountNamespace, mountNamespaceMode } from './mount-namespace';
+import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMode } from './mount-namespace';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
@@ -82,7 +82,11 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const mountNamespace = mountNamespaceMode(spec, facts.host);
   // A new user namespace, or one the runtime already runs in: no mknod.
   const inUserNamespace = ns.types.has('user') || facts.host.inUserNamespace;
-  if (mountNamespace === 'inherited') checkInheritedMountNamespace(spec, inUserNamespace);
+  if (mountNamespace === 'inherited') {
+    checkInheritedMountNamespace(spec, inUserNamespace);
+    const escape = inheritedEscapeWarning(spec);
+    if (escape) warnings.push(escape);
+  }
   const notify = notifySocketPlan(facts.host.runtimeEnv);
   if (notify.warning) warnings.push(notify.warning);
   // Its bind would be a mount in the host's mount table.

@@ -73,3 +73,17 @@ export function checkInheritedMountNamespace(spec: ValidSpec, inUserNamespace: b
   if (spec.process?.terminal) refuse('/process/terminal', 'a terminal (the pty is bound over /dev/console, from a devpts mount)');
   if (inUserNamespace) refuse('/linux/namespaces', 'devices in a user namespace (mknod is refused there, so they are bind mounts)');
 }
+
+/**
+ * The warning for an 'inherited' mount namespace whose process keeps a
+ * capability that leaves a chroot (CAP_SYS_CHROOT: chroot into a
+ * subdirectory, then walk up; CAP_SYS_ADMIN: mount in the runtime's
+ * namespace): the container is then not confined to its rootfs. A warning,
+ * not a refusal: runc and crun run such configs, and an engine may mean it.
+ */
+export function inheritedEscapeWarning(spec: ValidSpec): string | undefined {
+  const bounding = spec.process?.capabilities?.bounding ?? [];
+  const escaping = bounding.filter((cap) => cap === 'CAP_SYS_CHROOT' || cap === 'CAP_SYS_ADMIN');
+  if (escaping.length === 0) return undefined;
+  return `/process/capabilities/bounding: ${escaping.join(' and ')} without a mount namespace of the container's own: its processes can leave the rootfs (the chroot) for the runtime's file system`;
+}

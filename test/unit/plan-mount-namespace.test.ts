@@ -162,3 +162,16 @@ test('host facts: a path that is the runtime\'s own mount namespace is told apar
   const other = gatherHostFacts({ linux: { namespaces: [{ type: 'mount', path: '/proc/self/ns/net' }] } }, bundle);
   assert.ok(!other.joinedRuntimeNamespaces.has('mount'));
 });
+
+test('no mount namespace with CAP_SYS_CHROOT or CAP_SYS_ADMIN kept: a warning that the chroot does not confine it', () => {
+  // runc's default bounding set has neither.
+  assert.ok(!plan(inheritedSpec()).warnings.some((w) => /can leave the rootfs/.test(w)));
+  const chroot = plan(inheritedSpec((s) => s.process!.capabilities!.bounding!.push('CAP_SYS_CHROOT')));
+  assert.ok(chroot.warnings.some((w) => /^\/process\/capabilities\/bounding: CAP_SYS_CHROOT without a mount namespace.*can leave the rootfs/.test(w)), chroot.warnings.join('\n'));
+  const admin = plan(inheritedSpec((s) => s.process!.capabilities!.bounding!.push('CAP_SYS_ADMIN')));
+  assert.ok(admin.warnings.some((w) => /CAP_SYS_ADMIN without a mount namespace/.test(w)));
+  // A namespace of its own: no such warning.
+  const own = defaultSpec({ rootless: false });
+  own.process!.capabilities!.bounding!.push('CAP_SYS_CHROOT');
+  assert.ok(!plan(own).warnings.some((w) => /can leave the rootfs/.test(w)));
+});
