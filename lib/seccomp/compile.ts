@@ -14,6 +14,7 @@ import type { Seccomp } from '../config/types';
 import type { Logger } from '../logger';
 import { native } from '../native/addon';
 import { BPF_INSTRUCTION_SIZE, BPF_MAX_INSTRUCTIONS } from './bpf';
+import { diskCacheKey, readDiskCache, writeDiskCache, type CachedProgram } from './disk-cache';
 import { withEnosysPrefix } from './enosys';
 import { archToken, compileFilter, libseccompResolver, libseccompVersionString, nativeArchToken } from './library';
 import { ARCHITECTURES, FLAGS, SECCOMP_FILTER_FLAG_NEW_LISTENER, type ActionName, type ArchitectureName, type FlagName } from './names';
@@ -61,19 +62,15 @@ export interface CompileSeccompOptions {
   basePath?: string;
 }
 
-interface CacheEntry {
-  program: Buffer;
-  flags: number;
-  summary: SeccompSummary;
-}
+type CacheEntry = CachedProgram;
 
 /** Enough for every profile a process realistically uses; the oldest goes first. */
 const CACHE_LIMIT = 32;
 const cache = new Map<string, CacheEntry>();
-const stats = { hits: 0, compiles: 0 };
+const stats = { hits: 0, diskHits: 0, compiles: 0 };
 
 /** How often the cache answered and how often libseccomp compiled (tests, bench). */
-export function seccompCacheStats(): { entries: number; hits: number; compiles: number } {
+export function seccompCacheStats(): { entries: number; hits: number; diskHits: number; compiles: number } {
   return { entries: cache.size, ...stats };
 }
 
@@ -81,6 +78,7 @@ export function seccompCacheStats(): { entries: number; hits: number; compiles: 
 export function clearSeccompCache(): void {
   cache.clear();
   stats.hits = 0;
+  stats.diskHits = 0;
   stats.compiles = 0;
 }
 
@@ -192,8 +190,16 @@ export function compileSeccomp(seccomp: Seccomp, options: CompileSeccompOptions 
   if (entry) {
     stats.hits++;
   } else {
-    entry = compileProfile(seccomp, profile, hash, base);
-    stats.compiles++;
+    // A process that creates one container (the CLI) may find it on disk (./disk-cache.ts).
+    const key = diskCacheKey(hash, libseccompVersionString);
+    entry = key === undefined ? undefined : readDiskCache(key);
+    if (entry) {
+      stats.diskHits++;
+    } else {
+      entry = compileProfile(seccomp, profile, hash, base);
+      stats.compiles++;
+      if (key !== undefined) writeDiskCache(key, entry);
+    }
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(hash, entry);
   }

@@ -162,7 +162,7 @@ test('cache: one compile per profile content, each caller gets its own buffer', 
   const logger = { warn() {}, debug: (m: string) => debug.push(m) };
   const first = compileSeccomp(allowList(), { logger });
   const second = compileSeccomp(allowList(), { logger });
-  assert.deepEqual(seccompCacheStats(), { entries: 1, hits: 1, compiles: 1 });
+  assert.deepEqual(seccompCacheStats(), { entries: 1, hits: 1, diskHits: 0, compiles: 1 });
   assert.deepEqual(first.program, second.program);
   assert.notEqual(first.program, second.program);
   first.program.fill(0);
@@ -175,5 +175,5 @@ test('cache: one compile per profile content, each caller gets its own buffer', 
   const changed = allowList();
   changed.defaultErrnoRet = 13;
   compileSeccomp(changed);
-  assert.deepEqual(seccompCacheStats(), { entries: 2, hits: 2, compiles: 2 });
+  assert.deepEqual(seccompCacheStats(), { entries: 2, hits: 2, diskHits: 0, compiles: 2 });
 });

@@ -5,6 +5,7 @@ import { BUNDLE_FLAG, ID_ARG, type Command, type Context } from '../command';
 import { assertPassedFds } from '../passed-fds';
 import { socketActivationFromEnv } from '../../container/socket-activation';
 import { bundleDir } from './common';
+import { defaultSeccompCacheDir, useSeccompDiskCache } from '../../seccomp/disk-cache';
 
 /** Flags create and run share. */
 export const CREATE_FLAGS: readonly FlagSpec[] = [
@@ -48,6 +49,8 @@ export function createFromFlags(ctx: Context, id: string, flags: FlagValues, con
     systemdCgroup: ctx.globals.systemdCgroup,
     logger: ctx.log,
   };
+  // One process per container: compiled seccomp programs are kept on disk.
+  useSeccompDiskCache(defaultSeccompCacheDir());
   ctx.log.debug(`create ${id}: bundle ${options.bundle}, root ${options.root}`);
   return Container.create(options);
 }

@@ -1,0 +1,128 @@
+/**
+ * Compiled seccomp programs kept on disk, for processes that live for one
+ * container: every `kapsel create` of an engine carries the same ~350-name
+ * profile, and compiling it with libseccomp costs ~20 ms of the call. The
+ * in-process cache (./compile.ts) cannot help a process that compiles once.
+ *
+ * Off unless a process turns it on (the CLI does; a library user may):
+ * an entry is as trusted as the runtime's own state, so it lives in a
+ * directory only the runtime's user can write — /run/kapsel-cache for root,
+ * $XDG_RUNTIME_DIR/kapsel-cache otherwise, or $KAPSEL_CACHE_DIR ("" turns
+ * it off) — and is used only when that directory and the file belong to
+ * our euid and nobody else may write them (a directory someone else made
+ * first just means no caching). Both are on tmpfs on a normal host, so
+ * the cache is per boot.
+ *
+ * An entry's name is a hash of everything its bytes depend on: the
+ * normalized profile, the libseccomp version (name resolution, code
+ * generation), the kernel release (which filter flags exist), the machine,
+ * and kapsel's own code (its version and this file's mtime). Entries are
+ * written whole (a temporary file renamed into place) and checked when
+ * read; anything wrong is a miss, never an error: the profile is compiled.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BPF_INSTRUCTION_SIZE, BPF_MAX_INSTRUCTIONS } from './bpf';
+import type { SeccompSummary } from './compile';
+
+/** What a cache entry holds: the compiled program and what the plan shows of it. */
+export interface CachedProgram {
+  program: Buffer;
+  flags: number;
+  summary: SeccompSummary;
+}
+
+/** Bumped when the entry format or what goes into a program changes. */
+const FORMAT = 1;
+
+let directory: string | undefined;
+
+/**
+ * The default directory for this process: $KAPSEL_CACHE_DIR when set ("" is
+ * off), /run/kapsel-cache for root, $XDG_RUNTIME_DIR/kapsel-cache for
+ * anyone else; undefined (off) when there is none.
+ */
+export function defaultSeccompCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.KAPSEL_CACHE_DIR !== undefined) return env.KAPSEL_CACHE_DIR === '' ? undefined : path.resolve(env.KAPSEL_CACHE_DIR);
+  if (process.geteuid?.() === 0) return '/run/kapsel-cache';
+  return env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'kapsel-cache') : undefined;
+}
+
+/** Turns the disk cache on in `dir` (its `seccomp` subdirectory), or off with undefined. */
+export function useSeccompDiskCache(dir: string | undefined): void {
+  directory = dir === undefined ? undefined : path.join(dir, 'seccomp');
+}
+
+/** The entry name for a profile hash, or undefined when the cache is off. `libseccompVersion` is called only then. */
+export function diskCacheKey(profileHash: string, libseccompVersion: () => string): string | undefined {
+  if (directory === undefined) return undefined;
+  // The code that compiled: our version and this module's file (a rebuild changes its mtime).
+  let code = '';
+  try {
+    code = String(fs.statSync(__filename).mtimeMs);
+  } catch {
+    return undefined;
+  }
+  const parts = [FORMAT, profileHash, libseccompVersion(), os.release(), process.arch, code];
+  return createHash('sha256').update(parts.join('\0')).digest('hex');
+}
+
+/** Ours alone: owned by our euid, writable by nobody else (and, for the directory, not readable either). */
+function ownedByUs(st: fs.Stats, otherBits: number): boolean {
+  const euid = process.geteuid?.() ?? -1;
+  return st.uid === euid && (st.mode & otherBits) === 0;
+}
+
+function isSummary(x: unknown): x is SeccompSummary {
+  const s = x as Partial<SeccompSummary> | null;
+  return (
+    typeof s === 'object' && s !== null && typeof s.defaultAction === 'string' && typeof s.instructions === 'number' &&
+    typeof s.actions === 'object' && Array.isArray(s.architectures) && Array.isArray(s.skipped) && typeof s.enosys === 'boolean' &&
+    typeof s.hash === 'string'
+  );
+}
+
+/** The entry `key`, or undefined (a miss) when there is none or anything about it is wrong. */
+export function readDiskCache(key: string): CachedProgram | undefined {
+  if (directory === undefined) return undefined;
+  let fd: number | undefined;
+  try {
+    if (!ownedByUs(fs.lstatSync(directory), 0o077)) return undefined;
+    fd = fs.openSync(path.join(directory, key), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || !ownedByUs(st, 0o022) || st.size > 4 * 1024 * 1024) return undefined;
+    const entry = JSON.parse(fs.readFileSync(fd, 'utf8')) as { program?: unknown; flags?: unknown; summary?: unknown };
+    if (typeof entry.program !== 'string' || typeof entry.flags !== 'number' || !isSummary(entry.summary)) return undefined;
+    const program = Buffer.from(entry.program, 'base64');
+    const instructions = program.length / BPF_INSTRUCTION_SIZE;
+    if (!Number.isInteger(instructions) || instructions === 0 || instructions > BPF_MAX_INSTRUCTIONS || instructions !== entry.summary.instructions) {
+      return undefined;
+    }
+    return { program, flags: entry.flags, summary: entry.summary };
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** Stores `entry` as `key`; best effort (a failure only means the next process compiles again). */
+export function writeDiskCache(key: string, entry: CachedProgram): void {
+  if (directory === undefined) return;
+  const tmp = path.join(directory, `.${key}.${process.pid}.tmp`);
+  try {
+    fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+    if (!ownedByUs(fs.lstatSync(directory), 0o077)) return;
+    const body = JSON.stringify({ program: entry.program.toString('base64'), flags: entry.flags, summary: entry.summary });
+    fs.writeFileSync(tmp, body, { flag: 'wx', mode: 0o600 });
+    fs.renameSync(tmp, path.join(directory, key));
+  } catch {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // never made
+    }
+  }
+}
