@@ -126,10 +126,9 @@ int LastCap() {
 // (a container without one of its own: the plan chroots), "/proc" is the
 // runtime's, opened as create opens it. Otherwise the helper is inside the
 // container's mount namespace, whose "/proc" is never trusted: a private
-// procfs of its own (exec_procfs.h). When the kernel refuses that (a user
-// namespace with no /proc in the container), the helper goes on without a
-// procfs: only a step that needs one (oom_score_adj, an LSM label) fails,
-// saying so (proc_guard.h).
+// procfs (exec_procfs.h). Where there is none (a user namespace with no
+// procfs in the container), the helper goes on without: only a step that
+// needs one (oom_score_adj, an LSM label) fails, saying so (proc_guard.h).
 int OpenExecProcfs(const std::vector<Step>& steps) {
   for (const Step& step : steps)
     if (step.fields[0] == ChrootStep::kOp) return OpenProcfs();

@@ -113,8 +113,7 @@ bool IsBelowOrAt(const std::string& p, const std::string& dir) {
 }  // namespace
 
 const char kNoProcfs[] =
-    "no procfs to reach it through: the container has no /proc, and the kernel refuses a private one in its user "
-    "namespace";
+    "without a procfs (the container has no /proc, and the kernel refuses a private one in its user namespace)";
 
 // Opens `relative` below the verified procfs directory `dirfd` without
 // following any symlink, magic or not, and checks that what it reached is
