@@ -27,6 +27,7 @@ const PLANTED: Record<string, string> = {
   'thread-self/oom_score_adj': '0\n',
   'sys/kernel/cap_last_cap': '0\n',
   'self/setgroups': 'deny\n',
+  'thread-self/attr/exec': '',
 };
 
 function capHex(names: string[]): string {
@@ -94,8 +95,9 @@ test('attack: a fake /proc planted in the container is neither trusted nor writt
       }
     },
     async (c, rootfs) => {
-      // cap_last_cap "0" would have kept every capability above 0 in the
-      // bounding set; "deny" in setgroups would have skipped the groups.
+      // cap_last_cap "0", if read, would have kept every capability above 0
+      // in the bounding set; the planted oom_score_adj, if written through,
+      // would hold 321 and the process 0.
       const seen = await execSleeper(c);
       assert.deepEqual(seen, { oomScoreAdj: '321', capBnd: capHex(KEPT) });
       const p = await c.exec({ ...SLEEPER, user: { uid: 0, gid: 0, additionalGids: [5, 6] } }, { stdio: [0, 1, 2] });
