@@ -50,6 +50,7 @@
         "native/init/idmap_mount.cc",
         "native/init/network.cc",
         "native/init/mount_namespace.cc",
+        "native/init/exec_procfs.cc",
         "native/init/cxx_runtime.cc",
         "native/init/idle_memory.cc"
       ],

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "../common/syscalls.h"
+#include "exec_procfs.h"
 #include "fail.h"
 #include "protocol.h"
 #include "plan_reader.h"
@@ -110,13 +111,28 @@ int OpenProcfs() {
   return fd;
 }
 
+// The highest capability this kernel knows, asked of the kernel itself
+// (PR_CAPBSET_READ fails with EINVAL beyond it), not read from
+// /proc/sys/kernel/cap_last_cap: the helper of an exec plan would read the
+// container's "/proc", where a planted file saying 0 would keep every other
+// capability in the bounding set.
 int LastCap() {
-  int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 40;
-  char buf[16] = {0};
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  return n > 0 ? atoi(buf) : 40;
+  int cap = 0;
+  while (cap < 63 && prctl(PR_CAPBSET_READ, cap + 1, 0, 0, 0) >= 0) cap++;
+  return cap;
+}
+
+// The procfs of an exec plan's helper. In the runtime's mount namespace
+// (a container without one of its own: the plan chroots), "/proc" is the
+// runtime's, opened as create opens it. Otherwise the helper is inside the
+// container's mount namespace, whose "/proc" is never trusted: a private
+// procfs (exec_procfs.h). Where there is none (a user namespace with no
+// procfs in the container), the helper goes on without: only a step that
+// needs one (oom_score_adj, an LSM label) fails, saying so (proc_guard.h).
+int OpenExecProcfs(const std::vector<Step>& steps) {
+  for (const Step& step : steps)
+    if (step.fields[0] == ChrootStep::kOp) return OpenProcfs();
+  return OpenPrivateProcfs();
 }
 
 }  // namespace
@@ -181,9 +197,11 @@ int main(int argc, char** argv) {
   ctx.sync_fd = sync_fd;
   for (const Step& step : steps) ctx.waits_for_start |= step.fields[0] == WaitStartStep::kOp;
   ctx.last_cap = LastCap();
-  ctx.proc_fd = OpenProcfs();
-  ctx.proc_self_fd = openat(ctx.proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (ctx.proc_self_fd < 0) Fail("open", errno, "/proc/self");
+  ctx.proc_fd = exec_plan ? OpenExecProcfs(steps) : OpenProcfs();
+  if (ctx.proc_fd >= 0) {
+    ctx.proc_self_fd = openat(ctx.proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (ctx.proc_self_fd < 0) Fail("open", errno, "/proc/self");
+  }
   GoMessage go;
   if (!ReceiveGo(sync_fd, &go)) _exit(1);  // the runtime gave up on us (or sent something else)
   ctx.has_creating_state = go.has_creating_state;

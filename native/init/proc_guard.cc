@@ -112,6 +112,9 @@ bool IsBelowOrAt(const std::string& p, const std::string& dir) {
 
 }  // namespace
 
+const char kNoProcfs[] =
+    "without a procfs (the container has no /proc, and the kernel refuses a private one in its user namespace)";
+
 // Opens `relative` below the verified procfs directory `dirfd` without
 // following any symlink, magic or not, and checks that what it reached is
 // still procfs: a container mount cannot stand in for a /proc file we
@@ -136,6 +139,7 @@ int OpenProcFile(int dirfd, const std::string& relative, int flags, const std::s
 
 void WriteProcFile(int dirfd, const std::string& relative, const std::string& value, const std::string& shown,
                    const std::string& what) {
+  if (dirfd < 0) Fail("open", ENOENT, shown, kNoProcfs);
   int fd = OpenProcFile(dirfd, relative, O_WRONLY, shown);
   if (fd < 0) Fail("open", errno, shown, what);
   if (write(fd, value.data(), value.size()) < 0) Fail("write", errno, shown, what);

@@ -11,12 +11,17 @@
 
 namespace kapsel_init {
 
+// Why a /proc file cannot be reached by the helper of an exec plan that has
+// no procfs (exec_procfs.h): the failure's detail.
+extern const char kNoProcfs[];
+
 // `relative` below the verified procfs directory `dirfd`, opened without
 // following any symlink and checked to be procfs still; -1 with errno set
 // when it cannot be opened.
 int OpenProcFile(int dirfd, const std::string& relative, int flags, const std::string& shown);
 
-// Writes `value` to such a file; failures name `shown` and `what`.
+// Writes `value` to such a file; failures name `shown` and `what` (and
+// kNoProcfs when `dirfd` is -1: there is no procfs).
 void WriteProcFile(int dirfd, const std::string& relative, const std::string& value, const std::string& shown,
                    const std::string& what);
 

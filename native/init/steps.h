@@ -36,7 +36,9 @@ struct InitContext {
   // The host's procfs, opened and verified (PROC_SUPER_MAGIC) before any
   // step ran, so no container mount can stand in for it: our own
   // /proc/self files (the exec fifo's fd link, oom_score_adj) are reached
-  // through it, with or without a /proc in the container.
+  // through it, with or without a /proc in the container. For an exec
+  // plan, a private procfs of the container's pid namespace
+  // (exec_procfs.h), or -1 where the kernel refuses one.
   int proc_fd = -1;
   // Our own /proc/self directory in that procfs, for writes to our own
   // files (oom_score_adj) that must follow no symlink at all.

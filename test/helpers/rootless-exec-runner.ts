@@ -1,23 +1,26 @@
 /**
  * Run by the rootless exec test as the unprivileged user kapsel-test:
  * creates and starts the container of the bundle given as argv[2] (its
- * process sleeps), execs `/probe report` into it through the library with
- * no state root option, and prints ONE JSON line:
+ * process sleeps), execs `/probe report` (or the process fields given as
+ * JSON in argv[3] over it) into it through the library with no state root
+ * option, and prints ONE JSON line:
  *   {"exit", "report", "stderr", "initNamespaces", "children"}
  * or {"error": message, "code": ...} (exit status 1).
  *
- *   node dist/test/helpers/rootless-exec-runner.js BUNDLE_DIR
+ *   node dist/test/helpers/rootless-exec-runner.js BUNDLE_DIR [PROCESS_JSON]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Process } from '../../lib/config/types';
 import { existingBundle } from './bundle';
 import { childProcesses } from './leaks';
 import { createTestContainer } from './run';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];
-  if (!dir) throw new Error('usage: rootless-exec-runner BUNDLE_DIR');
+  if (!dir) throw new Error('usage: rootless-exec-runner BUNDLE_DIR [PROCESS_JSON]');
+  const overrides = (process.argv[3] ? JSON.parse(process.argv[3]) : {}) as Partial<Process>;
   // Made (and chowned to us) by the test.
   const bundle = existingBundle(dir);
   const run = await createTestContainer(bundle, { root: null, args: ['/probe', 'sleep', '60'] });
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
     const stderr = fs.openSync(path.join(out, 'stderr'), 'w');
     let exit;
     try {
-      const p = await run.container.exec({ args: ['/probe', 'report'], cwd: '/', env: ['PATH=/'] }, { stdio: [0, stdout, stderr] });
+      const p = await run.container.exec({ args: ['/probe', 'report'], cwd: '/', env: ['PATH=/'], ...overrides }, { stdio: [0, stdout, stderr] });
       exit = await p.wait();
     } finally {
       fs.closeSync(stdout);

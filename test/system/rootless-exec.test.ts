@@ -5,6 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { makeBundle } from '../helpers/bundle';
 import { assertNoLeaks } from '../helpers/leaks';
 import { rootlessSuite } from '../helpers/rootless-suite';
@@ -37,6 +39,78 @@ test('exec into a rootless container as the unprivileged user', { skip }, () => 
     assert.match(out.report.uid_map, new RegExp(`^\\s*0\\s+${suite.owner.uid}\\s+1\\s*$`));
     assert.deepEqual(Object.keys(out.report.fds).sort(), ['0', '1', '2']);
     assert.deepEqual(out.children, [], 'no process left in the runner');
+  } finally {
+    bundle.cleanup();
+  }
+});
+
+interface RunnerOutput {
+  error?: string;
+  exit?: { exitCode: number | null; signal: string | null };
+  report?: ProbeReport;
+  stderr?: string;
+}
+
+/** Runs the runner as the user on `bundle` with `proc` over `/probe report`; its one JSON line. */
+function execAsUser(bundle: { dir: string }, proc: object): RunnerOutput {
+  const run = runAsUser(suite.runner, [bundle.dir, JSON.stringify(proc)]);
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as RunnerOutput;
+}
+
+test('rootless exec: oom_score_adj through the helper\'s private procfs, seen from inside', { skip }, () => {
+  const bundle = makeBundle({ rootless: true, owner: suite.owner });
+  try {
+    const out = execAsUser(bundle, { oomScoreAdj: 321 });
+    assert.equal(out.error, undefined, out.error);
+    assert.deepEqual(out.exit, { exitCode: 0, signal: null }, out.stderr);
+    assert.equal(out.report?.oom_score_adj, 321);
+  } finally {
+    bundle.cleanup();
+  }
+});
+
+test('rootless exec into a container without /proc runs; a planted /proc is not used; a step that needs a procfs says there is none', { skip }, () => {
+  const planted = 'proc/self/oom_score_adj';
+  const bundle = makeBundle({
+    rootless: true,
+    owner: suite.owner,
+    edit: (spec, { rootfs }) => {
+      spec.mounts = (spec.mounts ?? []).filter((m) => m.destination !== '/proc');
+      // The kernel refuses the helper a new procfs here; the fallback, a
+      // clone of the mount at /proc, is the rootfs itself: no procfs.
+      fs.mkdirSync(path.join(rootfs, path.dirname(planted)), { recursive: true });
+      fs.writeFileSync(path.join(rootfs, planted), '0\n');
+    },
+  });
+  try {
+    const plain = execAsUser(bundle, { args: ['/probe', 'exit', '7'] });
+    assert.equal(plain.error, undefined, plain.error);
+    assert.deepEqual(plain.exit, { exitCode: 7, signal: null }, plain.stderr);
+    const oom = execAsUser(bundle, { args: ['/probe', 'exit', '7'], oomScoreAdj: 321 });
+    assert.equal(fs.readFileSync(path.join(bundle.rootfs, planted), 'utf8'), '0\n', 'the planted file is untouched');
+    assert.match(oom.error ?? '', /without a procfs .*\(\/proc\/self\/oom_score_adj\).*oom-score-adj/, JSON.stringify(oom));
+  } finally {
+    bundle.cleanup();
+  }
+});
+
+test('rootless exec into a container in the host\'s pid namespace: the container\'s own procfs, cloned alone', { skip }, () => {
+  const bundle = makeBundle({
+    rootless: true,
+    owner: suite.owner,
+    edit: (spec) => {
+      // The kernel refuses a new procfs of a pid namespace our user namespace does not own.
+      spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== 'pid');
+      spec.mounts = (spec.mounts ?? []).map((m) =>
+        m.destination === '/proc' ? { destination: '/proc', type: 'bind', source: '/proc', options: ['rbind', 'nosuid', 'noexec', 'nodev'] } : m,
+      );
+    },
+  });
+  try {
+    const out = execAsUser(bundle, { oomScoreAdj: 321 });
+    assert.equal(out.error, undefined, out.error);
+    assert.deepEqual(out.exit, { exitCode: 0, signal: null }, out.stderr);
+    assert.equal(out.report?.oom_score_adj, 321);
   } finally {
     bundle.cleanup();
   }
