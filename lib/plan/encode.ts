@@ -40,7 +40,7 @@ function fieldsOf(step: Step): Field[] {
     case 'capset': return [step.effective, step.permitted, step.inheritable];
     case 'ambient': return [step.raise];
     case 'no-new-privs': return [];
-    case 'seccomp': return [step.program, step.flags, step.listenerFd];
+    case 'seccomp': return [step.program, step.flags, step.listenerFd, step.allowsIdleRelease];
     case 'umask': return [step.mask];
     case 'chdir': return [step.path];
     case 'check-exec': return [step.file, step.env, step.searchPath];

@@ -11,10 +11,33 @@
  *   runs, so that create fails when the agent is missing.
  * - without noNewPrivileges: loading a filter needs CAP_SYS_ADMIN, so while
  *   the init still has it — before the user and capability changes.
+ *
+ * Before the wait for `start`, the init gives memory back
+ * (native/init/idle_memory.cc) with syscalls a container's profile may
+ * forbid or trap. The step says whether this filter plainly allows them
+ * (`allowsIdleRelease`, decided here, where the profile is at hand): then
+ * the init releases right before the wait, under the filter; otherwise
+ * before installing a filter that goes in before the wait, and the steps
+ * between fault part of the program back in (README, "Memory of a created
+ * container").
  */
 import type { ValidSpec } from '../config/valid';
 import { compileSeccomp } from '../seccomp/compile';
+import { normalizeSeccomp } from '../seccomp/normalize';
+import { allowsPlainly } from '../seccomp/plain-allow';
 import type { LaunchPlan, Step } from './steps';
+
+/**
+ * The syscalls of the init's release before the wait and of the blocking
+ * open that follows it (native/init/idle_memory.cc): madvise
+ * (MADV_DONTNEED on its read-only segments, and in glibc's malloc_trim on
+ * free heap pages), brk (malloc_trim shrinking the heap), openat (the exec
+ * fifo; made with or without the release). munmap is not called by
+ * malloc_trim in a single-threaded process (only a thread arena's trim
+ * unmaps), and is required all the same, so that a libc that does stays
+ * covered.
+ */
+export const IDLE_RELEASE_SYSCALLS = ['madvise', 'brk', 'munmap', 'openat'] as const;
 
 export type SeccompPlacement = 'before-credentials' | 'before-wait-start' | 'before-exec';
 
@@ -32,7 +55,15 @@ export function seccompPlan(spec: ValidSpec, listenerFd: number): SeccompPlan | 
   const listener = compiled.listenerPath === undefined ? undefined : { path: compiled.listenerPath, metadata: compiled.listenerMetadata };
   const placement: SeccompPlacement = !spec.process?.noNewPrivileges ? 'before-credentials' : listener ? 'before-wait-start' : 'before-exec';
   return {
-    step: { op: 'seccomp', program: compiled.program, flags: compiled.flags, listenerFd: listener ? listenerFd : -1, summary: compiled.summary },
+    step: {
+      op: 'seccomp',
+      program: compiled.program,
+      flags: compiled.flags,
+      listenerFd: listener ? listenerFd : -1,
+      // compileSeccomp validated the profile: normalizing it again is a copy.
+      allowsIdleRelease: allowsPlainly(normalizeSeccomp(profile), IDLE_RELEASE_SYSCALLS),
+      summary: compiled.summary,
+    },
     placement,
     listener,
   };

@@ -83,10 +83,13 @@ export type Step =
    * (struct sock_filter array), `flags` SECCOMP_FILTER_FLAG_*. With
    * `listenerFd` >= 0 (an inherited socket connected to linux.seccomp's
    * listenerPath) the filter gets a notify listener, sent over that socket
-   * with go's seccompListenerMessage. `summary` is for `kapsel plan` only
-   * (not sent to the init).
+   * with go's seccompListenerMessage. `allowsIdleRelease`: the filter
+   * plainly allows the syscalls of the init's memory release before the
+   * wait for start (plan/seccomp.ts IDLE_RELEASE_SYSCALLS), so the init
+   * may release under it. `summary` is for `kapsel plan` only (not sent to
+   * the init).
    */
-  | { op: 'seccomp'; program: Uint8Array; flags: number; listenerFd: number; summary?: SeccompSummary }
+  | { op: 'seccomp'; program: Uint8Array; flags: number; listenerFd: number; allowsIdleRelease: boolean; summary?: SeccompSummary }
   | { op: 'umask'; mask: number }
   | { op: 'chdir'; path: string }
   /**

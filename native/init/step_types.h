@@ -270,10 +270,15 @@ struct SeccompStep {
   std::string program;  // raw struct sock_filter array
   uint64_t flags = 0;
   int64_t listener_fd = -1;  // connected listener socket, or -1: no notify listener
+  // The filter plainly allows the syscalls of the release before the wait
+  // (idle_memory.cc; decided in lib/plan/seccomp.ts): the init may release
+  // under it, right before the wait.
+  bool allows_idle_release = false;
   template <class V> void Visit(V& v) {
     v.Bytes("program", program);
     v.Uint("flags", flags);
     v.Int("listenerFd", listener_fd);
+    v.Bool("allowsIdleRelease", allows_idle_release);
   }
 };
 

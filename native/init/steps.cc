@@ -508,12 +508,14 @@ void Run(InitContext& ctx, const SeccompStep& s) {
   const bool notify = s.listener_fd >= 0;
   int listener = -1;
   // Before the wait for start (the filter goes in before the credentials
-  // change when there is no no_new_privs): memory is given back now, while
-  // madvise is still ours to call; what runs until the wait faults a part
-  // of the program back in.
-  if (ctx.waits_for_start && !ctx.started) ReleaseIdleMemory();
+  // change when there is no no_new_privs), a filter that may forbid or
+  // trap the release's syscalls: memory is given back now, while they are
+  // still ours to call, and what runs until the wait faults a part of the
+  // program back in. A filter that plainly allows them leaves the release
+  // to the wait, after those steps.
+  if (ctx.waits_for_start && !ctx.started && !s.allows_idle_release) ReleaseIdleMemory();
   int err = InstallSeccompFilter(s.program, static_cast<unsigned>(s.flags), notify ? &listener : nullptr);
-  if (err == 0) ctx.seccomp_filter_installed = true;
+  if (err == 0 && !s.allows_idle_release) ctx.may_release_idle_memory = false;
   if (err != 0) Fail("seccomp", err, "", err == EINVAL ? "the kernel refused the filter or its flags" : "");
   if (!notify) return;
   std::string& payload = ctx.seccomp_listener_message;
@@ -567,8 +569,8 @@ void Run(InitContext& ctx, const WaitStartStep& s) {
   // state JSON (large annotations included) is not kept for days.
   ctx.creating_state = std::string();
   ctx.has_creating_state = false;
-  // A container's seccomp filter, once installed, could forbid madvise.
-  int fifo = OpenAfterRelease(ctx.proc_fd, link.c_str(), O_WRONLY, !ctx.seccomp_filter_installed);
+  // Without a filter, or under one that plainly allows the release.
+  int fifo = OpenAfterRelease(ctx.proc_fd, link.c_str(), O_WRONLY, ctx.may_release_idle_memory);
   ctx.started = true;
   if (fifo < 0) Fail("open", errno, "exec.fifo", "reopen the exec fifo through /proc/" + link);
   close(fifo_path_fd);

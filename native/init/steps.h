@@ -26,9 +26,10 @@ struct InitContext {
   std::string checked_file;
   std::string checked_path;
   int last_cap = 40;
-  // The container's seccomp filter is in place: from here on only the
-  // syscalls the plan needs (no memory release before the wait).
-  bool seccomp_filter_installed = false;
+  // Whether the init may still call the syscalls of its memory release
+  // before the wait (idle_memory.cc): no longer once a container filter
+  // that does not plainly allow them is in place.
+  bool may_release_idle_memory = true;
   // The plan waits for `start` (a create plan; an exec plan does not), and
   // whether that wait is over.
   bool waits_for_start = false;

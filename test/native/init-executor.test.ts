@@ -44,7 +44,7 @@ test('the init installs a seccomp program from a bytes field before exec', { ski
   const target = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
   try {
     const mkdir = (searchPath: string): Step => ({ op: 'exec', args: ['mkdir', path.join(target, 'sub')], env: [], searchPath });
-    const denied = await runPlan([{ op: 'no-new-privs' }, { op: 'seccomp', program: denyMkdir, flags: 0, listenerFd: -1 }, mkdir('/usr/bin:/bin')]);
+    const denied = await runPlan([{ op: 'no-new-privs' }, { op: 'seccomp', program: denyMkdir, flags: 0, listenerFd: -1, allowsIdleRelease: false }, mkdir('/usr/bin:/bin')]);
     assert.equal(denied.exitCode, 1, denied.stderr);
     assert.match(denied.stderr, /Operation not permitted/);
     assert.equal(fs.existsSync(path.join(target, 'sub')), false);
@@ -72,7 +72,7 @@ test('the init searches only the path the plan gives', { skip }, async () => {
 });
 
 test('a seccomp program that is not whole instructions fails its step', { skip }, async () => {
-  const run = await runPlan([{ op: 'seccomp', program: Buffer.from([1, 2, 3]), flags: 0, listenerFd: -1 }, { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' }]);
+  const run = await runPlan([{ op: 'seccomp', program: Buffer.from([1, 2, 3]), flags: 0, listenerFd: -1, allowsIdleRelease: false }, { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' }]);
   assert.equal(run.exitCode, 1);
   assert.equal(run.reported?.type, 'error');
   assert.deepEqual(run.reported && [run.reported.type === 'error' && run.reported.syscall, run.reported.type === 'error' && run.reported.step], ['seccomp', 0]);

@@ -111,7 +111,7 @@ test('exec-label hands the kernel the whole label in one write(2)', { skip: skip
   ]);
   const { steps, marker, dir } = labelThenTouch('attr/exec', value);
   try {
-    const run = await runPlan([{ op: 'seccomp', program: filter, flags: 0, listenerFd: -1 }, ...steps]);
+    const run = await runPlan([{ op: 'seccomp', program: filter, flags: 0, listenerFd: -1, allowsIdleRelease: false }, ...steps]);
     assert.equal(run.exitCode, 1);
     assert.equal(run.reported?.type === 'error' && `${run.reported.op} ${run.reported.syscall} ${run.reported.errno} ${run.reported.path}`, `exec-label write ${EBADFD} /proc/thread-self/attr/exec`);
     assert.equal(fs.existsSync(marker), false);

@@ -22,7 +22,7 @@ test('steps encode to length-prefixed fields with lists as count + items', () =>
 
 test('a bytes field is copied as it is, NULs and invalid UTF-8 included', () => {
   const program = Uint8Array.from([0x20, 0x00, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x80]);
-  const [[op, raw, flags]] = decodeFields(encodeSteps([{ op: 'seccomp', program, flags: 1, listenerFd: -1 }]));
+  const [[op, raw, flags]] = decodeFields(encodeSteps([{ op: 'seccomp', program, flags: 1, listenerFd: -1, allowsIdleRelease: false }]));
   assert.equal(op.toString(), 'seccomp');
   assert.deepEqual([...raw], [...program]);
   assert.equal(flags.toString(), '1');

@@ -13,6 +13,7 @@ import { compilePlan } from '../../lib/plan/compile';
 import { encodeSteps } from '../../lib/plan/encode';
 import type { Step, StepOp } from '../../lib/plan/steps';
 import { fakeFacts, type FakeFacts } from '../helpers/facts';
+import { podmanSizedProfile } from '../helpers/seccomp-profiles';
 
 const bundle = '/b';
 const rootfs = '/b/rootfs';
@@ -156,6 +157,13 @@ const configs: Array<{ name: string; spec: Spec; rootless?: boolean; noPivot?: b
     }),
   },
   {
+    name: 'podman-sized seccomp without no_new_privs: the filter allows the release before the wait',
+    spec: spec((s) => {
+      s.process!.noNewPrivileges = false;
+      s.linux!.seccomp = podmanSizedProfile();
+    }),
+  },
+  {
     name: 'scheduler, I/O priority, CPU affinity, memory policy',
     spec: spec((s) => {
       s.process!.scheduler = { policy: 'SCHED_DEADLINE', flags: ['SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_DL_OVERRUN'], runtime: 1e6, deadline: 2e6, period: 2 ** 60 };
@@ -232,8 +240,8 @@ for (const c of configs) {
 test('C++ decodes ops no config above produces, and edge values', () => {
   const program = Buffer.from([0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x7f]); // BPF_RET|BPF_K ALLOW, NULs inside
   const steps: Step[] = [
-    { op: 'seccomp', program, flags: 0, listenerFd: -1 },
-    { op: 'seccomp', program: Uint8Array.from([0xff, 0xfe, 0x00, 0x0a, 0x22, 0x5c, 0x80, 0x00]), flags: 8, listenerFd: 9 },
+    { op: 'seccomp', program, flags: 0, listenerFd: -1, allowsIdleRelease: false },
+    { op: 'seccomp', program: Uint8Array.from([0xff, 0xfe, 0x00, 0x0a, 0x22, 0x5c, 0x80, 0x00]), flags: 8, listenerFd: 9, allowsIdleRelease: true },
     { op: 'capset', effective: (1n << 64n) - 1n, permitted: 1n << 63n, inheritable: 0n },
     { op: 'rlimit', type: 'RLIMIT_STACK', resource: 3, soft: (1n << 64n) - 1n, hard: 0n },
     { op: 'mount', source: 'a\tb', target: '/x', fstype: 't', flags: 0xffffffff, data: 'k="v",\\', inContainer: false },
