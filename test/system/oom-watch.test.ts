@@ -3,7 +3,8 @@
 // memory.events) reaches the callback with counts that add up to the
 // cgroup's own oom_kill counter, the watch ends when the cgroup is removed
 // or closed, and no fd stays open. Also the two kernfs behaviours the
-// cgroup2 watch relies on, checked on this kernel's cgroup2 hierarchy.
+// cgroup2 watch relies on, checked on this kernel's cgroup2 hierarchy, and
+// the cgroup2 watch on a fake tree where no cgroup2 memory controller is.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,6 +18,7 @@ import { native } from '../../lib/native/addon';
 import { IN_DELETE, IN_MODIFY, IN_NONBLOCK, IN_ONLYDIR } from '../../lib/native/constants';
 import { FIXTURES_BIN } from '../helpers/bundle';
 import { listFds } from '../helpers/leaks';
+import { tempDir } from '../helpers/tmp';
 import { uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 
@@ -154,6 +156,35 @@ test('a record without a memory cgroup has nothing to watch; a cgroup that is go
     (err: unknown) => err instanceof SyscallError && err.errnoName === 'ENOENT',
   );
   assert.deepEqual(listFds(), before, 'nothing left open by the failed set-up');
+});
+
+test('cgroup2 logic on a fake tree: changes of memory.events are reported as new kills, a sibling\'s removal is not, close() frees every fd', async () => {
+  // Regular files raise the same inotify events as kernfs; what only the
+  // real cgroupfs does (ENODEV once removed) is the cgroup2 test above.
+  const parent = tempDir('fake-cgroup2');
+  const dir = path.join(parent, 'ctr');
+  const sibling = path.join(parent, 'other');
+  fs.mkdirSync(dir);
+  fs.mkdirSync(sibling);
+  const events = (kills: number): string => `low 0\nhigh 0\nmax 9\noom ${kills + 1}\noom_kill ${kills}\noom_group_kill 0\n`;
+  fs.writeFileSync(path.join(dir, 'memory.events'), events(1));
+  try {
+    const before = listFds();
+    const seen = recorder();
+    const watch = watchOomKills({ version: 2, v1: {}, unified: dir, created: [] }, seen.onKills)!;
+    fs.writeFileSync(path.join(dir, 'memory.events'), events(4));
+    await guarded(seen.reached(3), 'the first change');
+    fs.rmdirSync(sibling);
+    fs.writeFileSync(path.join(dir, 'memory.events'), events(4)); // no new kill
+    fs.writeFileSync(path.join(dir, 'memory.events'), events(6));
+    await guarded(seen.reached(5), 'the second change');
+    assert.equal(seen.reports.reduce((a, b) => a + b, 0), 5, 'only kills after the start, each once');
+    watch.close();
+    assert.equal(await guarded(watch.ended, 'the closed watch ends'), 'closed');
+    assert.deepEqual(listFds(), before, 'no fd left behind');
+  } finally {
+    fs.rmSync(parent, { recursive: true, force: true });
+  }
 });
 
 test('kernfs on this kernel: inotify reports a cgroup2 file\'s change (cgroup.events) and the cgroup\'s rmdir in its parent', { skip: skipKernfs }, async () => {
