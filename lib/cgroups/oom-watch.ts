@@ -152,10 +152,12 @@ function v2Source(dir: string): KillSource {
 }
 
 /**
- * After a v1 signal whose kill is not counted yet: re-reads this many ms
- * apart (about a second in all), stopping as soon as the count moves. A
- * kill that never comes (the victim was exiting anyway, or the OOM killer
- * is disabled) ends them; nothing is read again until the next signal.
+ * After each v1 signal the counter is read again this many ms apart
+ * (about a second in all): the kill it announced may not be counted yet,
+ * nor that of a signal before it. A new signal starts them over; after
+ * the last one nothing is read until the next signal, so a kill that
+ * never comes (the victim was exiting anyway, or the OOM killer is
+ * disabled) costs six reads.
  */
 const CONFIRM_DELAYS_MS = [1, 4, 16, 64, 256, 640];
 
@@ -185,19 +187,17 @@ export function watchOomKills(record: CgroupRecord, onKills: (kills: number) => 
     source.wake(); // the loop below closes the fds once its wait has returned
   };
 
-  /** Reads the counter; true when it moved (and the kills were reported). */
-  const report = (): boolean => {
-    if (endReason) return false;
+  /** Reads the counter and reports the kills not reported yet. */
+  const report = (): void => {
+    if (endReason) return;
     const kills = source.read();
     if (kills === undefined) {
       finish('gone');
-      return false;
+      return;
     }
-    if (kills <= seen) return false;
+    if (kills <= seen) return;
     const fresh = kills - seen;
     seen = kills;
-    clearTimeout(confirm);
-    confirm = undefined;
     try {
       onKills(fresh);
     } catch (err) {
@@ -206,7 +206,6 @@ export function watchOomKills(record: CgroupRecord, onKills: (kills: number) => 
         throw err;
       });
     }
-    return true;
   };
 
   const confirmLater = (step: number): void => {
@@ -214,7 +213,8 @@ export function watchOomKills(record: CgroupRecord, onKills: (kills: number) => 
     clearTimeout(confirm);
     confirm = setTimeout(() => {
       confirm = undefined;
-      if (!report() && !endReason) confirmLater(step + 1);
+      report();
+      if (!endReason) confirmLater(step + 1);
     }, CONFIRM_DELAYS_MS[step]);
     if (!keepAlive) confirm.unref();
   };
@@ -227,7 +227,8 @@ export function watchOomKills(record: CgroupRecord, onKills: (kills: number) => 
         await native().waitReadable(source.fds, { keepAlive });
         if (endReason) break;
         source.drain();
-        if (!report() && source.signalsBeforeKill && !endReason) confirmLater(0);
+        report();
+        if (source.signalsBeforeKill && !endReason) confirmLater(0);
       }
     } catch {
       // A wait or read that fails (never seen) ends the watch like a removed cgroup.
@@ -241,7 +242,7 @@ export function watchOomKills(record: CgroupRecord, onKills: (kills: number) => 
 
   return {
     ended,
-    check: () => void report(),
+    check: report,
     close: () => finish('closed'),
   };
 }
