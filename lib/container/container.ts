@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CgroupStats } from '../cgroups';
+import type { OomWatch } from '../cgroups/oom-watch';
 import type { LinuxResources, Process, Spec } from '../config/types';
 import { ContainerNotFoundError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
@@ -80,7 +81,9 @@ const lazy = {
  * Emits 'created', 'started', 'exit' (with the ExitStatus, when this
  * process is the init's parent and wait() was called), 'deleted', and
  * 'oom' (with the number of new OOM kills) while an 'oom' listener is
- * attached: the cgroup's OOM-kill counter is read every second.
+ * attached: the kernel notifies each OOM in the container's cgroup
+ * (lib/cgroups/oom-watch.ts), and the watch ends with the cgroup. It does
+ * not keep the process alive by itself.
  */
 export class Container extends EventEmitter {
   /** The container id. */
@@ -92,7 +95,7 @@ export class Container extends EventEmitter {
   /** pidfd of the init when this process created it (and is its parent). */
   private pidfd: number;
   private exit?: Promise<ExitStatus>;
-  private oomTimer?: NodeJS.Timeout;
+  private oomWatch?: OomWatch;
 
   private constructor(id: string, root: string, stored: StoredState | undefined, logger: Logger, pidfd = -1) {
     super();
@@ -110,28 +113,26 @@ export class Container extends EventEmitter {
     });
   }
 
-  /** Polls the cgroup's OOM-kill counter (memory.events / memory.oom_control); stops once the container is gone. */
+  /** Watches the cgroup's OOM kills while 'oom' has listeners; nothing to watch once the container is gone. */
   private watchOom(): void {
-    if (this.oomTimer) return;
-    let seen: number | undefined;
-    const check = (): void => {
-      lazy
-        .stats()
-        .containerOomKills(this)
-        .then((kills) => {
-          if (seen !== undefined && kills > seen) this.emit('oom', kills - seen);
-          seen = kills;
-        })
-        .catch(() => this.stopOomWatch());
-    };
-    check();
-    this.oomTimer = setInterval(check, 1000);
-    this.oomTimer.unref();
+    if (this.oomWatch) return;
+    let watch: OomWatch | undefined;
+    try {
+      watch = lazy.stats().watchContainerOom(this, (kills) => this.emit('oom', kills), { keepAlive: false });
+    } catch (err) {
+      this.logger.warn(`container "${this.id}": cannot watch for OOM kills: ${(err as Error).message}`);
+    }
+    if (!watch) return;
+    this.oomWatch = watch;
+    // Ended by the cgroup's removal (a delete from any process) or by stopOomWatch.
+    void watch.ended.then(() => {
+      if (this.oomWatch === watch) this.oomWatch = undefined;
+    });
   }
 
   private stopOomWatch(): void {
-    clearInterval(this.oomTimer);
-    this.oomTimer = undefined;
+    this.oomWatch?.close();
+    this.oomWatch = undefined;
   }
 
   /**

@@ -178,9 +178,10 @@ export interface NativeAddon {
    * Resolves once `fd` (or the first of `fds`) is readable or its peer hung
    * up, with its index (uv_polls on the event loop, no thread-pool thread
    * held); the wait on the others ends with it. The caller then reads
-   * without blocking. The fds must stay open until it resolves.
+   * without blocking. The fds must stay open until it resolves. With
+   * `keepAlive: false` the wait does not keep the process alive (uv_unref).
    */
-  waitReadable(fd: number | readonly number[]): Promise<number>;
+  waitReadable(fd: number | readonly number[], options?: { keepAlive?: boolean }): Promise<number>;
   /**
    * bpf(BPF_PROG_LOAD) of a BPF_PROG_TYPE_CGROUP_DEVICE program (raw 8-byte
    * instructions); returns its fd. A refusal carries the verifier's log as
@@ -214,6 +215,12 @@ export interface NativeAddon {
   /** flock(2); `nonBlocking` adds LOCK_NB (then EWOULDBLOCK throws). */
   flock(fd: number, operation: 'exclusive' | 'shared' | 'unlock', nonBlocking: boolean): void;
   memfdCreate(name: string, flags: number): number;
+  /** eventfd(2) (flags: EFD_NONBLOCK, EFD_SEMAPHORE); EFD_CLOEXEC is always added. Returns the fd. */
+  eventfd(initval: number, flags: number): number;
+  /** inotify_init1(2) (flags: IN_NONBLOCK); IN_CLOEXEC is always added. Returns the fd. */
+  inotifyInit(flags: number): number;
+  /** inotify_add_watch(2): watches `path` for the IN_* events of `mask`; returns the watch descriptor. */
+  inotifyAddWatch(fd: number, path: string, mask: number): number;
   /** openat2(2) with `resolve` (RESOLVE_* bits); O_CLOEXEC is always added. Returns the fd. */
   openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
   /** mkfifo(3) with exactly `mode` (the umask does not apply). */

@@ -110,3 +110,10 @@ export function lastCapability(): number {
     return 40;
   }
 }
+
+// eventfd(2) and inotify(7) (native/addon/event_fds.cc)
+export const EFD_NONBLOCK = 0o4000;
+export const IN_NONBLOCK = 0o4000;
+export const IN_MODIFY = 0x00000002;
+export const IN_DELETE = 0x00000200;
+export const IN_ONLYDIR = 0x01000000;

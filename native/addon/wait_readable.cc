@@ -5,7 +5,9 @@
 // number of creates and starts can wait at once. The first fd ready ends
 // the wait on all of them (start waits on the exec fifo and the init's
 // pidfd together: whichever comes first). The caller then reads without
-// blocking.
+// blocking. With { keepAlive: false } the wait does not keep the process
+// alive by itself (uv_unref): a watch that only listens, such as the
+// 'oom' event of a container, must not hold a program that is done.
 #include <napi.h>
 #include <uv.h>
 
@@ -87,10 +89,29 @@ bool ReadFds(const Napi::CallbackInfo& info, std::vector<int>* fds) {
   return true;
 }
 
+// The options object (second argument): { keepAlive?: boolean }, default true.
+bool ReadKeepAlive(const Napi::CallbackInfo& info, bool* keep_alive) {
+  *keep_alive = true;
+  if (info.Length() < 2 || info[1].IsUndefined()) return true;
+  if (!info[1].IsObject()) {
+    Napi::TypeError::New(info.Env(), "waitReadable: options must be an object").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Value v = info[1].As<Napi::Object>().Get("keepAlive");
+  if (v.IsUndefined()) return true;
+  if (!v.IsBoolean()) {
+    Napi::TypeError::New(info.Env(), "waitReadable: options.keepAlive must be a boolean").ThrowAsJavaScriptException();
+    return false;
+  }
+  *keep_alive = v.As<Napi::Boolean>().Value();
+  return true;
+}
+
 Napi::Value WaitReadable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<int> fds;
-  if (!ReadFds(info, &fds)) return env.Undefined();
+  bool keep_alive;
+  if (!ReadFds(info, &fds) || !ReadKeepAlive(info, &keep_alive)) return env.Undefined();
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
     Napi::Error::New(env, "waitReadable: no event loop").ThrowAsJavaScriptException();
@@ -110,6 +131,7 @@ Napi::Value WaitReadable(const Napi::CallbackInfo& info) {
       g->open_handles++;
       call = "uv_poll_start";
       rc = uv_poll_start(&w.poll, UV_READABLE | UV_DISCONNECT, OnReady);
+      if (!keep_alive) uv_unref(reinterpret_cast<uv_handle_t*>(&w.poll));
     }
     if (rc != 0) {
       g->settled = true;

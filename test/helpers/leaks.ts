@@ -13,7 +13,8 @@ export interface SystemSnapshot {
   fds: Map<string, string>;
 }
 
-function listFds(): Map<string, string> {
+/** fd number -> readlink target, of this process. */
+export function listFds(): Map<string, string> {
   const out = new Map<string, string>();
   for (const fd of fs.readdirSync('/proc/self/fd')) {
     try {

@@ -1,9 +1,11 @@
 /**
  * `kapsel events [--stats] [--interval 5s] ID`, as runc: one JSON object
  * per line, {"type":"stats","id":ID,"data":STATS} every interval and
- * {"type":"oom","id":ID} when the kernel OOM-kills in the container's
- * cgroup; with --stats one stats object and exit. It ends when the
- * container is gone.
+ * {"type":"oom","id":ID} for each OOM kill in the container's cgroup, as
+ * the kernel notifies it (lib/cgroups/oom-watch.ts, nothing polled); with
+ * --stats one stats object and exit. It ends when the container is gone
+ * (stopped or deleted: seen at the next stats, or at once when its cgroup
+ * is removed).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KapselError } from '../../errors';
@@ -26,9 +28,6 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** How often the OOM counter is read between stats. */
-const OOM_POLL_MS = 1000;
-
 export const eventsCommand: Command = {
   name: 'events',
   summary: 'display container events such as OOM notifications, cpu, memory, and IO usage statistics',
@@ -47,27 +46,33 @@ export const eventsCommand: Command = {
       emit({ type: 'stats', id, data: await container.stats() });
       return 0;
     }
-    const { containerOomKills } = await import('../../container/stats');
-    let oomSeen = await containerOomKills(container);
-    let sinceStats = interval;
-    for (;;) {
-      try {
-        // OOM first: an init killed by it stops the container, and stats then end the stream.
-        const kills = await containerOomKills(container);
-        if (kills > oomSeen) emit({ type: 'oom', id });
-        oomSeen = kills;
-        if (sinceStats >= interval) {
+    const { watchContainerOom } = await import('../../container/stats');
+    // One line per kill, as the kernel reports them (runc prints one per notification).
+    const oom = watchContainerOom(container, (kills) => {
+      for (let i = 0; i < kills; i++) emit({ type: 'oom', id });
+    });
+    // The watch ends when the cgroup is removed: the container was deleted.
+    const cgroupGone = new AbortController();
+    void oom?.ended.then(() => cgroupGone.abort());
+    try {
+      for (;;) {
+        try {
           emit({ type: 'stats', id, data: await container.stats() });
-          sinceStats = 0;
+        } catch (err) {
+          // Stopped or deleted meanwhile: the stream ends, as runc's does,
+          // after a kill the notification of which is still on its way
+          // (an init killed by the OOM killer stops the container).
+          if (err instanceof KapselError && (err.code === 'ERR_INVALID_STATE' || err.code === 'ERR_CONTAINER_NOT_FOUND')) {
+            oom?.check();
+            return 0;
+          }
+          throw err;
         }
-      } catch (err) {
-        // Stopped or deleted meanwhile: the stream ends, as runc's does.
-        if (err instanceof KapselError && (err.code === 'ERR_INVALID_STATE' || err.code === 'ERR_CONTAINER_NOT_FOUND')) return 0;
-        throw err;
+        await sleep(interval, undefined, { signal: cgroupGone.signal }).catch(() => undefined);
+        if (cgroupGone.signal.aborted) return 0;
       }
-      const step = Math.min(OOM_POLL_MS, interval - sinceStats);
-      await sleep(step);
-      sinceStats += step;
+    } finally {
+      oom?.close();
     }
   },
 };
