@@ -14,6 +14,7 @@ void InitSendFd(Napi::Env env, Napi::Object exports);
 void InitCgroupBpf(Napi::Env env, Napi::Object exports);
 void InitIdmap(Napi::Env env, Napi::Object exports);
 void InitNetDevices(Napi::Env env, Napi::Object exports);
+void InitFileBatch(Napi::Env env, Napi::Object exports);
 }  // namespace kapsel
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -28,6 +29,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitCgroupBpf(env, exports);
   kapsel::InitIdmap(env, exports);
   kapsel::InitNetDevices(env, exports);
+  kapsel::InitFileBatch(env, exports);
   return exports;
 }
 
