@@ -11,7 +11,7 @@ import { getSystemErrorMap } from 'node:util';
 import { native, type FileOp, type FileOpFailure, type FileOpResult } from '../native/addon';
 import { poolSlots } from '../native/pool';
 
-export type { FileOp, FileOpResult } from '../native/addon';
+export type { FileOp, FileOpFailure, FileOpResult } from '../native/addon';
 
 /** Runs `ops` on the pool; an empty list costs nothing. */
 export async function runFileBatch(ops: readonly FileOp[]): Promise<FileOpResult[]> {

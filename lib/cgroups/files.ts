@@ -12,8 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { KapselError } from '../errors';
 import type { CgroupWrite } from './writes';
-import { failureError, isFailure, runFileBatch, type FileOp, type FileOpResult } from './file-batch';
-import type { FileOpFailure } from '../native/addon';
+import { failureError, isFailure, runFileBatch, type FileOp, type FileOpFailure, type FileOpResult } from './file-batch';
 
 const { EEXIST, EINVAL, ENOENT } = os.constants.errno;
 
@@ -67,8 +66,7 @@ export async function readControls(files: readonly string[]): Promise<Array<stri
   return files.map((file, i) => readResult(results[i], file));
 }
 
-function writeError(target: string, value: string, result: FileOpResult): CgroupError {
-  const failure = result as FileOpFailure;
+function writeError(target: string, value: string, failure: FileOpFailure): CgroupError {
   const err = failureError(failure, target);
   return new CgroupError(`cgroup: write "${value}" to ${target}: ${err.message}`, target, failure.code);
 }
@@ -95,14 +93,14 @@ export async function writeControls(writes: ReadonlyArray<{ dir: string; file: s
  */
 export async function applyWrites(dirFor: (controller: string) => string | undefined, writes: readonly CgroupWrite[], warn: (message: string) => void): Promise<void> {
   const planned = writes.map((w) => ({ w, dir: dirFor(w.controller) }));
-  const ops: FileOp[] = [];
+  const ops: Array<FileOp & { op: 'write' }> = [];
   for (const { w, dir } of planned) {
     if (!dir) continue;
     const optional = w.ifMissing !== undefined;
     ops.push({ op: 'write', path: path.join(dir, w.file), value: w.value, create: !optional, tolerate: optional ? [EINVAL, ENOENT] : [EINVAL] });
   }
   const results = await runFileBatch(ops);
-  const retry: FileOp[] = [];
+  const retry: Array<FileOp & { op: 'write' }> = [];
   let next = 0;
   // In the order of the writes: warnings and failures come out as the synchronous writes gave them.
   for (const { w, dir } of planned) {
@@ -123,7 +121,7 @@ export async function applyWrites(dirFor: (controller: string) => string | undef
   }
   const retried = await runFileBatch(retry);
   retried.forEach((result, i) => {
-    if (isFailure(result)) throw writeError(retry[i].path, (retry[i] as { value: string }).value, result);
+    if (isFailure(result)) throw writeError(retry[i].path, retry[i].value, result);
   });
 }
 
