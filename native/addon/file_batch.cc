@@ -216,22 +216,25 @@ bool ParseBatch(const Napi::CallbackInfo& info, FileBatch* batch) {
   }
   Napi::Array ops = info[0].As<Napi::Array>();
   batch->ops.resize(ops.Length());
+  // The keys made once per batch, not once per op (a C string key is internalized on every lookup).
+  Napi::String kOp = Napi::String::New(env, "op"), kPath = Napi::String::New(env, "path"), kValue = Napi::String::New(env, "value"),
+               kCreate = Napi::String::New(env, "create"), kTolerate = Napi::String::New(env, "tolerate");
   for (uint32_t i = 0; i < ops.Length(); i++) {
     Napi::Value v = ops.Get(i);
     if (!v.IsObject()) return ThrowBadOp(env, i, "must be an object");
     Napi::Object o = v.As<Napi::Object>();
     FileOp& op = batch->ops[i];
     std::string kind;
-    if (!StringWithoutNul(o.Get("op"), &kind) || !ParseKind(kind, &op.kind)) return ThrowBadOp(env, i, "unknown op");
-    if (!StringWithoutNul(o.Get("path"), &op.path) || op.path.empty()) return ThrowBadOp(env, i, "path must be a non-empty string without null bytes");
+    if (!StringWithoutNul(o.Get(kOp), &kind) || !ParseKind(kind, &op.kind)) return ThrowBadOp(env, i, "unknown op");
+    if (!StringWithoutNul(o.Get(kPath), &op.path) || op.path.empty()) return ThrowBadOp(env, i, "path must be a non-empty string without null bytes");
     if (op.kind == OpKind::kWrite) {
-      Napi::Value value = o.Get("value");
+      Napi::Value value = o.Get(kValue);
       if (!value.IsString()) return ThrowBadOp(env, i, "value must be a string");
       op.value = value.As<Napi::String>().Utf8Value();
-      Napi::Value create = o.Get("create");
+      Napi::Value create = o.Get(kCreate);
       if (!create.IsUndefined()) op.create = create.ToBoolean().Value();
     }
-    Napi::Value tolerate = o.Get("tolerate");
+    Napi::Value tolerate = o.Get(kTolerate);
     if (tolerate.IsBoolean()) {
       op.tolerate_all = tolerate.As<Napi::Boolean>().Value();
     } else if (tolerate.IsArray()) {
