@@ -135,7 +135,8 @@ export async function createCgroups(target: CgroupTarget, layout: CgroupLayout, 
   const missingOf = new Map(dirs.map((dir) => [dir, missingDirs(dir)]));
   // Said before any mkdir, so that a create killed in the middle leaves a
   // list of what may be its own (crash safety: delete removes those found empty).
-  beforeMaking?.([...new Set([...missingOf.values()].flat())]);
+  const missing = [...new Set([...missingOf.values()].flat())];
+  beforeMaking?.(missing);
   for (const dir of dirs) {
     if (missingOf.get(dir)!.length > 0) continue;
     if (procsOf(dir).length > 0) throw new InvalidArgumentError(`cgroup ${dir} already exists and has processes: a container needs a cgroup of its own`);
@@ -144,6 +145,6 @@ export async function createCgroups(target: CgroupTarget, layout: CgroupLayout, 
     if (dir === target.v1.cpuset) inheritCpuset(dir);
   }
   const cpusetMissing = target.v1.cpuset ? missingOf.get(target.v1.cpuset) ?? [] : [];
-  record.created.push(...(await makeMissing([...missingOf.values()].flat(), cpusetMissing)));
+  record.created.push(...(await makeMissing(missing, cpusetMissing)));
   return record;
 }

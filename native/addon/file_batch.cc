@@ -123,10 +123,10 @@ void RunRead(FileOp* op) {
 
 void RunSubdirs(FileOp* op) {
   int fd = OpenRetrying(op->path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (fd < 0) return Fail(op, "opendir");
+  if (fd < 0) return Fail(op, "scandir");
   DIR* dir = fdopendir(fd);
   if (dir == nullptr) {
-    Fail(op, "opendir");
+    Fail(op, "scandir");
     close(fd);
     return;
   }

@@ -64,15 +64,17 @@ test('the first failure not tolerated ends the batch; tolerated ones are reporte
 
 test('a failure becomes the error fs gives for the same call', async () => {
   const missing = path.join(tmp, 'no', 'such');
-  const [mkdir, rmdir, read] = await runFileBatch([
+  const [mkdir, rmdir, read, subdirs] = await runFileBatch([
     { op: 'mkdir', path: missing, tolerate: true },
     { op: 'rmdir', path: missing, tolerate: true },
     { op: 'read', path: missing, tolerate: true },
+    { op: 'subdirs', path: missing, tolerate: true },
   ]);
   for (const [result, call] of [
     [mkdir, () => fs.mkdirSync(missing)],
     [rmdir, () => fs.rmdirSync(missing)],
     [read, () => fs.readFileSync(missing, 'utf8')],
+    [subdirs, () => fs.readdirSync(missing)],
   ] as const) {
     assert.ok(isFailure(result));
     const ours = failureError(result, missing);
