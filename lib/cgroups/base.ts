@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CgroupDriver, CgroupRecord, CgroupStats } from './driver';
-import { CgroupError, procsOfTree, readControl, removeCgroupTree, writeControl } from './files';
+import { isFailure, runFileBatch } from './file-batch';
+import { CgroupError, descendantsOf, procsOfTree, readControl, readResult, removeCgroupTrees, subdirsResult, writeControl } from './files';
 import type { CgroupSettings } from './writes';
 
 const SIGKILL = 9;
@@ -27,21 +28,26 @@ export abstract class BaseDriver implements CgroupDriver {
   /** The cgroup whose tree lists every process of the container. */
   protected abstract procsDir(): string;
   abstract openPlacementFd(): number | undefined;
-  abstract place(pid: number, bornInUnified: boolean): void;
-  abstract apply(settings: CgroupSettings, warn: (message: string) => void): void;
+  abstract place(pid: number, bornInUnified: boolean): Promise<void>;
+  abstract apply(settings: CgroupSettings, warn: (message: string) => void): Promise<void>;
   abstract freeze(): Promise<void>;
   abstract thaw(): Promise<void>;
   abstract isFrozen(): boolean;
+  /**
+   * The file that says whether the cgroup is frozen, and how to read it
+   * (a missing file: not frozen); undefined without a freezer.
+   */
+  protected abstract freezerFile(): { file: string; frozen(text: string): boolean } | undefined;
   /** A freezer exists (a v1 host may not mount one). */
   protected abstract canFreeze(): boolean;
   abstract stats(): CgroupStats;
   abstract oomKills(): number;
 
-  update(settings: CgroupSettings, warn: (message: string) => void): void {
-    this.apply({ writes: settings.writes, warnings: settings.warnings }, warn);
+  update(settings: CgroupSettings, warn: (message: string) => void): Promise<void> {
+    return this.apply({ writes: settings.writes, warnings: settings.warnings }, warn);
   }
 
-  procs(): number[] {
+  procs(): Promise<number[]> {
     return procsOfTree(this.procsDir());
   }
 
@@ -66,7 +72,7 @@ export abstract class BaseDriver implements CgroupDriver {
     const wasFrozen = freezable && this.isFrozen();
     if (freezable && !wasFrozen) await this.freeze();
     try {
-      for (const pid of this.procs()) {
+      for (const pid of await this.procs()) {
         try {
           process.kill(pid, signal);
         } catch (err) {
@@ -81,27 +87,35 @@ export abstract class BaseDriver implements CgroupDriver {
   }
 
   async destroy(): Promise<void> {
-    if (this.canFreeze() && this.isFrozen()) await this.thaw();
+    const dirs = this.dirs();
+    const freezer = this.freezerFile();
+    // One batch on the pool: what lies below each directory, and the freezer's state.
+    const listed = await runFileBatch([
+      ...dirs.map((dir) => ({ op: 'subdirs' as const, path: dir, tolerate: true as const })),
+      ...(freezer ? [{ op: 'read' as const, path: freezer.file, tolerate: true as const }] : []),
+    ]);
+    if (freezer) {
+      const state = readResult(listed[dirs.length], freezer.file);
+      if (state !== undefined && freezer.frozen(state)) await this.thaw();
+    }
     const created = new Set(this.record.created);
-    for (const dir of this.dirs()) {
-      if (!fs.existsSync(dir)) continue;
-      if (created.has(dir)) {
-        await removeCgroupTree(dir);
-      } else {
-        // A cgroup that existed before create: only what the container made below it goes.
-        for (const child of fs.readdirSync(dir, { withFileTypes: true })) {
-          if (child.isDirectory()) await removeCgroupTree(path.join(dir, child.name));
-        }
-      }
-    }
-    // Parents create made, deepest first, when nothing else uses them now.
-    for (const dir of [...this.record.created].reverse()) {
-      try {
-        fs.rmdirSync(dir);
-      } catch {
-        // ENOENT: removed above; EBUSY/ENOTEMPTY: another cgroup lives there now
-      }
-    }
+    const present: string[] = [];
+    const below: string[][] = [];
+    dirs.forEach((dir, i) => {
+      const result = listed[i];
+      if (isFailure(result) && result.code === 'ENOENT') return; // gone already
+      present.push(dir);
+      below.push(subdirsResult(result, dir));
+    });
+    const descendants = await descendantsOf(present, below);
+    // A cgroup that existed before create: only what the container made below it goes.
+    const trees = present.map((dir, i) => (created.has(dir) ? [dir, ...descendants[i]] : descendants[i]));
+    await removeCgroupTrees(trees);
+    // Parents create made, deepest first, when nothing else uses them now
+    // (ENOENT: removed already; EBUSY/ENOTEMPTY: another cgroup lives there now).
+    const removed = new Set(trees.flat());
+    const parents = [...this.record.created].reverse().filter((dir) => !removed.has(dir));
+    await runFileBatch(parents.map((dir) => ({ op: 'rmdir' as const, path: dir, tolerate: true as const })));
   }
 }
 

@@ -52,16 +52,17 @@ export interface CgroupDriver {
   openPlacementFd(): number | undefined;
   /**
    * Moves `pid` into every hierarchy it was not born into (all v1
-   * hierarchies; the cgroup2 one too when `bornInUnified` is false).
+   * hierarchies; the cgroup2 one too when `bornInUnified` is false), in
+   * one batch on libuv's pool.
    */
-  place(pid: number, bornInUnified: boolean): void;
-  /** Writes resource settings; `warn` gets what is not applied. */
-  apply(settings: CgroupSettings, warn: (message: string) => void): void;
+  place(pid: number, bornInUnified: boolean): Promise<void>;
+  /** Writes resource settings (one batch on the pool); `warn` gets what is not applied. */
+  apply(settings: CgroupSettings, warn: (message: string) => void): Promise<void>;
   /**
    * Changes the settings of the live cgroup: the writes only (device
    * rules stay as create set them, as with runc's update).
    */
-  update(settings: CgroupSettings, warn: (message: string) => void): void;
+  update(settings: CgroupSettings, warn: (message: string) => void): Promise<void>;
   /** Freezes every process; resolves once the kernel reports it frozen. */
   freeze(): Promise<void>;
   thaw(): Promise<void>;
@@ -69,11 +70,11 @@ export interface CgroupDriver {
   isFrozen(): boolean;
   /** Signals every process of the cgroup and its descendants. */
   kill(signal: number): Promise<void>;
-  /** Every pid in the cgroup and its descendants. */
-  procs(): number[];
+  /** Every pid in the cgroup and its descendants (read on the pool). */
+  procs(): Promise<number[]>;
   stats(): CgroupStats;
   /** The OOM kills the kernel counted so far. */
   oomKills(): number;
-  /** Removes what create made (thawed first, descendants too); never anything else. */
+  /** Removes what create made (thawed first, descendants too), in batches on the pool; never anything else. */
   destroy(): Promise<void>;
 }

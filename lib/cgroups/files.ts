@@ -2,12 +2,19 @@
  * The few file operations cgroup drivers do, with errors that name the
  * file: read/write one control file, create a cgroup directory chain
  * (remembering which directories were made), remove cgroups deepest
- * first, list a cgroup's processes.
+ * first, list a cgroup's processes. What a container's life does per
+ * create and delete (mkdirs, limits, placement, rmdirs) goes in batches
+ * on libuv's pool (file-batch.ts), off the JS thread; single reads and
+ * writes for the CLI's commands (pause, kill, stats) stay synchronous.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { KapselError } from '../errors';
 import type { CgroupWrite } from './writes';
+import { failureError, isFailure, runFileBatch, type FileOp, type FileOpFailure, type FileOpResult } from './file-batch';
+
+const { EEXIST, EINVAL, ENOENT } = os.constants.errno;
 
 export class CgroupError extends KapselError {
   constructor(
@@ -43,36 +50,81 @@ export function writeControl(dir: string, file: string, value: string): void {
   }
 }
 
+/** A read's text; undefined for a missing file (ENOENT); a CgroupError for any other failure. */
+export function readResult(result: FileOpResult, file: string): string | undefined {
+  if (isFailure(result)) {
+    if (result.code === 'ENOENT') return undefined;
+    const err = failureError(result, file);
+    throw new CgroupError(`cgroup: read ${file}: ${err.message}`, file, result.code);
+  }
+  return typeof result === 'string' ? result : undefined;
+}
+
+/** Reads control files in one batch on the pool; undefined for a missing one. */
+export async function readControls(files: readonly string[]): Promise<Array<string | undefined>> {
+  const results = await runFileBatch(files.map((file) => ({ op: 'read' as const, path: file, tolerate: true as const })));
+  return files.map((file, i) => readResult(results[i], file));
+}
+
+function writeError(target: string, value: string, failure: FileOpFailure): CgroupError {
+  const err = failureError(failure, target);
+  return new CgroupError(`cgroup: write "${value}" to ${target}: ${err.message}`, target, failure.code);
+}
+
 /**
- * Applies writes in order. A write the kernel refuses with EINVAL is tried
- * again once after the others, since some pairs depend on their order
- * and the right order depends on the current values (memory.limit and
- * memory.memsw.limit when lowering or raising both, cfs period and quota).
+ * Writes control files in order, in one batch on the pool; the first
+ * failure stops it and is thrown naming the file.
  */
-export function applyWrites(dirFor: (controller: string) => string | undefined, writes: readonly CgroupWrite[], warn: (message: string) => void): void {
-  const retry: Array<{ w: CgroupWrite; dir: string; err: CgroupError }> = [];
-  for (const w of writes) {
-    const dir = dirFor(w.controller);
+export async function writeControls(writes: ReadonlyArray<{ dir: string; file: string; value: string }>): Promise<void> {
+  const targets = writes.map((w) => path.join(w.dir, w.file));
+  const results = await runFileBatch(writes.map((w, i) => ({ op: 'write' as const, path: targets[i], value: w.value })));
+  results.forEach((result, i) => {
+    if (isFailure(result)) throw writeError(targets[i], writes[i].value, result);
+  });
+}
+
+/**
+ * Applies writes in order, in one batch on the pool. A write the kernel
+ * refuses with EINVAL is tried again once after the others, since some
+ * pairs depend on their order and the right order depends on the current
+ * values (memory.limit and memory.memsw.limit when lowering or raising
+ * both, cfs period and quota). A write with `ifMissing` is opened without
+ * O_CREAT: a missing file is the warning instead of the write.
+ */
+export async function applyWrites(dirFor: (controller: string) => string | undefined, writes: readonly CgroupWrite[], warn: (message: string) => void): Promise<void> {
+  const planned = writes.map((w) => ({ w, dir: dirFor(w.controller) }));
+  const ops: Array<FileOp & { op: 'write' }> = [];
+  for (const { w, dir } of planned) {
+    if (!dir) continue;
+    const optional = w.ifMissing !== undefined;
+    ops.push({ op: 'write', path: path.join(dir, w.file), value: w.value, create: !optional, tolerate: optional ? [EINVAL, ENOENT] : [EINVAL] });
+  }
+  const results = await runFileBatch(ops);
+  const retry: Array<FileOp & { op: 'write' }> = [];
+  let next = 0;
+  // In the order of the writes: warnings and failures come out as the synchronous writes gave them.
+  for (const { w, dir } of planned) {
     if (!dir) {
       // A v1 controller this host does not mount.
       warn(`cgroup controller "${w.controller}" is not mounted on this host: ${w.file} is not set`);
       continue;
     }
-    if (w.ifMissing !== undefined && !fs.existsSync(path.join(dir, w.file))) {
+    const op = ops[next];
+    const result = results[next++];
+    if (!isFailure(result)) continue;
+    if (w.ifMissing !== undefined && result.code === 'ENOENT') {
       if (w.ifMissing) warn(w.ifMissing);
       continue;
     }
-    try {
-      writeControl(dir, w.file, w.value);
-    } catch (err) {
-      if (err instanceof CgroupError && err.errno === 'EINVAL') retry.push({ w, dir, err });
-      else throw err;
-    }
+    if (result.code === 'EINVAL') retry.push({ ...op, tolerate: undefined });
+    else throw writeError(op.path, w.value, result);
   }
-  for (const { w, dir } of retry) writeControl(dir, w.file, w.value);
+  const retried = await runFileBatch(retry);
+  retried.forEach((result, i) => {
+    if (isFailure(result)) throw writeError(retry[i].path, retry[i].value, result);
+  });
 }
 
-/** Creates `dir` and missing parents; returns the directories it made, parents first. */
 /** The directories mkdir -p of `dir` would make, parents first. */
 export function missingDirs(dir: string): string[] {
   const missing: string[] = [];
@@ -80,71 +132,118 @@ export function missingDirs(dir: string): string[] {
   return missing;
 }
 
-export function makeCgroupDirs(dir: string): string[] {
-  const missing = missingDirs(dir);
+/**
+ * Makes `dirs` (parents before children), in one batch on the pool, and
+ * reads `thenRead` after them in the same batch. Returns the directories
+ * it made (one that exists already was made by someone else meanwhile:
+ * not ours) and what was read (undefined: missing); on a failure, what
+ * was made before it and the error, which names the directory.
+ */
+export async function makeCgroupDirs(
+  dirs: readonly string[],
+  thenRead: readonly string[] = [],
+): Promise<{ made: string[]; read: Array<string | undefined>; error?: CgroupError }> {
+  const ops: FileOp[] = [
+    ...dirs.map((d) => ({ op: 'mkdir' as const, path: d, tolerate: [EEXIST] })),
+    ...thenRead.map((file) => ({ op: 'read' as const, path: file, tolerate: true as const })),
+  ];
+  const results = await runFileBatch(ops);
   const made: string[] = [];
-  for (const d of missing) {
-    try {
-      fs.mkdirSync(d);
-      made.push(d);
-    } catch (err) {
-      if (errnoOf(err) === 'EEXIST') continue; // made by another create meanwhile: not ours
-      throw new CgroupError(`cgroup: mkdir ${d}: ${(err as Error).message}`, d, errnoOf(err));
+  let failed: CgroupError | undefined;
+  dirs.forEach((d, i) => {
+    const result = results[i];
+    if (result === true) made.push(d);
+    else if (isFailure(result) && result.code !== 'EEXIST' && !failed) {
+      failed = new CgroupError(`cgroup: mkdir ${d}: ${failureError(result, d).message}`, d, result.code);
     }
-  }
-  return made;
+  });
+  if (failed) return { made, read: [], error: failed };
+  return { made, read: thenRead.map((file, i) => readResult(results[dirs.length + i], file)) };
 }
 
 /** The pids in cgroup.procs of `dir` (not of its children). */
 export function procsOf(dir: string): number[] {
   const text = readControl(dir, 'cgroup.procs') ?? '';
+  return pidsIn(text);
+}
+
+function pidsIn(text: string): number[] {
   return text.split('\n').filter(Boolean).map(Number);
 }
 
-/** The cgroup and every descendant cgroup, children after their parent. */
-export function cgroupTree(dir: string): string[] {
-  const out = [dir];
-  for (let i = 0; i < out.length; i++) {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(out[i], { withFileTypes: true });
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') continue;
-      throw err;
-    }
-    for (const e of entries) if (e.isDirectory()) out.push(path.join(out[i], e.name));
+/** A subdirs result as paths; [] for a missing directory; other failures are thrown as fs would. */
+export function subdirsResult(result: FileOpResult, dir: string): string[] {
+  if (isFailure(result)) {
+    if (result.code === 'ENOENT') return [];
+    throw failureError(result, dir);
+  }
+  return Array.isArray(result) ? result.map((name) => path.join(dir, name)) : [];
+}
+
+/** The subdirectories of each of `level`, listed in one batch on the pool, with the root each came from. */
+async function childrenOf(level: ReadonlyArray<{ root: number; dir: string }>): Promise<Array<{ root: number; dir: string }>> {
+  const listed = await runFileBatch(level.map(({ dir }) => ({ op: 'subdirs' as const, path: dir, tolerate: true as const })));
+  return level.flatMap(({ root, dir }, i) => subdirsResult(listed[i], dir).map((child) => ({ root, dir: child })));
+}
+
+/**
+ * Every descendant cgroup of each of `dirs` (not the dirs themselves),
+ * children after their parent, listed level by level. `known`: the
+ * subdirectories of `dirs`, when the caller listed them already.
+ */
+export async function descendantsOf(dirs: readonly string[], known?: ReadonlyArray<readonly string[]>): Promise<string[][]> {
+  const out: string[][] = dirs.map(() => []);
+  let level = known
+    ? known.flatMap((children, root) => children.map((dir) => ({ root, dir })))
+    : await childrenOf(dirs.map((dir, root) => ({ root, dir })));
+  while (level.length > 0) {
+    for (const { root, dir } of level) out[root].push(dir);
+    level = await childrenOf(level);
   }
   return out;
 }
 
-/** Every pid of the cgroup and of its descendants. */
-export function procsOfTree(dir: string): number[] {
-  return cgroupTree(dir).flatMap(procsOf);
+/** Every pid of the cgroup and of its descendants (listed and read in batches on the pool). */
+export async function procsOfTree(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (let level = [dir]; level.length > 0; ) {
+    const results = await runFileBatch(
+      level.flatMap((d) => [
+        { op: 'subdirs' as const, path: d, tolerate: true as const },
+        { op: 'read' as const, path: path.join(d, 'cgroup.procs'), tolerate: true as const },
+      ]),
+    );
+    const next: string[] = [];
+    level.forEach((d, i) => {
+      next.push(...subdirsResult(results[2 * i], d));
+      pids.push(...pidsIn(readResult(results[2 * i + 1], path.join(d, 'cgroup.procs')) ?? ''));
+    });
+    level = next;
+  }
+  return pids;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Removes a cgroup with its descendants, deepest first. A cgroup whose
- * last process just died can stay busy for a moment (EBUSY until the
- * kernel has released it): retried for a while.
+ * Removes cgroups, each tree given as its directories with children after
+ * their parent (descendantsOf), deepest first, in batches on the pool. A
+ * cgroup whose last process just died can stay busy for a moment (EBUSY
+ * until the kernel has released it): what is busy is tried again for a
+ * while, children still before their parent.
  */
-export async function removeCgroupTree(dir: string): Promise<void> {
-  const tree = cgroupTree(dir).reverse();
-  for (const d of tree) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        fs.rmdirSync(d);
-        break;
-      } catch (err) {
-        const code = errnoOf(err);
-        if (code === 'ENOENT') break;
-        if (code === 'EBUSY' && attempt < 200) {
-          await sleep(Math.min(2 ** attempt, 20));
-          continue;
-        }
-        throw new CgroupError(`cgroup: rmdir ${d}: ${(err as Error).message}`, d, code);
-      }
-    }
+export async function removeCgroupTrees(trees: readonly (readonly string[])[]): Promise<void> {
+  let pending = trees.flatMap((tree) => [...tree].reverse());
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const results = await runFileBatch(pending.map((d) => ({ op: 'rmdir' as const, path: d, tolerate: true as const })));
+    const busy: string[] = [];
+    pending.forEach((d, i) => {
+      const result = results[i];
+      if (!isFailure(result) || result.code === 'ENOENT') return;
+      if (result.code === 'EBUSY' && attempt < 200) busy.push(d);
+      else throw new CgroupError(`cgroup: rmdir ${d}: ${failureError(result, d).message}`, d, result.code);
+    });
+    pending = busy;
+    if (busy.length > 0) await sleep(Math.min(2 ** attempt, 20));
   }
 }

@@ -10,14 +10,14 @@
  * The layout is detected at run time (layout.ts) and the directories come
  * from linux.cgroupsPath (path.ts).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LinuxDevice, LinuxResources } from '../config/types';
 import { InvalidArgumentError } from '../errors';
 import { deviceProgram } from './device-bpf';
 import { deviceRules, devicesV1Writes } from './devices';
 import type { CgroupDriver, CgroupRecord } from './driver';
-import { makeCgroupDirs, procsOf, readControl, writeControl, missingDirs } from './files';
+import { runFileBatch } from './file-batch';
+import { makeCgroupDirs, missingDirs, procsOf, readControl, writeControl, writeControls } from './files';
 import type { CgroupLayout } from './layout';
 import type { CgroupTarget } from './path';
 import { resourcesV1 } from './resources-v1';
@@ -72,23 +72,59 @@ function inheritCpuset(dir: string): void {
   }
 }
 
-/** Best-effort removal of directories made (children first). */
-function removeMade(made: readonly string[]): void {
-  for (const dir of [...made].reverse()) {
-    try {
-      fs.rmdirSync(dir);
-    } catch {
-      // gone already, or someone else's cgroup lives below it now
+/** Best-effort removal of directories made (children first), in one batch on the pool. */
+async function removeMade(made: readonly string[]): Promise<void> {
+  // Failures are fine: gone already, or someone else's cgroup lives below it now.
+  await runFileBatch([...made].reverse().map((dir) => ({ op: 'rmdir' as const, path: dir, tolerate: true as const })));
+}
+
+const CPUSET_FILES = ['cpuset.cpus', 'cpuset.mems'];
+
+/**
+ * Makes the missing directories of every hierarchy in one batch on the
+ * pool. New v1 cpuset cgroups get the cpus and mems of the nearest
+ * existing ancestor (read in the same batch) where theirs are empty.
+ * Returns what it made; on a failure throws after removing it.
+ */
+async function makeMissing(missing: readonly string[], cpusetMissing: readonly string[]): Promise<string[]> {
+  // The ancestor the new cpuset chain hangs from, then each new directory's own values.
+  const ancestor = cpusetMissing.length > 0 ? path.dirname(cpusetMissing[0]) : undefined;
+  const reads = ancestor ? [ancestor, ...cpusetMissing].flatMap((d) => CPUSET_FILES.map((f) => path.join(d, f))) : [];
+  const { made, read, error } = await makeCgroupDirs(missing, reads);
+  try {
+    if (error) throw error;
+    if (ancestor) {
+      const valuesAt = (k: number): string[] => CPUSET_FILES.map((_, j) => (read[CPUSET_FILES.length * k + j] ?? '').trim());
+      // Each new directory takes its parent's values, as they are once the parent has its own.
+      let parent = valuesAt(0);
+      const writes: Array<{ dir: string; file: string; value: string }> = [];
+      cpusetMissing.forEach((dir, i) => {
+        const own = valuesAt(i + 1);
+        if (!made.includes(dir)) {
+          parent = own; // someone else's: left as it is
+          return;
+        }
+        CPUSET_FILES.forEach((file, j) => {
+          if (own[j] === '' && parent[j] !== '') writes.push({ dir, file, value: parent[j] });
+        });
+        parent = own.map((v, j) => v || parent[j]);
+      });
+      await writeControls(writes);
     }
+    return made;
+  } catch (err) {
+    await removeMade(made);
+    throw err;
   }
 }
 
 /**
  * Makes (or takes) the container's cgroup in every hierarchy of `target`.
  * An existing cgroup is used only when it is empty and not frozen (runc's
- * rules). On failure nothing made here is left.
+ * rules). On failure nothing made here is left. The directories are made
+ * in one batch on libuv's pool; `beforeMaking` hears of them first.
  */
-export function createCgroups(target: CgroupTarget, layout: CgroupLayout, beforeMaking?: (dirs: string[]) => void): CgroupRecord {
+export async function createCgroups(target: CgroupTarget, layout: CgroupLayout, beforeMaking?: (dirs: string[]) => void): Promise<CgroupRecord> {
   const record: CgroupRecord = {
     version: layout.kind === 'v2' ? 2 : 1,
     v1: { ...target.v1 },
@@ -96,25 +132,19 @@ export function createCgroups(target: CgroupTarget, layout: CgroupLayout, before
     created: [],
   };
   const dirs = [...new Set([...Object.values(target.v1), ...(target.unified ? [target.unified] : [])])];
+  const missingOf = new Map(dirs.map((dir) => [dir, missingDirs(dir)]));
   // Said before any mkdir, so that a create killed in the middle leaves a
   // list of what may be its own (crash safety: delete removes those found empty).
-  beforeMaking?.([...new Set(dirs.flatMap((dir) => missingDirs(dir)))]);
-  try {
-    for (const dir of dirs) {
-      if (fs.existsSync(dir)) {
-        if (procsOf(dir).length > 0) throw new InvalidArgumentError(`cgroup ${dir} already exists and has processes: a container needs a cgroup of its own`);
-        if (isFrozenDir(dir)) throw new InvalidArgumentError(`cgroup ${dir} already exists and is frozen`);
-        // Made by someone else (mkdir): its cpus and mems may still be empty.
-        if (dir === target.v1.cpuset) inheritCpuset(dir);
-        continue;
-      }
-      const made = makeCgroupDirs(dir);
-      record.created.push(...made);
-      if (dir === target.v1.cpuset) for (const d of made) inheritCpuset(d);
-    }
-  } catch (err) {
-    removeMade(record.created);
-    throw err;
+  const missing = [...new Set([...missingOf.values()].flat())];
+  beforeMaking?.(missing);
+  for (const dir of dirs) {
+    if (missingOf.get(dir)!.length > 0) continue;
+    if (procsOf(dir).length > 0) throw new InvalidArgumentError(`cgroup ${dir} already exists and has processes: a container needs a cgroup of its own`);
+    if (isFrozenDir(dir)) throw new InvalidArgumentError(`cgroup ${dir} already exists and is frozen`);
+    // Made by someone else (mkdir): its cpus and mems may still be empty.
+    if (dir === target.v1.cpuset) inheritCpuset(dir);
   }
+  const cpusetMissing = target.v1.cpuset ? missingOf.get(target.v1.cpuset) ?? [] : [];
+  record.created.push(...(await makeMissing(missing, cpusetMissing)));
   return record;
 }

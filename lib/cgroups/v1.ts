@@ -4,9 +4,10 @@
  * is born into (CLONE_INTO_CGROUP) and which gives cgroup.kill.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { BaseDriver, readKeyed, readNumber, waitFor } from './base';
 import type { CgroupStats, MemoryEntry } from './driver';
-import { applyWrites, CgroupError, readControl, writeControl } from './files';
+import { applyWrites, CgroupError, readControl, writeControl, writeControls } from './files';
 import type { CgroupSettings } from './writes';
 
 /** clock ticks (USER_HZ, 100 on Linux) -> nanoseconds, as runc converts cpuacct.stat. */
@@ -24,19 +25,25 @@ export class V1Driver extends BaseDriver {
     return this.record.unified ? fs.openSync(this.record.unified, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY) : undefined;
   }
 
-  place(pid: number, bornInUnified: boolean): void {
-    for (const dir of new Set(Object.values(this.record.v1))) writeControl(dir, 'cgroup.procs', String(pid));
-    if (this.record.unified && !bornInUnified) writeControl(this.record.unified, 'cgroup.procs', String(pid));
+  async place(pid: number, bornInUnified: boolean): Promise<void> {
+    const dirs = [...new Set(Object.values(this.record.v1))];
+    if (this.record.unified && !bornInUnified) dirs.push(this.record.unified);
+    await writeControls(dirs.map((dir) => ({ dir, file: 'cgroup.procs', value: String(pid) })));
   }
 
-  apply(settings: CgroupSettings, warn: (message: string) => void): void {
+  async apply(settings: CgroupSettings, warn: (message: string) => void): Promise<void> {
     for (const w of settings.warnings) warn(w);
     // Controller "": a unified file of a hybrid host, in the cgroup2 directory.
-    applyWrites((c) => (c === '' ? this.record.unified : this.record.v1[c]), settings.writes, warn);
+    await applyWrites((c) => (c === '' ? this.record.unified : this.record.v1[c]), settings.writes, warn);
   }
 
   protected canFreeze(): boolean {
     return this.record.v1.freezer !== undefined;
+  }
+
+  protected freezerFile(): { file: string; frozen(text: string): boolean } | undefined {
+    const dir = this.record.v1.freezer;
+    return dir ? { file: path.join(dir, 'freezer.state'), frozen: (text) => text.trim() !== 'THAWED' } : undefined;
   }
 
   private freezerDir(): string {

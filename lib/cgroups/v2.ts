@@ -8,34 +8,39 @@ import * as path from 'node:path';
 import { native } from '../native/addon';
 import { BaseDriver, readKeyed, readNumber, waitFor } from './base';
 import type { CgroupStats, MemoryEntry } from './driver';
-import { applyWrites, CgroupError, readControl, writeControl } from './files';
+import { applyWrites, CgroupError, readControl, readControls, writeControl, writeControls } from './files';
 import { encodeProgram, type BpfInsn } from './device-bpf';
 import { controllersFor } from './resources-v2';
 import type { CgroupSettings } from './writes';
 
 /**
  * Enables `controllers` for `dir` by writing them into the
- * cgroup.subtree_control of every ancestor below `mountPoint`, top down.
- * A controller the hierarchy does not offer is an error naming it.
+ * cgroup.subtree_control of every ancestor below `mountPoint`, top down
+ * (what each offers and has enabled read in one batch on the pool, the
+ * writes in another). A controller the hierarchy does not offer is an
+ * error naming it.
  */
-export function enableControllers(mountPoint: string, dir: string, controllers: readonly string[]): void {
+export async function enableControllers(mountPoint: string, dir: string, controllers: readonly string[]): Promise<void> {
   if (controllers.length === 0) return;
   const ancestors: string[] = [];
   for (let d = path.dirname(dir); d.length >= mountPoint.length; d = path.dirname(d)) {
     ancestors.unshift(d);
     if (d === mountPoint) break;
   }
-  for (const parent of ancestors) {
-    const available = (readControl(parent, 'cgroup.controllers') ?? '').trim().split(/\s+/);
-    const enabled = new Set((readControl(parent, 'cgroup.subtree_control') ?? '').trim().split(/\s+/));
+  const read = await readControls(ancestors.flatMap((d) => [path.join(d, 'cgroup.controllers'), path.join(d, 'cgroup.subtree_control')]));
+  const writes: Array<{ dir: string; file: string; value: string }> = [];
+  ancestors.forEach((parent, i) => {
+    const available = (read[2 * i] ?? '').trim().split(/\s+/);
+    const enabled = new Set((read[2 * i + 1] ?? '').trim().split(/\s+/));
     for (const c of controllers) {
       if (enabled.has(c)) continue;
       if (!available.includes(c)) {
         throw new CgroupError(`cgroup: the ${c} controller is not available in ${parent} (cgroup.controllers), cannot set ${c}.* files`, parent);
       }
-      writeControl(parent, 'cgroup.subtree_control', `+${c}`);
+      writes.push({ dir: parent, file: 'cgroup.subtree_control', value: `+${c}` });
     }
-  }
+  });
+  await writeControls(writes);
 }
 
 /**
@@ -85,19 +90,23 @@ export class V2Driver extends BaseDriver {
     return fs.openSync(this.dir(), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   }
 
-  place(pid: number, bornInUnified: boolean): void {
-    if (!bornInUnified) writeControl(this.dir(), 'cgroup.procs', String(pid));
+  async place(pid: number, bornInUnified: boolean): Promise<void> {
+    if (!bornInUnified) await writeControls([{ dir: this.dir(), file: 'cgroup.procs', value: String(pid) }]);
   }
 
-  apply(settings: CgroupSettings, warn: (message: string) => void): void {
+  async apply(settings: CgroupSettings, warn: (message: string) => void): Promise<void> {
     for (const w of settings.warnings) warn(w);
-    enableControllers(this.mountPoint(), this.dir(), controllersFor(settings.writes.filter((w) => w.ifMissing === undefined)));
-    applyWrites(() => this.dir(), settings.writes, warn);
+    await enableControllers(this.mountPoint(), this.dir(), controllersFor(settings.writes.filter((w) => w.ifMissing === undefined)));
+    await applyWrites(() => this.dir(), settings.writes, warn);
     if (settings.deviceProgram) attachDeviceProgram(this.dir(), settings.deviceProgram);
   }
 
   protected canFreeze(): boolean {
     return true; // cgroup.freeze is a core file of every non-root cgroup2 cgroup
+  }
+
+  protected freezerFile(): { file: string; frozen(text: string): boolean } {
+    return { file: path.join(this.dir(), 'cgroup.freeze'), frozen: (text) => text.trim() === '1' };
   }
 
   private frozenNow(): boolean {

@@ -74,11 +74,14 @@ export function prepareCgroups(
   return { layout, target, settings: cgroupSettings(layout, spec.linux?.resources, spec.linux?.devices) };
 }
 
-/** Makes the cgroups and writes the settings; on failure removes what it made. */
+/**
+ * Makes the cgroups and writes the settings (in batches on libuv's pool,
+ * off the JS thread); on failure removes what it made.
+ */
 export async function setUpCgroups(prepared: PreparedCgroups, logger: Logger, beforeMaking?: (dirs: string[]) => void): Promise<CgroupDriver> {
-  const driver = openCgroups(createCgroups(prepared.target, prepared.layout, beforeMaking));
+  const driver = openCgroups(await createCgroups(prepared.target, prepared.layout, beforeMaking));
   try {
-    driver.apply(prepared.settings, (m) => logger.warn(m));
+    await driver.apply(prepared.settings, (m) => logger.warn(m));
   } catch (err) {
     await driver.destroy();
     throw err;
@@ -102,7 +105,7 @@ const SIGKILL = 9;
  * empty, then removes what create made.
  */
 export async function destroyCgroups(driver: CgroupDriver): Promise<void> {
-  for (let attempt = 0; driver.procs().length > 0; attempt++) {
+  for (let attempt = 0; (await driver.procs()).length > 0; attempt++) {
     if (attempt % 50 === 0) await driver.kill(SIGKILL);
     await new Promise((r) => setTimeout(r, Math.min(2 ** attempt, 20)));
     if (attempt > 1000) break; // destroy reports the busy cgroup

@@ -181,14 +181,15 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
           cgroupFd,
           consoleSocket: hasConsoleSocket ? opts.consoleSocket : undefined,
           privilegedIdMaps: !unprivileged,
-          onSpawned(pid) {
+          async onSpawned(pid) {
             stored.pid = pid;
             stored.initStartTime = env.sys.processStartTime(pid);
             // Before "go": a create killed from here on leaves a record
             // that delete kills the init by (crash safety, store.ts).
             writeInitRecord(opts.root, id, { pid, startTime: stored.initStartTime, cgroup: stored.cgroup });
-            // Before "go": the init runs no container code or hook outside its cgroups.
-            cgroup?.place(pid, cgroupFd !== undefined);
+            // Before "go" (the launch awaits it): the init runs no container
+            // code or hook outside its cgroups.
+            await cgroup?.place(pid, cgroupFd !== undefined);
           },
           hookStates: () => ({ creating: hookState(stored, 'creating'), created: hookState(stored, 'created') }),
           onSync: (point) => runtimeHooks(point, spec, stored),

@@ -48,10 +48,10 @@ export interface LaunchRequest {
   cgroupFd?: number;
   /**
    * Called once the init exists, before anything is asked of it (before
-   * "go": the process runs no code of the plan yet). A throw aborts the
-   * launch.
+   * "go": the process runs no code of the plan yet). A throw or a
+   * rejection aborts the launch.
    */
-  onSpawned?(pid: number): void;
+  onSpawned?(pid: number): void | Promise<void>;
   /** The states the init gives the hooks it runs inside the container (none for an exec plan). */
   hookStates?(): InitHookStates;
   /**
@@ -199,7 +199,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     closeSetupFds();
     link = env.openLink(parentSock);
     parentSock = -1;
-    request.onSpawned?.(spawned.pid);
+    await request.onSpawned?.(spawned.pid);
     if (plan.uidMappings.length > 0) {
       sys.writeIdMaps(spawned.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, request.privilegedIdMaps);
     }

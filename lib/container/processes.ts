@@ -4,5 +4,5 @@ import { underLock, type ContainerRef } from './operation';
 
 /** Host pids of every process in the container's cgroup (and its sub-cgroups), ascending. */
 export function containerProcesses(ref: ContainerRef): Promise<number[]> {
-  return underLock(ref, 'ps', (stored) => storedCgroups(stored!, 'ps').procs().sort((a, b) => a - b));
+  return underLock(ref, 'ps', async (stored) => (await storedCgroups(stored!, 'ps').procs()).sort((a, b) => a - b));
 }

@@ -12,7 +12,7 @@ import type { LinuxIDMapping } from '../config/types';
 import { native, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
 import { readProcStat } from '../state/proc';
 import { writeIdMaps } from './idmap';
-import { Slots } from './slots';
+import { poolSlots } from '../native/pool';
 
 const MFD_CLOEXEC = 0x1;
 const O_PATH = 0o10000000;
@@ -50,16 +50,10 @@ export interface ParentSyscalls {
   close(fd: number): void;
 }
 
-/**
- * Clones on libuv's pool at once: two of its four threads, so that the
- * process's own file I/O always finds one free during a burst of creates.
- */
-export const POOL_SPAWNS = 2;
-const spawnSlots = new Slots(POOL_SPAWNS);
-
 /** The real calls, through the addon. */
 export const nativeSyscalls: ParentSyscalls = {
-  spawn: (options) => spawnSlots.run(() => native().spawnAsync(options)),
+  // On the pool, in the slots the cgroup file batches share (native/pool.ts).
+  spawn: (options) => poolSlots.run(() => native().spawnAsync(options)),
   memfdWith(name, data) {
     const fd = native().memfdCreate(name, MFD_CLOEXEC);
     try {

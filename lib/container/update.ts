@@ -13,7 +13,7 @@ import { storedCgroups } from './cgroups';
 import { underLock, type ContainerRef } from './operation';
 
 export function updateContainer(ref: ContainerRef, resources: LinuxResources, logger: Logger): Promise<CgroupSettings> {
-  return underLock(ref, 'update', (stored) => {
+  return underLock(ref, 'update', async (stored) => {
     const cgroup = storedCgroups(stored!, 'update');
     const layout = stored!.cgroup!.version === 2 ? { kind: 'v2' as const } : { kind: detectLayout().kind };
     const settings = cgroupSettings(layout, resources, undefined, { withDevices: false });
@@ -22,7 +22,7 @@ export function updateContainer(ref: ContainerRef, resources: LinuxResources, lo
       const usage = cgroup.stats().memory.usage.usage ?? 0;
       if (limit < usage) throw new InvalidArgumentError(`memory limit ${limit} is below the current usage ${usage} (checkBeforeUpdate)`);
     }
-    cgroup.update(settings, (m) => logger.warn(m));
+    await cgroup.update(settings, (m) => logger.warn(m));
     return settings;
   });
 }

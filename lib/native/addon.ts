@@ -128,6 +128,29 @@ export interface SeccompNotification {
   args: bigint[];
 }
 
+/**
+ * One call of a file batch (fileBatchAsync). The first failure whose errno
+ * is not in `tolerate` (true: any) ends the batch.
+ */
+export type FileOp = (
+  | { op: 'mkdir' | 'rmdir' | 'read' | 'exists' | 'subdirs'; path: string }
+  /** open(O_WRONLY|O_TRUNC, plus O_CREAT unless `create` is false), write(2) until all is written, close. */
+  | { op: 'write'; path: string; value: string; create?: boolean }
+) & { tolerate?: true | readonly number[] };
+
+/** A failed call: the errno (positive), its name and the system call that failed. */
+export interface FileOpFailure {
+  errno: number;
+  code: string;
+  syscall: string;
+}
+
+/**
+ * Per op: true (done), the content (read), the subdirectory names
+ * (subdirs), a failure, or undefined when it did not run.
+ */
+export type FileOpResult = true | string | string[] | FileOpFailure | undefined;
+
 export interface NativeAddon {
   // namespaces
   unshare(flags: number): void;
@@ -198,6 +221,13 @@ export interface NativeAddon {
    * are read, and bad ones thrown, before it returns.
    */
   spawnAsync(options: SpawnOptions): Promise<SpawnResult>;
+  /**
+   * Small file system calls run in order on one thread of libuv's pool
+   * (native/addon/file_batch.cc); lib/cgroups/file-batch.ts is its typed face.
+   */
+  fileBatchAsync(ops: readonly FileOp[]): Promise<FileOpResult[]>;
+  /** The same on the calling thread. */
+  fileBatch(ops: readonly FileOp[]): FileOpResult[];
   /**
    * A detached id-mapped copy of the mount tree at `source` (its submounts
    * when `recursive`; the mapping on them too when `recursiveIdmap`), mapped

@@ -15,6 +15,7 @@ void InitCgroupBpf(Napi::Env env, Napi::Object exports);
 void InitIdmap(Napi::Env env, Napi::Object exports);
 void InitNetDevices(Napi::Env env, Napi::Object exports);
 void InitEventFds(Napi::Env env, Napi::Object exports);
+void InitFileBatch(Napi::Env env, Napi::Object exports);
 }  // namespace kapsel
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -30,6 +31,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitIdmap(env, exports);
   kapsel::InitNetDevices(env, exports);
   kapsel::InitEventFds(env, exports);
+  kapsel::InitFileBatch(env, exports);
   return exports;
 }
 

@@ -24,7 +24,7 @@ function exited(child: ChildProcess): Promise<NodeJS.Signals | null> {
 
 test('v2 driver: place, processes, freeze and thaw, a signal to all, cgroup.kill, destroy', { skip }, async () => {
   const dir = path.join(unified!.mountPoint, `${ID_PREFIX}${process.pid}-v2core`, 'inner');
-  const record = createCgroups({ v1: {}, unified: dir }, { kind: 'v2', v1: {}, unified: unified! });
+  const record = await createCgroups({ v1: {}, unified: dir }, { kind: 'v2', v1: {}, unified: unified! });
   assert.deepEqual(record.created, [path.dirname(dir), dir]);
   const driver = openCgroups(record);
   const children: ChildProcess[] = [];
@@ -32,9 +32,9 @@ test('v2 driver: place, processes, freeze and thaw, a signal to all, cgroup.kill
     for (let i = 0; i < 2; i++) {
       const child = spawn('sleep', ['60'], { stdio: 'ignore' });
       children.push(child);
-      driver.place(child.pid!, false);
+      await driver.place(child.pid!, false);
     }
-    assert.deepEqual(driver.procs().sort(), children.map((c) => c.pid!).sort());
+    assert.deepEqual((await driver.procs()).sort(), children.map((c) => c.pid!).sort());
 
     await driver.freeze();
     assert.equal(driver.isFrozen(), true);
@@ -50,7 +50,7 @@ test('v2 driver: place, processes, freeze and thaw, a signal to all, cgroup.kill
 
     const last = spawn('sleep', ['60'], { stdio: 'ignore' });
     children.push(last);
-    driver.place(last.pid!, false);
+    await driver.place(last.pid!, false);
     await driver.freeze();
     const lastGone = exited(last);
     await driver.kill(9); // cgroup.kill, then thawed so it can die

@@ -23,30 +23,30 @@ function fakeRoot(controllers: string): { mount: string; layout: ReturnType<type
 
 const read = (p: string): string => fs.readFileSync(p, 'utf8');
 
-test('create makes the directory, enables the controller in the parent, writes the limits', () => {
+test('create makes the directory, enables the controller in the parent, writes the limits', async () => {
   const { mount, layout } = fakeRoot('pids');
   const dir = path.join(mount, 'c1');
-  const record = createCgroups({ v1: {}, unified: dir }, layout);
+  const record = await createCgroups({ v1: {}, unified: dir }, layout);
   assert.deepEqual(record, { version: 2, v1: {}, unified: dir, mountPoint: mount, created: [dir] });
   const driver = openCgroups(record);
   const warnings: string[] = [];
-  driver.apply(cgroupSettings(layout, { pids: { limit: 7 }, memory: { swappiness: 5 } }, undefined, { withDevices: false }), (m) => warnings.push(m));
+  await driver.apply(cgroupSettings(layout, { pids: { limit: 7 }, memory: { swappiness: 5 } }, undefined, { withDevices: false }), (m) => warnings.push(m));
   assert.equal(read(path.join(mount, 'cgroup.subtree_control')), '+pids');
   assert.equal(read(path.join(dir, 'pids.max')), '7');
   assert.deepEqual(warnings, ['linux.resources.memory.swappiness: cgroup v2 has no per-cgroup swappiness, ignored']);
   // A controller the hierarchy does not offer is named.
-  assert.throws(() => driver.apply(cgroupSettings(layout, { memory: { limit: 1 } }, undefined, { withDevices: false }), () => undefined), /memory controller is not available/);
+  await assert.rejects(driver.apply(cgroupSettings(layout, { memory: { limit: 1 } }, undefined, { withDevices: false }), () => undefined), /memory controller is not available/);
 });
 
 test('placement, processes of the tree, freezer and kill go through the core files', async () => {
   const { mount, layout } = fakeRoot('');
   const dir = path.join(mount, 'c2');
-  const driver = openCgroups(createCgroups({ v1: {}, unified: dir }, layout));
-  driver.place(1234, false);
+  const driver = openCgroups(await createCgroups({ v1: {}, unified: dir }, layout));
+  await driver.place(1234, false);
   assert.equal(read(path.join(dir, 'cgroup.procs')), '1234');
   fs.mkdirSync(path.join(dir, 'sub'));
   fs.writeFileSync(path.join(dir, 'sub', 'cgroup.procs'), '5678\n');
-  assert.deepEqual(driver.procs().sort(), [1234, 5678]);
+  assert.deepEqual((await driver.procs()).sort(), [1234, 5678]);
   fs.writeFileSync(path.join(dir, 'cgroup.events'), 'populated 1\nfrozen 1\n');
   await driver.freeze();
   assert.equal(read(path.join(dir, 'cgroup.freeze')), '1');
@@ -70,17 +70,17 @@ test('placement, processes of the tree, freezer and kill go through the core fil
   assert.deepEqual(stats.memory.usage, { usage: 4096, max: 0, limit: 8192, failcnt: 3 });
 });
 
-test('an existing cgroup is used when empty, refused when it has processes or is frozen', () => {
+test('an existing cgroup is used when empty, refused when it has processes or is frozen', async () => {
   const { mount, layout } = fakeRoot('');
   const dir = path.join(mount, 'existing');
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'cgroup.procs'), '');
-  assert.deepEqual(createCgroups({ v1: {}, unified: dir }, layout).created, [], 'not made here: delete must leave it');
+  assert.deepEqual((await createCgroups({ v1: {}, unified: dir }, layout)).created, [], 'not made here: delete must leave it');
   fs.writeFileSync(path.join(dir, 'cgroup.freeze'), '1\n');
-  assert.throws(() => createCgroups({ v1: {}, unified: dir }, layout), /is frozen/);
+  await assert.rejects(createCgroups({ v1: {}, unified: dir }, layout), /is frozen/);
   fs.writeFileSync(path.join(dir, 'cgroup.procs'), '42\n');
-  assert.throws(() => createCgroups({ v1: {}, unified: dir }, layout), /has processes/);
+  await assert.rejects(createCgroups({ v1: {}, unified: dir }, layout), /has processes/);
   // A nested path: every directory made is recorded, parents first.
   const deep = path.join(mount, 'a', 'b', 'c');
-  assert.deepEqual(createCgroups({ v1: {}, unified: deep }, layout).created, [path.join(mount, 'a'), path.join(mount, 'a', 'b'), deep]);
+  assert.deepEqual((await createCgroups({ v1: {}, unified: deep }, layout)).created, [path.join(mount, 'a'), path.join(mount, 'a', 'b'), deep]);
 });

@@ -3,7 +3,7 @@
 // frees its slot.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Slots } from '../../lib/container/slots';
+import { Slots } from '../../lib/native/pool';
 
 function deferred(): { promise: Promise<void>; resolve(): void; reject(err: Error): void } {
   let resolve!: () => void;
