@@ -27,10 +27,11 @@
 // and printCliLatency(report) prints them, for a bench that runs it along
 // with others.
 'use strict';
-const { spawnSync, execFileSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { makeHelloBundle } = require('./hello-bundle');
 
 const repo = path.resolve(__dirname, '..');
 const kapsel = path.join(repo, 'bin', 'kapsel');
@@ -40,22 +41,6 @@ function which(name) {
   return res.status === 0 ? res.stdout.trim() : undefined;
 }
 
-/** A bundle whose process is a static hello world, with the limits the lifecycle bench sets too. */
-function makeBundle(dir) {
-  const { defaultSpec } = require(path.join(repo, 'dist', 'lib'));
-  fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
-  const src = path.join(dir, 'hello.c');
-  fs.writeFileSync(src, '#include <stdio.h>\nint main(void) { puts("Hello World"); return 0; }\n');
-  execFileSync('gcc', ['-static', '-O2', '-o', path.join(dir, 'rootfs', 'hello'), src]);
-  const spec = defaultSpec({ rootless: false });
-  spec.process.terminal = false;
-  spec.process.args = ['/hello'];
-  spec.linux.resources = { ...spec.linux.resources, memory: { limit: 256 * 1024 * 1024 }, pids: { limit: 1000 }, cpu: { shares: 1024 } };
-  // Debian's crun refuses versions newer than it knows.
-  spec.ociVersion = '1.0.2';
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
-  return dir;
-}
 
 /** Median and p90 of the samples that are numbers (a failed call is NaN). */
 function stats(samples) {
@@ -83,7 +68,7 @@ function cases(work, others) {
   const crun = which('crun');
   if (crun) list.push({ label: 'crun state <missing>', argv: () => [crun, ['--root', path.join(work, 'root-crun'), 'state', 'missing']], ok: [1] });
   if (process.getuid() === 0 && which('gcc')) {
-    const bundle = makeBundle(path.join(work, 'bundle'));
+    const bundle = makeHelloBundle(path.join(work, 'bundle'));
     const life = `
       const { Container } = require(${JSON.stringify(path.join(repo, 'dist', 'lib'))});
       (async () => {

@@ -41,10 +41,11 @@
 //
 //   node bench/lifecycle.js [N] [--only-throughput] [--max-concurrency C]
 'use strict';
-const { spawnSync, execFileSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { makeHelloBundle } = require('./hello-bundle');
 
 const repo = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -58,24 +59,8 @@ const CONCURRENCY = [1, 10, 100, 1000].filter((c) => c <= Number(option('--max-c
 /** Lives per throughput measurement: enough that C = 1 and 10 are not one short burst. */
 const livesFor = (c) => Math.max(c, 100);
 const RESULTS = path.join(__dirname, 'results.json');
-const { Container, defaultSpec } = require(path.join(repo, 'dist', 'lib'));
+const { Container } = require(path.join(repo, 'dist', 'lib'));
 
-function makeBundle(dir, seccomp) {
-  fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
-  const src = path.join(dir, 'hello.c');
-  fs.writeFileSync(src, '#include <stdio.h>\nint main(void) { puts("Hello World"); return 0; }\n');
-  execFileSync('gcc', ['-static', '-O2', '-o', path.join(dir, 'rootfs', 'hello'), src]);
-  const spec = defaultSpec({ rootless: false });
-  spec.process.terminal = false;
-  spec.process.args = ['/hello'];
-  // Every runtime makes the container's cgroups and applies these limits.
-  spec.linux.resources = { ...spec.linux.resources, memory: { limit: 256 * 1024 * 1024 }, pids: { limit: 1000 }, cpu: { shares: 1024 } };
-  // Debian's crun refuses versions newer than it knows.
-  spec.ociVersion = '1.0.2';
-  if (seccomp) spec.linux.seccomp = seccomp;
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
-  return dir;
-}
 
 function which(name) {
   const res = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
@@ -265,10 +250,10 @@ async function main() {
     report.host.fdLimit = Number(fdLimit);
     report.host.stateRoots = roots;
     const { podmanSizedProfile } = require(path.join(repo, 'dist', 'test', 'helpers', 'seccomp-profiles'));
-    const plainBundle = makeBundle(path.join(work, 'bundle'));
+    const plainBundle = makeHelloBundle(path.join(work, 'bundle'));
     const bundles = [
       ['', plainBundle],
-      [' +seccomp', makeBundle(path.join(work, 'bundle-seccomp'), podmanSizedProfile())],
+      [' +seccomp', makeHelloBundle(path.join(work, 'bundle-seccomp'), podmanSizedProfile())],
     ];
     const others = ['runc', 'crun'].map((name) => [name, which(name)]).filter(([, bin]) => bin);
     const results = [];

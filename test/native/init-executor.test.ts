@@ -10,18 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Step } from '../../lib/plan/steps';
 import { runPlan } from '../helpers/init-plan';
+import { insn } from '../helpers/sock-filter';
 
 const skip = process.getuid!() !== 0 ? 'needs root' : process.arch !== 'x64' ? 'x86_64 syscall numbers' : false;
 
-// classic BPF, struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}
-function insn(code: number, jt: number, jf: number, k: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(code, 0);
-  b.writeUInt8(jt, 2);
-  b.writeUInt8(jf, 3);
-  b.writeUInt32LE(k >>> 0, 4);
-  return b;
-}
 const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;
 const BPF_RET_K = 0x06;

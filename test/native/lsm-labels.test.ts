@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { gatherLsmFacts } from '../../lib/plan/facts';
 import type { Step } from '../../lib/plan/steps';
 import { runPlan } from '../helpers/init-plan';
+import { insn } from '../helpers/sock-filter';
 
 const lsm = gatherLsmFacts();
 const skip =
@@ -85,15 +86,6 @@ test('exec-label writes only LSM attribute files of its own thread', { skip }, a
   }
 });
 
-// classic BPF, struct sock_filter {u16 code; u8 jt; u8 jf; u32 k}
-function insn(code: number, jt: number, jf: number, k: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(code, 0);
-  b.writeUInt8(jt, 2);
-  b.writeUInt8(jf, 3);
-  b.writeUInt32LE(k >>> 0, 4);
-  return b;
-}
 
 test('exec-label hands the kernel the whole label in one write(2)', { skip: skip || (process.arch !== 'x64' && 'x86_64 syscall numbers') }, async () => {
   // A filter that fails write(2) with EBADFD when its count is the label's
