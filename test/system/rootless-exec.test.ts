@@ -57,13 +57,18 @@ function execAsUser(bundle: { dir: string }, proc: object): RunnerOutput {
   return JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as RunnerOutput;
 }
 
+/** An exec'd process with oomScoreAdj 321 runs and reports it from inside. */
+function assertExecGetsOomScoreAdj(bundle: { dir: string }): void {
+  const out = execAsUser(bundle, { oomScoreAdj: 321 });
+  assert.equal(out.error, undefined, out.error);
+  assert.deepEqual(out.exit, { exitCode: 0, signal: null }, out.stderr);
+  assert.equal(out.report?.oom_score_adj, 321);
+}
+
 test('rootless exec: oom_score_adj through the helper\'s private procfs, seen from inside', { skip }, () => {
   const bundle = makeBundle({ rootless: true, owner: suite.owner });
   try {
-    const out = execAsUser(bundle, { oomScoreAdj: 321 });
-    assert.equal(out.error, undefined, out.error);
-    assert.deepEqual(out.exit, { exitCode: 0, signal: null }, out.stderr);
-    assert.equal(out.report?.oom_score_adj, 321);
+    assertExecGetsOomScoreAdj(bundle);
   } finally {
     bundle.cleanup();
   }
@@ -107,10 +112,7 @@ test('rootless exec into a container in the host\'s pid namespace: the container
     },
   });
   try {
-    const out = execAsUser(bundle, { oomScoreAdj: 321 });
-    assert.equal(out.error, undefined, out.error);
-    assert.deepEqual(out.exit, { exitCode: 0, signal: null }, out.stderr);
-    assert.equal(out.report?.oom_score_adj, 321);
+    assertExecGetsOomScoreAdj(bundle);
   } finally {
     bundle.cleanup();
   }
