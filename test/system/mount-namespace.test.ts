@@ -96,24 +96,29 @@ test('no mount namespace, run twice on one rootfs: the /dev links the first run 
   assert.equal(fs.existsSync(path.join(bundle.rootfs, 'proc', 'self')), false);
 });
 
+/** Runs the bundle (a sleeping probe), execs `probe report MARKER BUNDLE` into it, deletes it: the exec'd report. */
+async function execReport(bundle: Bundle, marker: string): Promise<ProbeReport> {
+  const run = await createTestContainer(bundle, { root: suite.root, args: ['/probe', 'sleep', '60'] });
+  const dir = tempDir('exec-out');
+  const out = fs.openSync(path.join(dir, 'out'), 'w');
+  try {
+    await run.container.start();
+    const p = await run.container.exec({ args: ['/probe', 'report', marker, bundle.dir], cwd: '/', env: ['PATH=/bin'] }, { stdio: [0, out, 2] });
+    assert.deepEqual(await p.wait(), { exitCode: 0, signal: null });
+    return JSON.parse(fs.readFileSync(path.join(dir, 'out'), 'utf8')) as ProbeReport;
+  } finally {
+    fs.closeSync(out);
+    fs.rmSync(dir, { recursive: true, force: true });
+    await run.destroy();
+  }
+}
+
 test('no mount namespace: a process exec\'d into it gets the container\'s root too', { skip }, async () => {
   const bundle = suite.bundle({ edit: withoutMountNamespace });
   const marker = markRootfs(bundle.rootfs);
   await withTestProc(bundle, async () => {
     const before = hostMounts();
-    const run = await createTestContainer(bundle, { root: suite.root, args: ['/probe', 'sleep', '60'] });
-    const dir = tempDir('exec-out');
-    const out = fs.openSync(path.join(dir, 'out'), 'w');
-    try {
-      await run.container.start();
-      const p = await run.container.exec({ args: ['/probe', 'report', marker, bundle.dir], cwd: '/', env: ['PATH=/bin'] }, { stdio: [0, out, 2] });
-      assert.deepEqual(await p.wait(), { exitCode: 0, signal: null });
-      assertRootIsRootfs(JSON.parse(fs.readFileSync(path.join(dir, 'out'), 'utf8')) as ProbeReport, marker, bundle);
-    } finally {
-      fs.closeSync(out);
-      fs.rmSync(dir, { recursive: true, force: true });
-      await run.destroy();
-    }
+    assertRootIsRootfs(await execReport(bundle, marker), marker, bundle);
     assert.deepEqual(hostMounts(), before, 'the host\'s mount table after delete');
   });
 });
@@ -164,21 +169,9 @@ test('a mount namespace joined by path: a process exec\'d into the container get
     });
     const marker = markRootfs(bundle.rootfs);
     const before = hostMounts();
-    const run = await createTestContainer(bundle, { root: suite.root, args: ['/probe', 'sleep', '60'] });
-    const dir = tempDir('exec-out');
-    const out = fs.openSync(path.join(dir, 'out'), 'w');
-    try {
-      await run.container.start();
-      const p = await run.container.exec({ args: ['/probe', 'report', marker, bundle.dir], cwd: '/', env: ['PATH=/bin'] }, { stdio: [0, out, 2] });
-      assert.deepEqual(await p.wait(), { exitCode: 0, signal: null });
-      const report = JSON.parse(fs.readFileSync(path.join(dir, 'out'), 'utf8')) as ProbeReport;
-      assert.equal(report.namespaces.mnt, holder.ns);
-      assertRootIsRootfs(report, marker, bundle);
-    } finally {
-      fs.closeSync(out);
-      fs.rmSync(dir, { recursive: true, force: true });
-      await run.destroy();
-    }
+    const report = await execReport(bundle, marker);
+    assert.equal(report.namespaces.mnt, holder.ns);
+    assertRootIsRootfs(report, marker, bundle);
     assert.deepEqual(hostMounts(), before, 'the host\'s mount table after delete');
   } finally {
     await holder.stop();
