@@ -90,11 +90,20 @@ test('Container \'oom\': each kill in the container\'s cgroup, counts matching t
 test('kapsel events prints {"type":"oom","id":ID} for each kill and ends when the container\'s cgroup is removed', { skip }, async () => {
   const id = uniqueId();
   const b = oomBundle(id);
+  // stderr into a file, not a pipe: the container created inherits the
+  // CLI's stdio, and a pipe it holds open would keep spawnSync waiting.
+  const errFile = path.join(b.dir, 'kapsel.err');
   const kapsel = (args: string[]): { status: number | null; stderr: string } => {
-    const res = spawnSync(BIN, ['--root', suite.root, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
-    return { status: res.status, stderr: res.stderr ?? '' };
+    const err = fs.openSync(errFile, 'w');
+    try {
+      const res = spawnSync(BIN, ['--root', suite.root, ...args], { stdio: ['ignore', 'ignore', err], timeout: 60_000 });
+      return { status: res.status, stderr: fs.readFileSync(errFile, 'utf8') };
+    } finally {
+      fs.closeSync(err);
+    }
   };
-  assert.equal(kapsel(['create', '--bundle', b.dir, id]).status, 0);
+  const created = kapsel(['create', '--bundle', b.dir, id]);
+  assert.equal(created.status, 0, created.stderr);
   let deleted = false;
   try {
     // Stats once an hour: only the OOM kills and the end can print anything after the first line.
