@@ -6,9 +6,9 @@
  *
  * Off unless a process turns it on (the CLI does; a library user may):
  * an entry is as trusted as the runtime's own state, so it lives in a
- * directory only the runtime's user can write — /run/kapsel-cache for root,
- * $XDG_RUNTIME_DIR/kapsel-cache otherwise, or $KAPSEL_CACHE_DIR ("" turns
- * it off) — and is used only when that directory and the file belong to
+ * directory only the runtime's user can write — /run/kapsel-cache for real
+ * root, $XDG_RUNTIME_DIR/kapsel-cache when rootless, or $KAPSEL_CACHE_DIR
+ * ("" turns it off) — and is used only when that directory and the file belong to
  * our euid and nobody else may write them (a directory someone else made
  * first just means no caching). Both are on tmpfs on a normal host, so
  * the cache is per boot.
@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isRootless } from '../state/root';
 import { BPF_INSTRUCTION_SIZE, BPF_MAX_INSTRUCTIONS } from './bpf';
 import type { SeccompSummary } from './compile';
 
@@ -41,12 +42,14 @@ let directory: string | undefined;
 
 /**
  * The default directory for this process: $KAPSEL_CACHE_DIR when set ("" is
- * off), /run/kapsel-cache for root, $XDG_RUNTIME_DIR/kapsel-cache for
- * anyone else; undefined (off) when there is none.
+ * off); else beside the default state root, decided the same way
+ * (lib/state/root.ts): /run/kapsel-cache for real root,
+ * $XDG_RUNTIME_DIR/kapsel-cache for an unprivileged user or uid 0 in a
+ * user namespace (rootless podman); undefined (off) when there is none.
  */
-export function defaultSeccompCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function defaultSeccompCacheDir(env: NodeJS.ProcessEnv = process.env, rootless: boolean = isRootless()): string | undefined {
   if (env.KAPSEL_CACHE_DIR !== undefined) return env.KAPSEL_CACHE_DIR === '' ? undefined : path.resolve(env.KAPSEL_CACHE_DIR);
-  if (process.geteuid?.() === 0) return '/run/kapsel-cache';
+  if (!rootless) return '/run/kapsel-cache';
   return env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, 'kapsel-cache') : undefined;
 }
 

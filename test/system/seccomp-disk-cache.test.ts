@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Seccomp } from '../../lib/config/types';
 import { compileSeccomp, clearSeccompCache } from '../../lib/seccomp/compile';
+import { defaultSeccompCacheDir } from '../../lib/seccomp/disk-cache';
 import { REPO_ROOT } from '../helpers/bundle';
 import { uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
@@ -74,4 +75,14 @@ test('kapsel create keeps compiled programs on disk, uses them, and trusts only 
     bundle.cleanup();
   }
   assert.deepEqual(fs.readdirSync(suite.root), []);
+});
+
+test('the cache directory is beside the default state root: /run for real root, XDG_RUNTIME_DIR when rootless, KAPSEL_CACHE_DIR to choose', () => {
+  assert.equal(defaultSeccompCacheDir({}, false), '/run/kapsel-cache');
+  assert.equal(defaultSeccompCacheDir({ XDG_RUNTIME_DIR: '/run/user/1000' }, false), '/run/kapsel-cache');
+  // Rootless podman: uid 0 of a user namespace, with the user's runtime directory.
+  assert.equal(defaultSeccompCacheDir({ XDG_RUNTIME_DIR: '/run/user/1000' }, true), '/run/user/1000/kapsel-cache');
+  assert.equal(defaultSeccompCacheDir({}, true), undefined, 'no runtime directory: no cache');
+  assert.equal(defaultSeccompCacheDir({ KAPSEL_CACHE_DIR: '' }, false), undefined);
+  assert.equal(defaultSeccompCacheDir({ KAPSEL_CACHE_DIR: '/var/cache/k' }, true), '/var/cache/k');
 });
