@@ -9,7 +9,9 @@
  * length only, so the cache file starts with a header line naming the
  * bundle it was made from (size and mtime) and the Node version and
  * architecture. A cache that does not match, or that V8 rejects, is
- * ignored: the bundle then compiles as any script (never an error).
+ * ignored: the bundle then compiles as any script (never an error). So is
+ * a cache that someone who cannot change the bundle could have written
+ * (cacheTrusted): its bytecode would run as the CLI's user.
  *
  * Imports are `import x = require()`: plain requires, no tslib helper for
  * the one module every CLI call loads before the bundle.
@@ -48,13 +50,39 @@ function header(stat: fs.BigIntStats): string {
   return `${MAGIC} size=${stat.size} mtime=${stat.mtimeNs} node=${process.version} arch=${process.arch}\n`;
 }
 
-/** The cache's V8 data if its header matches `expected`, else undefined. */
-function readCache(file: string, expected: string): Buffer | undefined {
+/**
+ * Whether a cache file (`cache`, fstat'ed through the fd it is read from)
+ * is as trusted as the bundle (`bundle`) it goes with. V8 runs whatever
+ * bytecode a cache holds once its header and the source's length match,
+ * so whoever can write the cache can run code in every CLI call, as root
+ * when root runs it. So the cache must be a regular file owned by the
+ * bundle's owner (or by root, who can write the bundle anyway), and
+ * writable by a group or by others only where the bundle is too: a cache
+ * left writable by someone who cannot change the bundle is refused.
+ */
+export function cacheTrusted(cache: Pick<fs.Stats, 'uid' | 'gid' | 'mode' | 'isFile'>, bundle: Pick<fs.Stats, 'uid' | 'gid' | 'mode'>): boolean {
+  if (!cache.isFile()) return false;
+  if (cache.uid !== bundle.uid && cache.uid !== 0) return false;
+  if (cache.mode & 0o002 && !(bundle.mode & 0o002)) return false;
+  if (cache.mode & 0o020 && !(bundle.mode & 0o002) && !(bundle.mode & 0o020 && bundle.gid === cache.gid)) return false;
+  return true;
+}
+
+/** The cache's V8 data if it is trusted as the bundle is (`bundleStat`) and its header matches `expected`, else undefined. */
+function readCache(file: string, expected: string, bundleStat: fs.BigIntStats): Buffer | undefined {
   let data: Buffer;
+  let fd: number | undefined;
   try {
-    data = fs.readFileSync(file);
+    // Non-blocking: a fifo planted in its place must not stall the CLI.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(fd);
+    const bundle = { uid: Number(bundleStat.uid), gid: Number(bundleStat.gid), mode: Number(bundleStat.mode) };
+    if (!cacheTrusted(st, bundle)) return undefined;
+    data = fs.readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
   const end = data.indexOf(10);
   if (end < 0 || data.toString('latin1', 0, end + 1) !== expected) return undefined;
@@ -77,7 +105,7 @@ function readBundle(file: string): { source: string; stat: fs.BigIntStats } {
  */
 export function compileBundle(file: string, cacheFile: string = cachePath(file)): CompiledBundle {
   const { source, stat } = readBundle(file);
-  const cachedData = readCache(cacheFile, header(stat));
+  const cachedData = readCache(cacheFile, header(stat), stat);
   // The same wrapper as Node's CommonJS loader, so that the bundle sees
   // exports, require, module, __filename and __dirname as it would there.
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;

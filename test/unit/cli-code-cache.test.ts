@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cachePath, compileBundle, loadedBundles, requireBundle, runBundle, writeCodeCache } from '../../lib/cli/code-cache';
+import { cachePath, cacheTrusted, compileBundle, loadedBundles, requireBundle, runBundle, writeCodeCache } from '../../lib/cli/code-cache';
 import { loadMain } from '../../lib/cli/start';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-code-cache-'));
@@ -150,4 +150,51 @@ test('start: a bundle older than main.js (tsc ran after it) is not used', () => 
 test('start: a bundle that fails to load is an error, not a silent fallback', () => {
   const file = bundleFile('throw new Error("broken bundle");');
   assert.throws(() => loadMain(file), /broken bundle/);
+});
+
+test('a cache that someone who cannot change the bundle could write is refused (its bytecode would run)', () => {
+  const file = bundleFile(SOURCE);
+  fs.chmodSync(file, 0o644);
+  const compiled = compileBundle(file);
+  runBundle(compiled, require);
+  writeCodeCache(compiled);
+  const cache = cachePath(file);
+  fs.chmodSync(cache, 0o644);
+  assert.deepEqual(inFreshProcess(file), { accepted: true, answer: 42 });
+  fs.chmodSync(cache, 0o646);
+  assert.deepEqual(inFreshProcess(file), { accepted: false, answer: 42 });
+  fs.chmodSync(cache, 0o664);
+  assert.deepEqual(inFreshProcess(file), { accepted: false, answer: 42 });
+  // A bundle its group may change: a cache its group may change is no weaker.
+  fs.chmodSync(file, 0o664);
+  assert.deepEqual(inFreshProcess(file), { accepted: true, answer: 42 });
+});
+
+test('a cache owned by another user than the bundle\'s is refused', { skip: process.getuid?.() !== 0 && 'needs root (chown)' }, () => {
+  const file = bundleFile(SOURCE);
+  const compiled = compileBundle(file);
+  runBundle(compiled, require);
+  writeCodeCache(compiled);
+  const cache = cachePath(file);
+  fs.chmodSync(cache, 0o644);
+  fs.chownSync(cache, 65534, 65534);
+  assert.deepEqual(inFreshProcess(file), { accepted: false, answer: 42 });
+  // Root may write the bundle anyway: a root-owned cache of a user's bundle is as trusted.
+  fs.chownSync(cache, 0, 0);
+  fs.chownSync(file, 65534, 65534);
+  assert.deepEqual(inFreshProcess(file), { accepted: true, answer: 42 });
+});
+
+test('cacheTrusted: owner, group and other write bits against the bundle\'s', () => {
+  const file = (uid: number, gid: number, mode: number) => ({ uid, gid, mode: 0o100000 | mode, isFile: () => true });
+  const bundle = { uid: 1000, gid: 1000, mode: 0o100644 };
+  assert.equal(cacheTrusted(file(1000, 1000, 0o644), bundle), true);
+  assert.equal(cacheTrusted(file(0, 0, 0o644), bundle), true);
+  assert.equal(cacheTrusted(file(1001, 1000, 0o644), bundle), false);
+  assert.equal(cacheTrusted(file(1000, 1000, 0o664), bundle), false);
+  assert.equal(cacheTrusted(file(1000, 1000, 0o646), bundle), false);
+  assert.equal(cacheTrusted(file(1000, 1000, 0o664), { ...bundle, mode: 0o100664 }), true);
+  assert.equal(cacheTrusted(file(1000, 1001, 0o664), { ...bundle, mode: 0o100664 }), false);
+  assert.equal(cacheTrusted(file(1000, 1001, 0o666), { ...bundle, mode: 0o100666 }), true);
+  assert.equal(cacheTrusted({ ...file(1000, 1000, 0o644), isFile: () => false }, bundle), false);
 });
