@@ -17,8 +17,10 @@
  * normalized profile, the libseccomp version (name resolution, code
  * generation), the kernel release (which filter flags exist), the machine,
  * and kapsel's own code (its version and this file's mtime). Entries are
- * written whole (a temporary file renamed into place) and checked when
- * read; anything wrong is a miss, never an error: the profile is compiled.
+ * written whole (a temporary file renamed into place), hold their own
+ * name, are reached through an fd of the checked directory and checked
+ * when read; anything wrong is a miss, never an error: the profile is
+ * compiled.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -36,7 +38,7 @@ export interface CachedProgram {
 }
 
 /** Bumped when the entry format or what goes into a program changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 let directory: string | undefined;
 
@@ -87,16 +89,42 @@ function isSummary(x: unknown): x is SeccompSummary {
   );
 }
 
+/**
+ * Runs `use` with the path of the cache directory as an fd of it, when the
+ * directory is ours alone (checked on that fd), else returns undefined.
+ * Every entry is reached through /proc/self/fd/N: the directory checked is
+ * the one used, even when its parent is another user's (a KAPSEL_CACHE_DIR
+ * below /tmp) and `seccomp` is swapped for a symlink to a directory of
+ * theirs between a check by path and the use.
+ */
+function inOwnDirectory<T>(use: (dir: string) => T): T | undefined {
+  if (directory === undefined) return undefined;
+  const fd = fs.openSync(directory, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  try {
+    if (!ownedByUs(fs.fstatSync(fd), 0o077)) return undefined;
+    return use(`/proc/self/fd/${fd}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The entry `key`, or undefined (a miss) when there is none or anything about it is wrong. */
 export function readDiskCache(key: string): CachedProgram | undefined {
-  if (directory === undefined) return undefined;
-  let fd: number | undefined;
   try {
-    if (!ownedByUs(fs.lstatSync(directory), 0o077)) return undefined;
-    fd = fs.openSync(path.join(directory, key), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    return inOwnDirectory((dir) => readEntry(dir, key));
+  } catch {
+    return undefined;
+  }
+}
+
+function readEntry(dir: string, key: string): CachedProgram | undefined {
+  const fd = fs.openSync(path.join(dir, key), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  try {
     const st = fs.fstatSync(fd);
     if (!st.isFile() || !ownedByUs(st, 0o022) || st.size > 4 * 1024 * 1024) return undefined;
-    const entry = JSON.parse(fs.readFileSync(fd, 'utf8')) as { program?: unknown; flags?: unknown; summary?: unknown };
+    const entry = JSON.parse(fs.readFileSync(fd, 'utf8')) as { key?: unknown; program?: unknown; flags?: unknown; summary?: unknown };
+    // An entry names its key: one found under another name (moved there) is not this profile's program.
+    if (entry.key !== key) return undefined;
     if (typeof entry.program !== 'string' || typeof entry.flags !== 'number' || !isSummary(entry.summary)) return undefined;
     const program = Buffer.from(entry.program, 'base64');
     const instructions = program.length / BPF_INSTRUCTION_SIZE;
@@ -104,28 +132,27 @@ export function readDiskCache(key: string): CachedProgram | undefined {
       return undefined;
     }
     return { program, flags: entry.flags, summary: entry.summary };
-  } catch {
-    return undefined;
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 
 /** Stores `entry` as `key`; best effort (a failure only means the next process compiles again). */
 export function writeDiskCache(key: string, entry: CachedProgram): void {
   if (directory === undefined) return;
-  const tmp = path.join(directory, `.${key}.${process.pid}.tmp`);
   try {
     fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
-    if (!ownedByUs(fs.lstatSync(directory), 0o077)) return;
-    const body = JSON.stringify({ program: entry.program.toString('base64'), flags: entry.flags, summary: entry.summary });
-    fs.writeFileSync(tmp, body, { flag: 'wx', mode: 0o600 });
-    fs.renameSync(tmp, path.join(directory, key));
+    inOwnDirectory((dir) => {
+      const tmp = path.join(dir, `.${key}.${process.pid}.tmp`);
+      try {
+        const body = JSON.stringify({ key, program: entry.program.toString('base64'), flags: entry.flags, summary: entry.summary });
+        fs.writeFileSync(tmp, body, { flag: 'wx', mode: 0o600 });
+        fs.renameSync(tmp, path.join(dir, key));
+      } catch {
+        fs.rmSync(tmp, { force: true });
+      }
+    });
   } catch {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // never made
-    }
+    // no directory of our own: no caching
   }
 }
