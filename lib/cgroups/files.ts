@@ -7,6 +7,7 @@
  * on libuv's pool (file-batch.ts), off the JS thread; single reads and
  * writes for the CLI's commands (pause, kill, stats) stay synchronous.
  */
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -171,13 +172,53 @@ function pidsIn(text: string): number[] {
   return text.split('\n').filter(Boolean).map(Number);
 }
 
-/** A subdirs result as paths; [] for a missing directory; other failures are thrown as fs would. */
+/**
+ * Whether a listed name lost bytes: a name that is not UTF-8 comes back
+ * with U+FFFD in their place, and the path made of it names nothing.
+ */
+function lossy(name: string): boolean {
+  return name.includes('\uFFFD');
+}
+
+/**
+ * A subdirs result as paths; [] for a missing directory; other failures
+ * are thrown as fs would. Names that are not UTF-8 are left out: no string
+ * path reaches them (byteNamedTrees does, for the few callers that must).
+ */
 export function subdirsResult(result: FileOpResult, dir: string): string[] {
   if (isFailure(result)) {
     if (result.code === 'ENOENT') return [];
     throw failureError(result, dir);
   }
-  return Array.isArray(result) ? result.map((name) => path.join(dir, name)) : [];
+  return Array.isArray(result) ? result.filter((name) => !lossy(name)).map((name) => path.join(dir, name)) : [];
+}
+
+/**
+ * The child cgroups of `dir` named with bytes that are not UTF-8 (a
+ * container that may write its cgroup can make them), with all below
+ * them, parents before children, as byte paths (fs takes Buffers).
+ * Listed synchronously: only a listing that showed such a name, or a
+ * cgroup that stays busy, looks.
+ */
+export function byteNamedTrees(dir: string): Buffer[] {
+  const out: Buffer[] = [];
+  const list = (parent: Buffer, onlyByteNamed: boolean): void => {
+    let entries: Array<fs.Dirent<Buffer>>;
+    try {
+      entries = fs.readdirSync(parent, { withFileTypes: true, encoding: 'buffer' }) as unknown as Array<fs.Dirent<Buffer>>;
+    } catch {
+      return; // gone meanwhile
+    }
+    for (const e of entries) {
+      const name = e.name as unknown as Buffer;
+      if (!e.isDirectory() || (onlyByteNamed && isUtf8(name))) continue;
+      const child = Buffer.concat([parent, Buffer.from('/'), name]);
+      out.push(child);
+      list(child, false);
+    }
+  };
+  list(Buffer.from(dir), true);
+  return out;
 }
 
 /** The subdirectories of each of `level`, listed in one batch on the pool, with the root each came from. */
@@ -215,8 +256,13 @@ export async function procsOfTree(dir: string): Promise<number[]> {
     );
     const next: string[] = [];
     level.forEach((d, i) => {
-      next.push(...subdirsResult(results[2 * i], d));
+      const listed = results[2 * i];
+      next.push(...subdirsResult(listed, d));
       pids.push(...pidsIn(readResult(results[2 * i + 1], path.join(d, 'cgroup.procs')) ?? ''));
+      // Processes in cgroups no string path names are the container's too.
+      if (Array.isArray(listed) && listed.some(lossy)) {
+        for (const tree of byteNamedTrees(d)) pids.push(...pidsIn(readBytePath(Buffer.concat([tree, Buffer.from('/cgroup.procs')]))));
+      }
     });
     level = next;
   }
@@ -224,6 +270,26 @@ export async function procsOfTree(dir: string): Promise<number[]> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A file read by its byte path; '' when it cannot be read (gone meanwhile). */
+function readBytePath(file: Buffer): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Removes the byte-named child cgroups of `dir` (byteNamedTrees), deepest first; what stays busy is tried again with `dir`. */
+function removeByteNamedTrees(dir: string): void {
+  for (const tree of byteNamedTrees(dir).reverse()) {
+    try {
+      fs.rmdirSync(tree);
+    } catch {
+      // busy for a moment, or gone: the caller's retry of `dir` comes back here
+    }
+  }
+}
 
 /**
  * Removes cgroups, each tree given as its directories with children after
@@ -240,6 +306,8 @@ export async function removeCgroupTrees(trees: readonly (readonly string[])[]): 
     pending.forEach((d, i) => {
       const result = results[i];
       if (!isFailure(result) || result.code === 'ENOENT') return;
+      // Busy, perhaps for children the listing could not name: those go first.
+      if (result.code === 'EBUSY') removeByteNamedTrees(d);
       if (result.code === 'EBUSY' && attempt < 200) busy.push(d);
       else throw new CgroupError(`cgroup: rmdir ${d}: ${failureError(result, d).message}`, d, result.code);
     });
