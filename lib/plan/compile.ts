@@ -127,7 +127,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const cloneFlags = ns.cloneFlags & ~C.CLONE_NEWCGROUP;
   const unshareCgroup: Step[] = ns.created.has('cgroup') ? [{ op: 'unshare', flags: C.CLONE_NEWCGROUP }] : [];
   const steps: Step[] = [...timeNamespaceSteps(ns), ...unshareCgroup, ...initialAffinitySteps(spec.process), ...prepareRootfsSteps(rootfsCtx)];
-  steps.push(...utsSteps(spec));
+  steps.push(...utsSteps(spec, facts.host));
   // The kernel creates a network namespace with lo down; runc and crun
   // bring it up, and programs expect 127.0.0.1 to work. A joined one is
   // someone else's to configure.

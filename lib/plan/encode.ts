@@ -58,7 +58,7 @@ function fieldsOf(step: Step): Field[] {
     case 'attach-tree': return [step.fd, step.source, step.target];
     case 'loopback-up': return [];
     case 'chroot': return [step.rootfs];
-    case 'check-mount-ns': return [step.forbiddenDevs, step.forbiddenInodes];
+    case 'check-ns': return [step.ns, step.forbiddenDevs, step.forbiddenInodes];
   }
 }
 

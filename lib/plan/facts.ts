@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { LinuxDevice, LinuxNamespaceType, Spec } from '../config/types';
 import { inUserNamespace } from '../state/root';
 import { readFileInRoot } from './in-root-file';
+import type { CheckedNamespace } from './steps';
 import { DEFAULT_DEVICES } from './default-devices';
 
 /** Facts about the host the container is created on. */
@@ -44,12 +45,14 @@ export interface HostFacts {
    */
   joinedRuntimeNamespaces: ReadonlySet<LinuxNamespaceType>;
   /**
-   * The mount namespaces of the runtime and of pid 1 (those it can stat):
-   * an init that joined a mount namespace by path checks, before its first
-   * mount, that it is in neither (the path is looked at twice). Absent in
-   * hand-made facts: nothing is checked then.
+   * The namespaces of the runtime and of pid 1 (those it can stat), by
+   * /proc/self/ns name: an init that joined one of these kinds by path
+   * checks, before it mounts, writes a sysctl or sets a name there, that
+   * it is in neither (the path is looked at twice; a /proc/PID path may
+   * name another process by then). Absent in hand-made facts: nothing is
+   * checked then.
    */
-  hostMountNamespaces?: readonly NamespaceId[];
+  hostNamespaceIds?: Readonly<Partial<Record<CheckedNamespace, readonly NamespaceId[]>>>;
   /**
    * Host paths among the mount sources (resolved as hostSourcePath does)
    * that are directories: a bind target is created as a directory for
@@ -198,16 +201,26 @@ function joinedRuntimeNamespaces(spec: Pick<Spec, 'linux'>): Set<LinuxNamespaceT
   return types;
 }
 
-/** The ids of the runtime's and pid 1's mount namespaces, those that can be stat'ed (pid 1's needs privileges). */
-function hostMountNamespaces(): NamespaceId[] {
+/** The ids of the runtime's and pid 1's namespaces of one kind, those that can be stat'ed (pid 1's needs privileges). */
+function hostNamespaceIdsOf(type: LinuxNamespaceType): NamespaceId[] {
   const ids: NamespaceId[] = [];
-  for (const p of hostNamespacePaths('mount')) {
+  for (const p of hostNamespacePaths(type)) {
     try {
       const st = fs.statSync(p);
       if (!ids.some((id) => id.dev === st.dev && id.ino === st.ino)) ids.push({ dev: st.dev, ino: st.ino });
     } catch {
       // Not ours to see (a rootless runtime and pid 1): nothing to compare with.
     }
+  }
+  return ids;
+}
+
+/** hostNamespaceIds for the kinds the config joins by path (a stat each; none for a config that joins nothing). */
+function hostNamespaceIds(spec: Pick<Spec, 'linux'>): Partial<Record<CheckedNamespace, NamespaceId[]>> {
+  const ids: Partial<Record<CheckedNamespace, NamespaceId[]>> = {};
+  for (const ns of spec.linux?.namespaces ?? []) {
+    const name = PROC_NS_NAME[ns.type];
+    if (ns.path && (name === 'mnt' || name === 'net' || name === 'ipc' || name === 'uts')) ids[name] = hostNamespaceIdsOf(ns.type);
   }
   return ids;
 }
@@ -290,7 +303,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     unprivileged: process.geteuid!() !== 0 || setgroupsDeniedHere(),
     inUserNamespace: inUserNamespace(),
     joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
-    hostMountNamespaces: hostMountNamespaces(),
+    hostNamespaceIds: hostNamespaceIds(spec),
     directories,
     devices: hostDeviceNodes([...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]),
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),

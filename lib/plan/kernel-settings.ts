@@ -9,11 +9,40 @@ import { pointerSegment } from '../config/pointer';
 import { sysctlName, sysctlNamespace } from '../config/sysctl';
 import { InvalidConfigError } from '../errors';
 import type { HostFacts } from './facts';
-import type { Step } from './steps';
+import type { CheckedNamespace, Step } from './steps';
+import type { LinuxNamespaceType } from '../config/types';
 
-/** sethostname/setdomainname in the container's uts namespace, before pivot_root. */
-export function utsSteps(spec: ValidSpec): Step[] {
+/**
+ * The init's check, on arrival, that the namespace of this kind it joined
+ * by path is none of the host's: the plan compared the path when it was
+ * made, and a /proc/PID path may name another process by the time the init
+ * joins it.
+ */
+export function checkJoinedNamespace(ns: CheckedNamespace, host: Pick<HostFacts, 'hostNamespaceIds'>): Step {
+  const ids = host.hostNamespaceIds?.[ns] ?? [];
+  return { op: 'check-ns', ns, forbiddenDevs: ids.map((n) => n.dev), forbiddenInodes: ids.map((n) => n.ino) };
+}
+
+/** True when the config joins its namespace of this type by path. */
+function joinedByPath(spec: ValidSpec, type: LinuxNamespaceType): boolean {
+  return (spec.linux?.namespaces ?? []).some((n) => n.type === type && n.path !== undefined && n.path !== '');
+}
+
+/**
+ * sethostname/setdomainname in the container's uts namespace, before
+ * pivot_root. A uts namespace joined at the runtime's or pid 1's path is
+ * the host's: setting a name there is refused, as a sysctl there is; one
+ * joined at another path is checked again by the init on arrival.
+ */
+export function utsSteps(spec: ValidSpec, host: Pick<HostFacts, 'joinedRuntimeNamespaces' | 'hostNamespaceIds'>): Step[] {
   const steps: Step[] = [];
+  const field = spec.hostname ? '/hostname' : spec.domainname ? '/domainname' : undefined;
+  if (!field) return steps;
+  if (host.joinedRuntimeNamespaces.has('uts')) {
+    const joined = spec.linux?.namespaces?.find((n) => n.type === 'uts')?.path;
+    throw new InvalidConfigError(field, `setting it would change the host's: the uts namespace joined at ${joined} is the runtime's own`);
+  }
+  if (joinedByPath(spec, 'uts')) steps.push(checkJoinedNamespace('uts', host));
   if (spec.hostname) steps.push({ op: 'hostname', name: spec.hostname });
   if (spec.domainname) steps.push({ op: 'domainname', name: spec.domainname });
   return steps;
@@ -24,8 +53,9 @@ export function utsSteps(spec: ValidSpec): Step[] {
  * config has; one joined by path must not be the runtime's own namespace,
  * or the write would change the host's value.
  */
-export function sysctlSteps(spec: ValidSpec, host: Pick<HostFacts, 'joinedRuntimeNamespaces'>): Step[] {
-  return Object.entries(spec.linux?.sysctl ?? {}).map(([key, value]): Step => {
+export function sysctlSteps(spec: ValidSpec, host: Pick<HostFacts, 'joinedRuntimeNamespaces' | 'hostNamespaceIds'>): Step[] {
+  const checked = new Set<LinuxNamespaceType>();
+  return Object.entries(spec.linux?.sysctl ?? {}).flatMap(([key, value]): Step[] => {
     const ns = sysctlNamespace(key);
     if (ns && host.joinedRuntimeNamespaces.has(ns)) {
       const joined = spec.linux?.namespaces?.find((n) => n.type === ns)?.path;
@@ -34,8 +64,15 @@ export function sysctlSteps(spec: ValidSpec, host: Pick<HostFacts, 'joinedRuntim
         `sysctl "${key}" would change the host: the ${ns} namespace joined at ${joined} is the runtime's own`,
       );
     }
+    const steps: Step[] = [];
+    // A namespace joined by path: checked again on arrival, before its first write.
+    if (ns && joinedByPath(spec, ns) && !checked.has(ns) && (ns === 'network' || ns === 'ipc')) {
+      checked.add(ns);
+      steps.push(checkJoinedNamespace(ns === 'network' ? 'net' : 'ipc', host));
+    }
     // One form on the wire: the init turns the dots into /proc/sys/ slashes.
-    return { op: 'sysctl', key: sysctlName(key), value };
+    steps.push({ op: 'sysctl', key: sysctlName(key), value });
+    return steps;
   });
 }
 

@@ -14,6 +14,7 @@ import { deviceKey, hostSourcePath, type HostFacts } from './facts';
 import { attachTreeStep } from './idmap-mounts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
 import type { MountNamespaceMode } from './mount-namespace';
+import { checkJoinedNamespace } from './kernel-settings';
 import type { Step } from './steps';
 
 export interface RootfsContext {
@@ -212,8 +213,7 @@ export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
   if (ctx.mountNamespace === 'joined') {
     // The path was compared with the host's namespaces when the plan was
     // made; the init compares what it joined, before its first mount.
-    const hostNs = ctx.host.hostMountNamespaces ?? [];
-    steps.push({ op: 'check-mount-ns', forbiddenDevs: hostNs.map((n) => n.dev), forbiddenInodes: hostNs.map((n) => n.ino) });
+    steps.push(checkJoinedNamespace('mnt', ctx.host));
   }
   // In the runtime's own mount namespace nothing is mounted (a chroot ends it).
   if (ctx.mountNamespace !== 'inherited') {

@@ -13,6 +13,9 @@ import type { JoinNamespace } from '../native/addon';
 import type { SeccompSummary } from '../seccomp/compile';
 
 /** Points where the init helper hands control to the runtime process. */
+/** The namespaces a joined one is checked for on arrival (check-ns): /proc/self/ns names. */
+export type CheckedNamespace = 'mnt' | 'net' | 'ipc' | 'uts';
+
 export const SYNC_POINTS = ['runtime-hooks'] as const;
 export type SyncPoint = (typeof SYNC_POINTS)[number];
 
@@ -162,7 +165,12 @@ export type Step =
    * (parallel lists of nsfs device and inode numbers: the runtime's and pid
    * 1's), before anything is mounted in a namespace joined by path.
    */
-  | { op: 'check-mount-ns'; forbiddenDevs: number[]; forbiddenInodes: number[] };
+  /**
+   * Fails unless the init's namespace of this kind (its /proc/self/ns name)
+   * is none of the host's (parallel lists of nsfs dev and inode): before a
+   * namespace joined by path gets a mount, a sysctl or a hostname.
+   */
+  | { op: 'check-ns'; ns: CheckedNamespace; forbiddenDevs: number[]; forbiddenInodes: number[] };
 
 export type StepOp = Step['op'];
 

@@ -24,16 +24,22 @@ void Run(InitContext& ctx, const ChrootStep& s) {
 }
 
 // Through the procfs the init verified at start: a mount in the joined
-// namespace cannot stand in for our own ns/mnt.
-void Run(InitContext& ctx, const CheckMountNsStep& s) {
+// namespace cannot stand in for our own ns/ file.
+void Run(InitContext& ctx, const CheckNsStep& s) {
   if (s.forbidden_devs.size() != s.forbidden_inodes.size())
-    Fail("plan", EINVAL, "", "check-mount-ns: device and inode lists differ in length");
+    Fail("plan", EINVAL, "", "check-ns: device and inode lists differ in length");
+  const char* harm = s.ns == "mnt"   ? "setting the rootfs up there would change the host's mount table"
+                     : s.ns == "net" || s.ns == "ipc" ? "a sysctl written there would change the host's"
+                     : s.ns == "uts" ? "the hostname set there would be the host's"
+                                     : nullptr;
+  if (harm == nullptr) Fail("plan", EINVAL, "", "check-ns: no such namespace kind: " + s.ns);
+  std::string file = "ns/" + s.ns;
   struct stat mine;
-  if (fstatat(ctx.proc_self_fd, "ns/mnt", &mine, 0) < 0) Fail("stat", errno, "/proc/self/ns/mnt");
+  if (fstatat(ctx.proc_self_fd, file.c_str(), &mine, 0) < 0) Fail("stat", errno, "/proc/self/" + file);
   for (size_t i = 0; i < s.forbidden_devs.size(); i++) {
     if (static_cast<int64_t>(mine.st_dev) == s.forbidden_devs[i] && static_cast<int64_t>(mine.st_ino) == s.forbidden_inodes[i])
-      Fail("setns", EPERM, "/proc/self/ns/mnt",
-           "/linux/namespaces: the mount namespace joined by path is the host's (the runtime's or pid 1's) by now: setting the rootfs up there would change the host's mount table");
+      Fail("setns", EPERM, "/proc/self/" + file,
+           std::string("/linux/namespaces: the ") + s.ns + " namespace joined by path is the host's (the runtime's or pid 1's) by now: " + harm);
   }
 }
 

@@ -465,12 +465,15 @@ struct ChrootStep {
   template <class V> void Visit(V& v) { v.Str("rootfs", rootfs); }
 };
 
-// Fails when the init's mount namespace is one of the host's (parallel
-// lists: nsfs st_dev and st_ino), before a joined one gets any mount.
-struct CheckMountNsStep {
-  static constexpr const char* kOp = "check-mount-ns";
+// Fails when the init's namespace of kind `ns` ("mnt", "net", "ipc", "uts":
+// its /proc/self/ns name) is one of the host's (parallel lists: nsfs st_dev
+// and st_ino), before a joined one gets a mount, a sysctl or a name.
+struct CheckNsStep {
+  static constexpr const char* kOp = "check-ns";
+  std::string ns;
   std::vector<int64_t> forbidden_devs, forbidden_inodes;
   template <class V> void Visit(V& v) {
+    v.Str("ns", ns);
     v.Ints("forbiddenDevs", forbidden_devs);
     v.Ints("forbiddenInodes", forbidden_inodes);
   }
@@ -494,6 +497,6 @@ using AllSteps =
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep, ExecLabelStep,
              BindDeviceStep, TmpfsCopyupStep, UnshareStep, AffinityStep, SchedulerStep, IoprioStep,
              MempolicyStep, CheckTimensStep, AttachTreeStep, LoopbackUpStep,
-             ChrootStep, CheckMountNsStep>;
+             ChrootStep, CheckNsStep>;
 
 }  // namespace kapsel_init

@@ -8,7 +8,7 @@ export interface FakeFacts {
   inUserNamespace?: boolean;
   joinedRuntimeNamespaces?: LinuxNamespaceType[];
   /** The runtime's and pid 1's mount namespaces; default: two made-up ones. */
-  hostMountNamespaces?: NamespaceId[];
+  hostNamespaceIds?: HostFacts['hostNamespaceIds'];
   cgroup2?: boolean;
   directories?: string[];
   runtimeEnv?: string[];
@@ -25,7 +25,12 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     unprivileged: edit.unprivileged ?? false,
     inUserNamespace: edit.inUserNamespace ?? false,
     joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []),
-    hostMountNamespaces: edit.hostMountNamespaces ?? [{ dev: 4, ino: 4026531841 }, { dev: 4, ino: 4026531840 }],
+    hostNamespaceIds: edit.hostNamespaceIds ?? {
+      mnt: [{ dev: 4, ino: 4026531841 }, { dev: 4, ino: 4026531840 }],
+      net: [{ dev: 4, ino: 4026531992 }],
+      ipc: [{ dev: 4, ino: 4026531839 }],
+      uts: [{ dev: 4, ino: 4026531838 }],
+    },
     cgroup2: edit.cgroup2 ?? false,
     directories: new Set(edit.directories ?? []),
     devices: edit.devices ?? new Map(DEFAULT_DEVICES.map((d) => [deviceKey('c', d.major, d.minor), d.path])),

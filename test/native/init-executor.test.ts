@@ -77,16 +77,26 @@ test('a hook step without hook states in "go" fails clearly', { skip }, async ()
   assert.match(run.reported?.type === 'error' ? run.reported.message : '', /no state for createContainer hooks/);
 });
 
-test('check-mount-ns fails in a forbidden mount namespace, before any later step, and passes elsewhere', { skip }, async () => {
+test('check-ns fails in a forbidden namespace, before any later step, and passes elsewhere', { skip }, async () => {
   const own = fs.statSync('/proc/self/ns/mnt');
   const exec: Step = { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' };
   // The helper runs in our mount namespace here: as if a joined path had come to name the host's.
-  const refused = await runPlan([{ op: 'check-mount-ns', forbiddenDevs: [1, own.dev], forbiddenInodes: [own.ino, own.ino] }, exec]);
+  const refused = await runPlan([{ op: 'check-ns', ns: 'mnt', forbiddenDevs: [1, own.dev], forbiddenInodes: [own.ino, own.ino] }, exec]);
   assert.equal(refused.exitCode, 1);
   assert.equal(refused.reported?.type, 'error');
   if (refused.reported?.type !== 'error') return;
   assert.deepEqual([refused.reported.step, refused.reported.syscall, refused.reported.errno], [0, 'setns', os.constants.errno.EPERM]);
   assert.match(refused.reported.message, /joined by path is the host's/);
-  const allowed = await runPlan([{ op: 'check-mount-ns', forbiddenDevs: [own.dev], forbiddenInodes: [own.ino + 1] }, exec]);
+  const allowed = await runPlan([{ op: 'check-ns', ns: 'mnt', forbiddenDevs: [own.dev], forbiddenInodes: [own.ino + 1] }, exec]);
   assert.equal(allowed.exitCode, 0, allowed.stderr);
+  // The network namespace, before a sysctl: the same check on ns/net.
+  const net = fs.statSync('/proc/self/ns/net');
+  const netRefused = await runPlan([{ op: 'check-ns', ns: 'net', forbiddenDevs: [net.dev], forbiddenInodes: [net.ino] }, exec]);
+  assert.equal(netRefused.exitCode, 1);
+  assert.match(netRefused.reported?.type === 'error' ? netRefused.reported.message : '', /net namespace joined by path is the host's .*sysctl/);
+  const netAllowed = await runPlan([{ op: 'check-ns', ns: 'net', forbiddenDevs: [own.dev], forbiddenInodes: [own.ino] }, exec]);
+  assert.equal(netAllowed.exitCode, 0, netAllowed.stderr);
+  // A kind the plan cannot name.
+  const bogus = await runPlan([{ op: 'check-ns', ns: 'pid' as 'mnt', forbiddenDevs: [], forbiddenInodes: [] }, exec]);
+  assert.equal(bogus.exitCode, 1);
 });

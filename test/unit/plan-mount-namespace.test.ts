@@ -61,7 +61,7 @@ test('no mount namespace: nothing is mounted, the init chroots into the rootfs; 
     assert.ok(o.indexOf('root') < o.indexOf('mknod') && o.indexOf('mknod') < o.indexOf('chroot'), o.join(' '));
     assert.ok(o.indexOf('chroot') < o.indexOf('wait-start'));
     assert.deepEqual(p.steps.find((s) => s.op === 'root'), { op: 'root', path: rootfs });
-    assert.ok(!o.includes('check-mount-ns'));
+    assert.ok(!o.includes('check-ns'));
   }
 });
 
@@ -130,15 +130,15 @@ test('NOTIFY_SOCKET without a mount namespace: not bound in, with a warning', ()
 
 test('a mount namespace joined by path: set up there as in a new one, after checking it is not the host\'s', () => {
   const hostNs = [{ dev: 4, ino: 4026531840 }, { dev: 4, ino: 4026532000 }];
-  const p = plan(joinedSpec('/run/mntns/pod'), { hostMountNamespaces: hostNs });
+  const p = plan(joinedSpec('/run/mntns/pod'), { hostNamespaceIds: { mnt: hostNs } });
   assert.deepEqual(p.join.at(-1), { type: C.CLONE_NEWNS, path: '/run/mntns/pod' });
   assert.equal(p.cloneFlags & C.CLONE_NEWNS, 0);
   const o = ops(p.steps);
-  assert.deepEqual(p.steps.find((s) => s.op === 'check-mount-ns'), { op: 'check-mount-ns', forbiddenDevs: [4, 4], forbiddenInodes: [4026531840, 4026532000] });
-  assert.ok(o.indexOf('check-mount-ns') < o.indexOf('mount'), o.join(' '));
+  assert.deepEqual(p.steps.find((s) => s.op === 'check-ns'), { op: 'check-ns', ns: 'mnt', forbiddenDevs: [4, 4], forbiddenInodes: [4026531840, 4026532000] });
+  assert.ok(o.indexOf('check-ns') < o.indexOf('mount'), o.join(' '));
   assert.ok(o.includes('pivot-root') && !o.includes('chroot'));
   // A new mount namespace needs no check.
-  assert.ok(!ops(plan(defaultSpec({ rootless: false })).steps).includes('check-mount-ns'));
+  assert.ok(!ops(plan(defaultSpec({ rootless: false })).steps).includes('check-ns'));
 });
 
 test('exec into a container in the runtime\'s mount namespace chroots into its rootfs first', () => {
@@ -158,7 +158,7 @@ test('host facts: a path that is the runtime\'s own mount namespace is told apar
   const facts = gatherHostFacts({ linux: { namespaces: [{ type: 'mount', path: '/proc/self/ns/mnt' }] } }, bundle);
   assert.ok(facts.joinedRuntimeNamespaces.has('mount'));
   const own = fs.statSync('/proc/self/ns/mnt');
-  assert.ok(facts.hostMountNamespaces!.some((n) => n.dev === own.dev && n.ino === own.ino));
+  assert.ok(facts.hostNamespaceIds!.mnt!.some((n) => n.dev === own.dev && n.ino === own.ino));
   const other = gatherHostFacts({ linux: { namespaces: [{ type: 'mount', path: '/proc/self/ns/net' }] } }, bundle);
   assert.ok(!other.joinedRuntimeNamespaces.has('mount'));
 });

@@ -264,7 +264,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     'exec-label': true,
     'bind-device': true, 'tmpfs-copyup': true, unshare: true,
     affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true, 'attach-tree': true,
-    'loopback-up': true, chroot: true, 'check-mount-ns': true,
+    'loopback-up': true, chroot: true, 'check-ns': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);
