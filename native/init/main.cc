@@ -35,6 +35,7 @@
 #include "../common/syscalls.h"
 #include "exec_procfs.h"
 #include "fail.h"
+#include "proc_guard.h"
 #include "protocol.h"
 #include "plan_reader.h"
 #include "step_types.h"
@@ -199,7 +200,7 @@ int main(int argc, char** argv) {
   ctx.last_cap = LastCap();
   ctx.proc_fd = exec_plan ? OpenExecProcfs(steps) : OpenProcfs();
   if (ctx.proc_fd >= 0) {
-    ctx.proc_self_fd = openat(ctx.proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    ctx.proc_self_fd = OpenOwnProcDir(ctx.proc_fd, "self");
     if (ctx.proc_self_fd < 0) Fail("open", errno, "/proc/self");
   }
   GoMessage go;

@@ -90,3 +90,30 @@ test('check-mount-ns fails in a forbidden mount namespace, before any later step
   const allowed = await runPlan([{ op: 'check-mount-ns', forbiddenDevs: [own.dev], forbiddenInodes: [own.ino + 1] }, exec]);
   assert.equal(allowed.exitCode, 0, allowed.stderr);
 });
+
+// In a mount namespace joined by path, "/proc" is what that namespace's
+// owner (another container) mounted there, and it can cover the pid
+// directory of the init with one of its own processes' while the init
+// starts. "/proc/self" must then not be followed onto the other process:
+// here the test's directory covers the init's, and the test's mount
+// namespace is the one the plan forbids.
+test('a mount over the init\'s own /proc/<pid> is refused, not taken for /proc/self', { skip }, async () => {
+  const host = fs.statSync('/proc/self/ns/mnt');
+  const plan: Step[] = [
+    { op: 'check-mount-ns', forbiddenDevs: [host.dev], forbiddenInodes: [host.ino] },
+    { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' },
+  ];
+  const inOwnNamespace = (cover: string) => ({
+    file: '/usr/bin/unshare',
+    // $0 is the helper, exec'd with the fd arguments that follow it ("$@").
+    argv: ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', `${cover}exec "$0" "$@"`],
+  });
+  // Control: in a mount namespace of its own the check passes.
+  const plain = await runPlan(plan, inOwnNamespace(''));
+  assert.equal(plain.exitCode, 0, plain.stderr);
+  const covered = await runPlan(plan, inOwnNamespace(`mount --bind /proc/${process.pid} /proc/$$ && `));
+  assert.equal(covered.exitCode, 1, covered.stderr);
+  assert.equal(covered.reported?.type, 'error', covered.stderr);
+  if (covered.reported?.type !== 'error') return;
+  assert.deepEqual([covered.reported.syscall, covered.reported.path, covered.reported.errno], ['open', '/proc/self', os.constants.errno.EXDEV]);
+});
