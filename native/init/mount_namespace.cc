@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "fail.h"
+#include "proc_guard.h"
 
 namespace kapsel_init {
 
@@ -24,12 +25,19 @@ void Run(InitContext& ctx, const ChrootStep& s) {
 }
 
 // Through the procfs the init verified at start: a mount in the joined
-// namespace cannot stand in for our own ns/mnt.
+// namespace cannot stand in for our own ns/mnt. That procfs is the joined
+// namespace's "/proc", so its owner may have covered our ns directory
+// with another process's: "ns" is opened without crossing a mount, and
+// only the last step, the magic link (nothing can be mounted on it), is
+// followed.
 void Run(InitContext& ctx, const CheckMountNsStep& s) {
   if (s.forbidden_devs.size() != s.forbidden_inodes.size())
     Fail("plan", EINVAL, "", "check-mount-ns: device and inode lists differ in length");
+  int ns = OpenProcFile(ctx.proc_self_fd, "ns", O_PATH | O_DIRECTORY, "/proc/self/ns");
+  if (ns < 0) Fail("open", errno, "/proc/self/ns");
   struct stat mine;
-  if (fstatat(ctx.proc_self_fd, "ns/mnt", &mine, 0) < 0) Fail("stat", errno, "/proc/self/ns/mnt");
+  if (fstatat(ns, "mnt", &mine, 0) < 0) Fail("stat", errno, "/proc/self/ns/mnt");
+  close(ns);
   for (size_t i = 0; i < s.forbidden_devs.size(); i++) {
     if (static_cast<int64_t>(mine.st_dev) == s.forbidden_devs[i] && static_cast<int64_t>(mine.st_ino) == s.forbidden_inodes[i])
       Fail("setns", EPERM, "/proc/self/ns/mnt",

@@ -117,3 +117,21 @@ test('a mount over the init\'s own /proc/<pid> is refused, not taken for /proc/s
   if (covered.reported?.type !== 'error') return;
   assert.deepEqual([covered.reported.syscall, covered.reported.path, covered.reported.errno], ['open', '/proc/self', os.constants.errno.EXDEV]);
 });
+
+// The same owner can cover only the init's ns directory: check-mount-ns
+// must not read another process's mount namespace there.
+test('a mount over the init\'s /proc/self/ns is refused by check-mount-ns', { skip }, async () => {
+  const own = fs.statSync('/proc/self/ns/mnt');
+  const plan: Step[] = [
+    { op: 'check-mount-ns', forbiddenDevs: [own.dev], forbiddenInodes: [own.ino] },
+    { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' },
+  ];
+  const covered = await runPlan(plan, {
+    file: '/usr/bin/unshare',
+    argv: ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', `mount --bind /proc/${process.pid}/ns /proc/$$/ns && exec "$0" "$@"`],
+  });
+  assert.equal(covered.exitCode, 1, covered.stderr);
+  assert.equal(covered.reported?.type, 'error', covered.stderr);
+  if (covered.reported?.type !== 'error') return;
+  assert.deepEqual([covered.reported.step, covered.reported.syscall, covered.reported.path, covered.reported.errno], [0, 'open', '/proc/self/ns', os.constants.errno.EXDEV]);
+});
