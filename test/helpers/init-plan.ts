@@ -19,10 +19,15 @@ export interface PlanLauncher {
   argv: string[];
 }
 
-/** Runs `steps` in a fresh init helper; its exit, stderr and what it reported. */
+/**
+ * Runs `steps` in a fresh init helper; its exit, stderr and what it
+ * reported. `extraFds` become the helper's fds 5, 6, ... (a wait-start
+ * step's exec fifo).
+ */
 export async function runPlan(
   steps: Step[],
   launcher?: PlanLauncher,
+  extraFds: number[] = [],
 ): Promise<{ exitCode: number | null; stderr: string; reported?: InitMessage }> {
   const addon = native();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
@@ -38,7 +43,7 @@ export async function runPlan(
         ? [...launcher.argv, initHelperPath(), '--plan-fd', '3', '--sync-fd', '4']
         : ['kapsel-init', '--plan-fd', '3', '--sync-fd', '4'],
       env: [],
-      fds: [0, err, err, plan, childSock],
+      fds: [0, err, err, plan, childSock, ...extraFds],
       cloneFlags: 0,
       join: [],
     });

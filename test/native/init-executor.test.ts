@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { Step } from '../../lib/plan/steps';
 import { runPlan } from '../helpers/init-plan';
 import { insn } from '../helpers/sock-filter';
@@ -134,4 +135,47 @@ test('a mount over the init\'s /proc/self/ns is refused by check-mount-ns', { sk
   assert.equal(covered.reported?.type, 'error', covered.stderr);
   if (covered.reported?.type !== 'error') return;
   assert.deepEqual([covered.reported.step, covered.reported.syscall, covered.reported.path, covered.reported.errno], [0, 'open', '/proc/self/ns', os.constants.errno.EXDEV]);
+});
+
+// The wait for start reopens the exec fifo through the fd the runtime
+// passed. A mount over the init's fd directory in that /proc (same owner)
+// must not turn it into the opening of a fifo of the owner's choosing,
+// which would start the container without `start`.
+test('wait-start does not reopen the exec fifo through a mount over /proc/self/fd', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
+  const fds: number[] = [];
+  try {
+    fs.mkdirSync(path.join(dir, 'fd'));
+    const decoy = path.join(dir, 'fd', '5');
+    const fifo = path.join(dir, 'exec.fifo');
+    for (const f of [decoy, fifo]) execFileSync('mkfifo', [f]);
+    // Readers first, so that a writer's open never blocks.
+    const decoyReader = fs.openSync(decoy, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const fifoReader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fds.push(decoyReader, fifoReader);
+    const run = await runPlan(
+      [{ op: 'wait-start', fifoFd: 5 }, { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' }],
+      {
+        file: '/usr/bin/unshare',
+        argv: ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', `mount --bind ${path.join(dir, 'fd')} /proc/$$/fd && exec "$0" "$@"`],
+      },
+      [fifoReader],
+    );
+    const read = (fd: number) => {
+      try {
+        return fs.readFileSync(fd, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return '';
+        throw e;
+      }
+    };
+    assert.equal(read(decoyReader), '', 'the init opened the planted fifo');
+    assert.equal(run.exitCode, 1, run.stderr);
+    assert.equal(run.reported?.type, 'error', run.stderr);
+    if (run.reported?.type !== 'error') return;
+    assert.deepEqual([run.reported.syscall, run.reported.path, run.reported.errno], ['open', '/proc/self/fd', os.constants.errno.EXDEV]);
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
