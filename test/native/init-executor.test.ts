@@ -179,3 +179,22 @@ test('wait-start does not reopen the exec fifo through a mount over /proc/self/f
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// check-timens reads the same ns directory: a cover there (files of the
+// owner's choosing) must be refused, not compared.
+test('a mount over the init\'s /proc/self/ns is refused by check-timens', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
+  try {
+    for (const name of ['time', 'time_for_children']) fs.writeFileSync(path.join(dir, name), '');
+    const covered = await runPlan([{ op: 'check-timens' }, { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' }], {
+      file: '/usr/bin/unshare',
+      argv: ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', `mount --bind ${dir} /proc/$$/ns && exec "$0" "$@"`],
+    });
+    assert.equal(covered.exitCode, 1, covered.stderr);
+    assert.equal(covered.reported?.type, 'error', covered.stderr);
+    if (covered.reported?.type !== 'error') return;
+    assert.deepEqual([covered.reported.step, covered.reported.syscall, covered.reported.path, covered.reported.errno], [0, 'open', '/proc/self/ns', os.constants.errno.EXDEV]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
