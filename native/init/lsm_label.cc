@@ -34,7 +34,7 @@ void Run(InitContext& ctx, const ExecLabelStep& s) {
   const std::string what = shown + " for " + s.what;  // "write /proc/thread-self/attr/exec for /process/selinuxLabel: ..."
   if (!IsLsmAttr(s.attr)) Fail("plan", EINVAL, shown, s.what + ": not an LSM attribute file of /proc/thread-self/attr");
   if (ctx.proc_fd < 0) Fail("open", ENOENT, "/proc/thread-self", s.what + ": " + kNoProcfs);
-  int self = openat(ctx.proc_fd, "thread-self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int self = OpenOwnProcDir(ctx.proc_fd, "thread-self");
   if (self < 0) Fail("open", errno, "/proc/thread-self", "/proc/thread-self for " + s.what);
   struct statfs st;
   if (fstatfs(self, &st) < 0 || st.f_type != PROC_SUPER_MAGIC) Fail("fstatfs", EXDEV, "/proc/thread-self", "not a procfs");

@@ -35,6 +35,7 @@
 #include "../common/syscalls.h"
 #include "exec_procfs.h"
 #include "fail.h"
+#include "proc_guard.h"
 #include "protocol.h"
 #include "plan_reader.h"
 #include "step_types.h"
@@ -199,8 +200,12 @@ int main(int argc, char** argv) {
   ctx.last_cap = LastCap();
   ctx.proc_fd = exec_plan ? OpenExecProcfs(steps) : OpenProcfs();
   if (ctx.proc_fd >= 0) {
-    ctx.proc_self_fd = openat(ctx.proc_fd, "self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    ctx.proc_self_fd = OpenOwnProcDir(ctx.proc_fd, "self");
     if (ctx.proc_self_fd < 0) Fail("open", errno, "/proc/self");
+    if (ctx.waits_for_start) {
+      ctx.proc_self_fd_dir = OpenProcFile(ctx.proc_self_fd, "fd", O_PATH | O_DIRECTORY, "/proc/self/fd");
+      if (ctx.proc_self_fd_dir < 0) Fail("open", errno, "/proc/self/fd", "the exec fifo is reopened through it");
+    }
   }
   GoMessage go;
   if (!ReceiveGo(sync_fd, &go)) _exit(1);  // the runtime gave up on us (or sent something else)

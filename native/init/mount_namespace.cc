@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "fail.h"
+#include "proc_guard.h"
 
 namespace kapsel_init {
 
@@ -24,7 +25,11 @@ void Run(InitContext& ctx, const ChrootStep& s) {
 }
 
 // Through the procfs the init verified at start: a mount in the joined
-// namespace cannot stand in for our own ns/ file.
+// namespace cannot stand in for our own ns/ file. That procfs may be the
+// joined mount namespace's "/proc", so its owner may have covered our ns
+// directory with another process's: "ns" is opened without crossing a
+// mount, and only the last step, the magic link (nothing can be mounted
+// on it), is followed.
 void Run(InitContext& ctx, const CheckNsStep& s) {
   if (s.forbidden_devs.size() != s.forbidden_inodes.size())
     Fail("plan", EINVAL, "", "check-ns: device and inode lists differ in length");
@@ -34,8 +39,11 @@ void Run(InitContext& ctx, const CheckNsStep& s) {
                                      : nullptr;
   if (harm == nullptr) Fail("plan", EINVAL, "", "check-ns: no such namespace kind: " + s.ns);
   std::string file = "ns/" + s.ns;
+  int ns = OpenProcFile(ctx.proc_self_fd, "ns", O_PATH | O_DIRECTORY, "/proc/self/ns");
+  if (ns < 0) Fail("open", errno, "/proc/self/ns");
   struct stat mine;
-  if (fstatat(ctx.proc_self_fd, file.c_str(), &mine, 0) < 0) Fail("stat", errno, "/proc/self/" + file);
+  if (fstatat(ns, s.ns.c_str(), &mine, 0) < 0) Fail("stat", errno, "/proc/self/" + file);
+  close(ns);
   for (size_t i = 0; i < s.forbidden_devs.size(); i++) {
     if (static_cast<int64_t>(mine.st_dev) == s.forbidden_devs[i] && static_cast<int64_t>(mine.st_ino) == s.forbidden_inodes[i])
       Fail("setns", EPERM, "/proc/self/" + file,

@@ -137,6 +137,21 @@ int OpenProcFile(int dirfd, const std::string& relative, int flags, const std::s
   return fd;
 }
 
+int OpenOwnProcDir(int proc_fd, const char* name) {
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  // "self" and "thread-self" are plain symlinks to "<pid>" and
+  // "<pid>/task/<tid>" in the same procfs: RESOLVE_BENEATH keeps them in
+  // it, RESOLVE_NO_XDEV refuses a mount over any directory on the way.
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+  int fd;
+  do {
+    fd = kapsel_common::Openat2(proc_fd, name, how);
+  } while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+  return fd;
+}
+
 void WriteProcFile(int dirfd, const std::string& relative, const std::string& value, const std::string& shown,
                    const std::string& what) {
   if (dirfd < 0) Fail("open", ENOENT, shown, kNoProcfs);

@@ -20,6 +20,14 @@ extern const char kNoProcfs[];
 // when it cannot be opened.
 int OpenProcFile(int dirfd, const std::string& relative, int flags, const std::string& shown);
 
+// Our own directory in the verified procfs root `proc_fd`: `name` is
+// "self" or "thread-self", symlinks followed only within that mount. A
+// procfs "/proc" the init did not mount itself (a mount namespace joined
+// by path) is its owner's: a directory of another process mounted over
+// ours must not be taken for ours. -1 with errno set (EXDEV for such a
+// mount).
+int OpenOwnProcDir(int proc_fd, const char* name);
+
 // Writes `value` to such a file; failures name `shown` and `what` (and
 // kNoProcfs when `dirfd` is -1: there is no procfs).
 void WriteProcFile(int dirfd, const std::string& relative, const std::string& value, const std::string& shown,

@@ -560,19 +560,27 @@ void Run(InitContext& ctx, const CheckExecStep& s) {
 // exempts a process's access to itself).
 void Run(InitContext& ctx, const WaitStartStep& s) {
   int fifo_path_fd = static_cast<int>(s.fifo_fd);
+  // Our fd directory, opened at start without crossing a mount (main.cc):
+  // in a mount namespace joined by path, /proc is its owner's, who could
+  // cover /proc/<our pid>/fd with a directory holding a fifo of its
+  // choosing, and the open below would start the container without `start`.
+  int fd_dir = ctx.proc_self_fd_dir;
+  if (fd_dir < 0) Fail("open", ENOENT, "/proc/self/fd", kNoProcfs);
   if (!SendRecord(ctx.sync_fd, EncodeReady())) Fail("send", errno, "", "ready");
   close(ctx.sync_fd);
   ctx.sync_fd = -1;
   SetFailureChannel(-1, ChannelKind::kStream);
-  std::string link = "self/fd/" + std::to_string(fifo_path_fd);
+  std::string link = std::to_string(fifo_path_fd);
   // createContainer hooks ran before the wait (lib/plan/compile.ts); their
   // state JSON (large annotations included) is not kept for days.
   ctx.creating_state = std::string();
   ctx.has_creating_state = false;
   // Without a filter, or under one that plainly allows the release.
-  int fifo = OpenAfterRelease(ctx.proc_fd, link.c_str(), O_WRONLY, ctx.may_release_idle_memory);
+  int fifo = OpenAfterRelease(fd_dir, link.c_str(), O_WRONLY, ctx.may_release_idle_memory);
   ctx.started = true;
-  if (fifo < 0) Fail("open", errno, "exec.fifo", "reopen the exec fifo through /proc/" + link);
+  if (fifo < 0) Fail("open", errno, "exec.fifo", "reopen the exec fifo through /proc/self/fd/" + link);
+  close(fd_dir);
+  ctx.proc_self_fd_dir = -1;
   close(fifo_path_fd);
   // One byte says "the init opened its end": start can tell this EOF from
   // the one of an init that died before it got here.

@@ -44,6 +44,10 @@ struct InitContext {
   // Our own /proc/self directory in that procfs, for writes to our own
   // files (oom_score_adj) that must follow no symlink at all.
   int proc_self_fd = -1;
+  // Its fd directory, opened at start in a plan that waits for start: the
+  // exec fifo is reopened through it, and a seccomp filter in place by
+  // then may refuse openat2.
+  int proc_self_fd_dir = -1;
 };
 
 void ExecuteStep(InitContext& ctx, const Step& step);

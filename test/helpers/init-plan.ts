@@ -9,8 +9,26 @@ import { encodeSteps } from '../../lib/plan/encode';
 import { decodeMessage, encodeMessage, type InitMessage } from '../../lib/plan/protocol';
 import type { Step } from '../../lib/plan/steps';
 
-/** Runs `steps` in a fresh init helper; its exit, stderr and what it reported. */
-export async function runPlan(steps: Step[]): Promise<{ exitCode: number | null; stderr: string; reported?: InitMessage }> {
+/**
+ * A program started in the helper's place that execs it in the end (the
+ * helper's path and its fd arguments are appended to `argv`), to set up
+ * what the helper then finds (a mount namespace of its own, a mount).
+ */
+export interface PlanLauncher {
+  file: string;
+  argv: string[];
+}
+
+/**
+ * Runs `steps` in a fresh init helper; its exit, stderr and what it
+ * reported. `extraFds` become the helper's fds 5, 6, ... (a wait-start
+ * step's exec fifo).
+ */
+export async function runPlan(
+  steps: Step[],
+  launcher?: PlanLauncher,
+  extraFds: number[] = [],
+): Promise<{ exitCode: number | null; stderr: string; reported?: InitMessage }> {
   const addon = native();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
   const errFile = path.join(dir, 'stderr');
@@ -20,10 +38,12 @@ export async function runPlan(steps: Step[]): Promise<{ exitCode: number | null;
   const [parentSock, childSock] = addon.seqpacketPair();
   try {
     const { pidfd } = addon.spawn({
-      file: initHelperPath(),
-      argv: ['kapsel-init', '--plan-fd', '3', '--sync-fd', '4'],
+      file: launcher ? launcher.file : initHelperPath(),
+      argv: launcher
+        ? [...launcher.argv, initHelperPath(), '--plan-fd', '3', '--sync-fd', '4']
+        : ['kapsel-init', '--plan-fd', '3', '--sync-fd', '4'],
       env: [],
-      fds: [0, err, err, plan, childSock],
+      fds: [0, err, err, plan, childSock, ...extraFds],
       cloneFlags: 0,
       join: [],
     });
@@ -33,11 +53,16 @@ export async function runPlan(steps: Step[]): Promise<{ exitCode: number | null;
     fs.closeSync(pidfd);
     const buf = Buffer.alloc(65536);
     let reported: InitMessage | undefined;
-    try {
-      const n = fs.readSync(parentSock, buf);
-      if (n > 0) reported = decodeMessage(buf.subarray(0, n));
-    } catch {
-      // nothing was sent (the socket is closed at the other end)
+    // A helper that failed before it read "go" closed its end with "go"
+    // unread: the first read answers ECONNRESET, the next one its report.
+    for (let attempt = 0; attempt < 2 && !reported; attempt++) {
+      try {
+        const n = fs.readSync(parentSock, buf);
+        if (n > 0) reported = decodeMessage(buf.subarray(0, n));
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') break; // nothing was sent
+      }
     }
     return { exitCode, stderr: fs.readFileSync(errFile, 'utf8'), reported };
   } finally {

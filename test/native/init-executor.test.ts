@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { Step } from '../../lib/plan/steps';
 import { runPlan } from '../helpers/init-plan';
 import { insn } from '../helpers/sock-filter';
@@ -99,4 +100,111 @@ test('check-ns fails in a forbidden namespace, before any later step, and passes
   // A kind the plan cannot name.
   const bogus = await runPlan([{ op: 'check-ns', ns: 'pid' as 'mnt', forbiddenDevs: [], forbiddenInodes: [] }, exec]);
   assert.equal(bogus.exitCode, 1);
+});
+
+// In a mount namespace joined by path, "/proc" is what that namespace's
+// owner (another container) mounted there, and it can cover the pid
+// directory of the init with one of its own processes' while the init
+// starts. "/proc/self" must then not be followed onto the other process:
+// here the test's directory covers the init's, and the test's mount
+// namespace is the one the plan forbids.
+test('a mount over the init\'s own /proc/<pid> is refused, not taken for /proc/self', { skip }, async () => {
+  const host = fs.statSync('/proc/self/ns/mnt');
+  const plan: Step[] = [
+    { op: 'check-ns', ns: 'mnt', forbiddenDevs: [host.dev], forbiddenInodes: [host.ino] },
+    { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' },
+  ];
+  const inOwnNamespace = (cover: string) => ({
+    file: '/usr/bin/unshare',
+    // $0 is the helper, exec'd with the fd arguments that follow it ("$@").
+    argv: ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', `${cover}exec "$0" "$@"`],
+  });
+  // Control: in a mount namespace of its own the check passes.
+  const plain = await runPlan(plan, inOwnNamespace(''));
+  assert.equal(plain.exitCode, 0, plain.stderr);
+  const covered = await runPlan(plan, inOwnNamespace(`mount --bind /proc/${process.pid} /proc/$$ && `));
+  assert.equal(covered.exitCode, 1, covered.stderr);
+  assert.equal(covered.reported?.type, 'error', covered.stderr);
+  if (covered.reported?.type !== 'error') return;
+  assert.deepEqual([covered.reported.syscall, covered.reported.path, covered.reported.errno], ['open', '/proc/self', os.constants.errno.EXDEV]);
+});
+
+// The same owner can cover only the init's ns directory: check-ns
+// must not read another process's mount namespace there.
+test('a mount over the init\'s /proc/self/ns is refused by check-ns', { skip }, async () => {
+  const own = fs.statSync('/proc/self/ns/mnt');
+  const plan: Step[] = [
+    { op: 'check-ns', ns: 'mnt', forbiddenDevs: [own.dev], forbiddenInodes: [own.ino] },
+    { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' },
+  ];
+  const covered = await runPlan(plan, {
+    file: '/usr/bin/unshare',
+    argv: ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', `mount --bind /proc/${process.pid}/ns /proc/$$/ns && exec "$0" "$@"`],
+  });
+  assert.equal(covered.exitCode, 1, covered.stderr);
+  assert.equal(covered.reported?.type, 'error', covered.stderr);
+  if (covered.reported?.type !== 'error') return;
+  assert.deepEqual([covered.reported.step, covered.reported.syscall, covered.reported.path, covered.reported.errno], [0, 'open', '/proc/self/ns', os.constants.errno.EXDEV]);
+});
+
+// The wait for start reopens the exec fifo through the fd the runtime
+// passed. A mount over the init's fd directory in that /proc (same owner)
+// must not turn it into the opening of a fifo of the owner's choosing,
+// which would start the container without `start`.
+test('wait-start does not reopen the exec fifo through a mount over /proc/self/fd', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
+  const fds: number[] = [];
+  try {
+    fs.mkdirSync(path.join(dir, 'fd'));
+    const decoy = path.join(dir, 'fd', '5');
+    const fifo = path.join(dir, 'exec.fifo');
+    for (const f of [decoy, fifo]) execFileSync('mkfifo', [f]);
+    // Readers first, so that a writer's open never blocks.
+    const decoyReader = fs.openSync(decoy, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const fifoReader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fds.push(decoyReader, fifoReader);
+    const run = await runPlan(
+      [{ op: 'wait-start', fifoFd: 5 }, { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' }],
+      {
+        file: '/usr/bin/unshare',
+        argv: ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', `mount --bind ${path.join(dir, 'fd')} /proc/$$/fd && exec "$0" "$@"`],
+      },
+      [fifoReader],
+    );
+    const read = (fd: number) => {
+      try {
+        return fs.readFileSync(fd, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return '';
+        throw e;
+      }
+    };
+    assert.equal(read(decoyReader), '', 'the init opened the planted fifo');
+    assert.equal(run.exitCode, 1, run.stderr);
+    assert.equal(run.reported?.type, 'error', run.stderr);
+    if (run.reported?.type !== 'error') return;
+    assert.deepEqual([run.reported.syscall, run.reported.path, run.reported.errno], ['open', '/proc/self/fd', os.constants.errno.EXDEV]);
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// check-timens reads the same ns directory: a cover there (files of the
+// owner's choosing) must be refused, not compared.
+test('a mount over the init\'s /proc/self/ns is refused by check-timens', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
+  try {
+    for (const name of ['time', 'time_for_children']) fs.writeFileSync(path.join(dir, name), '');
+    const covered = await runPlan([{ op: 'check-timens' }, { op: 'exec', args: ['/bin/true'], env: [], searchPath: '' }], {
+      file: '/usr/bin/unshare',
+      argv: ['unshare', '--mount', '--propagation', 'private', '/bin/sh', '-c', `mount --bind ${dir} /proc/$$/ns && exec "$0" "$@"`],
+    });
+    assert.equal(covered.exitCode, 1, covered.stderr);
+    assert.equal(covered.reported?.type, 'error', covered.stderr);
+    if (covered.reported?.type !== 'error') return;
+    assert.deepEqual([covered.reported.step, covered.reported.syscall, covered.reported.path, covered.reported.errno], [0, 'open', '/proc/self/ns', os.constants.errno.EXDEV]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
