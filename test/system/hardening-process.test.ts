@@ -39,13 +39,14 @@ function callerFds(): Set<string> {
   return fds;
 }
 
-/** Runs the bundle with --no-pivot through the library; its stdout. */
-async function runNoPivot(bundleDir: string): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+/** Runs the bundle with --no-pivot through the library (`beforeStart` between create and start); its stdout. */
+async function runNoPivot(bundleDir: string, beforeStart?: () => void): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   const out = tempDir('nopivot-out');
   const fds = [fs.openSync('/dev/null', 'r'), fs.openSync(path.join(out, 'o'), 'w'), fs.openSync(path.join(out, 'e'), 'w')];
   try {
     const c = await Container.create({ id: uniqueId(), bundle: bundleDir, root: suite.root, stdio: [fds[0], fds[1], fds[2]], noPivot: true });
     try {
+      beforeStart?.();
       await c.start();
       const { exitCode } = await c.wait();
       return { exitCode, stdout: fs.readFileSync(path.join(out, 'o'), 'utf8'), stderr: fs.readFileSync(path.join(out, 'e'), 'utf8') };
@@ -93,27 +94,20 @@ test('hole 4: with --no-pivot, a procfs the host mounts after create does not re
   fs.mkdirSync(hostProc, { recursive: true });
   execFileSync('mount', ['--bind', shared, shared]);
   execFileSync('mount', ['--make-shared', shared]);
-  const fds = [fs.openSync('/dev/null', 'r'), fs.openSync(path.join(out, 'o'), 'w'), fs.openSync(path.join(out, 'e'), 'w')];
   let mounted = false;
   try {
-    const c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: [fds[0], fds[1], fds[2]], noPivot: true });
-    try {
-      // A fully visible procfs appearing in the host's namespace while the
-      // container waits: the old root under the container's is private,
-      // so it does not propagate there (or the kernel would allow a fresh one).
+    // A fully visible procfs appearing in the host's namespace while the
+    // container waits: the old root under the container's is private, so
+    // it does not propagate there (or the kernel would allow a fresh one).
+    const res = await runNoPivot(bundle.dir, () => {
       execFileSync('mount', ['-t', 'proc', 'proc', hostProc]);
       mounted = true;
-      await c.start();
-      const { exitCode } = await c.wait();
-      assert.equal(exitCode, 0, fs.readFileSync(path.join(out, 'e'), 'utf8'));
-      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'o'), 'utf8')), { ok: false, errno: 'EPERM' });
-    } finally {
-      await c.delete({ force: true });
-    }
+    });
+    assert.equal(res.exitCode, 0, res.stderr);
+    assert.deepEqual(JSON.parse(res.stdout), { ok: false, errno: 'EPERM' });
   } finally {
     if (mounted) execFileSync('umount', [hostProc]);
     execFileSync('umount', [shared]);
-    for (const fd of fds) fs.closeSync(fd);
     fs.rmSync(out, { recursive: true, force: true });
   }
 });
