@@ -34,6 +34,7 @@
       "type": "executable",
       "sources": [
         "native/init/main.cc",
+        "native/init/join.cc",
         "native/init/plan_reader.cc",
         "native/init/protocol.cc",
         "native/init/steps.cc",

@@ -190,6 +190,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       join: plan.join,
       ...(request.cgroupFd !== undefined ? { cgroupFd: request.cgroupFd } : {}),
       timeOffsets: plan.timeOffsets,
+      ...(plan.oomScoreAdj !== undefined ? { oomScoreAdj: plan.oomScoreAdj } : {}),
     };
     try {
       spawned = await sys.spawn(spawnOptions);

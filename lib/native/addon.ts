@@ -80,6 +80,11 @@ export interface SpawnOptions {
    * timens_offsets before any process is in it ("<clock> <secs> <nanosecs>" lines).
    */
   timeOffsets?: string;
+  /**
+   * Written to the child's own oom_score_adj before it execs (-1000..1000),
+   * inherited by everything it starts.
+   */
+  oomScoreAdj?: number;
 }
 
 export interface SpawnResult {

@@ -170,6 +170,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     gidMappings: ns.gidMappings,
     denySetgroups,
     ...(ns.created.has('time') && timeOffsetsText(spec) !== '' ? { timeOffsets: timeOffsetsText(spec) } : {}),
+    ...(proc.oomScoreAdj !== undefined ? { oomScoreAdj: proc.oomScoreAdj } : {}),
     preserveFds,
     steps: assignTreeFds(applyMountLabel(steps, spec, lsm, rootfsCtx.inUserNamespace), firstTreeFd),
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),

@@ -31,7 +31,6 @@ function fieldsOf(step: Step): Field[] {
     case 'hostname': return [step.name];
     case 'domainname': return [step.name];
     case 'rlimit': return [step.type, step.resource, step.soft, step.hard];
-    case 'oom-score-adj': return [step.value];
     case 'bounding': return [step.keep];
     case 'keep-caps': return [step.keep];
     case 'setgroups': return [step.gids];

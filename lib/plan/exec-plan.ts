@@ -113,6 +113,7 @@ export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): Launc
     uidMappings: [],
     gidMappings: [],
     denySetgroups: false,
+    ...(process.oomScoreAdj !== undefined ? { oomScoreAdj: process.oomScoreAdj } : {}),
     preserveFds: ctx.preserveFds,
     steps,
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),

@@ -28,6 +28,7 @@ export function formatPlan(plan: LaunchPlan): string {
   for (const m of plan.uidMappings) lines.push(`uid map: ${m.containerID} ${m.hostID} ${m.size}`);
   for (const m of plan.gidMappings) lines.push(`gid map: ${m.containerID} ${m.hostID} ${m.size}`);
   if (plan.denySetgroups) lines.push('setgroups: deny');
+  if (plan.oomScoreAdj !== undefined) lines.push(`oom_score_adj: ${plan.oomScoreAdj}`);
   for (const line of (plan.timeOffsets ?? '').split('\n').filter((l) => l !== '')) lines.push(`time offset: ${line}`);
   for (const d of plan.netDevices ?? []) lines.push(`net device: ${d.hostName} -> ${d.name}`);
   (plan.idmapTrees ?? []).forEach((t, i) => {

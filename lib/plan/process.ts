@@ -142,15 +142,17 @@ function socketActivationEnv(env: string[], activation: NonNullable<ProcessPlanC
 
 /** The process's steps: `setup` runs before the wait for `start`, `check` right after it, `exec` last. */
 export interface ProcessPlan {
-  /** oom score, rlimits, bounding set, groups and ids, capabilities, no_new_privs, umask, chdir. */
+  /** rlimits, bounding set, groups and ids, capabilities, no_new_privs, umask, chdir. */
   setup: Step[];
-  /** The part of `setup` before the credentials (oom score, rlimits): a seccomp filter without no_new_privs goes after it. */
+  /** The part of `setup` before the credentials (scheduling, rlimits): a seccomp filter without no_new_privs goes after it. */
   limits: Step[];
   /** The rest of `setup`: bounding set, groups and ids, capabilities, no_new_privs, umask, chdir. */
   credentials: Step[];
   /** Fails create rather than start when args[0] cannot be executed. */
   check: Step;
   exec: Step;
+  /** process.oomScoreAdj: set by the spawner, not a step (LaunchPlan.oomScoreAdj says why). */
+  oomScoreAdj?: number;
   /** What the plan leaves out of the config, for the caller to log (ambient capabilities). */
   warnings: string[];
 }
@@ -191,7 +193,6 @@ function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext, warnings: 
 export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): ProcessPlan {
   const limits: Step[] = [...schedulingSteps(proc, ctx.jsonPath ?? '/process')];
   const warnings: string[] = [];
-  if (proc.oomScoreAdj !== undefined) limits.push({ op: 'oom-score-adj', value: proc.oomScoreAdj });
   limits.push(...rlimitSteps(proc));
   const credentials = credentialSteps(proc, ctx, warnings);
   if (proc.noNewPrivileges) credentials.push({ op: 'no-new-privs' });
@@ -209,6 +210,7 @@ export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): Proces
     credentials,
     check: { op: 'check-exec', file: proc.args[0], env, searchPath },
     exec: { op: 'exec', args: proc.args, env, searchPath },
+    ...(proc.oomScoreAdj !== undefined ? { oomScoreAdj: proc.oomScoreAdj } : {}),
     warnings,
   };
 }

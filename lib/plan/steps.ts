@@ -71,7 +71,6 @@ export type Step =
   | { op: 'domainname'; name: string }
   /** prlimit(2) on the init; `type` (RLIMIT_NOFILE...) names it in errors. */
   | { op: 'rlimit'; type: string; resource: number; soft: bigint; hard: bigint }
-  | { op: 'oom-score-adj'; value: number }
   /** Drops every capability not in `keep` from the bounding set. */
   | { op: 'bounding'; keep: bigint }
   | { op: 'keep-caps'; keep: boolean }
@@ -204,6 +203,17 @@ export interface LaunchPlan {
    * timens_offsets before the init enters it (plan/time-namespace.ts).
    */
   timeOffsets?: string;
+  /**
+   * process.oomScoreAdj. Written by the spawner's child to its own
+   * /proc/self/oom_score_adj before it execs the helper, and inherited from
+   * there by the helper and everything it forks or execs (runc's nsexec sets
+   * it before joining, the same way). Not a step of the init: a helper that
+   * joined existing namespaces is non-dumpable with its memory owned by the
+   * runtime's user namespace (native/common/join_protocol.h), so its own
+   * /proc files belong to that namespace's root, and an unprivileged runtime's
+   * helper could not open them.
+   */
+  oomScoreAdj?: number;
   /** Id-mapped trees to make and pass to the init, after its own fds (plan/idmap-mounts.ts). */
   idmapTrees?: IdmapTree[];
   /**

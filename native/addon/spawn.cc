@@ -1,29 +1,35 @@
-// spawn(): starts a process directly inside new (and joined) namespaces.
+// spawn(): starts the init helper directly inside new namespaces, or in
+// the runtime's own namespaces to join existing ones itself.
 //
 // Node is multi-threaded, so it can never unshare/setns its own mount or user
 // namespace, and after a plain fork() only async-signal-safe calls are
 // allowed. So the child is created with clone(CLONE_VM | CLONE_VFORK): it
 // shares our memory (no page-table copy, the calling thread sleeps until the
 // child execs) and does nothing but raw syscalls on data prepared here before
-// the clone: setns, dup3, close_range, execveat. It execs the executable from
-// a sealed memfd copy, so nothing in the container can ever reach the host
-// binary through /proc/PID/exe (CVE-2019-5736).
+// the clone: dup3, close_range, execveat (and, for new namespaces, the clone
+// flags themselves). It execs the executable from a sealed memfd copy, so
+// nothing in the container can ever reach the host binary through
+// /proc/PID/exe (CVE-2019-5736).
 //
-// When namespaces are joined (by path, or all of a process's at once by its
-// pidfd), they must be joined before the new ones are
-// created (a new user namespace would otherwise own the joined ones' access
-// checks, and a pid namespace only applies to children). Then an intermediate
-// child joins them and clones the final process with CLONE_PARENT, so the
-// container init is still a child of this process (its exit status is ours
-// to reap, through a pidfd).
+// That child never joins an existing namespace: a task that shares the
+// runtime's memory must never be a member of a container's pid or user
+// namespace (native/common/join_protocol.h says why, and how the helper
+// does it instead). When namespaces are joined (by path, or all of a
+// process's at once by its pidfd), the child execs the helper in our own
+// namespaces with the join fds and a report pipe; the helper joins them,
+// creates the new namespaces with a fork-semantics clone (CLONE_PARENT: the
+// container init is still a child of this process, its exit status ours to
+// reap through a pidfd) and reports the pid, which we read here. New
+// namespaces are empty until the helper runs: creating them is safe.
 //
 // A new time namespace is not a clone flag here (CLONE_NEWTIME is 0x80, in
 // clone()'s exit-signal byte, and a namespace entered at clone has its
-// offsets fixed at zero). The final child unshares it instead — that only
+// offsets fixed at zero). The child unshares it instead — that only
 // changes the namespace of its future children and execs — writes the
 // offsets to its timens_offsets while no process is in the namespace yet,
 // and the exec then enters it (Linux 6.0+ moves an exec'ing process into
-// its time_for_children; the init checks it did, step "check-timens").
+// its time_for_children; the init checks it did, step "check-timens"). In
+// join mode the helper unshares it before its fork, which enters it.
 #include <napi.h>
 
 #include <fcntl.h>
@@ -48,6 +54,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/join_protocol.h"
 #include "../common/syscalls.h"
 #include "cgroup_clone.h"
 #include "errors.h"
@@ -67,20 +74,12 @@ struct ChildPlan {
   char** envp = nullptr;
   const int* fds = nullptr;
   int nfds = 0;
-  int clone_flags = 0;
   bool carry_caps = false;
-  // A user namespace is among the joins: drop our supplementary groups first.
-  bool joins_user = false;
-  const int* join_fds = nullptr;
-  const int* join_types = nullptr;
-  int njoin = 0;
-  char* grandchild_stack_top = nullptr;
   volatile int failed_errno = 0;
   const char* volatile failed_syscall = nullptr;
-  // Which join (setns) or fd (fcntl) failed, so the error names it rather
-  // than the helper binary; -1 when the failure is about neither.
+  // Which fd (fcntl) failed, so the error names it rather than the helper
+  // binary; -1 when the failure is about none.
   volatile int failed_index = -1;
-  volatile pid_t final_pid = 0;
   // A new time namespace, and the text written to its timens_offsets
   // (lines "<clock> <secs> <nanosecs>"; empty: no offsets) through
   // `proc_fd`, the host's procfs verified before the clone.
@@ -88,6 +87,9 @@ struct ChildPlan {
   const char* time_offsets = nullptr;
   size_t time_offsets_len = 0;
   int proc_fd = -1;
+  // process.oomScoreAdj as text (empty: none), for self/oom_score_adj of proc_fd.
+  const char* oom_score_adj = nullptr;
+  size_t oom_score_adj_len = 0;
   const char* volatile failed_path = nullptr;
 };
 
@@ -123,15 +125,8 @@ bool EnterNewTimeNamespace(ChildPlan* p) {
   if (syscall(SYS_unshare, CLONE_NEWTIME) < 0) return RawSyscallFail(p, "unshare") == 0;
   if (p->time_offsets_len == 0) return true;
   p->failed_path = "/proc/self/timens_offsets";
-  int fd = static_cast<int>(syscall(SYS_openat, p->proc_fd, "self/timens_offsets", O_WRONLY | O_CLOEXEC));
-  if (fd < 0) return RawSyscallFail(p, "open") == 0;
-  long n = syscall(SYS_write, fd, p->time_offsets, p->time_offsets_len);
-  if (n < 0) return RawSyscallFail(p, "write") == 0;
-  syscall(SYS_close, fd);
-  if (static_cast<size_t>(n) != p->time_offsets_len) {
-    errno = EIO;
-    return RawSyscallFail(p, "write") == 0;
-  }
+  int r = kapsel_common::WriteTimeOffsets(p->proc_fd, p->time_offsets, p->time_offsets_len);
+  if (r < 0) return RawSyscallFail(p, r == -1 ? "open" : "write") == 0;
   p->failed_path = nullptr;
   return true;
 }
@@ -139,6 +134,15 @@ bool EnterNewTimeNamespace(ChildPlan* p) {
 // Runs in the final child: arrange fds 0..n-1, exec. Never returns on success.
 int ExecChild(void* arg) {
   ChildPlan* p = static_cast<ChildPlan*>(arg);
+  // Set here, before the exec, so that the helper and all it forks or
+  // execs inherit it (LaunchPlan.oomScoreAdj in lib/plan/steps.ts says why
+  // not later): our own /proc files are still ours to write.
+  if (p->oom_score_adj_len > 0) {
+    p->failed_path = "/proc/self/oom_score_adj";
+    int r = kapsel_common::WriteProcFile(p->proc_fd, "self/oom_score_adj", p->oom_score_adj, p->oom_score_adj_len);
+    if (r < 0) { RawSyscallFail(p, r == -1 ? "open" : "write"); _exit(127); }
+    p->failed_path = nullptr;
+  }
   if (p->new_time_ns && !EnterNewTimeNamespace(p)) _exit(127);
   if (p->carry_caps && !CarryCapabilitiesAcrossExec(p)) _exit(127);
   // Move every source above the target range first, so that dup3 into slot i
@@ -166,9 +170,10 @@ int ExecChild(void* arg) {
   _exit(127);
 }
 
-// What a failure in the child was about, for the error: the namespace a
-// setns could not join, the fd of ours that could not be passed, the
-// helper for its exec; nothing for the rest (capabilities, clone).
+// What a failure in the child (or the joining helper) was about, for the
+// error: the namespace a setns could not join, the fd of ours that could
+// not be passed, the helper for its exec; nothing for the rest
+// (capabilities, clone).
 std::string FailureSubject(const std::string& syscall, int index, const std::vector<std::string>& join_names,
                            const std::vector<int>& fds, const std::string& file) {
   if (syscall == "setns" && index >= 0 && static_cast<size_t>(index) < join_names.size()) return join_names[index];
@@ -176,29 +181,6 @@ std::string FailureSubject(const std::string& syscall, int index, const std::vec
     return "fd " + std::to_string(fds[index]) + " (passed as the child's fd " + std::to_string(index) + ")";
   if (syscall == "execveat") return file;
   return std::string();
-}
-
-// Runs in the intermediate child when namespaces are joined.
-int JoinThenClone(void* arg) {
-  ChildPlan* p = static_cast<ChildPlan*>(arg);
-  // The runtime's supplementary groups must not follow the init into a
-  // joined user namespace: one that denies setgroups (unshare -r) would
-  // never let them be dropped there. Dropped here, while we may; a
-  // runtime that may not (itself in such a namespace) has none to hide.
-  // The raw syscall: glibc's wrapper would signal Node's other threads.
-  if (p->joins_user) syscall(SYS_setgroups, 0, nullptr);
-  for (int i = 0; i < p->njoin; i++) {
-    if (syscall(SYS_setns, p->join_fds[i], p->join_types[i]) < 0) {
-      RawSyscallFail(p, "setns");
-      p->failed_index = i;
-      _exit(127);
-    }
-  }
-  pid_t pid = clone(ExecChild, p->grandchild_stack_top,
-                    p->clone_flags | CLONE_PARENT | CLONE_VM | CLONE_VFORK | SIGCHLD, p);
-  if (pid < 0) { RawSyscallFail(p, "clone"); _exit(127); }
-  p->final_pid = pid;
-  _exit(0);
 }
 
 // One sealed memfd copy of each executable, made once per process.
@@ -280,16 +262,15 @@ class SharedPlan {
   ChildPlan* plan_ = nullptr;
 };
 
-class Stacks {
+class Stack {
  public:
-  ~Stacks() { if (base_ != MAP_FAILED) munmap(base_, 2 * kStackSize); }
+  ~Stack() { if (base_ != MAP_FAILED) munmap(base_, kStackSize); }
   bool Allocate() {
-    base_ = mmap(nullptr, 2 * kStackSize, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    base_ = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     return base_ != MAP_FAILED;
   }
-  char* Bottom(int i) { return static_cast<char*>(base_) + i * kStackSize; }
-  char* Top(int i) { return Bottom(i) + kStackSize; }
+  char* Bottom() { return static_cast<char*>(base_); }
+  char* Top() { return Bottom() + kStackSize; }
  private:
   void* base_ = MAP_FAILED;
 };
@@ -304,8 +285,12 @@ struct SpawnJob {
   int cgroup_fd = -1;
   bool new_time_ns = false;
   std::string time_offsets;
-  std::vector<int> join_fds, join_types, opened_fds;
+  std::string oom_score_adj;  // empty: not set
+  std::vector<int> opened_fds;
   std::vector<std::string> join_names;  // what a failed setns names: the path, or the pidfd
+  // Join mode: the read end of the helper's report pipe (the write end is
+  // among `fds` and `opened_fds`); -1 when nothing is joined.
+  int report_fd = -1;
   int proc_fd = -1;
   int exec_fd = -1;
   // The outcome: pid and pidfd, or the failed syscall with its errno and subject.
@@ -314,7 +299,10 @@ struct SpawnJob {
   int err = 0;
   std::string err_syscall, err_path;
 
-  ~SpawnJob() { CloseOpened(); }
+  ~SpawnJob() {
+    CloseOpened();
+    if (report_fd >= 0) close(report_fd);
+  }
   void CloseOpened() {
     for (int fd : opened_fds) close(fd);
     opened_fds.clear();
@@ -325,6 +313,54 @@ struct SpawnJob {
     err_path = path;
   }
 };
+
+bool MakeSealedCopy(Napi::Env env, SpawnJob* job) {
+  // The copies live in a process-wide map: made here, on the JS thread.
+  int err = 0;
+  job->exec_fd = SealedCopy(job->file, &err);
+  if (job->exec_fd < 0) {
+    ThrowErrno(env, err, "memfd_create", job->file);
+    return false;
+  }
+  return true;
+}
+
+// Join mode (join_protocol.h): the child only execs the helper, here in
+// our own namespaces; the join fds and the write end of a report pipe go
+// to it as fds after the caller's, what to join and create as flags. The
+// helper finds its own procfs for the time offsets (it starts in our mount
+// namespace).
+bool PrepareJoinMode(Napi::Env env, SpawnJob* job, const std::vector<int>& join_fds,
+                     const std::vector<int>& join_types) {
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) < 0) {
+    ThrowErrno(env, errno, "pipe2");
+    return false;
+  }
+  job->report_fd = report[0];
+  job->opened_fds.push_back(report[1]);
+  for (size_t i = 0; i < join_fds.size(); i++) {
+    job->argv_s.push_back(kapsel_common::kJoinFlag);
+    job->argv_s.push_back(std::to_string(job->fds.size()) + ":" + std::to_string(join_types[i]));
+    job->fds.push_back(join_fds[i]);
+  }
+  job->argv_s.push_back(kapsel_common::kJoinReportFlag);
+  job->argv_s.push_back(std::to_string(job->fds.size()));
+  job->fds.push_back(report[1]);
+  if (job->clone_flags != 0) {
+    job->argv_s.push_back(kapsel_common::kForkFlagsFlag);
+    job->argv_s.push_back(std::to_string(job->clone_flags));
+  }
+  if (job->new_time_ns) {
+    job->argv_s.push_back(kapsel_common::kTimeOffsetsFlag);
+    job->argv_s.push_back(job->time_offsets);
+  }
+  // The child creates no namespace: the helper's fork does.
+  job->clone_flags = 0;
+  job->new_time_ns = false;
+  job->time_offsets.clear();
+  return MakeSealedCopy(env, job);
+}
 
 // Reads and checks the options (throwing a TypeError or an errno error
 // and returning false), opens the namespaces joined by path and the procfs
@@ -368,6 +404,7 @@ bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
   // that a bad path is an ordinary error with the path in it) or by a pidfd
   // of a process whose namespaces of `type` (CLONE_NEW* flags, several at
   // once) are joined with one setns (Linux 5.8+). The caller keeps its pidfd.
+  std::vector<int> join_fds, join_types;
   Napi::Value join_v = opts.Get("join");
   if (join_v.IsArray()) {
     Napi::Array ja = join_v.As<Napi::Array>();
@@ -394,14 +431,24 @@ bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
         }
         job->opened_fds.push_back(fd);
       }
-      job->join_fds.push_back(fd);
-      job->join_types.push_back(j.Get("type").As<Napi::Number>().Int32Value());
+      join_fds.push_back(fd);
+      join_types.push_back(j.Get("type").As<Napi::Number>().Int32Value());
     }
   }
+  Napi::Value oom_v = opts.Get("oomScoreAdj");
+  if (!oom_v.IsUndefined()) {
+    double v = oom_v.IsNumber() ? oom_v.As<Napi::Number>().DoubleValue() : 0.5;
+    if (v != static_cast<int>(v) || v < -1000 || v > 1000) {
+      Napi::RangeError::New(env, "spawn: options.oomScoreAdj must be an integer from -1000 to 1000").ThrowAsJavaScriptException();
+      return false;
+    }
+    job->oom_score_adj = std::to_string(static_cast<int>(v));
+  }
 
-  // The procfs the child writes the time offsets through: opened and
-  // verified here, so no mount over /proc can stand in for it.
-  if (!job->time_offsets.empty()) {
+  // The procfs the child writes its oom_score_adj and time offsets
+  // through: opened and verified here, so no mount over /proc can stand in
+  // for it.
+  if (!job->time_offsets.empty() || !job->oom_score_adj.empty()) {
     int proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
     struct statfs st;
     if (proc_fd < 0 || fstatfs(proc_fd, &st) < 0 || st.f_type != PROC_SUPER_MAGIC) {
@@ -414,21 +461,31 @@ bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
     job->opened_fds.push_back(proc_fd);
   }
 
-  // The copies live in a process-wide map: made here, on the JS thread.
-  int err = 0;
-  job->exec_fd = SealedCopy(job->file, &err);
-  if (job->exec_fd < 0) {
-    ThrowErrno(env, err, "memfd_create", job->file);
-    return false;
-  }
-  return true;
+  if (!join_fds.empty()) return PrepareJoinMode(env, job, join_fds, join_types);
+
+  return MakeSealedCopy(env, job);
 }
 
 // The clone itself, on data ParseSpawn prepared; touches no JS value, so it
 // may run on a thread of libuv's pool. The outcome goes into the job.
+// Join mode: the helper's word on what it forked, read once the child has
+// exec'd it (the write end we held is closed by then, so a helper that
+// dies before it writes is a short read, not a hang).
+bool ReadJoinReport(int fd, kapsel_common::JoinReport* report) {
+  char* out = reinterpret_cast<char*>(report);
+  size_t got = 0;
+  while (got < sizeof *report) {
+    ssize_t n = read(fd, out + got, sizeof *report - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    got += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 void RunSpawn(SpawnJob* job) {
-  Stacks stacks;
-  if (!stacks.Allocate()) {
+  Stack stack;
+  if (!stack.Allocate()) {
     job->Fail(errno, "mmap");
     job->CloseOpened();
     return;
@@ -443,7 +500,7 @@ void RunSpawn(SpawnJob* job) {
     return;
   }
   const std::vector<int>& fds = job->fds;
-  const std::vector<int>& join_fds = job->join_fds;
+  const bool join_mode = job->report_fd >= 0;
   int clone_flags = job->clone_flags;
   int cgroup_fd = job->cgroup_fd;
   ChildPlan& plan = *shared_plan;
@@ -452,19 +509,13 @@ void RunSpawn(SpawnJob* job) {
   plan.envp = envp.data();
   plan.fds = fds.data();
   plan.nfds = static_cast<int>(fds.size());
-  plan.clone_flags = clone_flags;
-  bool joins_user = false;
-  for (int t : job->join_types) joins_user = joins_user || (t & CLONE_NEWUSER) != 0;
-  plan.carry_caps = (clone_flags & CLONE_NEWUSER) != 0 || joins_user;
-  plan.joins_user = joins_user;
-  plan.join_fds = join_fds.data();
-  plan.join_types = job->join_types.data();
-  plan.njoin = static_cast<int>(join_fds.size());
-  plan.grandchild_stack_top = stacks.Top(1);
+  plan.carry_caps = (clone_flags & CLONE_NEWUSER) != 0;
   plan.new_time_ns = job->new_time_ns;
   plan.time_offsets = job->time_offsets.data();
   plan.time_offsets_len = job->time_offsets.size();
   plan.proc_fd = job->proc_fd;
+  plan.oom_score_adj = job->oom_score_adj.data();
+  plan.oom_score_adj_len = job->oom_score_adj.size();
 
   // No signal handler of Node may run in the child while it shares our
   // memory: block everything around the clone. The child inherits the mask
@@ -474,13 +525,10 @@ void RunSpawn(SpawnJob* job) {
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pid_t pid;
   if (cgroup_fd >= 0) {
-    // The grandchild of the join path inherits the intermediate's cgroup.
-    pid = join_fds.empty() ? CloneIntoCgroup(ExecChild, &plan, clone_flags, cgroup_fd, stacks.Bottom(0), kStackSize)
-                           : CloneIntoCgroup(JoinThenClone, &plan, 0, cgroup_fd, stacks.Bottom(0), kStackSize);
-  } else if (join_fds.empty()) {
-    pid = clone(ExecChild, stacks.Top(0), clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+    // In join mode the helper's fork inherits the cgroup it is born in.
+    pid = CloneIntoCgroup(ExecChild, &plan, clone_flags, cgroup_fd, stack.Bottom(), kStackSize);
   } else {
-    pid = clone(JoinThenClone, stacks.Top(0), CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
+    pid = clone(ExecChild, stack.Top(), clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
   }
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
@@ -489,22 +537,34 @@ void RunSpawn(SpawnJob* job) {
     job->Fail(clone_errno, cgroup_fd >= 0 ? "clone3" : "clone");
     return;
   }
-  pid_t final_pid = pid;
-  if (!join_fds.empty()) {
-    // The intermediate has exited by now (CLONE_VFORK): reap it.
+  if (plan.failed_errno != 0) {
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    final_pid = plan.final_pid;
-  }
-  if (plan.failed_errno != 0) {
-    if (final_pid > 0) {
-      int status;
-      while (waitpid(final_pid, &status, 0) < 0 && errno == EINTR) {}
-    }
     const char* failed = plan.failed_syscall ? plan.failed_syscall : "clone";
     job->Fail(plan.failed_errno, failed,
               plan.failed_path ? plan.failed_path : FailureSubject(failed, plan.failed_index, job->join_names, fds, job->file));
     return;
+  }
+  pid_t final_pid = pid;
+  if (join_mode) {
+    // The helper reports, then exits: reap it either way.
+    kapsel_common::JoinReport report;
+    bool reported = ReadJoinReport(job->report_fd, &report);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (!reported) {
+      job->Fail(EPROTO, "clone", "the init helper exited before it joined the namespaces");
+      return;
+    }
+    if (report.err != 0) {
+      const char* failed = kapsel_common::JoinStepSyscall(report.step);
+      const std::string subject = report.step == kapsel_common::JoinStep::kOpen || report.step == kapsel_common::JoinStep::kWrite
+                                      ? std::string("/proc/self/timens_offsets")
+                                      : FailureSubject(failed, report.join_index, job->join_names, fds, job->file);
+      job->Fail(report.err, failed, subject);
+      return;
+    }
+    final_pid = report.pid;
   }
   // The process is our child and unreaped, so its pid cannot be reused yet.
   int pidfd = kapsel_common::PidfdOpen(final_pid, 0);

@@ -10,6 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -119,6 +121,33 @@ inline int Fsconfig(int fs_fd, unsigned cmd, const char* key, const void* value,
 
 inline int Fsmount(int fs_fd, unsigned flags, unsigned attr_flags) {
   return static_cast<int>(syscall(SYS_fsmount, fs_fd, flags, attr_flags));
+}
+
+// Writes `text` to `file` (e.g. "self/oom_score_adj") of the procfs
+// `proc_fd`, whole, in one write. Raw syscalls only: the spawner's
+// CLONE_VM child calls it. Returns 0, or with errno set -1 when the open
+// failed and -2 when the write did.
+inline int WriteProcFile(int proc_fd, const char* file, const char* text, size_t len) {
+  int fd = static_cast<int>(syscall(SYS_openat, proc_fd, file, O_WRONLY | O_CLOEXEC));
+  if (fd < 0) return -1;
+  long n = syscall(SYS_write, fd, text, len);
+  int saved = errno;
+  syscall(SYS_close, fd);
+  if (n < 0) {
+    errno = saved;
+    return -2;
+  }
+  if (static_cast<size_t>(n) != len) {
+    errno = EIO;
+    return -2;
+  }
+  return 0;
+}
+
+// The offsets of a new time namespace (lines "<clock> <secs> <nanosecs>"),
+// written while no process is in it (the kernel refuses them afterwards).
+inline int WriteTimeOffsets(int proc_fd, const char* text, size_t len) {
+  return WriteProcFile(proc_fd, "self/timens_offsets", text, len);
 }
 
 }  // namespace kapsel_common

@@ -7,9 +7,11 @@
 // the container's process; any failure is reported with its step (fail.h).
 //
 //   kapsel-init --exec --plan-fd N --sync-fd M
-// runs an exec plan (lib/plan/exec-plan.ts): the spawner already joined
-// the container's namespaces, there are no id maps to wait for, so the
-// helper is non-dumpable from its first instruction on.
+// runs an exec plan (lib/plan/exec-plan.ts); there are no id maps to wait
+// for, so the helper is non-dumpable from its first instruction on.
+//
+// Either, given --join FD:TYPE ... --join-report FD (join mode, join.h),
+// first enters existing namespaces and forks the process that goes on.
 //
 //   kapsel-init --dry-run --plan-fd N
 // decodes the plan with the same step readers and prints each step as one
@@ -35,6 +37,7 @@
 #include "../common/syscalls.h"
 #include "exec_procfs.h"
 #include "fail.h"
+#include "join.h"
 #include "proc_guard.h"
 #include "protocol.h"
 #include "plan_reader.h"
@@ -157,9 +160,22 @@ int main(int argc, char** argv) {
     return DryRun(plan_fd < 0 ? 0 : plan_fd);
   }
   const bool exec_plan = HasFlag(argc, argv, "--exec");
-  // Inside a running container: nothing there may ptrace us or open our
-  // /proc files while we hold the runtime's fds (see the create case below).
-  if (exec_plan && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(1);
+  const bool join_mode = IsJoinMode(argc, argv);
+  // Entering a running container (an exec plan), or namespaces that others
+  // are in already (join mode): nothing there may ptrace us or open our
+  // /proc files while we hold the runtime's fds (see the create case
+  // below). Our first act, before any namespace is joined.
+  if ((exec_plan || join_mode) && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(1);
+  // Returns in the forked child only, a member of the joined namespaces.
+  if (join_mode && !JoinNamespacesAndFork(argc, argv) && !exec_plan) {
+    // A create that joined no pid and no user namespace (a network
+    // namespace by path, say) is where a create that joins nothing is: no
+    // other process can see us or pass ptrace's credential checks on us
+    // yet. Dumpable again until "go", as that create's init is, so that an
+    // unprivileged runtime can write the maps of a new user namespace
+    // (the kernel gives a non-dumpable process's /proc files to root).
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) _exit(1);
+  }
   ResetSignals();
   ExitOnTerminatingSignals();
   int plan_fd = ArgFd(argc, argv, "--plan-fd");

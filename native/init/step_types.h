@@ -208,12 +208,6 @@ struct RlimitStep {
   }
 };
 
-struct OomScoreAdjStep {
-  static constexpr const char* kOp = "oom-score-adj";
-  int64_t value = 0;
-  template <class V> void Visit(V& v) { v.Int("value", value); }
-};
-
 struct BoundingStep {
   static constexpr const char* kOp = "bounding";
   uint64_t keep = 0;
@@ -492,7 +486,7 @@ struct StepList {
 using AllSteps =
     StepList<RootStep, MountStep, SetattrStep, MkdirStep, TouchStep, MknodStep, SymlinkStep, MaskStep,
              ReadonlyStep, PivotRootStep, MoveRootStep, SyncStep, HookStep, SysctlStep, PersonalityStep,
-             ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, OomScoreAdjStep, BoundingStep,
+             ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep, ExecLabelStep,
              BindDeviceStep, TmpfsCopyupStep, UnshareStep, AffinityStep, SchedulerStep, IoprioStep,

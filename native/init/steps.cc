@@ -430,10 +430,6 @@ void Run(InitContext&, const RlimitStep& s) {
     Fail("prlimit", errno, "", s.type);
 }
 
-void Run(InitContext& ctx, const OomScoreAdjStep& s) {
-  WriteProcFile(ctx.proc_self_fd, "oom_score_adj", std::to_string(s.value), "/proc/self/oom_score_adj", "");
-}
-
 void Run(InitContext& ctx, const BoundingStep& s) {
   for (int cap = 0; cap <= ctx.last_cap; cap++) {
     if (s.keep & (1ULL << cap)) continue;

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { initHelperPath, native } from '../../lib/native/addon';
 import { encodeSteps } from '../../lib/plan/encode';
 import { decodeMessage, encodeMessage, type InitMessage } from '../../lib/plan/protocol';
+import type { JoinNamespace } from '../../lib/native/addon';
 import type { Step } from '../../lib/plan/steps';
 
 /**
@@ -19,16 +20,23 @@ export interface PlanLauncher {
   argv: string[];
 }
 
+/** How the helper is spawned: namespaces it creates and joins (join mode: native/common/join_protocol.h). */
+export interface PlanSpawn {
+  cloneFlags?: number;
+  join?: JoinNamespace[];
+}
+
 /**
- * Runs `steps` in a fresh init helper; its exit, stderr and what it
- * reported. `extraFds` become the helper's fds 5, 6, ... (a wait-start
- * step's exec fifo).
+ * Runs `steps` in a fresh init helper; its exit, stderr (fds 1 and 2) and
+ * what it reported. `extraFds` become the helper's fds 5, 6, ... (a
+ * wait-start step's exec fifo).
  */
 export async function runPlan(
   steps: Step[],
   launcher?: PlanLauncher,
   extraFds: number[] = [],
-): Promise<{ exitCode: number | null; stderr: string; reported?: InitMessage }> {
+  spawn: PlanSpawn = {},
+): Promise<{ pid: number; exitCode: number | null; stderr: string; reported?: InitMessage }> {
   const addon = native();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
   const errFile = path.join(dir, 'stderr');
@@ -37,15 +45,15 @@ export async function runPlan(
   fs.writeSync(plan, encodeSteps(steps));
   const [parentSock, childSock] = addon.seqpacketPair();
   try {
-    const { pidfd } = addon.spawn({
+    const { pid, pidfd } = addon.spawn({
       file: launcher ? launcher.file : initHelperPath(),
       argv: launcher
         ? [...launcher.argv, initHelperPath(), '--plan-fd', '3', '--sync-fd', '4']
         : ['kapsel-init', '--plan-fd', '3', '--sync-fd', '4'],
       env: [],
       fds: [0, err, err, plan, childSock, ...extraFds],
-      cloneFlags: 0,
-      join: [],
+      cloneFlags: spawn.cloneFlags ?? 0,
+      join: spawn.join ?? [],
     });
     fs.closeSync(childSock);
     fs.writeSync(parentSock, encodeMessage({ type: 'go' }));
@@ -64,7 +72,7 @@ export async function runPlan(
         if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') break; // nothing was sent
       }
     }
-    return { exitCode, stderr: fs.readFileSync(errFile, 'utf8'), reported };
+    return { pid, exitCode, stderr: fs.readFileSync(errFile, 'utf8'), reported };
   } finally {
     for (const fd of [err, plan, parentSock]) fs.closeSync(fd);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -10,6 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { native } from '../../lib/native/addon';
 import * as C from '../../lib/native/constants';
+import type { Step } from '../../lib/plan/steps';
+import { runPlan } from '../helpers/init-plan';
 
 const skip = process.getuid!() !== 0 ? 'needs root' : false;
 
@@ -57,6 +59,11 @@ test('the child runs from a sealed memfd: its executable cannot be rewritten', {
   }
 });
 
+/** A plan that runs `script` with /bin/sh (the helper's exec step). */
+function shell(script: string): Step[] {
+  return [{ op: 'exec', args: ['/bin/sh', '-c', script], env: ['PATH=/usr/bin:/bin'], searchPath: '/usr/bin:/bin' }];
+}
+
 test('spawn joins a namespace by path before creating the others', { skip }, async () => {
   const sleeper = nodeSpawn('unshare', ['--uts', 'sh', '-c', 'hostname joined-ns; exec sleep 30'], { stdio: 'ignore' });
   try {
@@ -66,20 +73,14 @@ test('spawn joins a namespace by path before creating the others', { skip }, asy
       await new Promise((r) => setTimeout(r, 10));
     }
     await new Promise((r) => setTimeout(r, 50));
-    const file = tempFile('out');
-    const out = fs.openSync(file, 'w');
-    const { pidfd } = native().spawn({
-      file: '/bin/sh',
-      argv: ['sh', '-c', 'hostname; echo $$'],
-      env: ['PATH=/usr/bin:/bin'],
-      fds: [0, out, 2],
+    // The helper joins (join mode) and forks the process that runs the plan.
+    const run = await runPlan(shell('hostname; echo $$'), undefined, [], {
       cloneFlags: C.CLONE_NEWPID,
       join: [{ type: C.CLONE_NEWUTS, path: target }],
     });
-    fs.closeSync(out);
-    assert.deepEqual(await native().pidfdWait(pidfd), { exitCode: 0, signal: null });
-    fs.closeSync(pidfd);
-    assert.deepEqual(readAndRemove(file).trim().split('\n'), ['joined-ns', '1']);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(run.stderr.trim().split('\n'), ['joined-ns', '1']);
+    assert.equal(fs.existsSync(`/proc/${run.pid}`), false, 'reaped');
   } finally {
     sleeper.kill('SIGKILL');
   }
@@ -151,25 +152,16 @@ test('spawn joins another process\'s namespaces through its pidfd', { skip }, as
     join: [],
   });
   fs.closeSync(theirs);
-  const file = tempFile('out');
   try {
     const buf = Buffer.alloc(16);
     const n = fs.readSync(ours, buf);
     assert.equal(buf.subarray(0, n).toString(), 'ready\n');
-    const out = fs.openSync(file, 'w');
-    const second = native().spawn({
-      file: '/bin/sh',
-      argv: ['sh', '-c', 'hostname; readlink /proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/net'],
-      env: ['PATH=/usr/bin:/bin'],
-      fds: [0, out, 2],
-      cloneFlags: 0,
+    const run = await runPlan(shell('hostname; readlink /proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/net'), undefined, [], {
       join: [{ type: C.CLONE_NEWUTS | C.CLONE_NEWIPC, pidfd: first.pidfd }],
     });
-    fs.closeSync(out);
-    assert.deepEqual(await native().pidfdWait(second.pidfd), { exitCode: 0, signal: null });
-    fs.closeSync(second.pidfd);
+    assert.equal(run.exitCode, 0, run.stderr);
     const ns = (pid: number | 'self', type: string): string => fs.readlinkSync(`/proc/${pid}/ns/${type}`);
-    assert.deepEqual(readAndRemove(file).trim().split('\n'), [
+    assert.deepEqual(run.stderr.trim().split('\n'), [
       'by-pidfd',
       ns(first.pid, 'uts'),
       ns(first.pid, 'ipc'),

@@ -258,7 +258,7 @@ test('every op of the plan went through the C++ decoder above', () => {
   const all: Record<StepOp, true> = {
     root: true, mount: true, setattr: true, mkdir: true, touch: true, mknod: true, symlink: true, mask: true,
     readonly: true, 'pivot-root': true, 'move-root': true, sync: true, hook: true, sysctl: true, console: true,
-    personality: true, hostname: true, domainname: true, rlimit: true, 'oom-score-adj': true, bounding: true,
+    personality: true, hostname: true, domainname: true, rlimit: true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
     'exec-label': true,
