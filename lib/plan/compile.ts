@@ -119,6 +119,12 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     notifySocketEnv: notifyPlan?.env,
   });
   warnings.push(...proc.warnings);
+  // --no-pivot makes every mount of the namespace private before the move
+  // (native/init/proc_guard.cc, hole 4): a slave rootfs cannot be had.
+  const rootfsPropagation = spec.linux?.rootfsPropagation;
+  if (options.noPivot && (rootfsPropagation === 'slave' || rootfsPropagation === 'rslave')) {
+    warnings.push(`linux.rootfsPropagation "${rootfsPropagation}" is not applied with --no-pivot: the container's mounts are private, so that no host mount propagates into them`);
+  }
   const hooks = spec.hooks ?? {};
 
   // A new cgroup namespace is made by the init after "go", not at clone:

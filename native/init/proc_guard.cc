@@ -75,6 +75,11 @@ std::vector<std::string> Words(const std::string& text) {
 struct MountPoint {
   std::string path;
   bool proc_or_sys;
+  std::string id, parent;
+  // Mounts its filesystem's root and nothing is mounted below it: what the
+  // kernel counts as fully visible (it allows children on empty
+  // directories too; any child counts against here, so this errs safe).
+  bool whole_and_bare = false;
 };
 
 // The mount points of our mount namespace, deepest first.
@@ -99,7 +104,14 @@ std::vector<MountPoint> MountPoints(int proc_self_fd) {
     if (dash == std::string::npos) continue;
     std::vector<std::string> before = Words(line.substr(0, dash)), after = Words(line.substr(dash + 3));
     if (before.size() < 5 || after.empty()) continue;
-    points.push_back({UnescapeMountPoint(before[4]), after[0] == "proc" || after[0] == "sysfs"});
+    MountPoint mp{UnescapeMountPoint(before[4]), after[0] == "proc" || after[0] == "sysfs", before[0], before[1]};
+    mp.whole_and_bare = before[3] == "/";
+    points.push_back(mp);
+  }
+  for (MountPoint& mp : points) {
+    if (!mp.whole_and_bare) continue;
+    for (const MountPoint& other : points)
+      if (other.parent == mp.id && other.id != mp.id) mp.whole_and_bare = false;
   }
   std::sort(points.begin(), points.end(),
             [](const MountPoint& a, const MountPoint& b) { return a.path.size() > b.path.size(); });
@@ -184,14 +196,27 @@ void CheckProcMount(const ContainerPath& path, const std::string& fstype, int so
 // the mount namespace) and see the host's processes (issue 8, hole 4). As
 // runc does, every procfs and sysfs outside the rootfs is detached first;
 // one that cannot be (locked in a user namespace) is covered by an empty
-// tmpfs, so that it is no longer fully visible. Then every mount left
-// outside the rootfs is made private: as slaves of the host's mounts they
-// would receive a procfs the host mounts later, fully visible again.
+// tmpfs, so that it is no longer fully visible. Then every mount of the
+// namespace is made private: as slaves of the host's mounts those outside
+// the rootfs would receive a procfs the host mounts later, fully visible
+// again.
 void HideHostProcAndSys(int proc_self_fd, const std::string& rootfs) {
   for (const MountPoint& mp : MountPoints(proc_self_fd)) {
     const std::string& point = mp.path;
     if (!mp.proc_or_sys || IsBelowOrAt(point, rootfs)) continue;
     if (umount2(point.c_str(), MNT_DETACH) == 0) continue;
+    // EACCES: a directory on the way is not searchable by us (a rootless
+    // runtime, and an engine's container rootfs below a 0700 directory).
+    // No path reaches it, for us or for the container. What matters is
+    // whether the kernel counts it as fully visible (then a new user
+    // namespace inside could mount a fresh procfs): an engine container's
+    // /proc has its masked paths mounted over it and does not count; a
+    // bare one does, and create fails rather than leave it.
+    if (errno == EACCES) {
+      if (!mp.whole_and_bare) continue;
+      Fail("umount2", EACCES, point,
+           "--no-pivot cannot hide this procfs or sysfs of the host: a directory above it is not searchable, and it is fully visible");
+    }
     if (errno != EINVAL && errno != EPERM) Fail("umount2", errno, point, "--no-pivot hides the host's procfs and sysfs");
     // EINVAL: gone with a parent detached before, or locked; cover what is left.
     int fd = open(point.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -203,14 +228,18 @@ void HideHostProcAndSys(int proc_self_fd, const std::string& rootfs) {
     }
     close(fd);
   }
-  for (const MountPoint& mp : MountPoints(proc_self_fd)) {
-    if (IsBelowOrAt(mp.path, rootfs)) continue;
-    // Each mount on its own (not MS_REC: the rootfs below / keeps its
-    // rootfsPropagation). A point covered by a later mount resolves to the
-    // top one, which this loop reaches as well.
-    if (mount(nullptr, mp.path.c_str(), nullptr, MS_PRIVATE, nullptr) < 0 && errno != EINVAL && errno != ENOENT)
-      Fail("mount", errno, mp.path, "--no-pivot makes the mounts outside the rootfs private");
-  }
+  // One recursive change from the root (mount_setattr AT_RECURSIVE), not
+  // a mount(2) per mount point by path: a rootless runtime cannot reach
+  // mounts below directories it cannot search, and the path walk failed
+  // with EACCES on any host running a containerd or podman container
+  // (issue 17, item 9). It takes the rootfs along: the plan applies an
+  // explicit rootfsPropagation after the move (plan/rootfs.ts), and warns
+  // that a slave one cannot be had with --no-pivot.
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) Fail("open", errno, "/");
+  if (kapsel_common::MountSetattrFd(root, true, 0, 0, MS_PRIVATE) < 0)
+    Fail("mount_setattr", errno, "/", "--no-pivot makes the mounts outside the rootfs private");
+  close(root);
 }
 
 }  // namespace kapsel_init

@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +15,7 @@ import { makeBundle } from '../helpers/bundle';
 import { assertNoLeaks } from '../helpers/leaks';
 import { rootlessSuite } from '../helpers/rootless-suite';
 import { findMount, type RunResult } from '../helpers/run';
-import { TMP_PREFIX } from '../helpers/tmp';
+import { TMP_PREFIX, tempDir } from '../helpers/tmp';
 import { runAsUser } from '../helpers/user';
 
 const suite = rootlessSuite();
@@ -100,6 +101,61 @@ test('rootless hole 4: with --no-pivot, the host procfs (locked, not detachable)
   assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
   assert.equal(outcome.result.exit.exitCode, 0, outcome.result.stderr);
   assert.deepEqual(JSON.parse(outcome.result.stdout), { ok: false, errno: 'EPERM' });
+});
+
+/**
+ * Host mounts the user cannot reach (below a root-owned 0700 directory, as
+ * an engine's container rootfs is): a procfs with a file bound over it, as
+ * an engine's container /proc has its masked paths, and a tmpfs. Runs `body`
+ * with them mounted, then removes them.
+ */
+function withUnreachableHostMounts(bare: boolean, body: () => void): void {
+  const outer = tempDir('unreachable');
+  fs.chmodSync(outer, 0o755);
+  const locked = path.join(outer, 'locked');
+  const proc = path.join(locked, 'proc');
+  const tmp = path.join(locked, 'tmp');
+  fs.mkdirSync(proc, { recursive: true });
+  fs.mkdirSync(tmp);
+  fs.chmodSync(locked, 0o700);
+  const mounted: string[] = [];
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', tmp]);
+    mounted.unshift(tmp);
+    execFileSync('mount', ['-t', 'proc', 'proc', proc]);
+    mounted.unshift(proc);
+    if (!bare) {
+      execFileSync('mount', ['--bind', '/dev/null', path.join(proc, 'uptime')]);
+      mounted.unshift(path.join(proc, 'uptime'));
+    }
+    body();
+  } finally {
+    for (const m of mounted) execFileSync('umount', [m]);
+    fs.rmSync(outer, { recursive: true, force: true });
+  }
+}
+
+test('issue 17 item 9: rootless --no-pivot with host mounts the user cannot reach runs; no fresh procfs either', { skip }, () => {
+  withUnreachableHostMounts(false, () => {
+    const outcome = runRootless(
+      (spec, rootfs) => {
+        fs.mkdirSync(path.join(rootfs, 'mnt'));
+        spec.process!.args = ['/probe', 'mount-proc', '/mnt'];
+      },
+      ['--no-pivot'],
+    );
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
+    assert.equal(outcome.result.exit.exitCode, 0, outcome.result.stderr);
+    assert.deepEqual(JSON.parse(outcome.result.stdout), { ok: false, errno: 'EPERM' });
+  });
+});
+
+test('issue 17 item 9: rootless --no-pivot refuses a fully visible host procfs it cannot reach to hide', { skip }, () => {
+  withUnreachableHostMounts(true, () => {
+    const outcome = runRootless(() => {}, ['--no-pivot']);
+    assert.equal(outcome.ok, false);
+    assert.match((outcome as { error: string }).error, /cannot hide this procfs or sysfs of the host: a directory above it is not searchable.*locked\/proc/);
+  });
 });
 
 test('rootless hole 3: rootfs/proc that is a symlink is refused', { skip }, () => {
