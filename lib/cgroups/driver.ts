@@ -20,27 +20,8 @@ export interface CgroupRecord {
   created: string[];
 }
 
-/** runc's stats (libcontainer/cgroups Stats), the fields events --stats prints. */
-export interface CgroupStats {
-  cpu: { usage: { total: number; percpu?: number[]; kernel: number; user: number }; throttling: { periods: number; throttled_periods: number; throttled_time: number } };
-  memory: {
-    cache?: number;
-    usage: MemoryEntry;
-    swap?: MemoryEntry;
-    kernel?: MemoryEntry;
-    raw?: Record<string, number>;
-  };
-  pids: { current: number; limit?: number };
-  blkio: Record<string, Array<{ major: number; minor: number; op: string; value: number }>>;
-  hugetlb: Record<string, { usage?: number; max?: number; failcnt: number }>;
-}
-
-export interface MemoryEntry {
-  limit: number;
-  usage?: number;
-  max?: number;
-  failcnt: number;
-}
+export type { CgroupStats, MemoryEntry } from './stats';
+import type { CgroupStats } from './stats';
 
 export interface CgroupDriver {
   readonly record: CgroupRecord;

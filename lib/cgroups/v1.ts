@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BaseDriver, readKeyed, readNumber, waitFor } from './base';
 import type { CgroupStats, MemoryEntry } from './driver';
+import { memoryEntry, omitEmpty, parseCpuList } from './stats';
 import { applyWrites, CgroupError, readControl, writeControl, writeControls } from './files';
 import type { CgroupSettings } from './writes';
 
@@ -84,31 +85,28 @@ export class V1Driver extends BaseDriver {
     const cpu = v1.cpu;
     const acct = cpuacct ? readKeyed(cpuacct, 'cpuacct.stat') : {};
     const throttle = cpu ? readKeyed(cpu, 'cpu.stat') : {};
-    const percpu = cpuacct ? (readControl(cpuacct, 'cpuacct.usage_percpu') ?? '').trim().split(/\s+/).filter(Boolean).map(Number) : [];
+    const list = (file: string): number[] =>
+      cpuacct ? (readControl(cpuacct, file) ?? '').trim().split(/\s+/).filter(Boolean).map(Number) : [];
     const mem = v1.memory;
     const entry = (prefix: string): MemoryEntry | undefined => {
       if (!mem) return undefined;
-      const usage = readNumber(mem, `${prefix}.usage_in_bytes`);
-      if (usage === undefined) return undefined;
-      return {
-        usage,
-        max: readNumber(mem, `${prefix}.max_usage_in_bytes`) ?? 0,
-        limit: readNumber(mem, `${prefix}.limit_in_bytes`) ?? 0,
-        failcnt: readNumber(mem, `${prefix}.failcnt`) ?? 0,
-      };
+      const limit = readNumber(mem, `${prefix}.limit_in_bytes`);
+      if (limit === undefined) return undefined;
+      return memoryEntry(limit, readNumber(mem, `${prefix}.usage_in_bytes`), readNumber(mem, `${prefix}.max_usage_in_bytes`), readNumber(mem, `${prefix}.failcnt`));
     };
     const raw = mem ? readKeyed(mem, 'memory.stat') : {};
     const blkio: CgroupStats['blkio'] = {};
     if (v1.blkio) {
       for (const [key, file] of [
-        ['io_service_bytes_recursive', 'blkio.throttle.io_service_bytes'],
-        ['io_serviced_recursive', 'blkio.throttle.io_serviced'],
-      ]) {
-        blkio[key] = [];
+        ['ioServiceBytesRecursive', 'blkio.throttle.io_service_bytes'],
+        ['ioServicedRecursive', 'blkio.throttle.io_serviced'],
+      ] as const) {
+        const entries = [];
         for (const line of (readControl(v1.blkio, file) ?? '').split('\n')) {
           const m = /^(\d+):(\d+) (\w+) (\d+)$/.exec(line.trim());
-          if (m) blkio[key].push({ major: Number(m[1]), minor: Number(m[2]), op: m[3], value: Number(m[4]) });
+          if (m) entries.push(omitEmpty({ major: Number(m[1]), minor: Number(m[2]), op: m[3], value: Number(m[4]) }));
         }
+        if (entries.length > 0) blkio[key] = entries;
       }
     }
     const hugetlb: CgroupStats['hugetlb'] = {};
@@ -117,32 +115,61 @@ export class V1Driver extends BaseDriver {
         const m = /^hugetlb\.([^.]+)\.usage_in_bytes$/.exec(f);
         if (!m) continue;
         hugetlb[m[1]] = {
-          usage: readNumber(v1.hugetlb, f),
-          max: readNumber(v1.hugetlb, `hugetlb.${m[1]}.max_usage_in_bytes`),
+          ...omitEmpty({ usage: readNumber(v1.hugetlb, f), max: readNumber(v1.hugetlb, `hugetlb.${m[1]}.max_usage_in_bytes`) }),
           failcnt: readNumber(v1.hugetlb, `hugetlb.${m[1]}.failcnt`) ?? 0,
         };
       }
     }
+    const memory: CgroupStats['memory'] = omitEmpty({
+      cache: raw.cache,
+      usage: entry('memory'),
+      swap: entry('memory.memsw'),
+      kernel: entry('memory.kmem'),
+      kernelTCP: entry('memory.kmem.tcp'),
+      raw: mem ? raw : undefined,
+    });
     return {
       cpu: {
         usage: {
-          total: (cpuacct && readNumber(cpuacct, 'cpuacct.usage')) || 0,
-          percpu,
+          ...omitEmpty({
+            total: cpuacct ? readNumber(cpuacct, 'cpuacct.usage') : undefined,
+            percpu: list('cpuacct.usage_percpu'),
+            percpu_kernel: list('cpuacct.usage_percpu_sys'),
+            percpu_user: list('cpuacct.usage_percpu_user'),
+          }),
           kernel: (acct.system ?? 0) * NS_PER_TICK,
           user: (acct.user ?? 0) * NS_PER_TICK,
         },
-        throttling: { periods: throttle.nr_periods ?? 0, throttled_periods: throttle.nr_throttled ?? 0, throttled_time: throttle.throttled_time ?? 0 },
+        throttling: omitEmpty({ periods: throttle.nr_periods, throttledPeriods: throttle.nr_throttled, throttledTime: throttle.throttled_time }),
       },
-      memory: {
-        cache: raw.cache ?? 0,
-        usage: entry('memory') ?? { limit: 0, failcnt: 0 },
-        swap: entry('memory.memsw'),
-        kernel: entry('memory.kmem'),
-        raw,
-      },
-      pids: { current: (v1.pids && readNumber(v1.pids, 'pids.current')) || 0, limit: v1.pids ? readNumber(v1.pids, 'pids.max') ?? 0 : undefined },
+      cpuset: this.cpusetStats(),
+      memory,
+      pids: omitEmpty({ current: v1.pids ? readNumber(v1.pids, 'pids.current') : undefined, limit: v1.pids ? readNumber(v1.pids, 'pids.max') : undefined }),
       blkio,
       hugetlb,
+      intel_rdt: {},
+      network_interfaces: null,
+    };
+  }
+
+  /** cpuset.* of the container's cpuset cgroup, as runc's v1 cpuset stats. */
+  private cpusetStats(): CgroupStats['cpuset'] {
+    const dir = this.record.v1.cpuset;
+    const n = (file: string): number => (dir ? readNumber(dir, `cpuset.${file}`) ?? 0 : 0);
+    const cpus = dir ? parseCpuList(readControl(dir, 'cpuset.cpus')) : [];
+    const mems = dir ? parseCpuList(readControl(dir, 'cpuset.mems')) : [];
+    return {
+      ...(cpus.length > 0 ? { cpus } : {}),
+      cpu_exclusive: n('cpu_exclusive'),
+      ...(mems.length > 0 ? { mems } : {}),
+      mem_hardwall: n('mem_hardwall'),
+      mem_exclusive: n('mem_exclusive'),
+      memory_migrate: n('memory_migrate'),
+      memory_spread_page: n('memory_spread_page'),
+      memory_spread_slab: n('memory_spread_slab'),
+      memory_pressure: n('memory_pressure'),
+      sched_load_balance: n('sched_load_balance'),
+      sched_relax_domain_level: n('sched_relax_domain_level'),
     };
   }
 }

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../native/addon';
 import { BaseDriver, readKeyed, readNumber, waitFor } from './base';
-import type { CgroupStats, MemoryEntry } from './driver';
+import type { BlkioEntry, CgroupStats, MemoryEntry } from './stats';
+import { MAX_UINT64, memoryEntry, omitEmpty, parseCpuList } from './stats';
 import { applyWrites, CgroupError, readControl, readControls, writeControl, writeControls } from './files';
 import { encodeProgram, type BpfInsn } from './device-bpf';
 import { controllersFor } from './resources-v2';
@@ -137,34 +138,57 @@ export class V2Driver extends BaseDriver {
     const cpu = readKeyed(dir, 'cpu.stat');
     const raw = readKeyed(dir, 'memory.stat');
     const events = readKeyed(dir, 'memory.events');
+    // "max" is runc's math.MaxUint64 (stats.ts).
+    const limit = (file: string): number | undefined =>
+      readControl(dir, file)?.trim() === 'max' ? MAX_UINT64 : readNumber(dir, file);
     const entry = (prefix: string): MemoryEntry | undefined => {
       const usage = readNumber(dir, `${prefix}.current`);
       if (usage === undefined) return undefined;
-      return { usage, max: readNumber(dir, `${prefix}.peak`) ?? 0, limit: readNumber(dir, `${prefix}.max`) ?? 0, failcnt: prefix === 'memory' ? events.max ?? 0 : 0 };
+      return memoryEntry(limit(`${prefix}.max`) ?? 0, usage, readNumber(dir, `${prefix}.peak`), prefix === 'memory' ? events.max : 0);
     };
-    const blkio: CgroupStats['blkio'] = { io_service_bytes_recursive: [], io_serviced_recursive: [] };
+    const read: BlkioEntry[] = [];
+    const serviced: BlkioEntry[] = [];
     for (const line of (readControl(dir, 'io.stat') ?? '').split('\n')) {
       const m = /^(\d+):(\d+) (.*)$/.exec(line.trim());
       if (!m) continue;
       const kv = Object.fromEntries(m[3].split(' ').map((p) => p.split('=')));
       const dev = { major: Number(m[1]), minor: Number(m[2]) };
-      blkio.io_service_bytes_recursive.push({ ...dev, op: 'Read', value: Number(kv.rbytes ?? 0) }, { ...dev, op: 'Write', value: Number(kv.wbytes ?? 0) });
-      blkio.io_serviced_recursive.push({ ...dev, op: 'Read', value: Number(kv.rios ?? 0) }, { ...dev, op: 'Write', value: Number(kv.wios ?? 0) });
+      read.push(omitEmpty({ ...dev, op: 'Read', value: Number(kv.rbytes ?? 0) }), omitEmpty({ ...dev, op: 'Write', value: Number(kv.wbytes ?? 0) }));
+      serviced.push(omitEmpty({ ...dev, op: 'Read', value: Number(kv.rios ?? 0) }), omitEmpty({ ...dev, op: 'Write', value: Number(kv.wios ?? 0) }));
     }
     const hugetlb: CgroupStats['hugetlb'] = {};
     for (const f of fs.readdirSync(dir)) {
       const m = /^hugetlb\.([^.]+)\.current$/.exec(f);
-      if (m) hugetlb[m[1]] = { usage: readNumber(dir, f), failcnt: readKeyed(dir, `hugetlb.${m[1]}.events`).max ?? 0 };
+      if (m) hugetlb[m[1]] = { ...omitEmpty({ usage: readNumber(dir, f) }), failcnt: readKeyed(dir, `hugetlb.${m[1]}.events`).max ?? 0 };
     }
+    const cpus = parseCpuList(readControl(dir, 'cpuset.cpus.effective'));
+    const mems = parseCpuList(readControl(dir, 'cpuset.mems.effective'));
     return {
       cpu: {
-        usage: { total: (cpu.usage_usec ?? 0) * 1000, kernel: (cpu.system_usec ?? 0) * 1000, user: (cpu.user_usec ?? 0) * 1000 },
-        throttling: { periods: cpu.nr_periods ?? 0, throttled_periods: cpu.nr_throttled ?? 0, throttled_time: (cpu.throttled_usec ?? 0) * 1000 },
+        usage: { ...omitEmpty({ total: (cpu.usage_usec ?? 0) * 1000 }), kernel: (cpu.system_usec ?? 0) * 1000, user: (cpu.user_usec ?? 0) * 1000 },
+        throttling: omitEmpty({ periods: cpu.nr_periods, throttledPeriods: cpu.nr_throttled, throttledTime: (cpu.throttled_usec ?? 0) * 1000 }),
       },
-      memory: { cache: raw.file ?? 0, usage: entry('memory') ?? { limit: 0, failcnt: 0 }, swap: entry('memory.swap'), raw },
-      pids: { current: readNumber(dir, 'pids.current') ?? 0, limit: readNumber(dir, 'pids.max') ?? 0 },
-      blkio,
+      // cgroup2 has only the effective lists (runc's fs2 cpuset stats).
+      cpuset: {
+        ...(cpus.length > 0 ? { cpus } : {}),
+        cpu_exclusive: 0,
+        ...(mems.length > 0 ? { mems } : {}),
+        mem_hardwall: 0,
+        mem_exclusive: 0,
+        memory_migrate: 0,
+        memory_spread_page: 0,
+        memory_spread_slab: 0,
+        memory_pressure: 0,
+        sched_load_balance: 0,
+        sched_relax_domain_level: 0,
+      },
+      memory: omitEmpty({ cache: raw.file, usage: entry('memory'), swap: entry('memory.swap'), raw }),
+      // pids.max "max" is no limit: 0, omitted, as runc prints it.
+      pids: omitEmpty({ current: readNumber(dir, 'pids.current'), limit: readNumber(dir, 'pids.max') }),
+      blkio: omitEmpty({ ioServiceBytesRecursive: read, ioServicedRecursive: serviced }),
       hugetlb,
+      intel_rdt: {},
+      network_interfaces: null,
     };
   }
 }

@@ -19,7 +19,7 @@ export function updateContainer(ref: ContainerRef, resources: LinuxResources, lo
     const settings = cgroupSettings(layout, resources, undefined, { withDevices: false });
     const limit = resources.memory?.limit;
     if (resources.memory?.checkBeforeUpdate && limit !== undefined && limit > 0) {
-      const usage = cgroup.stats().memory.usage.usage ?? 0;
+      const usage = cgroup.stats().memory.usage?.usage ?? 0;
       if (limit < usage) throw new InvalidArgumentError(`memory limit ${limit} is below the current usage ${usage} (checkBeforeUpdate)`);
     }
     await cgroup.update(settings, (m) => logger.warn(m));

@@ -27,6 +27,14 @@ function kapsel(args: string[], input?: string): { status: number | null; stdout
   return { status: res.status, stdout: res.stdout ?? '', stderr: res.stderr ?? '' };
 }
 
+/** The parts of runc's stats JSON the test reads. */
+interface StatsShape {
+  cpu: { usage: { percpu_kernel: number[]; percpu_user: number[] }; throttling: Record<string, number> };
+  cpuset: { cpus: number[] };
+  memory: { kernelTCP: { limit: number; failcnt: number } };
+  network_interfaces: null;
+}
+
 function ok(args: string[], input?: string): string {
   const r = kapsel(args, input);
   assert.equal(r.status, 0, `kapsel ${args.join(' ')}: ${r.stderr}`);
@@ -63,6 +71,23 @@ test('pause, resume, ps, events --stats, update and kill --all from the command 
     assert.equal(event.id, id);
     assert.deepEqual(event.data.pids, { current: 1, limit: 50 });
     assert.ok('usage' in event.data.memory && typeof event.data.cpu.usage.total === 'number');
+    // runc's stats shape (issue 17 item 7): its keys, and integers printed
+    // exactly; the values compared with the files of the container's cgroup.
+    const text = ok(['events', '--stats', id]);
+    const data = (JSON.parse(text) as { data: StatsShape }).data;
+    assert.deepEqual(Object.keys(data), ['cpu', 'cpuset', 'memory', 'pids', 'blkio', 'hugetlb', 'intel_rdt', 'network_interfaces']);
+    const cpuacct = path.join(layout.v1.cpuacct.mountPoint, id);
+    const perCpu = (file: string): number => fs.readFileSync(path.join(cpuacct, file), 'utf8').trim().split(/\s+/).length;
+    assert.equal(data.cpu.usage.percpu_kernel.length, perCpu('cpuacct.usage_percpu_sys'));
+    assert.equal(data.cpu.usage.percpu_user.length, perCpu('cpuacct.usage_percpu_user'));
+    assert.ok(Object.keys(data.cpu.throttling).every((k) => ['periods', 'throttledPeriods', 'throttledTime'].includes(k)), JSON.stringify(data.cpu.throttling));
+    const memDir = path.join(layout.v1.memory.mountPoint, id);
+    const tcpLimit = fs.readFileSync(path.join(memDir, 'memory.kmem.tcp.limit_in_bytes'), 'utf8').trim();
+    assert.match(text, new RegExp(`"kernelTCP":\\{"limit":${tcpLimit},`), 'kernelTCP with its limit, every digit');
+    assert.equal(data.memory.kernelTCP.failcnt, Number(fs.readFileSync(path.join(memDir, 'memory.kmem.tcp.failcnt'), 'utf8')));
+    const cpusetCpus = fs.readFileSync(path.join(layout.v1.cpuset.mountPoint, id, 'cpuset.cpus'), 'utf8').trim();
+    assert.ok(data.cpuset.cpus.length > 0 && cpusetCpus.length > 0, cpusetCpus);
+    assert.equal(data.network_interfaces, null);
 
     // The stream: stats every interval until the container is gone.
     const stream = spawn(BIN, ['--root', suite.root, 'events', '--interval', '50ms', id], { stdio: ['ignore', 'pipe', 'pipe'] });

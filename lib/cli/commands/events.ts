@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { KapselError } from '../../errors';
 import { boolFlag, stringFlag, UsageError } from '../args';
 import { ID_ARG, type Command } from '../command';
+import { stringifyExact } from '../../cgroups/stats';
 import { loadContainer } from './common';
 
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -41,7 +42,8 @@ export const eventsCommand: Command = {
     const interval = parseDuration(stringFlag(flags, 'interval') ?? '5s');
     if (interval <= 0) throw new UsageError('duration interval must be greater than 0');
     const container = await loadContainer(ctx, id!);
-    const emit = (event: object): void => ctx.out(`${JSON.stringify(event)}\n`);
+    // Exact integers: an unlimited v1 limit is 9223372036854771712 (cgroups/stats.ts).
+    const emit = (event: object): void => ctx.out(`${stringifyExact(event)}\n`);
     if (boolFlag(flags, 'stats')) {
       emit({ type: 'stats', id, data: await container.stats() });
       return 0;
