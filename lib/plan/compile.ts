@@ -25,6 +25,7 @@ import { applyMountLabel, execLabelSteps, NO_LSM } from './labels';
 import { seccompPlan, type SeccompPlacement } from './seccomp';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { notifySocketPlan } from './notify-socket';
+import { netDeviceMoves } from './net-devices';
 import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMode } from './mount-namespace';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
@@ -157,7 +158,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(...at('before-exec'));
   steps.push(proc.exec);
 
-  const netDevices = Object.entries(spec.linux?.netDevices ?? {}).map(([hostName, d]) => ({ hostName, name: d.name ?? hostName }));
+  const netDevices = netDeviceMoves(spec, facts.host);
   // The id-mapped trees follow the helper's fds, the console socket included when there is one.
   const trees = idmapTrees(spec, (m) => hostSourcePath(options.bundle, m.source ?? ''));
   const firstTreeFd = helperFdLayout(preserveFds, { console: spec.process.terminal === true, listener: seccomp?.listener !== undefined }).firstTreeFd;
