@@ -51,6 +51,17 @@ function hostLink(name: string): { up: boolean; ipv4: string[] } | undefined {
   return { up: link.flags.includes('UP'), ipv4: link.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`) };
 }
 
+/** withVeth for the hole 7 tests: `dev` up (or not), and what the host shows of it before. */
+function withHostDevice(prefix: string, up: boolean, fn: (dev: string, before: ReturnType<typeof hostLink>) => Promise<void>): Promise<void> {
+  const dev = `${prefix}${process.pid}`.slice(0, 15);
+  return withVeth(dev, async () => {
+    if (up) assert.equal(ip('link', 'set', dev, 'up').status, 0);
+    const before = hostLink(dev);
+    assert.deepEqual(before, { up, ipv4: ['10.213.7.1/24'] });
+    await fn(dev, before);
+  });
+}
+
 async function expectCreateFailure(edit: (spec: Spec) => void, message: RegExp): Promise<void> {
   const bundle = suite.bundle({ edit });
   await assert.rejects(Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root }), message);
@@ -108,11 +119,7 @@ test('a missing interface, a name taken inside, no network namespace: errors nam
 });
 
 test('hole 7: netDevices in the runtime\'s own network namespace are refused; the host interface is untouched', { skip }, async () => {
-  const dev = `kto${process.pid}`.slice(0, 15);
-  await withVeth(dev, async () => {
-    assert.equal(ip('link', 'set', dev, 'up').status, 0);
-    const before = hostLink(dev);
-    assert.deepEqual(before, { up: true, ipv4: ['10.213.7.1/24'] });
+  await withHostDevice('kto', true, async (dev, before) => {
     const ownNamespace = (s: Spec): void => {
       s.linux!.namespaces = [...s.linux!.namespaces!.filter((n) => n.type !== 'network'), { type: 'network', path: '/proc/self/ns/net' }];
       s.linux!.netDevices = { [dev]: { name: 'kt-renamed' } };
@@ -124,10 +131,7 @@ test('hole 7: netDevices in the runtime\'s own network namespace are refused; th
 });
 
 test('hole 7: the runtime checks again the namespace it moves a device into', { skip }, async () => {
-  const dev = `ktr${process.pid}`.slice(0, 15);
-  await withVeth(dev, async () => {
-    assert.equal(ip('link', 'set', dev, 'up').status, 0);
-    const before = hostLink(dev);
+  await withHostDevice('ktr', true, async (dev, before) => {
     // What the runtime holds when the init joined the host's namespace by
     // the time of the move: an fd of the runtime's own.
     const fd = fs.openSync('/proc/self/ns/net', 'r');
@@ -146,10 +150,7 @@ test('hole 7: the runtime checks again the namespace it moves a device into', { 
 });
 
 test('hole 7: a create that fails after the move puts the device back on the host as it was', { skip }, async () => {
-  const dev = `ktb${process.pid}`.slice(0, 15);
-  await withVeth(dev, async () => {
-    assert.equal(ip('link', 'set', dev, 'up').status, 0);
-    const before = hostLink(dev);
+  await withHostDevice('ktb', true, async (dev, before) => {
     // The init fails after the runtime moved the device: no such program.
     await expectCreateFailure(
       (s) => ((s.linux!.netDevices = { [dev]: { name: 'eth9' } }), (s.process!.args = ['/no-such-program'])),
@@ -161,9 +162,7 @@ test('hole 7: a create that fails after the move puts the device back on the hos
 });
 
 test('hole 7: a later device that cannot be moved sends the earlier ones back', { skip }, async () => {
-  const dev = `ktc${process.pid}`.slice(0, 15);
-  await withVeth(dev, async () => {
-    const before = hostLink(dev);
+  await withHostDevice('ktc', false, async (dev, before) => {
     await expectCreateFailure(
       (s) => (s.linux!.netDevices = { [dev]: { name: 'eth9' }, ktnosuchdev1: {} }),
       /\/linux\/netDevices\/ktnosuchdev1: cannot move "ktnosuchdev1"/,
