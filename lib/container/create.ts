@@ -207,7 +207,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
     return { stored, pidfd: init.pidfd, spec };
   } catch (err) {
-    await init?.abort();
+    await init?.abort(err);
     if (cgroup) await env.cgroups!.destroy(cgroup).catch((e: unknown) => opts.logger.warn(`cgroup clean-up after a failed create: ${(e as Error).message}`));
     removeContainerDir(opts.root, id);
     // A failed hook stops the container and the lifecycle goes on to

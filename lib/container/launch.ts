@@ -21,7 +21,7 @@ import { containerProcessState } from '../seccomp/listener';
 import { timeOffsetsError } from '../plan/time-namespace';
 import { makeIdmapTrees } from './idmap-trees';
 import { encodeStepsReusing } from './plan-cache';
-import { moveNetDevice } from './net-devices';
+import { NetDeviceMoves, undoNetDeviceMoves } from './net-devices';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
 import { nativeSyscalls, type ParentSyscalls } from './syscalls';
 
@@ -67,8 +67,11 @@ export interface LaunchRequest {
 export interface LaunchedInit {
   readonly pid: number;
   readonly pidfd: number;
-  /** Kills and reaps the init and closes its pidfd (for a failure after the launch). */
-  abort(): Promise<void>;
+  /**
+   * Kills and reaps the init and closes its pidfd (for a failure after the
+   * launch, `cause`: what went wrong, to which problems of the undo are added).
+   */
+  abort(cause?: unknown): Promise<void>;
 }
 
 /** The launch's dependencies: the native calls and the setup conversation. */
@@ -145,6 +148,8 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
   let parentSock = -1;
   let link: InitLink | undefined;
   let spawned: { pid: number; pidfd: number } | undefined;
+  // Devices moved into the init's network namespace go back if the launch fails.
+  const netDevices = new NetDeviceMoves();
   const closeSetupFds = (): void => {
     for (const fd of setupFds.splice(0)) sys.close(fd);
   };
@@ -204,21 +209,24 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     if (plan.uidMappings.length > 0) {
       sys.writeIdMaps(spawned.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, request.privilegedIdMaps);
     }
-    for (const d of plan.netDevices ?? []) moveNetDevice(spawned.pid, d.hostName, d.name);
+    netDevices.moveAll(spawned.pid, plan.netDevices ?? []);
     const states = request.hookStates?.();
     const listenerState = request.listenerState?.() ?? states?.creating;
     if (plan.seccompListener && !listenerState) throw new KapselError('ERR_SYSCALL', 'a seccomp listener needs a container state to send');
     link.go(states, plan.seccompListener && seccompListenerMessage(spawned.pid, listenerState!, plan.seccompListener.metadata));
     await superviseSetup(link, request.onSync, execPlan);
     link.close();
+    netDevices.release();
     const { pid, pidfd } = spawned;
     let aborted = false;
     return {
       pid,
       pidfd,
-      async abort() {
+      async abort(cause?: unknown) {
         if (aborted) return;
         aborted = true;
+        // A create that fails after the launch leaves no device moved.
+        undoNetDeviceMoves(netDevices, cause);
         await killAndReap(sys, pidfd);
       },
     };
@@ -226,7 +234,11 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     closeSetupFds();
     if (link) link.close();
     else if (parentSock >= 0) sys.close(parentSock);
-    if (spawned) await killAndReap(sys, spawned.pidfd);
+    if (spawned) {
+      // While the init, and so its network namespace, still lives.
+      undoNetDeviceMoves(netDevices, err);
+      await killAndReap(sys, spawned.pidfd);
+    }
     throw err;
   }
 }

@@ -1,21 +1,96 @@
 /**
  * The runtime's part of linux.netDevices: each interface is moved into the
  * init's network namespace once the init exists and before it is told to
- * go. Nothing moves them back: config-linux.md says the runtime MUST NOT
- * (the kernel returns physical devices to the initial namespace when the
- * namespace dies, and destroys virtual ones).
+ * go. A created container keeps them: config-linux.md says the runtime
+ * MUST NOT move them back (the kernel returns physical devices to the
+ * initial namespace when the namespace dies, and destroys virtual ones).
+ * A create that fails is another matter: it must leave nothing, so the
+ * devices it moved go back to the host under their host names, with their
+ * addresses and up state (issue 16, hole 7).
  */
+import * as fs from 'node:fs';
 import { pointerSegment } from '../config/pointer';
 import { InvalidConfigError, SyscallError } from '../errors';
-import { native } from '../native/addon';
+import { native, type MovedNetDevice } from '../native/addon';
 
-/** Moves one device; a failure (no such device, a name taken inside) is the field's error. */
-export function moveNetDevice(pid: number, hostName: string, name: string): void {
-  try {
-    native().moveNetDevice(pid, hostName, name);
-  } catch (err) {
-    const wrapped = SyscallError.from(err);
-    if (!(wrapped instanceof SyscallError)) throw wrapped;
-    throw new InvalidConfigError(`/linux/netDevices/${pointerSegment(hostName)}`, `cannot move "${hostName}" into the container as "${name}": ${wrapped.message}`);
+/** A failure of the native call as the field's error. */
+function fieldError(err: unknown, hostName: string, what: string): unknown {
+  const wrapped = SyscallError.from(err);
+  if (!(wrapped instanceof SyscallError)) return wrapped;
+  return new InvalidConfigError(`/linux/netDevices/${pointerSegment(hostName)}`, `${what}: ${wrapped.message}`);
+}
+
+/** The devices one launch moved, to undo if the launch fails. */
+export class NetDeviceMoves {
+  private readonly moved: Array<MovedNetDevice & { hostName: string }> = [];
+  private pid = 0;
+  /**
+   * The init's network namespace, held from the first move until the
+   * launch is done: an init that fails exits at once, and its namespace,
+   * with a virtual device in it, would die before the undo could reach it.
+   */
+  private nsFd = -1;
+
+  /**
+   * Moves each device into the network namespace of `pid`. A failure (no
+   * such device, a name taken inside, the namespace is the host's) is the
+   * field's error; what moved before it stays recorded for undo().
+   */
+  moveAll(pid: number, devices: ReadonlyArray<{ hostName: string; name: string }>): void {
+    if (devices.length === 0) return;
+    this.pid = pid;
+    this.nsFd = fs.openSync(`/proc/${pid}/ns/net`, fs.constants.O_RDONLY);
+    for (const d of devices) {
+      try {
+        this.moved.push({ ...native().moveNetDevice(this.nsFd, d.hostName, d.name), hostName: d.hostName });
+      } catch (err) {
+        throw fieldError(err, d.hostName, `cannot move "${d.hostName}" into the container as "${d.name}"`);
+      }
+    }
   }
+
+  /** The launch succeeded: the devices stay, the namespace is the init's to hold. */
+  release(): void {
+    if (this.nsFd >= 0) fs.closeSync(this.nsFd);
+    this.nsFd = -1;
+  }
+
+  /**
+   * Moves every recorded device back to the host, last first. After
+   * release() the init must still live (a created init waits for start).
+   * Returns the problems; the caller reports them with the failure that
+   * made it undo.
+   */
+  undo(): string[] {
+    const problems: string[] = [];
+    if (this.moved.length === 0) {
+      this.release();
+      return problems;
+    }
+    try {
+      if (this.nsFd < 0) this.nsFd = fs.openSync(`/proc/${this.pid}/ns/net`, fs.constants.O_RDONLY);
+      for (const d of this.moved.splice(0).reverse()) {
+        try {
+          native().returnNetDevice(this.nsFd, d.index, d.hostName, d.up, d.addresses);
+        } catch (err) {
+          const e = fieldError(err, d.hostName, `cannot move "${d.hostName}" back to the host`);
+          problems.push(e instanceof Error ? e.message : String(e));
+        }
+      }
+    } catch (err) {
+      problems.push(`cannot move the network devices back to the host: ${(err as Error).message}`);
+    } finally {
+      this.release();
+    }
+    return problems;
+  }
+}
+
+/**
+ * undo() for a launch that failed with `err`: problems are added to its
+ * message (the failure stays the one reported, with its code).
+ */
+export function undoNetDeviceMoves(moves: NetDeviceMoves, err: unknown): void {
+  const problems = moves.undo();
+  if (problems.length > 0 && err instanceof Error) err.message += `; and after it: ${problems.join('; ')}`;
 }

@@ -94,6 +94,13 @@ export interface SpawnResult {
 }
 
 /** libseccomp's version and API level (seccomp_version, seccomp_api_get). */
+/** A device moveNetDevice moved: its index inside, and what it had on the host (opaque addresses). */
+export interface MovedNetDevice {
+  index: number;
+  up: boolean;
+  addresses: Buffer;
+}
+
 export interface SeccompLibraryVersion {
   major: number;
   minor: number;
@@ -241,11 +248,20 @@ export interface NativeAddon {
    */
   idmappedTree(source: string, recursive: boolean, recursiveIdmap: boolean, uidMap: string, gidMap: string): number;
   /**
-   * Moves host interface `hostName` into the network namespace of process
-   * `pid` as `name`, with its permanent global addresses, and sets it up
-   * there; see native/addon/netdev.cc.
+   * Moves host interface `hostName` into the network namespace `nsFd` (an
+   * nsfs fd of the init's) as `name`, with its permanent global addresses,
+   * and sets it up there; refuses (EPERM, syscall "check-ns") when that
+   * namespace is the runtime's own or pid 1's. Returns what
+   * returnNetDevice needs to undo it; a failure after the move undoes it
+   * first. See native/addon/netdev.cc.
    */
-  moveNetDevice(pid: number, hostName: string, name: string): void;
+  moveNetDevice(nsFd: number, hostName: string, name: string): MovedNetDevice;
+  /**
+   * Moves link `index` of the network namespace `nsFd` back into the
+   * runtime's, named `hostName`, with the addresses moveNetDevice read,
+   * up if it was.
+   */
+  returnNetDevice(nsFd: number, index: number, hostName: string, up: boolean, addresses: Buffer): void;
   // files
   /** flock(2); `nonBlocking` adds LOCK_NB (then EWOULDBLOCK throws). */
   flock(fd: number, operation: 'exclusive' | 'shared' | 'unlock', nonBlocking: boolean): void;

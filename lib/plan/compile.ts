@@ -25,6 +25,7 @@ import { applyMountLabel, execLabelSteps, NO_LSM } from './labels';
 import { seccompPlan, type SeccompPlacement } from './seccomp';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { notifySocketPlan } from './notify-socket';
+import { netDeviceMoves } from './net-devices';
 import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMode } from './mount-namespace';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
@@ -87,18 +88,10 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     const escape = inheritedEscapeWarning(spec);
     if (escape) warnings.push(escape);
   }
-  const notify = notifySocketPlan(facts.host.runtimeEnv);
-  if (notify.warning) warnings.push(notify.warning);
-  // Its bind would be a mount in the host's mount table.
-  const notifyPlan = mountNamespace === 'inherited' ? undefined : notify.plan;
-  if (notify.plan && !notifyPlan) {
-    warnings.push('NOTIFY_SOCKET: the socket is not passed to a container without a mount namespace of its own (it would be a bind mount in the runtime\'s)');
-  }
-  // The runtime's own mount (crun's NOTIFY_SOCKET bind), after the
-  // config's: added to a copy of the validated spec, never to the config.
-  const rootfsSpec: ValidSpec = notifyPlan ? { ...spec, mounts: [...(spec.mounts ?? []), notifyPlan.mount] } : spec;
+  const notify = notifySocketPlan(facts.host, mountNamespace !== 'inherited');
+  warnings.push(...notify.warnings);
   const rootfsCtx = {
-    spec: rootfsSpec,
+    spec,
     bundle: options.bundle,
     rootfs: options.rootfs,
     inUserNamespace,
@@ -116,7 +109,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     image: facts.image,
     setgroupsDenied,
     socketActivation: options.listenFds ? { ...options.listenFds, ownPidNamespace: ns.created.has('pid') } : undefined,
-    notifySocketEnv: notifyPlan?.env,
+    notifySocketEnv: notify.env,
   });
   warnings.push(...proc.warnings);
   // --no-pivot makes every mount of the namespace private before the move
@@ -133,6 +126,8 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   const cloneFlags = ns.cloneFlags & ~C.CLONE_NEWCGROUP;
   const unshareCgroup: Step[] = ns.created.has('cgroup') ? [{ op: 'unshare', flags: C.CLONE_NEWCGROUP }] : [];
   const steps: Step[] = [...timeNamespaceSteps(ns), ...unshareCgroup, ...initialAffinitySteps(spec.process), ...prepareRootfsSteps(rootfsCtx)];
+  // The runtime's own bind (crun's NOTIFY_SOCKET), after the config's mounts: none of them covers it.
+  steps.push(...notify.steps);
   steps.push(...utsSteps(spec, facts.host));
   // The kernel creates a network namespace with lo down; runc and crun
   // bring it up, and programs expect 127.0.0.1 to work. A joined one is
@@ -163,7 +158,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(...at('before-exec'));
   steps.push(proc.exec);
 
-  const netDevices = Object.entries(spec.linux?.netDevices ?? {}).map(([hostName, d]) => ({ hostName, name: d.name ?? hostName }));
+  const netDevices = netDeviceMoves(spec, facts.host);
   // The id-mapped trees follow the helper's fds, the console socket included when there is one.
   const trees = idmapTrees(spec, (m) => hostSourcePath(options.bundle, m.source ?? ''));
   const firstTreeFd = helperFdLayout(preserveFds, { console: spec.process.terminal === true, listener: seccomp?.listener !== undefined }).firstTreeFd;

@@ -47,6 +47,7 @@ function fieldsOf(step: Step): Field[] {
     case 'exec': return [step.args, step.env, step.searchPath];
     case 'exec-label': return [step.what, step.attr, step.value];
     case 'bind-device': return [step.path, step.type, step.major, step.minor, step.source];
+    case 'bind-socket': return [step.what, step.source, step.dev, step.ino, step.target];
     case 'tmpfs-copyup': return [step.target, step.flags, step.data];
     case 'unshare': return [step.flags];
     case 'affinity': return [step.what, step.cpus];

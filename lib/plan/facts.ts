@@ -79,7 +79,24 @@ export interface HostFacts {
   resctrl: boolean;
   /** The Linux security modules enabled on the host (gatherLsmFacts). */
   lsm?: LsmFacts;
+  /**
+   * What the runtime's NOTIFY_SOCKET names, by lstat from the runtime's
+   * (the host's) view: plan/notify-socket.ts binds only a socket, the very
+   * inode seen here. Absent when the variable is unset or no path.
+   */
+  notifySocket?: NotifySocketFact;
 }
+
+/**
+ * lstat of NOTIFY_SOCKET's path (the last component not followed): its
+ * kind, and for a socket its st_dev and st_ino (decimal text: exact for
+ * any 64-bit value, and plain data for the plan cache's key); `error` is
+ * the errno name when lstat failed.
+ */
+export type NotifySocketFact =
+  | { path: string; kind: 'socket'; dev: string; ino: string }
+  | { path: string; kind: 'symlink' | 'directory' | 'regular file' | 'device' | 'fifo' }
+  | { path: string; kind: 'error'; error: string };
 
 /**
  * The Linux security modules enabled on the host, detected as runc
@@ -298,6 +315,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
   }
   // The cgroup mount of a v1 or hybrid host binds this directory.
   if (isDirectory('/sys/fs/cgroup')) directories.add('/sys/fs/cgroup');
+  const notifySocket = notifySocketFact(process.env.NOTIFY_SOCKET);
   return {
     cgroup2: isCgroup2('/sys/fs/cgroup'),
     unprivileged: process.geteuid!() !== 0 || setgroupsDeniedHere(),
@@ -309,7 +327,30 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
     resctrl: hasFilesystem('/sys/fs/resctrl', RDTGROUP_SUPER_MAGIC),
     lsm: gatherLsmFacts(),
+    ...(notifySocket ? { notifySocket } : {}),
   };
+}
+
+/** The NotifySocketFact of NOTIFY_SOCKET=`value` (a path; an abstract "@name" has none). */
+export function notifySocketFact(value: string | undefined): NotifySocketFact | undefined {
+  if (!value?.startsWith('/')) return undefined;
+  try {
+    // Never followed: a symlink there is refused, not bound where it points.
+    const st = fs.lstatSync(value, { bigint: true });
+    if (st.isSocket()) return { path: value, kind: 'socket', dev: String(st.dev), ino: String(st.ino) };
+    const kind = st.isSymbolicLink()
+        ? 'symlink'
+        : st.isDirectory()
+          ? 'directory'
+          : st.isFile()
+            ? 'regular file'
+            : st.isFIFO()
+              ? 'fifo'
+              : 'device';
+    return { path: value, kind };
+  } catch (err) {
+    return { path: value, kind: 'error', error: (err as NodeJS.ErrnoException).code ?? String(err) };
+  }
 }
 
 /** mountinfo's octal escapes ("\\040" for a space) decoded. */

@@ -118,6 +118,14 @@ export type Step =
    */
   | { op: 'bind-device'; path: string; type: 'c' | 'b'; major: number; minor: number; source: string }
   /**
+   * A host socket bound onto a container path (the runtime's
+   * NOTIFY_SOCKET, plan/notify-socket.ts): the init opens `source`
+   * O_PATH|O_NOFOLLOW and binds from that fd, read-only, nosuid, nodev and
+   * noexec, only when it is a socket and the very inode (st_dev, st_ino)
+   * the runtime found there; `what` ("NOTIFY_SOCKET") names it in errors.
+   */
+  | { op: 'bind-socket'; what: string; source: string; dev: bigint; ino: bigint; target: string }
+  /**
    * A tmpfs mount with "tmpcopyup": the directory's contents are copied,
    * through fds, into the new tmpfs before it is attached over it.
    */

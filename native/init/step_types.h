@@ -431,6 +431,24 @@ struct CheckTimensStep {
   template <class V> void Visit(V&) {}
 };
 
+// A host socket bound onto container path `target` (the runtime's
+// NOTIFY_SOCKET, lib/plan/notify-socket.ts): `source` opened O_PATH|O_NOFOLLOW,
+// bound from that fd only when it is a socket with the st_dev and st_ino
+// the runtime found; `what` names it in errors (steps.cc).
+struct BindSocketStep {
+  static constexpr const char* kOp = "bind-socket";
+  std::string what, source;
+  uint64_t dev = 0, ino = 0;
+  std::string target;
+  template <class V> void Visit(V& v) {
+    v.Str("what", what);
+    v.Str("source", source);
+    v.Big("dev", dev);
+    v.Big("ino", ino);
+    v.Str("target", target);
+  }
+};
+
 // Attaches a detached mount the runtime made and passed as inherited fd
 // `fd` (an id-mapped bind: native/addon/idmap.cc) onto container path
 // `target`; `source` names it in errors (idmap_mount.cc).
@@ -489,7 +507,7 @@ using AllSteps =
              ConsoleStep, HostnameStep, DomainnameStep, RlimitStep, BoundingStep,
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep, ExecLabelStep,
-             BindDeviceStep, TmpfsCopyupStep, UnshareStep, AffinityStep, SchedulerStep, IoprioStep,
+             BindDeviceStep, BindSocketStep, TmpfsCopyupStep, UnshareStep, AffinityStep, SchedulerStep, IoprioStep,
              MempolicyStep, CheckTimensStep, AttachTreeStep, LoopbackUpStep,
              ChrootStep, CheckNsStep>;
 

@@ -160,6 +160,22 @@ void CreateMountTarget(int dir, const std::string& name, const ContainerPath& pa
   if (fd >= 0) close(fd);
 }
 
+// Binds the host node `node` (an O_PATH fd, checked by the caller) onto the
+// container path `target`, made as an empty file when missing, with the
+// MOUNT_ATTR_* bits `attrs` set on the new mount before it is attached.
+void BindNodeOnFile(InitContext& ctx, int node, const std::string& target, uint64_t attrs, const std::string& what) {
+  ContainerPath path(ctx.root, target);
+  std::string name;
+  int dir = path.Parent(&name);
+  CreateMountTarget(dir, name, path);
+  close(dir);
+  int target_fd = OpenExisting(path);
+  int tree = CloneTree(node, "", false, path);
+  SetAttributes(tree, attrs, 0, 0, false, path);
+  AttachOnFd(tree, target_fd, path, what);
+  close(target_fd);
+}
+
 // ---- the ops: each runs one decoded step (step_types.h) -------------------------
 
 void Run(InitContext& ctx, const RootStep& s) { ctx.root = s.path; }
@@ -331,17 +347,31 @@ void Run(InitContext& ctx, const BindDeviceStep& s) {
   if ((st.st_mode & S_IFMT) != want || st.st_rdev != rdev)
     Fail("bind-device", ENODEV, s.source,
          "is not the " + s.type + " " + std::to_string(s.major) + ":" + std::to_string(s.minor) + " device " + s.path + " asks for");
-  ContainerPath path(ctx.root, s.path);
-  std::string name;
-  int dir = path.Parent(&name);
-  CreateMountTarget(dir, name, path);
-  close(dir);
-  int target = OpenExisting(path);
-  int tree = CloneTree(node, "", false, path);
-  SetAttributes(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0, 0, false, path);
-  AttachOnFd(tree, target, path, "device " + s.source);
-  close(target);
+  BindNodeOnFile(ctx, node, s.path, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "device " + s.source);
   close(node);
+}
+
+// The runtime's NOTIFY_SOCKET (issue 16, hole 6). A bind by path bound
+// whatever the path named: a host file the container could then read and
+// append to, or the host's root. The source is opened here without
+// following a last symlink and bound from that fd only when it is a socket
+// and the very inode the runtime looked at from the host's view (a file
+// swapped in since is refused); checked before the target is made, so a
+// refusal creates nothing. Read-only, nosuid, nodev, noexec: connect() and
+// sendmsg() to a socket need no write access to its mount, and the
+// container may not chmod or chown the host's socket through it.
+void Run(InitContext& ctx, const BindSocketStep& s) {
+  std::string named = s.what + "=" + s.source;
+  int sock = open(s.source.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (sock < 0) Fail("open", errno, s.source, named + ": cannot open the socket to bind it into the container");
+  struct stat st;
+  if (fstat(sock, &st) < 0) Fail("stat", errno, s.source);
+  if (!S_ISSOCK(st.st_mode))
+    Fail("bind-socket", ENOTSOCK, s.source, named + " is not a socket: only a socket is bound into the container");
+  if (static_cast<uint64_t>(st.st_dev) != s.dev || static_cast<uint64_t>(st.st_ino) != s.ino)
+    Fail("bind-socket", ESTALE, s.source, named + " is not the socket the runtime looked at any more: it is not bound into the container");
+  BindNodeOnFile(ctx, sock, s.target, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, named);
+  close(sock);
 }
 
 // tmpcopyup: the image directory (opened before anything covers it) is

@@ -1,7 +1,7 @@
 /** A fake host and image for compilePlan: a plan depends on nothing else. */
 import type { LinuxNamespaceType } from '../../lib/config/types';
 import { DEFAULT_DEVICES } from '../../lib/plan/default-devices';
-import { deviceKey, type HostFacts, type LsmFacts, type NamespaceId, type PlanFacts } from '../../lib/plan/facts';
+import { deviceKey, type HostFacts, type LsmFacts, type NamespaceId, type NotifySocketFact, type PlanFacts } from '../../lib/plan/facts';
 
 export interface FakeFacts {
   unprivileged?: boolean;
@@ -18,6 +18,8 @@ export interface FakeFacts {
   passwd?: PlanFacts['image']['passwd'];
   /** The host's security modules; default none (an exec profile would go to attr/apparmor/exec). */
   lsm?: Partial<LsmFacts>;
+  /** What the runtime found at NOTIFY_SOCKET's path; default none. */
+  notifySocket?: NotifySocketFact;
 }
 
 export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
@@ -37,6 +39,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     runtimeEnv: edit.runtimeEnv ?? ['RUNTIME=env'],
     resctrl: edit.resctrl ?? false,
     lsm: { selinux: false, apparmor: false, apparmorExecAttr: 'attr/apparmor/exec', ...edit.lsm },
+    ...(edit.notifySocket ? { notifySocket: edit.notifySocket } : {}),
   };
   return { host, image: { passwd: edit.passwd ?? [] } };
 }

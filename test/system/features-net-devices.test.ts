@@ -5,12 +5,19 @@
  * address — checked from inside by the probe. The kernel destroys a
  * virtual device with the namespace, and the runtime does not move it back
  * (config-linux.md: it MUST NOT). Failures name the field and leave nothing.
+ *
+ * Issue 16, hole 7: the runtime's own network namespace (joined by path)
+ * is refused, at plan time and again where the runtime moves the link, and
+ * the host interface is left as it was; a create that fails after a move
+ * puts the device back on the host under its host name, with its address
+ * and up state (a veth that stayed inside would die with the namespace).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { Container } from '../../lib';
+import { native } from '../../lib/native/addon';
 import type { Spec } from '../../lib/config/types';
 import { childProcesses } from '../helpers/leaks';
 import { runProbe, uniqueId } from '../helpers/run';
@@ -33,6 +40,25 @@ function withVeth<T>(name: string, fn: () => Promise<T>): Promise<T> {
   return fn().finally(() => {
     if (ip('link', 'show', 'dev', name).status === 0) ip('link', 'del', name);
     if (ip('link', 'show', 'dev', `${name}p`).status === 0) ip('link', 'del', `${name}p`);
+  });
+}
+
+/** What the host shows of interface `name`: its flags and IPv4 addresses, or undefined when it has none of that name. */
+function hostLink(name: string): { up: boolean; ipv4: string[] } | undefined {
+  const r = spawnSync('ip', ['-j', 'addr', 'show', 'dev', name], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  const [link] = JSON.parse(r.stdout) as Array<{ flags: string[]; addr_info: Array<{ family: string; local: string; prefixlen: number }> }>;
+  return { up: link.flags.includes('UP'), ipv4: link.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`) };
+}
+
+/** withVeth for the hole 7 tests: `dev` up (or not), and what the host shows of it before. */
+function withHostDevice(prefix: string, up: boolean, fn: (dev: string, before: ReturnType<typeof hostLink>) => Promise<void>): Promise<void> {
+  const dev = `${prefix}${process.pid}`.slice(0, 15);
+  return withVeth(dev, async () => {
+    if (up) assert.equal(ip('link', 'set', dev, 'up').status, 0);
+    const before = hostLink(dev);
+    assert.deepEqual(before, { up, ipv4: ['10.213.7.1/24'] });
+    await fn(dev, before);
   });
 }
 
@@ -90,4 +116,57 @@ test('a missing interface, a name taken inside, no network namespace: errors nam
     /\/linux\/netDevices: moving network devices needs a network namespace/,
   );
   await expectCreateFailure((s) => (s.linux!.netDevices = { eth0: { name: 'a/b' } }), /\/linux\/netDevices\/eth0\/name: "a\/b" holds a "\/"/);
+});
+
+test('hole 7: netDevices in the runtime\'s own network namespace are refused; the host interface is untouched', { skip }, async () => {
+  await withHostDevice('kto', true, async (dev, before) => {
+    const ownNamespace = (s: Spec): void => {
+      s.linux!.namespaces = [...s.linux!.namespaces!.filter((n) => n.type !== 'network'), { type: 'network', path: '/proc/self/ns/net' }];
+      s.linux!.netDevices = { [dev]: { name: 'kt-renamed' } };
+    };
+    await expectCreateFailure(ownNamespace, /\/linux\/netDevices: moving devices would rename host interfaces in place: the network namespace joined at \/proc\/self\/ns\/net is the host's/);
+    assert.deepEqual(hostLink(dev), before, 'name, state and address as they were');
+    assert.equal(hostLink('kt-renamed'), undefined);
+  });
+});
+
+test('hole 7: the runtime checks again the namespace it moves a device into', { skip }, async () => {
+  await withHostDevice('ktr', true, async (dev, before) => {
+    // What the runtime holds when the init joined the host's namespace by
+    // the time of the move: an fd of the runtime's own.
+    const fd = fs.openSync('/proc/self/ns/net', 'r');
+    try {
+      assert.throws(() => native().moveNetDevice(fd, dev, 'kt-renamed'), (err: NodeJS.ErrnoException) => {
+        assert.equal(err.code, 'EPERM');
+        assert.match(err.message, /is the host's network namespace/);
+        return true;
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+    assert.deepEqual(hostLink(dev), before);
+    assert.equal(hostLink('kt-renamed'), undefined);
+  });
+});
+
+test('hole 7: a create that fails after the move puts the device back on the host as it was', { skip }, async () => {
+  await withHostDevice('ktb', true, async (dev, before) => {
+    // The init fails after the runtime moved the device: no such program.
+    await expectCreateFailure(
+      (s) => ((s.linux!.netDevices = { [dev]: { name: 'eth9' } }), (s.process!.args = ['/no-such-program'])),
+      /no-such-program/,
+    );
+    assert.deepEqual(hostLink(dev), before, 'back under its host name, up, with its address');
+    assert.equal(hostLink(`${dev}p`)?.up, false, 'its peer (never moved) still there');
+  });
+});
+
+test('hole 7: a later device that cannot be moved sends the earlier ones back', { skip }, async () => {
+  await withHostDevice('ktc', false, async (dev, before) => {
+    await expectCreateFailure(
+      (s) => (s.linux!.netDevices = { [dev]: { name: 'eth9' }, ktnosuchdev1: {} }),
+      /\/linux\/netDevices\/ktnosuchdev1: cannot move "ktnosuchdev1"/,
+    );
+    assert.deepEqual(hostLink(dev), before, 'back under its host name, down as it was, with its address');
+  });
 });

@@ -39,3 +39,18 @@ test('the plan lists the moves; a rootless runtime is refused', () => {
   assert.equal(compilePlan(validateConfig(spec(() => {})), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()).netDevices, undefined);
   assert.throws(() => compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ unprivileged: true })), (err: unknown) => err instanceof NotSupportedError && /\/linux\/netDevices/.test(err.message));
 });
+
+test('issue 16 hole 7: devices moved into a network namespace joined at the runtime\'s own path are refused at plan time', () => {
+  const s = validateConfig(
+    spec((x) => {
+      x.linux!.namespaces = [...x.linux!.namespaces!.filter((n) => n.type !== 'network'), { type: 'network', path: '/proc/self/ns/net' }];
+      x.linux!.netDevices = { eth0: {} };
+    }),
+  );
+  assert.throws(
+    () => compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ joinedRuntimeNamespaces: ['network'] })),
+    (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/netDevices' && /joined at \/proc\/self\/ns\/net is the host's/.test(err.message),
+  );
+  // Another namespace joined by path: the moves stand (the runtime checks the namespace again when it moves).
+  assert.deepEqual(compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()).netDevices, [{ hostName: 'eth0', name: 'eth0' }]);
+});

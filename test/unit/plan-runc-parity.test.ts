@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { defaultSpec, validateConfig } from '../../lib/config';
 import { raisableAmbient } from '../../lib/plan/process';
 import { compilePlan } from '../../lib/plan/compile';
+import { InvalidArgumentError } from '../../lib/errors';
+import type { NotifySocketFact } from '../../lib/plan/facts';
 import { fakeFacts } from '../helpers/facts';
 
 test('ambient capabilities missing from inheritable or permitted are left out with a warning each', () => {
@@ -46,11 +48,36 @@ test('socket activation (issue 9 item 18): only LISTEN_FDS meant for this proces
 
 test('NOTIFY_SOCKET (issue 9 item 18): a socket file is bound in and named; an abstract one is a warning', () => {
   const spec = validateConfig(structuredClone(defaultSpec({ rootless: false, cgroupNamespace: false })));
-  const plan = compilePlan(spec, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ runtimeEnv: ['NOTIFY_SOCKET=/run/systemd/notify'], directories: [] }));
+  const socket = { path: '/run/systemd/notify', kind: 'socket', dev: '24', ino: '18446744073709551615' } as const;
+  const plan = compilePlan(spec, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ runtimeEnv: ['NOTIFY_SOCKET=/run/systemd/notify'], notifySocket: socket }));
   const exec = plan.steps.find((s) => s.op === 'exec');
   assert.ok(exec && exec.op === 'exec' && exec.env.includes('NOTIFY_SOCKET=/run/notify/notify.sock'));
-  assert.ok(plan.steps.some((s) => s.op === 'mount' && s.source === '/run/systemd/notify'), JSON.stringify(plan.steps.filter((s) => s.op === 'mount')));
+  const binds = plan.steps.filter((s) => s.op === 'bind-socket');
+  assert.deepEqual(binds, [
+    { op: 'bind-socket', what: 'NOTIFY_SOCKET', source: '/run/systemd/notify', dev: 24n, ino: (1n << 64n) - 1n, target: '/run/notify/notify.sock' },
+  ]);
+  // After the config's mounts (a tmpfs on /run would cover it), before pivot_root.
+  const ops = plan.steps.map((s) => s.op);
+  assert.ok(ops.lastIndexOf('mount') < ops.indexOf('bind-socket') && ops.indexOf('bind-socket') < ops.indexOf('pivot-root'), ops.join(' '));
+  assert.equal(plan.steps.some((s) => s.op === 'mount' && s.source === '/run/systemd/notify'), false, 'never a bind by path');
   assert.equal(spec.mounts!.some((m) => m.source === '/run/systemd/notify'), false, 'the config itself is not changed');
   const abstract = compilePlan(spec, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ runtimeEnv: ['NOTIFY_SOCKET=@sd'] }));
   assert.ok(abstract.warnings.some((w) => w.startsWith('NOTIFY_SOCKET=@sd')));
+});
+
+test('issue 16 hole 6: NOTIFY_SOCKET naming anything but a socket is refused at plan time, naming the variable and the path', () => {
+  const spec = validateConfig(structuredClone(defaultSpec({ rootless: false, cgroupNamespace: false })));
+  const refused = (path: string, notifySocket: NotifySocketFact | undefined, why: RegExp): void => {
+    assert.throws(
+      () => compilePlan(spec, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ runtimeEnv: [`NOTIFY_SOCKET=${path}`], notifySocket })),
+      (err: unknown) => err instanceof InvalidArgumentError && err.message.startsWith(`NOTIFY_SOCKET=${path}: `) && why.test(err.message),
+    );
+  };
+  refused('/etc/shadow', { path: '/etc/shadow', kind: 'regular file' }, /is a regular file, not a socket/);
+  refused('/', { path: '/', kind: 'directory' }, /is a directory, not a socket/);
+  refused('/tmp/x/link', { path: '/tmp/x/link', kind: 'symlink' }, /symbolic link \(not followed\)/);
+  refused('/run/gone', { path: '/run/gone', kind: 'error', error: 'ENOENT' }, /ENOENT/);
+  // Facts about another path (or none) are no facts about this one.
+  refused('/run/a', { path: '/run/b', kind: 'socket', dev: '1', ino: '2' }, /did not look at this path/);
+  refused('/run/a', undefined, /did not look at this path/);
 });

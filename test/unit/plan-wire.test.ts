@@ -248,6 +248,7 @@ test('C++ decodes ops no config above produces, and edge values', () => {
     { op: 'setgroups', gids: [] },
     { op: 'exec', args: ['x'], env: [], searchPath: '' },
     { op: 'bind-device', path: '/dev/loop9', type: 'b', major: 7, minor: 1048575, source: '/dev/block/7:1048575' },
+    { op: 'bind-socket', what: 'NOTIFY_SOCKET', source: '/run/x/notify', dev: (1n << 64n) - 1n, ino: 12345678901234567890n, target: '/run/notify/notify.sock' },
   ];
   for (const step of steps) seen.add(step.op);
   assertSameInC('edge values', steps);
@@ -262,7 +263,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
     'no-new-privs': true, seccomp: true, umask: true, chdir: true, 'check-exec': true, 'wait-start': true, exec: true,
     'exec-label': true,
-    'bind-device': true, 'tmpfs-copyup': true, unshare: true,
+    'bind-device': true, 'bind-socket': true, 'tmpfs-copyup': true, unshare: true,
     affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true, 'attach-tree': true,
     'loopback-up': true, chroot: true, 'check-ns': true,
   };
