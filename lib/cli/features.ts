@@ -11,6 +11,7 @@
  * flags config validation recognizes (config/process-attrs.ts). Seccomp is read
  * from the libseccomp and kernel present (lib/seccomp/features.ts).
  */
+import { runningInUserNamespace } from '../cgroups/user-namespace';
 import { OCI_VERSION } from '../config/default-spec';
 import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/process-attrs';
 import type { HookName } from '../config/types';
@@ -71,8 +72,17 @@ export function features(): Features {
     },
     annotations: {
       ...seccompAnnotations(),
-      // runc-style runtime facts: how cgroups behave when rootless.
-      'io.kapsel.cgroups.rootless': 'delegated cgroup v2 subtrees only; otherwise no cgroup, with a warning',
+      // runc-style runtime facts: how cgroups behave when rootless, and
+      // which rule applies to this caller (lib/container/cgroups.ts).
+      'io.kapsel.cgroups.rootless':
+        'an unprivileged user: delegated cgroup v2 subtrees only; uid 0 in a user namespace: the cgroups it can write; otherwise no cgroup, with a warning',
+      'io.kapsel.cgroups.manager': cgroupManager(),
     },
   };
+}
+
+/** Which cgroup rule applies to this process: "rootless" for an unprivileged user or uid 0 in a user namespace. */
+function cgroupManager(): string {
+  if (process.geteuid!() !== 0) return 'rootless (unprivileged user)';
+  return runningInUserNamespace() ? 'rootless (uid 0 in a user namespace)' : 'privileged';
 }

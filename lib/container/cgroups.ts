@@ -19,6 +19,7 @@ import {
   type CgroupSettings,
   type CgroupTarget,
 } from '../cgroups';
+import { runningInUserNamespace } from '../cgroups/user-namespace';
 import { InvalidStateError } from '../errors';
 import type { Logger } from '../logger';
 import type { StoredState } from '../state/store';
@@ -50,28 +51,52 @@ function asksForLimits(spec: Spec): boolean {
 
 /**
  * Where the container's cgroups go and what is written there; undefined
- * when an unprivileged runtime has no delegated cgroup to use (then one
- * warning, as runc: the container runs without cgroup limits).
+ * when a rootless runtime has no cgroup it can use (then one warning, as
+ * runc's rootless cgroup manager: the container runs without cgroup
+ * limits). Rootless is an unprivileged user, or uid 0 inside a user
+ * namespace (rootless podman): uid 0 there owns no cgroup hierarchy of the
+ * host unless one was delegated to it.
  */
 export function prepareCgroups(
   spec: Spec,
   id: string,
-  options: { systemd?: boolean; unprivileged: boolean; logger: Logger },
+  options: { systemd?: boolean; unprivileged: boolean; inUserNamespace?: boolean; logger: Logger },
 ): PreparedCgroups | undefined {
   const layout = detectLayout();
   const target = resolveCgroupTarget(spec.linux?.cgroupsPath, id, layout, ownCgroups(), { systemd: options.systemd });
-  if (options.unprivileged) {
+  const inUserNamespace = options.inUserNamespace ?? runningInUserNamespace();
+  if (options.unprivileged || inUserNamespace) {
     const dirs = [...Object.values(target.v1), ...(target.unified ? [target.unified] : [])];
-    // Only a delegated cgroup2 subtree is usable without privileges; v1 never is.
-    if (layout.kind !== 'v2' || !dirs.every(writableWhereMade)) {
+    // An unprivileged user can only use a delegated cgroup2 subtree (v1
+    // is never delegated to one); uid 0 of a user namespace whatever it
+    // can write (a v1 hierarchy mapped to it, a delegated subtree).
+    const usable = (options.unprivileged ? layout.kind === 'v2' : true) && dirs.every(writableWhereMade);
+    if (!usable) {
       // Said only when something was asked: `spec --rootless` asks for no limit.
-      if (asksForLimits(spec)) {
-        options.logger.warn('rootless: no cgroup is delegated to this user (cgroup v2 with write access), the container runs without cgroup limits');
-      }
+      if (asksForLimits(spec)) options.logger.warn(rootlessCgroupWarning(options.unprivileged));
       return undefined;
     }
   }
-  return { layout, target, settings: cgroupSettings(layout, spec.linux?.resources, spec.linux?.devices) };
+  const settings = cgroupSettings(layout, spec.linux?.resources, spec.linux?.devices);
+  return { layout, target, settings: options.unprivileged || inUserNamespace ? withoutDeviceRules(settings) : settings };
+}
+
+/**
+ * Rootless settings: no device rules. The devices controller (v1) and a
+ * cgroup device program (v2) need CAP_SYS_ADMIN in the initial user
+ * namespace, and a rootless container can make no device node anyway (the
+ * kernel refuses mknod of devices outside it; kapsel binds the host's), so
+ * runc's rootless managers skip them too.
+ */
+function withoutDeviceRules(settings: CgroupSettings): CgroupSettings {
+  const { deviceProgram: _program, ...rest } = settings;
+  return { ...rest, writes: settings.writes.filter((w) => w.controller !== 'devices') };
+}
+
+function rootlessCgroupWarning(unprivileged: boolean): string {
+  return unprivileged
+    ? 'rootless: no cgroup is delegated to this user (cgroup v2 with write access), the container runs without cgroup limits'
+    : 'rootless (uid 0 of a user namespace): the container\'s cgroups cannot be created here (none is delegated to this namespace), the container runs without cgroup limits';
 }
 
 /**
