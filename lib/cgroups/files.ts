@@ -195,6 +195,10 @@ function pidsIn(text: string): number[] {
   return text.split('\n').filter(Boolean).map(Number);
 }
 
+/** Cgroups a walk of the tree leaves out, with all below them (CgroupRecord.preexisting: someone else's). */
+export type Skip = ReadonlySet<string>;
+const NONE: Skip = new Set();
+
 /**
  * Whether a listed name lost bytes: a name that is not UTF-8 comes back
  * with U+FFFD in their place, and the path made of it names nothing.
@@ -244,10 +248,6 @@ export function byteNamedTrees(dir: string): Buffer[] {
   list(Buffer.from(dir), true);
   return out;
 }
-
-/** Cgroups a walk of the tree leaves out, with all below them (CgroupRecord.preexisting: someone else's). */
-export type Skip = ReadonlySet<string>;
-const NONE: Skip = new Set();
 
 /** The subdirectories of each of `level` but those in `skip`, listed in one batch on the pool, with the root each came from. */
 async function childrenOf(level: ReadonlyArray<{ root: number; dir: string }>, skip: Skip): Promise<Array<{ root: number; dir: string }>> {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RESOURCES } from '../cgroups/resources-v1';
 import type { Spec } from '../config/types';
 import {
   cgroupSettings,
@@ -60,7 +61,7 @@ export function prepareCgroups(
   options: { systemd?: boolean; unprivileged: boolean; logger: Logger },
 ): PreparedCgroups | undefined {
   // A page size names a control file: only the host's sizes (as update checks them).
-  checkHugepageLimits(spec.linux?.resources ?? {}, '/linux/resources');
+  checkHugepageLimits(spec.linux?.resources ?? {}, RESOURCES);
   const layout = detectLayout();
   const target = resolveCgroupTarget(spec.linux?.cgroupsPath, id, layout, ownCgroups(), { systemd: options.systemd });
   if (options.unprivileged) {
