@@ -43,6 +43,15 @@ function victims(): { victim: string; absent: string } {
   return { victim, absent: path.join(dir, 'new.max') };
 }
 
+/** A container's fake cgroup2 cgroup with its driver, and victims() outside the tree. */
+async function containerAndVictims(): Promise<{ layout: ReturnType<typeof layoutFromMountinfo>; dir: string; driver: ReturnType<typeof openCgroups>; victim: string; absent: string }> {
+  const { mount, layout } = fakeRoot();
+  const dir = path.join(mount, 'c');
+  const driver = openCgroups(await createCgroups({ v1: {}, unified: dir }, layout));
+  fakeCgroup(dir);
+  return { layout, dir, driver, ...victims() };
+}
+
 test('an existing cgroup whose subtree holds processes is refused, naming the cgroup; nothing is made', async () => {
   const { mount, layout } = fakeRoot();
   const parent = path.join(mount, 'P');
@@ -126,11 +135,7 @@ test('a page size must be one of the host\'s, named as the kernel names them', (
 });
 
 test('the writer: a traversal name from unchecked settings writes nothing, creates nothing', async () => {
-  const { mount, layout } = fakeRoot();
-  const dir = path.join(mount, 'c');
-  const driver = openCgroups(await createCgroups({ v1: {}, unified: dir }, layout));
-  fakeCgroup(dir);
-  const { victim, absent } = victims();
+  const { layout, dir, driver, victim, absent } = await containerAndVictims();
   const up = (pageSize: string): Promise<void> =>
     driver.update(cgroupSettings(layout, { hugepageLimits: [{ pageSize, limit: 'pwned' as unknown as number }] }, undefined, { withDevices: false }), () => undefined);
   // hugetlb.<size>.max joined as a path would have been <victims dir>/victim.max.
@@ -142,11 +147,7 @@ test('the writer: a traversal name from unchecked settings writes nothing, creat
 });
 
 test('the writer: a control file that is a symlink (planted in a writable cgroup) is not followed; a missing one is not created', async () => {
-  const { mount, layout } = fakeRoot();
-  const dir = path.join(mount, 'c');
-  const driver = openCgroups(await createCgroups({ v1: {}, unified: dir }, layout));
-  fakeCgroup(dir);
-  const { victim, absent } = victims();
+  const { layout, dir, driver, victim, absent } = await containerAndVictims();
   fs.rmSync(path.join(dir, 'pids.max'));
   fs.symlinkSync(victim, path.join(dir, 'pids.max'));
   const settings = cgroupSettings(layout, { pids: { limit: 5 } }, undefined, { withDevices: false });
