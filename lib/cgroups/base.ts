@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CgroupDriver, CgroupRecord, CgroupStats } from './driver';
 import { isFailure, runFileBatch } from './file-batch';
-import { CgroupError, descendantsOf, procsOfTree, readControl, readResult, removeCgroupTrees, subdirsResult, writeControl } from './files';
+import { CgroupError, descendantsOf, procsOfTree, readControl, readResult, removeCgroupTrees, subdirsResult, writeControl, type Skip } from './files';
 import type { CgroupSettings } from './writes';
 
 const SIGKILL = 9;
@@ -48,7 +48,16 @@ export abstract class BaseDriver implements CgroupDriver {
   }
 
   procs(): Promise<number[]> {
-    return procsOfTree(this.procsDir());
+    return procsOfTree(this.procsDir(), this.foreign());
+  }
+
+  /**
+   * The descendants that were there before create: someone else's (another
+   * container's, a process placed there by its owner), never the
+   * container's to signal or remove (issue 16: delete killed them).
+   */
+  protected foreign(): Skip {
+    return new Set(this.record.preexisting ?? []);
   }
 
   /** The container's directories, one per hierarchy. */
@@ -60,14 +69,18 @@ export abstract class BaseDriver implements CgroupDriver {
 
   async kill(signal: number): Promise<void> {
     const unified = this.record.unified;
-    // cgroup.kill (Linux 5.14) kills the whole tree atomically, forks included.
-    if (signal === SIGKILL && unified && fs.existsSync(path.join(unified, 'cgroup.kill'))) {
+    // cgroup.kill (Linux 5.14) kills the whole tree atomically, forks
+    // included: only when no one else's cgroup is in that tree.
+    const shared = (this.record.preexisting ?? []).some((dir) => fs.existsSync(dir));
+    if (signal === SIGKILL && unified && !shared && fs.existsSync(path.join(unified, 'cgroup.kill'))) {
       writeControl(unified, 'cgroup.kill', '1');
       // A frozen process (a paused container's, or frozen by the v1 freezer) only dies once thawed.
       if (this.canFreeze() && this.isFrozen()) await this.thaw();
       return;
     }
     // Without a freezer the processes are signalled as they are listed.
+    // (The freezer is hierarchical: someone else's cgroup below is frozen
+    // for the moment too, but only the container's processes are signalled.)
     const freezable = this.canFreeze();
     const wasFrozen = freezable && this.isFrozen();
     if (freezable && !wasFrozen) await this.freeze();
@@ -99,15 +112,17 @@ export abstract class BaseDriver implements CgroupDriver {
       if (state !== undefined && freezer.frozen(state)) await this.thaw();
     }
     const created = new Set(this.record.created);
+    const foreign = this.foreign();
     const present: string[] = [];
     const below: string[][] = [];
     dirs.forEach((dir, i) => {
       const result = listed[i];
       if (isFailure(result) && result.code === 'ENOENT') return; // gone already
       present.push(dir);
-      below.push(subdirsResult(result, dir));
+      below.push(subdirsResult(result, dir, foreign));
     });
-    const descendants = await descendantsOf(present, below);
+    // What was there before create is someone else's, with all below it: left alone.
+    const descendants = await descendantsOf(present, below, foreign);
     // A cgroup that existed before create: only what the container made below it goes.
     const trees = present.map((dir, i) => (created.has(dir) ? [dir, ...descendants[i]] : descendants[i]));
     await removeCgroupTrees(trees);

@@ -18,6 +18,14 @@ export interface CgroupRecord {
   mountPoint?: string;
   /** The directories create made (parents first); delete removes only these. */
   created: string[];
+  /**
+   * The descendants the container's cgroups already had at create (an
+   * existing cgroupsPath with children, empty then: create refuses
+   * populated ones). Someone else's: they and all below them are never
+   * listed, signalled or removed. Cgroups that appear below the
+   * container's own later are its processes' and go with it.
+   */
+  preexisting?: string[];
 }
 
 export type { CgroupStats, MemoryEntry } from './stats';
@@ -49,9 +57,9 @@ export interface CgroupDriver {
   thaw(): Promise<void>;
   /** The freezer says frozen (or freezing). */
   isFrozen(): boolean;
-  /** Signals every process of the cgroup and its descendants. */
+  /** Signals every process of the cgroup and its descendants (none of `preexisting`). */
   kill(signal: number): Promise<void>;
-  /** Every pid in the cgroup and its descendants (read on the pool). */
+  /** Every pid in the cgroup and its descendants, none of `preexisting` (read on the pool). */
   procs(): Promise<number[]>;
   stats(): CgroupStats;
   /** The OOM kills the kernel counted so far. */

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KapselError } from '../errors';
+import { native } from '../native/addon';
 import type { CgroupWrite } from './writes';
 import { failureError, isFailure, runFileBatch, type FileOp, type FileOpFailure, type FileOpResult } from './file-batch';
 
@@ -34,21 +35,42 @@ function errnoOf(err: unknown): string | undefined {
 /** A control file's content, or undefined when the file does not exist. */
 export function readControl(dir: string, file: string): string | undefined {
   try {
-    return fs.readFileSync(path.join(dir, file), 'utf8');
+    // O_NOFOLLOW: a control file is never a symlink (one planted in a writable cgroup must not be read through).
+    const fd = fs.openSync(path.join(dir, file), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    try {
+      return fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;
     throw new CgroupError(`cgroup: read ${path.join(dir, file)}: ${(err as Error).message}`, path.join(dir, file), errnoOf(err));
   }
 }
 
-export function writeControl(dir: string, file: string, value: string): void {
-  const target = path.join(dir, file);
-  try {
-    // One write(2) per value: each line of a control file is one command.
-    fs.writeFileSync(target, value);
-  } catch (err) {
-    throw new CgroupError(`cgroup: write "${value}" to ${target}: ${(err as Error).message}`, target, errnoOf(err));
+/**
+ * A control file's name: one path component of the cgroup's directory.
+ * Names built from input (hugetlb.<pageSize>.max, unified keys) are
+ * validated before they get here; this is the last line, so that no name
+ * ever reaches another directory (issue 16: "/../../x/victim" as a page
+ * size wrote any file as root).
+ */
+function checkFileName(dir: string, file: string): void {
+  if (file === '' || file === '.' || file === '..' || file.includes('/') || file.includes('\0')) {
+    throw new CgroupError(`cgroup: "${file}" is not a file name in ${dir}`, path.join(dir, file), 'EINVAL');
   }
+}
+
+/** A write op: the file opened from its directory's fd, O_NOFOLLOW, never created (file_batch.cc). */
+function writeOp(dir: string, file: string, value: string): FileOp & { op: 'write' } {
+  checkFileName(dir, file);
+  return { op: 'write', path: dir, file, value };
+}
+
+export function writeControl(dir: string, file: string, value: string): void {
+  // One write(2) per value: each line of a control file is one command.
+  const [result] = native().fileBatch([writeOp(dir, file, value)]);
+  if (isFailure(result)) throw writeError(path.join(dir, file), value, result);
 }
 
 /** A read's text; undefined for a missing file (ENOENT); a CgroupError for any other failure. */
@@ -78,7 +100,7 @@ function writeError(target: string, value: string, failure: FileOpFailure): Cgro
  */
 export async function writeControls(writes: ReadonlyArray<{ dir: string; file: string; value: string }>): Promise<void> {
   const targets = writes.map((w) => path.join(w.dir, w.file));
-  const results = await runFileBatch(writes.map((w, i) => ({ op: 'write' as const, path: targets[i], value: w.value })));
+  const results = await runFileBatch(writes.map((w) => writeOp(w.dir, w.file, w.value)));
   results.forEach((result, i) => {
     if (isFailure(result)) throw writeError(targets[i], writes[i].value, result);
   });
@@ -89,8 +111,9 @@ export async function writeControls(writes: ReadonlyArray<{ dir: string; file: s
  * refuses with EINVAL is tried again once after the others, since some
  * pairs depend on their order and the right order depends on the current
  * values (memory.limit and memory.memsw.limit when lowering or raising
- * both, cfs period and quota). A write with `ifMissing` is opened without
- * O_CREAT: a missing file is the warning instead of the write.
+ * both, cfs period and quota). No write creates its file: a missing one
+ * is an error naming it, or, for a write with `ifMissing`, the warning
+ * instead of the write.
  */
 export async function applyWrites(dirFor: (controller: string) => string | undefined, writes: readonly CgroupWrite[], warn: (message: string) => void): Promise<void> {
   const planned = writes.map((w) => ({ w, dir: dirFor(w.controller) }));
@@ -98,7 +121,7 @@ export async function applyWrites(dirFor: (controller: string) => string | undef
   for (const { w, dir } of planned) {
     if (!dir) continue;
     const optional = w.ifMissing !== undefined;
-    ops.push({ op: 'write', path: path.join(dir, w.file), value: w.value, create: !optional, tolerate: optional ? [EINVAL, ENOENT] : [EINVAL] });
+    ops.push({ ...writeOp(dir, w.file, w.value), tolerate: optional ? [EINVAL, ENOENT] : [EINVAL] });
   }
   const results = await runFileBatch(ops);
   const retry: Array<FileOp & { op: 'write' }> = [];
@@ -118,11 +141,11 @@ export async function applyWrites(dirFor: (controller: string) => string | undef
       continue;
     }
     if (result.code === 'EINVAL') retry.push({ ...op, tolerate: undefined });
-    else throw writeError(op.path, w.value, result);
+    else throw writeError(path.join(op.path, op.file), w.value, result);
   }
   const retried = await runFileBatch(retry);
   retried.forEach((result, i) => {
-    if (isFailure(result)) throw writeError(retry[i].path, retry[i].value, result);
+    if (isFailure(result)) throw writeError(path.join(retry[i].path, retry[i].file), retry[i].value, result);
   });
 }
 
@@ -172,6 +195,10 @@ function pidsIn(text: string): number[] {
   return text.split('\n').filter(Boolean).map(Number);
 }
 
+/** Cgroups a walk of the tree leaves out, with all below them (CgroupRecord.preexisting: someone else's). */
+export type Skip = ReadonlySet<string>;
+const NONE: Skip = new Set();
+
 /**
  * Whether a listed name lost bytes: a name that is not UTF-8 comes back
  * with U+FFFD in their place, and the path made of it names nothing.
@@ -181,16 +208,17 @@ function lossy(name: string): boolean {
 }
 
 /**
- * A subdirs result as paths; [] for a missing directory; other failures
+ * A subdirs result as paths, without those in `skip`; [] for a missing directory; other failures
  * are thrown as fs would. Names that are not UTF-8 are left out: no string
  * path reaches them (byteNamedTrees does, for the few callers that must).
  */
-export function subdirsResult(result: FileOpResult, dir: string): string[] {
+export function subdirsResult(result: FileOpResult, dir: string, skip: Skip = NONE): string[] {
   if (isFailure(result)) {
     if (result.code === 'ENOENT') return [];
     throw failureError(result, dir);
   }
-  return Array.isArray(result) ? result.filter((name) => !lossy(name)).map((name) => path.join(dir, name)) : [];
+  if (!Array.isArray(result)) return [];
+  return result.filter((name) => !lossy(name)).map((name) => path.join(dir, name)).filter((child) => !skip.has(child));
 }
 
 /**
@@ -221,31 +249,32 @@ export function byteNamedTrees(dir: string): Buffer[] {
   return out;
 }
 
-/** The subdirectories of each of `level`, listed in one batch on the pool, with the root each came from. */
-async function childrenOf(level: ReadonlyArray<{ root: number; dir: string }>): Promise<Array<{ root: number; dir: string }>> {
+/** The subdirectories of each of `level` but those in `skip`, listed in one batch on the pool, with the root each came from. */
+async function childrenOf(level: ReadonlyArray<{ root: number; dir: string }>, skip: Skip): Promise<Array<{ root: number; dir: string }>> {
   const listed = await runFileBatch(level.map(({ dir }) => ({ op: 'subdirs' as const, path: dir, tolerate: true as const })));
-  return level.flatMap(({ root, dir }, i) => subdirsResult(listed[i], dir).map((child) => ({ root, dir: child })));
+  return level.flatMap(({ root, dir }, i) => subdirsResult(listed[i], dir, skip).map((child) => ({ root, dir: child })));
 }
 
 /**
  * Every descendant cgroup of each of `dirs` (not the dirs themselves),
- * children after their parent, listed level by level. `known`: the
- * subdirectories of `dirs`, when the caller listed them already.
+ * children after their parent, listed level by level, without those in
+ * `skip` and what is below them. `known`: the subdirectories of `dirs`
+ * (without `skip`), when the caller listed them already.
  */
-export async function descendantsOf(dirs: readonly string[], known?: ReadonlyArray<readonly string[]>): Promise<string[][]> {
+export async function descendantsOf(dirs: readonly string[], known?: ReadonlyArray<readonly string[]>, skip: Skip = NONE): Promise<string[][]> {
   const out: string[][] = dirs.map(() => []);
   let level = known
     ? known.flatMap((children, root) => children.map((dir) => ({ root, dir })))
-    : await childrenOf(dirs.map((dir, root) => ({ root, dir })));
+    : await childrenOf(dirs.map((dir, root) => ({ root, dir })), skip);
   while (level.length > 0) {
     for (const { root, dir } of level) out[root].push(dir);
-    level = await childrenOf(level);
+    level = await childrenOf(level, skip);
   }
   return out;
 }
 
-/** Every pid of the cgroup and of its descendants (listed and read in batches on the pool). */
-export async function procsOfTree(dir: string): Promise<number[]> {
+/** Every pid of the cgroup and of its descendants but `skip` and below (listed and read in batches on the pool). */
+export async function procsOfTree(dir: string, skip: Skip = NONE): Promise<number[]> {
   const pids: number[] = [];
   for (let level = [dir]; level.length > 0; ) {
     const results = await runFileBatch(
@@ -257,7 +286,7 @@ export async function procsOfTree(dir: string): Promise<number[]> {
     const next: string[] = [];
     level.forEach((d, i) => {
       const listed = results[2 * i];
-      next.push(...subdirsResult(listed, d));
+      next.push(...subdirsResult(listed, d, skip));
       pids.push(...pidsIn(readResult(results[2 * i + 1], path.join(d, 'cgroup.procs')) ?? ''));
       // Processes in cgroups no string path names are the container's too.
       if (Array.isArray(listed) && listed.some(lossy)) {

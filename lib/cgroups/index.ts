@@ -17,10 +17,10 @@ import { deviceProgram } from './device-bpf';
 import { deviceRules, devicesV1Writes } from './devices';
 import type { CgroupDriver, CgroupRecord } from './driver';
 import { runFileBatch } from './file-batch';
-import { makeCgroupDirs, missingDirs, procsOf, readControl, writeControl, writeControls } from './files';
+import { byteNamedTrees, descendantsOf, makeCgroupDirs, missingDirs, procsOf, readControl, readControls, writeControl, writeControls } from './files';
 import type { CgroupLayout } from './layout';
 import type { CgroupTarget } from './path';
-import { resourcesV1 } from './resources-v1';
+import { RESOURCES, resourcesV1 } from './resources-v1';
 import { resourcesV2 } from './resources-v2';
 import { V1Driver } from './v1';
 import { V2Driver } from './v2';
@@ -30,13 +30,15 @@ export type { CgroupDriver, CgroupRecord, CgroupStats } from './driver';
 export type { CgroupSettings, CgroupWrite } from './writes';
 export { detectLayout, ownCgroups, type CgroupLayout } from './layout';
 export { resolveCgroupTarget, type CgroupTarget } from './path';
+export { checkHugepageLimits, hostHugepageSizes } from './hugepages';
 
 export function openCgroups(record: CgroupRecord): CgroupDriver {
   return record.version === 2 ? new V2Driver(record) : new V1Driver(record);
 }
 
 /**
- * The writes for `resources` on `layout`. v1 gets the device rules as
+ * The writes for `resources` on `layout` (errors name fields below
+ * `options.at`, config.json's "/linux/resources" by default). v1 gets the device rules as
  * devices.deny/allow writes; on cgroup2 the device rules become an eBPF
  * program instead (device-bpf.ts), not a write.
  */
@@ -44,15 +46,16 @@ export function cgroupSettings(
   layout: Pick<CgroupLayout, 'kind'>,
   resources: LinuxResources | undefined,
   devices?: readonly LinuxDevice[],
-  options: { withDevices: boolean } = { withDevices: true },
+  options: { withDevices: boolean; at?: string } = { withDevices: true },
 ): CgroupSettings {
   const r = resources ?? {};
+  const at = options.at ?? RESOURCES;
   if (layout.kind === 'v2') {
-    const settings = resourcesV2(r);
+    const settings = resourcesV2(r, at);
     if (options.withDevices) settings.deviceProgram = deviceProgram(deviceRules(r.devices, devices));
     return settings;
   }
-  const settings = resourcesV1(r, layout.kind === 'hybrid');
+  const settings = resourcesV1(r, layout.kind === 'hybrid', at);
   if (options.withDevices) settings.writes.push(...devicesV1Writes(deviceRules(r.devices, devices)));
   return settings;
 }
@@ -119,10 +122,36 @@ async function makeMissing(missing: readonly string[], cpusetMissing: readonly s
 }
 
 /**
+ * An existing cgroup's descendants, when none holds a process: a
+ * container's cgroup is the whole tree below it (kill, ps and delete act
+ * on it), so a tree with someone else's processes in it (another
+ * container's init in /P/victim when cgroupsPath is /P) is refused, as
+ * runc refuses a cgroup with processes, extended to the subtree. The
+ * empty ones are recorded, so that delete never touches them.
+ */
+async function emptyDescendants(dirs: readonly string[]): Promise<string[]> {
+  const below = (await descendantsOf(dirs)).flat();
+  const procs = await readControls(below.map((d) => path.join(d, 'cgroup.procs')));
+  below.forEach((d, i) => {
+    if ((procs[i] ?? '').trim() !== '') {
+      throw new InvalidArgumentError(`cgroup ${d} (below the container's cgroup ${dirs.find((dir) => d.startsWith(`${dir}/`))}) has processes: a container's cgroup tree must not hold another's`);
+    }
+  });
+  for (const dir of dirs) {
+    // A name that is not UTF-8 cannot be recorded (state.json is JSON): such a tree is not taken.
+    const named = byteNamedTrees(dir);
+    if (named.length > 0) throw new InvalidArgumentError(`cgroup ${dir} has a child cgroup whose name is not UTF-8 (${named[0].toString('latin1')}): a container cannot take this tree`);
+  }
+  return below;
+}
+
+/**
  * Makes (or takes) the container's cgroup in every hierarchy of `target`.
  * An existing cgroup is used only when it is empty and not frozen (runc's
- * rules). On failure nothing made here is left. The directories are made
- * in one batch on libuv's pool; `beforeMaking` hears of them first.
+ * rules) and nothing below it holds processes; its descendants are
+ * recorded as someone else's. On failure nothing made here is left. The
+ * directories are made in one batch on libuv's pool; `beforeMaking` hears
+ * of them first.
  */
 export async function createCgroups(target: CgroupTarget, layout: CgroupLayout, beforeMaking?: (dirs: string[]) => void): Promise<CgroupRecord> {
   const record: CgroupRecord = {
@@ -137,13 +166,15 @@ export async function createCgroups(target: CgroupTarget, layout: CgroupLayout, 
   // list of what may be its own (crash safety: delete removes those found empty).
   const missing = [...new Set([...missingOf.values()].flat())];
   beforeMaking?.(missing);
-  for (const dir of dirs) {
-    if (missingOf.get(dir)!.length > 0) continue;
+  const existing = dirs.filter((dir) => missingOf.get(dir)!.length === 0);
+  for (const dir of existing) {
     if (procsOf(dir).length > 0) throw new InvalidArgumentError(`cgroup ${dir} already exists and has processes: a container needs a cgroup of its own`);
     if (isFrozenDir(dir)) throw new InvalidArgumentError(`cgroup ${dir} already exists and is frozen`);
-    // Made by someone else (mkdir): its cpus and mems may still be empty.
-    if (dir === target.v1.cpuset) inheritCpuset(dir);
   }
+  const preexisting = await emptyDescendants(existing);
+  if (preexisting.length > 0) record.preexisting = preexisting;
+  // Made by someone else (mkdir): its cpus and mems may still be empty.
+  if (target.v1.cpuset && existing.includes(target.v1.cpuset)) inheritCpuset(target.v1.cpuset);
   const cpusetMissing = target.v1.cpuset ? missingOf.get(target.v1.cpuset) ?? [] : [];
   record.created.push(...(await makeMissing(missing, cpusetMissing)));
   return record;

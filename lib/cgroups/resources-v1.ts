@@ -11,12 +11,15 @@ import type { CgroupSettings, CgroupWrite } from './writes';
 
 const str = (n: number): string => String(n);
 
+/** Where resources sit in config.json; errors name fields below it (update's document: ""). */
+export const RESOURCES = '/linux/resources';
+
 /** v1 takes -1 for "no limit" in the *_in_bytes files. */
 function bytes(n: number): string {
   return n < 0 ? '-1' : str(n);
 }
 
-export function memoryV1(r: LinuxResources, out: CgroupWrite[]): void {
+export function memoryV1(r: LinuxResources, out: CgroupWrite[], at = RESOURCES): void {
   const m = r.memory;
   if (!m) return;
   const w = (file: string, value: string, ifMissing?: string): void => {
@@ -34,7 +37,7 @@ export function memoryV1(r: LinuxResources, out: CgroupWrite[]): void {
     w('memory.kmem.tcp.limit_in_bytes', bytes(m.kernelTCP), 'linux.resources.memory.kernelTCP: kernel TCP memory limits are not supported by this kernel, ignored');
   }
   if (m.swappiness !== undefined && m.swappiness !== null) {
-    if (m.swappiness > 100) throw new InvalidConfigError('/linux/resources/memory/swappiness', `${m.swappiness} is above 100`);
+    if (m.swappiness > 100) throw new InvalidConfigError(`${at}/memory/swappiness`, `${m.swappiness} is above 100`);
     if (m.swappiness >= 0) w('memory.swappiness', str(m.swappiness));
   }
   if (m.disableOOMKiller) w('memory.oom_control', '1');
@@ -98,7 +101,7 @@ function blkioV1(r: LinuxResources, out: CgroupWrite[]): void {
   }
 }
 
-/** "2MB" -> the file infix the kernel uses ("2MB"); sizes are validated by the kernel's file list. */
+/** "2MB" -> the file infix the kernel uses ("2MB"); the size is one of the host's (hugepages.ts). */
 function hugetlbV1(r: LinuxResources, out: CgroupWrite[]): void {
   for (const h of r.hugepageLimits ?? []) {
     out.push({ controller: 'hugetlb', file: `hugetlb.${h.pageSize}.limit_in_bytes`, value: str(h.limit) });
@@ -128,21 +131,21 @@ export function rdmaLines(r: LinuxResources): string[] {
  * hybrid host `unified` files go to the container's cgroup2 directory
  * (controller ""), as runc does there; a pure v1 host has none.
  */
-export function resourcesV1(r: LinuxResources, hybrid = false): CgroupSettings {
+export function resourcesV1(r: LinuxResources, hybrid = false, at = RESOURCES): CgroupSettings {
   const unified = Object.entries(r.unified ?? {});
   if (unified.length > 0 && !hybrid) {
-    throw new InvalidConfigError('/linux/resources/unified', 'cgroup v2 files cannot be set on a cgroup v1 host');
+    throw new InvalidConfigError(`${at}/unified`, 'cgroup v2 files cannot be set on a cgroup v1 host');
   }
   const writes: CgroupWrite[] = [];
   cpuV1(r, writes);
-  memoryV1(r, writes);
+  memoryV1(r, writes, at);
   pidsV1(r, writes);
   blkioV1(r, writes);
   hugetlbV1(r, writes);
   networkV1(r, writes);
   for (const line of rdmaLines(r)) writes.push({ controller: 'rdma', file: 'rdma.max', value: line });
   for (const [key, value] of unified) {
-    checkUnifiedKey(key);
+    checkUnifiedKey(key, at);
     writes.push({ controller: '', file: key, value });
   }
   return { writes, warnings: [] };

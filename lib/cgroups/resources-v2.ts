@@ -8,7 +8,7 @@
  */
 import type { LinuxResources } from '../config/types';
 import { InvalidConfigError } from '../errors';
-import { rdmaLines } from './resources-v1';
+import { rdmaLines, RESOURCES } from './resources-v1';
 import { checkUnifiedKey } from './unified-key';
 import type { CgroupSettings, CgroupWrite } from './writes';
 
@@ -31,23 +31,23 @@ export function blkioWeightToIoWeight(weight: number): number {
  * runc's ConvertMemorySwapToCgroupV2Value: the spec's swap is memory+swap
  * (the v1 meaning); memory.swap.max is the swap alone.
  */
-export function swapToV2(swap: number, limit: number | undefined): string | undefined {
+export function swapToV2(swap: number, limit: number | undefined, at = RESOURCES): string | undefined {
   if (swap === -1) return 'max';
   if (swap === 0) return undefined;
-  if (limit === undefined || limit === 0) throw new InvalidConfigError('/linux/resources/memory/swap', 'a swap limit needs a memory limit');
-  if (limit === -1) throw new InvalidConfigError('/linux/resources/memory/swap', 'a swap limit with an unlimited memory limit means nothing');
-  if (swap < limit) throw new InvalidConfigError('/linux/resources/memory/swap', `memory+swap (${swap}) is below the memory limit (${limit})`);
+  if (limit === undefined || limit === 0) throw new InvalidConfigError(`${at}/memory/swap`, 'a swap limit needs a memory limit');
+  if (limit === -1) throw new InvalidConfigError(`${at}/memory/swap`, 'a swap limit with an unlimited memory limit means nothing');
+  if (swap < limit) throw new InvalidConfigError(`${at}/memory/swap`, `memory+swap (${swap}) is below the memory limit (${limit})`);
   return str(swap - limit);
 }
 
-function memoryV2(r: LinuxResources, out: CgroupWrite[], warnings: string[]): void {
+function memoryV2(r: LinuxResources, out: CgroupWrite[], warnings: string[], at: string): void {
   const m = r.memory;
   if (!m) return;
   const w = (file: string, value: string): void => {
     out.push({ controller: '', file, value });
   };
   if (m.swap !== undefined) {
-    const swap = swapToV2(m.swap, m.limit);
+    const swap = swapToV2(m.swap, m.limit, at);
     if (swap !== undefined) w('memory.swap.max', swap);
   }
   if (m.limit !== undefined && m.limit !== 0) w('memory.max', limitOrMax(m.limit));
@@ -104,11 +104,11 @@ function ioV2(r: LinuxResources, out: CgroupWrite[], warnings: string[]): void {
 }
 
 /** The cgroup2 writes for `resources` (without devices: see device-bpf.ts). */
-export function resourcesV2(r: LinuxResources): CgroupSettings {
+export function resourcesV2(r: LinuxResources, at = RESOURCES): CgroupSettings {
   const writes: CgroupWrite[] = [];
   const warnings: string[] = [];
   cpuV2(r, writes, warnings);
-  memoryV2(r, writes, warnings);
+  memoryV2(r, writes, warnings, at);
   const limit = r.pids?.limit;
   if (limit !== undefined && limit !== 0) writes.push({ controller: '', file: 'pids.max', value: limitOrMax(limit) });
   ioV2(r, writes, warnings);
@@ -122,7 +122,7 @@ export function resourcesV2(r: LinuxResources): CgroupSettings {
   for (const line of rdmaLines(r)) writes.push({ controller: '', file: 'rdma.max', value: line });
   // Last, so that an explicit file wins over a converted field (as runc).
   for (const [key, value] of Object.entries(r.unified ?? {})) {
-    checkUnifiedKey(key);
+    checkUnifiedKey(key, at);
     writes.push({ controller: '', file: key, value });
   }
   return { writes, warnings };

@@ -2,8 +2,8 @@
 import { InvalidConfigError } from '../errors';
 
 /** A key must name a controller file ("memory.high") of the cgroup itself: no path, no core cgroup.* file. */
-export function checkUnifiedKey(key: string): void {
+export function checkUnifiedKey(key: string, at: string): void {
   if (!/^[a-z_]+\.[a-z0-9_.]+$/i.test(key) || key.includes('..') || key.startsWith('cgroup.')) {
-    throw new InvalidConfigError(`/linux/resources/unified/${key}`, "not a controller file of the container's cgroup");
+    throw new InvalidConfigError(`${at}/unified/${key}`, "not a controller file of the container's cgroup");
   }
 }

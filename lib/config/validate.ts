@@ -8,6 +8,7 @@ import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { InvalidConfigError } from '../errors';
 import { checkProcess, checkSemantics } from './checks';
+import { checkNoNulBytes } from './nul';
 import { pointerSegment } from './pointer';
 import { configSchema, processSchema, resourcesSchema, type SchemaNode } from './schema';
 import type { LinuxResources } from './types';
@@ -96,9 +97,14 @@ export function validateProcess(value: unknown): ValidProcess {
   return proc;
 }
 
-/** Validates a standalone LinuxResources object (the file of `update --resources`). */
+/**
+ * Validates a standalone LinuxResources object (the document of `update`)
+ * with the same rules as config.json's `linux.resources`. Paths in errors
+ * are relative to that document ("/hugepageLimits/0/pageSize").
+ */
 export function validateResources(value: unknown): LinuxResources {
   checkSchema('resources', value);
+  checkNoNulBytes(value, resourcesSchema);
   return value as LinuxResources;
 }
 

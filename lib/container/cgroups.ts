@@ -6,9 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RESOURCES } from '../cgroups/resources-v1';
 import type { Spec } from '../config/types';
 import {
   cgroupSettings,
+  checkHugepageLimits,
   createCgroups,
   detectLayout,
   openCgroups,
@@ -62,6 +64,8 @@ export function prepareCgroups(
   id: string,
   options: { systemd?: boolean; unprivileged: boolean; inUserNamespace?: boolean; logger: Logger },
 ): PreparedCgroups | undefined {
+  // A page size names a control file: only the host's sizes (as update checks them).
+  checkHugepageLimits(spec.linux?.resources ?? {}, RESOURCES);
   const layout = detectLayout();
   const target = resolveCgroupTarget(spec.linux?.cgroupsPath, id, layout, ownCgroups(), { systemd: options.systemd });
   const inUserNamespace = options.inUserNamespace ?? runningInUserNamespace();
@@ -108,7 +112,8 @@ export async function setUpCgroups(prepared: PreparedCgroups, logger: Logger, be
   try {
     await driver.apply(prepared.settings, (m) => logger.warn(m));
   } catch (err) {
-    await driver.destroy();
+    // The first error is what went wrong; a clean-up failure only adds a warning.
+    await driver.destroy().catch((e: unknown) => logger.warn(`cgroup clean-up after a failed create: ${(e as Error).message}`));
     throw err;
   }
   return driver;

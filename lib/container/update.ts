@@ -1,22 +1,31 @@
 /**
- * update: lock -> refresh -> assert (created, running, paused) -> write the
+ * update: validate -> lock -> refresh -> assert (created, running, paused) -> write the
  * new resources into the live cgroups. Only the fields given change (the
  * writes are built from `resources` alone); device rules are not
  * touched by update (runc's update does not take them either).
  * memory.checkBeforeUpdate refuses a limit below the current usage.
  */
-import { cgroupSettings, detectLayout, type CgroupSettings } from '../cgroups';
+import { cgroupSettings, checkHugepageLimits, detectLayout, type CgroupSettings } from '../cgroups';
 import type { LinuxResources } from '../config/types';
+import { validateResources } from '../config/validate';
 import { InvalidArgumentError } from '../errors';
 import type { Logger } from '../logger';
 import { storedCgroups } from './cgroups';
 import { underLock, type ContainerRef } from './operation';
 
-export function updateContainer(ref: ContainerRef, resources: LinuxResources, logger: Logger): Promise<CgroupSettings> {
+/** Errors name fields of the update document itself ("/hugepageLimits/0/pageSize"), not of a config.json. */
+const AT = '';
+
+export function updateContainer(ref: ContainerRef, input: LinuxResources, logger: Logger): Promise<CgroupSettings> {
+  // The same checks as create's linux.resources, before anything is
+  // written as root: unchecked, a page size was a path and a limit any
+  // string, and update wrote them to any file (issue 16).
+  const resources = validateResources(input);
+  checkHugepageLimits(resources, AT);
   return underLock(ref, 'update', async (stored) => {
     const cgroup = storedCgroups(stored!, 'update');
     const layout = stored!.cgroup!.version === 2 ? { kind: 'v2' as const } : { kind: detectLayout().kind };
-    const settings = cgroupSettings(layout, resources, undefined, { withDevices: false });
+    const settings = cgroupSettings(layout, resources, undefined, { withDevices: false, at: AT });
     const limit = resources.memory?.limit;
     if (resources.memory?.checkBeforeUpdate && limit !== undefined && limit > 0) {
       const usage = cgroup.stats().memory.usage?.usage ?? 0;

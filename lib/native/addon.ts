@@ -145,9 +145,14 @@ export interface SeccompNotification {
  * is not in `tolerate` (true: any) ends the batch.
  */
 export type FileOp = (
+  /** `read` opens with O_NOFOLLOW. */
   | { op: 'mkdir' | 'rmdir' | 'read' | 'exists' | 'subdirs'; path: string }
-  /** open(O_WRONLY|O_TRUNC, plus O_CREAT unless `create` is false), write(2) until all is written, close. */
-  | { op: 'write'; path: string; value: string; create?: boolean }
+  /**
+   * Opens the directory `path` (O_DIRECTORY|O_NOFOLLOW), then `file` in it
+   * (one path component, else a TypeError) with openat(O_WRONLY|O_TRUNC|
+   * O_NOFOLLOW), never O_CREAT; write(2) until all is written, close.
+   */
+  | { op: 'write'; path: string; file: string; value: string }
 ) & { tolerate?: true | readonly number[] };
 
 /** A failed call: the errno (positive), its name and the system call that failed. */

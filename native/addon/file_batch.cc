@@ -14,6 +14,14 @@
 // failures the batch goes on after. The first failure not tolerated ends
 // the batch; every op that ran has its result (the caller turns failures
 // into errors naming the file, lib/cgroups/file-batch.ts).
+//
+// A write names a directory and ONE file name in it, and the file is
+// opened from the directory's fd with O_NOFOLLOW and never O_CREAT: a
+// control file name built from input ("hugetlb.<pageSize>.max") that held
+// "/../" or led to a symlink would otherwise let an update write any
+// content to any file as root, and O_CREAT would make new ones (issue 16).
+// A cgroup's files exist once the kernel made the cgroup; a missing one is
+// ENOENT, which the caller reports or, for an optional file, warns about.
 #include <napi.h>
 
 #include <dirent.h>
@@ -40,9 +48,9 @@ constexpr size_t kMaxRead = 16 * 1024 * 1024;
 
 struct FileOp {
   OpKind kind;
-  std::string path;
+  std::string path;       // kWrite: the directory the file is in
+  std::string file;       // kWrite: the file's name in `path`, one path component
   std::string value;      // kWrite: the content, written with as few write(2) as the kernel takes
-  bool create = true;     // kWrite: O_CREAT (as Node's writeFileSync), else the file must exist
   bool tolerate_all = false;
   std::vector<int> tolerate;  // errnos after which the batch goes on
   // Result.
@@ -79,9 +87,18 @@ void Fail(FileOp* op, const char* syscall) {
 }
 
 void RunWrite(FileOp* op) {
-  int flags = O_WRONLY | O_CLOEXEC | O_TRUNC | (op->create ? O_CREAT : 0);
-  int fd = OpenRetrying(op->path.c_str(), flags, 0666);
-  if (fd < 0) return Fail(op, "open");
+  int dir_fd = OpenRetrying(op->path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (dir_fd < 0) return Fail(op, "open");
+  int fd;
+  do {
+    fd = openat(dir_fd, op->file.c_str(), O_WRONLY | O_CLOEXEC | O_TRUNC | O_NOFOLLOW);
+  } while (fd < 0 && errno == EINTR);
+  int open_errno = errno;
+  close(dir_fd);
+  if (fd < 0) {
+    errno = open_errno;
+    return Fail(op, "open");
+  }
   size_t done = 0;
   // One write(2) for the whole value unless the kernel takes less: each
   // line of a control file is one command. Nothing is written for an
@@ -100,7 +117,9 @@ void RunWrite(FileOp* op) {
 }
 
 void RunRead(FileOp* op) {
-  int fd = OpenRetrying(op->path.c_str(), O_RDONLY | O_CLOEXEC, 0);
+  // O_NOFOLLOW: a control file is never a symlink; one planted in a
+  // writable cgroup must not make the runtime read another file.
+  int fd = OpenRetrying(op->path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0) return Fail(op, "open");
   char buf[8192];
   for (;;) {
@@ -207,7 +226,12 @@ bool StringWithoutNul(Napi::Value v, std::string* out) {
   return out->find('\0') == std::string::npos;
 }
 
-// ops: Array<{ op, path, value?, create?, tolerate?: true | number[] }>
+// One path component: not empty, no "/", not "." or "..".
+bool OneComponent(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
+}
+
+// ops: Array<{ op, path, file?, value?, tolerate?: true | number[] }>
 bool ParseBatch(const Napi::CallbackInfo& info, FileBatch* batch) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsArray()) {
@@ -218,7 +242,7 @@ bool ParseBatch(const Napi::CallbackInfo& info, FileBatch* batch) {
   batch->ops.resize(ops.Length());
   // The keys made once per batch, not once per op (a C string key is internalized on every lookup).
   Napi::String kOp = Napi::String::New(env, "op"), kPath = Napi::String::New(env, "path"), kValue = Napi::String::New(env, "value"),
-               kCreate = Napi::String::New(env, "create"), kTolerate = Napi::String::New(env, "tolerate");
+               kFile = Napi::String::New(env, "file"), kTolerate = Napi::String::New(env, "tolerate");
   for (uint32_t i = 0; i < ops.Length(); i++) {
     Napi::Value v = ops.Get(i);
     if (!v.IsObject()) return ThrowBadOp(env, i, "must be an object");
@@ -231,8 +255,9 @@ bool ParseBatch(const Napi::CallbackInfo& info, FileBatch* batch) {
       Napi::Value value = o.Get(kValue);
       if (!value.IsString()) return ThrowBadOp(env, i, "value must be a string");
       op.value = value.As<Napi::String>().Utf8Value();
-      Napi::Value create = o.Get(kCreate);
-      if (!create.IsUndefined()) op.create = create.ToBoolean().Value();
+      if (!StringWithoutNul(o.Get(kFile), &op.file) || !OneComponent(op.file)) {
+        return ThrowBadOp(env, i, "file must be one path component (no \"/\", not \".\" or \"..\")");
+      }
     }
     Napi::Value tolerate = o.Get(kTolerate);
     if (tolerate.IsBoolean()) {

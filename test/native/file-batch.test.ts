@@ -31,17 +31,51 @@ test('ops run in order: mkdir, write, read, exists, subdirs, rmdir', async () =>
   const results = await runFileBatch([
     { op: 'mkdir', path: dir },
     { op: 'mkdir', path: path.join(dir, 'sub') },
-    { op: 'write', path: file, value: 'one\n' },
-    { op: 'write', path: file, value: 'two' }, // truncates, as writeFileSync
+    { op: 'write', path: dir, file: 'f', value: 'one\n' }, // never created: ENOENT
+    { op: 'rmdir', path: path.join(dir, 'sub') },
+  ]);
+  assert.deepEqual(results.slice(0, 3), [true, true, { errno: ENOENT, code: 'ENOENT', syscall: 'open' }]);
+  assert.equal(results[3], undefined, 'not run after the failure');
+  assert.equal(fs.existsSync(file), false, 'a write never creates its file');
+  fs.writeFileSync(file, 'zero, longer');
+  const again = await runFileBatch([
+    { op: 'write', path: dir, file: 'f', value: 'one\n' },
+    { op: 'write', path: dir, file: 'f', value: 'two' }, // truncates, as writeFileSync
     { op: 'read', path: file },
     { op: 'exists', path: file },
     { op: 'subdirs', path: dir },
     { op: 'rmdir', path: path.join(dir, 'sub') },
     { op: 'subdirs', path: dir },
   ]);
-  assert.deepEqual(results, [true, true, true, true, 'two', true, ['sub'], true, []]);
+  assert.deepEqual(again, [true, true, 'two', true, ['sub'], true, []]);
   assert.equal(fs.readFileSync(file, 'utf8'), 'two');
-  assert.equal(fs.statSync(file).mode & 0o777, 0o666 & ~process.umask());
+});
+
+test('a write opens one file name from its directory: no path, no symlink (neither file nor directory), no new file', async () => {
+  const dir = path.join(tmp, 'confined');
+  const elsewhere = path.join(tmp, 'elsewhere');
+  fs.mkdirSync(dir);
+  fs.mkdirSync(elsewhere);
+  const victim = path.join(elsewhere, 'victim');
+  fs.writeFileSync(victim, 'secret', { mode: 0o600 });
+  fs.symlinkSync(victim, path.join(dir, 'memory.max'));
+  fs.symlinkSync(elsewhere, path.join(dir, 'link'));
+  const [viaSymlink, viaLinkedDir, missing] = await runFileBatch([
+    { op: 'write', path: dir, file: 'memory.max', value: 'x', tolerate: true },
+    { op: 'write', path: path.join(dir, 'link'), file: 'victim', value: 'x', tolerate: true },
+    { op: 'write', path: dir, file: 'hugetlb.2MB.max', value: 'x', tolerate: true },
+  ]);
+  assert.deepEqual(viaSymlink, { errno: os.constants.errno.ELOOP, code: 'ELOOP', syscall: 'open' });
+  // O_DIRECTORY|O_NOFOLLOW on a symlink: ENOTDIR.
+  assert.deepEqual(viaLinkedDir, { errno: os.constants.errno.ENOTDIR, code: 'ENOTDIR', syscall: 'open' });
+  assert.deepEqual(missing, { errno: ENOENT, code: 'ENOENT', syscall: 'open' });
+  const [read] = await runFileBatch([{ op: 'read', path: path.join(dir, 'memory.max'), tolerate: true }]);
+  assert.deepEqual(read, { errno: os.constants.errno.ELOOP, code: 'ELOOP', syscall: 'open' }, 'a read does not follow one either');
+  for (const file of ['../elsewhere/victim', '/etc/passwd', '..', '.', '', 'a/b']) {
+    assert.throws(() => native().fileBatchAsync([{ op: 'write', path: dir, file, value: 'x' }]), /file must be one path component/, file);
+  }
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'secret');
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['link', 'memory.max']);
 });
 
 test('the first failure not tolerated ends the batch; tolerated ones are reported and it goes on', async () => {
@@ -50,7 +84,7 @@ test('the first failure not tolerated ends the batch; tolerated ones are reporte
   const results = await runFileBatch([
     { op: 'mkdir', path: dir, tolerate: [EEXIST] },
     { op: 'rmdir', path: path.join(dir, 'missing'), tolerate: true },
-    { op: 'write', path: path.join(dir, 'absent'), value: 'x', create: false, tolerate: [EEXIST] },
+    { op: 'write', path: dir, file: 'absent', value: 'x', tolerate: [EEXIST] },
     { op: 'mkdir', path: path.join(dir, 'never') },
   ]);
   assert.equal(results.length, 4);
@@ -59,7 +93,7 @@ test('the first failure not tolerated ends the batch; tolerated ones are reporte
   assert.deepEqual(results[2], { errno: ENOENT, code: 'ENOENT', syscall: 'open' });
   assert.equal(results[3], undefined, 'not run after the failure');
   assert.equal(fs.existsSync(path.join(dir, 'never')), false);
-  assert.equal(fs.existsSync(path.join(dir, 'absent')), false, 'create: false never makes the file');
+  assert.equal(fs.existsSync(path.join(dir, 'absent')), false, 'a write never makes its file');
 });
 
 test('a failure becomes the error fs gives for the same call', async () => {
@@ -91,5 +125,6 @@ test('bad ops are refused before anything runs', () => {
   assert.throws(() => native().fileBatchAsync([{ op: 'mkdir', path: dir }, { op: 'chmod' as 'mkdir', path: dir }]), /op 1: unknown op/);
   assert.throws(() => native().fileBatchAsync([{ op: 'mkdir', path: `${dir}\0x` }]), /without null bytes/);
   assert.throws(() => native().fileBatchAsync([{ op: 'write', path: dir } as never]), /value must be a string/);
+  assert.throws(() => native().fileBatchAsync([{ op: 'write', path: dir, value: 'x' } as never]), /file must be one path component/);
   assert.equal(fs.existsSync(dir), false);
 });

@@ -1,8 +1,9 @@
 // What create and delete do to cgroup files, now in batches on libuv's
 // pool, against fake v1 hierarchies (plain directories in a temp dir): the
 // writes and warnings in the order of the settings, a failure naming the
-// file and stopping the writes after it, the cpuset values a new chain of
-// directories inherits, and destroy removing exactly what create made.
+// file and stopping the writes after it, and destroy removing exactly what
+// create made. (The cpuset values a new chain of directories inherits need
+// the kernel's files: test/system/cgroups-ownership.test.ts.)
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -17,6 +18,11 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const v1Layout = { kind: 'v1', v1: {} } as unknown as CgroupLayout;
 const read = (p: string): string => fs.readFileSync(p, 'utf8');
 
+/** Makes empty `files` in `dir`, as the kernel makes a cgroup's control files. */
+function touch(dir: string, ...files: string[]): void {
+  for (const file of files) fs.writeFileSync(path.join(dir, file), '');
+}
+
 let serial = 0;
 /** Fake v1 hierarchies (one directory each) under a fresh root. */
 function hierarchies(...controllers: string[]): Record<string, string> {
@@ -28,7 +34,9 @@ function hierarchies(...controllers: string[]): Record<string, string> {
 
 test('writes and warnings come in the order of the settings; a refused write names the file and stops the rest', async () => {
   const h = hierarchies('pids', 'memory');
-  fs.writeFileSync(path.join(h.memory, 'memory.kmem.limit_in_bytes'), '');
+  // The files a kernel would have made with the cgroups (a write never creates one).
+  touch(h.pids, 'pids.max');
+  touch(h.memory, 'memory.kmem.limit_in_bytes', 'memory.limit_in_bytes', 'memory.swappiness', 'memory.soft_limit_in_bytes');
   const warnings: string[] = [];
   await applyWrites(
     (c) => h[c],
@@ -66,24 +74,7 @@ test('writes and warnings come in the order of the settings; a refused write nam
     },
   );
   assert.equal(read(path.join(h.memory, 'memory.swappiness')), '1');
-  assert.equal(fs.existsSync(path.join(h.memory, 'memory.soft_limit_in_bytes')), false, 'nothing after the failure is written');
-});
-
-test('a new chain of cpuset directories inherits the cpus and mems of its nearest ancestor; other hierarchies get none', async () => {
-  const h = hierarchies('cpuset', 'memory');
-  fs.writeFileSync(path.join(h.cpuset, 'cpuset.cpus'), '0-1\n');
-  fs.writeFileSync(path.join(h.cpuset, 'cpuset.mems'), '0\n');
-  const target = { v1: { cpuset: path.join(h.cpuset, 'a', 'b'), memory: path.join(h.memory, 'a', 'b') } };
-  const said: string[][] = [];
-  const record = await createCgroups(target, v1Layout, (dirs) => said.push(dirs));
-  const made = [path.join(h.cpuset, 'a'), target.v1.cpuset, path.join(h.memory, 'a'), target.v1.memory];
-  assert.deepEqual(said, [made], 'every directory that may be made is said before the first mkdir');
-  assert.deepEqual(record.created, made);
-  for (const dir of [path.join(h.cpuset, 'a'), target.v1.cpuset]) {
-    assert.equal(read(path.join(dir, 'cpuset.cpus')), '0-1');
-    assert.equal(read(path.join(dir, 'cpuset.mems')), '0');
-  }
-  assert.deepEqual(fs.readdirSync(target.v1.memory), []);
+  assert.equal(read(path.join(h.memory, 'memory.soft_limit_in_bytes')), '', 'nothing after the failure is written');
 });
 
 test('a mkdir that fails names the directory and leaves nothing made', async () => {

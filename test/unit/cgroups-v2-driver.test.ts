@@ -23,11 +23,19 @@ function fakeRoot(controllers: string): { mount: string; layout: ReturnType<type
 
 const read = (p: string): string => fs.readFileSync(p, 'utf8');
 
+/** The files the kernel makes with a cgroup2 cgroup (`extra`: a controller's); a write never creates one. */
+function cgroupFiles(dir: string, ...extra: string[]): void {
+  for (const file of ['cgroup.procs', 'cgroup.freeze', 'cgroup.subtree_control', ...extra]) {
+    if (!fs.existsSync(path.join(dir, file))) fs.writeFileSync(path.join(dir, file), '');
+  }
+}
+
 test('create makes the directory, enables the controller in the parent, writes the limits', async () => {
   const { mount, layout } = fakeRoot('pids');
   const dir = path.join(mount, 'c1');
   const record = await createCgroups({ v1: {}, unified: dir }, layout);
   assert.deepEqual(record, { version: 2, v1: {}, unified: dir, mountPoint: mount, created: [dir] });
+  cgroupFiles(dir, 'pids.max');
   const driver = openCgroups(record);
   const warnings: string[] = [];
   await driver.apply(cgroupSettings(layout, { pids: { limit: 7 }, memory: { swappiness: 5 } }, undefined, { withDevices: false }), (m) => warnings.push(m));
@@ -42,6 +50,7 @@ test('placement, processes of the tree, freezer and kill go through the core fil
   const { mount, layout } = fakeRoot('');
   const dir = path.join(mount, 'c2');
   const driver = openCgroups(await createCgroups({ v1: {}, unified: dir }, layout));
+  cgroupFiles(dir);
   await driver.place(1234, false);
   assert.equal(read(path.join(dir, 'cgroup.procs')), '1234');
   fs.mkdirSync(path.join(dir, 'sub'));
