@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { Container } from '../../lib/container/container';
 import { detectLayout, parseProcCgroup } from '../../lib/cgroups/layout';
 import type { Spec } from '../../lib/config/types';
-import { FIXTURES_BIN, type Bundle } from '../helpers/bundle';
+import { withCgprobe, type Bundle } from '../helpers/bundle';
 import { createTestContainer, ID_PREFIX, parseMountInfo, uniqueId, type MountInfo } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
@@ -28,13 +28,7 @@ const HIERARCHIES = new Map([...new Set(Object.values(layout.v1).map((h) => h.mo
 const SYSTEMD = layout.v1['name=systemd'];
 
 function bundle(edit?: (spec: Spec) => void): Bundle {
-  return suite.bundle({
-    edit(spec, { rootfs }) {
-      fs.copyFileSync(path.join(FIXTURES_BIN, 'cgprobe'), path.join(rootfs, 'cgprobe'));
-      fs.chmodSync(path.join(rootfs, 'cgprobe'), 0o755);
-      edit?.(spec);
-    },
-  });
+  return suite.bundle(withCgprobe(edit));
 }
 
 /** Runs `args` in the running container `c` (exec); its stdout, failing on a non-zero exit. */

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Container } from '../../lib';
 import { detectLayout } from '../../lib/cgroups/layout';
 import type { Spec } from '../../lib/config/types';
-import { FIXTURES_BIN, type Bundle } from '../helpers/bundle';
+import { withCgprobe, type Bundle } from '../helpers/bundle';
 import { createTestContainer, runProbe, uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
@@ -21,13 +21,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** A bundle with the cgroup probe at /cgprobe; `edit` changes the config. */
 function bundle(edit?: (spec: Spec) => void): Bundle {
-  return suite.bundle({
-    edit(spec, { rootfs }) {
-      fs.copyFileSync(path.join(FIXTURES_BIN, 'cgprobe'), path.join(rootfs, 'cgprobe'));
-      fs.chmodSync(path.join(rootfs, 'cgprobe'), 0o755);
-      edit?.(spec);
-    },
-  });
+  return suite.bundle(withCgprobe(edit));
 }
 
 function v1Dir(controller: string, cgroupPath: string): string {
