@@ -119,11 +119,11 @@ test('"rw" asked for: the container\'s cgroups writable (and the tmpfs), still n
 });
 
 test('a hybrid host: the unified hierarchy only when linux.resources.unified put limits there', () => {
-  const withUnified = spec((s) => (s.linux!.resources = { ...s.linux!.resources, unified: { 'cgroup.max.depth': '3' } }));
+  const withUnified = spec((s) => (s.linux!.resources = { ...s.linux!.resources, unified: { 'memory.high': '64M' } }));
   const bound = cgroupSteps(compilePlan(withUnified, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ cgroupView: VIEW })).steps);
   assert.ok(bound.some((s) => s.op === 'mount' && s.source === '/sys/fs/cgroup/unified/c1' && s.target === '/sys/fs/cgroup/unified' && (s.flags & C.MS_BIND) !== 0));
   const nsUnified = spec((s) => {
-    s.linux!.resources = { ...s.linux!.resources, unified: { 'cgroup.max.depth': '3' } };
+    s.linux!.resources = { ...s.linux!.resources, unified: { 'memory.high': '64M' } };
     s.linux!.namespaces!.push({ type: 'cgroup' });
   });
   const fresh = cgroupSteps(compilePlan(nsUnified, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ cgroupView: VIEW })).steps);
