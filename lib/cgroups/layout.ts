@@ -15,13 +15,20 @@ export interface V1Hierarchy {
   mountPoint: string;
   /** The cgroup of the hierarchy that is the mount's root (mountinfo field 4), usually "/". */
   mountRoot: string;
-  /** Its controllers (memory), and "name=systemd" for a named hierarchy. */
+  /** Its controllers (memory), or ["name=systemd"] for systemd's named hierarchy. */
   controllers: string[];
 }
 
 export interface CgroupLayout {
   kind: LayoutKind;
-  /** v1 hierarchies with at least one controller, keyed by controller (cpu and cpuacct may share one). */
+  /**
+   * v1 hierarchies with at least one controller, keyed by controller (cpu
+   * and cpuacct may share one); on a host with v1 controllers also
+   * systemd's named hierarchy, keyed "name=systemd" as /proc/PID/cgroup
+   * names it (it holds no limit, but a container is placed in it as in
+   * every other hierarchy, as runc places it: systemd-aware software
+   * inside reads its line).
+   */
   v1: Record<string, V1Hierarchy>;
   /** The cgroup2 hierarchy, if mounted. */
   unified?: { mountPoint: string; mountRoot: string };
@@ -56,6 +63,9 @@ const V1_CONTROLLERS = new Set([
   'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'net_prio', 'blkio', 'perf_event', 'hugetlb', 'pids', 'rdma', 'misc',
 ]);
 
+/** systemd's named v1 hierarchy, as mountinfo's super options and /proc/PID/cgroup name it. */
+export const SYSTEMD_HIERARCHY = 'name=systemd';
+
 /**
  * The layout described by a mountinfo text. The first mount of a hierarchy
  * wins (a bind mount of one elsewhere is the same hierarchy); a container's
@@ -65,17 +75,24 @@ const V1_CONTROLLERS = new Set([
 export function layoutFromMountinfo(mountinfo: string): CgroupLayout {
   const v1: Record<string, V1Hierarchy> = {};
   let unified: CgroupLayout['unified'];
+  let systemd: V1Hierarchy | undefined;
   for (const m of parseMountinfo(mountinfo)) {
     if (m.fsType === 'cgroup2') {
       unified ??= { mountPoint: m.mountPoint, mountRoot: m.root };
     } else if (m.fsType === 'cgroup') {
       const controllers = m.superOptions.filter((o) => V1_CONTROLLERS.has(o));
-      if (controllers.length === 0) continue; // name=systemd and other named hierarchies hold no limits
+      if (controllers.length === 0) {
+        // Other named hierarchies are someone else's (runc joins none of them either).
+        if (m.superOptions.includes(SYSTEMD_HIERARCHY)) systemd ??= { mountPoint: m.mountPoint, mountRoot: m.root, controllers: [SYSTEMD_HIERARCHY] };
+        continue;
+      }
       const hierarchy: V1Hierarchy = { mountPoint: m.mountPoint, mountRoot: m.root, controllers };
       for (const c of controllers) v1[c] ??= hierarchy;
     }
   }
   const hasV1 = Object.keys(v1).length > 0;
+  // Only beside v1 controllers: a named hierarchy alone does not make a pure cgroup2 host a v1 one.
+  if (hasV1 && systemd) v1[SYSTEMD_HIERARCHY] = systemd;
   const kind: LayoutKind = hasV1 ? (unified ? 'hybrid' : 'v1') : 'v2';
   return { kind, v1, unified };
 }

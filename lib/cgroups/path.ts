@@ -46,13 +46,23 @@ function cleanSegments(p: string): string[] {
   return out;
 }
 
-/** The on-disk directory of cgroup `cgroupPath` (a hierarchy path) in a hierarchy mounted at mountPoint with root mountRoot. */
-function onDisk(mountPoint: string, mountRoot: string, cgroupPath: string): string {
+/**
+ * The on-disk directory of cgroup `cgroupPath` (a hierarchy path) in a
+ * hierarchy mounted at mountPoint with root mountRoot; undefined when it
+ * is outside the mounted part.
+ */
+function mountedDir(mountPoint: string, mountRoot: string, cgroupPath: string): string | undefined {
   const rel = path.posix.relative(mountRoot, cgroupPath);
-  if (rel.startsWith('..')) {
+  return rel.startsWith('..') ? undefined : path.posix.join(mountPoint, rel);
+}
+
+/** mountedDir, or NotSupportedError for a cgroup outside the mounted part. */
+function onDisk(mountPoint: string, mountRoot: string, cgroupPath: string): string {
+  const dir = mountedDir(mountPoint, mountRoot, cgroupPath);
+  if (dir === undefined) {
     throw new NotSupportedError(`cgroup ${cgroupPath} is outside the mounted part (${mountRoot}) of its hierarchy at ${mountPoint}`);
   }
-  return path.posix.join(mountPoint, rel);
+  return dir;
 }
 
 export interface ResolveOptions {
@@ -106,4 +116,23 @@ export function resolveCgroupTarget(
     unified = onDisk(mountPoint, mountRoot, within(path.posix.relative(mountRoot, base).startsWith('..') ? mountRoot : base));
   }
   return { v1, unified };
+}
+
+/**
+ * The runtime's own cgroups (`own`, parseProcCgroup of /proc/self/cgroup)
+ * as directories: where a container that gets no cgroup of its own
+ * (rootless without a delegated one) stays. A hierarchy whose own cgroup
+ * is outside its mounted part (a runtime in a cgroup namespace of its
+ * own) has no directory here, and is left out.
+ */
+export function ownCgroupTarget(layout: CgroupLayout, own: Map<string, string>): CgroupTarget {
+  const dirOf = (mountPoint: string, mountRoot: string, cgroupPath: string | undefined): string | undefined =>
+    cgroupPath === undefined ? undefined : mountedDir(mountPoint, mountRoot, cgroupPath);
+  const v1: Record<string, string> = {};
+  for (const [controller, h] of Object.entries(layout.v1)) {
+    const dir = dirOf(h.mountPoint, h.mountRoot, own.get(controller));
+    if (dir !== undefined) v1[controller] = dir;
+  }
+  const unified = layout.unified ? dirOf(layout.unified.mountPoint, layout.unified.mountRoot, own.get('')) : undefined;
+  return { v1, ...(unified !== undefined ? { unified } : {}) };
 }

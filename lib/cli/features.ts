@@ -11,7 +11,7 @@
  * flags config validation recognizes (config/process-attrs.ts). Seccomp is read
  * from the libseccomp and kernel present (lib/seccomp/features.ts).
  */
-import { runningInUserNamespace } from '../cgroups/user-namespace';
+import { inUserNamespace as runningInUserNamespace } from '../state/root';
 import { OCI_VERSION } from '../config/default-spec';
 import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/process-attrs';
 import type { HookName } from '../config/types';

@@ -21,7 +21,7 @@ import {
   type CgroupSettings,
   type CgroupTarget,
 } from '../cgroups';
-import { runningInUserNamespace } from '../cgroups/user-namespace';
+import { inUserNamespace as runningInUserNamespace } from '../state/root';
 import { InvalidStateError } from '../errors';
 import type { Logger } from '../logger';
 import type { StoredState } from '../state/store';

@@ -13,7 +13,7 @@ import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID } from '../native/constants';
-import { gatherFacts } from '../plan/facts';
+import { gatherFacts, runtimeUnprivileged } from '../plan/facts';
 import { validateId } from '../state/id';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
@@ -124,18 +124,20 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   }
   const passedFds = (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
   assertPreservedFdsOpen(passedFds);
-  // The host and image facts, gathered once (plan/facts.ts): whether we
-  // may write arbitrary id maps and call setgroups, cgroup layout, HOME.
-  // isRootless() only picks the default state root and is recorded for engines.
-  const facts = gatherFacts(spec, { bundle, rootfs });
-  const unprivileged = facts.host.unprivileged;
+  // Whether we may write arbitrary id maps and call setgroups (a host fact, plan/facts.ts).
+  const unprivileged = runtimeUnprivileged();
+  // Resolved before anything exists: a bad cgroupsPath or resource leaves
+  // nothing. Before the plan: the container's cgroup mount shows these.
+  const cgroups = env.cgroups?.prepare(spec, id, { systemd: opts.systemdCgroup, unprivileged, logger: opts.logger });
+  // The host and image facts, gathered once (plan/facts.ts): cgroup
+  // layout, the container's cgroups, HOME. isRootless() only picks the
+  // default state root and is recorded for engines.
+  const facts = gatherFacts(spec, { bundle, rootfs, cgroups: cgroups?.target });
   const rootless = isRootless();
   const plan = planContainerReusing(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, listenFds: opts.listenFds, noPivot: opts.noPivot }, facts);
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
   for (const note of plan.notes ?? []) opts.logger.debug?.(note);
-  // Resolved before anything exists: a bad cgroupsPath or resource leaves nothing.
-  const cgroups = env.cgroups?.prepare(spec, id, { systemd: opts.systemdCgroup, unprivileged, logger: opts.logger });
   const dir = createContainerDir(opts.root, id);
   let lock: Lock | undefined;
   let init: LaunchedInit | undefined;

@@ -13,15 +13,22 @@ import { inUserNamespace } from '../state/root';
 import { readFileInRoot } from './in-root-file';
 import type { CheckedNamespace } from './steps';
 import { DEFAULT_DEVICES } from './default-devices';
+import type { CgroupTarget } from '../cgroups/path';
+import { gatherCgroupView, type CgroupViewFacts } from './cgroup-view';
 
 /** Facts about the host the container is created on. */
 export interface HostFacts {
   /**
-   * /sys/fs/cgroup is a cgroup2 mount (a pure v2 host): a container with
-   * its own cgroup namespace gets a fresh cgroup2 mount, anything else binds
-   * the host's hierarchy.
+   * /sys/fs/cgroup is a cgroup2 mount (a pure v2 host): a cgroup mount is
+   * then a cgroup2 one (plan/cgroup-mounts.ts), else the v1 hierarchies.
    */
   cgroup2: boolean;
+  /**
+   * The container's own cgroups on this host (plan/cgroup-view.ts): what
+   * its cgroup mount shows. Absent in hand-made facts: the mount then
+   * shows no cgroup (never the host's hierarchy).
+   */
+  cgroupView?: CgroupViewFacts;
   /**
    * The runtime lacks CAP_SETUID/CAP_SETGID in its own user namespace: it is
    * not uid 0 there, or setgroups is already denied there (a rootless
@@ -175,6 +182,11 @@ function setgroupsDeniedHere(): boolean {
   }
 }
 
+/** HostFacts.unprivileged of this runtime process. */
+export function runtimeUnprivileged(): boolean {
+  return process.geteuid!() !== 0 || setgroupsDeniedHere();
+}
+
 function isDirectory(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
@@ -306,19 +318,23 @@ export function hostDeviceNodes(devices: readonly Pick<LinuxDevice, 'type' | 'pa
   return found;
 }
 
-export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string): HostFacts {
+/**
+ * `cgroups`: the container's cgroups as create makes them; without, the
+ * runtime's own (where a container that gets none stays).
+ */
+export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string, cgroups?: CgroupTarget): HostFacts {
   const directories = new Set<string>();
   for (const m of spec.mounts ?? []) {
     if (!m.source) continue;
     const source = hostSourcePath(bundle, m.source);
     if (isDirectory(source)) directories.add(source);
   }
-  // The cgroup mount of a v1 or hybrid host binds this directory.
-  if (isDirectory('/sys/fs/cgroup')) directories.add('/sys/fs/cgroup');
   const notifySocket = notifySocketFact(process.env.NOTIFY_SOCKET);
   return {
     cgroup2: isCgroup2('/sys/fs/cgroup'),
-    unprivileged: process.geteuid!() !== 0 || setgroupsDeniedHere(),
+    // Read only for a config that mounts its cgroups.
+    ...((spec.mounts ?? []).some((m) => m.type === 'cgroup') ? { cgroupView: gatherCgroupView(cgroups) } : {}),
+    unprivileged: runtimeUnprivileged(),
     inUserNamespace: inUserNamespace(),
     joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
     hostNamespaceIds: hostNamespaceIds(spec),
@@ -433,7 +449,10 @@ export function gatherImageFacts(rootfs: string): ImageFacts {
   return { passwd: passwd === undefined ? [] : parsePasswd(passwd) };
 }
 
-/** Every fact a plan for `spec` needs, from this host and the rootfs at `rootfs`. */
-export function gatherFacts(spec: Pick<Spec, 'mounts' | 'linux'>, paths: { bundle: string; rootfs: string }): PlanFacts {
-  return { host: gatherHostFacts(spec, paths.bundle), image: gatherImageFacts(paths.rootfs) };
+/**
+ * Every fact a plan for `spec` needs, from this host and the rootfs at
+ * `rootfs`; `cgroups`: the container's (gatherHostFacts).
+ */
+export function gatherFacts(spec: Pick<Spec, 'mounts' | 'linux'>, paths: { bundle: string; rootfs: string; cgroups?: CgroupTarget }): PlanFacts {
+  return { host: gatherHostFacts(spec, paths.bundle, paths.cgroups), image: gatherImageFacts(paths.rootfs) };
 }

@@ -12,6 +12,7 @@ import { InvalidConfigError } from '../errors';
 import { DEFAULT_DEVICES } from './default-devices';
 import { deviceKey, hostSourcePath, type HostFacts } from './facts';
 import { attachTreeStep } from './idmap-mounts';
+import { cgroupMountSteps } from './cgroup-mounts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
 import type { MountNamespaceMode } from './mount-namespace';
 import { checkJoinedNamespace } from './kernel-settings';
@@ -71,23 +72,10 @@ export function relativeDestinationWarnings(spec: ValidSpec): string[] {
 export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] {
   const dest = mountDestination(mount);
   const opts = parseMountOptions(mount.options);
-  let type = mount.type ?? '';
+  const type = mount.type ?? '';
   let source = mount.source ?? '';
   let bind = opts.bind || type === 'bind';
   let recursive = opts.recursiveBind;
-  if (type === 'cgroup') {
-    if (ctx.newCgroupNamespace && ctx.host.cgroup2) {
-      // A cgroup namespace sees its own root: a fresh cgroup2 mount shows it.
-      type = 'cgroup2';
-      source = 'cgroup2';
-    } else {
-      // Hybrid and v1 hosts, and rootless without a cgroup namespace: the
-      // host's hierarchy, bound in with the config's flags.
-      source = '/sys/fs/cgroup';
-      bind = true;
-      recursive = true;
-    }
-  }
   if (type === 'sysfs' && ctx.inUserNamespace && !ctx.newNetworkNamespace) {
     // A sysfs belongs to the network namespace of its mounter, and one owned
     // by another user namespace cannot be mounted: bind the host's /sys,
@@ -102,7 +90,16 @@ export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] 
     throw new InvalidConfigError(`/mounts/${index}/options`, `"tmpcopyup" applies to tmpfs mounts only, not to ${bind ? 'a bind mount' : `"${type}"`}`);
   }
   const steps: Step[] = [];
-  if (bind) {
+  if (type === 'cgroup') {
+    steps.push(
+      ...cgroupMountSteps(mount, dest, {
+        cgroupNamespace: ctx.newCgroupNamespace,
+        cgroup2: ctx.host.cgroup2,
+        view: ctx.host.cgroupView,
+        unifiedLimits: Object.keys(ctx.spec.linux?.resources?.unified ?? {}).length > 0,
+      }),
+    );
+  } else if (bind) {
     const hostSource = hostSourcePath(ctx.bundle, source);
     const isDirectory = ctx.host.directories.has(hostSource) || hostSource === '/sys';
     steps.push(isDirectory ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest });
@@ -120,12 +117,9 @@ export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] 
     // Flags of a bind mount cannot be given to mount(MS_BIND); set them on
     // the new mount, keeping what the kernel locked. Only on its top mount,
     // also for rbind: "rbind,ro" leaves submounts writable, as in runc
-    // (recursive attributes are the r-options: "rro"). The cgroup
-    // hierarchy of a v1 host is the exception: its options stand for every
-    // controller's mount below it, as runc mounts each of them.
+    // (recursive attributes are the r-options: "rro").
     if (opts.attrSet || opts.attrClear) {
-      const everyController = type === 'cgroup' && recursive;
-      steps.push({ op: 'setattr', target: dest, set: opts.attrSet, clear: opts.attrClear, propagation: 0, recursive: everyController });
+      steps.push({ op: 'setattr', target: dest, set: opts.attrSet, clear: opts.attrClear, propagation: 0, recursive: false });
     }
   } else if (opts.copyUp) {
     steps.push({ op: 'mkdir', path: dest, mode: 0o755 });

@@ -59,6 +59,16 @@ function copyFixture(name: string, rootfs: string): void {
   fs.chmodSync(path.join(rootfs, name), 0o755);
 }
 
+/** Bundle options that add the cgroup probe (test/fixtures/cgprobe.c) at /cgprobe, then apply `edit`. */
+export function withCgprobe(edit?: (spec: Spec) => void): BundleOptions {
+  return {
+    edit(spec, { rootfs }) {
+      copyFixture('cgprobe', rootfs);
+      edit?.(spec);
+    },
+  };
+}
+
 function chownTree(p: string, owner: Owner): void {
   fs.lchownSync(p, owner.uid, owner.gid);
   if (fs.lstatSync(p).isDirectory()) {

@@ -10,6 +10,8 @@ export interface FakeFacts {
   /** The runtime's and pid 1's mount namespaces; default: two made-up ones. */
   hostNamespaceIds?: HostFacts['hostNamespaceIds'];
   cgroup2?: boolean;
+  /** The container's cgroups (plan/cgroup-view.ts); default none known. */
+  cgroupView?: HostFacts['cgroupView'];
   directories?: string[];
   runtimeEnv?: string[];
   /** Host device nodes by deviceKey; default: the default devices at their /dev paths. */
@@ -34,6 +36,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
       uts: [{ dev: 4, ino: 4026531838 }],
     },
     cgroup2: edit.cgroup2 ?? false,
+    ...(edit.cgroupView ? { cgroupView: edit.cgroupView } : {}),
     directories: new Set(edit.directories ?? []),
     devices: edit.devices ?? new Map(DEFAULT_DEVICES.map((d) => [deviceKey('c', d.major, d.minor), d.path])),
     runtimeEnv: edit.runtimeEnv ?? ['RUNTIME=env'],

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layoutFromMountinfo, parseProcCgroup } from '../../lib/cgroups/layout';
-import { resolveCgroupTarget } from '../../lib/cgroups/path';
+import { ownCgroupTarget, resolveCgroupTarget } from '../../lib/cgroups/path';
 
 const HYBRID = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
 32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
@@ -18,7 +18,9 @@ const PURE_V1 = HYBRID.split('\n').filter((l) => !l.includes('cgroup2')).join('\
 test('hybrid, pure v1 and pure v2 layouts are told apart', () => {
   const hybrid = layoutFromMountinfo(HYBRID);
   assert.equal(hybrid.kind, 'hybrid');
-  assert.deepEqual(Object.keys(hybrid.v1).sort(), ['cpu', 'cpuacct', 'freezer', 'memory']);
+  // systemd's named hierarchy too: a container is placed in it as in the others (issue 17, item 10).
+  assert.deepEqual(Object.keys(hybrid.v1).sort(), ['cpu', 'cpuacct', 'freezer', 'memory', 'name=systemd']);
+  assert.deepEqual(hybrid.v1['name=systemd'], { mountPoint: '/sys/fs/cgroup/systemd', mountRoot: '/', controllers: ['name=systemd'] });
   assert.equal(hybrid.v1.cpu, hybrid.v1.cpuacct, 'co-mounted controllers share one hierarchy');
   assert.equal(hybrid.v1.cpu.mountPoint, '/sys/fs/cgroup/cpu,cpuacct');
   assert.deepEqual(hybrid.unified, { mountPoint: '/sys/fs/cgroup/unified', mountRoot: '/' });
@@ -27,6 +29,30 @@ test('hybrid, pure v1 and pure v2 layouts are told apart', () => {
   assert.equal(v2.kind, 'v2');
   assert.deepEqual(v2.v1, {});
   assert.equal(v2.unified?.mountPoint, '/sys/fs/cgroup');
+  // A named hierarchy beside a pure cgroup2 one (left from a container on it) makes no v1 host; other names are not ours.
+  const named = layoutFromMountinfo(`${PURE_V2}50 30 0:40 / /run/systemd-v1 rw - cgroup cgroup rw,name=systemd\n51 30 0:41 / /run/other rw - cgroup cgroup rw,name=other\n`);
+  assert.equal(named.kind, 'v2');
+  assert.deepEqual(named.v1, {});
+  assert.equal(layoutFromMountinfo(`${PURE_V1}\n51 31 0:41 / /sys/fs/cgroup/other rw - cgroup cgroup rw,name=other\n`).v1['name=other'], undefined);
+});
+
+test('the runtime\'s own cgroups as directories: name=systemd included, a cgroup outside a mounted part left out', () => {
+  const hybrid = layoutFromMountinfo(HYBRID);
+  const mine = parseProcCgroup('5:name=systemd:/user.slice/s\n4:memory:/runtime\n2:cpu,cpuacct:/\n3:freezer:/\n0::/user.slice/x.scope\n');
+  assert.deepEqual(ownCgroupTarget(hybrid, mine), {
+    v1: {
+      cpu: '/sys/fs/cgroup/cpu,cpuacct',
+      cpuacct: '/sys/fs/cgroup/cpu,cpuacct',
+      memory: '/sys/fs/cgroup/memory/runtime',
+      freezer: '/sys/fs/cgroup/freezer',
+      'name=systemd': '/sys/fs/cgroup/systemd/user.slice/s',
+    },
+    unified: '/sys/fs/cgroup/unified/user.slice/x.scope',
+  });
+  const nested = layoutFromMountinfo('35 31 0:32 /outer /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n');
+  assert.deepEqual(ownCgroupTarget(nested, mine), { v1: {} });
+  // resolveCgroupTarget puts a container in the named hierarchy as in the others.
+  assert.equal(resolveCgroupTarget(undefined, 'c1', hybrid, mine).v1['name=systemd'], '/sys/fs/cgroup/systemd/user.slice/s/c1');
 });
 
 test('/proc/PID/cgroup lines: controllers and the v2 line', () => {

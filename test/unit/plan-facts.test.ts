@@ -118,8 +118,14 @@ test('the compiler follows the facts it is given: cgroup layout and bind targets
   const v2 = compilePlan(spec, options, fake({ cgroup2: true, directories: new Set(['/srv/data']) })).steps;
   assert.ok(v2.some((s) => s.op === 'mount' && s.fstype === 'cgroup2' && s.target === '/sys/fs/cgroup'));
   assert.ok(v2.some((s) => s.op === 'mkdir' && s.path === '/data'));
-  const v1 = compilePlan(spec, options, fake({ cgroup2: false })).steps;
-  assert.ok(v1.some((s) => s.op === 'mount' && s.source === '/sys/fs/cgroup' && s.target === '/sys/fs/cgroup' && (s.flags & C.MS_BIND) !== 0));
+  const cgroupView = { hierarchies: [{ name: 'memory', options: 'memory', directory: '/sys/fs/cgroup/memory/c1' }] };
+  const v1 = compilePlan(spec, options, fake({ cgroup2: false, cgroupView })).steps;
+  // A cgroup namespace on v1: each hierarchy mounted afresh, never the host's tree bound.
+  assert.ok(v1.some((s) => s.op === 'mount' && s.fstype === 'cgroup' && s.data === 'memory' && s.target === '/sys/fs/cgroup/memory'));
+  assert.ok(!v1.some((s) => s.op === 'mount' && s.source === '/sys/fs/cgroup'));
+  const noNamespace = validateConfig({ ...spec, linux: { ...spec.linux, namespaces: spec.linux!.namespaces!.filter((n) => n.type !== 'cgroup') } });
+  const bound = compilePlan(noNamespace, options, fake({ cgroup2: false, cgroupView })).steps;
+  assert.ok(bound.some((s) => s.op === 'mount' && s.source === '/sys/fs/cgroup/memory/c1' && s.target === '/sys/fs/cgroup/memory' && (s.flags & C.MS_BIND) !== 0));
   assert.ok(v1.some((s) => s.op === 'touch' && s.path === '/data'), 'a source that is no directory gets a file target');
 });
 
