@@ -274,7 +274,11 @@ void Run(InitContext& ctx, const MknodStep& s) {
 // Only the parent is resolved: the link's own name is never followed, so a
 // link already there (an image's /dev/fd, or the one a container in the
 // runtime's mount namespace left in the rootfs) stays as it is, instead of
-// a second link being made where it points.
+// a second link being made where it points. A `replace` link (/dev/ptmx)
+// takes the place of what is there instead, as runc's setupPtmx does: an
+// image's ptmx node, which would open the host's initial devpts instance
+// rather than the container's /dev/pts. unlinkat removes the name in the
+// directory we hold, never what it points to; a mount there stays (EBUSY).
 void Run(InitContext& ctx, const SymlinkStep& s) {
   size_t slash = s.path.rfind('/');
   std::string name = slash == std::string::npos ? s.path : s.path.substr(slash + 1);
@@ -282,7 +286,8 @@ void Run(InitContext& ctx, const SymlinkStep& s) {
   ContainerPath parent(ctx.root, parent_path);
   if (name.empty() || name == "." || name == "..") Fail("symlink", EINVAL, parent.HostPath(), "not a name for a link: " + s.path);
   int dir = parent.MkdirAll(0755);
-  if (symlinkat(s.target.c_str(), dir, name.c_str()) < 0 && errno != EEXIST) Fail("symlink", errno, parent.HostPath() + "/" + name);
+  if (s.replace && unlinkat(dir, name.c_str(), 0) < 0 && errno != ENOENT) Fail("unlink", errno, parent.HostPath() + "/" + name);
+  if (symlinkat(s.target.c_str(), dir, name.c_str()) < 0 && (s.replace || errno != EEXIST)) Fail("symlink", errno, parent.HostPath() + "/" + name);
   close(dir);
 }
 
