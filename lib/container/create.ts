@@ -12,7 +12,7 @@ import type { Spec } from '../config/types';
 import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
-import { CLONE_NEWPID } from '../native/constants';
+import { CLONE_NEWPID, CLONE_NEWUSER } from '../native/constants';
 import { gatherFacts } from '../plan/facts';
 import { validateId } from '../state/id';
 import { isRootless } from '../state/root';
@@ -25,6 +25,7 @@ import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from '
 import { loadBundleReusing, planContainerReusing } from './plan-cache';
 import type { SocketActivation } from './socket-activation';
 import { assertPreservedFdsOpen } from './fds';
+import { giveStdioToContainerUser } from './stdio-owner';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -202,6 +203,11 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       throw err;
     } finally {
       if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
+    }
+    // The init waits for start: its process has not run yet, and may then
+    // reopen its stdio (/dev/stdout) in its user namespace (stdio-owner.ts).
+    if ((plan.cloneFlags & CLONE_NEWUSER) !== 0 || plan.join.some((j) => (j.type & CLONE_NEWUSER) !== 0)) {
+      giveStdioToContainerUser(init.pid, opts.stdio ?? [0, 1, 2], spec.process?.user ?? { uid: 0, gid: 0 }, opts.logger);
     }
     writeState(opts.root, stored);
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
