@@ -98,14 +98,20 @@ async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): 
   await runHooks('createRuntime', spec.hooks?.createRuntime, state);
 }
 
-/** The launch's dependencies plus the cgroup set-up; a syscall double leaves `cgroups` out (none are made). */
+/**
+ * The launch's dependencies plus the cgroup set-up and the stdio hand-over;
+ * a syscall double leaves them out (no cgroups are made, and its init has
+ * no /proc entry to read id maps from).
+ */
 export interface CreateEnv extends LaunchEnv {
   cgroups?: { prepare: typeof prepareCgroups; setUp: typeof setUpCgroups; destroy: typeof destroyCgroups };
+  giveStdio?: typeof giveStdioToContainerUser;
 }
 
 export const nativeCreateEnv: CreateEnv = {
   ...nativeLaunchEnv,
   cgroups: { prepare: prepareCgroups, setUp: setUpCgroups, destroy: destroyCgroups },
+  giveStdio: giveStdioToContainerUser,
 };
 
 /** `env` replaces the native calls, the init conversation and the cgroups (tests). */
@@ -207,7 +213,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     // The init waits for start: its process has not run yet, and may then
     // reopen its stdio (/dev/stdout) in its user namespace (stdio-owner.ts).
     if ((plan.cloneFlags & CLONE_NEWUSER) !== 0 || plan.join.some((j) => (j.type & CLONE_NEWUSER) !== 0)) {
-      giveStdioToContainerUser(init.pid, opts.stdio ?? [0, 1, 2], spec.process?.user ?? { uid: 0, gid: 0 }, opts.logger);
+      env.giveStdio?.(init.pid, opts.stdio ?? [0, 1, 2], spec.process?.user ?? { uid: 0, gid: 0 }, opts.logger);
     }
     writeState(opts.root, stored);
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
