@@ -24,7 +24,7 @@ import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
 import { loadBundleReusing, planContainerReusing } from './plan-cache';
 import type { SocketActivation } from './socket-activation';
-import { assertPreservedFdsOpen } from './fds';
+import { preservedFdGaps } from './fds';
 import { giveStdioToContainerUser } from './stdio-owner';
 
 export interface CreateOptions {
@@ -36,8 +36,14 @@ export interface CreateOptions {
   root: string;
   /** The container's stdin, stdout, stderr (fds of this process); default 0, 1, 2. */
   stdio?: [number, number, number];
-  /** Pass fds 3 .. 3+preserveFds-1 of this process to the container. */
+  /**
+   * Pass fds 3 .. 3+preserveFds-1 of this process to the container, each
+   * at its number. A closed one is skipped (with a debug line, as crun
+   * does): the container has no fd at that number.
+   */
   preserveFds?: number;
+  /** Fds of that range (and of listenFds') to skip although open here: not the caller's to pass (the CLI: not given to it). */
+  skipFds?: readonly number[];
   /** Write the init's host pid here (no newline), before create returns. */
   pidFile?: string;
   /**
@@ -130,7 +136,8 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     );
   }
   const passedFds = (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
-  assertPreservedFdsOpen(passedFds);
+  const skipFds = preservedFdGaps(passedFds, opts.skipFds);
+  for (const fd of skipFds) opts.logger.debug?.(`preserve-fds: fd ${fd} was not passed (not open): skipped, the container has no fd ${fd}`);
   // The host and image facts, gathered once (plan/facts.ts): whether we
   // may write arbitrary id maps and call setgroups, cgroup layout, HOME.
   // isRootless() only picks the default state root and is recorded for engines.
@@ -184,6 +191,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
         {
           plan,
           stdio: opts.stdio ?? [0, 1, 2],
+          skipFds,
           execFifo: fifo,
           cgroupFd,
           consoleSocket: hasConsoleSocket ? opts.consoleSocket : undefined,
