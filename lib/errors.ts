@@ -51,12 +51,26 @@ export class InvalidStateError extends KapselError {
 }
 
 /** A config.json field is missing or wrong; `jsonPath` names it ("/process/args/0"). */
+/** What errors call an exec's process object by default: it is not config.json. */
+export const EXEC_PROCESS = 'exec process';
+
 export class InvalidConfigError extends KapselError {
+  /**
+   * @param document what the JSON path is in: "config.json", or the
+   *   process object of an exec ("exec process", "process (--process p.json)"),
+   *   so that a message never names a file that was not used.
+   */
   constructor(
     readonly jsonPath: string,
     readonly problem: string,
+    readonly document = 'config.json',
   ) {
-    super('ERR_INVALID_CONFIG', `invalid config.json: ${jsonPath || '/'}: ${problem}`);
+    super('ERR_INVALID_CONFIG', `invalid ${document}: ${jsonPath || '/'}: ${problem}`);
+  }
+
+  /** The same problem, in `document` instead. */
+  in(document: string): InvalidConfigError {
+    return new InvalidConfigError(this.jsonPath, this.problem, document);
   }
 }
 

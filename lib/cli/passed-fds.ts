@@ -6,7 +6,7 @@
  * with in KAPSEL_PASSED_FDS before Node runs; without it (main.js run
  * directly) only "is it open" can be checked.
  */
-import * as fs from 'node:fs';
+import { isOpenFd } from '../container/fds';
 import { InvalidArgumentError } from '../errors';
 
 let passed: ReadonlySet<number> | undefined;
@@ -19,20 +19,17 @@ export function recordPassedFds(env: NodeJS.ProcessEnv = process.env): void {
   passed = new Set(list.split(' ').filter((fd) => /^\d+$/.test(fd)).map(Number));
 }
 
-function isOpen(fd: number): boolean {
-  try {
-    fs.fstatSync(fd);
-    return true;
-  } catch {
-    return false;
-  }
+/** Those of fds 3 .. 2+count that the caller did not pass (create skips them, Container.create's skipFds). */
+export function unpassedFds(count: number): number[] {
+  const gaps: number[] = [];
+  for (let fd = 3; fd < 3 + count; fd++) if (passed ? !passed.has(fd) : !isOpenFd(fd)) gaps.push(fd);
+  return gaps;
 }
 
-/** Throws naming the first of fds 3 .. 2+count that the caller did not pass. */
+/** Throws naming the first of fds 3 .. 2+count that the caller did not pass (exec). */
 export function assertPassedFds(count: number): void {
-  for (let fd = 3; fd < 3 + count; fd++) {
-    if (passed ? !passed.has(fd) : !isOpen(fd)) {
-      throw new InvalidArgumentError(`--preserve-fds ${count} passes fds 3 to ${2 + count}, but fd ${fd} was not passed to kapsel`);
-    }
+  const fd = unpassedFds(count)[0];
+  if (fd !== undefined) {
+    throw new InvalidArgumentError(`--preserve-fds ${count} passes fds 3 to ${2 + count}, but fd ${fd} was not passed to kapsel`);
   }
 }

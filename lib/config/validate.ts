@@ -6,7 +6,7 @@
 
 import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { InvalidConfigError } from '../errors';
+import { EXEC_PROCESS, InvalidConfigError } from '../errors';
 import { checkProcess, checkSemantics } from './checks';
 import { checkNoNulBytes } from './nul';
 import { pointerSegment } from './pointer';
@@ -88,13 +88,18 @@ export function validateConfig(value: unknown): ValidSpec {
 /**
  * Validates a standalone `process` object (the file of `exec --process`)
  * with the same rules as config.json's `process`. Paths in errors are
- * relative to that document ("/args/0").
+ * relative to that document ("/args/0"), and errors name it as `document`
+ * ("invalid exec process: /cwd: is required"), never config.json.
  */
-export function validateProcess(value: unknown): ValidProcess {
-  checkSchema('process', value);
-  const proc = value as ValidProcess;
-  checkProcess(proc, '');
-  return proc;
+export function validateProcess(value: unknown, document = EXEC_PROCESS): ValidProcess {
+  try {
+    checkSchema('process', value);
+    const proc = value as ValidProcess;
+    checkProcess(proc, '');
+    return proc;
+  } catch (err) {
+    throw err instanceof InvalidConfigError ? err.in(document) : err;
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Spec } from '../config/types';
 import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
-import { CLONE_NEWPID } from '../native/constants';
+import { CLONE_NEWPID, CLONE_NEWUSER } from '../native/constants';
 import { gatherFacts, runtimeUnprivileged } from '../plan/facts';
 import { validateId } from '../state/id';
 import { isRootless } from '../state/root';
@@ -24,7 +24,8 @@ import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
 import { loadBundleReusing, planContainerReusing } from './plan-cache';
 import type { SocketActivation } from './socket-activation';
-import { assertPreservedFdsOpen } from './fds';
+import { preservedFdGaps } from './fds';
+import { giveStdioToContainerUser } from './stdio-owner';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -35,8 +36,14 @@ export interface CreateOptions {
   root: string;
   /** The container's stdin, stdout, stderr (fds of this process); default 0, 1, 2. */
   stdio?: [number, number, number];
-  /** Pass fds 3 .. 3+preserveFds-1 of this process to the container. */
+  /**
+   * Pass fds 3 .. 3+preserveFds-1 of this process to the container, each
+   * at its number. A closed one is skipped (with a debug line, as crun
+   * does): the container has no fd at that number.
+   */
   preserveFds?: number;
+  /** Fds of that range (and of listenFds') to skip although open here: not the caller's to pass (the CLI: not given to it). */
+  skipFds?: readonly number[];
   /** Write the init's host pid here (no newline), before create returns. */
   pidFile?: string;
   /**
@@ -97,14 +104,20 @@ async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): 
   await runHooks('createRuntime', spec.hooks?.createRuntime, state);
 }
 
-/** The launch's dependencies plus the cgroup set-up; a syscall double leaves `cgroups` out (none are made). */
+/**
+ * The launch's dependencies plus the cgroup set-up and the stdio hand-over;
+ * a syscall double leaves them out (no cgroups are made, and its init has
+ * no /proc entry to read id maps from).
+ */
 export interface CreateEnv extends LaunchEnv {
   cgroups?: { prepare: typeof prepareCgroups; setUp: typeof setUpCgroups; destroy: typeof destroyCgroups };
+  giveStdio?: typeof giveStdioToContainerUser;
 }
 
 export const nativeCreateEnv: CreateEnv = {
   ...nativeLaunchEnv,
   cgroups: { prepare: prepareCgroups, setUp: setUpCgroups, destroy: destroyCgroups },
+  giveStdio: giveStdioToContainerUser,
 };
 
 /** `env` replaces the native calls, the init conversation and the cgroups (tests). */
@@ -123,7 +136,8 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     );
   }
   const passedFds = (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
-  assertPreservedFdsOpen(passedFds);
+  const skipFds = preservedFdGaps(passedFds, opts.skipFds);
+  for (const fd of skipFds) opts.logger.debug?.(`preserve-fds: fd ${fd} was not passed (not open): skipped, the container has no fd ${fd}`);
   // Whether we may write arbitrary id maps and call setgroups (a host fact, plan/facts.ts).
   const unprivileged = runtimeUnprivileged();
   // Resolved before anything exists: a bad cgroupsPath or resource leaves
@@ -179,6 +193,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
         {
           plan,
           stdio: opts.stdio ?? [0, 1, 2],
+          skipFds,
           execFifo: fifo,
           cgroupFd,
           consoleSocket: hasConsoleSocket ? opts.consoleSocket : undefined,
@@ -204,6 +219,11 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       throw err;
     } finally {
       if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
+    }
+    // The init waits for start: its process has not run yet, and may then
+    // reopen its stdio (/dev/stdout) in its user namespace (stdio-owner.ts).
+    if ((plan.cloneFlags & CLONE_NEWUSER) !== 0 || plan.join.some((j) => (j.type & CLONE_NEWUSER) !== 0)) {
+      env.giveStdio?.(init.pid, opts.stdio ?? [0, 1, 2], spec.process?.user ?? { uid: 0, gid: 0 }, opts.logger);
     }
     writeState(opts.root, stored);
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);

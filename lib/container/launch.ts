@@ -31,6 +31,8 @@ export interface LaunchRequest {
   plan: LaunchPlan;
   /** The container's fds 0, 1, 2 (fds of this process). */
   stdio: [number, number, number];
+  /** Of the preserved fds (3 .. 3+plan.preserveFds-1), those the child gets none at (gaps the caller left). */
+  skipFds?: readonly number[];
   /**
    * The exec fifo the init blocks on once set up (opened O_PATH and
    * passed). Without it the plan is an exec plan: the launch is complete
@@ -168,7 +170,8 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     setupFds.push(childEnd);
     const hasConsole = request.consoleSocket !== undefined && request.consoleSocket !== '';
     const layout = helperFdLayout(plan.preserveFds, { console: hasConsole, fifo: !execPlan });
-    const preserved = Array.from({ length: plan.preserveFds }, (_, i) => 3 + i);
+    // A gap stays a gap (-1: no fd there), so every passed fd keeps its number.
+    const preserved = Array.from({ length: plan.preserveFds }, (_, i) => (request.skipFds?.includes(3 + i) ? -1 : 3 + i));
     // In the order of helperFdLayout: fd i of the child is fds[i] here.
     const fds = [...request.stdio, ...preserved, planFd, childEnd, ...fifoFds];
     if (typeof request.consoleSocket === 'number') {

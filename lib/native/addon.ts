@@ -62,7 +62,7 @@ export interface SpawnOptions {
   /** Environment, as "KEY=value" strings. */
   env: string[];
   /**
-   * File descriptors of the new process: fd i of the child is fds[i] of the
+   * File descriptors of the new process (-1: none at that number): fd i of the child is fds[i] of the
    * parent. Every other descriptor is closed in the child.
    */
   fds: number[];

@@ -101,7 +101,7 @@ export function cgroupMountSteps(mount: Mount, dest: string, ctx: CgroupMountCon
         steps.push(...bind(h.directory, target));
       }
     }
-    for (const link of controllerLinks(dirs.map((h) => h.name))) steps.push({ op: 'symlink', target: link.target, path: path.posix.join(dest, link.name) });
+    for (const link of controllerLinks(dirs.map((h) => h.name))) steps.push({ op: 'symlink', target: link.target, path: path.posix.join(dest, link.name), replace: false });
     // Read-only once filled: nothing can be made beside the cgroups.
     if (!writable) steps.push({ op: 'setattr', target: dest, set: MOUNT_ATTR_RDONLY, clear: 0, propagation: 0, recursive: false });
   }

@@ -18,7 +18,7 @@ function fieldsOf(step: Step): Field[] {
     case 'mkdir': return [step.path, step.mode];
     case 'touch': return [step.path];
     case 'mknod': return [step.path, step.type, step.mode, step.major, step.minor, step.uid, step.gid];
-    case 'symlink': return [step.target, step.path];
+    case 'symlink': return [step.target, step.path, step.replace];
     case 'mask': return [step.path, step.missingOk, step.dirFstype, step.dirFlags, step.dirData, step.fileSource];
     case 'readonly': return [step.path, step.missingOk];
     case 'pivot-root': return [step.rootfs];

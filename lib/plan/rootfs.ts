@@ -161,11 +161,12 @@ export function devicePath(dev: Pick<LinuxDevice, 'path'>): string {
   return path.posix.resolve('/', dev.path);
 }
 
-/** `jsonPath`: where the devices come from in the config, for errors. */
-function deviceSteps(devices: readonly LinuxDevice[], ctx: RootfsContext, jsonPath: (i: number) => string): Step[] {
+/** `jsonPath`: where the devices come from in the config, for errors; nothing is made at the `skip` paths. */
+function deviceSteps(devices: readonly LinuxDevice[], ctx: RootfsContext, jsonPath: (i: number) => string, skip: ReadonlySet<string>): Step[] {
   const steps: Step[] = [];
   devices.forEach((dev, i) => {
     const target = devicePath(dev);
+    if (skip.has(target)) return;
     const type = dev.type === 'u' ? 'c' : dev.type;
     // mknod of a device is refused in a user namespace (a FIFO is not): bind
     // the host's node instead. Its source is the host node of that type and
@@ -223,13 +224,21 @@ export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
 
   const devIsBound = mounts.some((m) => mountDestination(m) === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind')));
   if (!devIsBound) {
+    // /dev/ptmx is the link to the container's own devpts instance in
+    // every container that mounts one, as runc makes it (setupPtmx, after
+    // the devices): a ptmx node, whether the config lists one (podman
+    // --privileged lists the host's) or the image has one, would open the
+    // host's initial instance instead, so no node is made there and the
+    // link replaces what the image has. A mount the config puts at
+    // /dev/ptmx is the config's choice and stays. A /dev bound from the
+    // host is the host's: nothing in it is touched (runc alike).
+    const ptmxLink = mounts.some((m) => mountDestination(m) === '/dev/pts') && !mounts.some((m) => mountDestination(m) === '/dev/ptmx');
+    const skip = new Set(ptmxLink ? ['/dev/ptmx'] : []);
     const configured = new Set((spec.linux?.devices ?? []).map(devicePath));
-    steps.push(...deviceSteps(DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ctx, () => '/linux/devices'));
-    steps.push(...deviceSteps(spec.linux?.devices ?? [], ctx, (i) => `/linux/devices/${i}`));
-    for (const [target, link] of DEV_SYMLINKS) steps.push({ op: 'symlink', target, path: link });
-    if (mounts.some((m) => mountDestination(m) === '/dev/pts')) {
-      steps.push({ op: 'symlink', target: 'pts/ptmx', path: '/dev/ptmx' });
-    }
+    steps.push(...deviceSteps(DEFAULT_DEVICES.filter((d) => !configured.has(d.path)), ctx, () => '/linux/devices', skip));
+    steps.push(...deviceSteps(spec.linux?.devices ?? [], ctx, (i) => `/linux/devices/${i}`, skip));
+    for (const [target, link] of DEV_SYMLINKS) steps.push({ op: 'symlink', target, path: link, replace: false });
+    if (ptmxLink) steps.push({ op: 'symlink', target: 'pts/ptmx', path: '/dev/ptmx', replace: true });
   }
   const cwd = spec.process?.cwd;
   if (cwd) steps.push({ op: 'mkdir', path: cwd, mode: 0o755 });

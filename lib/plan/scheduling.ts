@@ -10,7 +10,11 @@
  * - scheduler, I/O priority and the final affinity open the process setup,
  *   while the init still holds CAP_SYS_NICE / CAP_SYS_ADMIN (a real-time
  *   policy, a negative nice and IOPRIO_CLASS_RT need them), as runc sets
- *   them before it drops capabilities;
+ *   them before it drops capabilities. With real-time group scheduling
+ *   (cgroup v1 cpu.rt_runtime_us) a real-time policy also needs a budget in
+ *   the container's cpu cgroup: as in runc, none is given that the config
+ *   does not ask for (linux.resources.cpu.realtimeRuntime), and the init's
+ *   EPERM then says so (native/init/scheduling.cc);
  * - the memory policy is set by the init for itself right before the
  *   process setup, and execve keeps it.
  *

@@ -35,7 +35,12 @@ export type Step =
   /** Creates an empty file (and its parents), a target for a file bind mount. */
   | { op: 'touch'; path: string }
   | { op: 'mknod'; path: string; type: 'c' | 'b' | 'p'; mode: number; major: number; minor: number; uid: number; gid: number }
-  | { op: 'symlink'; target: string; path: string }
+  /**
+   * A symlink at a container path (only its parent is resolved). Something
+   * already there is kept, unless `replace`: then it is unlinked first (the
+   * /dev/ptmx link, which stands in for whatever node was there).
+   */
+  | { op: 'symlink'; target: string; path: string; replace: boolean }
   /**
    * maskedPaths entry. The init stats the path and does what the plan says
    * for each case: a directory gets a new `dirFstype` filesystem (source =

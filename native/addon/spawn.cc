@@ -152,10 +152,18 @@ int ExecChild(void* arg) {
   if (exec_fd < 0) { RawSyscallFail(p, "fcntl"); _exit(127); }
   int moved[1024];
   for (int i = 0; i < p->nfds; i++) {
+    moved[i] = -1;
+    if (p->fds[i] == -1) continue;
     moved[i] = static_cast<int>(syscall(SYS_fcntl, p->fds[i], F_DUPFD_CLOEXEC, base));
     if (moved[i] < 0) { RawSyscallFail(p, "fcntl"); p->failed_index = i; _exit(127); }
   }
   for (int i = 0; i < p->nfds; i++) {
+    // No fd at i (-1): whatever of the runtime's is there (Node's own, in a
+    // gap of the preserved fds) must not reach the child.
+    if (moved[i] < 0) {
+      syscall(SYS_close, i);
+      continue;
+    }
     // dup3 without O_CLOEXEC: the targets are exactly what survives exec.
     if (syscall(SYS_dup3, moved[i], i, 0) < 0) { RawSyscallFail(p, "dup3"); _exit(127); }
   }
@@ -388,7 +396,15 @@ bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
     Napi::RangeError::New(env, "spawn: too many fds").ThrowAsJavaScriptException();
     return false;
   }
-  for (uint32_t i = 0; i < fds_a.Length(); i++) job->fds.push_back(fds_a.Get(i).As<Napi::Number>().Int32Value());
+  for (uint32_t i = 0; i < fds_a.Length(); i++) {
+    Napi::Value fd = fds_a.Get(i);
+    // -1: the child gets no fd at i (a gap the caller left in the preserved fds).
+    if (!fd.IsNumber() || fd.As<Napi::Number>().Int32Value() < -1) {
+      Napi::RangeError::New(env, "spawn: options.fds must hold fds or -1").ThrowAsJavaScriptException();
+      return false;
+    }
+    job->fds.push_back(fd.As<Napi::Number>().Int32Value());
+  }
   int clone_flags = opts.Get("cloneFlags").IsNumber() ? opts.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
   // A cgroup2 directory fd: the child is born in that cgroup (clone3).
   job->cgroup_fd = opts.Get("cgroupFd").IsNumber() ? opts.Get("cgroupFd").As<Napi::Number>().Int32Value() : -1;

@@ -71,7 +71,23 @@ void Run(InitContext&, const SchedulerStep& s) {
   attr.sched_period = s.period;
   attr.sched_util_min = 0;
   attr.sched_util_max = kSchedCapacityScale;
-  if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) Fail("sched_setattr", errno, "", s.what);
+  if (syscall(SYS_sched_setattr, 0, &attr, 0) == 0) return;
+  int err = errno;
+  // The plan sets the policy while the init still holds CAP_SYS_NICE
+  // (before the credentials change, lib/plan/scheduling.ts), so an EPERM
+  // for a real-time policy has another cause, the same for runc and crun:
+  // with real-time group scheduling (cgroup v1 cpu.rt_runtime_us) the
+  // kernel refuses SCHED_FIFO and SCHED_RR in a cpu cgroup without a
+  // real-time budget, which a new cgroup is unless the config gives it one;
+  // or the init is in a user namespace, whose CAP_SYS_NICE does not count.
+  bool realtime = s.policy == SCHED_FIFO || s.policy == SCHED_RR;
+  if (err == EPERM && realtime) {
+    Fail("sched_setattr", err, "",
+         s.what + ": operation not permitted (EPERM): a real-time policy needs a real-time budget in the container's cpu cgroup "
+                  "where the kernel has real-time group scheduling (linux.resources.cpu.realtimeRuntime; cgroup v1 cpu.rt_runtime_us), "
+                  "and CAP_SYS_NICE in the host's user namespace");
+  }
+  Fail("sched_setattr", err, "", s.what);
 }
 
 void Run(InitContext&, const IoprioStep& s) {

@@ -89,9 +89,11 @@ struct MknodStep {
 struct SymlinkStep {
   static constexpr const char* kOp = "symlink";
   std::string target, path;
+  bool replace = false;
   template <class V> void Visit(V& v) {
     v.Str("target", target);
     v.Str("path", path);
+    v.Bool("replace", replace);
   }
 };
 

@@ -72,11 +72,53 @@ std::string ErrorText(int err) {
   return text;
 }
 
-bool IsExecutableFile(const std::string& path, int* err) {
+// The ids execve will check a file against: those the credential steps
+// set (recorded in the context), else asked of the kernel.
+struct ExecIds {
+  uid_t uid;
+  gid_t gid;
+  std::vector<gid_t> groups;
+};
+
+ExecIds CurrentIds(const InitContext& ctx) {
+  ExecIds ids;
+  ids.uid = ctx.uid >= 0 ? static_cast<uid_t>(ctx.uid) : geteuid();
+  ids.gid = ctx.gid >= 0 ? static_cast<gid_t>(ctx.gid) : getegid();
+  if (ctx.has_groups) {
+    ids.groups = ctx.groups;
+  } else {
+    int n = getgroups(0, nullptr);
+    if (n > 0) {
+      ids.groups.resize(static_cast<size_t>(n));
+      n = getgroups(n, ids.groups.data());
+      ids.groups.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    }
+  }
+  return ids;
+}
+
+// Whether `ids` may execute a regular file of `st`, from its mode bits
+// alone: the owner's x bit for its owner, else the group's for a member of
+// its group, else the others'; root needs any x bit. This is what execvp's
+// lookup comes to, decided without faccessat: glibc runs
+// faccessat(AT_EACCESS) as faccessat2, which a seccomp profile older than
+// that syscall answers with its default errno (EPERM), and without
+// no_new_privs the filter is in place before this lookup; runc looks the
+// program up with stat alone too. ACLs, noexec mounts and LSMs are left to
+// execve, which then fails with its own error.
+bool MayExecute(const struct stat& st, const ExecIds& ids) {
+  if (ids.uid == 0) return (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
+  if (st.st_uid == ids.uid) return (st.st_mode & S_IXUSR) != 0;
+  bool member = st.st_gid == ids.gid;
+  for (gid_t g : ids.groups) member = member || st.st_gid == g;
+  if (member) return (st.st_mode & S_IXGRP) != 0;
+  return (st.st_mode & S_IXOTH) != 0;
+}
+
+bool IsExecutableFile(const std::string& path, const ExecIds& ids, int* err) {
   struct stat st;
   if (stat(path.c_str(), &st) < 0) { *err = errno; return false; }
-  if (!S_ISREG(st.st_mode)) { *err = EACCES; return false; }
-  if (faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) < 0) { *err = errno; return false; }
+  if (!S_ISREG(st.st_mode) || !MayExecute(st, ids)) { *err = EACCES; return false; }
   return true;
 }
 
@@ -84,10 +126,11 @@ bool IsExecutableFile(const std::string& path, int* err) {
 // container's PATH, or the runtime's default when it has none); fails with
 // the wording engines match on ("executable file not found in $PATH",
 // cli-contract.md).
-std::string FindExecutable(const std::string& name, const std::string& path) {
+std::string FindExecutable(const InitContext& ctx, const std::string& name, const std::string& path) {
   int err = ENOENT;
+  ExecIds ids = CurrentIds(ctx);
   if (name.find('/') != std::string::npos) {
-    if (!IsExecutableFile(name, &err))
+    if (!IsExecutableFile(name, ids, &err))
       Fail("exec", err, name, "exec: \"" + name + "\": " + ErrorText(err));
     return name;
   }
@@ -98,7 +141,7 @@ std::string FindExecutable(const std::string& name, const std::string& path) {
     std::string dir = j > i ? path.substr(i, j - i) : ".";
     std::string candidate = dir + "/" + name;
     int e = 0;
-    if (IsExecutableFile(candidate, &e)) return candidate;
+    if (IsExecutableFile(candidate, ids, &e)) return candidate;
     i = j + 1;
   }
   Fail("exec", ENOENT, name, "exec: \"" + name + "\": executable file not found in $PATH");
@@ -247,7 +290,11 @@ void Run(InitContext& ctx, const MknodStep& s) {
 // Only the parent is resolved: the link's own name is never followed, so a
 // link already there (an image's /dev/fd, or the one a container in the
 // runtime's mount namespace left in the rootfs) stays as it is, instead of
-// a second link being made where it points.
+// a second link being made where it points. A `replace` link (/dev/ptmx)
+// takes the place of what is there instead, as runc's setupPtmx does: an
+// image's ptmx node, which would open the host's initial devpts instance
+// rather than the container's /dev/pts. unlinkat removes the name in the
+// directory we hold, never what it points to; a mount there stays (EBUSY).
 void Run(InitContext& ctx, const SymlinkStep& s) {
   size_t slash = s.path.rfind('/');
   std::string name = slash == std::string::npos ? s.path : s.path.substr(slash + 1);
@@ -255,7 +302,8 @@ void Run(InitContext& ctx, const SymlinkStep& s) {
   ContainerPath parent(ctx.root, parent_path);
   if (name.empty() || name == "." || name == "..") Fail("symlink", EINVAL, parent.HostPath(), "not a name for a link: " + s.path);
   int dir = parent.MkdirAll(0755);
-  if (symlinkat(s.target.c_str(), dir, name.c_str()) < 0 && errno != EEXIST) Fail("symlink", errno, parent.HostPath() + "/" + name);
+  if (s.replace && unlinkat(dir, name.c_str(), 0) < 0 && errno != ENOENT) Fail("unlink", errno, parent.HostPath() + "/" + name);
+  if (symlinkat(s.target.c_str(), dir, name.c_str()) < 0 && (s.replace || errno != EEXIST)) Fail("symlink", errno, parent.HostPath() + "/" + name);
   close(dir);
 }
 
@@ -486,7 +534,11 @@ static bool SetgroupsDeniedHere(InitContext& ctx) {
 void Run(InitContext& ctx, const SetgroupsStep& s) {
   std::vector<gid_t> gids;
   for (int64_t g : s.gids) gids.push_back(static_cast<gid_t>(g));
-  if (syscall(SYS_setgroups, gids.size(), gids.data()) == 0) return;
+  if (syscall(SYS_setgroups, gids.size(), gids.data()) == 0) {
+    ctx.groups = gids;
+    ctx.has_groups = true;
+    return;
+  }
   int err = errno;
   // A user namespace joined by path may deny setgroups (one made by
   // `unshare -Ur`); the runtime cannot see that when it compiles the plan.
@@ -500,16 +552,18 @@ void Run(InitContext& ctx, const SetgroupsStep& s) {
   Fail("setgroups", err, "");
 }
 
-void Run(InitContext&, const SetresgidStep& s) {
+void Run(InitContext& ctx, const SetresgidStep& s) {
   gid_t gid = static_cast<gid_t>(s.gid);
   if (syscall(SYS_setresgid, gid, gid, gid) < 0) Fail("setresgid", errno, "", "gid " + std::to_string(gid));
+  ctx.gid = static_cast<int64_t>(gid);
 }
 
 // The uid change also clears the dumpable flag; it stays clear (the init
 // made itself non-dumpable already, main.cc) until the final execve.
-void Run(InitContext&, const SetresuidStep& s) {
+void Run(InitContext& ctx, const SetresuidStep& s) {
   uid_t uid = static_cast<uid_t>(s.uid);
   if (syscall(SYS_setresuid, uid, uid, uid) < 0) Fail("setresuid", errno, "", "uid " + std::to_string(uid));
+  ctx.uid = static_cast<int64_t>(uid);
 }
 
 void Run(InitContext&, const CapsetStep& s) { Capset(s.effective, s.permitted, s.inheritable); }
@@ -575,7 +629,7 @@ void Run(InitContext&, const ChdirStep& s) {
 // them sees no stat or access of ours.
 void Run(InitContext& ctx, const CheckExecStep& s) {
   ctx.checked_file = s.file;
-  ctx.checked_path = FindExecutable(s.file, s.search_path);
+  ctx.checked_path = FindExecutable(ctx, s.file, s.search_path);
 }
 
 // Tells the runtime that create is complete, then blocks until `start`
@@ -617,7 +671,7 @@ void Run(InitContext& ctx, const WaitStartStep& s) {
 void Run(InitContext& ctx, const ExecStep& s) {
   if (s.args.empty()) Fail("plan", EINVAL, "", "exec without arguments");
   std::vector<std::string> args = s.args, env = s.env;
-  std::string file = !ctx.checked_path.empty() && ctx.checked_file == args[0] ? ctx.checked_path : FindExecutable(args[0], s.search_path);
+  std::string file = !ctx.checked_path.empty() && ctx.checked_file == args[0] ? ctx.checked_path : FindExecutable(ctx, args[0], s.search_path);
   std::vector<char*> argv = CStrings(args), envp = CStrings(env);
   signal(SIGPIPE, SIG_DFL);
   execve(file.c_str(), argv.data(), envp.data());

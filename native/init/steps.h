@@ -4,7 +4,11 @@
 // step's fields and running it are separate: DescribeStep decodes with the
 // same readers and prints instead of running (kapsel-init --dry-run).
 #pragma once
+#include <sys/types.h>
+
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "plan_reader.h"
 
@@ -25,6 +29,13 @@ struct InitContext {
   // What the check-exec step resolved (args[0] and the file found), used by exec.
   std::string checked_file;
   std::string checked_path;
+  // The ids the credential steps set (-1 and no groups: not set by the
+  // plan), which the program lookup checks mode bits against without a
+  // syscall a seccomp filter in place by then could refuse.
+  int64_t uid = -1;
+  int64_t gid = -1;
+  bool has_groups = false;
+  std::vector<gid_t> groups;
   int last_cap = 40;
   // Whether the init may still call the syscalls of its memory release
   // before the wait (idle_memory.cc): no longer once a container filter

@@ -47,6 +47,31 @@ test('spawn runs a child into new pid and uts namespaces; pidfdWait reaps it', {
   assert.equal(fs.existsSync(`/proc/${pid}`), false, 'reaped');
 });
 
+test('spawn: -1 in fds leaves that number closed in the child, whatever the runtime has open there', { skip }, async () => {
+  const file = tempFile('out');
+  const out = fs.openSync(file, 'w');
+  // Node's own fds (and this one) are open at 3 and 4 here: -1 must close, not inherit, them.
+  const extra = fs.openSync('/dev/null', 'r');
+  assert.ok(extra > 4, 'fds 3 and 4 are taken in this process');
+  const { pidfd } = native().spawn({
+    file: '/bin/sh',
+    argv: ['sh', '-c', 'ls -l /proc/self/fd/ | awk \'{print $9, $11}\''],
+    env: ['PATH=/usr/bin:/bin'],
+    fds: [0, out, 2, -1, -1, extra],
+    cloneFlags: 0,
+    join: [],
+  });
+  fs.closeSync(out);
+  fs.closeSync(extra);
+  assert.deepEqual(await native().pidfdWait(pidfd), { exitCode: 0, signal: null });
+  fs.closeSync(pidfd);
+  const fds = new Map(readAndRemove(file).trim().split('\n').filter((l) => l.trim()).map((l) => l.split(' ') as [string, string]));
+  assert.equal(fds.get('5'), '/dev/null', 'the fd after the gap keeps its number');
+  // ls's own directory fd takes the lowest free number: 3. fd 4 stays closed.
+  assert.equal(fds.has('4'), false, JSON.stringify([...fds]));
+  assert.throws(() => native().spawn({ file: '/bin/true', argv: ['true'], env: [], fds: [0, 1, 2, -2], cloneFlags: 0, join: [] }), RangeError);
+});
+
 test('the child runs from a sealed memfd: its executable cannot be rewritten', { skip }, async () => {
   const { pid, pidfd } = native().spawn({ file: '/bin/sleep', argv: ['sleep', '30'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [] });
   try {

@@ -134,6 +134,16 @@ test('--process FILE as engines send it, --detach with --pid-file', { skip }, as
       const bad = kapsel(['exec', '--process', file, id]);
       assert.equal(bad.status, 1);
       assert.match(bad.stderr, /\/args/);
+      // The error names the file, not a config.json that was not used.
+      fs.writeFileSync(file, JSON.stringify({ args: ['/probe'] }));
+      const noCwd = kapsel(['exec', '--process', file, id]);
+      assert.equal(noCwd.status, 1);
+      assert.ok(noCwd.stderr.includes(`invalid process (--process ${file}): /cwd: is required`), noCwd.stderr);
+      assert.doesNotMatch(noCwd.stderr, /config\.json/);
+      fs.writeFileSync(file, '{"args": [');
+      const notJson = kapsel(['exec', '--process', file, id]);
+      assert.equal(notJson.status, 1);
+      assert.ok(notJson.stderr.includes(`invalid process (--process ${file}): /: not JSON`), notJson.stderr);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

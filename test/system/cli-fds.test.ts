@@ -52,42 +52,57 @@ test('--preserve-fds 1 passes fd 3, and nothing more', { skip }, () => {
   assert.equal(report.fds['3'], fd3Target);
 });
 
-test('--preserve-fds with a gap names the fd that was not passed, and leaves nothing', { skip }, () => {
+test('--preserve-fds 3 with fd 4 closed: the run goes on, fds 3 and 5 arrive at their numbers, fd 4 is skipped with a debug line', { skip }, () => {
   const bundle = suite.bundle();
   const dir = tempDir('fds-gap');
-  const extra = fs.openSync(path.join(dir, 'extra'), 'w');
+  const out = fs.openSync(path.join(dir, 'out'), 'w');
+  const extra3 = fs.openSync(path.join(dir, 'extra3'), 'w');
+  const extra5 = fs.openSync(path.join(dir, 'extra5'), 'w');
   try {
-    // Only fd 3 is given; Node's own fds take 4 and up inside the CLI.
-    const res = spawnSync(BIN, ['--root', suite.root, 'run', '--preserve-fds', '2', '--bundle', bundle.dir, uniqueId()], {
-      stdio: ['ignore', 'pipe', 'pipe', extra],
+    // fd 4 is not given to the CLI (Node's own fds may take it inside the
+    // CLI; they must not reach the container either).
+    const res = spawnSync(BIN, ['--root', suite.root, '--debug', 'run', '--preserve-fds', '3', '--bundle', bundle.dir, uniqueId()], {
+      stdio: ['ignore', out, 'pipe', extra3, 'ignore', extra5],
       encoding: 'utf8',
       timeout: 60_000,
     });
-    assert.equal(res.status, 1);
-    assert.match(res.stderr, /--preserve-fds 2 passes fds 3 to 4, but fd 4 was not passed to kapsel/);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stderr, /preserve-fds: fd 4 was not passed/);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'out'), 'utf8')) as ProbeReport;
+    assert.deepEqual(Object.keys(report.fds).sort(), ['0', '1', '2', '3', '5']);
+    assert.equal(report.fds['3'], path.join(dir, 'extra3'));
+    assert.equal(report.fds['5'], path.join(dir, 'extra5'));
     assert.deepEqual(fs.readdirSync(suite.root), []);
   } finally {
-    fs.closeSync(extra);
+    for (const fd of [out, extra3, extra5]) fs.closeSync(fd);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('the library: preserveFds naming a closed fd fails create, naming it', { skip }, async () => {
+test('the library: a closed fd in preserveFds is skipped, the open ones above it keep their numbers', { skip }, async () => {
   const bundle = suite.bundle();
-  // The lowest fd number not open in this process, and a count reaching it.
-  const isOpen = (fd: number): boolean => {
+  const dir = tempDir('fds-lib-gap');
+  const devNull = fs.openSync('/dev/null', 'r');
+  const out = fs.openSync(path.join(dir, 'out'), 'w');
+  // A gap at the lowest free fd number, an open file right above it.
+  const gap = fs.openSync(path.join(dir, 'gap'), 'w');
+  const above = fs.openSync(path.join(dir, 'above'), 'w');
+  fs.closeSync(gap);
+  assert.ok(above > gap);
+  try {
+    const c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: [devNull, out, out], preserveFds: above - 2 });
     try {
-      fs.fstatSync(fd);
-      return true;
-    } catch {
-      return false;
+      await c.start();
+      assert.equal((await c.wait()).exitCode, 0);
+    } finally {
+      await c.delete({ force: true });
     }
-  };
-  let free = 3;
-  while (isOpen(free)) free++;
-  await assert.rejects(
-    Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, preserveFds: free - 1 }),
-    { code: 'ERR_INVALID_ARGUMENT', message: new RegExp(`fd ${free} is not open`) },
-  );
-  assert.deepEqual(fs.readdirSync(suite.root), []);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'out'), 'utf8')) as ProbeReport;
+    assert.equal(report.fds[String(gap)], undefined, `no fd ${gap}: ${JSON.stringify(report.fds)}`);
+    assert.equal(report.fds[String(above)], path.join(dir, 'above'));
+    assert.deepEqual(fs.readdirSync(suite.root), []);
+  } finally {
+    for (const fd of [devNull, out, above]) fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -151,6 +151,13 @@ test('pidFile names the exec\'d process; a missing program and a bad process are
     await assert.rejects(c.exec({ ...BASE, args: ['no-such-program'] }, { stdio: [0, 1, 2] }), /executable file not found/);
     await assert.rejects(c.exec({ ...BASE, cwd: '/no/such/dir' }, { stdio: [0, 1, 2] }), /\/no\/such\/dir/);
     await assert.rejects(c.exec({ ...BASE, args: [] } as Process, { stdio: [0, 1, 2] }), (e: unknown) => e instanceof InvalidConfigError && e.jsonPath === '/args');
+    // The library's process object is no config.json: the error says what it is.
+    const { cwd: _cwd, ...noCwd } = BASE;
+    await assert.rejects(c.exec(noCwd as Process, { stdio: [0, 1, 2] }), {
+      code: 'ERR_INVALID_CONFIG',
+      document: 'exec process',
+      message: 'invalid exec process: /cwd: is required',
+    });
   });
 });
 

@@ -259,6 +259,44 @@ test('default devices and /dev symlinks', { skip }, async () => {
   );
 });
 
+test('/dev/ptmx is the link to pts/ptmx where the config lists a ptmx node (podman --privileged), in a user namespace too, or the image has one', { skip }, async () => {
+  const ptmxNode = { path: '/dev/ptmx', type: 'c' as const, major: 5, minor: 2, fileMode: 0o666 };
+  const cases: [string, (spec: Spec, rootfs: string) => void][] = [
+    ['listed as a device', (spec) => (spec.linux!.devices = [ptmxNode])],
+    [
+      'listed as a device, in a user namespace (where devices are bound from the host)',
+      (spec, rootfs) => {
+        spec.linux!.devices = [ptmxNode];
+        // The image belongs to the namespace's root, who makes the mount points in it.
+        execFileSync('chown', ['-R', '100000:100000', rootfs]);
+        spec.linux!.namespaces!.push({ type: 'user' });
+        spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      },
+    ],
+    [
+      'a node in the image\'s own /dev (no /dev tmpfs)',
+      (spec, rootfs) => {
+        spec.mounts = spec.mounts!.filter((m) => m.destination !== '/dev');
+        fs.mkdirSync(path.join(rootfs, 'dev'));
+        execFileSync('mknod', ['-m', '0666', path.join(rootfs, 'dev', 'ptmx'), 'c', '5', '2']);
+      },
+    ],
+  ];
+  for (const [what, edit] of cases) {
+    await withBundle(edit, async (bundle) => {
+      const report = await probeReport(bundle, ['/dev/ptmx', '/dev/pts/ptmx'], { root });
+      const link = statOf(report.stat['/dev/ptmx']);
+      assert.deepEqual({ type: link.type, target: link.target }, { type: 'link', target: 'pts/ptmx' }, what);
+      // What it leads to: the ptmx of the container's own devpts instance.
+      const node = statOf(report.stat['/dev/pts/ptmx']);
+      assert.deepEqual({ type: node.type, major: node.major, minor: node.minor }, { type: 'char', major: 5, minor: 2 }, what);
+      const devpts = findMount(report, '/dev/pts');
+      assert.ok(devpts && devpts.fstype === 'devpts' && devpts.superOptions.includes('ptmxmode=666'), `${what}: ${JSON.stringify(devpts)}`);
+    });
+  }
+});
+
 test('linux.devices: a configured device node is created with its mode and owner', { skip }, async () => {
   await withBundle(
     (spec) => {

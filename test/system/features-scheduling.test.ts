@@ -67,6 +67,37 @@ test('process.scheduler: SCHED_FIFO with a priority and reset-on-fork', { skip }
   assert.equal(got.flags, 1);
 });
 
+/** Real-time group scheduling (cgroup v1): a new cpu cgroup has no real-time budget of its own. */
+const rtGroupScheduling = fs.existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us');
+
+test('process.scheduler: SCHED_FIFO priority 1 with no CAP_SYS_NICE in any set: set while the init holds it', { skip }, async () => {
+  const edit = (s: Spec): void => {
+    s.process!.scheduler = { policy: 'SCHED_FIFO', priority: 1 };
+    s.process!.user = { uid: 1000, gid: 1000 };
+    const caps = ['CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+    s.process!.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    if (rtGroupScheduling) s.linux!.resources = { ...s.linux!.resources, cpu: { realtimeRuntime: 10000, realtimePeriod: 1000000 } };
+  };
+  const got = await probe('sched', edit);
+  assert.deepEqual([got.policy, got.priority], [1, 1]);
+  // The same process, from inside: none of its sets has CAP_SYS_NICE (23).
+  const bundle = suite.bundle({ edit });
+  const res = await runProbe(bundle, { root: suite.root, args: ['/probe', 'report'] });
+  assert.equal(res.exit.exitCode, 0, res.stderr);
+  for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) {
+    assert.equal(BigInt(`0x${res.report!.status[set]}`) & (1n << 23n), 0n, `${set} ${res.report!.status[set]}`);
+  }
+});
+
+test('process.scheduler: a real-time policy in a cpu cgroup without a real-time budget fails naming linux.resources.cpu.realtimeRuntime', {
+  skip: skip || (rtGroupScheduling ? false : 'no real-time group scheduling (cgroup v1 cpu.rt_runtime_us) here'),
+}, async () => {
+  await expectCreateFailure(
+    (s) => (s.process!.scheduler = { policy: 'SCHED_RR', priority: 1 }),
+    /sched_setattr \/process\/scheduler \(SCHED_RR\): operation not permitted \(EPERM\): a real-time policy needs a real-time budget .*linux\.resources\.cpu\.realtimeRuntime/,
+  );
+});
+
 test('process.scheduler: SCHED_IDLE', { skip }, async () => {
   const got = await probe('sched', (s) => {
     s.process!.scheduler = { policy: 'SCHED_IDLE' };

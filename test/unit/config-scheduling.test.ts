@@ -93,8 +93,16 @@ test('the plan: initial affinity first; scheduler, ioprio, final affinity and me
   assert.deepEqual(steps[at('mempolicy')], { op: 'mempolicy', what: '/linux/memoryPolicy (MPOL_PREFERRED_MANY)', mode: 5, flags: 1 << 14, nodes: [0, 1] });
   const finalAt = steps.findIndex((st, i) => st.op === 'affinity' && i > 0);
   assert.deepEqual(steps[finalAt], { op: 'affinity', what: '/process/execCPUAffinity/final', cpus: [1] });
+  // Why before the credentials: a real-time policy (SCHED_FIFO, SCHED_RR), a
+  // negative nice and IOPRIO_CLASS_RT need CAP_SYS_NICE / CAP_SYS_ADMIN,
+  // which the process's own sets usually lack; the uid change and capset
+  // take them from the init, so each is set while the init still holds
+  // them (as runc and crun do), and what the process keeps is its config's.
   for (const op of ['scheduler', 'ioprio', 'mempolicy']) {
-    assert.ok(at(op) > at('pivot-root') && at(op) < at('setresuid') && at(op) < at('capset'), `${op} after pivot_root, before the credentials`);
+    for (const credential of ['bounding', 'setresgid', 'setresuid', 'capset']) {
+      assert.ok(at(op) < at(credential), `${op} before ${credential}: set while the init still holds CAP_SYS_NICE and CAP_SYS_ADMIN`);
+    }
+    assert.ok(at(op) > at('pivot-root'), `${op} after pivot_root`);
   }
   assert.ok(finalAt < at('setresuid'));
 });

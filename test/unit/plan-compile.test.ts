@@ -200,6 +200,29 @@ test('default devices, /dev symlinks and the ptmx link are planned', () => {
   ]);
 });
 
+test('/dev/ptmx: no node where the link goes (a listed ptmx device), the link replaces the image\'s; a mount there or a bound /dev is left alone', () => {
+  const ptmx = { path: '/dev/ptmx', type: 'c' as const, major: 5, minor: 2 };
+  const listed = compile(spec((s) => (s.linux!.devices = [ptmx, { path: '/dev/fuse', type: 'c', major: 10, minor: 229 }])), { bundle, rootfs, rootless: false }).steps;
+  assert.ok(!listed.some((st) => st.op === 'mknod' && st.path === '/dev/ptmx'), 'no ptmx node');
+  assert.ok(listed.some((st) => st.op === 'mknod' && st.path === '/dev/fuse'), 'the other devices are made');
+  assert.deepEqual(listed.filter((st) => st.op === 'symlink' && st.path === '/dev/ptmx'), [{ op: 'symlink', target: 'pts/ptmx', path: '/dev/ptmx', replace: true }]);
+  // The other /dev links keep what an image has there.
+  assert.ok(listed.filter((st) => st.op === 'symlink' && st.path !== '/dev/ptmx').every((st) => st.op === 'symlink' && !st.replace));
+  const mountedAt = compile(
+    spec((s) => {
+      s.linux!.devices = [ptmx];
+      s.mounts!.push({ destination: '/dev/ptmx', type: 'bind', source: '/dev/ptmx', options: ['bind'] });
+    }),
+    { bundle, rootfs, rootless: false },
+  ).steps;
+  assert.ok(!mountedAt.some((st) => st.op === 'symlink' && st.path === '/dev/ptmx'), 'a mount at /dev/ptmx is the config\'s');
+  assert.ok(mountedAt.some((st) => st.op === 'mknod' && st.path === '/dev/ptmx'));
+  const noDevpts = compile(spec((s) => (s.mounts = s.mounts!.filter((m) => m.destination !== '/dev/pts'))), { bundle, rootfs, rootless: false }).steps;
+  assert.ok(!noDevpts.some((st) => st.op === 'symlink' && st.path === '/dev/ptmx'), 'no devpts, no link');
+  const hostDev = compile(spec((s) => s.mounts!.push({ destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] })), { bundle, rootfs, rootless: false }).steps;
+  assert.ok(!hostDev.some((st) => (st.op === 'symlink' || st.op === 'mknod') && st.path.startsWith('/dev/')), 'the host\'s /dev is not touched');
+});
+
 test('capabilities, user and rlimits compile to masks and ids', () => {
   const { steps } = compile(
     spec((s) => {

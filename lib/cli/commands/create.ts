@@ -2,7 +2,7 @@
 import { Container, type CreateOptions } from '../../container/container';
 import { boolFlag, countFlag, stringFlag, type FlagSpec, type FlagValues } from '../args';
 import { BUNDLE_FLAG, ID_ARG, type Command, type Context } from '../command';
-import { assertPassedFds } from '../passed-fds';
+import { unpassedFds } from '../passed-fds';
 import { socketActivationFromEnv } from '../../container/socket-activation';
 import { bundleDir } from './common';
 import { defaultSeccompCacheDir, useSeccompDiskCache } from '../../seccomp/disk-cache';
@@ -34,7 +34,9 @@ export const CREATE_FLAGS: readonly FlagSpec[] = [
 export function createFromFlags(ctx: Context, id: string, flags: FlagValues, consoleSocketFd?: number): Promise<Container> {
   // systemd socket activation of kapsel itself is passed on, as runc does.
   const listenFds = socketActivationFromEnv(process.env, process.pid);
-  assertPassedFds((listenFds?.count ?? 0) + (countFlag(flags, 'preserve-fds') ?? 0));
+  // Fds in the range the caller did not give us are skipped (with a debug
+  // line, as crun), never filled with one of Node's own.
+  const skipFds = unpassedFds((listenFds?.count ?? 0) + (countFlag(flags, 'preserve-fds') ?? 0));
   const options: CreateOptions = {
     listenFds,
     id,
@@ -42,6 +44,7 @@ export function createFromFlags(ctx: Context, id: string, flags: FlagValues, con
     root: ctx.globals.root,
     stdio: [0, 1, 2],
     preserveFds: countFlag(flags, 'preserve-fds') ?? 0,
+    skipFds,
     pidFile: stringFlag(flags, 'pid-file') || undefined,
     consoleSocket: consoleSocketFd ?? (stringFlag(flags, 'console-socket') || undefined),
     noPivot: boolFlag(flags, 'no-pivot'),

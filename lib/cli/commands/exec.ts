@@ -13,7 +13,7 @@ import { loadBundle } from '../../config/load';
 import type { Process } from '../../config/types';
 import { parseCgroupFlags } from '../../container/exec-cgroup';
 import type { ExecProcess } from '../../container/exec-process';
-import { InvalidArgumentError, InvalidConfigError } from '../../errors';
+import { EXEC_PROCESS, InvalidArgumentError, InvalidConfigError } from '../../errors';
 import { boolFlag, countFlag, listFlag, stringFlag, UsageError, type FlagValues } from '../args';
 import { ID_ARG, type Command, type Context } from '../command';
 import { exitCodeOf } from '../exit';
@@ -80,6 +80,11 @@ export function processFromFlags(base: Process, args: string[], flags: FlagValue
   return p;
 }
 
+/** What errors call the process object of `--process FILE`: that file, not config.json. */
+function processFileDocument(file: string): string {
+  return `process (--process ${file})`;
+}
+
 /** The JSON of --process FILE (validated later, with the library's paths). */
 function readProcessFile(file: string): unknown {
   let text: string;
@@ -91,7 +96,7 @@ function readProcessFile(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new InvalidConfigError('', `--process ${file} is not JSON: ${(err as Error).message}`);
+    throw new InvalidConfigError('', `not JSON: ${(err as Error).message}`, processFileDocument(file));
   }
 }
 
@@ -176,7 +181,8 @@ export const execCommand: Command = {
       });
     } catch (err) {
       receiver?.close();
-      throw err;
+      // The library calls the object "exec process"; here it is the file.
+      throw processFile && err instanceof InvalidConfigError && err.document === EXEC_PROCESS ? err.in(processFileDocument(processFile)) : err;
     }
     ctx.log.debug(`exec in ${id}: pid ${exec.pid}`);
     if (detach) {
