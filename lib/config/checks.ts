@@ -19,6 +19,7 @@ import { checkTimeOffsets } from './time-offsets';
 import { checkIdmappedMounts } from './idmap-mounts';
 import { checkNetDevices } from './net-devices';
 import { checkNoNulBytes } from './nul';
+import { checkExecSize } from './exec-size';
 import { checkMountLabelField, checkProcessLabelFields } from './labels';
 import { processSchema } from './schema';
 import type { LinuxCapabilities, LinuxNamespaceType, Process, Spec } from './types';
@@ -121,6 +122,7 @@ export function checkProcess(proc: Process, base: string): void {
   checkScheduler(proc, base);
   checkCpuAffinity(proc, base);
   checkProcessLabelFields(proc, base);
+  checkExecSize(proc, base);
 }
 
 const CAPABILITY_SETS: Array<keyof LinuxCapabilities> = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'];

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BundleError, InvalidConfigError, describeErrno } from '../errors';
+import { checkNestingDepth } from './depth';
 import { describeJsonError } from './json-error';
 import { normalizeKeys, renamedKeyWarning } from './keys';
 import { configSchema } from './schema';
@@ -104,9 +105,13 @@ function readConfigText(file: string): string {
 }
 
 function parseConfig(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new InvalidConfigError('/', `invalid JSON: ${describeJsonError(text, (err as Error).message)}`);
   }
+  // Before anything that recurses into it (normalizeKeys first).
+  checkNestingDepth(value);
+  return value;
 }

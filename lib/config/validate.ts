@@ -8,6 +8,7 @@ import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { EXEC_PROCESS, InvalidConfigError } from '../errors';
 import { checkProcess, checkSemantics } from './checks';
+import { checkNestingDepth } from './depth';
 import { checkNoNulBytes } from './nul';
 import { pointerSegment } from './pointer';
 import { configSchema, processSchema, resourcesSchema, type SchemaNode } from './schema';
@@ -65,6 +66,8 @@ export function createAjv(options: { source?: boolean } = {}): Ajv {
 
 /** Runs a compiled schema; throws the first error as an InvalidConfigError. */
 function checkSchema(name: SchemaName, value: unknown): void {
+  // Library callers' objects too: see depth.ts.
+  checkNestingDepth(value);
   const validate = schemaValidator(name);
   if (!validate(value)) throw toConfigError(validate.errors?.[0]);
 }

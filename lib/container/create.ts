@@ -25,6 +25,7 @@ import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from '
 import { loadBundleReusing, planContainerReusing } from './plan-cache';
 import type { SocketActivation } from './socket-activation';
 import { preservedFdGaps } from './fds';
+import { checkMountCount } from './mount-limit';
 import { giveStdioToContainerUser } from './stdio-owner';
 
 export interface CreateOptions {
@@ -126,6 +127,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   // Validated and compiled once per bundle text and facts (plan-cache.ts).
   const { bundle, config: spec, rootfs, warnings } = loadBundleReusing(opts.bundle);
   for (const warning of warnings) opts.logger.warn(warning);
+  checkMountCount(spec);
   const hasConsoleSocket = opts.consoleSocket !== undefined && opts.consoleSocket !== '';
   if (hasConsoleSocket && !spec.process?.terminal) {
     throw new InvalidArgumentError('cannot use a console socket: process.terminal is false, there is no terminal to send');

@@ -31,9 +31,9 @@ export function snapshotSystem(): SystemSnapshot {
   return { fds: listFds() };
 }
 
-/** Children of this process (zombies included: an unreaped init is a leak too). */
-export function childProcesses(): string[] {
-  const out: string[] = [];
+/** Every process: pid, "(comm)" and the fields after it in /proc/PID/stat (state, ppid, pgrp, session, ...). */
+export function processStats(): Array<{ pid: string; comm: string; fields: string[] }> {
+  const out: Array<{ pid: string; comm: string; fields: string[] }> = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -43,10 +43,16 @@ export function childProcesses(): string[] {
       continue; // exited meanwhile
     }
     // "pid (comm) state ppid ...": comm may contain spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[1]) === process.pid) out.push(`${entry} ${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)} ${fields[0]}`);
+    out.push({ pid: entry, comm: stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') });
   }
   return out;
+}
+
+/** Children of this process (zombies included: an unreaped init is a leak too). */
+export function childProcesses(): string[] {
+  return processStats()
+    .filter((p) => Number(p.fields[1]) === process.pid)
+    .map((p) => `${p.pid} ${p.comm} ${p.fields[0]}`);
 }
 
 /** Cgroup directories named after this process's test containers, on any hierarchy. */
