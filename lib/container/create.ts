@@ -7,7 +7,6 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
@@ -15,6 +14,7 @@ import type { Logger } from '../logger';
 import { CLONE_NEWPID } from '../native/constants';
 import { gatherFacts } from '../plan/facts';
 import { validateId } from '../state/id';
+import { writePidFile } from '../state/pid-file';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
 import type { CgroupDriver } from '../cgroups';
@@ -80,13 +80,6 @@ function ownerName(): string {
   } catch {
     return String(process.geteuid!());
   }
-}
-
-function writePidFile(file: string, pid: number): void {
-  const target = path.resolve(file);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, String(pid));
-  fs.renameSync(tmp, target);
 }
 
 /** The runtime's part of the init's sync points during create. */
