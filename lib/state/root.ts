@@ -66,7 +66,14 @@ export interface StateRoot {
  * the result is undefined.
  */
 export function openStateRoot(root: string, create: boolean): StateRoot | undefined {
-  if (create) fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  if (create) {
+    try {
+      fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      // Something not a directory is there: the open below says what.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
   let fd: number;
   try {
     fd = openOwnedDir(root, 'state root');
