@@ -14,38 +14,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { kapselCli, type CliResult } from '../helpers/cli';
 import { uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 import { TEST_USER_NAME, ensureTestUser, runAs } from '../helpers/user';
 
-const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'kapsel');
 const suite = systemSuite();
 const { skip } = suite;
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** bin/kapsel GLOBAL --root ROOT ARGS as root, stdout/stderr in files (a created container keeps its stdio open). */
-function kapsel(args: string[], global: string[] = []): Result {
-  const dir = tempDir('plants-out');
-  const outFd = fs.openSync(path.join(dir, 'out'), 'w');
-  const errFd = fs.openSync(path.join(dir, 'err'), 'w');
-  try {
-    const res = spawnSync(BIN, [...global, '--root', suite.root, ...args], { stdio: ['ignore', outFd, errFd], timeout: 60_000 });
-    if (res.error) throw res.error;
-    return { status: res.status, stdout: fs.readFileSync(path.join(dir, 'out'), 'utf8'), stderr: fs.readFileSync(path.join(dir, 'err'), 'utf8') };
-  } finally {
-    fs.closeSync(outFd);
-    fs.closeSync(errFd);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+/** bin/kapsel GLOBAL --root ROOT ARGS as root (helpers/cli.ts). */
+function kapsel(args: string[], global: string[] = []): CliResult {
+  return kapselCli(suite.root, args, { global });
 }
 
 /** The victim: a root-owned 0600 file, and a check that it is exactly as it was. */
