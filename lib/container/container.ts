@@ -31,7 +31,7 @@ import { ExecProcess } from './exec-process';
 import { killContainer } from './kill';
 import type { ContainerRef } from './operation';
 import { waitForExit } from './signal';
-import { pidfdReleaser, reapThroughPidfd } from './fds';
+import { assertPreservedFdsOpen, pidfdReleaser, reapThroughPidfd } from './fds';
 
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
   /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
@@ -147,6 +147,9 @@ export class Container extends EventEmitter {
   static async create(options: CreateOptions): Promise<Container> {
     const root = resolveRoot(options.root);
     const logger = options.logger ?? stderrLogger;
+    // Before the state root's fd is opened: it takes the lowest free number,
+    // and must never fill a gap in the range of fds the container gets.
+    assertPreservedFdsOpen(lazy.create().passedFdCount(options));
     const created = await withStateRoot(root, 'create', (dir) => lazy.create().createContainer({ ...options, root: dir, logger }));
     const container = new Container(created.stored.id, root, created.stored, logger, created.pidfd);
     container.emit('created');
@@ -202,13 +205,13 @@ export class Container extends EventEmitter {
   /**
    * Runs `use` with this container as a ref through an fd of its state
    * root, opened and checked for this call (withStateRoot); a root gone
-   * meanwhile means the container is.
+   * meanwhile means the container is (or what `missing` returns).
    */
-  private inRoot<T>(use: (ref: ContainerRef) => T): T {
+  private inRoot<T>(use: (ref: ContainerRef) => T, missing?: () => T): T {
     const notFound = (): never => {
       throw new ContainerNotFoundError(this.id);
     };
-    return withStateRoot(this.root, notFound, (dir) => use({ root: dir, id: this.id }));
+    return withStateRoot(this.root, missing ?? notFound, (dir) => use({ root: dir, id: this.id }));
   }
 
   private refresh(): StoredState | undefined {
@@ -253,6 +256,7 @@ export class Container extends EventEmitter {
    * ignorePaused).
    */
   async exec(proc: Process, options: Omit<ExecOptions, 'logger'> = {}): Promise<ExecProcess> {
+    assertPreservedFdsOpen(options.preserveFds ?? 0); // before the root's fd is opened (as in create)
     const launched = await this.inRoot((ref) => lazy.exec().execInContainer(ref, proc, { ...options, logger: this.logger }));
     return new ExecProcess(launched.pid, launched.pidfd);
   }
@@ -323,6 +327,8 @@ export class Container extends EventEmitter {
         logger: this.logger,
         reapChild: this.pidfd >= 0 ? () => this.wait() : undefined,
       }),
+      // Forced, with the whole root gone: as for a missing container (deleteContainer), our child is still reaped.
+      options.force ? () => (this.pidfd >= 0 ? this.wait().then(() => false) : Promise.resolve(false)) : undefined,
     );
     this.stopOomWatch();
     if (deleted) this.emit('deleted');

@@ -82,6 +82,11 @@ function ownerName(): string {
   }
 }
 
+/** How many of the caller's fds (3, 4, ...) the container gets: socket activation's, then --preserve-fds. */
+export function passedFdCount(opts: Pick<CreateOptions, 'listenFds' | 'preserveFds'>): number {
+  return (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
+}
+
 /** The runtime's part of the init's sync points during create. */
 async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): Promise<void> {
   if (point !== 'runtime-hooks') throw new KapselError('ERR_SYSCALL', `unexpected sync point from container init: ${point}`);
@@ -115,7 +120,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       'process.terminal is true: a console socket is needed to receive the terminal (--console-socket), or set "terminal": false',
     );
   }
-  const passedFds = (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
+  const passedFds = passedFdCount(opts);
   assertPreservedFdsOpen(passedFds);
   // The host and image facts, gathered once (plan/facts.ts): whether we
   // may write arbitrary id maps and call setgroups, cgroup layout, HOME.

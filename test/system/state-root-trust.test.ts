@@ -19,7 +19,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertNoLeaks } from '../helpers/leaks';
 import { rootlessSuite } from '../helpers/rootless-suite';
-import { TMP_PREFIX, tempDir } from '../helpers/tmp';
+import { Container } from '../../lib';
+import { makeBundle } from '../helpers/bundle';
+import { uniqueId } from '../helpers/run';
+import { TMP_PREFIX, tempDir, tempRoot } from '../helpers/tmp';
 import { TEST_USER_NAME, ensureUser, removeUser, runAs } from '../helpers/user';
 
 const suite = rootlessSuite();
@@ -171,4 +174,31 @@ test('hole 4: a fallback root kapsel makes is 0700 and the victim\'s, whatever t
   assert.deepEqual(fs.readdirSync(root), [], 'the failed create left nothing in it');
   const list = victimKapsel(shared, ['list', '-q']);
   assert.equal(list.status, 0, list.stderr);
+});
+
+test('hole 4: the state root\'s fd never fills a gap in preserveFds (it would hand the container the root): create names the closed fd', { skip }, async () => {
+  const bundle = makeBundle();
+  const root = tempRoot();
+  try {
+    const isOpen = (fd: number): boolean => {
+      try {
+        fs.fstatSync(fd);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let free = 3;
+    while (isOpen(free)) free++;
+    // free - 2: the range ends at the gap, exactly where the root's fd would go.
+    for (const preserveFds of [free - 2, free - 1]) {
+      await assert.rejects(Container.create({ id: uniqueId(), bundle: bundle.dir, root, preserveFds }), {
+        code: 'ERR_INVALID_ARGUMENT',
+        message: new RegExp(`but fd ${free} is not open`),
+      });
+    }
+    assert.deepEqual(fs.readdirSync(root), []);
+  } finally {
+    bundle.cleanup();
+  }
 });
