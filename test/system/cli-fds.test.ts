@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from '../../lib';
 import { REPO_ROOT } from '../helpers/bundle';
+import { lowestClosedFd } from '../helpers/leaks';
 import { uniqueId, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
@@ -75,16 +76,7 @@ test('--preserve-fds with a gap names the fd that was not passed, and leaves not
 test('the library: preserveFds naming a closed fd fails create, naming it', { skip }, async () => {
   const bundle = suite.bundle();
   // The lowest fd number not open in this process, and a count reaching it.
-  const isOpen = (fd: number): boolean => {
-    try {
-      fs.fstatSync(fd);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  let free = 3;
-  while (isOpen(free)) free++;
+  const free = lowestClosedFd();
   await assert.rejects(
     Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, preserveFds: free - 1 }),
     { code: 'ERR_INVALID_ARGUMENT', message: new RegExp(`fd ${free} is not open`) },

@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertNoLeaks } from '../helpers/leaks';
+import { assertNoLeaks, lowestClosedFd } from '../helpers/leaks';
 import { rootlessSuite } from '../helpers/rootless-suite';
 import { Container } from '../../lib';
 import { makeBundle } from '../helpers/bundle';
@@ -180,16 +180,7 @@ test('hole 4: the state root\'s fd never fills a gap in preserveFds (it would ha
   const bundle = makeBundle();
   const root = tempRoot();
   try {
-    const isOpen = (fd: number): boolean => {
-      try {
-        fs.fstatSync(fd);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    let free = 3;
-    while (isOpen(free)) free++;
+    const free = lowestClosedFd();
     // free - 2: the range ends at the gap, exactly where the root's fd would go.
     for (const preserveFds of [free - 2, free - 1]) {
       await assert.rejects(Container.create({ id: uniqueId(), bundle: bundle.dir, root, preserveFds }), {
