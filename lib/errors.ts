@@ -15,7 +15,8 @@ export type KapselErrorCode =
   | 'ERR_BUNDLE'
   | 'ERR_HOOK_FAILED'
   | 'ERR_SYSCALL'
-  | 'ERR_NOT_SUPPORTED';
+  | 'ERR_NOT_SUPPORTED'
+  | 'ERR_UNTRUSTED_PATH';
 
 export class KapselError extends Error {
   readonly code: KapselErrorCode;
@@ -113,6 +114,22 @@ export class HookFailedError extends KapselError {
 export class NotSupportedError extends KapselError {
   constructor(message: string) {
     super('ERR_NOT_SUPPORTED', message);
+  }
+}
+
+/**
+ * A directory or file that kapsel would trust (the state root, a log file)
+ * could be, or could have been, written by someone other than kapsel's
+ * user: refused, as ssh refuses a ~/.ssh others can write. `path` names it
+ * and `problem` says what is wrong ("owned by uid 1001, not by uid 1000").
+ */
+export class UntrustedPathError extends KapselError {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+    what: string,
+  ) {
+    super('ERR_UNTRUSTED_PATH', `refusing ${what} ${path}: ${problem}`);
   }
 }
 

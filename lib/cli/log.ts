@@ -11,9 +11,9 @@
  * the last error line, podman parses the whole file as one JSON object, so
  * a failure logs exactly one error line.
  */
-import * as fs from 'node:fs';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, UntrustedPathError } from '../errors';
 import type { Logger } from '../logger';
+import { appendToLogFile } from './log-file';
 import { stderr, type Write } from './output';
 
 /** --log-format values. */
@@ -39,10 +39,8 @@ export interface LogSinks {
 
 const defaultSinks: LogSinks = {
   stderr,
-  appendFile(file, text) {
-    // O_APPEND per line: several kapsel processes may share one log file.
-    fs.appendFileSync(file, text, { mode: 0o644 });
-  },
+  // Opened per line, O_APPEND and O_NOFOLLOW, checked on the fd (log-file.ts).
+  appendFile: appendToLogFile,
   now: () => new Date(),
 };
 
@@ -91,6 +89,7 @@ export class CliLog implements Logger {
       this.sinks.appendFile(this.options.file!, '');
     } catch (err) {
       this.fileBroken = true;
+      if (err instanceof UntrustedPathError) throw err; // names the file and what is wrong with it
       throw new InvalidArgumentError(`cannot open log file ${this.options.file}: ${(err as Error).message}`);
     }
   }

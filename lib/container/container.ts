@@ -4,6 +4,9 @@
  * delete.ts), shaped "lock -> refresh -> assert -> act" (operation.ts):
  * it takes the container's lock, derives the status from reality, asks
  * the state machine (state/machine.ts) whether it is allowed, then acts.
+ * Every operation reaches the state root through an fd of it, opened and
+ * checked (ours alone) for that operation (state/root.ts withStateRoot):
+ * the operations get `/proc/self/fd/N` as their root, never the path.
  */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
@@ -19,15 +22,16 @@ import type { PlanFacts } from '../plan/facts';
 import type { LaunchPlan } from '../plan/steps';
 import { parseSignal } from '../signals';
 import { validateId } from '../state/id';
-import { resolveRoot } from '../state/root';
+import { resolveRoot, withStateRoot } from '../state/root';
 import { toOciState, type ContainerState } from '../state/status';
 import { listIds, readState, type StoredState } from '../state/store';
 import type { CreateOptions as InternalCreateOptions } from './create';
 import type { ExecOptions } from './exec';
 import { ExecProcess } from './exec-process';
 import { killContainer } from './kill';
+import type { ContainerRef } from './operation';
 import { waitForExit } from './signal';
-import { pidfdReleaser, reapThroughPidfd } from './fds';
+import { assertPreservedFdsOpen, pidfdReleaser, preservedFdGaps, reapThroughPidfd } from './fds';
 
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
   /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
@@ -88,7 +92,7 @@ const lazy = {
 export class Container extends EventEmitter {
   /** The container id. */
   readonly id: string;
-  /** The state root it lives under. */
+  /** The path of the state root it lives under (each operation opens and checks it anew: withStateRoot). */
   readonly root: string;
   private stored: StoredState | undefined;
   private readonly logger: Logger;
@@ -118,7 +122,7 @@ export class Container extends EventEmitter {
     if (this.oomWatch) return;
     let watch: OomWatch | undefined;
     try {
-      watch = lazy.stats().watchContainerOom(this, (kills) => this.emit('oom', kills), { keepAlive: false });
+      watch = this.inRoot((ref) => lazy.stats().watchContainerOom(ref, (kills) => this.emit('oom', kills), { keepAlive: false }));
     } catch (err) {
       this.logger.warn(`container "${this.id}": cannot watch for OOM kills: ${(err as Error).message}`);
     }
@@ -143,7 +147,11 @@ export class Container extends EventEmitter {
   static async create(options: CreateOptions): Promise<Container> {
     const root = resolveRoot(options.root);
     const logger = options.logger ?? stderrLogger;
-    const created = await lazy.create().createContainer({ ...options, root, logger });
+    // The gaps in the preserved range, taken before the state root's fd is
+    // opened: it takes the lowest free number, and must never fill a gap
+    // and so be handed to the container (create skips gaps, fds.ts).
+    const skipFds = preservedFdGaps(lazy.create().passedFdCount(options), options.skipFds);
+    const created = await withStateRoot(root, 'create', (dir) => lazy.create().createContainer({ ...options, skipFds, root: dir, logger }));
     const container = new Container(created.stored.id, root, created.stored, logger, created.pidfd);
     container.emit('created');
     return container;
@@ -153,22 +161,31 @@ export class Container extends EventEmitter {
   static async load(id: string, options: LoadOptions = {}): Promise<Container> {
     const root = resolveRoot(options.root);
     validateId(id);
-    const stored = readState(root, id);
+    const notFound = (): never => {
+      throw new ContainerNotFoundError(id);
+    };
+    const stored = withStateRoot(root, notFound, (dir) => readState(dir, id));
     return new Container(id, root, stored, options.logger ?? stderrLogger);
   }
 
   /** The OCI state of every container under the root. */
   static async list(options: LoadOptions = {}): Promise<ContainerState[]> {
     const root = resolveRoot(options.root);
-    const out: ContainerState[] = [];
-    for (const id of listIds(root)) {
-      try {
-        out.push(toOciState(root, id, readState(root, id)));
-      } catch (err) {
-        if (!(err instanceof ContainerNotFoundError)) throw err; // deleted meanwhile
-      }
-    }
-    return out;
+    return withStateRoot(
+      root,
+      () => [], // no root yet: no containers (as runc lists)
+      (dir) => {
+        const out: ContainerState[] = [];
+        for (const id of listIds(dir)) {
+          try {
+            out.push(toOciState(dir, id, readState(dir, id)));
+          } catch (err) {
+            if (!(err instanceof ContainerNotFoundError)) throw err; // deleted meanwhile
+          }
+        }
+        return out;
+      },
+    );
   }
 
   /**
@@ -186,8 +203,20 @@ export class Container extends EventEmitter {
     return lazy.planning().planContainer(spec, { bundle, rootfs, preserveFds: options.preserveFds, noPivot: options.noPivot }, options.facts);
   }
 
+  /**
+   * Runs `use` with this container as a ref through an fd of its state
+   * root, opened and checked for this call (withStateRoot); a root gone
+   * meanwhile means the container is (or what `missing` returns).
+   */
+  private inRoot<T>(use: (ref: ContainerRef) => T, missing?: () => T): T {
+    const notFound = (): never => {
+      throw new ContainerNotFoundError(this.id);
+    };
+    return withStateRoot(this.root, missing ?? notFound, (dir) => use({ root: dir, id: this.id }));
+  }
+
   private refresh(): StoredState | undefined {
-    this.stored = readState(this.root, this.id);
+    this.stored = this.inRoot((ref) => readState(ref.root, ref.id));
     return this.stored;
   }
 
@@ -198,7 +227,10 @@ export class Container extends EventEmitter {
 
   /** The OCI state, derived now from the init process and the exec fifo. */
   state(): ContainerState {
-    return toOciState(this.root, this.id, this.refresh());
+    return this.inRoot((ref) => {
+      this.stored = readState(ref.root, ref.id);
+      return toOciState(ref.root, ref.id, this.stored);
+    });
   }
 
   /**
@@ -207,9 +239,11 @@ export class Container extends EventEmitter {
    * poststop hooks run) and rejects with the hook's error.
    */
   async start(): Promise<void> {
-    await lazy.start().startContainer(
-      { root: this.root, id: this.id, logger: this.logger, reapChild: this.pidfd >= 0 ? () => this.wait() : undefined },
-      () => this.emit('started'),
+    await this.inRoot((ref) =>
+      lazy.start().startContainer(
+        { ...ref, logger: this.logger, reapChild: this.pidfd >= 0 ? () => this.wait() : undefined },
+        () => this.emit('started'),
+      ),
     );
   }
 
@@ -223,38 +257,40 @@ export class Container extends EventEmitter {
    * ignorePaused).
    */
   async exec(proc: Process, options: Omit<ExecOptions, 'logger'> = {}): Promise<ExecProcess> {
-    const launched = await lazy.exec().execInContainer(this, proc, { ...options, logger: this.logger });
+    assertPreservedFdsOpen(options.preserveFds ?? 0); // before the root's fd is opened (as in create)
+    const launched = await this.inRoot((ref) => lazy.exec().execInContainer(ref, proc, { ...options, logger: this.logger }));
     return new ExecProcess(launched.pid, launched.pidfd);
   }
 
   /** Sends a signal (name like "TERM"/"SIGTERM" or a number) to the container. */
   async kill(signal: string | number = 'SIGTERM', options: KillOptions = {}): Promise<void> {
-    await killContainer(this, parseSignal(signal), options.all ?? false);
+    const signo = parseSignal(signal);
+    await this.inRoot((ref) => killContainer(ref, signo, options.all ?? false));
   }
 
   /** Freezes every process of the container (its cgroup's freezer); status "paused". */
   async pause(): Promise<void> {
-    await lazy.pause().pauseContainer(this);
+    await this.inRoot((ref) => lazy.pause().pauseContainer(ref));
   }
 
   /** Thaws a paused container. */
   async resume(): Promise<void> {
-    await lazy.resume().resumeContainer(this);
+    await this.inRoot((ref) => lazy.resume().resumeContainer(ref));
   }
 
   /** Host pids of every process of the container (from its cgroup), ascending. */
   processes(): Promise<number[]> {
-    return lazy.processes().containerProcesses(this);
+    return this.inRoot((ref) => lazy.processes().containerProcesses(ref));
   }
 
   /** The container's resource usage from its cgroup, in runc's stats shape. */
   stats(): Promise<CgroupStats> {
-    return lazy.stats().containerStats(this);
+    return this.inRoot((ref) => lazy.stats().containerStats(ref));
   }
 
   /** Changes the resource limits of the live container (only the fields given). */
   async update(resources: LinuxResources): Promise<void> {
-    await lazy.update().updateContainer(this, resources, this.logger);
+    await this.inRoot((ref) => lazy.update().updateContainer(ref, resources, this.logger));
   }
 
   /**
@@ -285,13 +321,16 @@ export class Container extends EventEmitter {
    * poststop hooks; their failures are warnings.
    */
   async delete(options: DeleteOptions = {}): Promise<void> {
-    const deleted = await lazy.delete().deleteContainer({
-      root: this.root,
-      id: this.id,
-      force: options.force ?? false,
-      logger: this.logger,
-      reapChild: this.pidfd >= 0 ? () => this.wait() : undefined,
-    });
+    const deleted = await this.inRoot((ref) =>
+      lazy.delete().deleteContainer({
+        ...ref,
+        force: options.force ?? false,
+        logger: this.logger,
+        reapChild: this.pidfd >= 0 ? () => this.wait() : undefined,
+      }),
+      // Forced, with the whole root gone: as for a missing container (deleteContainer), our child is still reaped.
+      options.force ? () => (this.pidfd >= 0 ? this.wait().then(() => false) : Promise.resolve(false)) : undefined,
+    );
     this.stopOomWatch();
     if (deleted) this.emit('deleted');
   }

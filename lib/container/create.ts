@@ -7,7 +7,6 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Spec } from '../config/types';
 import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
@@ -15,6 +14,7 @@ import type { Logger } from '../logger';
 import { CLONE_NEWPID, CLONE_NEWUSER } from '../native/constants';
 import { gatherFacts, runtimeUnprivileged } from '../plan/facts';
 import { validateId } from '../state/id';
+import { writePidFile } from '../state/pid-file';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
 import type { CgroupDriver } from '../cgroups';
@@ -90,11 +90,9 @@ function ownerName(): string {
   }
 }
 
-function writePidFile(file: string, pid: number): void {
-  const target = path.resolve(file);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, String(pid));
-  fs.renameSync(tmp, target);
+/** How many of the caller's fds (3, 4, ...) the container gets: socket activation's, then --preserve-fds. */
+export function passedFdCount(opts: Pick<CreateOptions, 'listenFds' | 'preserveFds'>): number {
+  return (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
 }
 
 /** The runtime's part of the init's sync points during create. */
@@ -137,7 +135,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       'process.terminal is true: a console socket is needed to receive the terminal (--console-socket), or set "terminal": false',
     );
   }
-  const passedFds = (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
+  const passedFds = passedFdCount(opts);
   const skipFds = preservedFdGaps(passedFds, opts.skipFds);
   for (const fd of skipFds) opts.logger.debug?.(`preserve-fds: fd ${fd} was not passed (not open): skipped, the container has no fd ${fd}`);
   // Whether we may write arbitrary id maps and call setgroups (a host fact, plan/facts.ts).

@@ -12,7 +12,6 @@
  * fd, and the init's pidfd is closed in all cases.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { loadBundle } from '../config/load';
 import type { Process } from '../config/types';
 import type { ValidProcess } from '../config/valid';
@@ -23,6 +22,7 @@ import { native } from '../native/addon';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import { compileExecPlan } from '../plan/exec-plan';
 import { gatherImageFacts, gatherLsmFacts } from '../plan/facts';
+import { writePidFile } from '../state/pid-file';
 import { isAlive } from '../state/proc';
 import type { CgroupRecord } from '../cgroups/driver';
 import { execUnifiedDir, joinExecCgroups, type CgroupSubPaths } from './exec-cgroup';
@@ -169,13 +169,6 @@ export function dedupEnv(env: readonly string[]): string[] {
     out.push(kv);
   }
   return out.reverse();
-}
-
-function writePidFile(file: string, pid: number): void {
-  const target = path.resolve(file);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, String(pid));
-  fs.renameSync(tmp, target);
 }
 
 /** Validates `process` (errors name JSON paths in it: "/args/0") and checks the options against it. */

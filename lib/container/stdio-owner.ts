@@ -50,12 +50,28 @@ function mayChown(st: fs.Stats): boolean {
 const IGNORED = new Set(['EPERM', 'EINVAL', 'EROFS']);
 
 /**
+ * Whether the init `pid` is in this process's user namespace. An init that
+ * joined a user namespace stays non-dumpable until its exec, its memory
+ * owned by our namespace (native/common/join_protocol.h), so an
+ * unprivileged runtime may not read its ns links (EACCES): such an init is
+ * in another namespace (setns into one's own fails with EINVAL).
+ */
+function inOurUserNamespace(pid: number): boolean {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/ns/user`) === fs.readlinkSync('/proc/self/ns/user');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EACCES') return false;
+    throw err;
+  }
+}
+
+/**
  * Gives the stdio fds (of this process) to the host ids that `user` of
  * the init `pid`'s user namespace maps to; nothing when the init is in
  * this process's own user namespace.
  */
 export function giveStdioToContainerUser(pid: number, stdio: readonly number[], user: { uid: number; gid: number }, logger?: Logger): void {
-  if (fs.readlinkSync(`/proc/${pid}/ns/user`) === fs.readlinkSync('/proc/self/ns/user')) return;
+  if (inOurUserNamespace(pid)) return;
   const uid = hostIdOf(user.uid, parseIdMap(fs.readFileSync(`/proc/${pid}/uid_map`, 'utf8')));
   const gid = hostIdOf(user.gid, parseIdMap(fs.readFileSync(`/proc/${pid}/gid_map`, 'utf8')));
   // An unmapped user cannot have been set up by the init; nothing to give.

@@ -26,6 +26,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ACCESSIBLE_BY_OTHERS, fdPath, openOwnedDir, ownershipProblem } from '../state/owned-dir';
+import { replaceFile } from '../state/replace-file';
 import { isRootless } from '../state/root';
 import { BPF_INSTRUCTION_SIZE, BPF_MAX_INSTRUCTIONS } from './bpf';
 import type { SeccompSummary } from './compile';
@@ -74,12 +76,6 @@ export function diskCacheKey(profileHash: string, libseccompVersion: () => strin
   return createHash('sha256').update(parts.join('\0')).digest('hex');
 }
 
-/** Ours alone: owned by our euid, writable by nobody else (and, for the directory, not readable either). */
-function ownedByUs(st: fs.Stats, otherBits: number): boolean {
-  const euid = process.geteuid?.() ?? -1;
-  return st.uid === euid && (st.mode & otherBits) === 0;
-}
-
 function isSummary(x: unknown): x is SeccompSummary {
   const s = x as Partial<SeccompSummary> | null;
   return (
@@ -91,18 +87,18 @@ function isSummary(x: unknown): x is SeccompSummary {
 
 /**
  * Runs `use` with the path of the cache directory as an fd of it, when the
- * directory is ours alone (checked on that fd), else returns undefined.
- * Every entry is reached through /proc/self/fd/N: the directory checked is
- * the one used, even when its parent is another user's (a KAPSEL_CACHE_DIR
+ * directory is ours alone (not even readable by others; checked on that
+ * fd as the state root is, lib/state/owned-dir.ts), else throws. Every
+ * entry is reached through /proc/self/fd/N: the directory checked is the
+ * one used, even when its parent is another user's (a KAPSEL_CACHE_DIR
  * below /tmp) and `seccomp` is swapped for a symlink to a directory of
  * theirs between a check by path and the use.
  */
 function inOwnDirectory<T>(use: (dir: string) => T): T | undefined {
   if (directory === undefined) return undefined;
-  const fd = fs.openSync(directory, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+  const fd = openOwnedDir(directory, 'seccomp cache directory', ACCESSIBLE_BY_OTHERS);
   try {
-    if (!ownedByUs(fs.fstatSync(fd), 0o077)) return undefined;
-    return use(`/proc/self/fd/${fd}`);
+    return use(fdPath(fd));
   } finally {
     fs.closeSync(fd);
   }
@@ -121,7 +117,7 @@ function readEntry(dir: string, key: string): CachedProgram | undefined {
   const fd = fs.openSync(path.join(dir, key), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || !ownedByUs(st, 0o022) || st.size > 4 * 1024 * 1024) return undefined;
+    if (!st.isFile() || ownershipProblem(st) !== undefined || st.size > 4 * 1024 * 1024) return undefined;
     const entry = JSON.parse(fs.readFileSync(fd, 'utf8')) as { key?: unknown; program?: unknown; flags?: unknown; summary?: unknown };
     // An entry names its key: one found under another name (moved there) is not this profile's program.
     if (entry.key !== key) return undefined;
@@ -143,14 +139,8 @@ export function writeDiskCache(key: string, entry: CachedProgram): void {
   try {
     fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
     inOwnDirectory((dir) => {
-      const tmp = path.join(dir, `.${key}.${process.pid}.tmp`);
-      try {
-        const body = JSON.stringify({ key, program: entry.program.toString('base64'), flags: entry.flags, summary: entry.summary });
-        fs.writeFileSync(tmp, body, { flag: 'wx', mode: 0o600 });
-        fs.renameSync(tmp, path.join(dir, key));
-      } catch {
-        fs.rmSync(tmp, { force: true });
-      }
+      const body = JSON.stringify({ key, program: entry.program.toString('base64'), flags: entry.flags, summary: entry.summary });
+      replaceFile(path.join(dir, key), body, 0o600);
     });
   } catch {
     // no directory of our own: no caching

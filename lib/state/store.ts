@@ -1,7 +1,9 @@
 /**
  * On-disk state of containers: <root>/<id>/state.json, written atomically
- * (temp file + rename), plus the exec fifo. Every operation that changes a
- * container holds an exclusive flock on its directory.
+ * (replace-file.ts), plus the exec fifo. Every operation that changes a
+ * container holds an exclusive flock on its directory. `root` is the fd
+ * path of a state root opened and checked by root.ts (openStateRoot):
+ * nothing here trusts a path another user could have made.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +11,7 @@ import type { CgroupRecord } from '../cgroups/driver';
 import type { Annotations, Hooks } from '../config/types';
 import { ContainerExistsError, ContainerNotFoundError } from '../errors';
 import { native } from '../native/addon';
+import { replaceFile } from './replace-file';
 
 /** What kapsel records about a container; the status is derived, not stored. */
 export interface StoredState {
@@ -61,13 +64,12 @@ export function fifoPath(root: string, id: string): string {
 
 /**
  * Creates the container's directory; an existing one means the id is taken.
- * The root and the container directories are 0700 (runc's root is): no
- * other user may reach the exec fifo (opening it would start or stall the
- * container) or read the state. The init never needs the path: it reopens
- * the fifo through its own fd.
+ * The root (made by openStateRoot) and the container directories are 0700
+ * (runc's root is): no other user may reach the exec fifo (opening it
+ * would start or stall the container) or read the state. The init never
+ * needs the path: it reopens the fifo through its own fd.
  */
 export function createContainerDir(root: string, id: string): string {
-  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const dir = containerDir(root, id);
   try {
     fs.mkdirSync(dir, { mode: 0o700 });
@@ -103,10 +105,7 @@ export function readState(root: string, id: string): StoredState | undefined {
 }
 
 export function writeState(root: string, state: StoredState): void {
-  const dir = containerDir(root, state.id);
-  const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
-  fs.renameSync(tmp, path.join(dir, STATE_FILE));
+  replaceFile(path.join(containerDir(root, state.id), STATE_FILE), JSON.stringify(state), 0o600);
 }
 
 /**
@@ -117,10 +116,7 @@ export function writeState(root: string, state: StoredState): void {
  * init that delete (forced or not) finds here and kills.
  */
 export function writeInitRecord(root: string, id: string, record: InitRecord): void {
-  const dir = containerDir(root, id);
-  const tmp = path.join(dir, `.${INIT_RECORD}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-  fs.renameSync(tmp, path.join(dir, INIT_RECORD));
+  replaceFile(path.join(containerDir(root, id), INIT_RECORD), JSON.stringify(record), 0o600);
 }
 
 /** The init recorded by writeInitRecord, or undefined. */

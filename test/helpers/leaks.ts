@@ -26,6 +26,21 @@ export function listFds(): Map<string, string> {
   return out;
 }
 
+/** The lowest fd number (from 3) not open in this process: the one the next open takes. */
+export function lowestClosedFd(): number {
+  const isOpen = (fd: number): boolean => {
+    try {
+      fs.fstatSync(fd);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let fd = 3;
+  while (isOpen(fd)) fd++;
+  return fd;
+}
+
 /** Taken at the start of a test file (before any container), for assertNoLeaks. */
 export function snapshotSystem(): SystemSnapshot {
   return { fds: listFds() };

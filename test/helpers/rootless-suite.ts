@@ -16,6 +16,8 @@ export interface RootlessSuite {
   readonly owner: { uid: number; gid: number };
   /** The runner script (dist/test/helpers/NAME.js) in the user-readable copy. */
   readonly runner: string;
+  /** bin/kapsel in the user-readable copy. */
+  readonly bin: string;
   readonly snapshot: SystemSnapshot;
 }
 
@@ -41,6 +43,9 @@ export function rootlessSuite(runnerName = 'rootless-runner'): RootlessSuite {
     },
     get runner() {
       return path.join(repo!.dir, 'dist', 'test', 'helpers', `${runnerName}.js`);
+    },
+    get bin() {
+      return path.join(repo!.dir, 'bin', 'kapsel');
     },
     get snapshot() {
       return snapshot!;

@@ -10,21 +10,52 @@ import { tempDir } from './tmp';
 
 export const TEST_USER_NAME = 'kapsel-test';
 
-function idOf(flag: '-u' | '-g'): number | undefined {
-  const res = spawnSync('id', [flag, TEST_USER_NAME], { encoding: 'utf8' });
+function idOf(flag: '-u' | '-g', name: string): number | undefined {
+  const res = spawnSync('id', [flag, name], { encoding: 'utf8' });
   return res.status === 0 ? Number(res.stdout.trim()) : undefined;
+}
+
+/** Creates the system user `name` (no home, no login shell, a group of its own) if missing. */
+export function ensureUser(name: string): Owner {
+  if (idOf('-u', name) === undefined) {
+    const res = spawnSync('useradd', ['--system', '--no-create-home', '--user-group', '--shell', '/usr/sbin/nologin', name], {
+      encoding: 'utf8',
+    });
+    // Another test process may have created it meanwhile: check again below.
+    if (res.status !== 0 && idOf('-u', name) === undefined) throw new Error(`useradd ${name} failed: ${res.stderr}`);
+  }
+  return { uid: idOf('-u', name)!, gid: idOf('-g', name)! };
+}
+
+/** Removes a user ensureUser made (and its group). */
+export function removeUser(name: string): void {
+  spawnSync('userdel', [name], { encoding: 'utf8' });
+  spawnSync('groupdel', [name], { encoding: 'utf8' });
 }
 
 /** Creates the system user kapsel-test (no home, no login shell) if missing. */
 export function ensureTestUser(): Owner {
-  if (idOf('-u') === undefined) {
-    const res = spawnSync('useradd', ['--system', '--no-create-home', '--user-group', '--shell', '/usr/sbin/nologin', TEST_USER_NAME], {
-      encoding: 'utf8',
-    });
-    // Another test process may have created it meanwhile: check again below.
-    if (res.status !== 0 && idOf('-u') === undefined) throw new Error(`useradd ${TEST_USER_NAME} failed: ${res.stderr}`);
-  }
-  return { uid: idOf('-u')!, gid: idOf('-g')! };
+  return ensureUser(TEST_USER_NAME);
+}
+
+/**
+ * Runs `command` as `user` (setpriv: real, effective and saved ids, its
+ * groups, no capabilities left) from /, with exactly `env`.
+ */
+export function runAs(user: string, command: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
+  const { uid, gid } = ensureUser(user);
+  const res = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--inh-caps=-all', '--', ...command], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    cwd: '/',
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/', USER: user, LOGNAME: user, ...env },
+  });
+  return {
+    status: res.status,
+    signal: res.signal,
+    stdout: res.stdout ?? '',
+    stderr: (res.stderr ?? '') + (res.error ? `\n${res.error.message}` : ''),
+  };
 }
 
 /**
@@ -88,30 +119,8 @@ export function runCommandAsUser(command: string[], timeoutMs = 60_000): UserRun
   fs.chownSync(runtimeDir, uid, gid);
   fs.chmodSync(runtimeDir, 0o700);
   try {
-    const res = spawnSync(
-      'setpriv',
-      [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--inh-caps=-all', '--', ...command],
-      {
-        encoding: 'utf8',
-        timeout: timeoutMs,
-        cwd: '/',
-        env: {
-          PATH: '/usr/local/bin:/usr/bin:/bin',
-          HOME: '/',
-          USER: TEST_USER_NAME,
-          LOGNAME: TEST_USER_NAME,
-          XDG_RUNTIME_DIR: runtimeDir,
-        },
-      },
-    );
-    return {
-      status: res.status,
-      signal: res.signal,
-      stdout: res.stdout ?? '',
-      stderr: (res.stderr ?? '') + (res.error ? `\n${res.error.message}` : ''),
-      runtimeDir,
-      runtimeDirLeftovers: listTree(runtimeDir),
-    };
+    const res = runAs(TEST_USER_NAME, command, { XDG_RUNTIME_DIR: runtimeDir }, timeoutMs);
+    return { ...res, runtimeDir, runtimeDirLeftovers: listTree(runtimeDir) };
   } finally {
     fs.rmSync(runtimeDir, { recursive: true, force: true });
   }

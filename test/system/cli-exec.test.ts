@@ -11,36 +11,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { native } from '../../lib/native/addon';
 import { TEST_USER, type Bundle } from '../helpers/bundle';
+import { BIN, kapselCli, type CliResult } from '../helpers/cli';
 import type { ProbeReport } from '../helpers/run';
 import { uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 import { untilReady } from '../helpers/until-ready';
 
-const BIN = path.resolve(__dirname, '..', '..', '..', 'bin', 'kapsel');
 const suite = systemSuite();
 const { skip } = suite;
 
-interface Result {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = CliResult;
 
 /** bin/kapsel --root ROOT ARGS with stdout/stderr in files (a container may keep a pipe open). */
 function kapsel(args: string[], extraFds: number[] = []): Result {
-  const dir = tempDir('cli-exec');
-  const outFd = fs.openSync(path.join(dir, 'out'), 'w');
-  const errFd = fs.openSync(path.join(dir, 'err'), 'w');
-  try {
-    const res = spawnSync(BIN, ['--root', suite.root, ...args], { stdio: ['ignore', outFd, errFd, ...extraFds], timeout: 60_000 });
-    if (res.error) throw res.error;
-    return { status: res.status, stdout: fs.readFileSync(path.join(dir, 'out'), 'utf8'), stderr: fs.readFileSync(path.join(dir, 'err'), 'utf8') };
-  } finally {
-    fs.closeSync(outFd);
-    fs.closeSync(errFd);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return kapselCli(suite.root, args, { extraFds });
 }
 
 /** A container of the probe bundle running `/probe sleep 60` (started unless `start` is false); deleted after `fn`. */

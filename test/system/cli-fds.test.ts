@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from '../../lib';
 import { REPO_ROOT } from '../helpers/bundle';
+import { lowestClosedFd } from '../helpers/leaks';
 import { uniqueId, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';

@@ -47,7 +47,9 @@ function setup(edit: (spec: Spec) => void = () => undefined, extra: Partial<Crea
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
   const warnings: string[] = [];
   const logger: Logger = { warn: (m) => warnings.push(m) };
+  // createContainer takes a state root already opened and checked (Container.create does that).
   const root = path.join(dir, 'root');
+  fs.mkdirSync(root, { mode: 0o700 });
   const id = `c${serial}`;
   return { root, id, dir, warnings, poststopMarker, options: { id, bundle, root, logger, ...extra } };
 }

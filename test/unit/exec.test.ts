@@ -164,6 +164,7 @@ function runningContainer(): { root: string; id: string } {
   fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
   const root = path.join(dir, 'root');
   const id = `c${serial}`;
+  fs.mkdirSync(root, { mode: 0o700 }); // a checked state root, as Container gives the operations
   createContainerDir(root, id);
   writeState(root, {
     ociVersion: '1.0.2', id, pid: process.pid, initStartTime: readProcStat(process.pid)!.startTime, bundle, rootfs: path.join(bundle, 'rootfs'),

@@ -72,10 +72,10 @@ test('v1 without a cgroup namespace: a tmpfs, the container\'s directory of each
     ...bind('memory', '/sys/fs/cgroup/memory/c1'),
     ...bind('net_cls,net_prio', '/sys/fs/cgroup/net_cls,net_prio/c1'),
     ...bind('systemd', '/sys/fs/cgroup/systemd/c1'),
-    { op: 'symlink', target: 'cpu,cpuacct', path: '/sys/fs/cgroup/cpu' },
-    { op: 'symlink', target: 'cpu,cpuacct', path: '/sys/fs/cgroup/cpuacct' },
-    { op: 'symlink', target: 'net_cls,net_prio', path: '/sys/fs/cgroup/net_cls' },
-    { op: 'symlink', target: 'net_cls,net_prio', path: '/sys/fs/cgroup/net_prio' },
+    { op: 'symlink', target: 'cpu,cpuacct', path: '/sys/fs/cgroup/cpu', replace: false },
+    { op: 'symlink', target: 'cpu,cpuacct', path: '/sys/fs/cgroup/cpuacct', replace: false },
+    { op: 'symlink', target: 'net_cls,net_prio', path: '/sys/fs/cgroup/net_cls', replace: false },
+    { op: 'symlink', target: 'net_cls,net_prio', path: '/sys/fs/cgroup/net_prio', replace: false },
     { op: 'setattr', target: '/sys/fs/cgroup', set: MOUNT_ATTR_RDONLY, clear: 0, propagation: 0, recursive: false },
   ]);
   // No unified hierarchy without limits there, and nothing of the host's tree as such.
