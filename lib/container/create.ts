@@ -13,12 +13,13 @@ import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID } from '../native/constants';
-import { gatherFacts } from '../plan/facts';
+import { gatherFacts, gatherLsmFacts } from '../plan/facts';
 import { validateId } from '../state/id';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
 import type { CgroupDriver } from '../cgroups';
 import { destroyCgroups, prepareCgroups, setUpCgroups } from './cgroups';
+import { createRecord } from './create-record';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
@@ -152,6 +153,8 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     owner: ownerName(),
     annotations: spec.annotations,
     hooks: spec.hooks,
+    // What exec inherits, from this config and plan: later edits of config.json must not matter.
+    recorded: createRecord(spec, plan, facts.host.lsm ?? gatherLsmFacts()),
     ownPidNamespace: (plan.cloneFlags & CLONE_NEWPID) !== 0,
     systemdCgroup: opts.systemdCgroup || undefined,
     rootless,

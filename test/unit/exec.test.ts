@@ -16,6 +16,7 @@ import { dedupEnv, execInContainer, type ExecEnv } from '../../lib/container/exe
 import { InvalidArgumentError, InvalidConfigError, InvalidStateError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
 import { compileExecPlan, type ExecPlanContext } from '../../lib/plan/exec-plan';
+import { compileSeccompFilter } from '../../lib/plan/seccomp';
 import { NO_LSM } from '../../lib/plan/labels';
 import { helperFdLayout, type Step } from '../../lib/plan/steps';
 import { readProcStat } from '../../lib/state/proc';
@@ -32,7 +33,7 @@ function context(overrides: Partial<ExecPlanContext> = {}): ExecPlanContext {
   return {
     initPidfd: 42,
     namespaces: ALL_NS,
-    spec: validateConfig(defaultSpec({ rootless: true, cgroupNamespace: false })),
+    container: { process: validateConfig(defaultSpec({ rootless: true, cgroupNamespace: false })).process },
     image: { passwd: [{ name: 'u', uid: 1000, gid: 1000, home: '/home/u' }] },
     setgroupsDenied: false,
     preserveFds: 0,
@@ -49,7 +50,9 @@ test('exec plan: the init\'s namespaces through its pidfd, nothing created, no r
   assert.deepEqual(plan.join, [{ type: ALL_NS, pidfd: 42 }]);
   assert.equal(plan.cloneFlags, 0);
   assert.deepEqual([plan.uidMappings, plan.gidMappings], [[], []]);
-  assert.deepEqual(ops(plan.steps), ['setgroups', 'setresgid', 'setresuid', 'umask', 'chdir', 'check-exec', 'exec']);
+  assert.deepEqual(ops(plan.steps), [
+    'rlimit', 'bounding', 'keep-caps', 'setgroups', 'setresgid', 'setresuid', 'keep-caps', 'capset', 'ambient', 'umask', 'chdir', 'check-exec', 'exec',
+  ], 'the container\'s rlimits and capabilities come with its process');
   const exec = plan.steps.at(-1) as Extract<Step, { op: 'exec' }>;
   assert.deepEqual(exec.env, ['HOME=/home/u']);
   // Namespaces that are the runtime's own are not joined at all.
@@ -67,7 +70,7 @@ test('exec plan: the terminal is the process\'s own (no /dev/console bind), its 
 test('exec plan: the container\'s seccomp filter, placed by the exec\'d process\'s noNewPrivileges', () => {
   const spec = defaultSpec({ rootless: true, cgroupNamespace: false });
   spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_ERRNO' }] };
-  const ctx = context({ spec: validateConfig(spec) });
+  const ctx = context({ container: { seccomp: compileSeccompFilter(validateConfig(spec).linux!.seccomp!) } });
   const early = ops(compileExecPlan(proc(), ctx).steps);
   assert.ok(early.indexOf('seccomp') < early.indexOf('setresuid'), early.join(' '));
   const late = ops(compileExecPlan(proc({ noNewPrivileges: true }), ctx).steps);
@@ -168,6 +171,7 @@ function runningContainer(): { root: string; id: string } {
   writeState(root, {
     ociVersion: '1.0.2', id, pid: process.pid, initStartTime: readProcStat(process.pid)!.startTime, bundle, rootfs: path.join(bundle, 'rootfs'),
     created: new Date().toISOString(), owner: 'me', ownPidNamespace: true, rootless: true,
+    recorded: { process: spec.process!, namespaces: ALL_NS, lsm: NO_LSM },
   });
   return { root, id };
 }
