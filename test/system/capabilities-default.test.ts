@@ -16,25 +16,19 @@ import * as path from 'node:path';
 import { processFromFlags } from '../../lib/cli/commands/exec';
 import type { Container } from '../../lib/container/container';
 import type { LinuxCapabilities, Process, Spec } from '../../lib/config/types';
-import * as C from '../../lib/native/constants';
 import { makeBundle } from '../helpers/bundle';
 import { rootlessSuite } from '../helpers/rootless-suite';
 import { createTestContainer, probeReport, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 import { runAsUser } from '../helpers/user';
+import { capHex } from '../helpers/capabilities';
 
 const suite = systemSuite();
 const { skip } = suite;
 const rootless = rootlessSuite('rootless-exec-runner');
 
 const SETS = ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'] as const;
-
-function capHex(names: readonly string[] = []): string {
-  let mask = 0n;
-  for (const name of names) mask |= 1n << BigInt(C.CAPABILITIES[name]);
-  return mask.toString(16).padStart(16, '0');
-}
 
 /**
  * The five sets a process shows after its execve when it had `caps`

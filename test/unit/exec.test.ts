@@ -3,6 +3,7 @@
 // the syscall double (what is spawned, and what is left when it fails).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +14,7 @@ import { validateConfig, validateProcess } from '../../lib/config/validate';
 import type { CgroupRecord } from '../../lib/cgroups/driver';
 import { execCgroupDirs, joinExecCgroups, parseCgroupFlags } from '../../lib/container/exec-cgroup';
 import { dedupEnv, execInContainer, type ExecEnv } from '../../lib/container/exec';
-import { InvalidArgumentError, InvalidConfigError, InvalidStateError, NotSupportedError } from '../../lib/errors';
+import { InvalidArgumentError, InvalidConfigError, InvalidStateError, KapselError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
 import { compileExecPlan, type ExecPlanContext } from '../../lib/plan/exec-plan';
 import { compileSeccompFilter } from '../../lib/plan/seccomp';
@@ -273,4 +274,48 @@ test('launch of an exec plan: no fifo, --exec, done when the helper\'s socket cl
   await assert.rejects(launchInit({ plan, stdio: [0, 1, 2], privilegedIdMaps: false, onSync: async () => undefined }, ready.env), /unexpected "ready"/);
   assert.deepEqual([...ready.sys.open], []);
   assert.deepEqual([...ready.sys.alive], []);
+});
+
+test('exec plan: what the process leaves out comes from the container\'s record; what it says wins', () => {
+  const container = {
+    process: {
+      capabilities: { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] },
+      rlimits: [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 20 }],
+    },
+  };
+  const step = <O extends Step['op']>(plan: { steps: Step[] }, op: O) => plan.steps.filter((s): s is Extract<Step, { op: O }> => s.op === op);
+  const inherited = compileExecPlan(proc(), context({ container }));
+  assert.deepEqual(step(inherited, 'bounding'), [{ op: 'bounding', keep: 1n << 5n }]);
+  assert.deepEqual(step(inherited, 'rlimit').map((r) => [r.type, r.soft, r.hard]), [['RLIMIT_NOFILE', 10n, 20n]]);
+  const own = compileExecPlan(proc({ capabilities: { bounding: ['CAP_CHOWN'] }, rlimits: [{ type: 'RLIMIT_NPROC', soft: 1, hard: 1 }] }), context({ container }));
+  assert.deepEqual(step(own, 'bounding'), [{ op: 'bounding', keep: 1n }]);
+  assert.deepEqual(step(own, 'rlimit').map((r) => r.type), ['RLIMIT_NPROC']);
+  // A container without capabilities: an exec'd process without them gets none, never the runtime's.
+  const none = compileExecPlan(proc(), context({ container: { process: {} } }));
+  assert.deepEqual(step(none, 'bounding'), [{ op: 'bounding', keep: 0n }]);
+  assert.deepEqual(step(none, 'capset'), [{ op: 'capset', effective: 0n, permitted: 0n, inheritable: 0n }]);
+  assert.deepEqual(step(none, 'ambient'), [{ op: 'ambient', raise: 0n }]);
+});
+
+test('exec on the double: the bundle is never read (removed after create), and a state without a create-time record is refused', async () => {
+  const ref = runningContainer();
+  fs.rmSync(path.join(ref.root, '..', 'bundle'), { recursive: true });
+  const { env, sys } = scriptedEnv([{ kind: 'exited' }]);
+  const launched = await execInContainer(ref, { args: ['/bin/true'], cwd: '/' }, { stdio: [0, 1, 2] }, execEnv(sys, env));
+  sys.close(launched.pidfd);
+  const old = runningContainer();
+  const file = path.join(old.root, old.id, 'state.json');
+  const { recorded: _recorded, ...state } = JSON.parse(fs.readFileSync(file, 'utf8')) as { recorded?: unknown };
+  fs.writeFileSync(file, JSON.stringify(state));
+  const again = scriptedEnv([]);
+  await assert.rejects(execInContainer(old, { args: ['/bin/true'], cwd: '/' }, {}, execEnv(again.sys, again.env)), (e: unknown) => e instanceof KapselError && e.code === 'ERR_INVALID_STATE' && /create-time record/.test(e.message));
+  assert.deepEqual(again.sys.calls, [], 'nothing opened');
+});
+
+test('the exec module does not load the config loader: nothing of config.json can reach an exec', () => {
+  const script = `require(${JSON.stringify(path.resolve(__dirname, '../../lib/container/exec.js'))});
+    const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]config[\\\\/]load\\.js$/.test(f));
+    process.stdout.write(JSON.stringify(loaded));`;
+  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), []);
 });
