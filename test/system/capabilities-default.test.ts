@@ -11,16 +11,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { processFromFlags } from '../../lib/cli/commands/exec';
 import type { Container } from '../../lib/container/container';
 import type { LinuxCapabilities, Process, Spec } from '../../lib/config/types';
 import { makeBundle } from '../helpers/bundle';
 import { rootlessSuite } from '../helpers/rootless-suite';
-import { createTestContainer, probeReport, type ProbeReport } from '../helpers/run';
+import { execCapture, withStarted } from '../helpers/exec';
+import { probeReport, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
-import { tempDir } from '../helpers/tmp';
 import { runAsUser } from '../helpers/user';
 import { capHex } from '../helpers/capabilities';
 
@@ -86,19 +85,11 @@ test('an init without capabilities has none: every set is empty, as root in the 
 
 /** Runs `/probe report` exec'd as `proc` into a running container of `edit`'s bundle. */
 async function execReport(edit: (spec: Spec) => void, proc: (c: Container) => Process): Promise<ProbeReport> {
-  const run = await createTestContainer(suite.bundle({ edit }), { root: suite.root, args: ['/probe', 'sleep', '60'] });
-  const dir = tempDir('caps-out');
-  const out = fs.openSync(path.join(dir, 'out'), 'w');
-  try {
-    await run.container.start();
-    const p = await run.container.exec(proc(run.container), { stdio: [0, out, 2] });
-    assert.deepEqual(await p.wait(), { exitCode: 0, signal: null });
-    return JSON.parse(fs.readFileSync(path.join(dir, 'out'), 'utf8')) as ProbeReport;
-  } finally {
-    fs.closeSync(out);
-    fs.rmSync(dir, { recursive: true, force: true });
-    await run.destroy();
-  }
+  return withStarted(suite.bundle({ edit }), suite.root, async (c) => {
+    const res = await execCapture(c, proc(c));
+    assert.deepEqual(res.exit, { exitCode: 0, signal: null });
+    return JSON.parse(res.stdout) as ProbeReport;
+  });
 }
 
 test('an exec without capabilities into a restricted container gets the container\'s sets, not the runtime\'s', { skip }, async () => {

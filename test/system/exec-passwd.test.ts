@@ -11,13 +11,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Container } from '../../lib/container/container';
-import type { Process } from '../../lib/config/types';
-import type { Bundle } from '../helpers/bundle';
-import { createTestContainer, type ProbeReport } from '../helpers/run';
-import { systemSuite } from '../helpers/suite';
-import { tempDir } from '../helpers/tmp';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Container } from '../../lib/container/container';
+import type { Bundle } from '../helpers/bundle';
+import { execCapture, withStarted } from '../helpers/exec';
+import type { ProbeReport } from '../helpers/run';
+import { systemSuite } from '../helpers/suite';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -33,27 +32,12 @@ async function withRunning(fn: (c: Container, bundle: Bundle) => Promise<void>):
       spec.linux!.resources = { ...spec.linux!.resources, devices: [...(spec.linux!.resources?.devices ?? []), { allow: true, type: 'c', access: 'm' }] };
     },
   });
-  const run = await createTestContainer(bundle, { root: suite.root, args: ['/probe', 'sleep', '60'] });
-  try {
-    await run.container.start();
-    await fn(run.container, bundle);
-  } finally {
-    await run.destroy();
-  }
+  await withStarted(bundle, suite.root, (c) => fn(c, bundle));
 }
 
 /** Runs `args` in `c` as root; its exit and stdout. */
-async function execOut(c: Container, args: string[], proc: Partial<Process> = {}): Promise<{ exit: unknown; stdout: string }> {
-  const dir = tempDir('exec-passwd');
-  const out = fs.openSync(path.join(dir, 'out'), 'w');
-  try {
-    const p = await c.exec({ args, cwd: '/', env: ['PATH=/'], ...proc }, { stdio: [0, out, 2] });
-    const exit = await p.wait();
-    return { exit, stdout: fs.readFileSync(path.join(dir, 'out'), 'utf8') };
-  } finally {
-    fs.closeSync(out);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+function execOut(c: Container, args: string[]): ReturnType<typeof execCapture> {
+  return execCapture(c, { args, cwd: '/', env: ['PATH=/'] });
 }
 
 /** The attacker in the container: `probe plant PATH KIND ARGS...`. */

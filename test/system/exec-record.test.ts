@@ -12,8 +12,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { processFromFlags } from '../../lib/cli/commands/exec';
 import type { Container } from '../../lib/container/container';
-import type { Process, Spec } from '../../lib/config/types';
-import { createTestContainer, type ProbeReport } from '../helpers/run';
+import type { Spec } from '../../lib/config/types';
+import { execCapture, withStarted } from '../helpers/exec';
+import type { ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 
@@ -23,27 +24,13 @@ const { skip } = suite;
 /** getppid denied with EACCES: a syscall the probe can make and report. */
 const SECCOMP = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] };
 
-/** Runs `proc` in `c`; its exit and stdout. */
-async function execOut(c: Container, proc: Process): Promise<{ exit: unknown; stdout: string }> {
-  const dir = tempDir('exec-record');
-  const out = fs.openSync(path.join(dir, 'out'), 'w');
-  try {
-    const p = await c.exec(proc, { stdio: [0, out, 2] });
-    const exit = await p.wait();
-    return { exit, stdout: fs.readFileSync(path.join(dir, 'out'), 'utf8') };
-  } finally {
-    fs.closeSync(out);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** The create-time filter, seen from inside: seccomp mode 2 and getppid denied. */
 async function assertCreateTimeFilter(c: Container, what: string): Promise<void> {
   for (const noNewPrivileges of [false, true]) {
-    const status = await execOut(c, { args: ['/probe', 'cat', '/proc/self/status'], cwd: '/', noNewPrivileges });
+    const status = await execCapture(c, { args: ['/probe', 'cat', '/proc/self/status'], cwd: '/', noNewPrivileges });
     assert.deepEqual(status.exit, { exitCode: 0, signal: null });
     assert.match(status.stdout, /^Seccomp:\s+2$/m, `${what}: the exec'd process is under a filter (noNewPrivileges ${noNewPrivileges})`);
-    const call = await execOut(c, { args: ['/probe', 'syscall', 'getppid'], cwd: '/', noNewPrivileges });
+    const call = await execCapture(c, { args: ['/probe', 'syscall', 'getppid'], cwd: '/', noNewPrivileges });
     assert.equal((JSON.parse(call.stdout) as { errno?: string }).errno, 'EACCES', `${what}: getppid is still denied (noNewPrivileges ${noNewPrivileges})`);
   }
 }
@@ -64,12 +51,9 @@ async function withRunning(fn: (c: Container, bundleDir: string) => Promise<void
       spec.root = { path: path.join(outside, 'rootfs'), readonly: false };
     },
   });
-  const run = await createTestContainer(bundle, { root: suite.root, args: ['/probe', 'sleep', '60'] });
   try {
-    await run.container.start();
-    await fn(run.container, bundle.dir);
+    await withStarted(bundle, suite.root, (c) => fn(c, bundle.dir));
   } finally {
-    await run.destroy();
     fs.rmSync(outside, { recursive: true, force: true });
   }
 }
@@ -85,14 +69,14 @@ test('config.json edited after create (seccomp removed, process changed): exec k
     await assertCreateTimeFilter(c, 'seccomp deleted from config.json');
     // The CLI's process without --process: the create-time one (env, capabilities), not the edited one.
     const proc = processFromFlags(c.configProcess(), ['/probe', 'report'], {});
-    const out = await execOut(c, proc);
+    const out = await execCapture(c, proc);
     const report = JSON.parse(out.stdout) as ProbeReport;
     assert.ok(report.env.includes('FROM=create') && !report.env.includes('FROM=edited'), report.env.join(' '));
     assert.equal(report.status.CapBnd, '0000000000000020', 'CAP_KILL only, not the edited CAP_SYS_ADMIN');
     // A process without capabilities or rlimits of its own: the recorded ones (runc spec's RLIMIT_NOFILE 1024), not the runtime's.
     config.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 4096, hard: 4096 }];
     fs.writeFileSync(file, JSON.stringify(config));
-    const own = JSON.parse((await execOut(c, { args: ['/probe', 'report'], cwd: '/' })).stdout) as ProbeReport;
+    const own = JSON.parse((await execCapture(c, { args: ['/probe', 'report'], cwd: '/' })).stdout) as ProbeReport;
     assert.equal(own.status.CapBnd, '0000000000000020');
     assert.deepEqual(own.rlimits.RLIMIT_NOFILE, { soft: '1024', hard: '1024' });
   });
@@ -102,7 +86,7 @@ test('the whole bundle removed after create: exec still runs, under the create-t
   await withRunning(async (c, bundleDir) => {
     fs.rmSync(bundleDir, { recursive: true, force: true });
     await assertCreateTimeFilter(c, 'bundle removed');
-    const report = JSON.parse((await execOut(c, processFromFlags(c.configProcess(), ['/probe', 'report'], {}))).stdout) as ProbeReport;
+    const report = JSON.parse((await execCapture(c, processFromFlags(c.configProcess(), ['/probe', 'report'], {}))).stdout) as ProbeReport;
     assert.ok(report.env.includes('FROM=create'), report.env.join(' '));
   });
 });
