@@ -160,7 +160,7 @@ test('exec cgroups: every hierarchy of the container\'s cgroups, with the --cgro
 let serial = 0;
 
 /** A running "container" whose init is this very process (alive, the right start time), on the double. */
-function runningContainer(): { root: string; id: string } {
+function runningContainer(namespaces = ALL_NS): { root: string; id: string } {
   const dir = path.join(tmp, `case-${++serial}`);
   const bundle = path.join(dir, 'bundle');
   fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
@@ -172,7 +172,7 @@ function runningContainer(): { root: string; id: string } {
   writeState(root, {
     ociVersion: '1.0.2', id, pid: process.pid, initStartTime: readProcStat(process.pid)!.startTime, bundle, rootfs: path.join(bundle, 'rootfs'),
     created: new Date().toISOString(), owner: 'me', ownPidNamespace: true, rootless: true,
-    recorded: { process: spec.process!, namespaces: ALL_NS, lsm: NO_LSM },
+    recorded: { process: spec.process!, namespaces, lsm: NO_LSM },
   });
   return { root, id };
 }
@@ -295,6 +295,15 @@ test('exec plan: what the process leaves out comes from the container\'s record;
   assert.deepEqual(step(none, 'bounding'), [{ op: 'bounding', keep: 0n }]);
   assert.deepEqual(step(none, 'capset'), [{ op: 'capset', effective: 0n, permitted: 0n, inheritable: 0n }]);
   assert.deepEqual(step(none, 'ambient'), [{ op: 'ambient', raise: 0n }]);
+});
+
+test('exec on the double: only the namespace types create recorded are joined, whatever else differs from the runtime\'s', async () => {
+  const ref = runningContainer(C.CLONE_NEWPID | C.CLONE_NEWNS);
+  const { env, sys } = scriptedEnv([{ kind: 'exited' }]);
+  const launched = await execInContainer(ref, { args: ['/bin/true'], cwd: '/' }, { stdio: [0, 1, 2] }, execEnv(sys, env));
+  const [[spawn]] = sys.named('spawn') as [[{ join: { type: number }[] }]];
+  assert.deepEqual(spawn.join.map((j) => j.type), [C.CLONE_NEWPID | C.CLONE_NEWNS], 'the init\'s user namespace differs too, but the container has none of its own');
+  sys.close(launched.pidfd);
 });
 
 test('exec on the double: the bundle is never read (removed after create), and a state without a create-time record is refused', async () => {
