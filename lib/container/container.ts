@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { CgroupStats } from '../cgroups';
 import type { OomWatch } from '../cgroups/oom-watch';
 import type { LinuxResources, Process, Spec } from '../config/types';
-import { ContainerNotFoundError } from '../errors';
+import { ContainerNotFoundError, KapselError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
 import type { WaitResult } from '../native/addon';
 import type { CompileOptions } from '../plan/compile';
@@ -71,6 +71,7 @@ const lazy = {
   start: () => require('./start') as typeof import('./start'),
   delete: () => require('./delete') as typeof import('./delete'),
   exec: () => require('./exec') as typeof import('./exec'),
+  createRecord: () => require('./create-record') as typeof import('./create-record'),
   pause: () => require('./pause') as typeof import('./pause'),
   resume: () => require('./resume') as typeof import('./resume'),
   processes: () => require('./processes') as typeof import('./processes'),
@@ -260,6 +261,17 @@ export class Container extends EventEmitter {
     assertPreservedFdsOpen(options.preserveFds ?? 0); // before the root's fd is opened (as in create)
     const launched = await this.inRoot((ref) => lazy.exec().execInContainer(ref, proc, { ...options, logger: this.logger }));
     return new ExecProcess(launched.pid, launched.pidfd);
+  }
+
+  /**
+   * The container's `process` as create recorded it from config.json (a
+   * copy): what `kapsel exec` without --process starts from, as runc does.
+   * Later edits of config.json, or its removal, do not change it.
+   */
+  configProcess(): Process {
+    const stored = this.refresh();
+    if (!stored) throw new KapselError('ERR_INVALID_STATE', `container ${this.id} is being created`);
+    return JSON.parse(JSON.stringify(lazy.createRecord().recordOf(stored).process)) as Process;
   }
 
   /** Sends a signal (name like "TERM"/"SIGTERM" or a number) to the container. */

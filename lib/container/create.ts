@@ -12,13 +12,14 @@ import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID, CLONE_NEWUSER } from '../native/constants';
-import { gatherFacts, runtimeUnprivileged } from '../plan/facts';
+import { gatherFacts, gatherLsmFacts, runtimeUnprivileged } from '../plan/facts';
 import { validateId } from '../state/id';
 import { writePidFile } from '../state/pid-file';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
 import type { CgroupDriver } from '../cgroups';
 import { destroyCgroups, prepareCgroups, setUpCgroups } from './cgroups';
+import { createRecord } from './create-record';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
@@ -168,6 +169,8 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     owner: ownerName(),
     annotations: spec.annotations,
     hooks: spec.hooks,
+    // What exec inherits, from this config and plan: later edits of config.json must not matter.
+    recorded: createRecord(spec, plan, facts.host.lsm ?? gatherLsmFacts()),
     ownPidNamespace: (plan.cloneFlags & CLONE_NEWPID) !== 0,
     systemdCgroup: opts.systemdCgroup || undefined,
     rootless,

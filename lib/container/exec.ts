@@ -12,7 +12,7 @@
  * fd, and the init's pidfd is closed in all cases.
  */
 import * as fs from 'node:fs';
-import { loadBundle } from '../config/load';
+import * as path from 'node:path';
 import type { Process } from '../config/types';
 import type { ValidProcess } from '../config/valid';
 import { validateProcess } from '../config/validate';
@@ -21,11 +21,13 @@ import type { Logger } from '../logger';
 import { native } from '../native/addon';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import { compileExecPlan } from '../plan/exec-plan';
-import { gatherImageFacts, gatherLsmFacts } from '../plan/facts';
+import { gatherImageFacts } from '../plan/facts';
+import { isRootless } from '../state/root';
 import { writePidFile } from '../state/pid-file';
 import { isAlive } from '../state/proc';
 import type { CgroupRecord } from '../cgroups/driver';
 import { execUnifiedDir, joinExecCgroups, type CgroupSubPaths } from './exec-cgroup';
+import { recordedFilter, recordOf } from './create-record';
 import { hookState } from './hook-state';
 import { launchInit, nativeLaunchEnv, type LaunchEnv } from './launch';
 import { underLock, type ContainerRef } from './operation';
@@ -136,7 +138,8 @@ export const procInitInspector: InitInspector = {
     joinExecCgroups(record, pid, {
       bornIn,
       sub,
-      unprivileged: process.geteuid!() !== 0,
+      // Rootless as for create's cgroups: uid 0 of a user namespace too (container/cgroups.ts).
+      unprivileged: isRootless(),
       debug: (m) => logger?.debug?.(m),
     });
   },
@@ -195,22 +198,22 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
   return underLock(ref, opts.ignorePaused ? 'execIgnoringPause' : 'exec', async (stored) => {
     // "running" and "paused" are only derived from a stored state with a live init.
     const s = stored!;
-    const { config: spec, warnings } = loadBundle(s.bundle);
-    for (const warning of warnings) opts.logger?.warn(warning);
+    // Everything the process inherits is what create recorded, never the bundle (create-record.ts).
+    const record = recordOf(s);
     const initPidfd = env.init.openInit(s.pid, s.initStartTime);
     // Born in its cgroup2 cgroup, as the init is; the v1 hierarchies get its pid before "go".
     const birth = env.init.openBirthCgroup(s.cgroup, opts.cgroup);
     try {
       const plan = compileExecPlan(valid, {
         initPidfd,
-        namespaces: env.init.foreignNamespaces(s.pid),
-        spec,
+        namespaces: record.namespaces & env.init.foreignNamespaces(s.pid),
+        container: { process: record.process, seccomp: recordedFilter(record) },
         image: gatherImageFacts(s.rootfs),
         setgroupsDenied: env.init.setgroupsDenied(s.pid),
         preserveFds,
         jsonPath: '',
         rootfs: s.rootfs,
-        lsm: gatherLsmFacts(),
+        lsm: record.lsm,
       });
       for (const note of plan.notes ?? []) opts.logger?.debug?.(note);
       const launched = await launchInit(

@@ -13,12 +13,20 @@
  * create gets.
  */
 import type { ValidSpec } from '../config/valid';
-import { loadBundleFromText, readBundleText, type LoadedBundle } from '../config/load';
+import type { LoadedBundle } from '../config/load';
 import type { CompileOptions } from '../plan/compile';
 import { encodeSteps } from '../plan/encode';
 import type { PlanFacts } from '../plan/facts';
 import type { LaunchPlan, Step } from '../plan/steps';
 import { planContainer } from './planning';
+
+/**
+ * The config loader, required on create's first use only: exec reaches
+ * this module (launch.ts's encoding cache) and must not even load the
+ * reader of config.json, since nothing of the bundle may reach an exec
+ * after create (create-record.ts; a unit test checks exec's module graph).
+ */
+const configLoader = (): typeof import('../config/load') => require('../config/load') as typeof import('../config/load');
 
 /** Bundles remembered at once; beyond that the oldest goes (a program with many bundles recompiles). */
 const MAX_BUNDLES = 64;
@@ -55,6 +63,7 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): V {
  * seen before for this bundle. Errors are loadBundle's.
  */
 export function loadBundleReusing(bundle: string): LoadedBundle {
+  const { loadBundleFromText, readBundleText } = configLoader();
   const { bundleDir, file, text } = readBundleText(bundle);
   const seen = configs.get(bundleDir);
   if (seen && seen.text === text) return loadBundleFromText(bundleDir, file, text, { config: seen.config, warnings: seen.renamed });

@@ -9,35 +9,44 @@
  * runs the process steps of processPlan, with the container's seccomp
  * filter placed as runc places it for exec, and execs.
  *
+ * What the process does not say comes from the container, as create
+ * recorded it (container/create-record.ts), as runc's newInitConfig and
+ * finalizeNamespace fill it in: no `capabilities` is the container's
+ * sets (never the runtime's full set, never none), no `rlimits` the
+ * container's limits (never the runtime's), no AppArmor profile or SELinux
+ * label the container's. The seccomp filter is always the container's.
+ *
  * A container without a mount namespace of its own (mount-namespace.ts)
  * shares the runtime's: there is none to join, and "/" would be the
  * host's, so the helper first chroots into the container's rootfs, as
  * its init did.
  *
  * A pure function, as compilePlan: the caller (lib/container/exec.ts)
- * gathered which namespaces differ from the runtime's, the image facts
- * and the container's config.
+ * gathered which namespaces to join, the image facts and the container's
+ * create-time record.
  */
-import type { ValidProcess, ValidSpec } from '../config/valid';
+import type { Process } from '../config/types';
+import type { ValidProcess } from '../config/valid';
 import { NotSupportedError } from '../errors';
 import * as C from '../native/constants';
-import { processPlan } from './process';
+import { NO_CAPABILITIES, processPlan } from './process';
 import type { ImageFacts, LsmFacts } from './facts';
 import { checkProcessLabels, execLabelSteps } from './labels';
-import { seccompPlan } from './seccomp';
+import { placeSeccomp, type SeccompFilter } from './seccomp';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface ExecPlanContext {
   /** A pidfd of the container's init (the runtime keeps it open until the spawn). */
   initPidfd: number;
   /**
-   * CLONE_NEW* flags of the init's namespaces that are not the runtime's
-   * own: those are joined (setns of one that is ours would be EINVAL for
-   * a user namespace, and pointless for the others).
+   * CLONE_NEW* flags of the container's namespaces (as create recorded
+   * them) that are not the runtime's own: those are joined (setns of one
+   * that is ours would be EINVAL for a user namespace, and pointless for
+   * the others).
    */
   namespaces: number;
-  /** The container's config (its linux.seccomp applies to the exec'd process too). */
-  spec: ValidSpec;
+  /** What the container gives a process that does not say otherwise, as create recorded it. */
+  container: ContainerDefaults;
   /** The container's image (HOME from its /etc/passwd). */
   image: ImageFacts;
   /** setgroups(2) is denied in the container's user namespace (rootless). */
@@ -54,6 +63,34 @@ export interface ExecPlanContext {
   rootfs?: string;
   /** The host's security modules: the process's own labels are applied as create applies them (plan/labels.ts). */
   lsm: LsmFacts;
+}
+
+/** The container's part of an exec'd process (container/create-record.ts). */
+export interface ContainerDefaults {
+  /** The container's own process (config.json's at create). */
+  process?: Pick<Process, 'capabilities' | 'rlimits' | 'apparmorProfile' | 'selinuxLabel'>;
+  /** The container's seccomp filter, compiled at create; absent: none. */
+  seccomp?: SeccompFilter;
+}
+
+/**
+ * `proc` with what it leaves out taken from the container, as runc does
+ * (newInitConfig, finalizeNamespace). Without this, the helper's own
+ * state would be the process's: the runtime's full capability set
+ * (CAP_SYS_ADMIN, issue 16), the runtime's rlimits, no LSM confinement.
+ * A process with its own `capabilities` gets exactly those (`exec --cap`
+ * has already added to the container's, cli/commands/exec.ts).
+ */
+export function withContainerDefaults(proc: ValidProcess, container: ContainerDefaults): ValidProcess {
+  const base = container.process;
+  const present = (v: string | undefined): boolean => v !== undefined && v !== '';
+  return {
+    ...proc,
+    capabilities: proc.capabilities ?? base?.capabilities ?? NO_CAPABILITIES,
+    ...(!(proc.rlimits?.length) && base?.rlimits?.length && { rlimits: base.rlimits }),
+    ...(!present(proc.apparmorProfile) && present(base?.apparmorProfile) && { apparmorProfile: base!.apparmorProfile }),
+    ...(!present(proc.selinuxLabel) && present(base?.selinuxLabel) && { selinuxLabel: base!.selinuxLabel }),
+  };
 }
 
 /**
@@ -81,9 +118,10 @@ function checkExecSupported(proc: ValidProcess, jsonPath: string): void {
  * @throws InvalidConfigError for additional groups where setgroups is denied,
  *   or an AppArmor profile where AppArmor is not enabled.
  */
-export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): LaunchPlan {
+export function compileExecPlan(own: ValidProcess, ctx: ExecPlanContext): LaunchPlan {
   const jsonPath = ctx.jsonPath ?? '';
-  checkExecSupported(proc, jsonPath);
+  checkExecSupported(own, jsonPath);
+  const proc = withContainerDefaults(own, ctx.container);
   const notes: string[] = [];
   checkProcessLabels(proc, ctx.lsm, jsonPath, notes);
   const layout = helperFdLayout(ctx.preserveFds, { fifo: false, console: proc.terminal === true });
@@ -102,7 +140,7 @@ export function compileExecPlan(proc: ValidProcess, ctx: ExecPlanContext): Launc
   // deciding where it goes (runc's setns init): without it, while the
   // helper still has CAP_SYS_ADMIN; with it, right before the execve
   // (there is no wait for start in an exec plan).
-  const seccomp = seccompPlan({ ...ctx.spec, process: proc } as ValidSpec, layout.listenerFd);
+  const seccomp = ctx.container.seccomp && placeSeccomp(ctx.container.seccomp, proc.noNewPrivileges === true, layout.listenerFd);
   const early = seccomp?.placement === 'before-credentials' ? [seccomp.step] : [];
   const late = seccomp && seccomp.placement !== 'before-credentials' ? [seccomp.step] : [];
   // The LSM labels before any filter (which may not allow their write), as create places them.

@@ -157,19 +157,33 @@ export interface ProcessPlan {
   warnings: string[];
 }
 
+/**
+ * The capability sets of a process without `capabilities`: none at all, as
+ * runc and crun give it. The runtime's own sets (CAP_SYS_ADMIN among
+ * them) must never reach a process that did not ask for them; an exec'd
+ * process without them gets the container's, as create recorded them
+ * (exec-plan.ts), before it gets here.
+ */
+export const NO_CAPABILITIES: Readonly<Required<LinuxCapabilities>> = Object.freeze({
+  bounding: [],
+  effective: [],
+  inheritable: [],
+  permitted: [],
+  ambient: [],
+});
+
 /** Credentials and capabilities: the part of the setup that changes who the process is. */
 function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext, warnings: string[]): Step[] {
   const steps: Step[] = [];
-  let caps: ReturnType<typeof capabilitySteps> | undefined;
-  if (proc.capabilities) {
-    const ambient = raisableAmbient(proc.capabilities, ctx.jsonPath ?? '/process');
-    warnings.push(...ambient.warnings);
-    caps = capabilitySteps(proc.capabilities, ambient.names);
-  }
-  if (caps) steps.push(...caps.before);
+  // Always planned: a missing `capabilities` is the empty sets, not the runtime's (NO_CAPABILITIES).
+  const capabilities = proc.capabilities ?? NO_CAPABILITIES;
+  const ambient = raisableAmbient(capabilities, ctx.jsonPath ?? '/process');
+  warnings.push(...ambient.warnings);
+  const caps = capabilitySteps(capabilities, ambient.names);
+  steps.push(...caps.before);
   const user = proc.user ?? { uid: 0, gid: 0 };
   // Keep the permitted set across the uid change; capset trims it after.
-  if (caps) steps.push({ op: 'keep-caps', keep: true });
+  steps.push({ op: 'keep-caps', keep: true });
   const gids = user.additionalGids ?? [];
   if (!ctx.setgroupsDenied) {
     steps.push({ op: 'setgroups', gids });
@@ -182,10 +196,8 @@ function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext, warnings: 
   }
   steps.push({ op: 'setresgid', gid: user.gid });
   steps.push({ op: 'setresuid', uid: user.uid });
-  if (caps) {
-    steps.push({ op: 'keep-caps', keep: false });
-    steps.push(...caps.after);
-  }
+  steps.push({ op: 'keep-caps', keep: false });
+  steps.push(...caps.after);
   return steps;
 }
 

@@ -22,7 +22,7 @@
  * container").
  */
 import type { ValidSpec } from '../config/valid';
-import { compileSeccomp } from '../seccomp/compile';
+import { compileSeccomp, type SeccompSummary } from '../seccomp/compile';
 import { normalizeSeccomp } from '../seccomp/normalize';
 import { allowsPlainly } from '../seccomp/plain-allow';
 import type { LaunchPlan, Step } from './steps';
@@ -41,30 +41,60 @@ export const IDLE_RELEASE_SYSCALLS = ['madvise', 'brk', 'munmap', 'openat'] as c
 
 export type SeccompPlacement = 'before-credentials' | 'before-wait-start' | 'before-exec';
 
+/**
+ * linux.seccomp compiled: what the init installs, wherever it goes. Create
+ * records it (container/create-record.ts), and an exec'd process gets this
+ * very filter, never one compiled again from a config.json that may have
+ * changed since (runc keeps the create-time filter too).
+ */
+export interface SeccompFilter {
+  program: Uint8Array;
+  flags: number;
+  allowsIdleRelease: boolean;
+  summary?: SeccompSummary;
+  listener?: NonNullable<LaunchPlan['seccompListener']>;
+}
+
 export interface SeccompPlan {
   step: Extract<Step, { op: 'seccomp' }>;
   placement: SeccompPlacement;
   listener?: NonNullable<LaunchPlan['seccompListener']>;
 }
 
-/** The seccomp step for `spec`, or undefined without linux.seccomp. `listenerFd`: helperFdLayout's. */
-export function seccompPlan(spec: ValidSpec, listenerFd: number): SeccompPlan | undefined {
-  const profile = spec.linux?.seccomp;
-  if (!profile) return undefined;
+/** Compiles a config's linux.seccomp. */
+export function compileSeccompFilter(profile: NonNullable<NonNullable<ValidSpec['linux']>['seccomp']>): SeccompFilter {
   const compiled = compileSeccomp(profile, { basePath: '/linux/seccomp' });
-  const listener = compiled.listenerPath === undefined ? undefined : { path: compiled.listenerPath, metadata: compiled.listenerMetadata };
-  const placement: SeccompPlacement = !spec.process?.noNewPrivileges ? 'before-credentials' : listener ? 'before-wait-start' : 'before-exec';
+  return {
+    program: compiled.program,
+    flags: compiled.flags,
+    // compileSeccomp validated the profile: normalizing it again is a copy.
+    allowsIdleRelease: allowsPlainly(normalizeSeccomp(profile), IDLE_RELEASE_SYSCALLS),
+    summary: compiled.summary,
+    ...(compiled.listenerPath !== undefined && { listener: { path: compiled.listenerPath, metadata: compiled.listenerMetadata } }),
+  };
+}
+
+/** Where `filter` goes for a process with or without `noNewPrivileges`, as its step. `listenerFd`: helperFdLayout's. */
+export function placeSeccomp(filter: SeccompFilter, noNewPrivileges: boolean, listenerFd: number): SeccompPlan {
+  const listener = filter.listener;
+  const placement: SeccompPlacement = !noNewPrivileges ? 'before-credentials' : listener ? 'before-wait-start' : 'before-exec';
   return {
     step: {
       op: 'seccomp',
-      program: compiled.program,
-      flags: compiled.flags,
+      program: filter.program,
+      flags: filter.flags,
       listenerFd: listener ? listenerFd : -1,
-      // compileSeccomp validated the profile: normalizing it again is a copy.
-      allowsIdleRelease: allowsPlainly(normalizeSeccomp(profile), IDLE_RELEASE_SYSCALLS),
-      summary: compiled.summary,
+      allowsIdleRelease: filter.allowsIdleRelease,
+      summary: filter.summary,
     },
     placement,
     listener,
   };
+}
+
+/** The seccomp step for `spec`, or undefined without linux.seccomp. `listenerFd`: helperFdLayout's. */
+export function seccompPlan(spec: ValidSpec, listenerFd: number): SeccompPlan | undefined {
+  const profile = spec.linux?.seccomp;
+  if (!profile) return undefined;
+  return placeSeccomp(compileSeccompFilter(profile), spec.process?.noNewPrivileges === true, listenerFd);
 }

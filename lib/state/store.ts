@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CgroupRecord } from '../cgroups/driver';
 import type { Annotations, Hooks } from '../config/types';
+import type { CreateRecord } from '../container/create-record';
 import { ContainerExistsError, ContainerNotFoundError } from '../errors';
 import { native } from '../native/addon';
 import { replaceFile } from './replace-file';
@@ -36,6 +37,11 @@ export interface StoredState {
   rootless: boolean;
   /** The container's cgroups and which directories create made (absent: it runs without cgroups). */
   cgroup?: CgroupRecord;
+  /**
+   * What later operations inherit from the container, as create recorded
+   * it (container/create-record.ts): exec reads this, never the bundle.
+   */
+  recorded?: CreateRecord;
 }
 
 export const STATE_FILE = 'state.json';

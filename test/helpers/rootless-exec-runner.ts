@@ -3,15 +3,18 @@
  * creates and starts the container of the bundle given as argv[2] (its
  * process sleeps), execs `/probe report` (or the process fields given as
  * JSON in argv[3] over it) into it through the library with no state root
- * option, and prints ONE JSON line:
+ * option, and prints ONE JSON line (with "cli" as argv[3] and `kapsel exec`
+ * flags as JSON in argv[4]: the process the CLI makes of the container's
+ * recorded one and those flags, running `/probe report`):
  *   {"exit", "report", "stderr", "initNamespaces", "children"}
  * or {"error": message, "code": ...} (exit status 1).
  *
- *   node dist/test/helpers/rootless-exec-runner.js BUNDLE_DIR [PROCESS_JSON]
+ *   node dist/test/helpers/rootless-exec-runner.js BUNDLE_DIR [PROCESS_JSON | cli FLAGS_JSON]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { processFromFlags } from '../../lib/cli/commands/exec';
 import type { Process } from '../../lib/config/types';
 import { existingBundle } from './bundle';
 import { childProcesses } from './leaks';
@@ -20,7 +23,8 @@ import { createTestContainer } from './run';
 async function main(): Promise<void> {
   const dir = process.argv[2];
   if (!dir) throw new Error('usage: rootless-exec-runner BUNDLE_DIR [PROCESS_JSON]');
-  const overrides = (process.argv[3] ? JSON.parse(process.argv[3]) : {}) as Partial<Process>;
+  const cliFlags = process.argv[3] === 'cli' ? (JSON.parse(process.argv[4] ?? '{}') as Record<string, string[]>) : undefined;
+  const overrides = (process.argv[3] && !cliFlags ? JSON.parse(process.argv[3]) : {}) as Partial<Process>;
   // Made (and chowned to us) by the test.
   const bundle = existingBundle(dir);
   const run = await createTestContainer(bundle, { root: null, args: ['/probe', 'sleep', '60'] });
@@ -34,7 +38,10 @@ async function main(): Promise<void> {
     const stderr = fs.openSync(path.join(out, 'stderr'), 'w');
     let exit;
     try {
-      const p = await run.container.exec({ args: ['/probe', 'report'], cwd: '/', env: ['PATH=/'], ...overrides }, { stdio: [0, stdout, stderr] });
+      const proc = cliFlags
+        ? processFromFlags(run.container.configProcess(), ['/probe', 'report'], cliFlags)
+        : { args: ['/probe', 'report'], cwd: '/', env: ['PATH=/'], ...overrides };
+      const p = await run.container.exec(proc, { stdio: [0, stdout, stderr] });
       exit = await p.wait();
     } finally {
       fs.closeSync(stdout);

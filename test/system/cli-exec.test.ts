@@ -17,6 +17,7 @@ import { uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 import { untilReady } from '../helpers/until-ready';
+import { capHex } from '../helpers/capabilities';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -213,5 +214,28 @@ test('-t without --console-socket relays the terminal to the CLI\'s own', { skip
     assert.equal(r.tty.isatty, 1);
     assert.equal(r.tty.controlling, 1);
     assert.match(r.fds['0'], /^\/dev\/pts\/\d+$/);
+  });
+});
+
+test('exec without --process starts from the process create recorded: config.json edited or removed since does not matter; --cap adds to its sets', { skip }, async () => {
+  await withContainer(async (id, bundle) => {
+    const recorded = bundle.config.process!.capabilities!;
+    // The attacker's edit after create: another environment, CAP_SYS_ADMIN everywhere.
+    bundle.config.process!.env = ['PATH=/bin', 'FROM_CONFIG=edited'];
+    const all = ['CAP_SYS_ADMIN'];
+    bundle.config.process!.capabilities = { bounding: all, effective: all, permitted: all, inheritable: all, ambient: all };
+    bundle.write();
+    const edited = report(kapsel(['exec', id, '/probe', 'report']));
+    assert.ok(edited.env.includes('FROM_CONFIG=1') && !edited.env.includes('FROM_CONFIG=edited'), edited.env.join(' '));
+    assert.equal(edited.status.CapBnd, capHex(recorded.bounding!));
+    assert.equal(edited.status.CapAmb, capHex([]));
+    fs.rmSync(path.join(bundle.dir, 'config.json'));
+    const withCap = report(kapsel(['exec', '--cap', 'CAP_SYS_TIME', id, '/probe', 'report']));
+    // The config's process has noNewPrivileges (runc spec's): root's permitted set after the execve is the one it had.
+    assert.equal(withCap.status.CapBnd, capHex([...recorded.bounding!, 'CAP_SYS_TIME']));
+    assert.equal(withCap.status.CapPrm, capHex([...recorded.permitted!, 'CAP_SYS_TIME']));
+    assert.equal(withCap.status.CapEff, capHex([...recorded.permitted!, 'CAP_SYS_TIME']));
+    assert.equal(withCap.status.CapInh, capHex(recorded.inheritable ?? []));
+    assert.equal(withCap.status.CapAmb, capHex(recorded.ambient ?? []));
   });
 });

@@ -14,9 +14,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Container } from '../../lib/container/container';
 import type { Process, Spec } from '../../lib/config/types';
-import * as C from '../../lib/native/constants';
 import { createTestContainer } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
+import { capHex } from '../helpers/capabilities';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -29,12 +29,6 @@ const PLANTED: Record<string, string> = {
   'self/setgroups': 'deny\n',
   'thread-self/attr/exec': '',
 };
-
-function capHex(names: string[]): string {
-  let mask = 0n;
-  for (const name of names) mask |= 1n << BigInt(C.CAPABILITIES[name]);
-  return mask.toString(16).padStart(16, '0');
-}
 
 function withoutProc(spec: Spec): void {
   spec.mounts = (spec.mounts ?? []).filter((m) => m.destination !== '/proc');

@@ -14,11 +14,11 @@ import type { Process, Spec } from '../../lib/config/types';
 import { detectLayout, parseProcCgroup } from '../../lib/cgroups/layout';
 import { parseCgroupFlags } from '../../lib/container/exec-cgroup';
 import { InvalidConfigError, InvalidStateError, KapselError } from '../../lib/errors';
-import * as C from '../../lib/native/constants';
 import { TEST_USER } from '../helpers/bundle';
 import { createTestContainer, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
+import { capHex } from '../helpers/capabilities';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -65,12 +65,6 @@ async function execReport(c: Container, proc: Partial<Process> = {}, extra: stri
   const res = await execProbe(c, proc, extra);
   if (res.exit.exitCode !== 0 || !res.report) throw new Error(`exec'd probe failed: ${JSON.stringify(res.exit)}\n${res.stdout}\n${res.stderr}`);
   return res.report;
-}
-
-function capHex(names: string[]): string {
-  let mask = 0n;
-  for (const name of names) mask |= 1n << BigInt(C.CAPABILITIES[name]);
-  return mask.toString(16).padStart(16, '0');
 }
 
 test('the exec\'d process is in every namespace of the init, its root and hostname, with only its stdio', { skip }, async () => {

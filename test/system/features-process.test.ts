@@ -9,7 +9,7 @@ import { makeBundle, TEST_USER } from '../helpers/bundle';
 import { createTestContainer, probeReport, runProbe } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import type { Process } from '../../lib/config/types';
-import * as C from '../../lib/native/constants';
+import { capHex } from '../helpers/capabilities';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -30,12 +30,6 @@ async function reportWith(change: (proc: Process) => void, paths: string[] = [])
 }
 
 /** A capability set as /proc/self/status prints it (16 hex digits). */
-function capHex(names: string[]): string {
-  let mask = 0n;
-  for (const name of names) mask |= 1n << BigInt(C.CAPABILITIES[name]);
-  return mask.toString(16).padStart(16, '0');
-}
-
 test('args, env and cwd (created when missing)', { skip }, async () => {
   const env = ['PATH=/bin', 'FOO=bar', 'WITH_SPACES=a b  c', 'EMPTY=', 'HOME=/custom'];
   const report = await reportWith((proc) => {

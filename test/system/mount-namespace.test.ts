@@ -14,10 +14,10 @@ import type { Spec } from '../../lib/config/types';
 import { Container } from '../../lib/container/container';
 import { NotSupportedError } from '../../lib/errors';
 import type { Bundle } from '../helpers/bundle';
-import { createTestContainer, runProbe, uniqueId, type ProbeReport } from '../helpers/run';
+import { runProbe, uniqueId, type ProbeReport } from '../helpers/run';
 import { hostMounts, namespaceHolder, type NamespaceHolder } from '../helpers/namespace-holder';
 import { systemSuite } from '../helpers/suite';
-import { tempDir } from '../helpers/tmp';
+import { execCapture, withStarted } from '../helpers/exec';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -98,19 +98,11 @@ test('no mount namespace, run twice on one rootfs: the /dev links the first run 
 
 /** Runs the bundle (a sleeping probe), execs `probe report MARKER BUNDLE` into it, deletes it: the exec'd report. */
 async function execReport(bundle: Bundle, marker: string): Promise<ProbeReport> {
-  const run = await createTestContainer(bundle, { root: suite.root, args: ['/probe', 'sleep', '60'] });
-  const dir = tempDir('exec-out');
-  const out = fs.openSync(path.join(dir, 'out'), 'w');
-  try {
-    await run.container.start();
-    const p = await run.container.exec({ args: ['/probe', 'report', marker, bundle.dir], cwd: '/', env: ['PATH=/bin'] }, { stdio: [0, out, 2] });
-    assert.deepEqual(await p.wait(), { exitCode: 0, signal: null });
-    return JSON.parse(fs.readFileSync(path.join(dir, 'out'), 'utf8')) as ProbeReport;
-  } finally {
-    fs.closeSync(out);
-    fs.rmSync(dir, { recursive: true, force: true });
-    await run.destroy();
-  }
+  return withStarted(bundle, suite.root, async (c) => {
+    const res = await execCapture(c, { args: ['/probe', 'report', marker, bundle.dir], cwd: '/', env: ['PATH=/bin'] });
+    assert.deepEqual(res.exit, { exitCode: 0, signal: null });
+    return JSON.parse(res.stdout) as ProbeReport;
+  });
 }
 
 test('no mount namespace: a process exec\'d into it gets the container\'s root too', { skip }, async () => {

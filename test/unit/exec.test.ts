@@ -3,6 +3,7 @@
 // the syscall double (what is spawned, and what is left when it fails).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,9 +14,10 @@ import { validateConfig, validateProcess } from '../../lib/config/validate';
 import type { CgroupRecord } from '../../lib/cgroups/driver';
 import { execCgroupDirs, joinExecCgroups, parseCgroupFlags } from '../../lib/container/exec-cgroup';
 import { dedupEnv, execInContainer, type ExecEnv } from '../../lib/container/exec';
-import { InvalidArgumentError, InvalidConfigError, InvalidStateError, NotSupportedError } from '../../lib/errors';
+import { InvalidArgumentError, InvalidConfigError, InvalidStateError, KapselError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
 import { compileExecPlan, type ExecPlanContext } from '../../lib/plan/exec-plan';
+import { compileSeccompFilter } from '../../lib/plan/seccomp';
 import { NO_LSM } from '../../lib/plan/labels';
 import { helperFdLayout, type Step } from '../../lib/plan/steps';
 import { readProcStat } from '../../lib/state/proc';
@@ -32,7 +34,7 @@ function context(overrides: Partial<ExecPlanContext> = {}): ExecPlanContext {
   return {
     initPidfd: 42,
     namespaces: ALL_NS,
-    spec: validateConfig(defaultSpec({ rootless: true, cgroupNamespace: false })),
+    container: { process: validateConfig(defaultSpec({ rootless: true, cgroupNamespace: false })).process },
     image: { passwd: [{ name: 'u', uid: 1000, gid: 1000, home: '/home/u' }] },
     setgroupsDenied: false,
     preserveFds: 0,
@@ -49,7 +51,9 @@ test('exec plan: the init\'s namespaces through its pidfd, nothing created, no r
   assert.deepEqual(plan.join, [{ type: ALL_NS, pidfd: 42 }]);
   assert.equal(plan.cloneFlags, 0);
   assert.deepEqual([plan.uidMappings, plan.gidMappings], [[], []]);
-  assert.deepEqual(ops(plan.steps), ['setgroups', 'setresgid', 'setresuid', 'umask', 'chdir', 'check-exec', 'exec']);
+  assert.deepEqual(ops(plan.steps), [
+    'rlimit', 'bounding', 'keep-caps', 'setgroups', 'setresgid', 'setresuid', 'keep-caps', 'capset', 'ambient', 'umask', 'chdir', 'check-exec', 'exec',
+  ], 'the container\'s rlimits and capabilities come with its process');
   const exec = plan.steps.at(-1) as Extract<Step, { op: 'exec' }>;
   assert.deepEqual(exec.env, ['HOME=/home/u']);
   // Namespaces that are the runtime's own are not joined at all.
@@ -67,7 +71,7 @@ test('exec plan: the terminal is the process\'s own (no /dev/console bind), its 
 test('exec plan: the container\'s seccomp filter, placed by the exec\'d process\'s noNewPrivileges', () => {
   const spec = defaultSpec({ rootless: true, cgroupNamespace: false });
   spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_ERRNO' }] };
-  const ctx = context({ spec: validateConfig(spec) });
+  const ctx = context({ container: { seccomp: compileSeccompFilter(validateConfig(spec).linux!.seccomp!) } });
   const early = ops(compileExecPlan(proc(), ctx).steps);
   assert.ok(early.indexOf('seccomp') < early.indexOf('setresuid'), early.join(' '));
   const late = ops(compileExecPlan(proc({ noNewPrivileges: true }), ctx).steps);
@@ -156,7 +160,7 @@ test('exec cgroups: every hierarchy of the container\'s cgroups, with the --cgro
 let serial = 0;
 
 /** A running "container" whose init is this very process (alive, the right start time), on the double. */
-function runningContainer(): { root: string; id: string } {
+function runningContainer(namespaces = ALL_NS): { root: string; id: string } {
   const dir = path.join(tmp, `case-${++serial}`);
   const bundle = path.join(dir, 'bundle');
   fs.mkdirSync(path.join(bundle, 'rootfs'), { recursive: true });
@@ -169,6 +173,7 @@ function runningContainer(): { root: string; id: string } {
   writeState(root, {
     ociVersion: '1.0.2', id, pid: process.pid, initStartTime: readProcStat(process.pid)!.startTime, bundle, rootfs: path.join(bundle, 'rootfs'),
     created: new Date().toISOString(), owner: 'me', ownPidNamespace: true, rootless: true,
+    recorded: { process: spec.process!, namespaces, lsm: NO_LSM },
   });
   return { root, id };
 }
@@ -270,4 +275,57 @@ test('launch of an exec plan: no fifo, --exec, done when the helper\'s socket cl
   await assert.rejects(launchInit({ plan, stdio: [0, 1, 2], privilegedIdMaps: false, onSync: async () => undefined }, ready.env), /unexpected "ready"/);
   assert.deepEqual([...ready.sys.open], []);
   assert.deepEqual([...ready.sys.alive], []);
+});
+
+test('exec plan: what the process leaves out comes from the container\'s record; what it says wins', () => {
+  const container = {
+    process: {
+      capabilities: { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] },
+      rlimits: [{ type: 'RLIMIT_NOFILE', soft: 10, hard: 20 }],
+    },
+  };
+  const step = <O extends Step['op']>(plan: { steps: Step[] }, op: O) => plan.steps.filter((s): s is Extract<Step, { op: O }> => s.op === op);
+  const inherited = compileExecPlan(proc(), context({ container }));
+  assert.deepEqual(step(inherited, 'bounding'), [{ op: 'bounding', keep: 1n << 5n }]);
+  assert.deepEqual(step(inherited, 'rlimit').map((r) => [r.type, r.soft, r.hard]), [['RLIMIT_NOFILE', 10n, 20n]]);
+  const own = compileExecPlan(proc({ capabilities: { bounding: ['CAP_CHOWN'] }, rlimits: [{ type: 'RLIMIT_NPROC', soft: 1, hard: 1 }] }), context({ container }));
+  assert.deepEqual(step(own, 'bounding'), [{ op: 'bounding', keep: 1n }]);
+  assert.deepEqual(step(own, 'rlimit').map((r) => r.type), ['RLIMIT_NPROC']);
+  // A container without capabilities: an exec'd process without them gets none, never the runtime's.
+  const none = compileExecPlan(proc(), context({ container: { process: {} } }));
+  assert.deepEqual(step(none, 'bounding'), [{ op: 'bounding', keep: 0n }]);
+  assert.deepEqual(step(none, 'capset'), [{ op: 'capset', effective: 0n, permitted: 0n, inheritable: 0n }]);
+  assert.deepEqual(step(none, 'ambient'), [{ op: 'ambient', raise: 0n }]);
+});
+
+test('exec on the double: only the namespace types create recorded are joined, whatever else differs from the runtime\'s', async () => {
+  const ref = runningContainer(C.CLONE_NEWPID | C.CLONE_NEWNS);
+  const { env, sys } = scriptedEnv([{ kind: 'exited' }]);
+  const launched = await execInContainer(ref, { args: ['/bin/true'], cwd: '/' }, { stdio: [0, 1, 2] }, execEnv(sys, env));
+  const [[spawn]] = sys.named('spawn') as [[{ join: { type: number }[] }]];
+  assert.deepEqual(spawn.join.map((j) => j.type), [C.CLONE_NEWPID | C.CLONE_NEWNS], 'the init\'s user namespace differs too, but the container has none of its own');
+  sys.close(launched.pidfd);
+});
+
+test('exec on the double: the bundle is never read (removed after create), and a state without a create-time record is refused', async () => {
+  const ref = runningContainer();
+  fs.rmSync(path.join(ref.root, '..', 'bundle'), { recursive: true });
+  const { env, sys } = scriptedEnv([{ kind: 'exited' }]);
+  const launched = await execInContainer(ref, { args: ['/bin/true'], cwd: '/' }, { stdio: [0, 1, 2] }, execEnv(sys, env));
+  sys.close(launched.pidfd);
+  const old = runningContainer();
+  const file = path.join(old.root, old.id, 'state.json');
+  const { recorded: _recorded, ...state } = JSON.parse(fs.readFileSync(file, 'utf8')) as { recorded?: unknown };
+  fs.writeFileSync(file, JSON.stringify(state));
+  const again = scriptedEnv([]);
+  await assert.rejects(execInContainer(old, { args: ['/bin/true'], cwd: '/' }, {}, execEnv(again.sys, again.env)), (e: unknown) => e instanceof KapselError && e.code === 'ERR_INVALID_STATE' && /create-time record/.test(e.message));
+  assert.deepEqual(again.sys.calls, [], 'nothing opened');
+});
+
+test('the exec module does not load the config loader: nothing of config.json can reach an exec', () => {
+  const script = `require(${JSON.stringify(path.resolve(__dirname, '../../lib/container/exec.js'))});
+    const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]config[\\\\/]load\\.js$/.test(f));
+    process.stdout.write(JSON.stringify(loaded));`;
+  const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), []);
 });

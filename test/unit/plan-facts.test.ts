@@ -56,14 +56,38 @@ test('a relative symlink climbing out of the image stays inside it', () => {
   assert.ok(execEnv(rootfs).includes('HOME=/'));
 });
 
-test('an absolute symlink to a file of the image is followed inside the image', () => {
+test('/etc/passwd that is a symlink is no passwd, even to a file of the image; a symlinked directory on the way is followed in the image', () => {
   const rootfs = rootfsWithPasswd((r, hostFile) => {
-    // The same absolute path exists in the image and on the host: the image's wins.
+    // The same absolute path exists in the image and on the host: neither is read.
     fs.mkdirSync(path.join(r, path.dirname(hostFile)), { recursive: true });
     fs.writeFileSync(path.join(r, hostFile), 'root:x:0:0:root:/image-copy:/bin/sh\n');
     fs.symlinkSync(hostFile, path.join(r, 'etc/passwd'));
   });
-  assert.ok(execEnv(rootfs).includes('HOME=/image-copy'));
+  assert.equal(readFileInRoot(rootfs, '/etc/passwd'), undefined);
+  assert.ok(execEnv(rootfs).includes('HOME=/'));
+  const linkedEtc = rootfsWithPasswd((r) => {
+    fs.mkdirSync(path.join(r, 'real-etc'));
+    fs.writeFileSync(path.join(r, 'real-etc/passwd'), 'root:x:0:0:root:/via-etc-link:/bin/sh\n');
+    fs.rmSync(path.join(r, 'etc'), { recursive: true });
+    fs.symlinkSync('/real-etc', path.join(r, 'etc'));
+  });
+  assert.ok(execEnv(linkedEtc).includes('HOME=/via-etc-link'));
+});
+
+test('a symlink loop at /etc/passwd or on the way to it, a socket: no passwd, no ELOOP', () => {
+  const selfLoop = rootfsWithPasswd((r) => fs.symlinkSync('passwd', path.join(r, 'etc/passwd')));
+  assert.equal(readFileInRoot(selfLoop, '/etc/passwd'), undefined);
+  const loopOnTheWay = rootfsWithPasswd((r) => {
+    fs.rmSync(path.join(r, 'etc'), { recursive: true });
+    fs.symlinkSync('/etc', path.join(r, 'etc'));
+  });
+  assert.equal(readFileInRoot(loopOnTheWay, '/etc/passwd'), undefined);
+  assert.ok(execEnv(loopOnTheWay).includes('HOME=/'));
+  const socket = rootfsWithPasswd(() => undefined);
+  // A bound AF_UNIX socket's node stays after its process exits.
+  execFileSync(process.execPath, ['-e', 'require("net").createServer().listen(process.argv[1], () => process.exit(0))', path.join(socket, 'etc/passwd')]);
+  assert.ok(fs.statSync(path.join(socket, 'etc/passwd')).isSocket());
+  assert.equal(readFileInRoot(socket, '/etc/passwd'), undefined);
 });
 
 test('a FIFO, a directory or a missing file is no passwd (and never blocks)', () => {

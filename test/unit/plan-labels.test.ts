@@ -12,6 +12,7 @@ import { validateProcess } from '../../lib/config/validate';
 import { InvalidConfigError } from '../../lib/errors';
 import { compilePlan } from '../../lib/plan/compile';
 import { compileExecPlan, type ExecPlanContext } from '../../lib/plan/exec-plan';
+import { compileSeccompFilter } from '../../lib/plan/seccomp';
 import * as C from '../../lib/native/constants';
 import { selinuxfsMounts } from '../../lib/plan/facts';
 import { NO_LSM, withContextOption } from '../../lib/plan/labels';
@@ -174,7 +175,9 @@ function execContext(lsm: ExecPlanContext['lsm'], seccomp = false): ExecPlanCont
   const s = spec((c) => {
     if (seccomp) c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_ERRNO' }] };
   });
-  return { initPidfd: 9, namespaces: C.CLONE_NEWNS, spec: validateConfig(s), image: { passwd: [] }, setgroupsDenied: false, preserveFds: 0, jsonPath: '', lsm };
+  const valid = validateConfig(s);
+  const container = { seccomp: valid.linux?.seccomp && compileSeccompFilter(valid.linux.seccomp) };
+  return { initPidfd: 9, namespaces: C.CLONE_NEWNS, container, image: { passwd: [] }, setgroupsDenied: false, preserveFds: 0, jsonPath: '', lsm };
 }
 const execProc = (p: Partial<Process>) => validateProcess({ args: ['/bin/true'], cwd: '/', user: { uid: 1, gid: 1 }, ...p });
 
@@ -184,8 +187,16 @@ test('exec plan: the process\'s labels are applied as create applies them, befor
     { op: 'exec-label', what: '/selinuxLabel', attr: 'attr/exec', value: PROCESS_LABEL },
     { op: 'exec-label', what: '/apparmorProfile', attr: 'attr/exec', value: 'exec p' },
   ]);
-  assert.deepEqual(ops(plan.steps).slice(0, 4), ['exec-label', 'exec-label', 'seccomp', 'setgroups']);
+  assert.deepEqual(ops(plan.steps).slice(0, 4), ['exec-label', 'exec-label', 'seccomp', 'bounding']);
   assert.deepEqual(plan.notes, []);
+});
+
+test('exec plan: a process without labels of its own gets the container\'s (runc newInitConfig), one with its own keeps them', () => {
+  const lsm = { selinux: true, apparmor: true, apparmorExecAttr: 'attr/exec' } as const;
+  const ctx = { ...execContext(lsm), container: { process: { selinuxLabel: 'container:label', apparmorProfile: 'container-profile' } } };
+  assert.deepEqual(labelSteps(compileExecPlan(execProc({}), ctx).steps).map((l) => l.op === 'exec-label' && l.value), ['container:label', 'exec container-profile']);
+  const own = compileExecPlan(execProc({ selinuxLabel: PROCESS_LABEL, apparmorProfile: 'p' }), ctx);
+  assert.deepEqual(labelSteps(own.steps).map((l) => l.op === 'exec-label' && l.value), [PROCESS_LABEL, 'exec p']);
 });
 
 test('kapsel exec --process-label and --apparmor become the exec\'d process\'s labels', () => {

@@ -143,7 +143,7 @@ test('a mount namespace joined by path: set up there as in a new one, after chec
 
 test('exec into a container in the runtime\'s mount namespace chroots into its rootfs first', () => {
   const spec = validateConfig(inheritedSpec());
-  const ctx = { initPidfd: 9, spec, image: { passwd: [] }, setgroupsDenied: false, preserveFds: 0, rootfs, lsm: NO_LSM };
+  const ctx = { initPidfd: 9, container: { process: spec.process }, image: { passwd: [] }, setgroupsDenied: false, preserveFds: 0, rootfs, lsm: NO_LSM };
   const proc = validateProcess({ args: ['/bin/true'], cwd: '/work', terminal: true });
   const shared = compileExecPlan(proc, { ...ctx, namespaces: C.CLONE_NEWPID });
   assert.deepEqual(ops(shared.steps).slice(0, 2), ['console', 'chroot']);

@@ -9,7 +9,6 @@
  * exits once the process runs, leaving it to the caller's subreaper.
  */
 import * as fs from 'node:fs';
-import { loadBundle } from '../../config/load';
 import type { Process } from '../../config/types';
 import { parseCgroupFlags } from '../../container/exec-cgroup';
 import type { ExecProcess } from '../../container/exec-process';
@@ -157,10 +156,8 @@ export const execCommand: Command = {
     if (processFile) {
       proc = readProcessFile(processFile) as Process;
     } else {
-      const state = container.state();
-      const base = loadBundle(state.bundle).config.process;
-      if (!base) throw new InvalidConfigError('/process', 'the container\'s config has no process to start from; use --process FILE');
-      proc = processFromFlags(base, command, flags);
+      // The config's process as create recorded it (runc's base for exec), never config.json as it is now.
+      proc = processFromFlags(container.configProcess(), command, flags);
     }
     const consoleSocket = stringFlag(flags, 'console-socket') || undefined;
     const wantsTty = (proc as { terminal?: unknown }).terminal === true;
