@@ -85,7 +85,9 @@ test('the library: a closed fd in preserveFds is skipped, the open ones above it
   const dir = tempDir('fds-lib-gap');
   const devNull = fs.openSync('/dev/null', 'r');
   const out = fs.openSync(path.join(dir, 'out'), 'w');
-  // A gap at the lowest free fd number, an open file right above it.
+  // A gap at the lowest free fd number, an open file right above it. The
+  // state root's fd, opened by Container.create, takes that number: it
+  // must be skipped too, or the container would get the root (hole 4).
   const gap = fs.openSync(path.join(dir, 'gap'), 'w');
   const above = fs.openSync(path.join(dir, 'above'), 'w');
   fs.closeSync(gap);

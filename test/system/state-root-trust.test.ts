@@ -21,7 +21,7 @@ import { assertNoLeaks, lowestClosedFd } from '../helpers/leaks';
 import { rootlessSuite } from '../helpers/rootless-suite';
 import { Container } from '../../lib';
 import { makeBundle } from '../helpers/bundle';
-import { uniqueId, type ProbeReport } from '../helpers/run';
+import { uniqueId } from '../helpers/run';
 import { TMP_PREFIX, tempDir, tempRoot } from '../helpers/tmp';
 import { TEST_USER_NAME, ensureUser, removeUser, runAs } from '../helpers/user';
 
@@ -176,30 +176,5 @@ test('hole 4: a fallback root kapsel makes is 0700 and the victim\'s, whatever t
   assert.equal(list.status, 0, list.stderr);
 });
 
-test('hole 4: the state root\'s fd never fills a gap in preserveFds (it would hand the container the root): the gap is skipped', { skip }, async () => {
-  const bundle = makeBundle();
-  const root = tempRoot();
-  const dir = tempDir('root-gap');
-  const devNull = fs.openSync('/dev/null', 'r');
-  const out = fs.openSync(path.join(dir, 'out'), 'w');
-  try {
-    // The range ends at the lowest closed fd, exactly where the root's fd goes.
-    const free = lowestClosedFd();
-    const c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root, stdio: [devNull, out, out], preserveFds: free - 2 });
-    try {
-      await c.start();
-      assert.equal((await c.wait()).exitCode, 0);
-    } finally {
-      await c.delete({ force: true });
-    }
-    const report = JSON.parse(fs.readFileSync(path.join(dir, 'out'), 'utf8')) as ProbeReport;
-    assert.equal(report.fds[String(free)], undefined, `no fd ${free} inside: ${JSON.stringify(report.fds)}`);
-    assert.ok(!Object.values(report.fds).some((target) => String(target).startsWith(root)), `the state root reached the container: ${JSON.stringify(report.fds)}`);
-    assert.deepEqual(fs.readdirSync(root), []);
-  } finally {
-    fs.closeSync(devNull);
-    fs.closeSync(out);
-    fs.rmSync(dir, { recursive: true, force: true });
-    bundle.cleanup();
-  }
-});
+// The state root's fd never filling a gap of preserveFds (it would hand the
+// container the root) is test/system/cli-fds.test.ts's library gap test.
