@@ -8,7 +8,7 @@
 import { cgroupSettings, checkHugepageLimits, detectLayout, type CgroupSettings } from '../cgroups';
 import type { LinuxResources } from '../config/types';
 import { validateResources } from '../config/validate';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, InvalidConfigError } from '../errors';
 import type { Logger } from '../logger';
 import { storedCgroups } from './cgroups';
 import { underLock, type ContainerRef } from './operation';
@@ -16,16 +16,31 @@ import { underLock, type ContainerRef } from './operation';
 /** Errors name fields of the update document itself ("/hugepageLimits/0/pageSize"), not of a config.json. */
 const AT = '';
 
+/** What errors in the update document say they are in ("invalid update resources: /pids/limit: ..."). */
+const DOCUMENT = 'update resources';
+
+/** `check()`, its config errors naming the update document rather than config.json. */
+function inUpdateDocument<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    throw err instanceof InvalidConfigError ? err.in(DOCUMENT) : err;
+  }
+}
+
 export function updateContainer(ref: ContainerRef, input: LinuxResources, logger: Logger): Promise<CgroupSettings> {
   // The same checks as create's linux.resources, before anything is
   // written as root: unchecked, a page size was a path and a limit any
   // string, and update wrote them to any file (issue 16).
-  const resources = validateResources(input);
-  checkHugepageLimits(resources, AT);
+  const resources = inUpdateDocument(() => {
+    const valid = validateResources(input);
+    checkHugepageLimits(valid, AT);
+    return valid;
+  });
   return underLock(ref, 'update', async (stored) => {
     const cgroup = storedCgroups(stored!, 'update');
     const layout = stored!.cgroup!.version === 2 ? { kind: 'v2' as const } : { kind: detectLayout().kind };
-    const settings = cgroupSettings(layout, resources, undefined, { withDevices: false, at: AT });
+    const settings = inUpdateDocument(() => cgroupSettings(layout, resources, undefined, { withDevices: false, at: AT }));
     const limit = resources.memory?.limit;
     if (resources.memory?.checkBeforeUpdate && limit !== undefined && limit > 0) {
       const usage = cgroup.stats().memory.usage?.usage ?? 0;

@@ -226,7 +226,7 @@ test('update: a page size that is a path, a string limit, a size the host lacks 
       // From a file and from stdin, in turns.
       const r = i % 2 === 0 ? kapsel(['update', '--resources', file, id]) : kapsel(['update', '-r', '-', id], JSON.stringify(doc));
       assert.equal(r.status, 1, `${JSON.stringify(doc)}: ${r.stderr}`);
-      assert.ok(r.stderr.includes(jsonPath), r.stderr);
+      assert.ok(r.stderr.includes(`invalid update resources: ${jsonPath}`), r.stderr);
       assert.match(r.stderr, problem);
       await assert.rejects(run.container.update(doc as never), { code: 'ERR_INVALID_CONFIG', jsonPath });
     }
