@@ -12,6 +12,7 @@ import { native } from '../../lib/native/addon';
 import * as C from '../../lib/native/constants';
 import type { Step } from '../../lib/plan/steps';
 import { runPlan } from '../helpers/init-plan';
+import { killChild } from '../helpers/child';
 
 const skip = process.getuid!() !== 0 ? 'needs root' : false;
 
@@ -107,7 +108,7 @@ test('spawn joins a namespace by path before creating the others', { skip }, asy
     assert.deepEqual(run.stderr.trim().split('\n'), ['joined-ns', '1']);
     assert.equal(fs.existsSync(`/proc/${run.pid}`), false, 'reaped');
   } finally {
-    sleeper.kill('SIGKILL');
+    killChild(sleeper);
   }
 });
 
