@@ -291,6 +291,7 @@ struct SpawnJob {
   std::vector<int> fds;
   int clone_flags = 0;
   int cgroup_fd = -1;
+  bool clone_fork_semantics = false;  // tests only: see ParseSpawn
   bool new_time_ns = false;
   std::string time_offsets;
   std::string oom_score_adj;  // empty: not set
@@ -408,6 +409,9 @@ bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
   int clone_flags = opts.Get("cloneFlags").IsNumber() ? opts.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
   // A cgroup2 directory fd: the child is born in that cgroup (clone3).
   job->cgroup_fd = opts.Get("cgroupFd").IsNumber() ? opts.Get("cgroupFd").As<Napi::Number>().Int32Value() : -1;
+  // Only tests set it: on x86_64 the fork-semantics fallback of
+  // cgroup_clone.cc is otherwise never run here (see lib/native/addon.ts).
+  job->clone_fork_semantics = opts.Get("cloneForkSemantics").ToBoolean().Value();
   job->new_time_ns = (clone_flags & CLONE_NEWTIME) != 0;
   job->clone_flags = clone_flags & ~CLONE_NEWTIME;
   job->time_offsets = opts.Get("timeOffsets").IsString() ? opts.Get("timeOffsets").As<Napi::String>().Utf8Value() : "";
@@ -542,7 +546,7 @@ void RunSpawn(SpawnJob* job) {
   pid_t pid;
   if (cgroup_fd >= 0) {
     // In join mode the helper's fork inherits the cgroup it is born in.
-    pid = CloneIntoCgroup(ExecChild, &plan, clone_flags, cgroup_fd, stack.Bottom(), kStackSize);
+    pid = CloneIntoCgroup(ExecChild, &plan, clone_flags, cgroup_fd, stack.Bottom(), kStackSize, job->clone_fork_semantics);
   } else {
     pid = clone(ExecChild, stack.Top(), clone_flags | CLONE_VM | CLONE_VFORK | SIGCHLD, &plan);
   }

@@ -50,11 +50,21 @@ export interface Bundle {
   cleanup(): void;
 }
 
+/**
+ * A skip reason when the static fixture `name` has not been built, else
+ * false: a test without its fixture skips and says why, instead of failing
+ * somewhere less clear (or, for a spawned fixture, leaving a child with no
+ * pid behind; see test/helpers/child.ts).
+ */
+export function missingFixture(name: string): string | false {
+  const source = path.join(FIXTURES_BIN, name);
+  return fs.existsSync(source) ? false : `${source} is missing: run "node scripts/build-fixtures.js" first`;
+}
+
 function copyFixture(name: string, rootfs: string): void {
   const source = path.join(FIXTURES_BIN, name);
-  if (!fs.existsSync(source)) {
-    throw new Error(`${source} is missing: run "node scripts/build-fixtures.js" first`);
-  }
+  const missing = missingFixture(name);
+  if (missing) throw new Error(missing);
   fs.copyFileSync(source, path.join(rootfs, name));
   fs.chmodSync(path.join(rootfs, name), 0o755);
 }

@@ -3,7 +3,6 @@
 // in a bytes field) is decoded and run by the real init, which is started
 // without namespaces and without hook states (a "go" with none, as exec
 // will send it).
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,9 +10,12 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Step } from '../../lib/plan/steps';
 import { runPlan } from '../helpers/init-plan';
+import { testAsRoot } from '../helpers/as-root';
 import { insn } from '../helpers/sock-filter';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : process.arch !== 'x64' ? 'x86_64 syscall numbers' : false;
+// Root over the namespaces the tests create: see test/helpers/as-root.ts.
+const test = testAsRoot(__filename);
+const skip = process.arch !== 'x64' ? 'x86_64 syscall numbers' : false;
 
 const BPF_LD_W_ABS = 0x20;
 const BPF_JEQ_K = 0x15;

@@ -20,9 +20,11 @@ import { compileSeccomp } from '../../lib/seccomp';
 import { podmanSizedProfile } from '../helpers/seccomp-profiles';
 import { untilReady } from '../helpers/until-ready';
 import { libseccompResolver } from '../../lib/seccomp/library';
+import { FIXTURES_BIN, missingFixture } from '../helpers/bundle';
+import { killChild } from '../helpers/child';
 
-const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'bin', 'seccomp-run');
-const skip = process.arch !== 'x64' ? 'the fixture and the numbers here are x86_64' : false;
+const FIXTURE = path.join(FIXTURES_BIN, 'seccomp-run');
+const skip = process.arch !== 'x64' ? 'the fixture and the numbers here are x86_64' : missingFixture('seccomp-run');
 
 const EPERM = 1;
 const EBADF = 9;
@@ -215,7 +217,7 @@ test('notify: the listener fd reaches Node, which receives the notification and 
     assert.equal(code, 0);
     assert.deepEqual(JSON.parse(stdout()), { ret: 4242 });
   } finally {
-    child.kill('SIGKILL');
+    killChild(child);
     fs.closeSync(ours);
     if (listener >= 0) fs.closeSync(listener);
   }
@@ -230,7 +232,7 @@ test('notify: an answer with an errno fails the syscall with it', { skip }, asyn
     await exited;
     assert.deepEqual(JSON.parse(stdout()), { errno: 61 });
   } finally {
-    child.kill('SIGKILL');
+    killChild(child);
     fs.closeSync(ours);
     fs.closeSync(listener);
   }

@@ -2,7 +2,6 @@
 // from a sealed memfd copy, with exactly the fds it was given; pidfdWait
 // for children (reaping) and for other processes (not reaping); mkfifo and
 // the SOCK_SEQPACKET pair.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn as nodeSpawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,8 +11,11 @@ import { native } from '../../lib/native/addon';
 import * as C from '../../lib/native/constants';
 import type { Step } from '../../lib/plan/steps';
 import { runPlan } from '../helpers/init-plan';
+import { testAsRoot } from '../helpers/as-root';
+import { killChild } from '../helpers/child';
 
-const skip = process.getuid!() !== 0 ? 'needs root' : false;
+// Root over the namespaces the tests create: see test/helpers/as-root.ts.
+const test = testAsRoot(__filename);
 
 function tempFile(name: string): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-')), name);
@@ -25,7 +27,7 @@ function readAndRemove(file: string): string {
   return text;
 }
 
-test('spawn runs a child into new pid and uts namespaces; pidfdWait reaps it', { skip }, async () => {
+test('spawn runs a child into new pid and uts namespaces; pidfdWait reaps it', async () => {
   const file = tempFile('out');
   const out = fs.openSync(file, 'w');
   const { pid, pidfd } = native().spawn({
@@ -47,7 +49,7 @@ test('spawn runs a child into new pid and uts namespaces; pidfdWait reaps it', {
   assert.equal(fs.existsSync(`/proc/${pid}`), false, 'reaped');
 });
 
-test('spawn: -1 in fds leaves that number closed in the child, whatever the runtime has open there', { skip }, async () => {
+test('spawn: -1 in fds leaves that number closed in the child, whatever the runtime has open there', async () => {
   const file = tempFile('out');
   const out = fs.openSync(file, 'w');
   // Node's own fds (and this one) are open at 3 and 4 here: -1 must close, not inherit, them.
@@ -72,7 +74,7 @@ test('spawn: -1 in fds leaves that number closed in the child, whatever the runt
   assert.throws(() => native().spawn({ file: '/bin/true', argv: ['true'], env: [], fds: [0, 1, 2, -2], cloneFlags: 0, join: [] }), RangeError);
 });
 
-test('the child runs from a sealed memfd: its executable cannot be rewritten', { skip }, async () => {
+test('the child runs from a sealed memfd: its executable cannot be rewritten', async () => {
   const { pid, pidfd } = native().spawn({ file: '/bin/sleep', argv: ['sleep', '30'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [] });
   try {
     assert.match(fs.readlinkSync(`/proc/${pid}/exe`), /^\/memfd:kapsel-init/);
@@ -89,7 +91,7 @@ function shell(script: string): Step[] {
   return [{ op: 'exec', args: ['/bin/sh', '-c', script], env: ['PATH=/usr/bin:/bin'], searchPath: '/usr/bin:/bin' }];
 }
 
-test('spawn joins a namespace by path before creating the others', { skip }, async () => {
+test('spawn joins a namespace by path before creating the others', async () => {
   const sleeper = nodeSpawn('unshare', ['--uts', 'sh', '-c', 'hostname joined-ns; exec sleep 30'], { stdio: 'ignore' });
   try {
     // Wait for the unshared child to have its own uts namespace with the name set.
@@ -107,7 +109,7 @@ test('spawn joins a namespace by path before creating the others', { skip }, asy
     assert.deepEqual(run.stderr.trim().split('\n'), ['joined-ns', '1']);
     assert.equal(fs.existsSync(`/proc/${run.pid}`), false, 'reaped');
   } finally {
-    sleeper.kill('SIGKILL');
+    killChild(sleeper);
   }
 });
 
@@ -163,7 +165,7 @@ test('seqpacketPair keeps message boundaries', () => {
   }
 });
 
-test('spawn joins another process\'s namespaces through its pidfd', { skip }, async () => {
+test('spawn joins another process\'s namespaces through its pidfd', async () => {
   // The first process gets its own uts and ipc namespaces, names its host,
   // says so on its stdout and waits; the second joins both through the
   // first one's pidfd, in one setns.
