@@ -1,7 +1,13 @@
 /**
  * The runtime's part of linux.netDevices: each interface is moved into the
  * init's network namespace once the init exists and before it is told to
- * go. A created container keeps them: config-linux.md says the runtime
+ * go, under its temporary name, and nothing more: the init's "netdev"
+ * steps name it, address it and bring it up from inside
+ * (plan/net-devices.ts). The Node process never enters the container's
+ * namespace: where the addon needs a netlink socket inside (to find the
+ * moved link, to move it back), a short-lived child of its own makes one
+ * there and hands it over (native/addon/netdev.cc).
+ * A created container keeps them: config-linux.md says the runtime
  * MUST NOT move them back (the kernel returns physical devices to the
  * initial namespace when the namespace dies, and destroys virtual ones).
  * A create that fails is another matter: it must leave nothing, so the
@@ -12,6 +18,9 @@ import * as fs from 'node:fs';
 import { pointerSegment } from '../config/pointer';
 import { InvalidConfigError, SyscallError } from '../errors';
 import { native, type MovedNetDevice } from '../native/addon';
+import type { LaunchPlan } from '../plan/steps';
+
+type NetDevice = NonNullable<LaunchPlan['netDevices']>[number];
 
 /** A failure of the native call as the field's error. */
 function fieldError(err: unknown, hostName: string, what: string): unknown {
@@ -22,7 +31,7 @@ function fieldError(err: unknown, hostName: string, what: string): unknown {
 
 /** The devices one launch moved, to undo if the launch fails. */
 export class NetDeviceMoves {
-  private readonly moved: Array<MovedNetDevice & { hostName: string }> = [];
+  private readonly moved: Array<MovedNetDevice & { device: NetDevice }> = [];
   private pid = 0;
   /**
    * The init's network namespace, held from the first move until the
@@ -36,13 +45,13 @@ export class NetDeviceMoves {
    * such device, a name taken inside, the namespace is the host's) is the
    * field's error; what moved before it stays recorded for undo().
    */
-  moveAll(pid: number, devices: ReadonlyArray<{ hostName: string; name: string }>): void {
+  moveAll(pid: number, devices: readonly NetDevice[]): void {
     if (devices.length === 0) return;
     this.pid = pid;
     this.nsFd = fs.openSync(`/proc/${pid}/ns/net`, fs.constants.O_RDONLY);
     for (const d of devices) {
       try {
-        this.moved.push({ ...native().moveNetDevice(this.nsFd, d.hostName, d.name), hostName: d.hostName });
+        this.moved.push({ ...native().moveNetDevice(this.nsFd, d.hostName, d.moveAs), device: d });
       } catch (err) {
         throw fieldError(err, d.hostName, `cannot move "${d.hostName}" into the container as "${d.name}"`);
       }
@@ -56,7 +65,9 @@ export class NetDeviceMoves {
   }
 
   /**
-   * Moves every recorded device back to the host, last first. After
+   * Moves every recorded device back to the host, last first, with the
+   * addresses it had there (the plan's, read before the move) and up if it
+   * was: whether or not the init got to name it. After
    * release() the init must still live (a created init waits for start).
    * Returns the problems; the caller reports them with the failure that
    * made it undo.
@@ -69,11 +80,11 @@ export class NetDeviceMoves {
     }
     try {
       if (this.nsFd < 0) this.nsFd = fs.openSync(`/proc/${this.pid}/ns/net`, fs.constants.O_RDONLY);
-      for (const d of this.moved.splice(0).reverse()) {
+      for (const { index, up, device } of this.moved.splice(0).reverse()) {
         try {
-          native().returnNetDevice(this.nsFd, d.index, d.hostName, d.up, d.addresses);
+          native().returnNetDevice(this.nsFd, index, device.hostName, up, device.addresses);
         } catch (err) {
-          const e = fieldError(err, d.hostName, `cannot move "${d.hostName}" back to the host`);
+          const e = fieldError(err, device.hostName, `cannot move "${device.hostName}" back to the host`);
           problems.push(e instanceof Error ? e.message : String(e));
         }
       }

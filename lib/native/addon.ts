@@ -102,11 +102,10 @@ export interface SpawnResult {
 }
 
 /** libseccomp's version and API level (seccomp_version, seccomp_api_get). */
-/** A device moveNetDevice moved: its index inside, and what it had on the host (opaque addresses). */
+/** A device moveNetDevice moved: its index inside, and whether it was up on the host. */
 export interface MovedNetDevice {
   index: number;
   up: boolean;
-  addresses: Buffer;
 }
 
 export interface SeccompLibraryVersion {
@@ -261,20 +260,26 @@ export interface NativeAddon {
    */
   idmappedTree(source: string, recursive: boolean, recursiveIdmap: boolean, uidMap: string, gidMap: string): number;
   /**
-   * Moves host interface `hostName` into the network namespace `nsFd` (an
-   * nsfs fd of the init's) as `name`, with its permanent global addresses,
-   * and sets it up there; refuses (EPERM, syscall "check-ns") when that
-   * namespace is the runtime's own or pid 1's. Returns what
-   * returnNetDevice needs to undo it; a failure after the move undoes it
-   * first. See native/addon/netdev.cc.
+   * The permanent global addresses of host interface `hostName`
+   * ("ADDRESS/PREFIX", or with " peer PEER"). See native/addon/netdev.cc.
    */
-  moveNetDevice(nsFd: number, hostName: string, name: string): MovedNetDevice;
+  netDeviceAddresses(hostName: string): string[];
+  /**
+   * Moves host interface `hostName` into the network namespace `nsFd` (an
+   * nsfs fd of the init's) under the temporary name `moveAs`, and nothing
+   * more (the init names it, adds its addresses and brings it up, inside);
+   * refuses (EPERM, syscall "check-ns") when that namespace is the
+   * runtime's own or pid 1's. Returns what returnNetDevice needs to undo
+   * it. The calling thread never changes namespace: a short-lived child
+   * hands over a netlink socket made inside. See native/addon/netdev.cc.
+   */
+  moveNetDevice(nsFd: number, hostName: string, moveAs: string): MovedNetDevice;
   /**
    * Moves link `index` of the network namespace `nsFd` back into the
-   * runtime's, named `hostName`, with the addresses moveNetDevice read,
-   * up if it was.
+   * runtime's, named `hostName`, with `addresses` (netDeviceAddresses'
+   * form), up if `up`.
    */
-  returnNetDevice(nsFd: number, index: number, hostName: string, up: boolean, addresses: Buffer): void;
+  returnNetDevice(nsFd: number, index: number, hostName: string, up: boolean, addresses: readonly string[]): void;
   // files
   /** flock(2); `nonBlocking` adds LOCK_NB (then EWOULDBLOCK throws). */
   flock(fd: number, operation: 'exclusive' | 'shared' | 'unlock', nonBlocking: boolean): void;

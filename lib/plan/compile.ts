@@ -25,7 +25,7 @@ import { applyMountLabel, execLabelSteps, NO_LSM } from './labels';
 import { seccompPlan, type SeccompPlacement } from './seccomp';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { notifySocketPlan } from './notify-socket';
-import { netDeviceMoves } from './net-devices';
+import { netDevicePlan } from './net-devices';
 import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMode } from './mount-namespace';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
 
@@ -133,6 +133,11 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   // bring it up, and programs expect 127.0.0.1 to work. A joined one is
   // someone else's to configure.
   if (ns.created.has('network')) steps.push({ op: 'loopback-up' });
+  // The devices the runtime moved in before "go", named, addressed and up
+  // before anything could look for them: the hooks, the sysctls of
+  // finishRootfsSteps (net.ipv4.conf.NAME.*), the process.
+  const netDevices = netDevicePlan(spec, facts.host);
+  steps.push(...netDevices.steps);
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
   }
@@ -158,7 +163,6 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(...at('before-exec'));
   steps.push(proc.exec);
 
-  const netDevices = netDeviceMoves(spec, facts.host);
   // The id-mapped trees follow the helper's fds, the console socket included when there is one.
   const trees = idmapTrees(spec, (m) => hostSourcePath(options.bundle, m.source ?? ''));
   const firstTreeFd = helperFdLayout(preserveFds, { console: spec.process.terminal === true, listener: seccomp?.listener !== undefined }).firstTreeFd;
@@ -176,7 +180,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     steps: assignTreeFds(applyMountLabel(steps, spec, lsm, rootfsCtx.inUserNamespace), firstTreeFd),
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
     ...(trees.length > 0 ? { idmapTrees: trees } : {}),
-    ...(netDevices.length > 0 ? { netDevices } : {}),
+    ...(netDevices.moves.length > 0 ? { netDevices: netDevices.moves } : {}),
     warnings,
     notes,
   };

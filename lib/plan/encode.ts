@@ -57,6 +57,7 @@ function fieldsOf(step: Step): Field[] {
     case 'check-timens': return [];
     case 'attach-tree': return [step.fd, step.source, step.target];
     case 'loopback-up': return [];
+    case 'netdev': return [step.what, step.from, step.to, step.addresses];
     case 'chroot': return [step.rootfs];
     case 'check-ns': return [step.ns, step.forbiddenDevs, step.forbiddenInodes];
   }

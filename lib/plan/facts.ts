@@ -15,6 +15,7 @@ import type { CheckedNamespace } from './steps';
 import { DEFAULT_DEVICES } from './default-devices';
 import type { CgroupTarget } from '../cgroups/path';
 import { gatherCgroupView, type CgroupViewFacts } from './cgroup-view';
+import { native } from '../native/addon';
 
 /** Facts about the host the container is created on. */
 export interface HostFacts {
@@ -92,6 +93,14 @@ export interface HostFacts {
    * inode seen here. Absent when the variable is unset or no path.
    */
   notifySocket?: NotifySocketFact;
+  /**
+   * linux.netDevices: the permanent global addresses of each host
+   * interface the config moves ("ADDRESS/PREFIX", or with " peer PEER";
+   * native/addon/netdev.cc), read before the move, since the kernel drops
+   * them on a namespace change: the init adds them again inside. A device
+   * the host does not have has no entry (its move fails and says so).
+   */
+  netDeviceAddresses?: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -344,7 +353,21 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     resctrl: hasFilesystem('/sys/fs/resctrl', RDTGROUP_SUPER_MAGIC),
     lsm: gatherLsmFacts(),
     ...(notifySocket ? { notifySocket } : {}),
+    ...(Object.keys(spec.linux?.netDevices ?? {}).length > 0 ? { netDeviceAddresses: netDeviceAddresses(Object.keys(spec.linux!.netDevices!)) } : {}),
   };
+}
+
+/** HostFacts.netDeviceAddresses of the host interfaces `names`. */
+function netDeviceAddresses(names: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const name of names) {
+    try {
+      out.set(name, native().netDeviceAddresses(name));
+    } catch {
+      // No such interface (or none readable): the move reports it, naming the field.
+    }
+  }
+  return out;
 }
 
 /** The NotifySocketFact of NOTIFY_SOCKET=`value` (a path; an abstract "@name" has none). */

@@ -30,7 +30,7 @@ export function formatPlan(plan: LaunchPlan): string {
   if (plan.denySetgroups) lines.push('setgroups: deny');
   if (plan.oomScoreAdj !== undefined) lines.push(`oom_score_adj: ${plan.oomScoreAdj}`);
   for (const line of (plan.timeOffsets ?? '').split('\n').filter((l) => l !== '')) lines.push(`time offset: ${line}`);
-  for (const d of plan.netDevices ?? []) lines.push(`net device: ${d.hostName} -> ${d.name}`);
+  for (const d of plan.netDevices ?? []) lines.push(`net device: ${d.hostName} -> ${d.name} (moved as ${d.moveAs})`);
   (plan.idmapTrees ?? []).forEach((t, i) => {
     const maps = `uid ${t.uidMap.trim().replace(/\n/g, ', ')}; gid ${t.gidMap.trim().replace(/\n/g, ', ')}`;
     lines.push(`idmap tree ${i}: ${t.source}${t.recursive ? ' (recursive)' : ''}${t.recursiveIdmap ? ' ridmap' : ''} ${maps}`);

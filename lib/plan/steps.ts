@@ -167,6 +167,16 @@ export type Step =
   /** A new network namespace's loopback interface up (SIOCSIFFLAGS), as runc and crun leave it. */
   | { op: 'loopback-up' }
   /**
+   * linux.netDevices, the init's half (native/init/network.cc): the link
+   * the runtime moved into the init's network namespace before "go" under
+   * the temporary name `from` (LaunchPlan.netDevices) is renamed `to` (a
+   * "%d" lets the kernel pick the number), given `addresses` (the host's
+   * permanent global ones, "ADDRESS/PREFIX" or with " peer PEER") and
+   * brought up, over rtnetlink from inside. `what` names the config field
+   * in errors.
+   */
+  | { op: 'netdev'; what: string; from: string; to: string; addresses: string[] }
+  /**
    * chroot(2) into the host directory `rootfs`, no mount made: the root of
    * a container in the runtime's mount namespace (plan/mount-namespace.ts),
    * and of a process exec'd into one.
@@ -231,10 +241,12 @@ export interface LaunchPlan {
   idmapTrees?: IdmapTree[];
   /**
    * linux.netDevices: host interfaces the runtime moves into the init's
-   * network namespace before "go", renamed to `name`, brought up there with
-   * their permanent global addresses (native/addon/netdev.cc).
+   * network namespace before "go", under the temporary name `moveAs`
+   * (native/addon/netdev.cc); the plan's "netdev" steps name them `name`,
+   * add `addresses` and bring them up inside. A failed create moves them
+   * back with `addresses` (container/net-devices.ts).
    */
-  netDevices?: Array<{ hostName: string; name: string }>;
+  netDevices?: Array<{ hostName: string; moveAs: string; name: string; addresses: string[] }>;
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
   steps: Step[];

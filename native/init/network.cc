@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../common/netlink.h"
 #include "fail.h"
 
 namespace kapsel_init {
@@ -27,6 +28,30 @@ void Run(InitContext&, const LoopbackUpStep&) {
     if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) Fail("ioctl", errno, "lo", "SIOCSIFFLAGS lo up");
   }
   close(fd);
+}
+
+// The init's half of a linux.netDevices entry, in its own network
+// namespace (the runtime only moved the link here, by fd: the Node
+// process never enters a container's namespace). The kernel took the
+// link down on the move and dropped its addresses: rename it first (a
+// link must be down for that), then the addresses, then up. A failure is
+// the create's, and the runtime moves the link back to the host
+// (lib/container/net-devices.ts), by index: the rename does not change it.
+void Run(InitContext&, const NetdevStep& s) {
+  using namespace kapsel_common;
+  Netlink nl(RouteSocket());
+  if (!nl.ok()) Fail("socket", errno, "", s.what + ": a netlink socket to set up " + s.to);
+  Link link = LinkNamed(nl, s.from);
+  if (link.index < 0) Fail("RTM_GETLINK", -link.index, s.from, s.what + ": the moved link " + s.from + " is not in the container");
+  if (s.to != s.from) {
+    if (int e = RenameLink(nl, link.index, s.to)) Fail("RTM_NEWLINK", e, s.to, s.what + ": cannot name the moved link \"" + s.to + "\" in the container");
+  }
+  for (const std::string& text : s.addresses) {
+    Address a;
+    if (!ParseAddress(text, &a)) Fail("plan", EINVAL, "", s.what + ": not an address: " + text);
+    if (int e = AddAddress(nl, link.index, a)) Fail("RTM_NEWADDR", e, text, s.what + ": cannot add " + text + " to " + s.to);
+  }
+  if (int e = SetUp(nl, link.index)) Fail("RTM_NEWLINK", e, s.to, s.what + ": cannot bring " + s.to + " up");
 }
 
 }  // namespace kapsel_init

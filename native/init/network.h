@@ -1,5 +1,6 @@
-// Network set-up the runtime owes a new network namespace: its loopback
-// interface up, as runc and crun leave it (the kernel creates it down).
+// Network set-up inside the init's network namespace: a new one's loopback
+// interface up, as runc and crun leave it (the kernel creates it down), and
+// the links of linux.netDevices the runtime moved in, named, addressed, up.
 #pragma once
 #include "step_types.h"
 #include "steps.h"
@@ -7,5 +8,6 @@
 namespace kapsel_init {
 
 void Run(InitContext& ctx, const LoopbackUpStep& step);
+void Run(InitContext& ctx, const NetdevStep& step);
 
 }  // namespace kapsel_init

@@ -471,6 +471,22 @@ struct LoopbackUpStep {
   template <class V> void Visit(V&) {}
 };
 
+// A link the runtime moved into our network namespace as `from` (before
+// "go"): renamed `to`, given `addresses` (native/common/netlink.h's text
+// form) and brought up, from inside (native/init/network.cc); `what` names
+// the config field in errors.
+struct NetdevStep {
+  static constexpr const char* kOp = "netdev";
+  std::string what, from, to;
+  Strings addresses;
+  template <class V> void Visit(V& v) {
+    v.Str("what", what);
+    v.Str("from", from);
+    v.Str("to", to);
+    v.Strs("addresses", addresses);
+  }
+};
+
 // chroot into a host directory, no mount made: a container in the runtime's
 // mount namespace (lib/plan/mount-namespace.ts), or an exec into one.
 struct ChrootStep {
@@ -510,7 +526,7 @@ using AllSteps =
              KeepCapsStep, SetgroupsStep, SetresgidStep, SetresuidStep, CapsetStep, AmbientStep,
              NoNewPrivsStep, SeccompStep, UmaskStep, ChdirStep, CheckExecStep, WaitStartStep, ExecStep, ExecLabelStep,
              BindDeviceStep, BindSocketStep, TmpfsCopyupStep, UnshareStep, AffinityStep, SchedulerStep, IoprioStep,
-             MempolicyStep, CheckTimensStep, AttachTreeStep, LoopbackUpStep,
+             MempolicyStep, CheckTimensStep, AttachTreeStep, LoopbackUpStep, NetdevStep,
              ChrootStep, CheckNsStep>;
 
 }  // namespace kapsel_init

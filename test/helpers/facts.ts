@@ -22,6 +22,8 @@ export interface FakeFacts {
   lsm?: Partial<LsmFacts>;
   /** What the runtime found at NOTIFY_SOCKET's path; default none. */
   notifySocket?: NotifySocketFact;
+  /** The host interfaces' permanent global addresses (HostFacts.netDeviceAddresses); default none read. */
+  netDeviceAddresses?: Record<string, string[]>;
 }
 
 export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
@@ -43,6 +45,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     resctrl: edit.resctrl ?? false,
     lsm: { selinux: false, apparmor: false, apparmorExecAttr: 'attr/apparmor/exec', ...edit.lsm },
     ...(edit.notifySocket ? { notifySocket: edit.notifySocket } : {}),
+    ...(edit.netDeviceAddresses ? { netDeviceAddresses: new Map(Object.entries(edit.netDeviceAddresses)) } : {}),
   };
   return { host, image: { passwd: edit.passwd ?? [] } };
 }

@@ -170,3 +170,59 @@ test('hole 7: a later device that cannot be moved sends the earlier ones back', 
     assert.deepEqual(hostLink(dev), before, 'back under its host name, down as it was, with its address');
   });
 });
+
+const hasStrace = spawnSync('strace', ['-V']).status === 0;
+
+/**
+ * Runs `fn` with every thread of this process traced (strace -p of each
+ * task, not following children) for setns and socket; returns what the
+ * threads called. The children of the addon (the init, the helper that
+ * makes a netlink socket inside) are not traced: only the Node process's
+ * own threads are.
+ */
+async function tracingOwnThreads(fn: () => Promise<void>): Promise<string[]> {
+  const tids = fs.readdirSync('/proc/self/task');
+  const out = `/tmp/kapsel-netdev-strace-${process.pid}`;
+  const { spawn } = await import('node:child_process');
+  const strace = spawn('strace', ['-e', 'trace=setns,socket', '-e', 'signal=none', '-o', out, ...tids.flatMap((t) => ['-p', t])], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => strace.on('exit', () => resolve()));
+  try {
+    // Until every thread is attached (strace says so for each).
+    await new Promise<void>((resolve, reject) => {
+      strace.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if ((stderr.match(/attached/g) ?? []).length >= tids.length) resolve();
+      });
+      strace.on('exit', () => reject(new Error(`strace ended: ${stderr}`)));
+    });
+    await fn();
+  } finally {
+    strace.kill('SIGINT');
+    await exited;
+  }
+  const calls = fs.readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
+  fs.rmSync(out);
+  return calls;
+}
+
+test('the Node process never enters the container\'s network namespace: not to move, not to move back', { skip: skip || (hasStrace ? false : 'needs strace') }, async () => {
+  await withHostDevice('ktn', true, async (dev, before) => {
+    const netnsBefore = fs.readdirSync('/proc/self/task').map((t) => fs.readlinkSync(`/proc/self/task/${t}/ns/net`));
+    const calls = await tracingOwnThreads(async () => {
+      // Moved in, named and addressed by the init, then back: the init
+      // fails after its netdev step (no such program).
+      // (expectCreateFailure's child check would count strace.)
+      const bundle = suite.bundle({ edit: (s) => ((s.linux!.netDevices = { [dev]: { name: 'eth9' } }), (s.process!.args = ['/no-such-program'])) });
+      await assert.rejects(Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root }), /no-such-program/);
+    });
+    assert.deepEqual(fs.readdirSync(suite.root), []);
+    assert.deepEqual(childProcesses(), []);
+    // The trace saw the addon's own netlink sockets (in this namespace)...
+    assert.ok(calls.some((c) => c.includes('socket(AF_NETLINK')), calls.join('\n'));
+    // ...and no thread of this process changed its namespace.
+    assert.deepEqual(calls.filter((c) => c.includes('setns(')), []);
+    assert.deepEqual(new Set(fs.readdirSync('/proc/self/task').map((t) => fs.readlinkSync(`/proc/self/task/${t}/ns/net`))), new Set(netnsBefore));
+    assert.deepEqual(hostLink(dev), before, 'back under its host name, up, with its address');
+  });
+});

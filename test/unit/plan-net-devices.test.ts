@@ -32,10 +32,37 @@ test('rules name the field', () => {
   validateConfig(spec((s) => (s.linux!.netDevices = { eth0: { name: 'net%d' }, eth1: { name: 'net%d' } })));
 });
 
-test('the plan lists the moves; a rootless runtime is refused', () => {
+test('the plan lists the moves (under temporary names) and the init\'s steps that name, address and bring them up', () => {
   const s = validateConfig(spec((x) => (x.linux!.netDevices = { eth0: { name: 'net0' }, eth1: {} })));
-  const plan = compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts());
-  assert.deepEqual(plan.netDevices, [{ hostName: 'eth0', name: 'net0' }, { hostName: 'eth1', name: 'eth1' }]);
+  const addresses = { eth0: ['10.0.0.2/24', 'fd00::2/64', '10.9.0.1/32 peer 10.9.0.2'] };
+  const plan = compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ netDeviceAddresses: addresses }));
+  assert.deepEqual(plan.netDevices, [
+    { hostName: 'eth0', moveAs: 'kapsel-nd0', name: 'net0', addresses: addresses.eth0 },
+    { hostName: 'eth1', moveAs: 'kapsel-nd1', name: 'eth1', addresses: [] },
+  ]);
+  const netdev = plan.steps.filter((x) => x.op === 'netdev');
+  assert.deepEqual(netdev, [
+    { op: 'netdev', what: '/linux/netDevices/eth0', from: 'kapsel-nd0', to: 'net0', addresses: addresses.eth0 },
+    { op: 'netdev', what: '/linux/netDevices/eth1', from: 'kapsel-nd1', to: 'eth1', addresses: [] },
+  ]);
+});
+
+test('the netdev steps come right after lo is up: before the hooks, the sysctls and the process', () => {
+  const s = validateConfig(
+    spec((x) => {
+      x.linux!.netDevices = { eth0: { name: 'net0' } };
+      x.linux!.sysctl = { 'net.ipv4.conf.net0.forwarding': '1' };
+      x.hooks = { createRuntime: [{ path: '/bin/true' }], createContainer: [{ path: '/bin/true' }] };
+    }),
+  );
+  const ops = compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()).steps.map((x) => x.op);
+  const at = ops.indexOf('netdev');
+  assert.equal(ops[at - 1], 'loopback-up');
+  for (const later of ['sync', 'hook', 'sysctl', 'wait-start', 'exec'] as const) assert.ok(ops.indexOf(later) > at, later);
+});
+
+test('a rootless runtime is refused', () => {
+  const s = validateConfig(spec((x) => (x.linux!.netDevices = { eth0: { name: 'net0' }, eth1: {} })));
   assert.equal(compilePlan(validateConfig(spec(() => {})), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()).netDevices, undefined);
   assert.throws(() => compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ unprivileged: true })), (err: unknown) => err instanceof NotSupportedError && /\/linux\/netDevices/.test(err.message));
 });
@@ -52,5 +79,5 @@ test('issue 16 hole 7: devices moved into a network namespace joined at the runt
     (err: unknown) => err instanceof InvalidConfigError && err.jsonPath === '/linux/netDevices' && /joined at \/proc\/self\/ns\/net is the host's/.test(err.message),
   );
   // Another namespace joined by path: the moves stand (the runtime checks the namespace again when it moves).
-  assert.deepEqual(compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()).netDevices, [{ hostName: 'eth0', name: 'eth0' }]);
+  assert.deepEqual(compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()).netDevices, [{ hostName: 'eth0', moveAs: 'kapsel-nd0', name: 'eth0', addresses: [] }]);
 });

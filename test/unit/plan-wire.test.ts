@@ -248,6 +248,8 @@ test('C++ decodes ops no config above produces, and edge values', () => {
     { op: 'setgroups', gids: [] },
     { op: 'exec', args: ['x'], env: [], searchPath: '' },
     { op: 'bind-device', path: '/dev/loop9', type: 'b', major: 7, minor: 1048575, source: '/dev/block/7:1048575' },
+    { op: 'netdev', what: '/linux/netDevices/e~1x', from: 'kapsel-nd0', to: 'net%d', addresses: ['10.0.0.1/24', 'fd00::1/64', '10.1.0.1/32 peer 10.1.0.2'] },
+    { op: 'netdev', what: '/linux/netDevices/eth0', from: 'kapsel-nd1', to: 'eth0', addresses: [] },
     { op: 'bind-socket', what: 'NOTIFY_SOCKET', source: '/run/x/notify', dev: (1n << 64n) - 1n, ino: 12345678901234567890n, target: '/run/notify/notify.sock' },
   ];
   for (const step of steps) seen.add(step.op);
@@ -265,7 +267,7 @@ test('every op of the plan went through the C++ decoder above', () => {
     'exec-label': true,
     'bind-device': true, 'bind-socket': true, 'tmpfs-copyup': true, unshare: true,
     affinity: true, scheduler: true, ioprio: true, mempolicy: true, 'check-timens': true, 'attach-tree': true,
-    'loopback-up': true, chroot: true, 'check-ns': true,
+    'loopback-up': true, netdev: true, chroot: true, 'check-ns': true,
   };
   const missing = (Object.keys(all) as StepOp[]).filter((op) => !seen.has(op));
   assert.deepEqual(missing, []);
