@@ -14,9 +14,21 @@ export type KapselErrorCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_BUNDLE'
   | 'ERR_HOOK_FAILED'
+  /** A syscall failed (SyscallError): only for errors that carry an errno from one. */
   | 'ERR_SYSCALL'
   | 'ERR_NOT_SUPPORTED'
-  | 'ERR_UNTRUSTED_PATH';
+  | 'ERR_UNTRUSTED_PATH'
+  /** The init helper said something the protocol does not allow, or nothing at all (ProtocolError). */
+  | 'ERR_PROTOCOL'
+  /** A cgroup could not be created, set, read or removed (CgroupError, lib/cgroups/files.ts). */
+  | 'ERR_CGROUP'
+  /** A command line kapsel's CLI cannot parse (UsageError, lib/cli/args.ts). */
+  | 'ERR_USAGE'
+  /**
+   * A "cannot happen": kapsel's own parts disagree (a value that validation
+   * should have refused reached the plan). A bug to report, never bad input.
+   */
+  | 'ERR_INTERNAL';
 
 export class KapselError extends Error {
   readonly code: KapselErrorCode;
@@ -108,6 +120,27 @@ export class HookFailedError extends KapselError {
     reason: string,
   ) {
     super('ERR_HOOK_FAILED', `${hook} hook ${hookPath} failed: ${reason}`);
+  }
+}
+
+/**
+ * kapsel broke its own invariant: a bug, not the caller's input (which gets
+ * one of the errors above). The message says which invariant.
+ */
+export class InternalError extends KapselError {
+  constructor(message: string) {
+    super('ERR_INTERNAL', `internal error: ${message}`);
+  }
+}
+
+/**
+ * The container init (or an exec helper) sent a message the init protocol
+ * (lib/plan/protocol.ts) does not allow there, or ended without the message
+ * it owed. Lives here, not in protocol.ts, because the runtime throws it too.
+ */
+export class ProtocolError extends KapselError {
+  constructor(message: string) {
+    super('ERR_PROTOCOL', `init protocol: ${message}`);
   }
 }
 

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Spec } from '../config/types';
-import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
+import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID, CLONE_NEWUSER } from '../native/constants';
@@ -98,7 +98,7 @@ export function passedFdCount(opts: Pick<CreateOptions, 'listenFds' | 'preserveF
 
 /** The runtime's part of the init's sync points during create. */
 async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): Promise<void> {
-  if (point !== 'runtime-hooks') throw new KapselError('ERR_SYSCALL', `unexpected sync point from container init: ${point}`);
+  if (point !== 'runtime-hooks') throw new ProtocolError(`unexpected sync point from container init: ${point}`);
   const state = hookState(stored, 'creating');
   await runHooks('prestart', spec.hooks?.prestart, state);
   await runHooks('createRuntime', spec.hooks?.createRuntime, state);
