@@ -28,6 +28,7 @@ import type { SocketActivation } from './socket-activation';
 import { preservedFdGaps } from './fds';
 import { checkMountCount } from './mount-limit';
 import { giveStdioToContainerUser } from './stdio-owner';
+import { rfc3339Nano } from '../state/timestamp';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -74,13 +75,6 @@ export interface CreatedInit {
   /** pidfd of the init, a child of this process (close it or wait on it). */
   pidfd: number;
   spec: Spec;
-}
-
-function rfc3339Nano(): string {
-  const now = process.hrtime.bigint();
-  const ms = Date.now();
-  const nanos = String(Number(now % 1_000_000_000n)).padStart(9, '0');
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, `.${nanos}Z`);
 }
 
 function ownerName(): string {
