@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../../lib/cli/args';
 import { CgroupError } from '../../lib/cgroups/files';
-import { InternalError, KapselError, ProtocolError } from '../../lib/errors';
+import { describeErrno, InternalError, KapselError, ProtocolError } from '../../lib/errors';
 import { decodeMessage } from '../../lib/plan/protocol';
 import { encodeRecord, flattenFields } from '../../lib/plan/record';
 
@@ -60,4 +60,20 @@ test('the errors that were plain are KapselErrors with their own codes', () => {
   // Thrown by the code, not only constructed: bad bytes from the init, a NUL the validator should have refused.
   assert.throws(() => decodeMessage(Buffer.from([1, 0, 0])), { name: 'ProtocolError', code: 'ERR_PROTOCOL', message: 'init protocol: record: truncated' });
   assert.throws(() => encodeRecord(flattenFields(['a\0b'])), { name: 'InternalError', code: 'ERR_INTERNAL' });
+});
+
+test('describeErrno: Node\'s table for every errno it knows, strerror\'s wording where runc\'s differs', () => {
+  // The texts engines match (cli-contract.md) and libuv shares with strerror.
+  assert.equal(describeErrno('ENOENT'), 'no such file or directory');
+  assert.equal(describeErrno('EACCES'), 'permission denied');
+  assert.equal(describeErrno('EPERM'), 'operation not permitted');
+  // libuv says "illegal operation on a directory", "file already exists": runc says these.
+  assert.equal(describeErrno('EISDIR'), 'is a directory');
+  assert.equal(describeErrno('EEXIST'), 'file exists');
+  assert.equal(describeErrno('ENOEXEC'), 'exec format error');
+  // Names the old hand table lacked come from Node's.
+  assert.equal(describeErrno('ENODEV'), 'no such device');
+  assert.equal(describeErrno('EXDEV'), 'cross-device link not permitted');
+  assert.equal(describeErrno('ENOTEMPTY'), 'directory not empty');
+  assert.equal(describeErrno('EWHATEVER'), 'EWHATEVER');
 });
