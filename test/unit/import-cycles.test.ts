@@ -9,18 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPO_ROOT as ROOT } from '../helpers/bundle';
+import { LIB, libSources } from '../helpers/lib-sources';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const LIB = path.join(ROOT, 'lib');
-
-function sources(dir: string, out: string[] = []): string[] {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) sources(p, out);
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
 
 /**
  * Relative module specifiers of `import ... from`, `import type ... from`,
@@ -79,7 +70,7 @@ function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
 }
 
 function libGraph(): Map<string, string[]> {
-  return new Map(sources(LIB).map((f) => [f, importsOf(f)]));
+  return new Map(libSources().map((f) => [f, importsOf(f)]));
 }
 
 test('the cycle finder finds a cycle through a type-only edge, and none in a tree', () => {

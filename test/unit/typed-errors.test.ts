@@ -12,8 +12,8 @@ import { CgroupError } from '../../lib/cgroups/files';
 import { describeErrno, InternalError, KapselError, ProtocolError } from '../../lib/errors';
 import { decodeMessage } from '../../lib/plan/protocol';
 import { encodeRecord, flattenFields } from '../../lib/plan/record';
+import { LIB, libSources } from '../helpers/lib-sources';
 
-const LIB = path.resolve(__dirname, '..', '..', '..', 'lib');
 
 /**
  * Where lib/ may make a plain Error, and why: failureError builds the error
@@ -22,18 +22,9 @@ const LIB = path.resolve(__dirname, '..', '..', '..', 'lib');
  */
 const ALLOWED = new Set(['cgroups/file-batch.ts']);
 
-function sources(dir: string, out: string[] = []): string[] {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) sources(p, out);
-    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
-
 test('lib/ makes no plain Error, TypeError or RangeError, and its error classes extend KapselError', () => {
   const found: string[] = [];
-  for (const file of sources(LIB)) {
+  for (const file of libSources()) {
     const rel = path.relative(LIB, file);
     fs.readFileSync(file, 'utf8')
       .split('\n')
