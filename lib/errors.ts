@@ -4,6 +4,7 @@
  * errors to exit codes and messages that engines parse (see
  * ../shared/cli-contract.md: "does not exist", "container not running", ...).
  */
+import { getSystemErrorMap } from 'node:util';
 
 export type KapselErrorCode =
   | 'ERR_CONTAINER_EXISTS'
@@ -14,9 +15,21 @@ export type KapselErrorCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_BUNDLE'
   | 'ERR_HOOK_FAILED'
+  /** A syscall failed (SyscallError): only for errors that carry an errno from one. */
   | 'ERR_SYSCALL'
   | 'ERR_NOT_SUPPORTED'
-  | 'ERR_UNTRUSTED_PATH';
+  | 'ERR_UNTRUSTED_PATH'
+  /** The init helper said something the protocol does not allow, or nothing at all (ProtocolError). */
+  | 'ERR_PROTOCOL'
+  /** A cgroup could not be created, set, read or removed (CgroupError, lib/cgroups/files.ts). */
+  | 'ERR_CGROUP'
+  /** A command line kapsel's CLI cannot parse (UsageError, lib/cli/args.ts). */
+  | 'ERR_USAGE'
+  /**
+   * A "cannot happen": kapsel's own parts disagree (a value that validation
+   * should have refused reached the plan). A bug to report, never bad input.
+   */
+  | 'ERR_INTERNAL';
 
 export class KapselError extends Error {
   readonly code: KapselErrorCode;
@@ -111,6 +124,27 @@ export class HookFailedError extends KapselError {
   }
 }
 
+/**
+ * kapsel broke its own invariant: a bug, not the caller's input (which gets
+ * one of the errors above). The message says which invariant.
+ */
+export class InternalError extends KapselError {
+  constructor(message: string) {
+    super('ERR_INTERNAL', `internal error: ${message}`);
+  }
+}
+
+/**
+ * The container init (or an exec helper) sent a message the init protocol
+ * (lib/plan/protocol.ts) does not allow there, or ended without the message
+ * it owed. Lives here, not in protocol.ts, because the runtime throws it too.
+ */
+export class ProtocolError extends KapselError {
+  constructor(message: string) {
+    super('ERR_PROTOCOL', `init protocol: ${message}`);
+  }
+}
+
 export class NotSupportedError extends KapselError {
   constructor(message: string) {
     super('ERR_NOT_SUPPORTED', message);
@@ -183,29 +217,33 @@ export class SyscallError extends KapselError {
 }
 
 /**
- * Lower-case strerror-like text for the common errnos. The wording matters:
- * engines match "no such file or directory", "permission denied",
- * "operation not permitted" (cli-contract.md).
+ * Where libuv's text (util.getSystemErrorMap) differs from strerror(3),
+ * the strerror wording: it is what runc (Go's syscall.Errno) prints and
+ * what engines and users compare kapsel's messages with. ENOEXEC is not in
+ * libuv's table at all.
+ */
+const STRERROR_WORDING: Readonly<Record<string, string>> = {
+  EEXIST: 'file exists',
+  EISDIR: 'is a directory',
+  EBUSY: 'device or resource busy',
+  ENOEXEC: 'exec format error',
+  ELOOP: 'too many levels of symbolic links',
+  ENOMEM: 'cannot allocate memory',
+  ENAMETOOLONG: 'file name too long',
+};
+
+let libuvText: Map<string, string> | undefined;
+
+/**
+ * Lower-case text for an errno name ("ENOENT" -> "no such file or
+ * directory"), from Node's own table (util.getSystemErrorMap) with the
+ * strerror wording above; the name itself when neither knows it. The
+ * wording matters: engines match "no such file or directory", "permission
+ * denied", "operation not permitted" (cli-contract.md).
  */
 export function describeErrno(name: string): string {
-  const text: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    EEXIST: 'file exists',
-    ENOTDIR: 'not a directory',
-    EISDIR: 'is a directory',
-    EINVAL: 'invalid argument',
-    EBUSY: 'device or resource busy',
-    ENOSPC: 'no space left on device',
-    ENOEXEC: 'exec format error',
-    ELOOP: 'too many levels of symbolic links',
-    ESRCH: 'no such process',
-    EAGAIN: 'resource temporarily unavailable',
-    ENOMEM: 'cannot allocate memory',
-    EROFS: 'read-only file system',
-    ENOSYS: 'function not implemented',
-    ENAMETOOLONG: 'file name too long',
-  };
-  return text[name] ?? name;
+  const wording = STRERROR_WORDING[name];
+  if (wording !== undefined) return wording;
+  libuvText ??= new Map([...getSystemErrorMap().values()].map(([errnoName, text]) => [errnoName, text]));
+  return libuvText.get(name) ?? name;
 }

@@ -19,7 +19,7 @@
  * v1 silently ignores such a hole in a wildcard and runc refuses it; here
  * it is enforced, which is what the config asks for.
  */
-import type { DeviceRule } from './devices';
+import type { DeviceRule } from './device-rule';
 
 /** One instruction, as data. Jumps skip `off` instructions when taken. */
 export type BpfInsn =

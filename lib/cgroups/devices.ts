@@ -7,17 +7,11 @@
  * compiles them into an eBPF program (device-bpf.ts).
  */
 import type { LinuxDevice, LinuxDeviceCgroup } from '../config/types';
+import type { DeviceRule } from './device-rule';
 import type { CgroupWrite } from './writes';
 
-/** A normalized rule: type "a", "c" or "b"; -1 is a wildcard number. */
-export interface DeviceRule {
-  allow: boolean;
-  type: 'a' | 'c' | 'b';
-  major: number;
-  minor: number;
-  /** Some of "rwm", never empty. */
-  access: string;
-}
+export type { DeviceRule } from './device-rule';
+
 
 function rule(type: 'c' | 'b', major: number, minor: number, access: string): DeviceRule {
   return { allow: true, type, major, minor, access };

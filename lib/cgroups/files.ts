@@ -24,7 +24,7 @@ export class CgroupError extends KapselError {
     readonly path: string,
     readonly errno?: string,
   ) {
-    super('ERR_SYSCALL', message);
+    super('ERR_CGROUP', message);
   }
 }
 
@@ -209,13 +209,13 @@ function lossy(name: string): boolean {
 
 /**
  * A subdirs result as paths, without those in `skip`; [] for a missing directory; other failures
- * are thrown as fs would. Names that are not UTF-8 are left out: no string
+ * are CgroupErrors. Names that are not UTF-8 are left out: no string
  * path reaches them (byteNamedTrees does, for the few callers that must).
  */
 export function subdirsResult(result: FileOpResult, dir: string, skip: Skip = NONE): string[] {
   if (isFailure(result)) {
     if (result.code === 'ENOENT') return [];
-    throw failureError(result, dir);
+    throw new CgroupError(`cgroup: list ${dir}: ${failureError(result, dir).message}`, dir, result.code);
   }
   if (!Array.isArray(result)) return [];
   return result.filter((name) => !lossy(name)).map((name) => path.join(dir, name)).filter((child) => !skip.has(child));

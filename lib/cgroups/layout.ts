@@ -6,6 +6,7 @@
  * Parsing is pure, so a unit test describes any host in a few lines.
  */
 import * as fs from 'node:fs';
+import { parseMountinfo } from '../state/mountinfo';
 
 export type LayoutKind = 'v1' | 'hybrid' | 'v2';
 
@@ -34,30 +35,6 @@ export interface CgroupLayout {
   unified?: { mountPoint: string; mountRoot: string };
 }
 
-interface MountLine {
-  mountPoint: string;
-  root: string;
-  fsType: string;
-  superOptions: string[];
-}
-
-function unescapeMountField(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-}
-
-function parseMountinfo(text: string): MountLine[] {
-  const out: MountLine[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const [left, right] = line.split(' - ');
-    if (!right) continue;
-    const fields = left.split(' ');
-    const [fsType, , superOptions] = right.split(' ');
-    out.push({ root: unescapeMountField(fields[3]), mountPoint: unescapeMountField(fields[4]), fsType, superOptions: (superOptions ?? '').split(',') });
-  }
-  return out;
-}
-
 /** The v1 controller names the kernel knows; other super options (rw, noprefix, ...) are not controllers. */
 const V1_CONTROLLERS = new Set([
   'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'net_prio', 'blkio', 'perf_event', 'hugetlb', 'pids', 'rdma', 'misc',
@@ -77,9 +54,9 @@ export function layoutFromMountinfo(mountinfo: string): CgroupLayout {
   let unified: CgroupLayout['unified'];
   let systemd: V1Hierarchy | undefined;
   for (const m of parseMountinfo(mountinfo)) {
-    if (m.fsType === 'cgroup2') {
+    if (m.fstype === 'cgroup2') {
       unified ??= { mountPoint: m.mountPoint, mountRoot: m.root };
-    } else if (m.fsType === 'cgroup') {
+    } else if (m.fstype === 'cgroup') {
       const controllers = m.superOptions.filter((o) => V1_CONTROLLERS.has(o));
       if (controllers.length === 0) {
         // Other named hierarchies are someone else's (runc joins none of them either).

@@ -5,6 +5,7 @@
  * (containerd sends `-no-subreaper`), booleans as `--flag` or
  * `--flag=false`, and `--` to end the flags.
  */
+import { KapselError } from '../errors';
 
 /**
  * What a flag takes: nothing (a boolean switch), one string value, or a
@@ -39,10 +40,9 @@ export interface ParsedArgs {
  * A mistake on the command line (unknown flag, missing value, wrong number
  * of arguments). The CLI reports it like any error, exit status 1.
  */
-export class UsageError extends Error {
+export class UsageError extends KapselError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('ERR_USAGE', message);
   }
 }
 

@@ -33,7 +33,7 @@ const HELP_FLAG: FlagSpec = { name: 'help', aliases: ['h'], type: 'boolean', des
  */
 export function errorMessage(err: unknown): string {
   const wrapped = SyscallError.from(err);
-  if (wrapped instanceof KapselError || wrapped instanceof UsageError) return wrapped.message;
+  if (wrapped instanceof KapselError) return wrapped.message;
   if (wrapped instanceof Error) return wrapped.message;
   return String(wrapped);
 }
@@ -94,7 +94,7 @@ export async function main(argv: readonly string[], io: MainIo = { out: stdout }
     return await command.run(ctx, parsed.flags, parsed.positionals);
   } catch (err) {
     // A stack only helps for the unexpected: typed errors say all there is.
-    if (!(err instanceof KapselError || err instanceof UsageError) && err instanceof Error && err.stack) log.debug(err.stack);
+    if (!(err instanceof KapselError) && err instanceof Error && err.stack) log.debug(err.stack);
     log.error(errorMessage(err));
     return EXIT_FAILURE;
   }

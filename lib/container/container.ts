@@ -30,7 +30,7 @@ import type { ExecOptions } from './exec';
 import { ExecProcess } from './exec-process';
 import { killContainer } from './kill';
 import type { ContainerRef } from './operation';
-import { waitForExit } from './signal';
+import { waitForInit } from './signal';
 import { assertPreservedFdsOpen, pidfdReleaser, preservedFdGaps, reapThroughPidfd } from './fds';
 
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
@@ -308,7 +308,9 @@ export class Container extends EventEmitter {
   /**
    * Waits for the container's process to exit. With a exit code or signal
    * when this process created the container (it is the init's parent);
-   * otherwise (a loaded container) with nulls once it is gone.
+   * otherwise (a loaded container) with nulls once it is gone: only the
+   * parent can read an exit status. Either way through a pidfd, not by
+   * polling (waitForInit in signal.ts).
    */
   wait(): Promise<ExitStatus> {
     if (!this.exit) {
@@ -319,9 +321,7 @@ export class Container extends EventEmitter {
         });
       } else {
         const stored = this.stored ?? this.refresh();
-        this.exit = stored
-          ? waitForExit(stored.pid, stored.initStartTime, Infinity).then(() => ({ exitCode: null, signal: null }))
-          : Promise.resolve({ exitCode: null, signal: null });
+        this.exit = stored ? waitForInit(stored.pid, stored.initStartTime) : Promise.resolve({ exitCode: null, signal: null });
       }
       this.exit.then((status) => this.emit('exit', status)).catch(() => undefined);
     }

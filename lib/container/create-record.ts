@@ -19,7 +19,7 @@ import type { LsmFacts } from '../plan/facts';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import type { SeccompFilter } from '../plan/seccomp';
 import type { LaunchPlan } from '../plan/steps';
-import type { SeccompSummary } from '../seccomp/compile';
+import type { SeccompSummary } from '../seccomp/summary';
 
 /** A compiled seccomp filter as JSON can hold it (SeccompFilter with the program in base64). */
 export interface RecordedSeccomp {

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Spec } from '../config/types';
-import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
+import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID, CLONE_NEWUSER } from '../native/constants';
@@ -28,6 +28,7 @@ import type { SocketActivation } from './socket-activation';
 import { preservedFdGaps } from './fds';
 import { checkMountCount } from './mount-limit';
 import { giveStdioToContainerUser } from './stdio-owner';
+import { rfc3339Nano } from '../state/timestamp';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -76,13 +77,6 @@ export interface CreatedInit {
   spec: Spec;
 }
 
-function rfc3339Nano(): string {
-  const now = process.hrtime.bigint();
-  const ms = Date.now();
-  const nanos = String(Number(now % 1_000_000_000n)).padStart(9, '0');
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, `.${nanos}Z`);
-}
-
 function ownerName(): string {
   try {
     return os.userInfo().username;
@@ -98,7 +92,7 @@ export function passedFdCount(opts: Pick<CreateOptions, 'listenFds' | 'preserveF
 
 /** The runtime's part of the init's sync points during create. */
 async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): Promise<void> {
-  if (point !== 'runtime-hooks') throw new KapselError('ERR_SYSCALL', `unexpected sync point from container init: ${point}`);
+  if (point !== 'runtime-hooks') throw new ProtocolError(`unexpected sync point from container init: ${point}`);
   const state = hookState(stored, 'creating');
   await runHooks('prestart', spec.hooks?.prestart, state);
   await runHooks('createRuntime', spec.hooks?.createRuntime, state);

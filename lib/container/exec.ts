@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import type { Process } from '../config/types';
 import type { ValidProcess } from '../config/valid';
 import { validateProcess } from '../config/validate';
-import { InvalidArgumentError, KapselError, SyscallError } from '../errors';
+import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
 import type { Logger } from '../logger';
 import { native } from '../native/addon';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
@@ -225,7 +225,7 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
           cgroupFd: birth?.fd,
           onSpawned: (pid) => env.init.joinCgroups(s.cgroup, pid, opts.cgroup, opts.logger, birth?.dir),
           listenerState: () => hookState(s, 'running'),
-          onSync: (point) => Promise.reject(new KapselError('ERR_SYSCALL', `unexpected sync point from an exec plan: ${point}`)),
+          onSync: (point) => Promise.reject(new ProtocolError(`unexpected sync point from an exec plan: ${point}`)),
         },
         env.launch,
       );

@@ -5,6 +5,7 @@
  */
 import { native } from '../native/addon';
 import type { LaunchPlan } from '../plan/steps';
+import { InternalError } from '../errors';
 
 /**
  * The fds of the plan's id-mapped trees, added to `opened` (which the
@@ -17,7 +18,7 @@ export function makeIdmapTrees(plan: LaunchPlan, nextFd: number, opened: number[
   if (trees.length === 0) return [];
   const first = plan.steps.find((s) => s.op === 'attach-tree');
   if (first?.op === 'attach-tree' && first.fd !== nextFd) {
-    throw new Error(`id-mapped trees: the plan expects fd ${first.fd}, the init would get fd ${nextFd}`);
+    throw new InternalError(`id-mapped trees: the plan expects fd ${first.fd}, the init would get fd ${nextFd}`);
   }
   const fds: number[] = [];
   for (const t of trees) {

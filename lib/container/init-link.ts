@@ -6,7 +6,7 @@
  * test replaces the conversation with a scripted double.
  */
 import type { State } from '../config/types';
-import { KapselError } from '../errors';
+import { ProtocolError } from '../errors';
 import { decodeMessage } from '../plan/protocol';
 import type { SyncPoint } from '../plan/steps';
 import { failureToError, InitChannel, isFailure } from './init-channel';
@@ -59,7 +59,7 @@ export function openInitLink(fd: number): InitLink {
       if (message.type === 'ready') return { kind: 'ready' };
       if (isFailure(message)) return { kind: 'failed', error: failureToError(message) };
       if (message.type === 'sync') return { kind: 'sync', point: message.name };
-      throw new KapselError('ERR_SYSCALL', `unexpected message from container init: ${message.type}`);
+      throw new ProtocolError(`unexpected message from container init: ${message.type}`);
     },
     proceed() {
       channel.send({ type: 'ok' });

@@ -16,7 +16,7 @@
 import { initHelperPath } from '../native/addon';
 import { helperFdLayout, type LaunchPlan } from '../plan/steps';
 import type { State } from '../config/types';
-import { InvalidConfigError, KapselError } from '../errors';
+import { InternalError, InvalidConfigError, ProtocolError } from '../errors';
 import { containerProcessState } from '../seccomp/listener';
 import { timeOffsetsError } from '../plan/time-namespace';
 import { makeIdmapTrees } from './idmap-trees';
@@ -118,14 +118,15 @@ async function superviseSetup(link: InitLink, onSync: LaunchRequest['onSync'], e
     const event = await link.next();
     switch (event.kind) {
       case 'ready':
-        if (execPlan) throw new KapselError('ERR_SYSCALL', 'unexpected "ready" from the helper of an exec plan');
+        if (execPlan) throw new ProtocolError('unexpected "ready" from the helper of an exec plan');
         return;
       case 'failed':
         throw event.error;
       case 'exited':
         // The socket is close-on-exec in the helper: closed without a word is the execve done.
         if (execPlan) return;
-        throw new KapselError('ERR_SYSCALL', 'container init exited during setup without reporting an error');
+        // The protocol owes "ready" or an error; ending without either (killed, crashed) breaks it.
+        throw new ProtocolError('container init exited during setup without reporting an error');
       case 'sync':
         try {
           await onSync(event.point);
@@ -215,7 +216,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     netDevices.moveAll(spawned.pid, plan.netDevices ?? []);
     const states = request.hookStates?.();
     const listenerState = request.listenerState?.() ?? states?.creating;
-    if (plan.seccompListener && !listenerState) throw new KapselError('ERR_SYSCALL', 'a seccomp listener needs a container state to send');
+    if (plan.seccompListener && !listenerState) throw new InternalError('a seccomp listener needs a container state to send');
     link.go(states, plan.seccompListener && seccompListenerMessage(spawned.pid, listenerState!, plan.seccompListener.metadata));
     await superviseSetup(link, request.onSync, execPlan);
     link.close();

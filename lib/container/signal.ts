@@ -6,19 +6,35 @@
  */
 import * as fs from 'node:fs';
 import { ContainerNotFoundError } from '../errors';
-import { native } from '../native/addon';
+import { native, type WaitResult } from '../native/addon';
 import { namespaceId, pidsInNamespace, readProcStat } from '../state/proc';
 import type { StoredState } from '../state/store';
 
-function signalPid(pid: number, startTime: number | undefined, signal: number): boolean {
+/**
+ * A pidfd for `pid` if it is still the process that started at `startTime`
+ * (undefined when it is gone or the number now names another process). The
+ * pidfd is opened first and the start time read after: a process that has
+ * the recorded start time then was alive the whole time since the open, so
+ * the pidfd is its, and a recycled pid is never signalled or waited on.
+ */
+function openVerified(pid: number, startTime: number | undefined): number | undefined {
   let pidfd: number;
   try {
     pidfd = native().pidfdOpen(pid, 0);
   } catch {
-    return false;
+    return undefined;
   }
+  if (startTime !== undefined && readProcStat(pid)?.startTime !== startTime) {
+    fs.closeSync(pidfd);
+    return undefined;
+  }
+  return pidfd;
+}
+
+function signalPid(pid: number, startTime: number | undefined, signal: number): boolean {
+  const pidfd = openVerified(pid, startTime);
+  if (pidfd === undefined) return false;
   try {
-    if (startTime !== undefined && readProcStat(pid)?.startTime !== startTime) return false;
     native().pidfdSendSignal(pidfd, signal);
     return true;
   } catch (err) {
@@ -45,6 +61,28 @@ export function signalContainer(stored: SignalTarget, signal: number, all: boole
   }
   if (!signalPid(stored.pid, stored.initStartTime, signal)) {
     throw new ContainerNotFoundError(stored.id);
+  }
+}
+
+/**
+ * The exit of a container's init that this process may not be the parent
+ * of (a loaded container): a pidfd becomes readable when its process exits,
+ * so the addon's pidfdWait wakes the event loop then, with no timer. It
+ * peeks (WNOWAIT) and never reaps: the init's parent (the process that
+ * created it, or the subreaper or pid 1 it was left to) does that.
+ *
+ * What a non-parent can know: only that the init is gone. waitid() gives
+ * its status to the parent alone (ECHILD for anyone else), so the result is
+ * { exitCode: null, signal: null }; in the creating process itself, while
+ * nothing reaped the init yet, the peek reads the real status.
+ */
+export async function waitForInit(pid: number, startTime: number): Promise<WaitResult> {
+  const pidfd = openVerified(pid, startTime);
+  if (pidfd === undefined) return { exitCode: null, signal: null };
+  try {
+    return await native().pidfdWait(pidfd, false);
+  } finally {
+    fs.closeSync(pidfd);
   }
 }
 

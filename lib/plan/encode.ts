@@ -7,6 +7,7 @@
  */
 import { decodeRecord, encodeRecord, flattenFields, type Field } from './record';
 import type { Step } from './steps';
+import { ProtocolError } from '../errors';
 
 export const PLAN_MAGIC = 'KPL1';
 
@@ -72,7 +73,7 @@ export function encodeSteps(steps: readonly Step[]): Buffer {
 
 /** Decodes what encodeSteps wrote into raw field lists (for tests and debugging). */
 export function decodeFields(data: Buffer): Buffer[][] {
-  if (data.subarray(0, 4).toString() !== PLAN_MAGIC) throw new Error('plan: bad magic');
+  if (data.subarray(0, 4).toString() !== PLAN_MAGIC) throw new ProtocolError('plan: bad magic');
   const out: Buffer[][] = [];
   let pos = 4;
   while (pos < data.length) {

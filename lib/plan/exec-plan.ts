@@ -27,7 +27,7 @@
  */
 import type { Process } from '../config/types';
 import type { ValidProcess } from '../config/valid';
-import { NotSupportedError } from '../errors';
+import { InternalError, NotSupportedError } from '../errors';
 import * as C from '../native/constants';
 import { NO_CAPABILITIES, processPlan } from './process';
 import type { ImageFacts, LsmFacts } from './facts';
@@ -132,7 +132,7 @@ export function compileExecPlan(own: ValidProcess, ctx: ExecPlanContext): Launch
   }
   if ((ctx.namespaces & C.CLONE_NEWNS) === 0) {
     // Our mount namespace is the container's: its root is a chroot in it.
-    if (ctx.rootfs === undefined) throw new Error('exec plan: the container shares the runtime\'s mount namespace, and its rootfs was not given');
+    if (ctx.rootfs === undefined) throw new InternalError('exec plan: the container shares the runtime\'s mount namespace, and its rootfs was not given');
     steps.push({ op: 'chroot', rootfs: ctx.rootfs });
   }
   const process = processPlan(proc, { image: ctx.image, setgroupsDenied: ctx.setgroupsDenied, jsonPath: ctx.jsonPath });

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LinuxDevice, LinuxNamespaceType, Spec } from '../config/types';
 import { inUserNamespace } from '../state/root';
+import { parseMountinfo } from '../state/mountinfo';
 import { readFileInRoot } from './in-root-file';
 import type { CheckedNamespace } from './steps';
 import { DEFAULT_DEVICES } from './default-devices';
@@ -392,29 +393,15 @@ export function notifySocketFact(value: string | undefined): NotifySocketFact | 
   }
 }
 
-/** mountinfo's octal escapes ("\\040" for a space) decoded. */
-function unescapeMountField(field: string): string {
-  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-}
-
 /**
  * The selinuxfs mounts that /proc/self/mountinfo text lists: mount point
  * and whether it is mounted read-only (a container's view of SELinux).
  */
 export function selinuxfsMounts(mountinfo: string): Array<{ mountPoint: string; readOnly: boolean }> {
-  const found: Array<{ mountPoint: string; readOnly: boolean }> = [];
-  for (const line of mountinfo.split('\n')) {
-    const dash = line.indexOf(' - ');
-    if (dash < 0) continue;
-    // After the dash: type, source, superblock options.
-    const [fstype, , superOptions = ''] = line.slice(dash + 3).split(' ');
-    const fields = line.slice(0, dash).split(' ');
-    if (fstype !== 'selinuxfs' || fields.length < 6) continue;
+  return parseMountinfo(mountinfo)
+    .filter((m) => m.fstype === 'selinuxfs')
     // Read-only as statfs's ST_RDONLY says it: the mount's flag or the superblock's.
-    const readOnly = [fields[5], superOptions].some((options) => options.split(',').includes('ro'));
-    found.push({ mountPoint: unescapeMountField(fields[4]), readOnly });
-  }
-  return found;
+    .map((m) => ({ mountPoint: m.mountPoint, readOnly: m.options.includes('ro') || m.superOptions.includes('ro') }));
 }
 
 function readText(file: string): string | undefined {

@@ -12,7 +12,7 @@
  */
 import type { LinuxCapabilities, Process } from '../config/types';
 import type { ValidProcess } from '../config/valid';
-import { InvalidConfigError } from '../errors';
+import { InternalError, InvalidConfigError } from '../errors';
 import * as C from '../native/constants';
 import type { ImageFacts } from './facts';
 import { schedulingSteps } from './scheduling';
@@ -24,7 +24,7 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 function capabilityBit(name: string): number {
   const bit = C.CAPABILITIES[name];
   // Validation (config/checks.ts) rejects unknown names: reaching this is a bug, not a config error.
-  if (bit === undefined) throw new Error(`capability "${name}" was not validated`);
+  if (bit === undefined) throw new InternalError(`capability "${name}" was not validated`);
   return bit;
 }
 
@@ -104,7 +104,7 @@ export function rlimitSteps(proc: Process): Step[] {
   return (proc.rlimits ?? []).map((r): Step => {
     const resource = C.RLIMIT[r.type];
     // Validation rejects unknown types: reaching this is a bug, not a config error.
-    if (resource === undefined) throw new Error(`rlimit "${r.type}" was not validated`);
+    if (resource === undefined) throw new InternalError(`rlimit "${r.type}" was not validated`);
     return { op: 'rlimit', type: r.type, resource, soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) };
   });
 }

@@ -10,6 +10,7 @@
  * notify listener will travel init -> runtime this way); the record itself
  * does not change, so such a type only adds a row here and in protocol.h.
  */
+import { ProtocolError } from '../errors';
 import { HOOKS_IN_CONTAINER, SYNC_POINTS, type HookInContainer, type SyncPoint } from './steps';
 import { decodeRecord, encodeRecord, flattenFields, type Field } from './record';
 
@@ -76,11 +77,7 @@ export function encodeMessage(message: InitMessage): Buffer {
   return encodeRecord(flattenFields([message.type, ...fieldsOf(message)]));
 }
 
-export class ProtocolError extends Error {
-  constructor(message: string) {
-    super(`init protocol: ${message}`);
-  }
-}
+export { ProtocolError };
 
 /** Sequential reader of a message's raw fields. */
 class Fields {
@@ -118,12 +115,7 @@ class Fields {
 
 /** Decodes one message at `offset` of `data`; also says where it ends. */
 export function decodeMessageAt(data: Buffer, offset = 0): { message: InitMessage; next: number } {
-  let record;
-  try {
-    record = decodeRecord(data, offset);
-  } catch (err) {
-    throw new ProtocolError((err as Error).message);
-  }
+  const record = decodeRecord(data, offset);
   const f = new Fields(record.fields);
   const type = record.fields[0].toString('utf8');
   let message: InitMessage;

@@ -8,7 +8,13 @@
  * reaches syscalls as a C string); a number or bigint is its decimal text;
  * a boolean is "1" or "0"; a list is a count field followed by its items;
  * bytes (Uint8Array, Buffer) are copied as they are, any content.
+ *
+ * Encoding a NUL or a fraction is an InternalError: config validation
+ * (lib/config/nul.ts, the schema) refuses both before a plan is made.
+ * Decoding bad bytes is a ProtocolError: they came from the other side.
  */
+import { InternalError, ProtocolError } from '../errors';
+
 export type Scalar = string | number | bigint | boolean;
 export type Field = Scalar | Uint8Array | readonly string[] | readonly number[];
 
@@ -19,13 +25,13 @@ function u32(n: number): Buffer {
 }
 
 function textBytes(s: string): Buffer {
-  if (s.includes('\0')) throw new RangeError(`a string field may not hold a NUL: ${JSON.stringify(s)}`);
+  if (s.includes('\0')) throw new InternalError(`a string field may not hold a NUL: ${JSON.stringify(s)}`);
   return Buffer.from(s, 'utf8');
 }
 
 function scalarBytes(value: Scalar): Buffer {
   if (typeof value === 'boolean') return Buffer.from(value ? '1' : '0');
-  if (typeof value === 'number' && !Number.isInteger(value)) throw new RangeError(`not an integer: ${value}`);
+  if (typeof value === 'number' && !Number.isInteger(value)) throw new InternalError(`not an integer: ${value}`);
   return textBytes(String(value));
 }
 
@@ -55,13 +61,13 @@ export function encodeRecord(raw: readonly Buffer[]): Buffer {
 /** Decodes one record at `offset`: its raw fields and where the next one starts. */
 export function decodeRecord(data: Buffer, offset = 0): { fields: Buffer[]; next: number } {
   const need = (pos: number, n: number): void => {
-    if (pos + n > data.length) throw new RangeError('record: truncated');
+    if (pos + n > data.length) throw new ProtocolError('record: truncated');
   };
   let pos = offset;
   need(pos, 4);
   const count = data.readUInt32LE(pos);
   pos += 4;
-  if (count === 0) throw new RangeError('record: no fields');
+  if (count === 0) throw new ProtocolError('record: no fields');
   const fields: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     need(pos, 4);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { LinuxDevice, Mount } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import * as C from '../native/constants';
-import { InvalidConfigError } from '../errors';
+import { InternalError, InvalidConfigError } from '../errors';
 import { DEFAULT_DEVICES } from './default-devices';
 import { deviceKey, hostSourcePath, type HostFacts } from './facts';
 import { attachTreeStep } from './idmap-mounts';
@@ -264,7 +264,7 @@ export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean, sysctls:
   if (propagation) {
     const flags = propagationFlags(propagation);
     // The schema admits only known names: reaching this is a bug, not a config error.
-    if (flags === undefined) throw new Error(`rootfsPropagation "${propagation}" was not validated`);
+    if (flags === undefined) throw new InternalError(`rootfsPropagation "${propagation}" was not validated`);
     steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags, data: '', inContainer: true });
   }
   // sysctls (written through the init's own procfs fd) come before the

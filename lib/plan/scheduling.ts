@@ -25,6 +25,7 @@ import type { ValidProcess, ValidSpec } from '../config/valid';
 import { parseIdList } from '../config/id-list';
 import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/process-attrs';
 import type { Step } from './steps';
+import { InternalError } from '../errors';
 
 /** sched_setattr(2) policies (SCHED_ISO is no mainline kernel's: supported.ts refuses it). */
 export const SCHED_POLICIES: Record<string, number> = {
@@ -55,7 +56,7 @@ export const IOPRIO_CLASSES: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPR
 function ids(text: string): number[] {
   const parsed = parseIdList(text);
   // Validation rejected malformed lists: reaching this is a bug, not a config error.
-  if (typeof parsed === 'string') throw new Error(`id list "${text}" was not validated: ${parsed}`);
+  if (typeof parsed === 'string') throw new InternalError(`id list "${text}" was not validated: ${parsed}`);
   return parsed;
 }
 

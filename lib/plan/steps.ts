@@ -10,7 +10,7 @@
  */
 import type { LinuxIDMapping } from '../config/types';
 import type { JoinNamespace } from '../native/addon';
-import type { SeccompSummary } from '../seccomp/compile';
+import type { SeccompSummary } from '../seccomp/summary';
 
 /** Points where the init helper hands control to the runtime process. */
 /** The namespaces a joined one is checked for on arrival (check-ns): /proc/self/ns names. */

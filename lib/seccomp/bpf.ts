@@ -5,6 +5,7 @@
  * index i with offset n lands on i + 1 + n.
  */
 import * as os from 'node:os';
+import { InternalError } from '../errors';
 
 export interface SockFilter {
   code: number;
@@ -32,7 +33,7 @@ export const BPF_MAX_INSTRUCTIONS = 4096;
 const littleEndian = os.endianness() === 'LE';
 
 export function decodeProgram(program: Buffer): SockFilter[] {
-  if (program.length % BPF_INSTRUCTION_SIZE !== 0) throw new RangeError(`a BPF program is a multiple of 8 bytes, not ${program.length}`);
+  if (program.length % BPF_INSTRUCTION_SIZE !== 0) throw new InternalError(`a BPF program is a multiple of 8 bytes, not ${program.length}`);
   const out: SockFilter[] = [];
   for (let off = 0; off < program.length; off += BPF_INSTRUCTION_SIZE) {
     out.push({

@@ -17,27 +17,13 @@ import { BPF_INSTRUCTION_SIZE, BPF_MAX_INSTRUCTIONS } from './bpf';
 import { diskCacheKey, readDiskCache, writeDiskCache, type CachedProgram } from './disk-cache';
 import { withEnosysPrefix } from './enosys';
 import { archToken, compileFilter, libseccompResolver, libseccompVersionString, nativeArchToken } from './library';
-import { ARCHITECTURES, FLAGS, SECCOMP_FILTER_FLAG_NEW_LISTENER, type ActionName, type ArchitectureName, type FlagName } from './names';
+import { ARCHITECTURES, FLAGS, SECCOMP_FILTER_FLAG_NEW_LISTENER, type ArchitectureName, type FlagName } from './names';
 import { normalizeSeccomp, profileHash, usesNotify, type NormalizedProfile } from './normalize';
 import { buildRuleSet, defaultAllows, maxNamedSyscalls } from './rules';
+import type { SeccompSummary } from './summary';
 import { validateSeccomp } from './validate';
 
-/** What the plan shows about a program (`kapsel plan`), without the bytes. */
-export interface SeccompSummary {
-  defaultAction: ActionName;
-  /** Length of the program in BPF instructions. */
-  instructions: number;
-  /** Syscall names per action that reached the filter. */
-  actions: Record<string, number>;
-  /** The architectures compiled in: the native one plus every listed one. */
-  architectures: ArchitectureName[];
-  /** Names libseccomp does not know on this machine, skipped. */
-  skipped: string[];
-  /** Whether the ENOSYS prefix for newer syscalls was added. */
-  enosys: boolean;
-  /** sha256 of the normalized profile (the cache key). */
-  hash: string;
-}
+export type { SeccompSummary } from './summary';
 
 /** A compiled profile: what the launch plan carries to the init helper. */
 export interface SeccompProgram {

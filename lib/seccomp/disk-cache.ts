@@ -30,7 +30,7 @@ import { ACCESSIBLE_BY_OTHERS, fdPath, openOwnedDir, ownershipProblem } from '..
 import { replaceFile } from '../state/replace-file';
 import { isRootless } from '../state/root';
 import { BPF_INSTRUCTION_SIZE, BPF_MAX_INSTRUCTIONS } from './bpf';
-import type { SeccompSummary } from './compile';
+import type { SeccompSummary } from './summary';
 
 /** What a cache entry holds: the compiled program and what the plan shows of it. */
 export interface CachedProgram {

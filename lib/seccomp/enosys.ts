@@ -47,6 +47,7 @@ import {
   type SockFilter,
 } from './bpf';
 import { ACTIONS, ENOSYS } from './names';
+import { InternalError } from '../errors';
 
 /** AUDIT_ARCH_X86_64: the arch x86_64 and x32 syscalls both arrive with. */
 export const AUDIT_ARCH_X86_64 = 0xc000003e;
@@ -71,9 +72,9 @@ function assemble(lines: Line[]): SockFilter[] {
   const offset = (from: number, target: Target | undefined): number => {
     if (target === undefined || target === 0) return 0;
     const to = at.get(target);
-    if (to === undefined) throw new Error(`enosys prefix: no label ${target}`);
+    if (to === undefined) throw new InternalError(`enosys prefix: no label ${target}`);
     const delta = to - from - 1;
-    if (delta < 0 || delta > 255) throw new Error(`enosys prefix: jump to ${target} out of range (${delta})`);
+    if (delta < 0 || delta > 255) throw new InternalError(`enosys prefix: jump to ${target} out of range (${delta})`);
     return delta;
   };
   for (const line of lines) {
@@ -81,7 +82,7 @@ function assemble(lines: Line[]): SockFilter[] {
     const index = out.length;
     if (line.ja !== undefined) {
       const to = at.get(line.ja);
-      if (to === undefined) throw new Error(`enosys prefix: no label ${line.ja}`);
+      if (to === undefined) throw new InternalError(`enosys prefix: no label ${line.ja}`);
       out.push({ code: line.code, jt: 0, jf: 0, k: to - index - 1 });
     } else {
       out.push({ code: line.code, jt: offset(index, line.jt), jf: offset(index, line.jf), k: line.k >>> 0 });
@@ -138,9 +139,7 @@ export function enosysPrefix(maxByArch: ReadonlyMap<number, number>): SockFilter
 export function withEnosysPrefix(program: Buffer, maxByArch: ReadonlyMap<number, number>): Buffer {
   const prefix = enosysPrefix(maxByArch);
   if (prefix.length === 0) return program;
-  const total = prefix.length + program.length / 8;
-  if (total > BPF_MAX_INSTRUCTIONS) {
-    throw new RangeError(`seccomp program of ${total} instructions exceeds the kernel's limit of ${BPF_MAX_INSTRUCTIONS}`);
-  }
+  // Over BPF_MAX_INSTRUCTIONS is the profile's doing: compileSeccomp checks
+  // the total and names the profile (an InvalidConfigError).
   return Buffer.concat([encodeProgram(prefix), program]);
 }

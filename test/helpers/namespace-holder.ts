@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { parseMountinfo } from '../../lib/state/mountinfo';
 
 export interface NamespaceHolder {
   pid: number;
@@ -52,9 +53,5 @@ export async function namespaceHolder(command: string[], type: string, ready?: (
 
 /** The host's mount table with the mount ids (reused after unmounts) left out. */
 export function hostMounts(): string[] {
-  return fs
-    .readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => line.split(' ').slice(2).join(' '));
+  return parseMountinfo(fs.readFileSync('/proc/self/mountinfo', 'utf8')).map(({ mountId: _id, parentId: _parent, ...mount }) => JSON.stringify(mount));
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Container } from '../../lib/container/container';
 import type { Bundle } from './bundle';
 import { tempDir, tempRoot } from './tmp';
+import { parseMountinfoLine, type MountinfoEntry } from '../../lib/state/mountinfo';
 
 export { tempRoot } from './tmp';
 
@@ -216,30 +217,13 @@ export async function probeReport(bundle: Bundle, paths: string[] = [], opts: Ru
   return res.report;
 }
 
-/** One line of mountinfo, split into the fields the tests look at. */
-export interface MountInfo {
-  mountPoint: string;
-  /** Per-mount options: "rw,nosuid,nodev". */
-  options: string[];
-  fstype: string;
-  source: string;
-  /** Per-superblock options: "rw,size=1024k,mode=700". */
-  superOptions: string[];
-  root: string;
-}
+/** One line of mountinfo (lib/state/mountinfo.ts, the runtime's own parser). */
+export type MountInfo = MountinfoEntry;
 
 export function parseMountInfo(line: string): MountInfo {
-  const [left, right] = line.split(' - ');
-  const f = left.split(' ');
-  const r = right.split(' ');
-  return {
-    root: f[3],
-    mountPoint: f[4],
-    options: f[5].split(','),
-    fstype: r[0],
-    source: r[1],
-    superOptions: (r[2] ?? '').split(','),
-  };
+  const entry = parseMountinfoLine(line);
+  if (!entry) throw new Error(`not a mountinfo line: ${JSON.stringify(line)}`);
+  return entry;
 }
 
 /** The topmost mount at `mountPoint` in a report (the last one listed). */

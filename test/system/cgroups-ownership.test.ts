@@ -188,7 +188,7 @@ test('a create that fails after taking a cgroup with children reports its own fi
     for (const m of mounts) makeCgroup(m, P);
     for (const m of strangerMounts) makeCgroup(m, `${P}/victim`);
     await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root }), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'ERR_SYSCALL');
+      assert.equal(err.code, 'ERR_CGROUP');
       assert.match(err.message, /cpuset/);
       assert.doesNotMatch(err.message, /rmdir|EBUSY/);
       return true;

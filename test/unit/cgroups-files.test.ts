@@ -67,7 +67,7 @@ test('writes and warnings come in the order of the settings; a refused write nam
       () => undefined,
     ),
     {
-      code: 'ERR_SYSCALL',
+      code: 'ERR_CGROUP',
       path: path.join(gone, 'pids.max'),
       errno: 'ENOENT',
       message: `cgroup: write "8" to ${path.join(gone, 'pids.max')}: ENOENT: no such file or directory, open '${path.join(gone, 'pids.max')}'`,
@@ -82,7 +82,7 @@ test('a mkdir that fails names the directory and leaves nothing made', async () 
   // A file where a directory of the path should be: mkdir below it fails with ENOTDIR.
   fs.writeFileSync(path.join(h.memory, 'x'), '');
   const target = { v1: { pids: path.join(h.pids, 'c'), memory: path.join(h.memory, 'x', 'c') } };
-  await assert.rejects(createCgroups(target, v1Layout), { code: 'ERR_SYSCALL', path: target.v1.memory, errno: 'ENOTDIR', message: new RegExp(`^cgroup: mkdir ${target.v1.memory}: ENOTDIR`) });
+  await assert.rejects(createCgroups(target, v1Layout), { code: 'ERR_CGROUP', path: target.v1.memory, errno: 'ENOTDIR', message: new RegExp(`^cgroup: mkdir ${target.v1.memory}: ENOTDIR`) });
   assert.equal(fs.existsSync(target.v1.pids), false, 'what was made before the failure is removed');
 });
 
@@ -106,7 +106,7 @@ test('removing trees: deepest first; a directory that cannot go is named', async
   fs.mkdirSync(path.join(root, 'a', 'b'), { recursive: true });
   fs.writeFileSync(path.join(root, 'a', 'file'), '');
   await assert.rejects(removeCgroupTrees([[path.join(root, 'a'), path.join(root, 'a', 'b')]]), {
-    code: 'ERR_SYSCALL',
+    code: 'ERR_CGROUP',
     path: path.join(root, 'a'),
     errno: 'ENOTEMPTY',
     message: new RegExp(`^cgroup: rmdir ${path.join(root, 'a')}: ENOTEMPTY: directory not empty, rmdir`),

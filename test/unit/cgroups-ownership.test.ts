@@ -140,8 +140,8 @@ test('the writer: a traversal name from unchecked settings writes nothing, creat
     driver.update(cgroupSettings(layout, { hugepageLimits: [{ pageSize, limit: 'pwned' as unknown as number }] }, undefined, { withDevices: false }), () => undefined);
   // hugetlb.<size>.max joined as a path would have been <victims dir>/victim.max.
   const climb = path.relative(dir, path.dirname(victim));
-  await assert.rejects(up(`/${climb}/victim`), { code: 'ERR_SYSCALL', message: /is not a file name in/ });
-  await assert.rejects(up(`/${climb}/new`), { code: 'ERR_SYSCALL', message: /is not a file name in/ });
+  await assert.rejects(up(`/${climb}/victim`), { code: 'ERR_CGROUP', message: /is not a file name in/ });
+  await assert.rejects(up(`/${climb}/new`), { code: 'ERR_CGROUP', message: /is not a file name in/ });
   assert.equal(fs.readFileSync(victim, 'utf8'), 'secret\n');
   assert.equal(fs.existsSync(absent), false);
 });
@@ -151,7 +151,7 @@ test('the writer: a control file that is a symlink (planted in a writable cgroup
   fs.rmSync(path.join(dir, 'pids.max'));
   fs.symlinkSync(victim, path.join(dir, 'pids.max'));
   const settings = cgroupSettings(layout, { pids: { limit: 5 } }, undefined, { withDevices: false });
-  await assert.rejects(driver.update(settings, () => undefined), { code: 'ERR_SYSCALL', errno: 'ELOOP', path: path.join(dir, 'pids.max') });
+  await assert.rejects(driver.update(settings, () => undefined), { code: 'ERR_CGROUP', errno: 'ELOOP', path: path.join(dir, 'pids.max') });
   assert.equal(fs.readFileSync(victim, 'utf8'), 'secret\n');
   // A dangling one, pointing where a new file would be made.
   fs.rmSync(path.join(dir, 'pids.max'));

@@ -141,7 +141,7 @@ test('create abort: the init exits without reporting', async () => {
   const s = setup();
   const { env, sys, links } = scriptedEnv([{ kind: 'exited' }]);
   const err = await rejects(createContainer(s.options, env));
-  assert.ok(err instanceof KapselError && err.code === 'ERR_SYSCALL', String(err));
+  assert.ok(err instanceof KapselError && err.code === 'ERR_PROTOCOL', String(err));
   assert.match(err.message, /exited during setup without reporting/);
   assertKilledAndReaped(sys);
   assertLeftNothing(s, sys, links);

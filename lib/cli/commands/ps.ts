@@ -4,7 +4,7 @@
  * header and the lines whose PID column is one of the container's.
  */
 import { spawnSync } from 'node:child_process';
-import { InvalidArgumentError, KapselError } from '../../errors';
+import { InvalidArgumentError, SyscallError } from '../../errors';
 import { choiceFlag } from '../args';
 import { ID_ARG, type Command } from '../command';
 import { loadContainer } from './common';
@@ -36,7 +36,9 @@ export const psCommand: Command = {
     }
     const res = spawnSync('ps', psArgs.length > 0 ? psArgs : ['-ef'], { encoding: 'utf8' });
     if (res.error || res.status !== 0) {
-      throw new KapselError('ERR_SYSCALL', `ps: ${res.error?.message ?? res.stderr.trim() ?? `exit status ${res.status}`}`);
+      // ps could not be run (a syscall failed), or it refused its arguments (the user's).
+      if (res.error) throw SyscallError.from(res.error);
+      throw new InvalidArgumentError(`ps: ${res.stderr.trim() || `exit status ${res.status}`}`);
     }
     ctx.out(filterPsOutput(res.stdout, pids));
     return 0;
