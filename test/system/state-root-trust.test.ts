@@ -22,7 +22,7 @@ import { rootlessSuite } from '../helpers/rootless-suite';
 import { Container } from '../../lib';
 import { makeBundle } from '../helpers/bundle';
 import { uniqueId } from '../helpers/run';
-import { TMP_PREFIX, tempDir, tempRoot } from '../helpers/tmp';
+import { TMP_PREFIX, createdTempDirs, tempDir, tempRoot } from '../helpers/tmp';
 import { TEST_USER_NAME, ensureUser, removeUser, runAs } from '../helpers/user';
 
 const suite = rootlessSuite();
@@ -40,6 +40,9 @@ before(() => {
 
 after(() => {
   if (!skip) removeUser(ATTACKER);
+  // The shared "tmp" directories, marker directories and roots this file
+  // made (some owned by the test users): nothing stays in /tmp.
+  for (const dir of createdTempDirs()) fs.rmSync(dir, { recursive: true, force: true });
   assertNoLeaks(suite.snapshot, TMP_PREFIX);
 });
 
