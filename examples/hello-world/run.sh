@@ -10,6 +10,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 kapsel="$repo/bin/kapsel"
+# A WORKDIR given is kept (its bundle reused, e.g. by examples/embed);
+# a temporary one is removed at exit.
+keep=${1:-}
 work=${1:-$(mktemp -d "${TMPDIR:-/tmp}/kapsel-hello.XXXXXX")}
 bundle="$work/bundle"
 id="hello-$$"
@@ -33,7 +36,7 @@ hooks() {
 
 cleanup() {
   "$kapsel" delete --force "$id" >/dev/null 2>&1 || true
-  [ -n "${1:-}" ] || rm -rf "$work"
+  [ -n "$keep" ] || rm -rf "$work"
 }
 trap 'cleanup' EXIT
 

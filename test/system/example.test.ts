@@ -55,6 +55,24 @@ test('the hello-world example as root', { skip }, () => {
   }
 });
 
+test('the hello-world example keeps the bundle of a WORKDIR it is given (examples/embed uses it)', { skip }, () => {
+  const hooks = tempDir('hookfiles');
+  const work = tempDir('example-work');
+  try {
+    const res = spawnSync('bash', [path.join(REPO_ROOT, 'examples', 'hello-world', 'run.sh'), work], {
+      encoding: 'utf8',
+      env: { ...process.env, KAPSEL_HOOK_DIR: hooks },
+      timeout: 60_000,
+    });
+    assert.equal(res.status, 0, res.stdout + res.stderr);
+    assert.ok(fs.statSync(path.join(work, 'bundle', 'config.json')).isFile(), 'config.json kept');
+    assert.ok(fs.statSync(path.join(work, 'bundle', 'rootfs', 'bin', 'hello-world')).isFile(), 'rootfs kept');
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(hooks, { recursive: true, force: true });
+  }
+});
+
 test('the hello-world example as an unprivileged user', { skip }, () => {
   const { uid, gid } = ensureTestUser();
   const repo = userReadableRepo();
