@@ -38,6 +38,8 @@ export function checkSemantics(spec: Spec, f: Findings = THROW_FIRST): void {
   const when = (reads: readonly string[], check: () => void): void => {
     if (f.mayRead(reads)) f.rule(check);
   };
+  // Not even an object (the schema said so, when collecting): no field to look at.
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return;
   // Reads every string, whatever its shape: it never needs the schema to have passed.
   f.rule(() => checkNoNulBytes(spec, configSchema, '', f));
   // Rules that read /linux/namespaces are skipped with it, so they never see this empty map.
