@@ -27,14 +27,23 @@ export function relativeDestinations(spec: Pick<Spec, 'mounts'>): ConfigIssue[] 
 }
 
 /**
- * Every deprecated form in `spec`: relative mount destinations, and
- * prestart hooks (config.md: DEPRECATED in favor of createRuntime,
- * createContainer and startContainer; kapsel runs them where createRuntime
- * hooks run, before them).
+ * Every deprecated form in `spec`: relative mount destinations; prestart
+ * hooks (config.md: DEPRECATED in favor of createRuntime, createContainer
+ * and startContainer; kapsel runs them where createRuntime hooks run,
+ * before them); kernel memory limits (config-linux.md: NOT RECOMMENDED;
+ * cgroup v2 has none, and lib/cgroups ignores them there with a warning).
  */
-export function deprecatedForms(spec: Pick<Spec, 'mounts' | 'hooks'>): ConfigIssue[] {
+export function deprecatedForms(spec: Pick<Spec, 'mounts' | 'hooks' | 'linux'>): ConfigIssue[] {
   const prestart = (spec.hooks?.prestart?.length ?? 0) > 0
     ? [{ path: '/hooks/prestart', message: 'prestart hooks are deprecated: use createRuntime hooks, which run at the same point of create', code: 'deprecated' }]
     : [];
-  return [...relativeDestinations(spec), ...prestart];
+  const memory = spec.linux?.resources?.memory ?? {};
+  const kernel = (['kernel', 'kernelTCP'] as const)
+    .filter((field) => memory[field])
+    .map((field) => ({
+      path: `/linux/resources/memory/${field}`,
+      message: 'kernel memory limits are NOT RECOMMENDED by the spec: cgroup v2 has none (ignored there), and newer v1 kernels ignore them',
+      code: 'deprecated',
+    }));
+  return [...relativeDestinations(spec), ...prestart, ...kernel];
 }

@@ -34,9 +34,10 @@ export interface ConfigIssue {
  *   as the spec's, as runc reads it: keys.ts);
  * - `deprecated`: a form the spec deprecates, which kapsel still accepts;
  * - `ERR_NOT_SUPPORTED`: create on this host would refuse the field (the
- *   code of the NotSupportedError it throws); another host may apply it.
+ *   code of the NotSupportedError it throws); another host may apply it;
+ * - `plan`: a warning of the launch plan, which create would log.
  */
-export type WarningCode = 'key-case' | 'deprecated' | 'ERR_NOT_SUPPORTED';
+export type WarningCode = 'key-case' | 'deprecated' | 'ERR_NOT_SUPPORTED' | 'plan';
 
 /** A check that did not run, and why ("needs the rootfs"). */
 export interface SkippedCheck {

@@ -149,7 +149,7 @@ function collectConfig(value: unknown): ConfigReport {
   warnings.push(...renamed.map(renamedKeyIssue));
   const config = checkConfig(normalized, collector);
   // Deprecated forms only where the schema found the shapes right.
-  if (collector.mayRead(['/mounts', '/hooks'])) warnings.push(...deprecatedForms(config));
+  if (collector.mayRead(['/mounts', '/hooks', '/linux/resources'])) warnings.push(...deprecatedForms(config));
   const valid = collector.errors.length === 0;
   return { valid, errors: collector.errors, warnings, skipped: collector.skipped, ...(valid ? { config } : {}) };
 }

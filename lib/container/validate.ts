@@ -22,7 +22,7 @@ import { validateConfig as validateDocument, type CollectOptions } from '../conf
 import { relativeDestinationWarnings } from '../plan/rootfs';
 import type { ConfigIssue, SkippedCheck, ValidationReport } from '../config/findings';
 import type { ValidSpec } from '../config/valid';
-import { describeErrno, InvalidConfigError, NotSupportedError } from '../errors';
+import { describeErrno, InvalidConfigError, KapselError, NotSupportedError } from '../errors';
 import { gatherHostFacts, type PlanFacts } from '../plan/facts';
 import { checkSupported } from '../plan/supported';
 import { planContainer } from './planning';
@@ -88,14 +88,19 @@ function unusable(rootfs: string): string | undefined {
   }
 }
 
-/** An error of create's checks as a report line: config errors and refused fields; anything else is a bug, thrown. */
-function issueOf(err: unknown): { error?: ConfigIssue; warning?: ConfigIssue } {
+/**
+ * An error of create's checks as a report line: a config error, a field
+ * refused here (a warning), or a check that could not run (the rootfs
+ * unreadable: skipped). Anything but kapsel's typed errors is a bug, thrown.
+ */
+function issueOf(err: unknown, check: string): { error?: ConfigIssue; warning?: ConfigIssue; skipped?: SkippedCheck } {
   if (err instanceof InvalidConfigError) return { error: { path: err.jsonPath || '/', message: err.problem, code: err.code } };
   if (err instanceof NotSupportedError) {
     // Its message names the field: "config.json /linux/intelRdt: ...".
     const named = /^config\.json (\/\S*): (.*)$/s.exec(err.message);
     return { warning: { path: named?.[1] ?? '/', message: named?.[2] ?? err.message, code: err.code } };
   }
+  if (err instanceof KapselError) return { skipped: { check, reason: err.message } };
   throw err;
 }
 
@@ -107,9 +112,11 @@ function createChecks(
 ): Pick<ValidationReport, 'errors' | 'warnings' | 'skipped'> {
   const errors: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
-  const add = (found: { error?: ConfigIssue; warning?: ConfigIssue }): void => {
+  const skipped: SkippedCheck[] = [];
+  const add = (found: ReturnType<typeof issueOf>): void => {
     if (found.error) errors.push(found.error);
     if (found.warning) warnings.push(found.warning);
+    if (found.skipped) skipped.push(found.skipped);
   };
   // Hand-made facts bring the image's: the rootfs is then only a path, as for Container.plan.
   const noRootfs = rootfs === undefined ? 'no bundle or rootfs given' : facts ? undefined : unusable(rootfs);
@@ -120,19 +127,19 @@ function createChecks(
       const listed = new Set(relativeDestinationWarnings(config));
       for (const w of plan.warnings.filter((text) => !listed.has(text))) warnings.push({ path: '/', message: w, code: 'plan' });
     } catch (err) {
-      add(issueOf(err));
+      add(issueOf(err, 'launch plan'));
     }
-    return { errors, warnings, skipped: [CGROUPS_SKIPPED] };
+    return { errors, warnings, skipped: [...skipped, CGROUPS_SKIPPED] };
   }
   // No image to read: this host's rules for the fields (resctrl, LSMs, privileges), without the plan.
   try {
     checkSupported(config, facts?.host ?? gatherHostFacts(config, bundle));
   } catch (err) {
-    add(issueOf(err));
+    add(issueOf(err, 'host'));
   }
-  const skipped: SkippedCheck = {
+  skipped.unshift({
     check: 'rootfs',
     reason: `${rootfs === undefined ? noRootfs : `rootfs ${rootfs}: ${noRootfs}`}: the launch plan was not compiled (root.path, the image's /etc/passwd for process.user, devices and mounts as create would set them up)`,
-  };
-  return { errors, warnings, skipped: [skipped, CGROUPS_SKIPPED] };
+  });
+  return { errors, warnings, skipped: [...skipped, CGROUPS_SKIPPED] };
 }

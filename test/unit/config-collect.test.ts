@@ -133,8 +133,9 @@ test('a document that is no config at all is one error at "/" (nothing crashes)'
   assert.match(report.errors[0].message, /nested more than/);
 });
 
-test('warnings: a key spelt in another case than the spec\'s, prestart hooks and a relative mount destination (still valid)', () => {
+test('warnings: a key spelt in another case than the spec\'s, prestart hooks, a relative mount destination, a kernel memory limit (still valid)', () => {
   const s = base();
+  s.linux.resources = { memory: { kernel: 1048576 } };
   s.hooks = { postStop: [{ path: '/bin/true' }], prestart: [{ path: '/bin/true' }] };
   s.Hostname = 'box'; // read as "hostname" (a uts namespace is in the default config)
   s.mounts.push({ destination: 'data', type: 'tmpfs', source: 'tmpfs' });
@@ -148,6 +149,8 @@ test('warnings: a key spelt in another case than the spec\'s, prestart hooks and
   const rel = `/mounts/${s.mounts.length - 1}/destination`;
   assert.equal(byPath.get(rel)?.code, 'deprecated');
   assert.match(byPath.get(rel)!.message, /mounted at "\/data"/);
+  assert.equal(byPath.get('/linux/resources/memory/kernel')?.code, 'deprecated');
+  assert.equal(report.warnings.length, 5);
   // The key is read as create reads it: "postStop" is the poststop hook, checked as one.
   s.hooks.postStop[0].path = 'relative';
   assert.deepEqual(paths(validateConfig(s, { collect: true }).errors), ['/hooks/poststop/0/path']);
