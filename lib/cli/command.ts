@@ -42,7 +42,7 @@ export interface Command {
   run(ctx: Context, flags: FlagValues, args: string[]): Promise<number>;
 }
 
-/** The --bundle/-b flag of spec, create, run and plan. */
+/** The --bundle/-b flag of spec, create, run, plan and validate. */
 export const BUNDLE_FLAG: FlagSpec = {
   name: 'bundle',
   aliases: ['b'],
@@ -51,5 +51,5 @@ export const BUNDLE_FLAG: FlagSpec = {
   description: 'path to the root of the bundle directory, defaults to the current directory',
 };
 
-/** The container id argument, which every command but spec/list/features/plan takes. */
+/** The container id argument, which every command but spec/list/features/plan/validate takes. */
 export const ID_ARG = '<container-id>';

@@ -28,7 +28,7 @@ export const BUNDLE = path.join(__dirname, '..', 'cli-bundle', 'kapsel.js');
  * what engines call most) read the smaller one, which holds only what
  * they run, and so deserialize a third as much.
  */
-export const CREATING_COMMANDS: ReadonlySet<string> = new Set(['create', 'run', 'plan', 'exec', 'update']);
+export const CREATING_COMMANDS: ReadonlySet<string> = new Set(['create', 'run', 'plan', 'validate', 'exec', 'update']);
 
 /** The name of the larger cache ("kapsel.js.create.cache"). */
 export const CREATING_CACHE = 'create';

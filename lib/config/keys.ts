@@ -16,6 +16,7 @@
  * objects the later one is decoded into the earlier (fields it lacks are
  * kept). mergeLater does the same.
  */
+import type { ConfigIssue } from './findings';
 import { pointerSegment } from './pointer';
 import type { SchemaNode } from './schema';
 
@@ -93,7 +94,12 @@ export function normalizeKeys(value: unknown, schema: SchemaNode): NormalizedKey
   return { value: walk(value, schema, '', renamed), renamed };
 }
 
+/** The warning for one renamed key, as `kapsel validate` lists it. */
+export function renamedKeyIssue(r: RenamedKey): ConfigIssue {
+  return { path: r.path, message: `read as "${r.canonical}" (keys are matched case-insensitively, as runc does; write "${r.canonical}")`, code: 'key-case' };
+}
+
 /** The warning for one renamed key, as the log shows it. */
 export function renamedKeyWarning(file: string, r: RenamedKey): string {
-  return `${file}: key ${r.path} read as "${r.canonical}" (keys are matched case-insensitively, as runc does; write "${r.canonical}")`;
+  return `${file}: key ${r.path} ${renamedKeyIssue(r).message}`;
 }

@@ -67,7 +67,7 @@ export function loadBundleFromText(
   let { config, warnings } = validated ?? { config: undefined, warnings: [] };
   if (!config) {
     // Keys are matched as runc (Go's encoding/json) matches them, before validation.
-    const { value, renamed } = normalizeKeys(parseConfig(text), configSchema);
+    const { value, renamed } = normalizeKeys(parseConfigText(text), configSchema);
     config = validateConfig(value);
     warnings = renamed.map((r) => renamedKeyWarning(file, r));
   }
@@ -95,7 +95,7 @@ function resolveDirectory(dir: string, what: 'bundle' | 'rootfs'): string {
 }
 
 /** Reads config.json; the messages keep runc's "open <path>: ..." shape. */
-function readConfigText(file: string): string {
+export function readConfigText(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
@@ -104,7 +104,12 @@ function readConfigText(file: string): string {
   }
 }
 
-function parseConfig(text: string): unknown {
+/**
+ * config.json's text as JSON, no deeper than depth.ts allows.
+ *
+ * @throws InvalidConfigError at "/" with the line and column of a syntax error, or naming the too-deep field.
+ */
+export function parseConfigText(text: string): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -8,7 +8,7 @@
  * and given to hooks as JSON), and unknown properties are ignored, as the
  * spec requires, so neither is looked at.
  */
-import { InvalidConfigError } from '../errors';
+import { THROW_FIRST, type Findings } from './findings';
 import { pointerSegment } from './pointer';
 import { configSchema, type SchemaNode } from './schema';
 
@@ -17,20 +17,24 @@ const NEVER_IN_A_SYSCALL = new Set(['/annotations']);
 
 const PROBLEM = 'must not contain a NUL byte (it would cut the string short where the kernel reads it)';
 
-/** Throws InvalidConfigError for the first string (or map key) holding a NUL, walking `value` as `schema` describes it. */
-export function checkNoNulBytes(value: unknown, schema: SchemaNode = configSchema, base = ''): void {
-  walk(value, schema, base);
+/**
+ * Reports each string (or map key) holding a NUL, walking `value` as
+ * `schema` describes it (by default throwing the first as
+ * InvalidConfigError). Any shape is walked: it needs no schema check first.
+ */
+export function checkNoNulBytes(value: unknown, schema: SchemaNode = configSchema, base = '', f: Findings = THROW_FIRST): void {
+  walk(value, schema, base, f);
 }
 
-function walk(value: unknown, schema: SchemaNode | undefined, at: string): void {
+function walk(value: unknown, schema: SchemaNode | undefined, at: string, f: Findings): void {
   if (!schema || NEVER_IN_A_SYSCALL.has(at)) return;
   if (typeof value === 'string') {
-    if (value.includes('\0')) throw new InvalidConfigError(at || '/', PROBLEM);
+    if (value.includes('\0')) f.error(at || '/', PROBLEM);
     return;
   }
   if (Array.isArray(value)) {
     const items = schema.items as SchemaNode | undefined;
-    value.forEach((item, i) => walk(item, items, `${at}/${i}`));
+    value.forEach((item, i) => walk(item, items, `${at}/${i}`, f));
     return;
   }
   if (value === null || typeof value !== 'object') return;
@@ -39,11 +43,11 @@ function walk(value: unknown, schema: SchemaNode | undefined, at: string): void 
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
     const where = `${at}/${pointerSegment(key)}`;
     if (Object.prototype.hasOwnProperty.call(properties, key)) {
-      walk(child, properties[key], where);
+      walk(child, properties[key], where, f);
     } else if (additional && typeof additional === 'object') {
       // A map (sysctl, unified...): its keys reach the kernel too.
-      if (key.includes('\0')) throw new InvalidConfigError(where, `key ${PROBLEM}`);
-      walk(child, additional, where);
+      if (key.includes('\0')) f.error(where, `key ${PROBLEM}`);
+      walk(child, additional, where, f);
     }
   }
 }

@@ -1,18 +1,24 @@
 /**
  * validateConfig: checks a parsed config.json against the schema
  * (schema.ts) and then the cross-field rules (checks.ts). Every failure is an
- * InvalidConfigError naming the offending field as a JSON pointer.
+ * InvalidConfigError naming the offending field as a JSON pointer: thrown
+ * (the first; create, exec, Container.plan) or, with `{ collect: true }`,
+ * all of them in a report with the warnings (`kapsel validate`). Both are
+ * one pass over the same rules (findings.ts).
  */
 
 import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { EXEC_PROCESS, InvalidConfigError } from '../errors';
 import { checkProcess, checkSemantics } from './checks';
+import { deprecatedForms } from './deprecated';
 import { checkNestingDepth } from './depth';
+import { Collector, THROW_FIRST, type ConfigIssue, type Findings, type ValidationReport } from './findings';
+import { normalizeKeys, renamedKeyIssue } from './keys';
 import { checkNoNulBytes } from './nul';
 import { pointerSegment } from './pointer';
 import { configSchema, processSchema, resourcesSchema, type SchemaNode } from './schema';
-import type { LinuxResources } from './types';
+import type { LinuxResources, Spec } from './types';
 import type { ValidProcess, ValidSpec } from './valid';
 
 export { pointerSegment };
@@ -50,8 +56,9 @@ export function createAjv(options: { source?: boolean } = {}): Ajv {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const AjvClass = (require('ajv') as { default: typeof Ajv }).default;
   const instance = new AjvClass({
-    // Stop at the first problem: one precise error is what a user can act on.
-    allErrors: false,
+    // Every error, in the order of the schema: create throws the first,
+    // `kapsel validate` lists them all (one validator serves both).
+    allErrors: true,
     // Puts the failing schema node on each error, so toConfigError can read its `problem` text.
     verbose: true,
     // Strict mode turns mistakes in schema.ts into compile errors (caught by the unit tests).
@@ -64,14 +71,55 @@ export function createAjv(options: { source?: boolean } = {}): Ajv {
   return instance;
 }
 
-/** Runs a compiled schema; throws the first error as an InvalidConfigError. */
-function checkSchema(name: SchemaName, value: unknown): void {
-  // Library callers' objects too: see depth.ts.
+/** Runs a compiled schema and reports its errors in order (THROW_FIRST: throws the first as an InvalidConfigError). */
+function checkSchema(name: SchemaName, value: unknown, f: Findings = THROW_FIRST): void {
+  // Library callers' objects too: see depth.ts. Fatal either way: nothing deeper is walked.
   checkNestingDepth(value);
   const validate = schemaValidator(name);
-  if (!validate(value)) throw toConfigError(validate.errors?.[0]);
+  if (validate(value)) return;
+  // An `if` error only says its `then`/`else` failed, a `propertyNames` one that some key did:
+  // the error inside, which comes first, says which.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames');
+  if (errors.length === 0) f.error('/', 'is invalid');
+  for (const err of errors) {
+    const { jsonPath, problem } = toConfigError(err);
+    f.error(jsonPath, problem);
+  }
 }
 
+/** The one validation pass of a config: the schema, then the cross-field rules. */
+function checkConfig(value: unknown, f: Findings): ValidSpec {
+  checkSchema('config', value, f);
+  f.shapesChecked();
+  checkSemantics(value as Spec, f);
+  return value as ValidSpec;
+}
+
+/** validateConfig's collecting mode. */
+export interface CollectOptions {
+  /** Report every error (and the warnings) instead of throwing the first. */
+  collect: true;
+}
+
+/** A report of validateConfig(value, { collect: true }). */
+export interface ConfigReport extends ValidationReport {
+  /**
+   * When valid: the config as create reads it (keys in the spec's
+   * spelling), validated, for the checks that need more than the config
+   * (the host's, the rootfs's).
+   */
+  config?: ValidSpec;
+}
+
+/**
+ * Validates `value` as create reads config.json (keys matched as runc
+ * matches them: keys.ts) and reports every error, each with its JSON
+ * path, and the warnings: keys spelt in another case than the spec's, and
+ * deprecated forms. Never throws for the config's faults. The host's and
+ * the rootfs's checks are not here (lib/validate.ts adds them).
+ */
+export function validateConfig(value: unknown, options: CollectOptions): ConfigReport;
+// Last, so that ReturnType<typeof validateConfig> is ValidSpec.
 /**
  * Validates `value` (a parsed config.json) and returns it typed as a
  * ValidSpec, the only type the plan compiler accepts. The value is not
@@ -81,11 +129,29 @@ function checkSchema(name: SchemaName, value: unknown): void {
  * @throws InvalidConfigError with `jsonPath` like "/process/args/0" and a
  *   `problem` like "must be string" or "is required".
  */
-export function validateConfig(value: unknown): ValidSpec {
-  checkSchema('config', value);
-  const spec = value as ValidSpec;
-  checkSemantics(spec);
-  return spec;
+export function validateConfig(value: unknown): ValidSpec;
+export function validateConfig(value: unknown, options?: CollectOptions): ValidSpec | ConfigReport {
+  if (!options?.collect) return checkConfig(value, THROW_FIRST);
+  return collectConfig(value);
+}
+
+function collectConfig(value: unknown): ConfigReport {
+  const collector = new Collector();
+  const warnings: ConfigIssue[] = [];
+  try {
+    // Before normalizeKeys, which recurses into it.
+    checkNestingDepth(value);
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError)) throw err;
+    return { valid: false, errors: [{ path: err.jsonPath, message: err.problem, code: err.code }], warnings, skipped: [] };
+  }
+  const { value: normalized, renamed } = normalizeKeys(value, configSchema);
+  warnings.push(...renamed.map(renamedKeyIssue));
+  const config = checkConfig(normalized, collector);
+  // Deprecated forms only where the schema found the shapes right.
+  if (collector.mayRead(['/mounts', '/hooks', '/linux/resources'])) warnings.push(...deprecatedForms(config));
+  const valid = collector.errors.length === 0;
+  return { valid, errors: collector.errors, warnings, skipped: collector.skipped, ...(valid ? { config } : {}) };
 }
 
 /**

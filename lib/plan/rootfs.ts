@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import type { LinuxDevice, Mount } from '../config/types';
+import { mountDestination, relativeDestinations } from '../config/deprecated';
 import type { ValidSpec } from '../config/valid';
 import * as C from '../native/constants';
 import { InternalError, InvalidConfigError } from '../errors';
@@ -52,20 +53,11 @@ const DEV_SYMLINKS: [target: string, link: string][] = [
   ['/proc/self/fd/2', '/dev/stderr'],
 ];
 
-/**
- * Where a mount goes in the container. A relative destination (deprecated
- * but valid, config/checks.ts) is taken relative to "/", as runc does.
- */
-export function mountDestination(mount: Mount): string {
-  return path.posix.resolve('/', mount.destination);
-}
+export { mountDestination } from '../config/deprecated';
 
 /** One warning per relative destination, as runc warns (create logs plan.warnings). */
 export function relativeDestinationWarnings(spec: ValidSpec): string[] {
-  return (spec.mounts ?? [])
-    .map((m, i) => ({ m, i }))
-    .filter(({ m }) => !m.destination.startsWith('/'))
-    .map(({ m, i }) => `/mounts/${i}/destination "${m.destination}" is not absolute: mounted at "${mountDestination(m)}" (relative destinations are deprecated)`);
+  return relativeDestinations(spec).map((w) => `${w.path} ${w.message}`);
 }
 
 /** Steps for one entry of config.mounts. */
@@ -86,9 +78,8 @@ export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] 
     opts.recursiveAttrSet |= MOUNT_ATTR_RDONLY;
     opts.recursiveAttrClear &= ~MOUNT_ATTR_RDONLY;
   }
-  if (opts.copyUp && (bind || type !== 'tmpfs')) {
-    throw new InvalidConfigError(`/mounts/${index}/options`, `"tmpcopyup" applies to tmpfs mounts only, not to ${bind ? 'a bind mount' : `"${type}"`}`);
-  }
+  // Refused by validation (config/checks.ts, checkMounts), where `kapsel validate` sees it too.
+  if (opts.copyUp && (bind || type !== 'tmpfs')) throw new InternalError(`/mounts/${index}/options: "tmpcopyup" on a mount that is not a new tmpfs reached the plan`);
   const steps: Step[] = [];
   if (type === 'cgroup') {
     steps.push(

@@ -40,15 +40,17 @@ export function ensureTestUser(): Owner {
 
 /**
  * Runs `command` as `user` (setpriv: real, effective and saved ids, its
- * groups, no capabilities left) from /, with exactly `env`.
+ * groups, no capabilities left) from /, with exactly `env`, and `input`
+ * (if any) on its stdin.
  */
-export function runAs(user: string, command: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
+export function runAs(user: string, command: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, input?: string): { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string } {
   const { uid, gid } = ensureUser(user);
   const res = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--inh-caps=-all', '--', ...command], {
     encoding: 'utf8',
     timeout: timeoutMs,
     cwd: '/',
     env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/', USER: user, LOGNAME: user, ...env },
+    ...(input !== undefined ? { input } : {}),
   });
   return {
     status: res.status,

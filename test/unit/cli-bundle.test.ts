@@ -84,6 +84,8 @@ test('the bundle answers as the modules do: help, version, errors, spec, plan, l
     ['spec', '--bundle', dir],
     ['spec', '--bundle', dir],
     ['--root', root, 'plan', '--bundle', dir, '--format', 'json'],
+    ['validate', '--bundle', dir],
+    ['validate', '--json', '--bundle', path.join(tmp, 'missing')],
     ['--root', root, 'create', '--bundle', path.join(tmp, 'missing'), 'x'],
   ];
   const fromModules = cases(bundles.modules);

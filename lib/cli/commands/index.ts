@@ -26,6 +26,7 @@ const LOADERS: Readonly<Record<string, () => Command>> = {
   start: () => (require('./start') as typeof import('./start')).startCommand,
   state: () => (require('./state') as typeof import('./state')).stateCommand,
   update: () => (require('./update') as typeof import('./update')).updateCommand,
+  validate: () => (require('./validate') as typeof import('./validate')).validateCommand,
 };
 
 /** The command called `name`, if any (its module is loaded now). */
