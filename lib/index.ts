@@ -17,7 +17,7 @@ export type * from './config/types';
 export type { ValidSpec, ValidProcess } from './config/valid';
 export { validateConfig, loadBundle, defaultSpec } from './config';
 export { compilePlan, type CompileOptions } from './plan/compile';
-export { gatherFacts, type PlanFacts, type HostFacts, type ImageFacts, type PasswdEntry } from './plan/facts';
+export { gatherFacts, type PlanFacts, type HostFacts, type ImageFacts, type PasswdEntry } from './host/facts';
 export { processPlan, type ProcessPlan, type ProcessPlanContext } from './plan/process';
 export type { LaunchPlan, Step } from './plan/steps';
 export { formatPlan, planToJSON } from './plan/format';

@@ -18,7 +18,7 @@ import { ContainerNotFoundError, KapselError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
 import type { WaitResult } from '../native/addon';
 import type { CompileOptions } from '../plan/compile';
-import type { PlanFacts } from '../plan/facts';
+import type { PlanFacts } from '../host/facts';
 import type { LaunchPlan } from '../plan/steps';
 import { parseSignal } from '../signals';
 import { validateId } from '../state/id';
@@ -194,7 +194,7 @@ export class Container extends EventEmitter {
    * validated first (InvalidConfigError as create would throw it). `bundle`
    * defaults to the current directory and `rootfs` to root.path resolved
    * against it; nothing is written. `facts` describe the host and the image
-   * (plan/facts.ts); without them they are gathered from this host and the
+   * (host/facts.ts); without them they are gathered from this host and the
    * rootfs, read-only, as create gathers them.
    */
   static plan(config: Spec, options: PlanOptions = {}): LaunchPlan {

@@ -16,7 +16,7 @@ import type { ValidSpec } from '../config/valid';
 import type { LoadedBundle } from '../config/load';
 import type { CompileOptions } from '../plan/compile';
 import { encodeSteps } from '../plan/encode';
-import type { PlanFacts } from '../plan/facts';
+import type { PlanFacts } from '../host/facts';
 import type { LaunchPlan, Step } from '../plan/steps';
 import { planContainer } from './planning';
 

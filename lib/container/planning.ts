@@ -5,7 +5,7 @@
  */
 import type { ValidSpec } from '../config/valid';
 import { compilePlan, type CompileOptions } from '../plan/compile';
-import { gatherFacts, type PlanFacts } from '../plan/facts';
+import { gatherFacts, type PlanFacts } from '../host/facts';
 import type { LaunchPlan } from '../plan/steps';
 
 /** Compiles `spec`; without `facts`, they are gathered from this host and the rootfs (read-only). */

@@ -6,14 +6,14 @@
  *
  * A pure function of its inputs: the config (a ValidSpec, so every rule has
  * been checked once, by config/validate.ts), the options of the create
- * call, and the host and image facts (facts.ts gathers them). It reads no
+ * call, and the host and image facts (lib/host/facts.ts gathers them). It reads no
  * file and makes no system call.
  */
 import type { Hook } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
 import * as C from '../native/constants';
-import { hostSourcePath, type PlanFacts } from './facts';
+import { hostSourcePath, type PlanFacts } from '../host/facts';
 import { personalitySteps, sysctlSteps, utsSteps } from './kernel-settings';
 import { planNamespaces } from './namespaces';
 import { processPlan } from './process';

@@ -1,7 +1,7 @@
 /** A fake host and image for compilePlan: a plan depends on nothing else. */
 import type { LinuxNamespaceType } from '../../lib/config/types';
 import { DEFAULT_DEVICES } from '../../lib/plan/default-devices';
-import { deviceKey, type HostFacts, type LsmFacts, type NamespaceId, type NotifySocketFact, type PlanFacts } from '../../lib/plan/facts';
+import { deviceKey, type HostFacts, type LsmFacts, type NamespaceId, type NotifySocketFact, type PlanFacts } from '../../lib/host/facts';
 
 export interface FakeFacts {
   unprivileged?: boolean;

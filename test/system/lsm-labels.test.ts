@@ -17,7 +17,7 @@ import { launchInit } from '../../lib/container/launch';
 import { planContainer } from '../../lib/container/planning';
 import { nativeSyscalls } from '../../lib/container/syscalls';
 import { SyscallError } from '../../lib/errors';
-import { gatherFacts, gatherHostFacts, type LsmFacts } from '../../lib/plan/facts';
+import { gatherFacts, gatherHostFacts, type LsmFacts } from '../../lib/host/facts';
 import { uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';

@@ -10,7 +10,7 @@ import { defaultSpec, validateConfig } from '../../lib/config';
 import type { Spec } from '../../lib/config/types';
 import { InvalidConfigError } from '../../lib/errors';
 import { compilePlan } from '../../lib/plan/compile';
-import { deviceKey, hostDeviceNodes } from '../../lib/plan/facts';
+import { deviceKey, hostDeviceNodes } from '../../lib/host/facts';
 import { MOUNT_ATTR_RDONLY } from '../../lib/plan/mount-options';
 import type { Step } from '../../lib/plan/steps';
 import { fakeFacts, type FakeFacts } from '../helpers/facts';

@@ -14,7 +14,7 @@ import { compilePlan } from '../../lib/plan/compile';
 import { compileExecPlan, type ExecPlanContext } from '../../lib/plan/exec-plan';
 import { compileSeccompFilter } from '../../lib/plan/seccomp';
 import * as C from '../../lib/native/constants';
-import { selinuxfsMounts } from '../../lib/plan/facts';
+import { selinuxfsMounts } from '../../lib/host/facts';
 import { NO_LSM, withContextOption } from '../../lib/plan/labels';
 import type { Step } from '../../lib/plan/steps';
 import { fakeFacts, type FakeFacts } from '../helpers/facts';

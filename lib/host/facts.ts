@@ -12,10 +12,11 @@ import type { LinuxDevice, LinuxNamespaceType, Spec } from '../config/types';
 import { inUserNamespace } from '../state/root';
 import { parseMountinfo } from '../state/mountinfo';
 import { readFileInRoot } from './in-root-file';
-import type { CheckedNamespace } from './steps';
-import { DEFAULT_DEVICES } from './default-devices';
+import type { CheckedNamespace } from '../plan/steps';
+import { DEFAULT_DEVICES } from '../plan/default-devices';
 import type { CgroupTarget } from '../cgroups/path';
-import { gatherCgroupView, type CgroupViewFacts } from './cgroup-view';
+import type { CgroupViewFacts } from '../plan/cgroup-view';
+import { gatherCgroupView } from './cgroup-view';
 import { native } from '../native/addon';
 
 /** Facts about the host the container is created on. */
