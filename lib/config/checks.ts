@@ -12,7 +12,7 @@
 import { InvalidConfigError } from '../errors';
 import { CAPABILITIES, RLIMIT } from '../native/constants';
 import { pointerSegment } from './pointer';
-import { validateSeccomp } from '../seccomp/validate';
+import { validateSeccomp } from './seccomp/validate';
 import { checkCpuAffinity, checkMemoryPolicy, checkScheduler } from './process-attrs';
 import { sysctlName, sysctlNamespace } from './sysctl';
 import { checkTimeOffsets } from './time-offsets';

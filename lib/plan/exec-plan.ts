@@ -30,7 +30,7 @@ import type { ValidProcess } from '../config/valid';
 import { InternalError, NotSupportedError } from '../errors';
 import * as C from '../native/constants';
 import { NO_CAPABILITIES, processPlan } from './process';
-import type { ImageFacts, LsmFacts } from '../host/facts';
+import type { ImageFacts, LsmFacts } from './plan-facts';
 import { checkProcessLabels, execLabelSteps } from './labels';
 import { placeSeccomp, type SeccompFilter } from './seccomp';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';

@@ -34,7 +34,7 @@
 import type { Process } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
-import type { LsmFacts } from '../host/facts';
+import type { LsmFacts } from './plan-facts';
 import type { Step } from './steps';
 
 /** Where a SELinux exec label is written, below /proc/thread-self. */

@@ -23,7 +23,7 @@
  * and the checks above leave the container nothing but that one socket.
  */
 import { InvalidArgumentError } from '../errors';
-import type { HostFacts, NotifySocketFact } from '../host/facts';
+import type { HostFacts, NotifySocketFact } from './plan-facts';
 import type { Step } from './steps';
 
 /** Where the socket appears inside the container (crun's path). */

@@ -14,7 +14,7 @@ import type { LinuxCapabilities, Process } from '../config/types';
 import type { ValidProcess } from '../config/valid';
 import { InternalError, InvalidConfigError } from '../errors';
 import * as C from '../native/constants';
-import type { ImageFacts } from '../host/facts';
+import type { ImageFacts } from './plan-facts';
 import { schedulingSteps } from './scheduling';
 import type { Step } from './steps';
 

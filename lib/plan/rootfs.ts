@@ -10,7 +10,7 @@ import type { ValidSpec } from '../config/valid';
 import * as C from '../native/constants';
 import { InternalError, InvalidConfigError } from '../errors';
 import { DEFAULT_DEVICES } from './default-devices';
-import { deviceKey, hostSourcePath, type HostFacts } from '../host/facts';
+import { deviceKey, hostSourcePath, type HostFacts } from './plan-facts';
 import { attachTreeStep } from './idmap-mounts';
 import { cgroupMountSteps } from './cgroup-mounts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';

@@ -11,7 +11,7 @@
 import type { ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
 import { idmapOf } from '../config/idmap-mounts';
-import type { HostFacts } from '../host/facts';
+import type { HostFacts } from './plan-facts';
 import { checkLabels } from './labels';
 
 function refuse(field: string, what: string): never {

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { defaultSpec, validateConfig } from '../../lib/config';
 import * as C from '../../lib/native/constants';
 import { compilePlan } from '../../lib/plan/compile';
-import { gatherFacts, gatherHostFacts, gatherImageFacts, parsePasswd, type PlanFacts } from '../../lib/host/facts';
+import { gatherFacts, gatherHostFacts, gatherImageFacts, parsePasswd } from '../../lib/host/facts';
+import type { PlanFacts } from '../../lib/plan/plan-facts';
 import { readFileInRoot } from '../../lib/host/in-root-file';
 import type { Step } from '../../lib/plan/steps';
 
