@@ -14,7 +14,7 @@
 import { CAPABILITIES, RLIMIT } from '../native/constants';
 import { THROW_FIRST, type Findings } from './findings';
 import { pointerSegment } from './pointer';
-import { validateSeccomp } from '../seccomp/validate';
+import { validateSeccomp } from './seccomp/validate';
 import { checkCpuAffinity, checkMemoryPolicy, checkScheduler } from './process-attrs';
 import { sysctlName, sysctlNamespace } from './sysctl';
 import { checkTimeOffsets } from './time-offsets';

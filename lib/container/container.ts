@@ -18,7 +18,8 @@ import { ContainerNotFoundError, KapselError } from '../errors';
 import { stderrLogger, type Logger } from '../logger';
 import type { WaitResult } from '../native/addon';
 import type { CompileOptions } from '../plan/compile';
-import type { PlanFacts } from '../plan/facts';
+import type { PlanFacts } from '../plan/plan-facts';
+import type { SeccompCompiler } from '../plan/seccomp';
 import type { LaunchPlan } from '../plan/steps';
 import { parseSignal } from '../signals';
 import { validateId } from '../state/id';
@@ -43,6 +44,14 @@ export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'log
 export interface PlanOptions extends Partial<CompileOptions> {
   /** The host and image facts to plan for; default: gathered from this host and the rootfs. */
   facts?: PlanFacts;
+  /**
+   * Compiles linux.seccomp into the plan's program. Default: libseccomp's
+   * when the facts are gathered; with `facts` given, none unless given
+   * here: the seccomp step then has an empty program and shows the
+   * normalized profile where the filter would go, and planning needs no
+   * libseccomp (unit tests of OCI semantics on a made-up host).
+   */
+  seccompCompiler?: SeccompCompiler;
 }
 
 export interface LoadOptions {
@@ -194,14 +203,18 @@ export class Container extends EventEmitter {
    * validated first (InvalidConfigError as create would throw it). `bundle`
    * defaults to the current directory and `rootfs` to root.path resolved
    * against it; nothing is written. `facts` describe the host and the image
-   * (plan/facts.ts); without them they are gathered from this host and the
-   * rootfs, read-only, as create gathers them.
+   * (host/facts.ts); without them they are gathered from this host and the
+   * rootfs, read-only, as create gathers them, and the seccomp profile is
+   * compiled with libseccomp (`seccompCompiler` says otherwise).
    */
   static plan(config: Spec, options: PlanOptions = {}): LaunchPlan {
     const spec = lazy.validate().validateConfig(config);
     const bundle = path.resolve(options.bundle ?? '.');
     const rootfs = options.rootfs ?? path.resolve(bundle, spec.root.path);
-    return lazy.planning().planContainer(spec, { bundle, rootfs, preserveFds: options.preserveFds, noPivot: options.noPivot }, options.facts);
+    return lazy.planning().planContainer(spec, { bundle, rootfs, preserveFds: options.preserveFds, noPivot: options.noPivot }, {
+      facts: options.facts,
+      seccompCompiler: options.seccompCompiler,
+    });
   }
 
   /**

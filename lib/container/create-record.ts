@@ -15,7 +15,7 @@
 import type { Process } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import { KapselError } from '../errors';
-import type { LsmFacts } from '../plan/facts';
+import type { LsmFacts } from '../plan/plan-facts';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import type { SeccompFilter } from '../plan/seccomp';
 import type { LaunchPlan } from '../plan/steps';

@@ -12,7 +12,7 @@ import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID, CLONE_NEWUSER } from '../native/constants';
-import { gatherFacts, gatherLsmFacts, runtimeUnprivileged } from '../plan/facts';
+import { gatherFacts, gatherLsmFacts, runtimeUnprivileged } from '../host/facts';
 import { validateId } from '../state/id';
 import { writePidFile } from '../state/pid-file';
 import { isRootless } from '../state/root';

@@ -21,7 +21,7 @@ import type { Logger } from '../logger';
 import { native } from '../native/addon';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import { compileExecPlan } from '../plan/exec-plan';
-import { gatherImageFacts } from '../plan/facts';
+import { gatherImageFacts } from '../host/facts';
 import { isRootless } from '../state/root';
 import { writePidFile } from '../state/pid-file';
 import { isAlive } from '../state/proc';

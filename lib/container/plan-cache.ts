@@ -16,9 +16,10 @@ import type { ValidSpec } from '../config/valid';
 import type { LoadedBundle } from '../config/load';
 import type { CompileOptions } from '../plan/compile';
 import { encodeSteps } from '../plan/encode';
-import type { PlanFacts } from '../plan/facts';
+import type { PlanFacts } from '../plan/plan-facts';
 import type { LaunchPlan, Step } from '../plan/steps';
-import { planContainer } from './planning';
+import type { SeccompCompiler } from '../plan/seccomp';
+import { libseccompCompiler, planContainer } from './planning';
 
 /**
  * The config loader, required on create's first use only: exec reaches
@@ -79,14 +80,20 @@ function keyReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** planContainer, reusing the plan of the same config, options and facts. */
-export function planContainerReusing(spec: ValidSpec, options: CompileOptions, facts: PlanFacts): LaunchPlan {
+/**
+ * planContainer, reusing the plan of the same config, options and facts.
+ * The seccomp program is compiled on a miss only: it is a function of the
+ * config's profile and the host's libseccomp, which the facts name
+ * (HostFacts.seccomp). Default compiler: libseccomp's (create's).
+ */
+export function planContainerReusing(spec: ValidSpec, options: CompileOptions, facts: PlanFacts, seccompCompiler: SeccompCompiler = libseccompCompiler()): LaunchPlan {
+  const inputs = { facts, seccompCompiler };
   let key: string;
   try {
     key = JSON.stringify([options, facts], keyReplacer);
   } catch {
     // Something in the facts that has no stable text: no reuse.
-    return planContainer(spec, options, facts);
+    return planContainer(spec, options, inputs);
   }
   let byInputs = plans.get(spec);
   if (!byInputs) {
@@ -95,7 +102,7 @@ export function planContainerReusing(spec: ValidSpec, options: CompileOptions, f
   }
   const seen = byInputs.get(key);
   if (seen) return seen;
-  return remember(byInputs, key, deepFreeze(planContainer(spec, options, facts)), MAX_PLANS_PER_CONFIG);
+  return remember(byInputs, key, deepFreeze(planContainer(spec, options, inputs)), MAX_PLANS_PER_CONFIG);
 }
 
 /** encodeSteps, once per steps array (a plan from planContainerReusing is frozen: its steps do not change). */

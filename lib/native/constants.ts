@@ -100,17 +100,6 @@ export const CAPABILITIES: Record<string, number> = {
   CAP_CHECKPOINT_RESTORE: 40,
 };
 
-/** Highest capability the running kernel knows (/proc/sys/kernel/cap_last_cap). */
-export function lastCapability(): number {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const fs = require('node:fs') as typeof import('node:fs');
-    return Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
-  } catch {
-    return 40;
-  }
-}
-
 // eventfd(2) and inotify(7) (native/addon/event_fds.cc)
 export const EFD_NONBLOCK = 0o4000;
 export const IN_NONBLOCK = 0o4000;

@@ -5,11 +5,12 @@
  * directories are the ones create makes (lib/cgroups/path.ts resolves
  * them from linux.cgroupsPath) or, for a container that gets none, the
  * runtime's own, where it then stays. cgroup-mounts.ts plans the mounts
- * from this; nothing here decides what is mounted.
+ * from this; nothing here decides what is mounted, and nothing here reads
+ * the host (lib/host/cgroup-view.ts gathers it).
  */
 import * as path from 'node:path';
-import { detectLayout, ownCgroups, type CgroupLayout } from '../cgroups/layout';
-import { ownCgroupTarget, type CgroupTarget } from '../cgroups/path';
+import type { CgroupLayout } from '../cgroups/layout';
+import type { CgroupTarget } from '../cgroups/path';
 
 /** One v1 hierarchy as the container sees it. */
 export interface CgroupHierarchyView {
@@ -43,13 +44,4 @@ export function cgroupView(layout: CgroupLayout, target: CgroupTarget): CgroupVi
     hierarchies.push({ name, options: h.controllers.join(','), directory });
   }
   return { hierarchies, ...(target.unified !== undefined ? { unified: target.unified } : {}) };
-}
-
-/**
- * This host's view for a container placed in `target`; without one, in
- * the runtime's own cgroups (/proc/self/cgroup).
- */
-export function gatherCgroupView(target?: CgroupTarget): CgroupViewFacts {
-  const layout = detectLayout();
-  return cgroupView(layout, target ?? ownCgroupTarget(layout, ownCgroups()));
 }

@@ -6,14 +6,17 @@
  *
  * A pure function of its inputs: the config (a ValidSpec, so every rule has
  * been checked once, by config/validate.ts), the options of the create
- * call, and the host and image facts (facts.ts gathers them). It reads no
- * file and makes no system call.
+ * call, the host and image facts (lib/host/facts.ts gathers them) and the
+ * programs compiled from the config beforehand (the seccomp filter, by an
+ * injectable compiler: plan/seccomp.ts). It reads no file, loads no
+ * library and makes no system call (test/unit/plan-purity.test.ts walks
+ * its imports).
  */
 import type { Hook } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
 import * as C from '../native/constants';
-import { hostSourcePath, type PlanFacts } from './facts';
+import { hostSourcePath, type PlanFacts } from './plan-facts';
 import { personalitySteps, sysctlSteps, utsSteps } from './kernel-settings';
 import { planNamespaces } from './namespaces';
 import { processPlan } from './process';
@@ -22,7 +25,7 @@ import { initialAffinitySteps, memoryPolicySteps } from './scheduling';
 import { assignTreeFds, idmapTrees } from './idmap-mounts';
 import { checkSupported } from './supported';
 import { applyMountLabel, execLabelSteps, NO_LSM } from './labels';
-import { seccompPlan, type SeccompPlacement } from './seccomp';
+import { seccompPlan, type PlanPrograms, type SeccompPlacement } from './seccomp';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { notifySocketPlan } from './notify-socket';
 import { netDevicePlan } from './net-devices';
@@ -64,14 +67,16 @@ function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly H
 }
 
 /**
- * The launch plan of `spec` on a host and image described by `facts`.
+ * The launch plan of `spec` on a host and image described by `facts`, with
+ * the `programs` compiled from it (PlanPrograms: without a seccomp program,
+ * a plan to look at).
  *
  * @throws InvalidConfigError when the config has no process (valid, but
  *   nothing to create), or asks for additional groups where setgroups is
  *   denied (known only with the host facts).
  * @throws NotSupportedError for a valid property kapsel cannot apply yet.
  */
-export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: PlanFacts): LaunchPlan {
+export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: PlanFacts, programs: PlanPrograms = {}): LaunchPlan {
   if (!spec.process) throw new InvalidConfigError('/process', 'is required to create a container');
   const notes: string[] = [];
   const warnings = [...checkSupported(spec, facts.host, notes), ...relativeDestinationWarnings(spec)];
@@ -149,7 +154,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   }
   steps.push(...personalitySteps(spec));
   const layout = helperFdLayout(preserveFds, { console: spec.process.terminal === true });
-  const seccomp = seccompPlan(spec, layout.listenerFd);
+  const seccomp = seccompPlan(spec, layout.listenerFd, programs.seccomp, facts.host.seccomp);
   const at = (placement: SeccompPlacement): Step[] => (seccomp?.placement === placement ? [seccomp.step] : []);
   steps.push(...memoryPolicySteps(spec));
   // The LSM labels where runc writes them: before any seccomp filter

@@ -27,13 +27,14 @@
  */
 import type { Process } from '../config/types';
 import type { ValidProcess } from '../config/valid';
-import { InternalError, NotSupportedError } from '../errors';
+import { InternalError } from '../errors';
 import * as C from '../native/constants';
 import { NO_CAPABILITIES, processPlan } from './process';
-import type { ImageFacts, LsmFacts } from './facts';
+import type { ImageFacts, LsmFacts } from './plan-facts';
 import { checkProcessLabels, execLabelSteps } from './labels';
 import { placeSeccomp, type SeccompFilter } from './seccomp';
 import { helperFdLayout, type LaunchPlan, type Step } from './steps';
+import { checkExecSupported } from './supported';
 
 export interface ExecPlanContext {
   /** A pidfd of the container's init (the runtime keeps it open until the spawn). */
@@ -91,24 +92,6 @@ export function withContainerDefaults(proc: ValidProcess, container: ContainerDe
     ...(!present(proc.apparmorProfile) && present(base?.apparmorProfile) && { apparmorProfile: base!.apparmorProfile }),
     ...(!present(proc.selinuxLabel) && present(base?.selinuxLabel) && { selinuxLabel: base!.selinuxLabel }),
   };
-}
-
-/**
- * Process settings kapsel cannot apply: refused, naming the field, as
- * create refuses them (supported.ts), never silently dropped.
- */
-function checkExecSupported(proc: ValidProcess, jsonPath: string): void {
-  const unsupported: [keyof ValidProcess, string][] = [
-    ['scheduler', 'the scheduler policy'],
-    ['ioPriority', 'the I/O priority'],
-    ['execCPUAffinity', 'CPU affinity'],
-  ];
-  for (const [field, what] of unsupported) {
-    const value = proc[field];
-    if (value !== undefined && value !== '' && !(typeof value === 'object' && value !== null && Object.keys(value).length === 0)) {
-      throw new NotSupportedError(`exec ${jsonPath}/${String(field)}: ${what} is not supported by kapsel yet`);
-    }
-  }
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ValidSpec } from '../config/valid';
 import { pointerSegment } from '../config/pointer';
 import { sysctlName, sysctlNamespace } from '../config/sysctl';
 import { InvalidConfigError } from '../errors';
-import type { HostFacts } from './facts';
+import type { HostFacts } from './plan-facts';
 import type { CheckedNamespace, Step } from './steps';
 import type { LinuxNamespaceType } from '../config/types';
 

@@ -1,6 +1,6 @@
 /**
  * LSM labels: process.selinuxLabel, linux.mountLabel and
- * process.apparmorProfile, decided from the host's LsmFacts (facts.ts).
+ * process.apparmorProfile, decided from the host's LsmFacts (lib/host/facts.ts).
  *
  * Enabled module: the init writes the process label to its own
  * /proc/thread-self/attr/exec (SELinux) or "exec PROFILE" to
@@ -34,7 +34,7 @@
 import type { Process } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
-import type { LsmFacts } from './facts';
+import type { LsmFacts } from './plan-facts';
 import type { Step } from './steps';
 
 /** Where a SELinux exec label is written, below /proc/thread-self. */

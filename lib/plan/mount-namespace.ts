@@ -39,7 +39,7 @@
  */
 import type { ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
-import type { HostFacts } from './facts';
+import type { HostFacts } from './plan-facts';
 
 export type MountNamespaceMode = 'new' | 'joined' | 'inherited';
 

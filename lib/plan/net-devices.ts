@@ -18,7 +18,7 @@
 import { pointerSegment } from '../config/pointer';
 import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
-import type { HostFacts } from './facts';
+import type { HostFacts } from './plan-facts';
 import type { LaunchPlan, Step } from './steps';
 
 /**

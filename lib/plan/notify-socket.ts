@@ -8,7 +8,7 @@
  * host's view (issue 16, hole 6): a bind of whatever the path named gave
  * the container a host file to read and append to ("NOTIFY_SOCKET=/etc/x"),
  * or the host's root ("NOTIFY_SOCKET=/"). The runtime looks at the path
- * without following a last symlink (facts.ts); anything but a socket is
+ * without following a last symlink (lib/host/facts.ts); anything but a socket is
  * refused before anything is made. The init binds from an fd it opened
  * O_PATH|O_NOFOLLOW, and only the very inode the runtime saw (a socket
  * swapped in between is refused), read-only (connect and send need no
@@ -23,7 +23,7 @@
  * and the checks above leave the container nothing but that one socket.
  */
 import { InvalidArgumentError } from '../errors';
-import type { HostFacts, NotifySocketFact } from './facts';
+import type { HostFacts, NotifySocketFact } from './plan-facts';
 import type { Step } from './steps';
 
 /** Where the socket appears inside the container (crun's path). */

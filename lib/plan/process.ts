@@ -7,14 +7,14 @@
  *
  * processPlan takes a validated `process` object and the facts it needs,
  * not a whole config: `create` and `exec` build the same steps from it.
- * Nothing here validates (config/checks.ts did) or reads a file (facts.ts
+ * Nothing here validates (config/checks.ts did) or reads a file (lib/host/facts.ts
  * did).
  */
 import type { LinuxCapabilities, Process } from '../config/types';
 import type { ValidProcess } from '../config/valid';
 import { InternalError, InvalidConfigError } from '../errors';
 import * as C from '../native/constants';
-import type { ImageFacts } from './facts';
+import type { ImageFacts } from './plan-facts';
 import { schedulingSteps } from './scheduling';
 import type { Step } from './steps';
 

@@ -11,7 +11,7 @@ import type { ValidSpec } from '../config/valid';
 import * as C from '../native/constants';
 import { InternalError, InvalidConfigError } from '../errors';
 import { DEFAULT_DEVICES } from './default-devices';
-import { deviceKey, hostSourcePath, type HostFacts } from './facts';
+import { deviceKey, hostSourcePath, type HostFacts } from './plan-facts';
 import { attachTreeStep } from './idmap-mounts';
 import { cgroupMountSteps } from './cgroup-mounts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
@@ -161,7 +161,7 @@ function deviceSteps(devices: readonly LinuxDevice[], ctx: RootfsContext, jsonPa
     const type = dev.type === 'u' ? 'c' : dev.type;
     // mknod of a device is refused in a user namespace (a FIFO is not): bind
     // the host's node instead. Its source is the host node of that type and
-    // number (facts.ts), never a path the config wrote: "/dev/../etc/shadow"
+    // number (lib/host/facts.ts), never a path the config wrote: "/dev/../etc/shadow"
     // must not bind the host's /etc/shadow (issue 8, hole 1).
     if (ctx.inUserNamespace && type !== 'p') {
       const major = dev.major ?? 0;

@@ -11,6 +11,7 @@
 import type { LinuxIDMapping } from '../config/types';
 import type { JoinNamespace } from '../native/addon';
 import type { SeccompSummary } from '../seccomp/summary';
+import type { NormalizedProfileJSON } from '../config/seccomp/normalize';
 
 /** Points where the init helper hands control to the runtime process. */
 /** The namespaces a joined one is checked for on arrival (check-ns): /proc/self/ns names. */
@@ -94,9 +95,12 @@ export type Step =
    * plainly allows the syscalls of the init's memory release before the
    * wait for start (plan/seccomp.ts IDLE_RELEASE_SYSCALLS), so the init
    * may release under it. `summary` is for `kapsel plan` only (not sent to
-   * the init).
+   * the init). `profile`, with an empty `program`, in a plan made without a
+   * seccomp compiler (plan/seccomp.ts PlanPrograms): the normalized profile
+   * a compiler would have turned into the program; such a plan is one to
+   * look at, and its empty program fails closed if ever installed.
    */
-  | { op: 'seccomp'; program: Uint8Array; flags: number; listenerFd: number; allowsIdleRelease: boolean; summary?: SeccompSummary }
+  | { op: 'seccomp'; program: Uint8Array; flags: number; listenerFd: number; allowsIdleRelease: boolean; summary?: SeccompSummary; profile?: NormalizedProfileJSON }
   | { op: 'umask'; mask: number }
   | { op: 'chdir'; path: string }
   /**

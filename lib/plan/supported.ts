@@ -1,5 +1,7 @@
 /**
- * What kapsel cannot apply yet. The spec (runtime.md, create) says a
+ * What kapsel cannot apply yet, for create (checkSupported) and for a
+ * process exec'd into a container (checkExecSupported): one file for both
+ * rule sets, so that a setting is refused alike. The spec (runtime.md, create) says a
  * property the runtime cannot apply MUST be an error and no container may
  * be created: so confinement it does not implement (Intel RDT, ...)
  * and what the host or the runtime's privileges cannot do
@@ -8,10 +10,10 @@
  * linux.resources and linux.cgroupsPath are applied by lib/cgroups at
  * create (what a kernel lacks is a warning there).
  */
-import type { ValidSpec } from '../config/valid';
+import type { ValidProcess, ValidSpec } from '../config/valid';
 import { NotSupportedError } from '../errors';
 import { idmapOf } from '../config/idmap-mounts';
-import type { HostFacts } from './facts';
+import type { HostFacts } from './plan-facts';
 import { checkLabels } from './labels';
 
 function refuse(field: string, what: string): never {
@@ -74,4 +76,20 @@ export function checkSupported(spec: ValidSpec, host: Pick<HostFacts, 'resctrl' 
   if (nonEmpty(linux.personality?.flags)) refuse('/linux/personality/flags', 'personality flags');
   checkIdmappedMounts(spec, host);
   return [];
+}
+
+/**
+ * Process settings an exec'd process cannot have yet: refused, naming the
+ * field, never silently dropped. create applies them in the container's
+ * init (plan/scheduling.ts); the exec helper does not yet.
+ */
+export function checkExecSupported(proc: ValidProcess, jsonPath: string): void {
+  const unsupported: [keyof ValidProcess, string][] = [
+    ['scheduler', 'the scheduler policy'],
+    ['ioPriority', 'the I/O priority'],
+    ['execCPUAffinity', 'CPU affinity'],
+  ];
+  for (const [field, what] of unsupported) {
+    if (nonEmpty(proc[field])) throw new NotSupportedError(`exec ${jsonPath}/${String(field)}: ${what} is not supported by kapsel yet`);
+  }
 }

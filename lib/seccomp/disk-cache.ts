@@ -15,7 +15,7 @@
  *
  * An entry's name is a hash of everything its bytes depend on: the
  * normalized profile, the libseccomp version (name resolution, code
- * generation), the kernel release (which filter flags exist), the machine,
+ * generation), the kernel release, the machine,
  * and kapsel's own code (its version and this file's mtime). Entries are
  * written whole (a temporary file renamed into place), hold their own
  * name, are reached through an fd of the checked directory and checked
@@ -35,12 +35,11 @@ import type { SeccompSummary } from './summary';
 /** What a cache entry holds: the compiled program and what the plan shows of it. */
 export interface CachedProgram {
   program: Buffer;
-  flags: number;
   summary: SeccompSummary;
 }
 
-/** Bumped when the entry format or what goes into a program changes. */
-const FORMAT = 2;
+/** Bumped when the entry format or what goes into a program changes (3: no flags, the plan decides them). */
+const FORMAT = 3;
 
 let directory: string | undefined;
 
@@ -118,16 +117,16 @@ function readEntry(dir: string, key: string): CachedProgram | undefined {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile() || ownershipProblem(st) !== undefined || st.size > 4 * 1024 * 1024) return undefined;
-    const entry = JSON.parse(fs.readFileSync(fd, 'utf8')) as { key?: unknown; program?: unknown; flags?: unknown; summary?: unknown };
+    const entry = JSON.parse(fs.readFileSync(fd, 'utf8')) as { key?: unknown; program?: unknown; summary?: unknown };
     // An entry names its key: one found under another name (moved there) is not this profile's program.
     if (entry.key !== key) return undefined;
-    if (typeof entry.program !== 'string' || typeof entry.flags !== 'number' || !isSummary(entry.summary)) return undefined;
+    if (typeof entry.program !== 'string' || !isSummary(entry.summary)) return undefined;
     const program = Buffer.from(entry.program, 'base64');
     const instructions = program.length / BPF_INSTRUCTION_SIZE;
     if (!Number.isInteger(instructions) || instructions === 0 || instructions > BPF_MAX_INSTRUCTIONS || instructions !== entry.summary.instructions) {
       return undefined;
     }
-    return { program, flags: entry.flags, summary: entry.summary };
+    return { program, summary: entry.summary };
   } finally {
     fs.closeSync(fd);
   }
@@ -139,7 +138,7 @@ export function writeDiskCache(key: string, entry: CachedProgram): void {
   try {
     fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
     inOwnDirectory((dir) => {
-      const body = JSON.stringify({ key, program: entry.program.toString('base64'), flags: entry.flags, summary: entry.summary });
+      const body = JSON.stringify({ key, program: entry.program.toString('base64'), summary: entry.summary });
       replaceFile(path.join(dir, key), body, 0o600);
     });
   } catch {

@@ -46,7 +46,7 @@ import {
   encodeProgram,
   type SockFilter,
 } from './bpf';
-import { ACTIONS, ENOSYS } from './names';
+import { ACTIONS, ENOSYS } from '../config/seccomp/names';
 import { InternalError } from '../errors';
 
 /** AUDIT_ARCH_X86_64: the arch x86_64 and x32 syscalls both arrive with. */

@@ -7,7 +7,7 @@
  */
 import { native } from '../native/addon';
 import { archToken, compileFilter, libseccompResolver, libseccompVersionString } from './library';
-import { ACTIONS, ARCHITECTURES, FLAGS, OPERATORS, SECCOMP_FILTER_FLAG_NEW_LISTENER, actionValue, type ActionName, type ArchitectureName, type FlagName } from './names';
+import { ACTIONS, ARCHITECTURES, FLAGS, OPERATORS, SECCOMP_FILTER_FLAG_NEW_LISTENER, actionValue, type ActionName, type ArchitectureName, type FlagName } from '../config/seccomp/names';
 
 export interface SeccompFeatures {
   enabled: boolean;
@@ -38,6 +38,16 @@ function kernelHasFlag(name: FlagName): boolean {
   return native().seccompKernelFlagSupported(FLAGS[name] | extra);
 }
 
+/** The filter flags a config may name that this kernel has. */
+export function kernelFlags(): FlagName[] {
+  return (Object.keys(FLAGS) as FlagName[]).filter(kernelHasFlag);
+}
+
+/** The actions this kernel has (SECCOMP_GET_ACTION_AVAIL); libseccomp is not asked. */
+export function kernelActions(): ActionName[] {
+  return (Object.keys(ACTIONS) as ActionName[]).filter((name) => native().seccompKernelActionAvailable(ACTIONS[name]));
+}
+
 /**
  * The seccomp features of this machine; `{ enabled: false }` when libseccomp
  * cannot be loaded or the kernel has no seccomp filters.
@@ -49,9 +59,7 @@ export function seccompFeatures(): SeccompFeatures {
     return { enabled: false };
   }
   if (!native().seccompKernelActionAvailable(ACTIONS.SCMP_ACT_ALLOW)) return { enabled: false };
-  const actions = (Object.keys(ACTIONS) as ActionName[]).filter(
-    (name) => native().seccompKernelActionAvailable(ACTIONS[name]) && libraryCompiles(name),
-  );
+  const actions = kernelActions().filter(libraryCompiles);
   const archs = (Object.keys(ARCHITECTURES) as ArchitectureName[]).filter((name) => archToken(ARCHITECTURES[name]) !== 0);
   const knownFlags = Object.keys(FLAGS) as FlagName[];
   return {
@@ -60,7 +68,7 @@ export function seccompFeatures(): SeccompFeatures {
     operators: Object.keys(OPERATORS),
     archs,
     knownFlags,
-    supportedFlags: knownFlags.filter(kernelHasFlag),
+    supportedFlags: kernelFlags(),
   };
 }
 

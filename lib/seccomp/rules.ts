@@ -4,8 +4,8 @@
  * machine set aside. Resolution goes through a `SyscallResolver` so that
  * this step is unit-testable without libseccomp.
  */
-import { ACTIONS, OPERATORS, actionValue, type ActionName } from './names';
-import type { NormalizedArg, NormalizedProfile } from './normalize';
+import { ACTIONS, OPERATORS, actionValue, type ActionName } from '../config/seccomp/names';
+import type { NormalizedArg, NormalizedProfile } from '../config/seccomp/normalize';
 
 /** Name -> number lookups (libseccomp's, see ./library.ts). */
 export interface SyscallResolver {

@@ -4,7 +4,7 @@
  * the other for the type (compile -> disk-cache -> compile was an import
  * cycle).
  */
-import type { ActionName, ArchitectureName } from './names';
+import type { ActionName, ArchitectureName } from '../config/seccomp/names';
 
 /** What the plan shows about a program (`kapsel plan`), without the bytes. */
 export interface SeccompSummary {

@@ -1,6 +1,6 @@
 /**
  * The one TypeScript reader of /proc/PID/mountinfo (proc(5)): the cgroup
- * layout (lib/cgroups/layout.ts), the SELinux facts (lib/plan/facts.ts) and
+ * layout (lib/cgroups/layout.ts), the SELinux facts (lib/host/facts.ts) and
  * the tests' helpers all use it. The init helper has its own in C++
  * (native/init/proc_guard.cc): it runs before any JavaScript could.
  *

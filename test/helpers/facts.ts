@@ -1,7 +1,7 @@
 /** A fake host and image for compilePlan: a plan depends on nothing else. */
 import type { LinuxNamespaceType } from '../../lib/config/types';
 import { DEFAULT_DEVICES } from '../../lib/plan/default-devices';
-import { deviceKey, type HostFacts, type LsmFacts, type NamespaceId, type NotifySocketFact, type PlanFacts } from '../../lib/plan/facts';
+import { deviceKey, type HostFacts, type LsmFacts, type NamespaceId, type NotifySocketFact, type PlanFacts, type SeccompFacts } from '../../lib/plan/plan-facts';
 
 export interface FakeFacts {
   unprivileged?: boolean;
@@ -24,6 +24,8 @@ export interface FakeFacts {
   notifySocket?: NotifySocketFact;
   /** The host interfaces' permanent global addresses (HostFacts.netDeviceAddresses); default none read. */
   netDeviceAddresses?: Record<string, string[]>;
+  /** What the kernel and libseccomp offer (HostFacts.seccomp); default none known (nothing checked). */
+  seccomp?: SeccompFacts;
 }
 
 export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
@@ -46,6 +48,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     lsm: { selinux: false, apparmor: false, apparmorExecAttr: 'attr/apparmor/exec', ...edit.lsm },
     ...(edit.notifySocket ? { notifySocket: edit.notifySocket } : {}),
     ...(edit.netDeviceAddresses ? { netDeviceAddresses: new Map(Object.entries(edit.netDeviceAddresses)) } : {}),
+    ...(edit.seccomp ? { seccomp: edit.seccomp } : {}),
   };
   return { host, image: { passwd: edit.passwd ?? [] } };
 }

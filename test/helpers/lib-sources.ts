@@ -14,3 +14,23 @@ export function libSources(dir: string = LIB, out: string[] = []): string[] {
   }
   return out;
 }
+
+/**
+ * Relative module specifiers of `import ... from`, `import type ... from`,
+ * `export ... from`, side-effect `import '...'`, `require('...')` and
+ * `import('...')`, resolved to the .ts file (or the folder's index.ts).
+ */
+export function importsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const specifiers = [
+    ...text.matchAll(/^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"](\.{1,2}\/[^'"]+)['"]/gm),
+    ...text.matchAll(/\b(?:require|import)\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g),
+  ].map((m) => m[1]!);
+  const out: string[] = [];
+  for (const spec of specifiers) {
+    const base = path.resolve(path.dirname(file), spec).replace(/\.js$/, '');
+    const target = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f));
+    if (target) out.push(target);
+  }
+  return out;
+}

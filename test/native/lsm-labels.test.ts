@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gatherLsmFacts } from '../../lib/plan/facts';
+import { gatherLsmFacts } from '../../lib/host/facts';
 import type { Step } from '../../lib/plan/steps';
 import { runPlan } from '../helpers/init-plan';
 import { insn } from '../helpers/sock-filter';

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import type { Seccomp } from '../../lib/config/types';
 import { native, type SeccompNotification } from '../../lib/native/addon';
 import { compileSeccomp } from '../../lib/seccomp';
+import { compiledFilter } from '../helpers/seccomp-filter';
 import { podmanSizedProfile } from '../helpers/seccomp-profiles';
 import { untilReady } from '../helpers/until-ready';
 import { libseccompResolver } from '../../lib/seccomp/library';
@@ -37,7 +38,7 @@ let files = 0;
 
 /** Writes the compiled program of `profile` to a file for the fixture. */
 function programFile(profile: Seccomp): { file: string; flags: number } {
-  const compiled = compileSeccomp(profile);
+  const compiled = compiledFilter(profile);
   const file = path.join(dir, `program-${files++}`);
   fs.writeFileSync(file, compiled.program);
   return { file, flags: compiled.flags };

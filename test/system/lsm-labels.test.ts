@@ -14,10 +14,11 @@ import * as path from 'node:path';
 import { Container } from '../../lib';
 import { loadBundle } from '../../lib/config/load';
 import { launchInit } from '../../lib/container/launch';
-import { planContainer } from '../../lib/container/planning';
+import { libseccompCompiler, planContainer } from '../../lib/container/planning';
 import { nativeSyscalls } from '../../lib/container/syscalls';
 import { SyscallError } from '../../lib/errors';
-import { gatherFacts, gatherHostFacts, type LsmFacts } from '../../lib/plan/facts';
+import { gatherFacts, gatherHostFacts } from '../../lib/host/facts';
+import type { LsmFacts } from '../../lib/plan/plan-facts';
 import { uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
@@ -118,7 +119,8 @@ async function launchWithLsm(bundleDir: string, lsm: LsmFacts): Promise<unknown>
   const { config: spec } = loadBundle(bundleDir);
   const rootfs = path.resolve(bundleDir, spec.root!.path);
   const facts = gatherFacts(spec, { bundle: bundleDir, rootfs });
-  const plan = planContainer(spec, { bundle: bundleDir, rootfs }, { ...facts, host: { ...facts.host, lsm } });
+  // Launched: compiled with libseccomp, as create compiles it.
+  const plan = planContainer(spec, { bundle: bundleDir, rootfs }, { facts: { ...facts, host: { ...facts.host, lsm } }, seccompCompiler: libseccompCompiler() });
   const dir = tempDir('lsm-launch');
   const fifo = path.join(dir, 'exec.fifo');
   nativeSyscalls.mkfifo(fifo, 0o622);

@@ -17,7 +17,7 @@ import { dedupEnv, execInContainer, type ExecEnv } from '../../lib/container/exe
 import { InvalidArgumentError, InvalidConfigError, InvalidStateError, KapselError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
 import { compileExecPlan, type ExecPlanContext } from '../../lib/plan/exec-plan';
-import { compileSeccompFilter } from '../../lib/plan/seccomp';
+import { compiledFilter } from '../helpers/seccomp-filter';
 import { NO_LSM } from '../../lib/plan/labels';
 import { helperFdLayout, type Step } from '../../lib/plan/steps';
 import { readProcStat } from '../../lib/state/proc';
@@ -71,7 +71,7 @@ test('exec plan: the terminal is the process\'s own (no /dev/console bind), its 
 test('exec plan: the container\'s seccomp filter, placed by the exec\'d process\'s noNewPrivileges', () => {
   const spec = defaultSpec({ rootless: true, cgroupNamespace: false });
   spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_ERRNO' }] };
-  const ctx = context({ container: { seccomp: compileSeccompFilter(validateConfig(spec).linux!.seccomp!) } });
+  const ctx = context({ container: { seccomp: compiledFilter(validateConfig(spec).linux!.seccomp!) } });
   const early = ops(compileExecPlan(proc(), ctx).steps);
   assert.ok(early.indexOf('seccomp') < early.indexOf('setresuid'), early.join(' '));
   const late = ops(compileExecPlan(proc({ noNewPrivileges: true }), ctx).steps);
@@ -322,9 +322,9 @@ test('exec on the double: the bundle is never read (removed after create), and a
   assert.deepEqual(again.sys.calls, [], 'nothing opened');
 });
 
-test('the exec module does not load the config loader: nothing of config.json can reach an exec', () => {
+test('the exec module loads neither the config loader nor the seccomp compiler: nothing of config.json can reach an exec, and it installs the create-time filter', () => {
   const script = `require(${JSON.stringify(path.resolve(__dirname, '../../lib/container/exec.js'))});
-    const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]config[\\\\/]load\\.js$/.test(f));
+    const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]config[\\\\/]load\\.js$|[\\\\/]seccomp[\\\\/](compile|library|disk-cache)\\.js$|[\\\\/]host[\\\\/]seccomp\\.js$/.test(f));
     process.stdout.write(JSON.stringify(loaded));`;
   const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   assert.deepEqual(JSON.parse(out), []);

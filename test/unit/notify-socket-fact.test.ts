@@ -1,4 +1,4 @@
-// What the runtime finds at NOTIFY_SOCKET's path (plan/facts.ts): lstat,
+// What the runtime finds at NOTIFY_SOCKET's path (host/facts.ts): lstat,
 // the last component never followed, a socket's st_dev and st_ino exact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { notifySocketFact } from '../../lib/plan/facts';
+import { notifySocketFact } from '../../lib/host/facts';
 
 test('notifySocketFact: a socket with its identity; a symlink, a file, a directory by kind; a missing path by errno', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-unit-'));

@@ -9,7 +9,7 @@ import type { ValidSpec } from '../../lib/config/valid';
 import { InvalidConfigError, NotSupportedError } from '../../lib/errors';
 import * as C from '../../lib/native/constants';
 import { compilePlan, type CompileOptions } from '../../lib/plan/compile';
-import type { PlanFacts } from '../../lib/plan/facts';
+import type { PlanFacts } from '../../lib/plan/plan-facts';
 import { processPlan } from '../../lib/plan/process';
 import { helperFdLayout, type Step } from '../../lib/plan/steps';
 import { MOUNT_ATTR_RDONLY } from '../../lib/plan/mount-options';

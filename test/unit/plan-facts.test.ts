@@ -1,4 +1,4 @@
-// The facts a plan depends on besides the config (plan/facts.ts), and the
+// The facts a plan depends on besides the config (host/facts.ts), and the
 // in-root reader of image files: no root needed (openat2 works unprivileged).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { defaultSpec, validateConfig } from '../../lib/config';
 import * as C from '../../lib/native/constants';
 import { compilePlan } from '../../lib/plan/compile';
-import { gatherFacts, gatherHostFacts, gatherImageFacts, parsePasswd, type PlanFacts } from '../../lib/plan/facts';
-import { readFileInRoot } from '../../lib/plan/in-root-file';
+import { gatherFacts, gatherHostFacts, gatherImageFacts, parsePasswd } from '../../lib/host/facts';
+import type { PlanFacts } from '../../lib/plan/plan-facts';
+import { readFileInRoot } from '../../lib/host/in-root-file';
 import type { Step } from '../../lib/plan/steps';
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-plan-facts-')));

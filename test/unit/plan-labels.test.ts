@@ -12,9 +12,9 @@ import { validateProcess } from '../../lib/config/validate';
 import { InvalidConfigError } from '../../lib/errors';
 import { compilePlan } from '../../lib/plan/compile';
 import { compileExecPlan, type ExecPlanContext } from '../../lib/plan/exec-plan';
-import { compileSeccompFilter } from '../../lib/plan/seccomp';
+import { compiledFilter } from '../helpers/seccomp-filter';
 import * as C from '../../lib/native/constants';
-import { selinuxfsMounts } from '../../lib/plan/facts';
+import { selinuxfsMounts } from '../../lib/host/facts';
 import { NO_LSM, withContextOption } from '../../lib/plan/labels';
 import type { Step } from '../../lib/plan/steps';
 import { fakeFacts, type FakeFacts } from '../helpers/facts';
@@ -176,7 +176,7 @@ function execContext(lsm: ExecPlanContext['lsm'], seccomp = false): ExecPlanCont
     if (seccomp) c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_ERRNO' }] };
   });
   const valid = validateConfig(s);
-  const container = { seccomp: valid.linux?.seccomp && compileSeccompFilter(valid.linux.seccomp) };
+  const container = { seccomp: valid.linux?.seccomp && compiledFilter(valid.linux.seccomp) };
   return { initPidfd: 9, namespaces: C.CLONE_NEWNS, container, image: { passwd: [] }, setgroupsDenied: false, preserveFds: 0, jsonPath: '', lsm };
 }
 const execProc = (p: Partial<Process>) => validateProcess({ args: ['/bin/true'], cwd: '/', user: { uid: 1, gid: 1 }, ...p });

@@ -10,7 +10,7 @@ import * as C from '../../lib/native/constants';
 import { compilePlan } from '../../lib/plan/compile';
 import { compileExecPlan } from '../../lib/plan/exec-plan';
 import { NO_LSM } from '../../lib/plan/labels';
-import { gatherHostFacts } from '../../lib/plan/facts';
+import { gatherHostFacts } from '../../lib/host/facts';
 import type { Step } from '../../lib/plan/steps';
 import { fakeFacts, type FakeFacts } from '../helpers/facts';
 import * as fs from 'node:fs';

@@ -6,7 +6,7 @@ import { defaultSpec, validateConfig } from '../../lib/config';
 import { raisableAmbient } from '../../lib/plan/process';
 import { compilePlan } from '../../lib/plan/compile';
 import { InvalidArgumentError } from '../../lib/errors';
-import type { NotifySocketFact } from '../../lib/plan/facts';
+import type { NotifySocketFact } from '../../lib/plan/plan-facts';
 import { fakeFacts } from '../helpers/facts';
 
 test('ambient capabilities missing from inheritable or permitted are left out with a warning each', () => {

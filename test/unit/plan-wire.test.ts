@@ -10,6 +10,7 @@ import { defaultSpec, validateConfig } from '../../lib/config';
 import type { Spec } from '../../lib/config/types';
 import { initHelperPath } from '../../lib/native/addon';
 import { compilePlan } from '../../lib/plan/compile';
+import { compilePrograms, libseccompCompiler } from '../../lib/container/planning';
 import { encodeSteps } from '../../lib/plan/encode';
 import type { Step, StepOp } from '../../lib/plan/steps';
 import { fakeFacts, type FakeFacts } from '../helpers/facts';
@@ -231,7 +232,10 @@ const seen = new Set<StepOp>();
 
 for (const c of configs) {
   test(`C++ decodes the compiled plan as TypeScript built it: ${c.name}`, () => {
-    const plan = compilePlan(validateConfig(c.spec), { bundle, rootfs, noPivot: c.noPivot, preserveFds: c.preserveFds }, fakeFacts({ unprivileged: c.rootless ?? false, lsm: c.lsm }));
+    const spec = validateConfig(c.spec);
+    // Real programs on the wire, compiled as create compiles them.
+    const programs = compilePrograms(spec, libseccompCompiler());
+    const plan = compilePlan(spec, { bundle, rootfs, noPivot: c.noPivot, preserveFds: c.preserveFds }, fakeFacts({ unprivileged: c.rootless ?? false, lsm: c.lsm }), programs);
     for (const step of plan.steps) seen.add(step.op);
     assertSameInC(c.name, plan.steps);
   });

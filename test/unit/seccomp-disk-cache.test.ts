@@ -17,7 +17,6 @@ after(() => {
 function program(instructions: number, fill: number): CachedProgram {
   return {
     program: Buffer.alloc(instructions * 8, fill),
-    flags: 0,
     summary: { defaultAction: 'SCMP_ACT_ALLOW', instructions, actions: {}, architectures: ['SCMP_ARCH_X86_64'], skipped: [], enosys: false, hash: `h${fill}` },
   };
 }

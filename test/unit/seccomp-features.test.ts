@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import { features } from '../../lib/cli/features';
 import { seccompAnnotations, seccompFeatures } from '../../lib/seccomp';
-import { ACTIONS, ARCHITECTURES, FLAGS, OPERATORS } from '../../lib/seccomp/names';
+import { ACTIONS, ARCHITECTURES, FLAGS, OPERATORS } from '../../lib/config/seccomp/names';
 import { archToken, libseccompVersionString } from '../../lib/seccomp/library';
 import { native } from '../../lib/native/addon';
 

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 
 import { defaultSpec, validateConfig } from '../../lib/config';
 import type { Seccomp } from '../../lib/config/types';
-import { normalizeSeccomp } from '../../lib/seccomp/normalize';
-import { allowsPlainly } from '../../lib/seccomp/plain-allow';
+import { normalizeSeccomp } from '../../lib/config/seccomp/normalize';
+import { allowsPlainly } from '../../lib/config/seccomp/plain-allow';
 import { IDLE_RELEASE_SYSCALLS, seccompPlan } from '../../lib/plan/seccomp';
 import { podmanSizedProfile } from '../helpers/seccomp-profiles';
 

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import type { Seccomp } from '../../lib/config/types';
-import { normalizeSeccomp, profileHash, usesNotify } from '../../lib/seccomp';
-import { actionValue } from '../../lib/seccomp/names';
+import { normalizeSeccomp, profileHash, usesNotify } from '../../lib/config/seccomp/normalize';
+import { actionValue } from '../../lib/config/seccomp/names';
 import { argumentSets, buildRuleSet, defaultAllows, maxNamedSyscalls, type SyscallResolver } from '../../lib/seccomp/rules';
 
 const ARCH_A = 0xc000003e;

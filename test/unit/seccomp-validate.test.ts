@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { InvalidConfigError } from '../../lib/errors';
-import { validateSeccomp } from '../../lib/seccomp';
+import { validateSeccomp } from '../../lib/config/seccomp/validate';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;

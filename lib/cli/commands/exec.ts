@@ -19,7 +19,6 @@ import { exitCodeOf } from '../exit';
 import { assertPassedFds } from '../passed-fds';
 import { ConsoleReceiver, relayTerminal } from '../terminal';
 import { loadContainer } from './common';
-import { defaultSeccompCacheDir, useSeccompDiskCache } from '../../seccomp/disk-cache';
 
 const MAX_ID = 2 ** 31 - 1;
 
@@ -149,8 +148,6 @@ export const execCommand: Command = {
     assertPassedFds(preserveFds);
     const cgroup = parseCgroupFlags(listFlag(flags, 'cgroup'));
     const container = await loadContainer(ctx, id!);
-    // The container's seccomp program, compiled by its create, is likely on disk.
-    useSeccompDiskCache(defaultSeccompCacheDir());
     const processFile = stringFlag(flags, 'process');
     let proc: Process;
     if (processFile) {

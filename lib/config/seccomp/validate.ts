@@ -2,12 +2,15 @@
  * Validation of the whole `linux.seccomp` object against config-linux.md
  * ("Seccomp"), with runc's rules where the spec leaves room. Every problem is
  * an InvalidConfigError naming the JSON path of the bad field, e.g.
- * `/linux/seccomp/syscalls/3/args/0/op`. Pure: nothing is loaded; whether
- * the installed libseccomp and kernel support a valid name is checked when
- * the profile is compiled (./compile.ts).
+ * `/linux/seccomp/syscalls/3/args/0/op`. Pure: nothing is loaded. It runs
+ * once, in validateConfig (config/checks.ts): the plan and the compiler take
+ * the validated profile and do not check it again. Whether this kernel has
+ * a valid flag or action is the plan's check (from the host facts,
+ * lib/plan/seccomp.ts); whether libseccomp knows an architecture, the
+ * compiler's (lib/seccomp/compile.ts).
  */
-import { InvalidConfigError } from '../errors';
-import type { Seccomp } from '../config/types';
+import { InvalidConfigError } from '../../errors';
+import type { Seccomp } from '../types';
 import {
   ACTIONS,
   ARCHITECTURES,

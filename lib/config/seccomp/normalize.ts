@@ -4,11 +4,11 @@
  * architecture and flag lists sorted and deduplicated, fields that do not
  * change the program (listenerPath, listenerMetadata, unknown keys) left out.
  * Two configs that compile to the same program normalize the same, so the
- * hash of this shape keys the program cache (./compile.ts).
+ * hash of this shape keys the program cache (lib/seccomp/compile.ts).
  */
 import { createHash } from 'node:crypto';
 
-import type { Seccomp } from '../config/types';
+import type { Seccomp } from '../types';
 import {
   DEFAULT_ERRNO,
   ERRNO_ACTIONS,
@@ -93,10 +93,28 @@ export function normalizeSeccomp(seccomp: Seccomp): NormalizedProfile {
   return profile;
 }
 
+/** A normalized argument as JSON holds it: the uint64 values as decimal text. */
+export type NormalizedArgJSON = Omit<NormalizedArg, 'value' | 'valueTwo'> & { value: string; valueTwo: string };
+
+/** A normalized profile as JSON holds it (what a plan without a compiled program shows, lib/plan/seccomp.ts). */
+export type NormalizedProfileJSON = Omit<NormalizedProfile, 'syscalls'> & {
+  syscalls: Array<Omit<NormalizedSyscallRule, 'args'> & { args: NormalizedArgJSON[] }>;
+};
+
+/** `profile` with its bigints as decimal text: exact for any uint64, and JSON.stringify cannot throw on it. */
+export function profileToJSON(profile: NormalizedProfile): NormalizedProfileJSON {
+  return {
+    ...profile,
+    syscalls: profile.syscalls.map((rule) => ({
+      ...rule,
+      args: rule.args.map((arg) => ({ ...arg, value: arg.value.toString(), valueTwo: arg.valueTwo.toString() })),
+    })),
+  };
+}
+
 /** sha256 (hex) of a normalized profile: the key of the program cache. */
 export function profileHash(profile: NormalizedProfile): string {
-  const json = JSON.stringify(profile, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
-  return createHash('sha256').update(json).digest('hex');
+  return createHash('sha256').update(JSON.stringify(profileToJSON(profile))).digest('hex');
 }
 
 /** Whether any rule uses SCMP_ACT_NOTIFY (then the filter needs a listener). */

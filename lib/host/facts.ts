@@ -1,9 +1,10 @@
 /**
  * What the plan depends on besides the config: facts about the host and
- * about the container image, gathered once, here, before compiling. The
- * compiler (compile.ts and the modules it calls) reads no file and makes no
- * system call, so a plan is a function of (config, options, facts): a test
- * fakes the host by writing a PlanFacts, and `kapsel plan` shows what
+ * about the container image (their shape: lib/plan/plan-facts.ts),
+ * gathered once, here, before compiling. The compiler (lib/plan/compile.ts
+ * and the modules it calls) reads no file and makes no system call, so a
+ * plan is a function of (config, options, facts, compiled programs): a
+ * test fakes the host by writing a PlanFacts, and `kapsel plan` shows what
  * `create` will do on this host.
  */
 import * as fs from 'node:fs';
@@ -12,165 +13,18 @@ import type { LinuxDevice, LinuxNamespaceType, Spec } from '../config/types';
 import { inUserNamespace } from '../state/root';
 import { parseMountinfo } from '../state/mountinfo';
 import { readFileInRoot } from './in-root-file';
-import type { CheckedNamespace } from './steps';
-import { DEFAULT_DEVICES } from './default-devices';
+import type { CheckedNamespace } from '../plan/steps';
+import { DEFAULT_DEVICES } from '../plan/default-devices';
 import type { CgroupTarget } from '../cgroups/path';
-import { gatherCgroupView, type CgroupViewFacts } from './cgroup-view';
+import { deviceKey, hostSourcePath, type HostFacts, type ImageFacts, type LsmFacts, type NamespaceId, type NotifySocketFact, type PasswdEntry, type PlanFacts, type SeccompFacts } from '../plan/plan-facts';
+import { gatherCgroupView } from './cgroup-view';
 import { native } from '../native/addon';
 
-/** Facts about the host the container is created on. */
-export interface HostFacts {
-  /**
-   * /sys/fs/cgroup is a cgroup2 mount (a pure v2 host): a cgroup mount is
-   * then a cgroup2 one (plan/cgroup-mounts.ts), else the v1 hierarchies.
-   */
-  cgroup2: boolean;
-  /**
-   * The container's own cgroups on this host (plan/cgroup-view.ts): what
-   * its cgroup mount shows. Absent in hand-made facts: the mount then
-   * shows no cgroup (never the host's hierarchy).
-   */
-  cgroupView?: CgroupViewFacts;
-  /**
-   * The runtime lacks CAP_SETUID/CAP_SETGID in its own user namespace: it is
-   * not uid 0 there, or setgroups is already denied there (a rootless
-   * parent). A new user namespace must then deny setgroups before its
-   * gid_map is written, and the process cannot set additional groups.
-   */
-  unprivileged: boolean;
-  /**
-   * The runtime itself runs in a user namespace other than the initial one
-   * (rootless podman calls it as uid 0 there): mknod of devices is refused
-   * even without a user namespace in the config, so they are bind-mounted.
-   */
-  inUserNamespace: boolean;
-  /**
-   * Namespace types the config joins by a path that is the runtime's own
-   * namespace of that type, or pid 1's (same device and inode as
-   * /proc/self/ns/X or /proc/1/ns/X; a runtime in a mount namespace of a
-   * service's own is still on the host): setting a sysctl there would
-   * change the host's, and a rootfs set up there would stay in the host's
-   * mount table (plan/mount-namespace.ts).
-   */
-  joinedRuntimeNamespaces: ReadonlySet<LinuxNamespaceType>;
-  /**
-   * The namespaces of the runtime and of pid 1 (those it can stat), by
-   * /proc/self/ns name: an init that joined one of these kinds by path
-   * checks, before it mounts, writes a sysctl or sets a name there, that
-   * it is in neither (the path is looked at twice; a /proc/PID path may
-   * name another process by then). Absent in hand-made facts: nothing is
-   * checked then.
-   */
-  hostNamespaceIds?: Readonly<Partial<Record<CheckedNamespace, readonly NamespaceId[]>>>;
-  /**
-   * Host paths among the mount sources (resolved as hostSourcePath does)
-   * that are directories: a bind target is created as a directory for
-   * those and as a file for the others.
-   */
-  directories: ReadonlySet<string>;
-  /**
-   * Host device nodes, by deviceKey(type, major, minor): the canonical host
-   * path of a node that is that device (stat: type and rdev). A device
-   * bound into a user namespace is bound from here, never from a path the
-   * config names (the init checks the node again on its fd).
-   */
-  devices: ReadonlyMap<string, string>;
-  /**
-   * The runtime's own environment ("KEY=value"): a hook without `env` gets
-   * it, as runc's and crun's hooks do (Go's exec.Cmd with a nil Env).
-   */
-  runtimeEnv: readonly string[];
-  /**
-   * A resctrl filesystem is mounted at /sys/fs/resctrl (Intel RDT / AMD
-   * QoS): linux.intelRdt is refused either way, with the reason
-   * (supported.ts).
-   */
-  resctrl: boolean;
-  /** The Linux security modules enabled on the host (gatherLsmFacts). */
-  lsm?: LsmFacts;
-  /**
-   * What the runtime's NOTIFY_SOCKET names, by lstat from the runtime's
-   * (the host's) view: plan/notify-socket.ts binds only a socket, the very
-   * inode seen here. Absent when the variable is unset or no path.
-   */
-  notifySocket?: NotifySocketFact;
-  /**
-   * linux.netDevices: the permanent global addresses of each host
-   * interface the config moves ("ADDRESS/PREFIX", or with " peer PEER";
-   * native/addon/netdev.cc), read before the move, since the kernel drops
-   * them on a namespace change: the init adds them again inside. A device
-   * the host does not have has no entry (its move fails and says so).
-   */
-  netDeviceAddresses?: ReadonlyMap<string, readonly string[]>;
-}
-
-/**
- * lstat of NOTIFY_SOCKET's path (the last component not followed): its
- * kind, and for a socket its st_dev and st_ino (decimal text: exact for
- * any 64-bit value, and plain data for the plan cache's key); `error` is
- * the errno name when lstat failed.
- */
-export type NotifySocketFact =
-  | { path: string; kind: 'socket'; dev: string; ino: string }
-  | { path: string; kind: 'symlink' | 'directory' | 'regular file' | 'device' | 'fifo' }
-  | { path: string; kind: 'error'; error: string };
-
-/**
- * The Linux security modules enabled on the host, detected as runc
- * (go-selinux, libcontainer/apparmor) detects them, and where the init
- * writes an AppArmor exec profile. plan/labels.ts decides from these.
- */
-export interface LsmFacts {
-  /**
-   * A writable selinuxfs is mounted (found through /proc/self/mountinfo,
-   * checked with statfs) and a policy is loaded (our context is not
-   * "kernel"). A read-only selinuxfs, as inside a container, means
-   * disabled, as go-selinux reads it.
-   */
-  selinux: boolean;
-  /** securityfs has /sys/kernel/security/apparmor and /sys/module/apparmor/parameters/enabled says "Y". */
-  apparmor: boolean;
-  /**
-   * The file below /proc/thread-self that takes "exec PROFILE":
-   * attr/apparmor/exec where the kernel has the per-LSM directory (Linux
-   * 5.8+), else the shared attr/exec (runc's fallback).
-   */
-  apparmorExecAttr: 'attr/apparmor/exec' | 'attr/exec';
-}
-
-/** A namespace as the kernel tells them apart: the device and inode of its nsfs file. */
-export interface NamespaceId {
-  dev: number;
-  ino: number;
-}
-
-/** One line of the image's /etc/passwd. */
-export interface PasswdEntry {
-  name: string;
-  uid: number;
-  gid: number;
-  home: string;
-}
-
-/** Facts about the container image, read inside the rootfs (never through host path resolution). */
-export interface ImageFacts {
-  /** The entries of the image's /etc/passwd; empty when it has none. */
-  passwd: readonly PasswdEntry[];
-}
-
-export interface PlanFacts {
-  host: HostFacts;
-  image: ImageFacts;
-}
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 const RDTGROUP_SUPER_MAGIC = 0x7655821;
 const SELINUX_MAGIC = 0xf97cff8c;
 
-/** The host path a mount source names: absolute, or relative to the bundle (config.md "Mounts"). */
-export function hostSourcePath(bundle: string, source: string): string {
-  return path.posix.resolve(bundle, source);
-}
 
 function hasFilesystem(dir: string, magic: number): boolean {
   try {
@@ -264,10 +118,6 @@ function hostNamespaceIds(spec: Pick<Spec, 'linux'>): Partial<Record<CheckedName
   return ids;
 }
 
-/** The key of a device in HostFacts.devices: "c 1:3". */
-export function deviceKey(type: 'c' | 'b', major: number, minor: number): string {
-  return `${type} ${major}:${minor}`;
-}
 
 /** major/minor of a Linux dev_t (glibc's gnu_dev_major/minor). */
 function splitDev(rdev: bigint): { major: number; minor: number } {
@@ -355,7 +205,17 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     lsm: gatherLsmFacts(),
     ...(notifySocket ? { notifySocket } : {}),
     ...(Object.keys(spec.linux?.netDevices ?? {}).length > 0 ? { netDeviceAddresses: netDeviceAddresses(Object.keys(spec.linux!.netDevices!)) } : {}),
+    // Only for a profile: a config without one never loads libseccomp.
+    ...(spec.linux?.seccomp ? { seccomp: seccompFacts() } : {}),
   };
+}
+
+/**
+ * HostFacts.seccomp (./seccomp.ts), loaded on use: exec reads image facts
+ * here, and must load nothing of the seccomp compiler.
+ */
+function seccompFacts(): SeccompFacts {
+  return (require('./seccomp') as typeof import('./seccomp')).gatherSeccompFacts();
 }
 
 /** HostFacts.netDeviceAddresses of the host interfaces `names`. */

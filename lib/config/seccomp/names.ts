@@ -2,7 +2,8 @@
  * The names config-linux.md allows in `linux.seccomp` and the kernel values
  * behind them (linux/seccomp.h, libseccomp's seccomp.h). Whether the library
  * and kernel actually present support each one is asked at run time
- * (./features.ts); these tables only say what the names mean.
+ * (lib/seccomp/features.ts, lib/host/seccomp.ts); these tables only say
+ * what the names mean.
  */
 
 /** SECCOMP_RET_* of each action; ERRNO and TRACE carry 16 bits of data. */
