@@ -23,7 +23,8 @@ import { relativeDestinationWarnings } from '../plan/rootfs';
 import type { ConfigIssue, SkippedCheck, ValidationReport } from '../config/findings';
 import type { ValidSpec } from '../config/valid';
 import { describeErrno, InvalidConfigError, KapselError, NotSupportedError } from '../errors';
-import { gatherHostFacts, type PlanFacts } from '../plan/facts';
+import { gatherHostFacts } from '../host/facts';
+import type { PlanFacts } from '../plan/plan-facts';
 import { checkSupported } from '../plan/supported';
 import { planContainer } from './planning';
 
@@ -122,7 +123,7 @@ function createChecks(
   const noRootfs = rootfs === undefined ? 'no bundle or rootfs given' : facts ? undefined : unusable(rootfs);
   if (noRootfs === undefined) {
     try {
-      const plan = planContainer(config, { bundle, rootfs: rootfs! }, facts);
+      const plan = planContainer(config, { bundle, rootfs: rootfs! }, { facts });
       // The plan repeats the relative destinations the config's report already lists as deprecated.
       const listed = new Set(relativeDestinationWarnings(config));
       for (const w of plan.warnings.filter((text) => !listed.has(text))) warnings.push({ path: '/', message: w, code: 'plan' });
