@@ -43,6 +43,13 @@ export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'log
 export interface PlanOptions extends Partial<CompileOptions> {
   /** The host and image facts to plan for; default: gathered from this host and the rootfs. */
   facts?: PlanFacts;
+  /**
+   * Without `facts`: the container id the default cgroup directory is
+   * named after (default "<id>", as `kapsel plan` shows it), and whether
+   * create would get --systemd-cgroup.
+   */
+  id?: string;
+  systemdCgroup?: boolean;
 }
 
 export interface LoadOptions {
@@ -201,7 +208,10 @@ export class Container extends EventEmitter {
     const spec = lazy.validate().validateConfig(config);
     const bundle = path.resolve(options.bundle ?? '.');
     const rootfs = options.rootfs ?? path.resolve(bundle, spec.root.path);
-    return lazy.planning().planContainer(spec, { bundle, rootfs, preserveFds: options.preserveFds, noPivot: options.noPivot }, options.facts);
+    return lazy.planning().planContainer(spec, { bundle, rootfs, preserveFds: options.preserveFds, noPivot: options.noPivot }, options.facts, {
+      id: options.id ?? '<id>',
+      systemdCgroup: options.systemdCgroup,
+    });
   }
 
   /**

@@ -1,11 +1,11 @@
 /**
  * The runtime's part of id-mapped mounts: it makes each id-mapped tree of
- * the plan (native/addon/idmap.cc) right before the spawn, for the init to
+ * the plan (ParentSyscalls.idmappedTree) right before the spawn, for the init to
  * inherit and attach (plan/idmap-mounts.ts says why the runtime does it).
  */
-import { native } from '../native/addon';
 import type { LaunchPlan } from '../plan/steps';
 import { InternalError } from '../errors';
+import type { ParentSyscalls } from './syscalls';
 
 /**
  * The fds of the plan's id-mapped trees, added to `opened` (which the
@@ -13,7 +13,7 @@ import { InternalError } from '../errors';
  * the init's fd number the first tree gets: the plan's attach steps were
  * numbered for it (compile.ts), and a mismatch is a bug, not a runtime state.
  */
-export function makeIdmapTrees(plan: LaunchPlan, nextFd: number, opened: number[]): number[] {
+export function makeIdmapTrees(sys: ParentSyscalls, plan: LaunchPlan, nextFd: number, opened: number[]): number[] {
   const trees = plan.idmapTrees ?? [];
   if (trees.length === 0) return [];
   const first = plan.steps.find((s) => s.op === 'attach-tree');
@@ -22,7 +22,7 @@ export function makeIdmapTrees(plan: LaunchPlan, nextFd: number, opened: number[
   }
   const fds: number[] = [];
   for (const t of trees) {
-    const fd = native().idmappedTree(t.source, t.recursive, t.recursiveIdmap, t.uidMap, t.gidMap);
+    const fd = sys.idmappedTree(t);
     opened.push(fd);
     fds.push(fd);
   }

@@ -152,7 +152,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
   let link: InitLink | undefined;
   let spawned: { pid: number; pidfd: number } | undefined;
   // Devices moved into the init's network namespace go back if the launch fails.
-  const netDevices = new NetDeviceMoves();
+  const netDevices = new NetDeviceMoves(sys);
   const closeSetupFds = (): void => {
     for (const fd of setupFds.splice(0)) sys.close(fd);
   };
@@ -189,7 +189,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       setupFds.push(listenerFd);
       fds.push(listenerFd);
     }
-    fds.push(...makeIdmapTrees(plan, fds.length, setupFds));
+    fds.push(...makeIdmapTrees(sys, plan, fds.length, setupFds));
     const spawnOptions = {
       file: initHelperPath(),
       argv: ['kapsel-init', ...(execPlan ? ['--exec'] : []), '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],

@@ -5,10 +5,26 @@
  */
 import type { ValidSpec } from '../config/valid';
 import { compilePlan, type CompileOptions } from '../plan/compile';
-import { gatherFacts, type PlanFacts } from '../plan/facts';
+import { gatherFacts, runtimeUnprivileged, type PlanFacts } from '../plan/facts';
 import type { LaunchPlan } from '../plan/steps';
+import { gatherCgroupFacts } from './cgroups';
 
-/** Compiles `spec`; without `facts`, they are gathered from this host and the rootfs (read-only). */
-export function planContainer(spec: ValidSpec, options: CompileOptions, facts?: PlanFacts): LaunchPlan {
-  return compilePlan(spec, options, facts ?? gatherFacts(spec, { bundle: options.bundle, rootfs: options.rootfs }));
+/** Whose cgroups a plan without given facts is for: the id the default cgroupsPath is named after, and --systemd-cgroup. */
+export interface PlanFor {
+  id: string;
+  systemdCgroup?: boolean;
+}
+
+/**
+ * The facts create gathers for `spec` on this host and its rootfs
+ * (read-only), the container's cgroups included.
+ */
+export function gatherPlanFacts(spec: ValidSpec, options: CompileOptions, container: PlanFor): PlanFacts {
+  const cgroups = gatherCgroupFacts(spec, container.id, { systemd: container.systemdCgroup, unprivileged: runtimeUnprivileged() });
+  return gatherFacts(spec, { bundle: options.bundle, rootfs: options.rootfs, cgroups });
+}
+
+/** Compiles `spec`; without `facts`, they are gathered from this host and the rootfs (read-only), as create gathers them. */
+export function planContainer(spec: ValidSpec, options: CompileOptions, facts?: PlanFacts, container: PlanFor = { id: '<id>' }): LaunchPlan {
+  return compilePlan(spec, options, facts ?? gatherPlanFacts(spec, options, container));
 }

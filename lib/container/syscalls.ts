@@ -9,8 +9,13 @@
  */
 import * as fs from 'node:fs';
 import type { LinuxIDMapping } from '../config/types';
-import { native, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
+import type { CgroupRecord } from '../cgroups/driver';
+import { writeControls } from '../cgroups/files';
+import { native, type MovedNetDevice, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
+import type { CgroupPlan } from '../plan/runtime-cgroups';
+import type { IdmapTree } from '../plan/steps';
 import { readProcStat } from '../state/proc';
+import { applyCgroups, destroyCgroups, makeCgroups } from './cgroups';
 import { writeIdMaps } from './idmap';
 import { poolSlots } from '../native/pool';
 
@@ -48,6 +53,28 @@ export interface ParentSyscalls {
     privileged: boolean,
   ): void;
   close(fd: number): void;
+  /**
+   * Makes (or takes, when empty) the plan's cgroup directories
+   * (lib/cgroups createCgroups, in batches on the pool); `beforeMaking`
+   * hears of the directories first. On failure nothing made is left.
+   */
+  makeCgroups(plan: CgroupPlan, beforeMaking: (dirs: string[]) => void): Promise<CgroupRecord>;
+  /** The plan's resource writes, and on cgroup2 the device program's load and attach. */
+  applyCgroups(record: CgroupRecord, plan: CgroupPlan, warn: (message: string) => void): Promise<void>;
+  /** open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC): the cgroup2 directory the init is born in. */
+  openDirectory(path: string): number;
+  /** Writes `pid` to cgroup.procs in each directory (one batch on the pool). */
+  joinCgroups(pid: number, dirs: readonly string[]): Promise<void>;
+  /** Kills what is left in the cgroups, then removes what makeCgroups made. */
+  destroyCgroups(record: CgroupRecord): Promise<void>;
+  /** An id-mapped copy of a host mount tree (native/addon/idmap.cc), as an fd to pass. */
+  idmappedTree(tree: IdmapTree): number;
+  /** open(/proc/PID/ns/net): the init's network namespace, held across the moves. */
+  openNetNamespace(pid: number): number;
+  /** Moves host interface `hostName` into the namespace `nsFd` as `moveAs` (IFLA_NET_NS_FD). */
+  moveNetDevice(nsFd: number, hostName: string, moveAs: string): MovedNetDevice;
+  /** Moves the interface `index` of namespace `nsFd` back to the host as `hostName`, with its addresses and up state. */
+  returnNetDevice(nsFd: number, index: number, hostName: string, up: boolean, addresses: readonly string[]): void;
 }
 
 /** The real calls, through the addon. */
@@ -73,4 +100,13 @@ export const nativeSyscalls: ParentSyscalls = {
   processStartTime: (pid) => readProcStat(pid)?.startTime ?? 0,
   writeIdMaps,
   close: (fd) => fs.closeSync(fd),
+  makeCgroups,
+  applyCgroups,
+  openDirectory: (path) => fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY),
+  joinCgroups: (pid, dirs) => writeControls(dirs.map((dir) => ({ dir, file: 'cgroup.procs', value: String(pid) }))),
+  destroyCgroups,
+  idmappedTree: (t) => native().idmappedTree(t.source, t.recursive, t.recursiveIdmap, t.uidMap, t.gidMap),
+  openNetNamespace: (pid) => fs.openSync(`/proc/${pid}/ns/net`, fs.constants.O_RDONLY),
+  moveNetDevice: (nsFd, hostName, moveAs) => native().moveNetDevice(nsFd, hostName, moveAs),
+  returnNetDevice: (nsFd, index, hostName, up, addresses) => native().returnNetDevice(nsFd, index, hostName, up, addresses),
 };

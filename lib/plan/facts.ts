@@ -14,7 +14,7 @@ import { parseMountinfo } from '../state/mountinfo';
 import { readFileInRoot } from './in-root-file';
 import type { CheckedNamespace } from './steps';
 import { DEFAULT_DEVICES } from './default-devices';
-import type { CgroupTarget } from '../cgroups/path';
+import type { CgroupFacts } from './runtime-cgroups';
 import { gatherCgroupView, type CgroupViewFacts } from './cgroup-view';
 import { native } from '../native/addon';
 
@@ -31,6 +31,13 @@ export interface HostFacts {
    * shows no cgroup (never the host's hierarchy).
    */
   cgroupView?: CgroupViewFacts;
+  /**
+   * Where the container's cgroups go on this host (the layout and the
+   * directories), or why it gets none (container/cgroups.ts gathers it);
+   * the plan's cgroup part comes from it (plan/runtime-cgroups.ts).
+   * Absent in hand-made facts: no cgroup is planned.
+   */
+  cgroups?: CgroupFacts;
   /**
    * The runtime lacks CAP_SETUID/CAP_SETGID in its own user namespace: it is
    * not uid 0 there, or setgroups is already denied there (a rootless
@@ -332,7 +339,8 @@ export function hostDeviceNodes(devices: readonly Pick<LinuxDevice, 'type' | 'pa
  * `cgroups`: the container's cgroups as create makes them; without, the
  * runtime's own (where a container that gets none stays).
  */
-export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string, cgroups?: CgroupTarget): HostFacts {
+export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string, cgroups?: CgroupFacts): HostFacts {
+  const target = cgroups && 'target' in cgroups ? cgroups.target : undefined;
   const directories = new Set<string>();
   for (const m of spec.mounts ?? []) {
     if (!m.source) continue;
@@ -343,7 +351,8 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
   return {
     cgroup2: isCgroup2('/sys/fs/cgroup'),
     // Read only for a config that mounts its cgroups.
-    ...((spec.mounts ?? []).some((m) => m.type === 'cgroup') ? { cgroupView: gatherCgroupView(cgroups) } : {}),
+    ...((spec.mounts ?? []).some((m) => m.type === 'cgroup') ? { cgroupView: gatherCgroupView(target) } : {}),
+    ...(cgroups ? { cgroups } : {}),
     unprivileged: runtimeUnprivileged(),
     inUserNamespace: inUserNamespace(),
     joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
@@ -463,6 +472,6 @@ export function gatherImageFacts(rootfs: string): ImageFacts {
  * Every fact a plan for `spec` needs, from this host and the rootfs at
  * `rootfs`; `cgroups`: the container's (gatherHostFacts).
  */
-export function gatherFacts(spec: Pick<Spec, 'mounts' | 'linux'>, paths: { bundle: string; rootfs: string; cgroups?: CgroupTarget }): PlanFacts {
+export function gatherFacts(spec: Pick<Spec, 'mounts' | 'linux'>, paths: { bundle: string; rootfs: string; cgroups?: CgroupFacts }): PlanFacts {
   return { host: gatherHostFacts(spec, paths.bundle, paths.cgroups), image: gatherImageFacts(paths.rootfs) };
 }

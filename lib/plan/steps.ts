@@ -11,6 +11,7 @@
 import type { LinuxIDMapping } from '../config/types';
 import type { JoinNamespace } from '../native/addon';
 import type { SeccompSummary } from '../seccomp/summary';
+import type { CgroupPlan } from './runtime-cgroups';
 
 /** Points where the init helper hands control to the runtime process. */
 /** The namespaces a joined one is checked for on arrival (check-ns): /proc/self/ns names. */
@@ -247,6 +248,13 @@ export interface LaunchPlan {
    * back with `addresses` (container/net-devices.ts).
    */
   netDevices?: Array<{ hostName: string; moveAs: string; name: string; addresses: string[] }>;
+  /**
+   * The container's cgroups: what create makes, writes, attaches and
+   * where it places the init (plan/runtime-cgroups.ts); absent when it
+   * makes none (an exec plan, a rootless runtime without a delegated
+   * cgroup, hand-made facts without cgroups).
+   */
+  cgroups?: CgroupPlan;
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
   steps: Step[];
