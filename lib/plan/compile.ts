@@ -28,7 +28,7 @@ import { notifySocketPlan } from './notify-socket';
 import { netDevicePlan } from './net-devices';
 import { planCgroups } from './runtime-cgroups';
 import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMode } from './mount-namespace';
-import { helperFdLayout, type LaunchPlan, type Step } from './steps';
+import { fdTable, helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
   /** Absolute bundle directory (relative bind sources resolve against it). */
@@ -181,6 +181,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     ...(ns.created.has('time') && timeOffsetsText(spec) !== '' ? { timeOffsets: timeOffsetsText(spec) } : {}),
     ...(proc.oomScoreAdj !== undefined ? { oomScoreAdj: proc.oomScoreAdj } : {}),
     preserveFds,
+    fds: fdTable(preserveFds, { console: spec.process.terminal === true, listener: seccomp?.listener !== undefined, trees: trees.length }),
     steps: assignTreeFds(applyMountLabel(steps, spec, lsm, rootfsCtx.inUserNamespace), firstTreeFd),
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
     ...(trees.length > 0 ? { idmapTrees: trees } : {}),
