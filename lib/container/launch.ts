@@ -13,7 +13,6 @@
  * The fds it opens, and the process, go through ParentSyscalls, so a test
  * can check that on a double.
  */
-import { initHelperPath } from '../native/addon';
 import type { FdRole, LaunchPlan } from '../plan/steps';
 import type { State } from '../config/types';
 import { InternalError, InvalidConfigError, ProtocolError } from '../errors';
@@ -23,7 +22,7 @@ import { makeIdmapTrees } from './idmap-trees';
 import { encodeStepsReusing } from './plan-cache';
 import { NetDeviceMoves, undoNetDeviceMoves } from './net-devices';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
-import { nativeSyscalls, type ParentSyscalls } from './syscalls';
+import { nativeSyscalls, processCalls, type ParentSyscalls } from './syscalls';
 
 const SIGKILL = 9;
 
@@ -209,7 +208,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     });
     const fdOf = (role: FdRole): number => plan.fds.find((slot) => slot.role === role)!.fd;
     const spawnOptions = {
-      file: initHelperPath(),
+      file: processCalls.initHelperPath(),
       argv: ['kapsel-init', ...(execPlan ? ['--exec'] : []), '--plan-fd', String(fdOf('plan')), '--sync-fd', String(fdOf('sync'))],
       env: [],
       fds,

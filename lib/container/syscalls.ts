@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import type { LinuxIDMapping } from '../config/types';
 import type { CgroupRecord } from '../cgroups/driver';
 import { writeControls } from '../cgroups/files';
-import { native, type MovedNetDevice, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
+import { initHelperPath, native, type MovedNetDevice, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
 import type { CgroupPlan } from '../plan/runtime-cgroups';
 import type { IdmapTree } from '../plan/steps';
 import { readProcStat } from '../state/proc';
@@ -109,4 +109,24 @@ export const nativeSyscalls: ParentSyscalls = {
   openNetNamespace: (pid) => fs.openSync(`/proc/${pid}/ns/net`, fs.constants.O_RDONLY),
   moveNetDevice: (nsFd, hostName, moveAs) => native().moveNetDevice(nsFd, hostName, moveAs),
   returnNetDevice: (nsFd, index, hostName, up, addresses) => native().returnNetDevice(nsFd, index, hostName, up, addresses),
+};
+
+/**
+ * The container layer's other native calls (signals and waits through
+ * pidfds, polls, fd passing), for the operations after create (start,
+ * kill, exec, wait) and the init conversation: here too, so that this
+ * module is lib/container's one door to the addon.
+ */
+export const processCalls = {
+  /** pidfd_open(2) of `pid` (close-on-exec). */
+  pidfdOpen: (pid: number): number => native().pidfdOpen(pid, 0),
+  pidfdSendSignal: (pidfd: number, signal: number): void => native().pidfdSendSignal(pidfd, signal),
+  /** Resolves when the process behind `pidfd` exits; `reap`: it is our child, waitid reaps it. */
+  pidfdWait: (pidfd: number, reap: boolean): Promise<WaitResult> => native().pidfdWait(pidfd, reap),
+  /** Resolves with the first of `fds` that is readable (a uv_poll on the event loop). */
+  waitReadable: (fds: number | readonly number[], options?: { keepAlive?: boolean }): Promise<number> => native().waitReadable(fds, options),
+  /** Sends `fd` over the unix socket `socket` (SCM_RIGHTS) with `data`. */
+  sendFd: (socket: number, fd: number, data: string): void => native().sendFd(socket, fd, data),
+  /** The kapsel-init executable. */
+  initHelperPath: (): string => initHelperPath(),
 };
