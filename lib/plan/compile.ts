@@ -26,7 +26,7 @@ import { seccompPlan, type SeccompPlacement } from './seccomp';
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { notifySocketPlan } from './notify-socket';
 import { netDevicePlan } from './net-devices';
-import { planCgroups } from './runtime-cgroups';
+import { cgroupPart } from './runtime-cgroups';
 import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMode } from './mount-namespace';
 import { fdTable, helperFdLayout, type LaunchPlan, type Step } from './steps';
 
@@ -120,8 +120,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     warnings.push(`linux.rootfsPropagation "${rootfsPropagation}" is not applied with --no-pivot: the container's mounts are private, so that no host mount propagates into them`);
   }
   const hooks = spec.hooks ?? {};
-  // Rootless (an unprivileged runtime, or uid 0 of a user namespace): no device rules in the cgroups.
-  const cgroups = planCgroups(spec, facts.host.cgroups, facts.host.unprivileged || facts.host.inUserNamespace);
+  const cgroups = cgroupPart(spec, facts.host);
   warnings.push(...cgroups.warnings);
 
   // A new cgroup namespace is made by the init after "go", not at clone:

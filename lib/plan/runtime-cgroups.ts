@@ -78,6 +78,28 @@ function withoutDeviceRules(settings: CgroupSettings): CgroupSettings {
 }
 
 /**
+ * The cgroup part for `spec` on a host: `host.cgroups` placed, without
+ * device rules when the runtime is rootless (unprivileged, or in a user
+ * namespace).
+ */
+export function cgroupPart(
+  spec: Spec,
+  host: { cgroups?: CgroupFacts; unprivileged: boolean; inUserNamespace: boolean },
+): { plan?: CgroupPlan; warnings: string[] } {
+  return planCgroups(spec, host.cgroups, host.unprivileged || host.inUserNamespace);
+}
+
+/**
+ * What of the cgroup facts the rest of the plan depends on: the layout and
+ * whether cgroups are available, not the directories (which name the
+ * container). Plans for facts equal but for these directories differ in
+ * their cgroup part only (container/plan-cache.ts reuses them so).
+ */
+export function cgroupFactsKey(facts: CgroupFacts | undefined): unknown {
+  return facts && 'target' in facts ? { layout: facts.layout } : facts;
+}
+
+/**
  * The cgroup plan of `spec` (undefined: create makes no cgroup), and the
  * warning to give when a rootless container asked for limits it cannot
  * have. `rootless`: the runtime is unprivileged or in a user namespace.
