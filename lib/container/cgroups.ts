@@ -19,7 +19,8 @@ import {
   type CgroupDriver,
   type CgroupRecord,
 } from '../cgroups';
-import { settingsOf, type CgroupFacts, type CgroupPlan } from '../plan/runtime-cgroups';
+import type { CgroupFacts, CgroupPlan } from '../plan/runtime-cgroups';
+import type { CgroupWrite } from '../cgroups/writes';
 import { inUserNamespace as runningInUserNamespace } from '../state/root';
 import { InvalidStateError } from '../errors';
 import type { StoredState } from '../state/store';
@@ -77,9 +78,9 @@ export function makeCgroups(plan: CgroupPlan, beforeMaking?: (dirs: string[]) =>
   return createCgroups({ v1: plan.v1, ...(plan.unified !== undefined ? { unified: plan.unified } : {}) }, { kind: plan.layout, v1: {}, ...unified }, beforeMaking);
 }
 
-/** The plan's writes and device program, on the cgroups made; `warn` gets what is not applied. */
-export function applyCgroups(record: CgroupRecord, plan: CgroupPlan, warn: (message: string) => void): Promise<void> {
-  return openCgroups(record).apply(settingsOf(plan), warn);
+/** The plan's resource writes on the cgroups made (the device rules are not writes on cgroup2: attachDeviceProgram). */
+export function writeCgroups(record: CgroupRecord, writes: readonly CgroupWrite[], warn: (message: string) => void): Promise<void> {
+  return openCgroups(record).update({ writes: [...writes], warnings: [] }, warn);
 }
 
 /** The driver of a stored container's cgroups; InvalidStateError when it has none. */

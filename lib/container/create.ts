@@ -188,7 +188,9 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       // A create killed from here on leaves the cgroups in this record for delete (crash safety).
       writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: record });
       // Limits are in place before the init joins (it runs nothing of the container before "go").
-      await env.sys.applyCgroups(record, cgroupPlan, (m) => opts.logger.warn(m));
+      for (const warning of cgroupPlan.warnings) opts.logger.warn(warning);
+      await env.sys.writeCgroups(record, cgroupPlan.writes, (m) => opts.logger.warn(m));
+      if (cgroupPlan.deviceProgram) env.sys.attachDeviceProgram(cgroupPlan.unified!, cgroupPlan.deviceProgram);
     }
     // cgroup2: the init is born in its cgroup; v1 hierarchies get its pid before "go".
     const bornIn = cgroupPlan?.placement.bornIn;

@@ -15,7 +15,10 @@ import { initHelperPath, native, type MovedNetDevice, type SpawnOptions, type Sp
 import type { CgroupPlan } from '../plan/runtime-cgroups';
 import type { IdmapTree } from '../plan/steps';
 import { readProcStat } from '../state/proc';
-import { applyCgroups, destroyCgroups, makeCgroups } from './cgroups';
+import { destroyCgroups, makeCgroups, writeCgroups } from './cgroups';
+import { attachDeviceProgram } from '../cgroups/v2';
+import type { BpfInsn } from '../cgroups/device-bpf';
+import type { CgroupWrite } from '../cgroups/writes';
 import { writeIdMaps } from './idmap';
 import { poolSlots } from '../native/pool';
 
@@ -59,8 +62,14 @@ export interface ParentSyscalls {
    * hears of the directories first. On failure nothing made is left.
    */
   makeCgroups(plan: CgroupPlan, beforeMaking: (dirs: string[]) => void): Promise<CgroupRecord>;
-  /** The plan's resource writes, and on cgroup2 the device program's load and attach. */
-  applyCgroups(record: CgroupRecord, plan: CgroupPlan, warn: (message: string) => void): Promise<void>;
+  /**
+   * The resource writes, in one batch on the pool (on cgroup2 after
+   * enabling their controllers in the parents); `warn` gets a write
+   * dropped as its `ifMissing` says.
+   */
+  writeCgroups(record: CgroupRecord, writes: readonly CgroupWrite[], warn: (message: string) => void): Promise<void>;
+  /** Loads the cgroup2 device program and attaches it to `dir` (bpf(2) BPF_PROG_LOAD, BPF_PROG_ATTACH). */
+  attachDeviceProgram(dir: string, program: readonly BpfInsn[]): void;
   /** open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC): the cgroup2 directory the init is born in. */
   openDirectory(path: string): number;
   /** Writes `pid` to cgroup.procs in each directory (one batch on the pool). */
@@ -101,7 +110,8 @@ export const nativeSyscalls: ParentSyscalls = {
   writeIdMaps,
   close: (fd) => fs.closeSync(fd),
   makeCgroups,
-  applyCgroups,
+  writeCgroups,
+  attachDeviceProgram,
   openDirectory: (path) => fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY),
   joinCgroups: (pid, dirs) => writeControls(dirs.map((dir) => ({ dir, file: 'cgroup.procs', value: String(pid) }))),
   destroyCgroups,

@@ -47,11 +47,6 @@ export interface CgroupPlan {
   placement: { bornIn?: string; join: string[] };
 }
 
-/** The settings the plan's writes and program come from. */
-export function settingsOf(plan: CgroupPlan): CgroupSettings {
-  return { writes: plan.writes, warnings: plan.warnings, ...(plan.deviceProgram ? { deviceProgram: plan.deviceProgram } : {}) };
-}
-
 /** The config sets a cgroupsPath or a limit (device rules alone do not count: no mknod without privileges). */
 function asksForLimits(spec: Spec): boolean {
   const { devices: _devices, ...limits } = spec.linux?.resources ?? {};

@@ -10,6 +10,8 @@ import type { InitHookStates, InitLink, SetupEvent } from '../../lib/container/i
 import type { ParentSyscalls } from '../../lib/container/syscalls';
 import type { MovedNetDevice, SpawnOptions, SpawnResult, WaitResult } from '../../lib/native/addon';
 import type { CgroupRecord } from '../../lib/cgroups/driver';
+import type { BpfInsn } from '../../lib/cgroups/device-bpf';
+import type { CgroupWrite } from '../../lib/cgroups/writes';
 import type { CgroupPlan } from '../../lib/plan/runtime-cgroups';
 import type { IdmapTree } from '../../lib/plan/steps';
 
@@ -114,8 +116,11 @@ export class RecordingSyscalls implements ParentSyscalls {
     for (const dir of plan.directories) this.cgroups.add(dir);
     return { version: plan.layout === 'v2' ? 2 : 1, v1: { ...plan.v1 }, ...(plan.unified ? { unified: plan.unified } : {}), created: [...plan.directories] };
   }
-  async applyCgroups(record: CgroupRecord, plan: CgroupPlan): Promise<void> {
-    this.record('applyCgroups', record.created, plan.writes.length);
+  async writeCgroups(record: CgroupRecord, writes: readonly CgroupWrite[]): Promise<void> {
+    this.record('writeCgroups', record.created, writes.length);
+  }
+  attachDeviceProgram(dir: string, program: readonly BpfInsn[]): void {
+    this.record('attachDeviceProgram', dir, program.length);
   }
   openDirectory(path: string): number {
     this.record('openDirectory', path);

@@ -11,6 +11,7 @@ import { defaultSpec } from '../../lib/config/default-spec';
 import type { Spec } from '../../lib/config/types';
 import { createContainer, type CreateEnv, type CreateOptions } from '../../lib/container/create';
 import type { CgroupLayout } from '../../lib/cgroups/layout';
+import type { CgroupTarget } from '../../lib/cgroups/path';
 import type { SetupEvent } from '../../lib/container/init-link';
 import { HookFailedError, InvalidConfigError, KapselError, SyscallError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -220,10 +221,15 @@ const HYBRID: CgroupLayout = {
   unified: { mountPoint: '/sys/fs/cgroup/unified', mountRoot: '/' },
 };
 
+const V2: CgroupLayout = { kind: 'v2', v1: {}, unified: { mountPoint: '/sys/fs/cgroup', mountRoot: '/' } };
+
 /** Made-up cgroup facts: the plan gets a cgroup part, which runs on the double (no real cgroup). */
-function withCgroups(env: CreateEnv, id: string): CreateEnv {
-  const target = { v1: { memory: `/sys/fs/cgroup/memory/${id}`, pids: `/sys/fs/cgroup/pids/${id}` }, unified: `/sys/fs/cgroup/unified/${id}` };
-  return { ...env, cgroupFacts: () => ({ layout: HYBRID, target }) };
+function withCgroups(env: CreateEnv, id: string, layout: CgroupLayout = HYBRID): CreateEnv {
+  const target: CgroupTarget =
+    layout.kind === 'v2'
+      ? { v1: {}, unified: `/sys/fs/cgroup/${id}` }
+      : { v1: { memory: `/sys/fs/cgroup/memory/${id}`, pids: `/sys/fs/cgroup/pids/${id}` }, unified: `/sys/fs/cgroup/unified/${id}` };
+  return { ...env, cgroupFacts: () => ({ layout, target }) };
 }
 
 /** A second namespace-moved interface and an id-mapped bind, besides the cgroups. */
@@ -267,8 +273,8 @@ test('create on the double, runtime part: cgroups made and filled, the init born
   const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
   const created = await createContainer(s.options, withCgroups(env, s.id));
   try {
-    const order = sys.calls.map((c) => c[0]).filter((n) => ['makeCgroups', 'applyCgroups', 'openDirectory', 'idmappedTree', 'spawn', 'joinCgroups', 'writeIdMaps', 'moveNetDevice'].includes(n));
-    assert.deepEqual(order, ['makeCgroups', 'applyCgroups', 'openDirectory', 'idmappedTree', 'spawn', 'joinCgroups', 'writeIdMaps', 'moveNetDevice', 'moveNetDevice']);
+    const order = sys.calls.map((c) => c[0]).filter((n) => ['makeCgroups', 'writeCgroups', 'attachDeviceProgram', 'openDirectory', 'idmappedTree', 'spawn', 'joinCgroups', 'writeIdMaps', 'moveNetDevice'].includes(n));
+    assert.deepEqual(order, ['makeCgroups', 'writeCgroups', 'openDirectory', 'idmappedTree', 'spawn', 'joinCgroups', 'writeIdMaps', 'moveNetDevice', 'moveNetDevice']);
     const [[spawn]] = sys.named('spawn') as [[{ fds: number[]; cgroupFd: number }]];
     assert.deepEqual(sys.named('openDirectory'), [[`/sys/fs/cgroup/unified/${s.id}`]], 'born into the cgroup2 directory');
     assert.ok(spawn.cgroupFd >= 10_000);
@@ -288,9 +294,34 @@ test('create on the double, runtime part: cgroups made and filled, the init born
 test('create abort, cgroup made: the limits cannot be written: the cgroup is destroyed, nothing spawned', async () => {
   const s = setup();
   const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
-  sys.failing.set('applyCgroups', fail('write'));
+  sys.failing.set('writeCgroups', fail('write'));
   const err = await rejects(createContainer(s.options, withCgroups(env, s.id)));
   assert.ok(err instanceof SyscallError && err.syscall === 'write', String(err));
+  assertUndoneInReverse(s, sys, links, ['cgroup']);
+});
+
+test('create on cgroup2 (the double): writes, then the device program attached to the cgroup, then the init born there', async () => {
+  const s = setup();
+  const { env, sys } = scriptedEnv([{ kind: 'ready' }]);
+  const created = await createContainer(s.options, withCgroups(env, s.id, V2));
+  try {
+    const order = sys.calls.map((c) => c[0]).filter((n) => ['makeCgroups', 'writeCgroups', 'attachDeviceProgram', 'openDirectory', 'spawn', 'joinCgroups'].includes(n));
+    assert.deepEqual(order, ['makeCgroups', 'writeCgroups', 'attachDeviceProgram', 'openDirectory', 'spawn']);
+    const [[dir, instructions]] = sys.named('attachDeviceProgram') as [[string, number]];
+    assert.equal(dir, `/sys/fs/cgroup/${s.id}`);
+    assert.ok(instructions > 10);
+    assert.deepEqual([...sys.open], [created.pidfd], 'the placement fd is closed');
+  } finally {
+    fs.rmSync(path.join(s.root, s.id), { recursive: true, force: true });
+  }
+});
+
+test('create abort, cgroup made: the device program cannot be attached: the cgroup is destroyed, nothing spawned', async () => {
+  const s = setup();
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  sys.failing.set('attachDeviceProgram', fail('bpf'));
+  const err = await rejects(createContainer(s.options, withCgroups(env, s.id, V2)));
+  assert.ok(err instanceof SyscallError && err.syscall === 'bpf', String(err));
   assertUndoneInReverse(s, sys, links, ['cgroup']);
 });
 
