@@ -17,6 +17,7 @@ import { writePidFile } from '../state/pid-file';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
 import { gatherCgroupFacts } from './cgroups';
+import { runCgroupPart } from './cgroup-part';
 import { createRecord } from './create-record';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
@@ -182,15 +183,11 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     env.sys.mkfifo(fifo, 0o622);
     const cgroupPlan = plan.cgroups;
     if (cgroupPlan) {
-      const record = await env.sys.makeCgroups(cgroupPlan, (dirs) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroupDirs: dirs }));
-      undo.did('cgroup', () => env.sys.destroyCgroups(record));
-      stored.cgroup = record;
-      // A create killed from here on leaves the cgroups in this record for delete (crash safety).
-      writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: record });
-      // Limits are in place before the init joins (it runs nothing of the container before "go").
-      for (const warning of cgroupPlan.warnings) opts.logger.warn(warning);
-      await env.sys.writeCgroups(record, cgroupPlan.writes, (m) => opts.logger.warn(m));
-      if (cgroupPlan.deviceProgram) env.sys.attachDeviceProgram(cgroupPlan.unified!, cgroupPlan.deviceProgram);
+      stored.cgroup = await runCgroupPart(env.sys, cgroupPlan, undo, opts.logger, {
+        making: (dirs) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroupDirs: dirs }),
+        // A create killed from here on leaves the cgroups in this record for delete (crash safety).
+        made: (record) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: record }),
+      });
     }
     // cgroup2: the init is born in its cgroup; v1 hierarchies get its pid before "go".
     const bornIn = cgroupPlan?.placement.bornIn;
