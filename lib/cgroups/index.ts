@@ -11,53 +11,24 @@
  * from linux.cgroupsPath (path.ts).
  */
 import * as path from 'node:path';
-import type { LinuxDevice, LinuxResources } from '../config/types';
 import { InvalidArgumentError } from '../errors';
-import { deviceProgram } from './device-bpf';
-import { deviceRules, devicesV1Writes } from './devices';
 import type { CgroupDriver, CgroupRecord } from './driver';
 import { runFileBatch } from './file-batch';
 import { byteNamedTrees, descendantsOf, makeCgroupDirs, missingDirs, procsOf, readControl, readControls, writeControl, writeControls } from './files';
 import type { CgroupLayout } from './layout';
 import type { CgroupTarget } from './path';
-import { RESOURCES, resourcesV1 } from './resources-v1';
-import { resourcesV2 } from './resources-v2';
 import { V1Driver } from './v1';
 import { V2Driver } from './v2';
-import type { CgroupSettings } from './writes';
 
 export type { CgroupDriver, CgroupRecord, CgroupStats } from './driver';
 export type { CgroupSettings, CgroupWrite } from './writes';
 export { detectLayout, ownCgroups, type CgroupLayout } from './layout';
 export { resolveCgroupTarget, type CgroupTarget } from './path';
 export { checkHugepageLimits, hostHugepageSizes } from './hugepages';
+export { cgroupSettings } from './settings';
 
 export function openCgroups(record: CgroupRecord): CgroupDriver {
   return record.version === 2 ? new V2Driver(record) : new V1Driver(record);
-}
-
-/**
- * The writes for `resources` on `layout` (errors name fields below
- * `options.at`, config.json's "/linux/resources" by default). v1 gets the device rules as
- * devices.deny/allow writes; on cgroup2 the device rules become an eBPF
- * program instead (device-bpf.ts), not a write.
- */
-export function cgroupSettings(
-  layout: Pick<CgroupLayout, 'kind'>,
-  resources: LinuxResources | undefined,
-  devices?: readonly LinuxDevice[],
-  options: { withDevices: boolean; at?: string } = { withDevices: true },
-): CgroupSettings {
-  const r = resources ?? {};
-  const at = options.at ?? RESOURCES;
-  if (layout.kind === 'v2') {
-    const settings = resourcesV2(r, at);
-    if (options.withDevices) settings.deviceProgram = deviceProgram(deviceRules(r.devices, devices));
-    return settings;
-  }
-  const settings = resourcesV1(r, layout.kind === 'hybrid', at);
-  if (options.withDevices) settings.writes.push(...devicesV1Writes(deviceRules(r.devices, devices)));
-  return settings;
 }
 
 function isFrozenDir(dir: string): boolean {

@@ -52,6 +52,13 @@ export interface PlanOptions extends Partial<CompileOptions> {
    * libseccomp (unit tests of OCI semantics on a made-up host).
    */
   seccompCompiler?: SeccompCompiler;
+  /**
+   * Without `facts`: the container id the default cgroup directory is
+   * named after (default "<id>", as `kapsel plan` shows it), and whether
+   * create would get --systemd-cgroup.
+   */
+  id?: string;
+  systemdCgroup?: boolean;
 }
 
 export interface LoadOptions {
@@ -214,6 +221,7 @@ export class Container extends EventEmitter {
     return lazy.planning().planContainer(spec, { bundle, rootfs, preserveFds: options.preserveFds, noPivot: options.noPivot }, {
       facts: options.facts,
       seccompCompiler: options.seccompCompiler,
+      container: { id: options.id ?? '<id>', systemdCgroup: options.systemdCgroup },
     });
   }
 

@@ -5,7 +5,6 @@
  * kills and reaps the init and closes its fds, create removes the state
  * directory, and a failed hook is followed by the poststop hooks.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Spec } from '../config/types';
 import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
@@ -17,8 +16,8 @@ import { validateId } from '../state/id';
 import { writePidFile } from '../state/pid-file';
 import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
-import type { CgroupDriver } from '../cgroups';
-import { destroyCgroups, prepareCgroups, setUpCgroups } from './cgroups';
+import { gatherCgroupFacts } from './cgroups';
+import { runCgroupPart } from './cgroup-part';
 import { createRecord } from './create-record';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
@@ -29,6 +28,7 @@ import { preservedFdGaps } from './fds';
 import { checkMountCount } from './mount-limit';
 import { giveStdioToContainerUser } from './stdio-owner';
 import { rfc3339Nano } from '../state/timestamp';
+import { UndoJournal } from './undo';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -99,18 +99,20 @@ async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): 
 }
 
 /**
- * The launch's dependencies plus the cgroup set-up and the stdio hand-over;
- * a syscall double leaves them out (no cgroups are made, and its init has
- * no /proc entry to read id maps from).
+ * The launch's dependencies plus the host's cgroup facts and the stdio
+ * hand-over. A syscall double's create may leave them out (then no cgroup
+ * is planned, and its init has no /proc entry to read id maps from) or
+ * give made-up cgroup facts (the plan's cgroup part then runs on the
+ * double's makeCgroups and friends).
  */
 export interface CreateEnv extends LaunchEnv {
-  cgroups?: { prepare: typeof prepareCgroups; setUp: typeof setUpCgroups; destroy: typeof destroyCgroups };
+  cgroupFacts?: typeof gatherCgroupFacts;
   giveStdio?: typeof giveStdioToContainerUser;
 }
 
 export const nativeCreateEnv: CreateEnv = {
   ...nativeLaunchEnv,
-  cgroups: { prepare: prepareCgroups, setUp: setUpCgroups, destroy: destroyCgroups },
+  cgroupFacts: gatherCgroupFacts,
   giveStdio: giveStdioToContainerUser,
 };
 
@@ -135,13 +137,13 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   for (const fd of skipFds) opts.logger.debug?.(`preserve-fds: fd ${fd} was not passed (not open): skipped, the container has no fd ${fd}`);
   // Whether we may write arbitrary id maps and call setgroups (a host fact, plan/facts.ts).
   const unprivileged = runtimeUnprivileged();
-  // Resolved before anything exists: a bad cgroupsPath or resource leaves
-  // nothing. Before the plan: the container's cgroup mount shows these.
-  const cgroups = env.cgroups?.prepare(spec, id, { systemd: opts.systemdCgroup, unprivileged, logger: opts.logger });
+  // Resolved before anything exists: a bad cgroupsPath leaves nothing.
+  // A fact of the plan: its cgroup part, and what the container's cgroup mount shows.
+  const cgroups = env.cgroupFacts?.(spec, id, { systemd: opts.systemdCgroup, unprivileged });
   // The host and image facts, gathered once (plan/facts.ts): cgroup
   // layout, the container's cgroups, HOME. isRootless() only picks the
   // default state root and is recorded for engines.
-  const facts = gatherFacts(spec, { bundle, rootfs, cgroups: cgroups?.target });
+  const facts = gatherFacts(spec, { bundle, rootfs, cgroups });
   const rootless = isRootless();
   const plan = planContainerReusing(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, listenFds: opts.listenFds, noPivot: opts.noPivot }, facts);
 
@@ -149,8 +151,11 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   for (const note of plan.notes ?? []) opts.logger.debug?.(note);
   const dir = createContainerDir(opts.root, id);
   let lock: Lock | undefined;
+  // What create did so far, undone in reverse order if it fails.
+  const undo = new UndoJournal();
+  undo.did('state directory', () => removeContainerDir(opts.root, id));
+  let failure: unknown;
   let init: LaunchedInit | undefined;
-  let cgroup: CgroupDriver | undefined;
   let hooksFailed = false;
   const stored: StoredState = {
     ociVersion: spec.ociVersion,
@@ -176,15 +181,17 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     // user, whatever host uid that maps to; the 0700 directory keeps every
     // other user away from it (store.ts).
     env.sys.mkfifo(fifo, 0o622);
-    if (cgroups) {
-      // Limits are in place before the init joins (it runs nothing of the container before "go").
-      cgroup = await env.cgroups!.setUp(cgroups, opts.logger, (dirs) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroupDirs: dirs }));
-      stored.cgroup = cgroup.record;
-      // A create killed from here on leaves the cgroups in this record for delete (crash safety).
-      writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: cgroup.record });
+    const cgroupPlan = plan.cgroups;
+    if (cgroupPlan) {
+      stored.cgroup = await runCgroupPart(env.sys, cgroupPlan, undo, opts.logger, {
+        making: (dirs) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroupDirs: dirs }),
+        // A create killed from here on leaves the cgroups in this record for delete (crash safety).
+        made: (record) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: record }),
+      });
     }
     // cgroup2: the init is born in its cgroup; v1 hierarchies get its pid before "go".
-    const cgroupFd = cgroup?.openPlacementFd();
+    const bornIn = cgroupPlan?.placement.bornIn;
+    const cgroupFd = bornIn !== undefined ? env.sys.openDirectory(bornIn) : undefined;
     try {
       init = await launchInit(
         {
@@ -203,7 +210,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
             writeInitRecord(opts.root, id, { pid, startTime: stored.initStartTime, cgroup: stored.cgroup });
             // Before "go" (the launch awaits it): the init runs no container
             // code or hook outside its cgroups.
-            await cgroup?.place(pid, cgroupFd !== undefined);
+            if (cgroupPlan && cgroupPlan.placement.join.length > 0) await env.sys.joinCgroups(pid, cgroupPlan.placement.join);
           },
           hookStates: () => ({ creating: hookState(stored, 'creating'), created: hookState(stored, 'created') }),
           onSync: (point) => runtimeHooks(point, spec, stored),
@@ -215,8 +222,10 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       hooksFailed = err instanceof KapselError && err.code === 'ERR_HOOK_FAILED';
       throw err;
     } finally {
-      if (cgroupFd !== undefined) fs.closeSync(cgroupFd);
+      if (cgroupFd !== undefined) env.sys.close(cgroupFd);
     }
+    const launched = init;
+    undo.did('init', () => launched.abort(failure));
     // The init waits for start: its process has not run yet, and may then
     // reopen its stdio (/dev/stdout) in its user namespace (stdio-owner.ts).
     if ((plan.cloneFlags & CLONE_NEWUSER) !== 0 || plan.join.some((j) => (j.type & CLONE_NEWUSER) !== 0)) {
@@ -226,9 +235,9 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
     return { stored, pidfd: init.pidfd, spec };
   } catch (err) {
-    await init?.abort(err);
-    if (cgroup) await env.cgroups!.destroy(cgroup).catch((e: unknown) => opts.logger.warn(`cgroup clean-up after a failed create: ${(e as Error).message}`));
-    removeContainerDir(opts.root, id);
+    failure = err;
+    // The first error is what went wrong; a clean-up failure only adds a warning.
+    await undo.undoAll((what, e) => opts.logger.warn(`${what} clean-up after a failed create: ${(e as Error).message}`));
     // A failed hook stops the container and the lifecycle goes on to
     // delete, whose poststop hooks run (runtime.md, Lifecycle 3-5, 12-13).
     if (hooksFailed) await runHooksWarnOnly('poststop', spec.hooks?.poststop, hookState(stored, 'stopped'), opts.logger);

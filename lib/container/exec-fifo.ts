@@ -25,7 +25,7 @@
  */
 import * as fs from 'node:fs';
 import { KapselError } from '../errors';
-import { native } from '../native/addon';
+import { processCalls } from './syscalls';
 import { readProcStat } from '../state/proc';
 import { fifoPath, type StoredState } from '../state/store';
 import { decodeStartFailure } from './init-link';
@@ -57,7 +57,7 @@ function notRunning(id: string): KapselError {
 function openInitPidfd(stored: StoredState): number | undefined {
   let pidfd: number;
   try {
-    pidfd = native().pidfdOpen(stored.pid, 0);
+    pidfd = processCalls.pidfdOpen(stored.pid);
   } catch {
     return undefined;
   }
@@ -100,7 +100,7 @@ async function readInitAnswer(fifo: string, pidfd: number, onTaken: () => void):
   let fd = openReader(fifo);
   try {
     for (;;) {
-      const ready = await native().waitReadable([fd, pidfd]);
+      const ready = await processCalls.waitReadable([fd, pidfd]);
       const initGone = ready === 1;
       // Once the init is gone, everything it wrote is in the pipe already.
       const end = drain(fd, chunks);
@@ -134,7 +134,7 @@ export async function releaseInit(root: string, stored: StoredState, takeBoundMs
     // Killed, so that it cannot take the start after we gave up on it; its
     // exit ends the wait (the pidfd becomes readable).
     try {
-      native().pidfdSendSignal(pidfd, SIGKILL);
+      processCalls.pidfdSendSignal(pidfd, SIGKILL);
     } catch {
       // gone meanwhile: the same outcome
     }

@@ -8,7 +8,8 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { KapselError } from '../errors';
-import { native, type WaitResult } from '../native/addon';
+import type { WaitResult } from '../native/addon';
+import { processCalls } from './syscalls';
 import { parseSignal } from '../signals';
 import { pidfdReleaser, reapThroughPidfd } from './fds';
 
@@ -44,7 +45,7 @@ export class ExecProcess extends EventEmitter {
   /** Sends a signal (a name like "TERM"/"SIGTERM" or a number) to the process. */
   kill(signal: string | number = 'SIGTERM'): void {
     if (this.pidfd < 0) throw new KapselError('ERR_INVALID_STATE', `exec'd process ${this.pid} has exited or was detached`);
-    native().pidfdSendSignal(this.pidfd, parseSignal(signal));
+    processCalls.pidfdSendSignal(this.pidfd, parseSignal(signal));
   }
 
   /** Lets the process go on without this handle (it stays a child: the caller's subreaper or wait reaps it). */

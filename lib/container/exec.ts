@@ -18,7 +18,7 @@ import type { ValidProcess } from '../config/valid';
 import { validateProcess } from '../config/validate';
 import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
 import type { Logger } from '../logger';
-import { native } from '../native/addon';
+import { processCalls } from './syscalls';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import { compileExecPlan } from '../plan/exec-plan';
 import { gatherImageFacts } from '../host/facts';
@@ -93,7 +93,7 @@ function sameNamespace(a: fs.Stats, b: fs.Stats): boolean {
 
 export const procInitInspector: InitInspector = {
   openInit(pid, startTime) {
-    const pidfd = native().pidfdOpen(pid, 0);
+    const pidfd = processCalls.pidfdOpen(pid);
     // Checked after opening: the pidfd now names this very process, not a later one with its pid.
     if (!isAlive(pid, startTime)) {
       fs.closeSync(pidfd);

@@ -1,7 +1,8 @@
 /** The caller's fds a container operation takes, and the pidfds it holds. */
 import * as fs from 'node:fs';
 import { InvalidArgumentError } from '../errors';
-import { native, type WaitResult } from '../native/addon';
+import type { WaitResult } from '../native/addon';
+import { processCalls } from './syscalls';
 
 /** Whether `fd` is open in this process. */
 export function isOpenFd(fd: number): boolean {
@@ -42,7 +43,7 @@ export function preservedFdGaps(count: number, notPassed: readonly number[] = []
  * takes it off the releaser for `owner`, the handle that held it.
  */
 export function reapThroughPidfd(owner: object, pidfd: number): Promise<WaitResult> {
-  return native()
+  return processCalls
     .pidfdWait(pidfd, true)
     .finally(() => {
       pidfdReleaser.unregister(owner);

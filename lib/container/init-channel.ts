@@ -6,10 +6,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { describeErrno, HookFailedError, KapselError, SyscallError } from '../errors';
-import { native } from '../native/addon';
 import { decodeMessage, encodeMessage, type InitMessage } from '../plan/protocol';
 import { encodeRecord, flattenFields } from '../plan/record';
-import { nativeSyscalls } from './syscalls';
+import { nativeSyscalls, processCalls } from './syscalls';
 
 /**
  * A message larger than this goes in a memfd rather than in one datagram:
@@ -107,7 +106,7 @@ export class InitChannel {
     const memfd = nativeSyscalls.memfdWith(`kapsel-${message.type}`, bytes);
     try {
       // The record bytes are all below 0x80: latin1 keeps them as they are.
-      native().sendFd(this.fd, memfd, SPILLED.toString('latin1'));
+      processCalls.sendFd(this.fd, memfd, SPILLED.toString('latin1'));
     } finally {
       fs.closeSync(memfd);
     }
@@ -119,7 +118,7 @@ export class InitChannel {
    * pool: an init may take long (hooks), and many creates wait at once.
    */
   async receive(): Promise<InitMessage | undefined> {
-    this.waiting = native().waitReadable(this.fd);
+    this.waiting = processCalls.waitReadable(this.fd);
     try {
       await this.waiting;
     } finally {

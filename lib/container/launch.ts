@@ -13,8 +13,7 @@
  * The fds it opens, and the process, go through ParentSyscalls, so a test
  * can check that on a double.
  */
-import { initHelperPath } from '../native/addon';
-import { helperFdLayout, type LaunchPlan } from '../plan/steps';
+import type { FdRole, LaunchPlan } from '../plan/steps';
 import type { State } from '../config/types';
 import { InternalError, InvalidConfigError, ProtocolError } from '../errors';
 import { containerProcessState } from '../seccomp/listener';
@@ -23,7 +22,7 @@ import { makeIdmapTrees } from './idmap-trees';
 import { encodeStepsReusing } from './plan-cache';
 import { NetDeviceMoves, undoNetDeviceMoves } from './net-devices';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
-import { nativeSyscalls, type ParentSyscalls } from './syscalls';
+import { nativeSyscalls, processCalls, type ParentSyscalls } from './syscalls';
 
 const SIGKILL = 9;
 
@@ -152,47 +151,65 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
   let link: InitLink | undefined;
   let spawned: { pid: number; pidfd: number } | undefined;
   // Devices moved into the init's network namespace go back if the launch fails.
-  const netDevices = new NetDeviceMoves();
+  const netDevices = new NetDeviceMoves(sys);
   const closeSetupFds = (): void => {
     for (const fd of setupFds.splice(0)) sys.close(fd);
   };
   try {
     const execPlan = request.execFifo === undefined;
-    const fifoFds: number[] = [];
+    const has = (role: FdRole): boolean => plan.fds.some((slot) => slot.role === role);
+    // The plan's fd table and the request must agree (create and exec check the console socket against process.terminal).
+    if (has('fifo') === execPlan) throw new InternalError(`launch: the plan ${execPlan ? 'has' : 'has no'} exec fifo slot, the request ${execPlan ? 'no' : 'an'} exec fifo`);
+    const hasConsole = request.consoleSocket !== undefined && request.consoleSocket !== '';
+    if (has('console') !== hasConsole) throw new InternalError(`launch: the plan ${hasConsole ? 'has no' : 'has a'} console slot, the request ${hasConsole ? 'a' : 'no'} console socket`);
+    // What each role of the table gets, opened in this order (a failure closes what is open).
+    const opened = new Map<FdRole, number>();
     if (request.execFifo !== undefined) {
-      const fifoFd = sys.openPath(request.execFifo);
-      setupFds.push(fifoFd);
-      fifoFds.push(fifoFd);
+      opened.set('fifo', sys.openPath(request.execFifo));
+      setupFds.push(opened.get('fifo')!);
     }
-    const planFd = sys.memfdWith('kapsel-plan', encodeStepsReusing(plan.steps));
-    setupFds.push(planFd);
+    opened.set('plan', sys.memfdWith('kapsel-plan', encodeStepsReusing(plan.steps)));
+    setupFds.push(opened.get('plan')!);
     const [parentEnd, childEnd] = sys.seqpacketPair();
     parentSock = parentEnd;
     setupFds.push(childEnd);
-    const hasConsole = request.consoleSocket !== undefined && request.consoleSocket !== '';
-    const layout = helperFdLayout(plan.preserveFds, { console: hasConsole, fifo: !execPlan });
-    // A gap stays a gap (-1: no fd there), so every passed fd keeps its number.
-    const preserved = Array.from({ length: plan.preserveFds }, (_, i) => (request.skipFds?.includes(3 + i) ? -1 : 3 + i));
-    // In the order of helperFdLayout: fd i of the child is fds[i] here.
-    const fds = [...request.stdio, ...preserved, planFd, childEnd, ...fifoFds];
+    opened.set('sync', childEnd);
     if (typeof request.consoleSocket === 'number') {
-      fds.push(request.consoleSocket);
-    } else if (request.consoleSocket) {
-      const consoleFd = sys.unixConnect(request.consoleSocket);
-      setupFds.push(consoleFd);
-      fds.push(consoleFd);
+      opened.set('console', request.consoleSocket);
+    } else if (hasConsole) {
+      opened.set('console', sys.unixConnect(request.consoleSocket as string));
+      setupFds.push(opened.get('console')!);
     }
-    if (plan.seccompListener) {
+    if (has('listener')) {
+      if (!plan.seccompListener) throw new InternalError('launch: the plan has a listener slot and no seccomp listener');
       // Connected now, so that a missing or dead agent fails create before
       // anything runs; the init sends the listener fd through it.
-      const listenerFd = connectSeccompListener(sys, plan.seccompListener.path);
-      setupFds.push(listenerFd);
-      fds.push(listenerFd);
+      opened.set('listener', connectSeccompListener(sys, plan.seccompListener.path));
+      setupFds.push(opened.get('listener')!);
     }
-    fds.push(...makeIdmapTrees(plan, fds.length, setupFds));
+    const trees = makeIdmapTrees(sys, plan, setupFds);
+    const fds = plan.fds.map((slot, i): number => {
+      if (slot.fd !== i) throw new InternalError(`launch: the plan's fd table has fd ${slot.fd} at position ${i}`);
+      switch (slot.role) {
+        case 'stdin':
+          return request.stdio[0];
+        case 'stdout':
+          return request.stdio[1];
+        case 'stderr':
+          return request.stdio[2];
+        case 'preserved':
+          // A gap stays a gap (-1: no fd there), so every passed fd keeps its number.
+          return request.skipFds?.includes(3 + slot.n!) ? -1 : 3 + slot.n!;
+        case 'tree':
+          return trees[slot.n!];
+        default:
+          return opened.get(slot.role)!;
+      }
+    });
+    const fdOf = (role: FdRole): number => plan.fds.find((slot) => slot.role === role)!.fd;
     const spawnOptions = {
-      file: initHelperPath(),
-      argv: ['kapsel-init', ...(execPlan ? ['--exec'] : []), '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
+      file: processCalls.initHelperPath(),
+      argv: ['kapsel-init', ...(execPlan ? ['--exec'] : []), '--plan-fd', String(fdOf('plan')), '--sync-fd', String(fdOf('sync'))],
       env: [],
       fds,
       cloneFlags: plan.cloneFlags,

@@ -14,11 +14,11 @@
  * devices it moved go back to the host under their host names, with their
  * addresses and up state (issue 16, hole 7).
  */
-import * as fs from 'node:fs';
 import { pointerSegment } from '../config/pointer';
 import { InvalidConfigError, SyscallError } from '../errors';
-import { native, type MovedNetDevice } from '../native/addon';
+import type { MovedNetDevice } from '../native/addon';
 import type { LaunchPlan } from '../plan/steps';
+import type { ParentSyscalls } from './syscalls';
 
 type NetDevice = NonNullable<LaunchPlan['netDevices']>[number];
 
@@ -40,6 +40,8 @@ export class NetDeviceMoves {
    */
   private nsFd = -1;
 
+  constructor(private readonly sys: ParentSyscalls) {}
+
   /**
    * Moves each device into the network namespace of `pid`. A failure (no
    * such device, a name taken inside, the namespace is the host's) is the
@@ -48,10 +50,10 @@ export class NetDeviceMoves {
   moveAll(pid: number, devices: readonly NetDevice[]): void {
     if (devices.length === 0) return;
     this.pid = pid;
-    this.nsFd = fs.openSync(`/proc/${pid}/ns/net`, fs.constants.O_RDONLY);
+    this.nsFd = this.sys.openNetNamespace(pid);
     for (const d of devices) {
       try {
-        this.moved.push({ ...native().moveNetDevice(this.nsFd, d.hostName, d.moveAs), device: d });
+        this.moved.push({ ...this.sys.moveNetDevice(this.nsFd, d.hostName, d.moveAs), device: d });
       } catch (err) {
         throw fieldError(err, d.hostName, `cannot move "${d.hostName}" into the container as "${d.name}"`);
       }
@@ -60,7 +62,7 @@ export class NetDeviceMoves {
 
   /** The launch succeeded: the devices stay, the namespace is the init's to hold. */
   release(): void {
-    if (this.nsFd >= 0) fs.closeSync(this.nsFd);
+    if (this.nsFd >= 0) this.sys.close(this.nsFd);
     this.nsFd = -1;
   }
 
@@ -79,10 +81,10 @@ export class NetDeviceMoves {
       return problems;
     }
     try {
-      if (this.nsFd < 0) this.nsFd = fs.openSync(`/proc/${this.pid}/ns/net`, fs.constants.O_RDONLY);
+      if (this.nsFd < 0) this.nsFd = this.sys.openNetNamespace(this.pid);
       for (const { index, up, device } of this.moved.splice(0).reverse()) {
         try {
-          native().returnNetDevice(this.nsFd, index, device.hostName, up, device.addresses);
+          this.sys.returnNetDevice(this.nsFd, index, device.hostName, up, device.addresses);
         } catch (err) {
           const e = fieldError(err, device.hostName, `cannot move "${device.hostName}" back to the host`);
           problems.push(e instanceof Error ? e.message : String(e));

@@ -17,6 +17,7 @@ import type { LoadedBundle } from '../config/load';
 import type { CompileOptions } from '../plan/compile';
 import { encodeSteps } from '../plan/encode';
 import type { PlanFacts } from '../plan/plan-facts';
+import { cgroupFactsKey, cgroupPart } from '../plan/runtime-cgroups';
 import type { LaunchPlan, Step } from '../plan/steps';
 import type { SeccompCompiler } from '../plan/seccomp';
 import { libseccompCompiler, planContainer } from './planning';
@@ -85,12 +86,16 @@ function keyReplacer(_key: string, value: unknown): unknown {
  * The seccomp program is compiled on a miss only: it is a function of the
  * config's profile and the host's libseccomp, which the facts name
  * (HostFacts.seccomp). Default compiler: libseccomp's (create's).
+ * Facts that differ only in the container's cgroup directories (each
+ * container's are its own) reuse the plan with its cgroup part made anew
+ * (plan/runtime-cgroups.ts cgroupFactsKey): many containers of one
+ * bundle compile once.
  */
 export function planContainerReusing(spec: ValidSpec, options: CompileOptions, facts: PlanFacts, seccompCompiler: SeccompCompiler = libseccompCompiler()): LaunchPlan {
   const inputs = { facts, seccompCompiler };
   let key: string;
   try {
-    key = JSON.stringify([options, facts], keyReplacer);
+    key = JSON.stringify([options, { ...facts, host: { ...facts.host, cgroups: cgroupFactsKey(facts.host.cgroups) } }], keyReplacer);
   } catch {
     // Something in the facts that has no stable text: no reuse.
     return planContainer(spec, options, inputs);
@@ -101,8 +106,16 @@ export function planContainerReusing(spec: ValidSpec, options: CompileOptions, f
     plans.set(spec, byInputs);
   }
   const seen = byInputs.get(key);
-  if (seen) return seen;
+  if (seen) return withCgroupsOf(seen, spec, facts);
   return remember(byInputs, key, deepFreeze(planContainer(spec, options, inputs)), MAX_PLANS_PER_CONFIG);
+}
+
+/** A remembered plan with the cgroup part of `facts` (the same object when that part is equal). */
+function withCgroupsOf(plan: LaunchPlan, spec: ValidSpec, facts: PlanFacts): LaunchPlan {
+  const cgroups = cgroupPart(spec, facts.host).plan;
+  if (JSON.stringify(cgroups) === JSON.stringify(plan.cgroups)) return plan;
+  const { cgroups: _theirs, ...rest } = plan;
+  return deepFreeze({ ...rest, ...(cgroups ? { cgroups } : {}) });
 }
 
 /** encodeSteps, once per steps array (a plan from planContainerReusing is frozen: its steps do not change). */

@@ -7,10 +7,26 @@
  */
 import type { ValidSpec } from '../config/valid';
 import { compilePlan, type CompileOptions } from '../plan/compile';
-import { gatherFacts } from '../host/facts';
+import { gatherFacts, runtimeUnprivileged } from '../host/facts';
 import type { PlanFacts } from '../plan/plan-facts';
 import type { PlanPrograms, SeccompCompiler } from '../plan/seccomp';
 import type { LaunchPlan } from '../plan/steps';
+import { gatherCgroupFacts } from './cgroups';
+
+/** Whose cgroups a plan without given facts is for: the id the default cgroupsPath is named after, and --systemd-cgroup. */
+export interface PlanFor {
+  id: string;
+  systemdCgroup?: boolean;
+}
+
+/**
+ * The facts create gathers for `spec` on this host and its rootfs
+ * (read-only), the container's cgroups included.
+ */
+export function gatherPlanFacts(spec: ValidSpec, options: CompileOptions, container: PlanFor): PlanFacts {
+  const cgroups = gatherCgroupFacts(spec, container.id, { systemd: container.systemdCgroup, unprivileged: runtimeUnprivileged() });
+  return gatherFacts(spec, { bundle: options.bundle, rootfs: options.rootfs, cgroups });
+}
 
 /** What a plan is made from besides the config and the options. */
 export interface PlanInputs {
@@ -24,6 +40,8 @@ export interface PlanInputs {
    * (plan/seccomp.ts PlanPrograms), and needs no libseccomp at all.
    */
   seccompCompiler?: SeccompCompiler;
+  /** Without `facts`: whose cgroups the gathered facts are for (default id "<id>"). */
+  container?: PlanFor;
 }
 
 /**
@@ -43,7 +61,7 @@ export function compilePrograms(spec: ValidSpec, compiler: SeccompCompiler | und
 
 /** Compiles `spec` from `inputs` (PlanInputs says what is gathered or compiled when not given). */
 export function planContainer(spec: ValidSpec, options: CompileOptions, inputs: PlanInputs = {}): LaunchPlan {
-  const facts = inputs.facts ?? gatherFacts(spec, { bundle: options.bundle, rootfs: options.rootfs });
+  const facts = inputs.facts ?? gatherPlanFacts(spec, options, inputs.container ?? { id: '<id>' });
   const compiler = inputs.seccompCompiler ?? (inputs.facts ? undefined : libseccompCompiler());
   return compilePlan(spec, options, facts, compilePrograms(spec, compiler));
 }

@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import { ContainerNotFoundError } from '../errors';
-import { native, type WaitResult } from '../native/addon';
+import type { WaitResult } from '../native/addon';
+import { processCalls } from './syscalls';
 import { namespaceId, pidsInNamespace, readProcStat } from '../state/proc';
 import type { StoredState } from '../state/store';
 
@@ -20,7 +21,7 @@ import type { StoredState } from '../state/store';
 function openVerified(pid: number, startTime: number | undefined): number | undefined {
   let pidfd: number;
   try {
-    pidfd = native().pidfdOpen(pid, 0);
+    pidfd = processCalls.pidfdOpen(pid);
   } catch {
     return undefined;
   }
@@ -35,7 +36,7 @@ function signalPid(pid: number, startTime: number | undefined, signal: number): 
   const pidfd = openVerified(pid, startTime);
   if (pidfd === undefined) return false;
   try {
-    native().pidfdSendSignal(pidfd, signal);
+    processCalls.pidfdSendSignal(pidfd, signal);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
@@ -80,7 +81,7 @@ export async function waitForInit(pid: number, startTime: number): Promise<WaitR
   const pidfd = openVerified(pid, startTime);
   if (pidfd === undefined) return { exitCode: null, signal: null };
   try {
-    return await native().pidfdWait(pidfd, false);
+    return await processCalls.pidfdWait(pidfd, false);
   } finally {
     fs.closeSync(pidfd);
   }

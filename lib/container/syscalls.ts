@@ -9,8 +9,16 @@
  */
 import * as fs from 'node:fs';
 import type { LinuxIDMapping } from '../config/types';
-import { native, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
+import type { CgroupRecord } from '../cgroups/driver';
+import { writeControls } from '../cgroups/files';
+import { initHelperPath, native, type MovedNetDevice, type SpawnOptions, type SpawnResult, type WaitResult } from '../native/addon';
+import type { CgroupPlan } from '../plan/runtime-cgroups';
+import type { IdmapTree } from '../plan/steps';
 import { readProcStat } from '../state/proc';
+import { destroyCgroups, makeCgroups, writeCgroups } from './cgroups';
+import { attachDeviceProgram } from '../cgroups/v2';
+import type { BpfInsn } from '../cgroups/device-bpf';
+import type { CgroupWrite } from '../cgroups/writes';
 import { writeIdMaps } from './idmap';
 import { poolSlots } from '../native/pool';
 
@@ -48,6 +56,34 @@ export interface ParentSyscalls {
     privileged: boolean,
   ): void;
   close(fd: number): void;
+  /**
+   * Makes (or takes, when empty) the plan's cgroup directories
+   * (lib/cgroups createCgroups, in batches on the pool); `beforeMaking`
+   * hears of the directories first. On failure nothing made is left.
+   */
+  makeCgroups(plan: CgroupPlan, beforeMaking: (dirs: string[]) => void): Promise<CgroupRecord>;
+  /**
+   * The resource writes, in one batch on the pool (on cgroup2 after
+   * enabling their controllers in the parents); `warn` gets a write
+   * dropped as its `ifMissing` says.
+   */
+  writeCgroups(record: CgroupRecord, writes: readonly CgroupWrite[], warn: (message: string) => void): Promise<void>;
+  /** Loads the cgroup2 device program and attaches it to `dir` (bpf(2) BPF_PROG_LOAD, BPF_PROG_ATTACH). */
+  attachDeviceProgram(dir: string, program: readonly BpfInsn[]): void;
+  /** open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC): the cgroup2 directory the init is born in. */
+  openDirectory(path: string): number;
+  /** Writes `pid` to cgroup.procs in each directory (one batch on the pool). */
+  joinCgroups(pid: number, dirs: readonly string[]): Promise<void>;
+  /** Kills what is left in the cgroups, then removes what makeCgroups made. */
+  destroyCgroups(record: CgroupRecord): Promise<void>;
+  /** An id-mapped copy of a host mount tree (native/addon/idmap.cc), as an fd to pass. */
+  idmappedTree(tree: IdmapTree): number;
+  /** open(/proc/PID/ns/net): the init's network namespace, held across the moves. */
+  openNetNamespace(pid: number): number;
+  /** Moves host interface `hostName` into the namespace `nsFd` as `moveAs` (IFLA_NET_NS_FD). */
+  moveNetDevice(nsFd: number, hostName: string, moveAs: string): MovedNetDevice;
+  /** Moves the interface `index` of namespace `nsFd` back to the host as `hostName`, with its addresses and up state. */
+  returnNetDevice(nsFd: number, index: number, hostName: string, up: boolean, addresses: readonly string[]): void;
 }
 
 /** The real calls, through the addon. */
@@ -73,4 +109,34 @@ export const nativeSyscalls: ParentSyscalls = {
   processStartTime: (pid) => readProcStat(pid)?.startTime ?? 0,
   writeIdMaps,
   close: (fd) => fs.closeSync(fd),
+  makeCgroups,
+  writeCgroups,
+  attachDeviceProgram,
+  openDirectory: (path) => fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY),
+  joinCgroups: (pid, dirs) => writeControls(dirs.map((dir) => ({ dir, file: 'cgroup.procs', value: String(pid) }))),
+  destroyCgroups,
+  idmappedTree: (t) => native().idmappedTree(t.source, t.recursive, t.recursiveIdmap, t.uidMap, t.gidMap),
+  openNetNamespace: (pid) => fs.openSync(`/proc/${pid}/ns/net`, fs.constants.O_RDONLY),
+  moveNetDevice: (nsFd, hostName, moveAs) => native().moveNetDevice(nsFd, hostName, moveAs),
+  returnNetDevice: (nsFd, index, hostName, up, addresses) => native().returnNetDevice(nsFd, index, hostName, up, addresses),
+};
+
+/**
+ * The container layer's other native calls (signals and waits through
+ * pidfds, polls, fd passing), for the operations after create (start,
+ * kill, exec, wait) and the init conversation: here too, so that this
+ * module is lib/container's one door to the addon.
+ */
+export const processCalls = {
+  /** pidfd_open(2) of `pid` (close-on-exec). */
+  pidfdOpen: (pid: number): number => native().pidfdOpen(pid, 0),
+  pidfdSendSignal: (pidfd: number, signal: number): void => native().pidfdSendSignal(pidfd, signal),
+  /** Resolves when the process behind `pidfd` exits; `reap`: it is our child, waitid reaps it. */
+  pidfdWait: (pidfd: number, reap: boolean): Promise<WaitResult> => native().pidfdWait(pidfd, reap),
+  /** Resolves with the first of `fds` that is readable (a uv_poll on the event loop). */
+  waitReadable: (fds: number | readonly number[], options?: { keepAlive?: boolean }): Promise<number> => native().waitReadable(fds, options),
+  /** Sends `fd` over the unix socket `socket` (SCM_RIGHTS) with `data`. */
+  sendFd: (socket: number, fd: number, data: string): void => native().sendFd(socket, fd, data),
+  /** The kapsel-init executable. */
+  initHelperPath: (): string => initHelperPath(),
 };

@@ -33,5 +33,5 @@ export async function teardown(target: TeardownTarget, running: boolean, reapChi
   } else if (cgroup && reapChild) {
     await reapChild();
   }
-  if (cgroup) await destroyCgroups(cgroup);
+  if (target.cgroup) await destroyCgroups(target.cgroup);
 }

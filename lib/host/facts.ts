@@ -15,7 +15,7 @@ import { parseMountinfo } from '../state/mountinfo';
 import { readFileInRoot } from './in-root-file';
 import type { CheckedNamespace } from '../plan/steps';
 import { DEFAULT_DEVICES } from '../plan/default-devices';
-import type { CgroupTarget } from '../cgroups/path';
+import type { CgroupFacts } from '../plan/runtime-cgroups';
 import { deviceKey, hostSourcePath, type HostFacts, type ImageFacts, type LsmFacts, type NamespaceId, type NotifySocketFact, type PasswdEntry, type PlanFacts, type SeccompFacts } from '../plan/plan-facts';
 import { gatherCgroupView } from './cgroup-view';
 import { native } from '../native/addon';
@@ -182,7 +182,8 @@ export function hostDeviceNodes(devices: readonly Pick<LinuxDevice, 'type' | 'pa
  * `cgroups`: the container's cgroups as create makes them; without, the
  * runtime's own (where a container that gets none stays).
  */
-export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string, cgroups?: CgroupTarget): HostFacts {
+export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string, cgroups?: CgroupFacts): HostFacts {
+  const target = cgroups && 'target' in cgroups ? cgroups.target : undefined;
   const directories = new Set<string>();
   for (const m of spec.mounts ?? []) {
     if (!m.source) continue;
@@ -193,7 +194,8 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
   return {
     cgroup2: isCgroup2('/sys/fs/cgroup'),
     // Read only for a config that mounts its cgroups.
-    ...((spec.mounts ?? []).some((m) => m.type === 'cgroup') ? { cgroupView: gatherCgroupView(cgroups) } : {}),
+    ...((spec.mounts ?? []).some((m) => m.type === 'cgroup') ? { cgroupView: gatherCgroupView(target) } : {}),
+    ...(cgroups ? { cgroups } : {}),
     unprivileged: runtimeUnprivileged(),
     inUserNamespace: inUserNamespace(),
     joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
@@ -323,6 +325,6 @@ export function gatherImageFacts(rootfs: string): ImageFacts {
  * Every fact a plan for `spec` needs, from this host and the rootfs at
  * `rootfs`; `cgroups`: the container's (gatherHostFacts).
  */
-export function gatherFacts(spec: Pick<Spec, 'mounts' | 'linux'>, paths: { bundle: string; rootfs: string; cgroups?: CgroupTarget }): PlanFacts {
+export function gatherFacts(spec: Pick<Spec, 'mounts' | 'linux'>, paths: { bundle: string; rootfs: string; cgroups?: CgroupFacts }): PlanFacts {
   return { host: gatherHostFacts(spec, paths.bundle, paths.cgroups), image: gatherImageFacts(paths.rootfs) };
 }

@@ -29,8 +29,9 @@ import { seccompPlan, type PlanPrograms, type SeccompPlacement } from './seccomp
 import { timeNamespaceSteps, timeOffsetsText } from './time-namespace';
 import { notifySocketPlan } from './notify-socket';
 import { netDevicePlan } from './net-devices';
+import { cgroupPart } from './runtime-cgroups';
 import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMode } from './mount-namespace';
-import { helperFdLayout, type LaunchPlan, type Step } from './steps';
+import { fdTable, helperFdLayout, type LaunchPlan, type Step } from './steps';
 
 export interface CompileOptions {
   /** Absolute bundle directory (relative bind sources resolve against it). */
@@ -124,6 +125,8 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     warnings.push(`linux.rootfsPropagation "${rootfsPropagation}" is not applied with --no-pivot: the container's mounts are private, so that no host mount propagates into them`);
   }
   const hooks = spec.hooks ?? {};
+  const cgroups = cgroupPart(spec, facts.host);
+  warnings.push(...cgroups.warnings);
 
   // A new cgroup namespace is made by the init after "go", not at clone:
   // by then the runtime has put it in its cgroups (v1 hierarchies are
@@ -182,10 +185,12 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     ...(ns.created.has('time') && timeOffsetsText(spec) !== '' ? { timeOffsets: timeOffsetsText(spec) } : {}),
     ...(proc.oomScoreAdj !== undefined ? { oomScoreAdj: proc.oomScoreAdj } : {}),
     preserveFds,
+    fds: fdTable(preserveFds, { console: spec.process.terminal === true, listener: seccomp?.listener !== undefined, trees: trees.length }),
     steps: assignTreeFds(applyMountLabel(steps, spec, lsm, rootfsCtx.inUserNamespace), firstTreeFd),
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
     ...(trees.length > 0 ? { idmapTrees: trees } : {}),
     ...(netDevices.moves.length > 0 ? { netDevices: netDevices.moves } : {}),
+    ...(cgroups.plan ? { cgroups: cgroups.plan } : {}),
     warnings,
     notes,
   };

@@ -33,7 +33,7 @@ import { NO_CAPABILITIES, processPlan } from './process';
 import type { ImageFacts, LsmFacts } from './plan-facts';
 import { checkProcessLabels, execLabelSteps } from './labels';
 import { placeSeccomp, type SeccompFilter } from './seccomp';
-import { helperFdLayout, type LaunchPlan, type Step } from './steps';
+import { fdTable, helperFdLayout, type LaunchPlan, type Step } from './steps';
 import { checkExecSupported } from './supported';
 
 export interface ExecPlanContext {
@@ -136,6 +136,7 @@ export function compileExecPlan(own: ValidProcess, ctx: ExecPlanContext): Launch
     denySetgroups: false,
     ...(process.oomScoreAdj !== undefined ? { oomScoreAdj: process.oomScoreAdj } : {}),
     preserveFds: ctx.preserveFds,
+    fds: fdTable(ctx.preserveFds, { fifo: false, console: proc.terminal === true, listener: seccomp?.listener !== undefined }),
     steps,
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
     warnings: [],

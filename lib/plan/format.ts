@@ -1,5 +1,7 @@
 /** Human-readable rendering of a plan (`kapsel plan`). */
+import { formatProgram } from '../cgroups/device-bpf';
 import { NAMESPACE_FLAGS } from './namespaces';
+import type { CgroupPlan } from './runtime-cgroups';
 import type { LaunchPlan, Step } from './steps';
 
 function describe(value: unknown): string {
@@ -14,6 +16,20 @@ export function formatStep(step: Step, index: number): string {
     .filter(([key]) => key !== 'op')
     .map(([key, value]) => `${key}=${describe(value)}`);
   return `${String(index).padStart(3)}  ${step.op}${fields.length ? ' ' + fields.join(' ') : ''}`;
+}
+
+/** The plan's cgroup part: directories, writes, the device filter, the init's placement. */
+export function formatCgroups(cgroups: CgroupPlan | undefined): string[] {
+  if (!cgroups) return ['cgroups: (none)'];
+  const lines = [`cgroups (${cgroups.layout}):`];
+  for (const [h, dir] of Object.entries(cgroups.v1)) lines.push(`  ${h}: ${dir}`);
+  if (cgroups.unified !== undefined) lines.push(`  unified: ${cgroups.unified}`);
+  for (const w of cgroups.writes) lines.push(`  write ${w.controller ? `${w.controller}/` : ''}${w.file}=${w.value}`);
+  for (const w of cgroups.warnings) lines.push(`  warning: ${w}`);
+  if (cgroups.deviceProgram) lines.push('  device filter (BPF_PROG_TYPE_CGROUP_DEVICE):', ...formatProgram(cgroups.deviceProgram).map((l) => `    ${l}`));
+  if (cgroups.placement.bornIn !== undefined) lines.push(`  init born in: ${cgroups.placement.bornIn}`);
+  for (const dir of cgroups.placement.join) lines.push(`  init joins: ${dir}`);
+  return lines;
 }
 
 export function formatPlan(plan: LaunchPlan): string {
@@ -38,6 +54,7 @@ export function formatPlan(plan: LaunchPlan): string {
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   lines.push('steps:');
   plan.steps.forEach((s, i) => lines.push(formatStep(s, i)));
+  lines.push(...formatCgroups(plan.cgroups));
   return lines.join('\n');
 }
 

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { LinuxNamespaceType } from '../config/types';
 import type { ActionName, FlagName } from '../config/seccomp/names';
 import type { CgroupViewFacts } from './cgroup-view';
+import type { CgroupFacts } from './runtime-cgroups';
 import type { CheckedNamespace } from './steps';
 
 /** Facts about the host the container is created on. */
@@ -24,6 +25,13 @@ export interface HostFacts {
    * shows no cgroup (never the host's hierarchy).
    */
   cgroupView?: CgroupViewFacts;
+  /**
+   * Where the container's cgroups go on this host (the layout and the
+   * directories), or why it gets none (container/cgroups.ts gathers it);
+   * the plan's cgroup part comes from it (plan/runtime-cgroups.ts).
+   * Absent in hand-made facts: no cgroup is planned.
+   */
+  cgroups?: CgroupFacts;
   /**
    * The runtime lacks CAP_SETUID/CAP_SETGID in its own user namespace: it is
    * not uid 0 there, or setgroups is already denied there (a rootless

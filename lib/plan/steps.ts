@@ -12,6 +12,7 @@ import type { LinuxIDMapping } from '../config/types';
 import type { JoinNamespace } from '../native/addon';
 import type { SeccompSummary } from '../seccomp/summary';
 import type { NormalizedProfileJSON } from '../config/seccomp/normalize';
+import type { CgroupPlan } from './runtime-cgroups';
 
 /** Points where the init helper hands control to the runtime process. */
 /** The namespaces a joined one is checked for on arrival (check-ns): /proc/self/ns names. */
@@ -251,8 +252,21 @@ export interface LaunchPlan {
    * back with `addresses` (container/net-devices.ts).
    */
   netDevices?: Array<{ hostName: string; moveAs: string; name: string; addresses: string[] }>;
+  /**
+   * The container's cgroups: what create makes, writes, attaches and
+   * where it places the init (plan/runtime-cgroups.ts); absent when it
+   * makes none (an exec plan, a rootless runtime without a delegated
+   * cgroup, hand-made facts without cgroups).
+   */
+  cgroups?: CgroupPlan;
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
+  /**
+   * The init helper's fds, by number (entry i is fd i, no gap): what the
+   * launcher passes at each (container/launch.ts builds the child's fds
+   * from this table only; fdTable says the order).
+   */
+  fds: FdSlot[];
   steps: Step[];
   /**
    * linux.seccomp with SCMP_ACT_NOTIFY rules: the runtime connects to
@@ -264,6 +278,20 @@ export interface LaunchPlan {
   warnings: string[];
   /** Config ignored on purpose (SELinux labels without SELinux, plan/labels.ts): debug lines at create. */
   notes?: string[];
+}
+
+/** What an fd of the init helper is. */
+export type FdRole = 'stdin' | 'stdout' | 'stderr' | 'preserved' | 'plan' | 'sync' | 'fifo' | 'console' | 'listener' | 'tree';
+
+/**
+ * Fd `fd` of the init helper. `n`: for "preserved", the caller's fd of
+ * that number (3 + n: a passed fd keeps its number); for "tree", the
+ * index in LaunchPlan.idmapTrees.
+ */
+export interface FdSlot {
+  fd: number;
+  role: FdRole;
+  n?: number;
 }
 
 export interface HelperFdLayout {
@@ -294,4 +322,25 @@ export function helperFdLayout(preserveFds: number, opts: { console?: boolean; f
   const consoleFd = first + 2 + fifo;
   const listenerFd = consoleFd + (opts.console ? 1 : 0);
   return { planFd: first, syncFd: first + 1, fifoFd, consoleFd, listenerFd, firstTreeFd: listenerFd + (opts.listener ? 1 : 0) };
+}
+
+/**
+ * The named fd table of a plan: stdio, the preserved fds, then the
+ * helper's own at helperFdLayout's numbers (plan, sync, exec fifo unless
+ * `fifo` is false, console, listener, then `trees` id-mapped trees).
+ */
+export function fdTable(preserveFds: number, opts: { console?: boolean; fifo?: boolean; listener?: boolean; trees?: number } = {}): FdSlot[] {
+  const layout = helperFdLayout(preserveFds, opts);
+  const table: FdSlot[] = [
+    { fd: 0, role: 'stdin' },
+    { fd: 1, role: 'stdout' },
+    { fd: 2, role: 'stderr' },
+  ];
+  for (let n = 0; n < preserveFds; n++) table.push({ fd: 3 + n, role: 'preserved', n });
+  table.push({ fd: layout.planFd, role: 'plan' }, { fd: layout.syncFd, role: 'sync' });
+  if (opts.fifo !== false) table.push({ fd: layout.fifoFd, role: 'fifo' });
+  if (opts.console) table.push({ fd: layout.consoleFd, role: 'console' });
+  if (opts.listener) table.push({ fd: layout.listenerFd, role: 'listener' });
+  for (let n = 0; n < (opts.trees ?? 0); n++) table.push({ fd: layout.firstTreeFd + n, role: 'tree', n });
+  return table;
 }

@@ -12,6 +12,8 @@ export interface FakeFacts {
   cgroup2?: boolean;
   /** The container's cgroups (plan/cgroup-view.ts); default none known. */
   cgroupView?: HostFacts['cgroupView'];
+  /** Where the container's cgroups go (plan/runtime-cgroups.ts); default none planned. */
+  cgroups?: HostFacts['cgroups'];
   directories?: string[];
   runtimeEnv?: string[];
   /** Host device nodes by deviceKey; default: the default devices at their /dev paths. */
@@ -41,6 +43,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
     },
     cgroup2: edit.cgroup2 ?? false,
     ...(edit.cgroupView ? { cgroupView: edit.cgroupView } : {}),
+    ...(edit.cgroups ? { cgroups: edit.cgroups } : {}),
     directories: new Set(edit.directories ?? []),
     devices: edit.devices ?? new Map(DEFAULT_DEVICES.map((d) => [deviceKey('c', d.major, d.minor), d.path])),
     runtimeEnv: edit.runtimeEnv ?? ['RUNTIME=env'],

@@ -8,7 +8,12 @@
 import type { LaunchEnv } from '../../lib/container/launch';
 import type { InitHookStates, InitLink, SetupEvent } from '../../lib/container/init-link';
 import type { ParentSyscalls } from '../../lib/container/syscalls';
-import type { SpawnOptions, SpawnResult, WaitResult } from '../../lib/native/addon';
+import type { MovedNetDevice, SpawnOptions, SpawnResult, WaitResult } from '../../lib/native/addon';
+import type { CgroupRecord } from '../../lib/cgroups/driver';
+import type { BpfInsn } from '../../lib/cgroups/device-bpf';
+import type { CgroupWrite } from '../../lib/cgroups/writes';
+import type { CgroupPlan } from '../../lib/plan/runtime-cgroups';
+import type { IdmapTree } from '../../lib/plan/steps';
 
 export type Call = [name: string, ...args: unknown[]];
 
@@ -97,6 +102,59 @@ export class RecordingSyscalls implements ParentSyscalls {
   close(fd: number): void {
     this.record('close', fd);
     if (!this.open.delete(fd)) throw new Error(`close of fd ${fd}, which is not open`);
+  }
+  /** Cgroup directories made and not destroyed yet. */
+  readonly cgroups = new Set<string>();
+  /** Host interfaces moved into a container and not back yet, by name. */
+  readonly movedOut = new Set<string>();
+  private nextIndex = 100;
+  private readonly hostNameOf = new Map<number, string>();
+
+  async makeCgroups(plan: CgroupPlan, beforeMaking: (dirs: string[]) => void): Promise<CgroupRecord> {
+    beforeMaking(plan.directories);
+    this.record('makeCgroups', plan.directories);
+    for (const dir of plan.directories) this.cgroups.add(dir);
+    return { version: plan.layout === 'v2' ? 2 : 1, v1: { ...plan.v1 }, ...(plan.unified ? { unified: plan.unified } : {}), created: [...plan.directories] };
+  }
+  async writeCgroups(record: CgroupRecord, writes: readonly CgroupWrite[]): Promise<void> {
+    this.record('writeCgroups', record.created, writes.length);
+  }
+  attachDeviceProgram(dir: string, program: readonly BpfInsn[]): void {
+    this.record('attachDeviceProgram', dir, program.length);
+  }
+  openDirectory(path: string): number {
+    this.record('openDirectory', path);
+    return this.fd();
+  }
+  async joinCgroups(pid: number, dirs: readonly string[]): Promise<void> {
+    this.record('joinCgroups', pid, dirs);
+  }
+  async destroyCgroups(record: CgroupRecord): Promise<void> {
+    this.record('destroyCgroups', record.created);
+    for (const dir of record.created) this.cgroups.delete(dir);
+  }
+  idmappedTree(tree: IdmapTree): number {
+    this.record('idmappedTree', tree.source);
+    return this.fd();
+  }
+  openNetNamespace(pid: number): number {
+    this.record('openNetNamespace', pid);
+    return this.fd();
+  }
+  moveNetDevice(nsFd: number, hostName: string, moveAs: string): MovedNetDevice {
+    this.record('moveNetDevice', nsFd, hostName, moveAs);
+    if (!this.open.has(nsFd)) throw new Error(`move into closed namespace fd ${nsFd}`);
+    const index = this.nextIndex++;
+    this.hostNameOf.set(index, hostName);
+    this.movedOut.add(hostName);
+    return { index, up: true };
+  }
+  returnNetDevice(nsFd: number, index: number, hostName: string): void {
+    this.record('returnNetDevice', nsFd, index, hostName);
+    if (!this.open.has(nsFd)) throw new Error(`return from closed namespace fd ${nsFd}`);
+    if (!this.alive.has(this.pid)) throw new Error('return from the namespace of a dead init');
+    if (this.hostNameOf.get(index) !== hostName) throw new Error(`device ${index} is not ${hostName}`);
+    this.movedOut.delete(hostName);
   }
 }
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { detectLayout } from '../../lib/cgroups/layout';
 import { parseArgs } from '../../lib/cli/args';
 import { defaultSpec } from '../../lib/config/default-spec';
-import { prepareCgroups } from '../../lib/container/cgroups';
+import { gatherCgroupFacts } from '../../lib/container/cgroups';
+import { planCgroups } from '../../lib/plan/runtime-cgroups';
 import { eventsCommand, parseDuration } from '../../lib/cli/commands/events';
 import { filterPsOutput } from '../../lib/cli/commands/ps';
 import { parseBytes, resourcesFromFlags, updateCommand } from '../../lib/cli/commands/update';
@@ -45,13 +46,13 @@ test('update: sizes as docker parses them, and only the flags given', () => {
 });
 
 test('rootless without a delegated cgroup: no cgroup, one warning only when limits were asked for', { skip: detectLayout().kind === 'v2' ? 'a v2 host may delegate' : false }, () => {
-  const warnings: string[] = [];
-  const logger = { warn: (m: string) => warnings.push(m) };
   const spec = defaultSpec({ rootless: true });
-  assert.equal(prepareCgroups(spec, 'c', { unprivileged: true, logger }), undefined);
-  assert.deepEqual(warnings, []);
+  const facts = gatherCgroupFacts(spec, 'c', { unprivileged: true });
+  assert.deepEqual(facts, { unavailable: 'unprivileged' });
+  assert.deepEqual(planCgroups(spec, facts, true), { warnings: [] });
   spec.linux!.resources = { pids: { limit: 5 } };
-  assert.equal(prepareCgroups(spec, 'c', { unprivileged: true, logger }), undefined);
-  assert.equal(warnings.length, 1);
-  assert.match(warnings[0]!, /no cgroup is delegated/);
+  const planned = planCgroups(spec, gatherCgroupFacts(spec, 'c', { unprivileged: true }), true);
+  assert.equal(planned.plan, undefined);
+  assert.equal(planned.warnings.length, 1);
+  assert.match(planned.warnings[0]!, /no cgroup is delegated/);
 });

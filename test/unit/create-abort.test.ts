@@ -9,9 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultSpec } from '../../lib/config/default-spec';
 import type { Spec } from '../../lib/config/types';
-import { createContainer, type CreateOptions } from '../../lib/container/create';
+import { createContainer, type CreateEnv, type CreateOptions } from '../../lib/container/create';
+import type { CgroupLayout } from '../../lib/cgroups/layout';
+import type { CgroupTarget } from '../../lib/cgroups/path';
 import type { SetupEvent } from '../../lib/container/init-link';
-import { HookFailedError, KapselError, SyscallError } from '../../lib/errors';
+import { HookFailedError, InvalidConfigError, KapselError, SyscallError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { scriptedEnv, type RecordingSyscalls, type ScriptedLink } from '../helpers/recording-syscalls';
 
@@ -204,4 +206,197 @@ test('create abort: the console socket cannot be reached', async () => {
   assert.ok(err instanceof SyscallError && err.errnoName === 'ENOENT', String(err));
   assert.deepEqual(sys.named('spawn'), []);
   assertLeftNothing(s, sys, links);
+});
+
+// The runtime's part of the plan on the double: cgroups, id-mapped trees
+// and net-device moves are made through ParentSyscalls, and every abort
+// path takes back exactly what was done, last first.
+
+const HYBRID: CgroupLayout = {
+  kind: 'hybrid',
+  v1: {
+    memory: { mountPoint: '/sys/fs/cgroup/memory', mountRoot: '/', controllers: ['memory'] },
+    pids: { mountPoint: '/sys/fs/cgroup/pids', mountRoot: '/', controllers: ['pids'] },
+  },
+  unified: { mountPoint: '/sys/fs/cgroup/unified', mountRoot: '/' },
+};
+
+const V2: CgroupLayout = { kind: 'v2', v1: {}, unified: { mountPoint: '/sys/fs/cgroup', mountRoot: '/' } };
+
+/** Made-up cgroup facts: the plan gets a cgroup part, which runs on the double (no real cgroup). */
+function withCgroups(env: CreateEnv, id: string, layout: CgroupLayout = HYBRID): CreateEnv {
+  const target: CgroupTarget =
+    layout.kind === 'v2'
+      ? { v1: {}, unified: `/sys/fs/cgroup/${id}` }
+      : { v1: { memory: `/sys/fs/cgroup/memory/${id}`, pids: `/sys/fs/cgroup/pids/${id}` }, unified: `/sys/fs/cgroup/unified/${id}` };
+  return { ...env, cgroupFacts: () => ({ layout, target }) };
+}
+
+/** A second namespace-moved interface and an id-mapped bind, besides the cgroups. */
+function everything(spec: Spec, dir: string): void {
+  spec.linux!.namespaces!.push({ type: 'network' });
+  spec.linux!.netDevices = { kapselundo0: { name: 'eth7' }, kapselundo1: { name: 'eth8' } };
+  const source = path.join(dir, 'shared');
+  fs.mkdirSync(source, { recursive: true });
+  spec.mounts!.push({ destination: '/shared', type: 'bind', source, options: ['bind', 'idmap'], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] });
+}
+
+/** What was made (cgroups, the init, each device moved), in order, and what was taken back, in order. */
+function madeAndUndone(sys: RecordingSyscalls): { made: string[]; undone: string[] } {
+  const made: string[] = [];
+  const undone: string[] = [];
+  for (const [name, ...args] of sys.calls) {
+    if (name === 'makeCgroups') made.push('cgroup');
+    else if (name === 'spawn' && !sys.failing.has('spawn')) made.push('init'); // a failed spawn made nothing
+    else if (name === 'moveNetDevice') made.push(`netdev ${args[1] as string}`);
+    else if (name === 'destroyCgroups') undone.push('cgroup');
+    else if (name === 'pidfdSendSignal' && args[1] === 9) undone.push('init');
+    else if (name === 'returnNetDevice') undone.push(`netdev ${args[2] as string}`);
+  }
+  return { made, undone };
+}
+
+/** Everything made is undone, last first, and no fd, cgroup, moved device or init is left. */
+function assertUndoneInReverse(s: Setup, sys: RecordingSyscalls, links: ScriptedLink[], made: string[]): void {
+  const seen = madeAndUndone(sys);
+  assert.deepEqual(seen.made, made, 'what was made');
+  assert.deepEqual(seen.undone, [...made].reverse(), 'undone in reverse order');
+  assert.deepEqual([...sys.cgroups], [], 'no cgroup is left');
+  assert.deepEqual([...sys.movedOut], [], 'every device is back on the host');
+  assertLeftNothing(s, sys, links);
+}
+
+const fail = (syscall: string): NodeJS.ErrnoException => Object.assign(new Error(`${syscall}: operation not permitted`), { code: 'EPERM', errno: -1, syscall });
+
+test('create on the double, runtime part: cgroups made and filled, the init born in its cgroup2 one and joined to v1, trees passed, devices moved; all kept', async () => {
+  const s = setup((spec) => everything(spec, path.join(tmp, 'everything-ok')));
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  const created = await createContainer(s.options, withCgroups(env, s.id));
+  try {
+    const order = sys.calls.map((c) => c[0]).filter((n) => ['makeCgroups', 'writeCgroups', 'attachDeviceProgram', 'openDirectory', 'idmappedTree', 'spawn', 'joinCgroups', 'writeIdMaps', 'moveNetDevice'].includes(n));
+    assert.deepEqual(order, ['makeCgroups', 'writeCgroups', 'openDirectory', 'idmappedTree', 'spawn', 'joinCgroups', 'writeIdMaps', 'moveNetDevice', 'moveNetDevice']);
+    const [[spawn]] = sys.named('spawn') as [[{ fds: number[]; cgroupFd: number }]];
+    assert.deepEqual(sys.named('openDirectory'), [[`/sys/fs/cgroup/unified/${s.id}`]], 'born into the cgroup2 directory');
+    assert.ok(spawn.cgroupFd >= 10_000);
+    assert.deepEqual(sys.named('joinCgroups'), [[sys.pid, [`/sys/fs/cgroup/memory/${s.id}`, `/sys/fs/cgroup/pids/${s.id}`]]]);
+    assert.deepEqual(madeAndUndone(sys).undone, [], 'nothing undone');
+    assert.equal(sys.cgroups.size, 3, 'the cgroups stay');
+    assert.equal(sys.movedOut.size, 2, 'the devices stay in the container');
+    assert.deepEqual([...sys.open], [created.pidfd], 'the tree, placement and namespace fds are closed');
+    const onDisk = JSON.parse(fs.readFileSync(path.join(s.root, s.id, 'state.json'), 'utf8'));
+    assert.deepEqual(onDisk.cgroup.created, [`/sys/fs/cgroup/memory/${s.id}`, `/sys/fs/cgroup/pids/${s.id}`, `/sys/fs/cgroup/unified/${s.id}`]);
+    assert.equal(links[0].said[0], 'go');
+  } finally {
+    fs.rmSync(path.join(s.root, s.id), { recursive: true, force: true });
+  }
+});
+
+test('create abort, cgroup made: the limits cannot be written: the cgroup is destroyed, nothing spawned', async () => {
+  const s = setup();
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  sys.failing.set('writeCgroups', fail('write'));
+  const err = await rejects(createContainer(s.options, withCgroups(env, s.id)));
+  assert.ok(err instanceof SyscallError && err.syscall === 'write', String(err));
+  assertUndoneInReverse(s, sys, links, ['cgroup']);
+});
+
+test('create on cgroup2 (the double): writes, then the device program attached to the cgroup, then the init born there', async () => {
+  const s = setup();
+  const { env, sys } = scriptedEnv([{ kind: 'ready' }]);
+  const created = await createContainer(s.options, withCgroups(env, s.id, V2));
+  try {
+    const order = sys.calls.map((c) => c[0]).filter((n) => ['makeCgroups', 'writeCgroups', 'attachDeviceProgram', 'openDirectory', 'spawn', 'joinCgroups'].includes(n));
+    assert.deepEqual(order, ['makeCgroups', 'writeCgroups', 'attachDeviceProgram', 'openDirectory', 'spawn']);
+    const [[dir, instructions]] = sys.named('attachDeviceProgram') as [[string, number]];
+    assert.equal(dir, `/sys/fs/cgroup/${s.id}`);
+    assert.ok(instructions > 10);
+    assert.deepEqual([...sys.open], [created.pidfd], 'the placement fd is closed');
+  } finally {
+    fs.rmSync(path.join(s.root, s.id), { recursive: true, force: true });
+  }
+});
+
+test('create abort, cgroup made: the device program cannot be attached: the cgroup is destroyed, nothing spawned', async () => {
+  const s = setup();
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  sys.failing.set('attachDeviceProgram', fail('bpf'));
+  const err = await rejects(createContainer(s.options, withCgroups(env, s.id, V2)));
+  assert.ok(err instanceof SyscallError && err.syscall === 'bpf', String(err));
+  assertUndoneInReverse(s, sys, links, ['cgroup']);
+});
+
+test('create abort, cgroup made: the spawn fails: the placement fd is closed and the cgroup destroyed', async () => {
+  const s = setup();
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  sys.failing.set('spawn', fail('clone'));
+  await rejects(createContainer(s.options, withCgroups(env, s.id)));
+  assertUndoneInReverse(s, sys, links, ['cgroup']);
+});
+
+test('create abort, cgroup made and init spawned: joining the v1 cgroups fails: the init is killed, then the cgroup destroyed', async () => {
+  const s = setup();
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  sys.failing.set('joinCgroups', fail('write'));
+  await rejects(createContainer(s.options, withCgroups(env, s.id)));
+  assertKilledAndReaped(sys);
+  assertUndoneInReverse(s, sys, links, ['cgroup', 'init']);
+});
+
+test('create abort, tree made: the spawn fails: the tree fd is closed, the cgroup destroyed', async () => {
+  const s = setup((spec) => everything(spec, path.join(tmp, 'everything-spawn')));
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  sys.failing.set('spawn', fail('clone'));
+  await rejects(createContainer(s.options, withCgroups(env, s.id)));
+  assert.equal(sys.named('idmappedTree').length, 1, 'the tree was made');
+  assert.deepEqual(sys.named('moveNetDevice'), [], 'no device moved without an init');
+  assertUndoneInReverse(s, sys, links, ['cgroup']);
+});
+
+test('create abort, devices moved: the init fails a step: each device goes back (last first) while the init lives, then it is killed, then the cgroup destroyed', async () => {
+  const s = setup((spec) => everything(spec, path.join(tmp, 'everything-step')));
+  const reported = new SyscallError({ errnoName: 'EEXIST', errno: 17, syscall: 'netlink', step: { index: 3, op: 'netdev' } });
+  const { env, sys, links } = scriptedEnv([{ kind: 'failed', error: reported }]);
+  const err = await rejects(createContainer(s.options, withCgroups(env, s.id)));
+  assert.equal(err, reported);
+  assertUndoneInReverse(s, sys, links, ['cgroup', 'init', 'netdev kapselundo0', 'netdev kapselundo1']);
+});
+
+test('create abort, one device moved: the second cannot be: the first goes back, the init is killed, the cgroup destroyed', async () => {
+  const s = setup((spec) => everything(spec, path.join(tmp, 'everything-second')));
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  const move = sys.moveNetDevice.bind(sys);
+  sys.moveNetDevice = (nsFd, hostName, moveAs) => {
+    if (hostName === 'kapselundo1') {
+      sys.calls.push(['moveNetDevice-refused', hostName]);
+      throw Object.assign(new Error('netlink: file exists'), { code: 'EEXIST', errno: -17, syscall: 'netlink' });
+    }
+    return move(nsFd, hostName, moveAs);
+  };
+  const err = await rejects(createContainer(s.options, withCgroups(env, s.id)));
+  assert.ok(err instanceof InvalidConfigError && /\/linux\/netDevices\/kapselundo1/.test(err.message), String(err));
+  assert.deepEqual(links[0].said, [], 'go is never sent');
+  assertUndoneInReverse(s, sys, links, ['cgroup', 'init', 'netdev kapselundo0']);
+});
+
+test('create abort, everything done and the init ready: the pid file fails: devices back, init killed, cgroup destroyed, in that order', async () => {
+  const s = setup((spec) => everything(spec, path.join(tmp, 'everything-pidfile')));
+  s.options.pidFile = path.join(s.dir, 'no-such-dir', 'pid');
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  await rejects(createContainer(s.options, withCgroups(env, s.id)));
+  assertKilledAndReaped(sys);
+  assertUndoneInReverse(s, sys, links, ['cgroup', 'init', 'netdev kapselundo0', 'netdev kapselundo1']);
+});
+
+test('create abort: a cgroup clean-up that fails is a warning; the rest is still undone', async () => {
+  const s = setup();
+  const { env, sys, links } = scriptedEnv([{ kind: 'failed', error: new SyscallError({ errnoName: 'EPERM', errno: 1, syscall: 'mount' }) }]);
+  const destroy = sys.destroyCgroups.bind(sys);
+  sys.destroyCgroups = async (record) => {
+    await destroy(record);
+    throw Object.assign(new Error('rmdir: device or resource busy'), { code: 'EBUSY' });
+  };
+  const err = await rejects(createContainer(s.options, withCgroups(env, s.id)));
+  assert.ok(err instanceof SyscallError && err.syscall === 'mount', 'the first failure is the one reported');
+  assert.ok(s.warnings.some((w) => /^cgroup clean-up after a failed create: rmdir: device or resource busy/.test(w)), s.warnings.join('\n'));
+  assertUndoneInReverse(s, sys, links, ['cgroup', 'init']);
 });

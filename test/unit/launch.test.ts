@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import type { State } from '../../lib/config/types';
 import { launchInit, type LaunchRequest } from '../../lib/container/launch';
 import { KapselError } from '../../lib/errors';
-import { helperFdLayout, type LaunchPlan } from '../../lib/plan/steps';
+import { fdTable, helperFdLayout, type LaunchPlan } from '../../lib/plan/steps';
 import { scriptedEnv } from '../helpers/recording-syscalls';
 
-function plan(preserveFds: number, withUserNamespace = false): LaunchPlan {
+function plan(preserveFds: number, withUserNamespace = false, console = false): LaunchPlan {
   const maps = withUserNamespace ? [{ containerID: 0, hostID: 1000, size: 1 }] : [];
-  return { cloneFlags: 0, join: [], uidMappings: maps, gidMappings: maps, denySetgroups: false, preserveFds, steps: [], warnings: [] };
+  return { cloneFlags: 0, join: [], uidMappings: maps, gidMappings: maps, denySetgroups: false, preserveFds, fds: fdTable(preserveFds, { console }), steps: [], warnings: [] };
 }
 
 const state = (status: State['status']): State => ({ ociVersion: '1.0.2', id: 'x', status, bundle: '/b' });
@@ -30,7 +30,7 @@ function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
 
 test('launch: preserved fds, plan, sync socket, fifo and a connected console in helperFdLayout order', async () => {
   const { env, sys } = scriptedEnv([{ kind: 'ready' }]);
-  const init = await launchInit(request({ plan: plan(2), consoleSocket: '/tmp/console.sock' }), env);
+  const init = await launchInit(request({ plan: plan(2, false, true), consoleSocket: '/tmp/console.sock' }), env);
   const [[spawn]] = sys.named('spawn') as [[{ fds: number[]; argv: string[] }]];
   const layout = helperFdLayout(2);
   assert.deepEqual(spawn.fds.slice(0, 5), [7, 8, 9, 3, 4], 'stdio, then this process\'s fds 3 and 4');
@@ -50,7 +50,7 @@ test('launch: preserved fds, plan, sync socket, fifo and a connected console in 
 
 test('launch: a console socket given as an fd is passed and stays the caller\'s', async () => {
   const { env, sys } = scriptedEnv([{ kind: 'ready' }]);
-  const init = await launchInit(request({ consoleSocket: 5 }), env);
+  const init = await launchInit(request({ plan: plan(0, false, true), consoleSocket: 5 }), env);
   const [[spawn]] = sys.named('spawn') as [[{ fds: number[] }]];
   assert.equal(spawn.fds[helperFdLayout(0).consoleFd], 5);
   assert.ok(!sys.named('close').some(([fd]) => fd === 5));

@@ -82,6 +82,25 @@ test('a plan is compiled once per config, options and facts', () => {
   assert.equal(planContainerReusing(config, options, fakeFacts({ directories: ['/a', '/b'] })), sameDirs);
 });
 
+test('containers of one bundle in their own cgroups share the compiled plan; each gets its own cgroup part', () => {
+  const b = makeBundle((s) => (s.linux!.resources = { pids: { limit: 9 } }));
+  const { config, bundle, rootfs } = loadBundleReusing(b.dir);
+  const layout = { kind: 'v2' as const, v1: {}, unified: { mountPoint: '/sys/fs/cgroup', mountRoot: '/' } };
+  const factsFor = (id: string) => fakeFacts({ cgroups: { layout, target: { v1: {}, unified: `/sys/fs/cgroup/${id}` } } });
+  const first = planContainerReusing(config, { bundle, rootfs }, factsFor('one'));
+  const second = planContainerReusing(config, { bundle, rootfs }, factsFor('two'));
+  assert.equal(second.steps, first.steps, 'compiled once: the steps (and their encoding) are shared');
+  assert.deepEqual(first.cgroups!.directories, ['/sys/fs/cgroup/one']);
+  assert.deepEqual(second.cgroups!.directories, ['/sys/fs/cgroup/two']);
+  assert.deepEqual(second.cgroups!.placement, { bornIn: '/sys/fs/cgroup/two', join: [] });
+  assert.ok(Object.isFrozen(second.cgroups));
+  assert.equal(planContainerReusing(config, { bundle, rootfs }, factsFor('one')).cgroups!.directories[0], '/sys/fs/cgroup/one');
+  // Another layout, or none available: another plan (its warnings may differ).
+  const none = planContainerReusing(config, { bundle, rootfs }, fakeFacts({ unprivileged: true, cgroups: { unavailable: 'unprivileged' } }));
+  assert.equal(none.cgroups, undefined);
+  assert.ok(none.warnings.some((w) => /no cgroup is delegated/.test(w)));
+});
+
 test('the encoding of a reused plan is made once and equals encodeSteps', () => {
   const b = makeBundle();
   const { config, bundle, rootfs } = loadBundleReusing(b.dir);
