@@ -9,6 +9,7 @@ import { describeErrno, HookFailedError, KapselError, SyscallError } from '../er
 import { native } from '../native/addon';
 import { decodeMessage, encodeMessage, type InitMessage } from '../plan/protocol';
 import { encodeRecord, flattenFields } from '../plan/record';
+import { initFailureWords } from './init-failure';
 import { nativeSyscalls } from './syscalls';
 
 /**
@@ -49,7 +50,8 @@ export function hookFailureReason(m: Extract<InitMessage, { type: 'hook-failed' 
  * names the syscall, the path and the errno ("prctl PR_CAP_AMBIENT_RAISE
  * 13: operation not permitted (EPERM)", not "PR_CAP_AMBIENT_RAISE 13").
  * Messages that already say it (exec's runc-worded "executable file not
- * found", the plan decoder's) are left as they are.
+ * found", the plan decoder's) are left as they are. `message` is the
+ * worded reason (init-failure.ts).
  */
 function explainedMessage(syscall: string, message: string, failedPath: string, errnoName: string): string {
   if (syscall === 'exec' || syscall === 'plan') return `${message}${failedPath && !message.includes(failedPath) ? ` (${failedPath})` : ''}`;
@@ -63,8 +65,9 @@ function explainedMessage(syscall: string, message: string, failedPath: string, 
 /** Turns a failure message of the init helper into the error create/start throws. */
 export function failureToError(m: InitFailure): Error {
   if (m.type === 'hook-failed') return new HookFailedError(m.kind, m.path, hookFailureReason(m));
-  const { errno, path: failedPath, message, step, op } = m;
+  const { errno, path: failedPath, step, op } = m;
   const errnoName = ERRNO_NAMES.get(errno) ?? (errno ? `E${errno}` : 'EINVAL');
+  const message = initFailureWords(m, errnoName);
   return new SyscallError({
     errnoName,
     errno,

@@ -52,7 +52,7 @@ std::vector<unsigned long> Bitmask(const std::vector<int64_t>& ids) {
 }  // namespace
 
 void Run(InitContext&, const AffinityStep& s) {
-  if (s.cpus.empty()) Fail("plan", EINVAL, "", s.what + ": no CPU");
+  if (s.cpus.empty()) FailPlan(s.what + ": no CPU");
   std::vector<unsigned long> mask = Bitmask(s.cpus);
   if (syscall(SYS_sched_setaffinity, 0, mask.size() * sizeof(unsigned long), mask.data()) < 0)
     Fail("sched_setaffinity", errno, "", s.what);

@@ -52,7 +52,7 @@ test('exec plan: the init\'s namespaces through its pidfd, nothing created, no r
   assert.equal(plan.cloneFlags, 0);
   assert.deepEqual([plan.uidMappings, plan.gidMappings], [[], []]);
   assert.deepEqual(ops(plan.steps), [
-    'rlimit', 'bounding', 'keep-caps', 'setgroups', 'setresgid', 'setresuid', 'keep-caps', 'capset', 'ambient', 'umask', 'chdir', 'check-exec', 'exec',
+    'header', 'rlimit', 'bounding', 'keep-caps', 'setgroups', 'setresgid', 'setresuid', 'keep-caps', 'capset', 'ambient', 'umask', 'chdir', 'check-exec', 'exec',
   ], 'the container\'s rlimits and capabilities come with its process');
   const exec = plan.steps.at(-1) as Extract<Step, { op: 'exec' }>;
   assert.deepEqual(exec.env, ['HOME=/home/u']);
@@ -62,7 +62,9 @@ test('exec plan: the init\'s namespaces through its pidfd, nothing created, no r
 
 test('exec plan: the terminal is the process\'s own (no /dev/console bind), its socket where no fifo is', () => {
   const plan = compileExecPlan(proc({ terminal: true, consoleSize: { height: 10, width: 20 } }), context({ preserveFds: 2 }));
-  assert.deepEqual(plan.steps[0], { op: 'console', socketFd: helperFdLayout(2, { fifo: false }).consoleFd, rows: 10, cols: 20, bindConsole: false });
+  // Inside the container's mount namespace, whose /proc is never trusted: a private procfs.
+  assert.deepEqual(plan.steps[0], { op: 'header', kind: 'exec', procfs: 'private', procBinds: [] });
+  assert.deepEqual(plan.steps[1], { op: 'console', socketFd: helperFdLayout(2, { fifo: false }).consoleFd, rows: 10, cols: 20, bindConsole: false });
   assert.equal(helperFdLayout(2, { fifo: false }).consoleFd, 7, 'stdio, 2 preserved, plan, sync, console');
   assert.equal(helperFdLayout(2, { fifo: false, console: true }).listenerFd, 8);
   assert.equal(helperFdLayout(2, { fifo: false }).fifoFd, -1);
