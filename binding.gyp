@@ -10,6 +10,8 @@
         "native/addon/errors.cc",
         "native/addon/syscalls.cc",
         "native/addon/spawn.cc",
+        "native/addon/spawn_child.cc",
+        "native/addon/sealed_copy.cc",
         "native/addon/pidfd_wait.cc",
         "native/addon/wait_readable.cc",
         "native/addon/ipc.cc",

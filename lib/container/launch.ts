@@ -192,7 +192,8 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     fds.push(...makeIdmapTrees(plan, fds.length, setupFds));
     const spawnOptions = {
       file: initHelperPath(),
-      argv: ['kapsel-init', ...(execPlan ? ['--exec'] : []), '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
+      // The plan's header tells the helper its kind (lib/plan/header.ts).
+      argv: ['kapsel-init', '--plan-fd', String(layout.planFd), '--sync-fd', String(layout.syncFd)],
       env: [],
       fds,
       cloneFlags: plan.cloneFlags,
