@@ -480,8 +480,13 @@ Napi::Value SpawnAsync(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitSpawn(Napi::Env env, Napi::Object exports) {
-  exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
   exports.Set("spawnAsync", Napi::Function::New(env, SpawnAsync, "spawnAsync"));
+}
+
+// Test addon only (test_module.cc): the synchronous spawn, on the JS
+// thread, for tests that run the helper by hand.
+void InitSpawnTest(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
 }
 
 }  // namespace kapsel

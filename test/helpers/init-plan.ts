@@ -10,6 +10,7 @@ import { createPlanHeader } from '../../lib/plan/header';
 import { decodeMessage, encodeMessage, type InitMessage } from '../../lib/plan/protocol';
 import type { JoinNamespace } from '../../lib/native/addon';
 import type { Step } from '../../lib/plan/steps';
+import { testAddon } from './test-addon';
 
 /**
  * A program started in the helper's place that execs it in the end (the
@@ -52,7 +53,7 @@ export async function runPlan(
   fs.writeSync(plan, bytes);
   const [parentSock, childSock] = addon.seqpacketPair();
   try {
-    const { pid, pidfd } = addon.spawn({
+    const { pid, pidfd } = testAddon().spawn({
       file: launcher ? launcher.file : initHelperPath(),
       argv: launcher
         ? [...launcher.argv, initHelperPath(), '--plan-fd', '3', '--sync-fd', '4']
