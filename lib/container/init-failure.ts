@@ -58,5 +58,15 @@ export function initFailureWords(m: InitError, errnoName: string): string {
       return "--no-pivot hides the host's procfs and sysfs";
     case 'no-pivot-private':
       return '--no-pivot makes the mounts outside the rootfs private';
+    case 'no-devpts':
+      return 'process.terminal needs a devpts mount at /dev/pts';
+    case 'realtime-refused':
+      return (
+        `${detail}: operation not permitted (EPERM): a real-time policy needs a real-time budget in the container's cpu cgroup ` +
+        "where the kernel has real-time group scheduling (linux.resources.cpu.realtimeRuntime; cgroup v1 cpu.rt_runtime_us), " +
+        "and CAP_SYS_NICE in the host's user namespace"
+      );
+    case 'time-namespace-not-entered':
+      return '/linux/namespaces: the kernel did not move the init into its new time namespace at exec (Linux 6.0 or later does)';
   }
 }

@@ -44,6 +44,9 @@ export const FAILURE_REASONS = [
   'no-pivot-unsearchable',
   'no-pivot-hide',
   'no-pivot-private',
+  'no-devpts',
+  'realtime-refused',
+  'time-namespace-not-entered',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 

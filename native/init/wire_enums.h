@@ -72,10 +72,14 @@ enum class FailReason : uint8_t {
   kNoPivotUnsearchable,  // --no-pivot: a fully visible procfs/sysfs out of reach
   kNoPivotHide,          // --no-pivot: detaching the host's procfs/sysfs failed
   kNoPivotPrivate,       // --no-pivot: making the mounts private failed
+  kNoDevpts,             // a terminal without the container's devpts
+  kRealtimeRefused,      // EPERM for a real-time policy; detail: the config field
+  kTimeNamespaceNotEntered,  // a kernel before 6.0 kept the init out of it
 };
 KAPSEL_WIRE_ENUM(FailReason, "syscall", "plan", "exec-not-found", "exec-failed", "setgroups-denied", "host-namespace",
                  "proc-mount", "procfs-on-symlink", "no-procfs", "tmpcopyup-not-directory", "cwd-outside-root",
-                 "seccomp-refused", "no-pivot-host-root", "no-pivot-unsearchable", "no-pivot-hide", "no-pivot-private");
+                 "seccomp-refused", "no-pivot-host-root", "no-pivot-unsearchable", "no-pivot-hide", "no-pivot-private",
+                 "no-devpts", "realtime-refused", "time-namespace-not-entered");
 
 // Every list above as one JSON object ({"PlanKind":["create","exec"],...}),
 // for kapsel-init --wire-enums: test/unit/plan-wire.test.ts compares it with
