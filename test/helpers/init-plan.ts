@@ -26,6 +26,8 @@ export interface PlanLauncher {
 export interface PlanSpawn {
   cloneFlags?: number;
   join?: JoinNamespace[];
+  /** Sends the steps as they are, without the header put in front (a malformed plan). */
+  withoutHeader?: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function runPlan(
   // unless the test gives its own. Reported step indices count the steps
   // the test gave (`shift` undoes the header put in front of them).
   // Encoded first: a plan the encoder refuses leaves nothing behind.
-  const shift = steps[0]?.op === 'header' ? 0 : 1;
+  const shift = steps[0]?.op === 'header' || spawn.withoutHeader ? 0 : 1;
   const bytes = encodeSteps(shift ? [createPlanHeader(), ...steps] : steps);
   const addon = native();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
@@ -64,7 +66,12 @@ export async function runPlan(
       join: spawn.join ?? [],
     });
     fs.closeSync(childSock);
-    fs.writeSync(parentSock, encodeMessage({ type: 'go' }));
+    try {
+      fs.writeSync(parentSock, encodeMessage({ type: 'go' }));
+    } catch (e) {
+      // A helper that failed on its plan (before "go") may be gone already.
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+    }
     const { exitCode } = await addon.pidfdWait(pidfd);
     fs.closeSync(pidfd);
     const buf = Buffer.alloc(65536);
