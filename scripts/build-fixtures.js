@@ -39,4 +39,13 @@ for (const name of sources) {
   }
   console.log(`build-fixtures: built ${path.relative(process.cwd(), output)}`);
 }
+// The test addon (what tests need from C++ that lib/ never calls): built
+// here, with the other things only tests use, never by npm install.
+if (!failed) {
+  const res = spawnSync(process.execPath, [path.join(__dirname, 'build-test-addon.js')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (res.status !== 0) {
+    console.error('build-fixtures: building the test addon (scripts/build-test-addon.js) failed.');
+    failed = true;
+  }
+}
 process.exit(failed ? 1 : 0);

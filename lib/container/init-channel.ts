@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import { describeErrno, HookFailedError, KapselError, SyscallError } from '../errors';
 import { decodeMessage, encodeMessage, type InitMessage } from '../plan/protocol';
 import { encodeRecord, flattenFields } from '../plan/record';
+import { initFailureWords } from './init-failure';
 import { nativeSyscalls, processCalls } from './syscalls';
 
 /**
@@ -48,7 +49,8 @@ export function hookFailureReason(m: Extract<InitMessage, { type: 'hook-failed' 
  * names the syscall, the path and the errno ("prctl PR_CAP_AMBIENT_RAISE
  * 13: operation not permitted (EPERM)", not "PR_CAP_AMBIENT_RAISE 13").
  * Messages that already say it (exec's runc-worded "executable file not
- * found", the plan decoder's) are left as they are.
+ * found", the plan decoder's) are left as they are. `message` is the
+ * worded reason (init-failure.ts).
  */
 function explainedMessage(syscall: string, message: string, failedPath: string, errnoName: string): string {
   if (syscall === 'exec' || syscall === 'plan') return `${message}${failedPath && !message.includes(failedPath) ? ` (${failedPath})` : ''}`;
@@ -62,8 +64,9 @@ function explainedMessage(syscall: string, message: string, failedPath: string, 
 /** Turns a failure message of the init helper into the error create/start throws. */
 export function failureToError(m: InitFailure): Error {
   if (m.type === 'hook-failed') return new HookFailedError(m.kind, m.path, hookFailureReason(m));
-  const { errno, path: failedPath, message, step, op } = m;
+  const { errno, path: failedPath, step, op } = m;
   const errnoName = ERRNO_NAMES.get(errno) ?? (errno ? `E${errno}` : 'EINVAL');
+  const message = initFailureWords(m, errnoName);
   return new SyscallError({
     errnoName,
     errno,

@@ -209,7 +209,8 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     const fdOf = (role: FdRole): number => plan.fds.find((slot) => slot.role === role)!.fd;
     const spawnOptions = {
       file: processCalls.initHelperPath(),
-      argv: ['kapsel-init', ...(execPlan ? ['--exec'] : []), '--plan-fd', String(fdOf('plan')), '--sync-fd', String(fdOf('sync'))],
+      // The plan's header tells the helper its kind (lib/plan/header.ts).
+      argv: ['kapsel-init', '--plan-fd', String(fdOf('plan')), '--sync-fd', String(fdOf('sync'))],
       env: [],
       fds,
       cloneFlags: plan.cloneFlags,

@@ -175,42 +175,13 @@ export interface FileOpFailure {
  */
 export type FileOpResult = true | string | string[] | FileOpFailure | undefined;
 
+/**
+ * The library's addon (native/addon/module.cc): the functions lib/ calls,
+ * and no more. What only tests need (the syscalls the init makes, wrapped
+ * one by one, the synchronous spawn, a listening socket, a seccomp agent's
+ * calls) is in the test addon (test/helpers/test-addon.ts).
+ */
 export interface NativeAddon {
-  // namespaces
-  unshare(flags: number): void;
-  setns(fd: number, nstype: number): void;
-  // mounts
-  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
-  umount2(target: string, flags: number): void;
-  pivotRoot(newRoot: string, putOld: string): void;
-  // uts
-  sethostname(name: string): void;
-  setdomainname(name: string): void;
-  // credentials
-  setresuid(ruid: number, euid: number, suid: number): void;
-  setresgid(rgid: number, egid: number, sgid: number): void;
-  setgroups(gids: number[]): void;
-  // capabilities (bit masks as bigint, bit n = capability n)
-  capget(pid: number): Capabilities;
-  capset(caps: Capabilities): void;
-  capBoundingRead(cap: number): boolean;
-  capBoundingDrop(cap: number): void;
-  capAmbientRaise(cap: number): void;
-  capAmbientLower(cap: number): void;
-  capAmbientIsSet(cap: number): boolean;
-  capAmbientClearAll(): void;
-  // prctl
-  setNoNewPrivs(): void;
-  getNoNewPrivs(): boolean;
-  setPdeathsig(signal: number): void;
-  getPdeathsig(): number;
-  setKeepCaps(keep: boolean): void;
-  getKeepCaps(): boolean;
-  // resource limits
-  getrlimit(resource: number): Rlimit;
-  setrlimit(resource: number, limit: Rlimit): void;
-  /** prlimit(2): sets `limit` when given, returns the old limit. */
-  prlimit(pid: number, resource: number, limit?: Rlimit): Rlimit;
   // processes
   pidfdOpen(pid: number, flags: number): number;
   pidfdSendSignal(pidfd: number, signal: number): void;
@@ -237,8 +208,6 @@ export interface NativeAddon {
   bpfLoadDeviceProgram(insns: Buffer, license: string): number;
   /** bpf(BPF_PROG_ATTACH) as BPF_CGROUP_DEVICE with BPF_F_ALLOW_MULTI to a cgroup2 directory fd. */
   bpfAttachDeviceProgram(progFd: number, cgroupFd: number): void;
-  /** Spawns a process into new/joined namespaces; see native/addon/spawn.cc. */
-  spawn(options: SpawnOptions): SpawnResult;
   /**
    * spawn with the clone on a thread of libuv's pool (held for the clone
    * and the helper's exec only): the JS thread goes on meanwhile. Options
@@ -299,10 +268,6 @@ export interface NativeAddon {
   // terminals
   /** A connected SOCK_STREAM unix socket (close-on-exec). */
   unixConnect(path: string): number;
-  /** A listening SOCK_STREAM unix socket bound to `path`. */
-  unixListen(path: string): number;
-  /** accept4 without waiting (EAGAIN when nobody connected). */
-  unixAccept(fd: number): number;
   /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC). */
   streamPair(): [number, number];
   /** Receives one fd sent with SCM_RIGHTS, without waiting (EAGAIN when none is queued). */
@@ -325,12 +290,6 @@ export interface NativeAddon {
   seccompKernelActionAvailable(action: number): boolean;
   /** Whether the kernel accepts these SECCOMP_FILTER_FLAG_* bits (nothing is loaded). */
   seccompKernelFlagSupported(flags: number): boolean;
-  /** SECCOMP_IOCTL_NOTIF_RECV without waiting (EAGAIN when none is pending). */
-  seccompNotifReceive(listenerFd: number): SeccompNotification;
-  /** SECCOMP_IOCTL_NOTIF_SEND: `error` (an errno, 0 for none) or `val` is the syscall's result. */
-  seccompNotifRespond(listenerFd: number, id: bigint, val: bigint, error: number, flags: number): void;
-  /** SECCOMP_IOCTL_NOTIF_ID_VALID. */
-  seccompNotifIdValid(listenerFd: number, id: bigint): boolean;
 }
 
 let cached: NativeAddon | undefined;

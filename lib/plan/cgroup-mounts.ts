@@ -36,6 +36,7 @@ import type { Mount } from '../config/types';
 import * as C from '../native/constants';
 import type { CgroupViewFacts } from './cgroup-view';
 import { MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, parseMountOptions } from './mount-options';
+import { mountStep } from './mount-fields';
 import type { Step } from './steps';
 
 export interface CgroupMountContext {
@@ -74,9 +75,9 @@ export function cgroupMountSteps(mount: Mount, dest: string, ctx: CgroupMountCon
   // Flags of a new filesystem: the config's, with the safe ones and the read-only choice.
   const newFlags = ((opts.flags & ~(C.MS_REMOUNT | C.MS_RDONLY)) | safe) | (writable ? 0 : C.MS_RDONLY);
   const safeAttrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (writable ? 0 : MOUNT_ATTR_RDONLY);
-  const fresh = (fstype: string, source: string, target: string, data: string): Step => ({ op: 'mount', source, target, fstype, flags: newFlags, data, inContainer: true });
+  const fresh = (fstype: string, source: string, target: string, data: string): Step => mountStep({ source, target, fstype, flags: newFlags, data, inContainer: true });
   const bind = (source: string, target: string): Step[] => [
-    { op: 'mount', source, target, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: true },
+    mountStep({ source, target, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: true }),
     // A bind takes no flags: they are set on the new mount.
     { op: 'setattr', target, set: opts.attrSet | safeAttrs, clear: (opts.attrClear | (writable ? MOUNT_ATTR_RDONLY : 0)) & ~safeAttrs, propagation: 0, recursive: false },
   ];
@@ -88,7 +89,7 @@ export function cgroupMountSteps(mount: Mount, dest: string, ctx: CgroupMountCon
     steps.push(...bind(view.unified, dest));
   } else {
     // v1 and hybrid hosts (and a cgroup2 host whose cgroup of the container is not known: an empty directory).
-    steps.push({ op: 'mount', source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: newFlags & ~C.MS_RDONLY, data: 'mode=755', inContainer: true });
+    steps.push(mountStep({ source: 'tmpfs', target: dest, fstype: 'tmpfs', flags: newFlags & ~C.MS_RDONLY, data: 'mode=755', inContainer: true }));
     const dirs = ctx.cgroup2 ? [] : view.hierarchies.map((h) => ({ ...h, fstype: 'cgroup' }));
     if (!ctx.cgroup2 && ctx.unifiedLimits && view.unified !== undefined) dirs.push({ name: 'unified', options: '', directory: view.unified, fstype: 'cgroup2' });
     for (const h of dirs) {

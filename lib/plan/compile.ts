@@ -32,6 +32,7 @@ import { netDevicePlan } from './net-devices';
 import { cgroupPart } from './runtime-cgroups';
 import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMode } from './mount-namespace';
 import { fdTable, helperFdLayout, type LaunchPlan, type Step } from './steps';
+import { createPlanHeader } from './header';
 
 export interface CompileOptions {
   /** Absolute bundle directory (relative bind sources resolve against it). */
@@ -133,7 +134,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   // written after the clone), and the namespace is rooted there (runc).
   const cloneFlags = ns.cloneFlags & ~C.CLONE_NEWCGROUP;
   const unshareCgroup: Step[] = ns.created.has('cgroup') ? [{ op: 'unshare', flags: C.CLONE_NEWCGROUP }] : [];
-  const steps: Step[] = [...timeNamespaceSteps(ns), ...unshareCgroup, ...initialAffinitySteps(spec.process), ...prepareRootfsSteps(rootfsCtx)];
+  const steps: Step[] = [createPlanHeader(), ...timeNamespaceSteps(ns), ...unshareCgroup, ...initialAffinitySteps(spec.process), ...prepareRootfsSteps(rootfsCtx)];
   // The runtime's own bind (crun's NOTIFY_SOCKET), after the config's mounts: none of them covers it.
   steps.push(...notify.steps);
   steps.push(...utsSteps(spec, facts.host));

@@ -1,31 +1,41 @@
 /**
  * Binary encoding of a plan for the init helper (native/init/plan_reader.h,
- * step_types.h): "KPL1", then one record (record.ts) per step. Field 0 is
+ * step_types.h): "KPL1", then one record (record.ts) per step, the header
+ * step first. A wire enum (steps.ts) is sent as its index. Field 0 is
  * the op; the field order of each op is fixed here and in the op's Visit()
  * in step_types.h, and test/unit/plan-wire.test.ts checks the two agree by
  * running the C++ decoder (kapsel-init --dry-run).
  */
 import { decodeRecord, encodeRecord, flattenFields, type Field } from './record';
-import type { Step } from './steps';
-import { ProtocolError } from '../errors';
+import { CHECKED_NAMESPACES, DEVICE_TYPES, HOOKS_IN_CONTAINER, MOUNT_FILESYSTEMS, PLAN_KINDS, PROCFS_SOURCES, type Step } from './steps';
+import { InternalError, ProtocolError } from '../errors';
+
+/** A wire enum's value (steps.ts): its index in the list. */
+export function wireEnum<T extends string>(values: readonly T[], value: T): number {
+  const index = values.indexOf(value);
+  if (index < 0) throw new InternalError(`plan: ${JSON.stringify(value)} is none of ${values.join(', ')}`);
+  return index;
+}
 
 export const PLAN_MAGIC = 'KPL1';
 
 function fieldsOf(step: Step): Field[] {
   switch (step.op) {
+    case 'header': return [wireEnum(PLAN_KINDS, step.kind), wireEnum(PROCFS_SOURCES, step.procfs), step.procBinds];
     case 'root': return [step.path];
-    case 'mount': return [step.source, step.target, step.fstype, step.flags, step.data, step.inContainer];
+    case 'mount':
+      return [step.source, step.target, step.fstype, step.flags, step.data, step.inContainer, wireEnum(MOUNT_FILESYSTEMS, step.filesystem), step.inheritMode];
     case 'setattr': return [step.target, step.set, step.clear, step.propagation, step.recursive];
     case 'mkdir': return [step.path, step.mode];
     case 'touch': return [step.path];
-    case 'mknod': return [step.path, step.type, step.mode, step.major, step.minor, step.uid, step.gid];
+    case 'mknod': return [step.path, wireEnum(DEVICE_TYPES, step.type), step.mode, step.major, step.minor, step.uid, step.gid];
     case 'symlink': return [step.target, step.path, step.replace];
     case 'mask': return [step.path, step.missingOk, step.dirFstype, step.dirFlags, step.dirData, step.fileSource];
     case 'readonly': return [step.path, step.missingOk];
     case 'pivot-root': return [step.rootfs];
     case 'move-root': return [step.rootfs];
     case 'sync': return [step.name];
-    case 'hook': return [step.kind, step.path, step.timeout, step.args, step.env];
+    case 'hook': return [wireEnum(HOOKS_IN_CONTAINER, step.kind), step.path, step.timeout, step.args, step.env];
     case 'sysctl': return [step.key, step.value];
     case 'personality': return [step.persona];
     case 'console': return [step.socketFd, step.rows, step.cols, step.bindConsole];
@@ -47,9 +57,9 @@ function fieldsOf(step: Step): Field[] {
     case 'wait-start': return [step.fifoFd];
     case 'exec': return [step.args, step.env, step.searchPath];
     case 'exec-label': return [step.what, step.attr, step.value];
-    case 'bind-device': return [step.path, step.type, step.major, step.minor, step.source];
+    case 'bind-device': return [step.path, wireEnum(DEVICE_TYPES, step.type), step.major, step.minor, step.source];
     case 'bind-socket': return [step.what, step.source, step.dev, step.ino, step.target];
-    case 'tmpfs-copyup': return [step.target, step.flags, step.data];
+    case 'tmpfs-copyup': return [step.target, step.flags, step.data, step.inheritMode];
     case 'unshare': return [step.flags];
     case 'affinity': return [step.what, step.cpus];
     case 'scheduler': return [step.what, step.policy, step.flags, step.nice, step.priority, step.runtime, step.deadline, step.period];
@@ -60,7 +70,7 @@ function fieldsOf(step: Step): Field[] {
     case 'loopback-up': return [];
     case 'netdev': return [step.what, step.from, step.to, step.addresses];
     case 'chroot': return [step.rootfs];
-    case 'check-ns': return [step.ns, step.forbiddenDevs, step.forbiddenInodes];
+    case 'check-ns': return [wireEnum(CHECKED_NAMESPACES, step.ns), step.forbiddenDevs, step.forbiddenInodes];
   }
 }
 

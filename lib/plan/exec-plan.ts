@@ -35,6 +35,7 @@ import { checkProcessLabels, execLabelSteps } from './labels';
 import { placeSeccomp, type SeccompFilter } from './seccomp';
 import { fdTable, helperFdLayout, type LaunchPlan, type Step } from './steps';
 import { checkExecSupported } from './supported';
+import { execPlanHeader } from './header';
 
 export interface ExecPlanContext {
   /** A pidfd of the container's init (the runtime keeps it open until the spawn). */
@@ -108,12 +109,13 @@ export function compileExecPlan(own: ValidProcess, ctx: ExecPlanContext): Launch
   const notes: string[] = [];
   checkProcessLabels(proc, ctx.lsm, jsonPath, notes);
   const layout = helperFdLayout(ctx.preserveFds, { fifo: false, console: proc.terminal === true });
-  const steps: Step[] = [];
+  const ownMountNamespace = (ctx.namespaces & C.CLONE_NEWNS) !== 0;
+  const steps: Step[] = [execPlanHeader(ownMountNamespace ? 'private' : 'host')];
   if (proc.terminal) {
     const size = proc.consoleSize;
     steps.push({ op: 'console', socketFd: layout.consoleFd, rows: size?.height ?? 0, cols: size?.width ?? 0, bindConsole: false });
   }
-  if ((ctx.namespaces & C.CLONE_NEWNS) === 0) {
+  if (!ownMountNamespace) {
     // Our mount namespace is the container's: its root is a chroot in it.
     if (ctx.rootfs === undefined) throw new InternalError('exec plan: the container shares the runtime\'s mount namespace, and its rootfs was not given');
     steps.push({ op: 'chroot', rootfs: ctx.rootfs });

@@ -12,10 +12,43 @@
  */
 import { ProtocolError } from '../errors';
 import { HOOKS_IN_CONTAINER, SYNC_POINTS, type HookInContainer, type SyncPoint } from './steps';
+import { wireEnum } from './encode';
 import { decodeRecord, encodeRecord, flattenFields, type Field } from './record';
 
-/** Why a hook run by the init failed. */
-export type HookFailureReason = 'exit' | 'signal' | 'timeout';
+/** Why a hook run by the init failed (a wire enum: native/init/wire_enums.h HookFailure). */
+export const HOOK_FAILURE_REASONS = ['exit', 'signal', 'timeout'] as const;
+export type HookFailureReason = (typeof HOOK_FAILURE_REASONS)[number];
+
+/**
+ * What an "error" message of the init reports (a wire enum:
+ * native/init/wire_enums.h FailReason). The init sends the code with the
+ * syscall, errno, path and a detail; the runtime words it
+ * (lib/container/init-failure.ts), so config field names and the words
+ * engines match on are chosen here, not in C++. "syscall": a syscall
+ * failed, the detail is technical text; "plan": the plan is malformed.
+ */
+export const FAILURE_REASONS = [
+  'syscall',
+  'plan',
+  'exec-not-found',
+  'exec-failed',
+  'setgroups-denied',
+  'host-namespace',
+  'proc-mount',
+  'procfs-on-symlink',
+  'no-procfs',
+  'tmpcopyup-not-directory',
+  'cwd-outside-root',
+  'seccomp-refused',
+  'no-pivot-host-root',
+  'no-pivot-unsearchable',
+  'no-pivot-hide',
+  'no-pivot-private',
+  'no-devpts',
+  'realtime-refused',
+  'time-namespace-not-entered',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export type InitMessage =
   /**
@@ -34,8 +67,11 @@ export type InitMessage =
   | { type: 'sync'; name: SyncPoint }
   /** init -> runtime: the plan reached wait-start; create is complete. */
   | { type: 'ready' }
-  /** init -> runtime: a step failed (native/init/fail.h). `step` is -1 before the first step. */
-  | { type: 'error'; step: number; op: string; syscall: string; errno: number; path: string; message: string }
+  /**
+   * init -> runtime: a step failed (native/init/fail.h). `step` is -1
+   * before the first step; `message` is the detail that goes with `reason`.
+   */
+  | { type: 'error'; step: number; op: string; reason: FailureReason; syscall: string; errno: number; path: string; message: string }
   /**
    * init -> runtime: a hook run inside the container failed. `exitStatus`
    * is meaningful for reason "exit", `signal` (a number) for "signal";
@@ -67,9 +103,9 @@ function fieldsOf(m: InitMessage): Field[] {
     case 'abort': return [];
     case 'sync': return [m.name];
     case 'ready': return [];
-    case 'error': return [m.step, m.op, m.syscall, m.errno, m.path, m.message];
+    case 'error': return [m.step, m.op, wireEnum(FAILURE_REASONS, m.reason), m.syscall, m.errno, m.path, m.message];
     case 'hook-failed':
-      return [m.step, m.kind, m.path, m.reason, m.exitStatus, m.signal, m.timeoutSeconds, m.output];
+      return [m.step, wireEnum(HOOKS_IN_CONTAINER, m.kind), m.path, wireEnum(HOOK_FAILURE_REASONS, m.reason), m.exitStatus, m.signal, m.timeoutSeconds, m.output];
   }
 }
 
@@ -107,6 +143,13 @@ class Fields {
     return text as T;
   }
 
+  /** A wire enum: the index of a value of `values`. */
+  wireEnum<T extends string>(values: readonly T[]): T {
+    const index = this.int();
+    if (index < 0 || index >= values.length) throw new ProtocolError(`unexpected value ${index} of ${values.join(' | ')}`);
+    return values[index];
+  }
+
   done<T>(message: T): T {
     if (this.next !== this.raw.length) throw new ProtocolError(`${this.raw[0]} message has extra fields`);
     return message;
@@ -141,15 +184,24 @@ export function decodeMessageAt(data: Buffer, offset = 0): { message: InitMessag
       message = f.done({ type, name: f.oneOf(SYNC_POINTS) });
       break;
     case 'error':
-      message = f.done({ type, step: f.int(), op: f.str(), syscall: f.str(), errno: f.int(), path: f.str(), message: f.str() });
+      message = f.done({
+        type,
+        step: f.int(),
+        op: f.str(),
+        reason: f.wireEnum(FAILURE_REASONS),
+        syscall: f.str(),
+        errno: f.int(),
+        path: f.str(),
+        message: f.str(),
+      });
       break;
     case 'hook-failed':
       message = f.done({
         type,
         step: f.int(),
-        kind: f.oneOf(HOOKS_IN_CONTAINER),
+        kind: f.wireEnum(HOOKS_IN_CONTAINER),
         path: f.str(),
-        reason: f.oneOf(['exit', 'signal', 'timeout'] as const),
+        reason: f.wireEnum(HOOK_FAILURE_REASONS),
         exitStatus: f.int(),
         signal: f.int(),
         timeoutSeconds: f.int(),

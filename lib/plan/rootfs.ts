@@ -15,6 +15,7 @@ import { deviceKey, hostSourcePath, type HostFacts } from './plan-facts';
 import { attachTreeStep } from './idmap-mounts';
 import { cgroupMountSteps } from './cgroup-mounts';
 import { MOUNT_ATTR_RDONLY, parseMountOptions, propagationFlags } from './mount-options';
+import { inheritsMode, mountStep } from './mount-fields';
 import type { MountNamespaceMode } from './mount-namespace';
 import { checkJoinedNamespace } from './kernel-settings';
 import type { Step } from './steps';
@@ -95,15 +96,8 @@ export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] 
     const isDirectory = ctx.host.directories.has(hostSource) || hostSource === '/sys';
     steps.push(isDirectory ? { op: 'mkdir', path: dest, mode: 0o755 } : { op: 'touch', path: dest });
     steps.push(
-      attachTreeStep(ctx.spec, mount, hostSource, dest) ?? {
-        op: 'mount',
-        source: hostSource,
-        target: dest,
-        fstype: '',
-        flags: C.MS_BIND | (recursive ? C.MS_REC : 0),
-        data: '',
-        inContainer: true,
-      },
+      attachTreeStep(ctx.spec, mount, hostSource, dest) ??
+        mountStep({ source: hostSource, target: dest, fstype: '', flags: C.MS_BIND | (recursive ? C.MS_REC : 0), data: '', inContainer: true }),
     );
     // Flags of a bind mount cannot be given to mount(MS_BIND); set them on
     // the new mount, keeping what the kernel locked. Only on its top mount,
@@ -114,18 +108,10 @@ export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] 
     }
   } else if (opts.copyUp) {
     steps.push({ op: 'mkdir', path: dest, mode: 0o755 });
-    steps.push({ op: 'tmpfs-copyup', target: dest, flags: opts.flags & ~C.MS_REMOUNT, data: opts.data });
+    steps.push({ op: 'tmpfs-copyup', target: dest, flags: opts.flags & ~C.MS_REMOUNT, data: opts.data, inheritMode: inheritsMode('tmpfs', opts.data) });
   } else {
     steps.push({ op: 'mkdir', path: dest, mode: 0o755 });
-    steps.push({
-      op: 'mount',
-      source: source || type,
-      target: dest,
-      fstype: type,
-      flags: opts.flags & ~C.MS_REMOUNT,
-      data: opts.data,
-      inContainer: true,
-    });
+    steps.push(mountStep({ source: source || type, target: dest, fstype: type, flags: opts.flags & ~C.MS_REMOUNT, data: opts.data, inContainer: true }));
   }
   if (opts.recursiveAttrSet || opts.recursiveAttrClear) {
     steps.push({
@@ -138,7 +124,7 @@ export function mountSteps(mount: Mount, ctx: RootfsContext, index = 0): Step[] 
     });
   }
   if (opts.propagation) {
-    steps.push({ op: 'mount', source: '', target: dest, fstype: '', flags: opts.propagation, data: '', inContainer: true });
+    steps.push(mountStep({ source: '', target: dest, fstype: '', flags: opts.propagation, data: '', inContainer: true }));
   }
   return steps;
 }
@@ -204,9 +190,9 @@ export function prepareRootfsSteps(ctx: RootfsContext): Step[] {
   // In the runtime's own mount namespace nothing is mounted (a chroot ends it).
   if (ctx.mountNamespace !== 'inherited') {
     // Nothing done in here may propagate back to the host.
-    steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false });
+    steps.push(mountStep({ source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false }));
     // pivot_root needs the new root to be a mount point.
-    steps.push({ op: 'mount', source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false });
+    steps.push(mountStep({ source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false }));
   }
   steps.push({ op: 'root', path: rootfs });
 
@@ -256,7 +242,7 @@ export function finishRootfsSteps(ctx: RootfsContext, noPivot: boolean, sysctls:
     const flags = propagationFlags(propagation);
     // The schema admits only known names: reaching this is a bug, not a config error.
     if (flags === undefined) throw new InternalError(`rootfsPropagation "${propagation}" was not validated`);
-    steps.push({ op: 'mount', source: '', target: '/', fstype: '', flags, data: '', inContainer: true });
+    steps.push(mountStep({ source: '', target: '/', fstype: '', flags, data: '', inContainer: true }));
   }
   // sysctls (written through the init's own procfs fd) come before the
   // read-only and masked paths, as in runc.

@@ -14,10 +14,20 @@ import type { SeccompSummary } from '../seccomp/summary';
 import type { NormalizedProfileJSON } from '../config/seccomp/normalize';
 import type { CgroupPlan } from './runtime-cgroups';
 
-/** Points where the init helper hands control to the runtime process. */
-/** The namespaces a joined one is checked for on arrival (check-ns): /proc/self/ns names. */
-export type CheckedNamespace = 'mnt' | 'net' | 'ipc' | 'uts';
+/*
+ * Wire enums: a value of one of these lists travels as its index in the
+ * list, and native/init/wire_enums.h declares the same list, in the same
+ * order, as a C++ enum (with these names for the dry-run printer). The C++
+ * side compares enum values, never strings; test/unit/plan-wire.test.ts
+ * sends every value of every list through the C++ decoder, so a list
+ * reordered or extended on one side only fails there.
+ */
 
+/** The namespaces a joined one is checked for on arrival (check-ns): /proc/self/ns names. */
+export const CHECKED_NAMESPACES = ['mnt', 'net', 'ipc', 'uts'] as const;
+export type CheckedNamespace = (typeof CHECKED_NAMESPACES)[number];
+
+/** Points where the init helper hands control to the runtime process. */
 export const SYNC_POINTS = ['runtime-hooks'] as const;
 export type SyncPoint = (typeof SYNC_POINTS)[number];
 
@@ -25,18 +35,60 @@ export type SyncPoint = (typeof SYNC_POINTS)[number];
 export const HOOKS_IN_CONTAINER = ['createContainer', 'startContainer'] as const;
 export type HookInContainer = (typeof HOOKS_IN_CONTAINER)[number];
 
+/** A device node's type, as linux.devices gives it: character, block, fifo. */
+export const DEVICE_TYPES = ['c', 'b', 'p'] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+/**
+ * What a mount step mounts, where the init guards it: a procfs or sysfs
+ * must land on an ordinary directory (no symlink on the way), and on /proc
+ * itself only a new procfs may be mounted (native/init/proc_guard.h).
+ */
+export const MOUNT_FILESYSTEMS = ['other', 'proc', 'sysfs'] as const;
+export type MountFilesystem = (typeof MOUNT_FILESYSTEMS)[number];
+
+/** A create plan (waits for start) or an exec plan (runs at once). */
+export const PLAN_KINDS = ['create', 'exec'] as const;
+export type PlanKind = (typeof PLAN_KINDS)[number];
+
+/**
+ * The procfs the init opens at start for its own /proc files: the one it
+ * sees (the host's, in a copy of the runtime's mount namespace, or the
+ * runtime's own for an exec into a container without a mount namespace),
+ * or a private one of the container's pid namespace (an exec plan inside
+ * the container's mount namespace, whose /proc is never trusted:
+ * native/init/exec_procfs.h).
+ */
+export const PROCFS_SOURCES = ['host', 'private'] as const;
+export type ProcfsSource = (typeof PROCFS_SOURCES)[number];
+
+/** The header step, first in every plan: what the init must know before "go". */
+export type PlanHeader = Extract<Step, { op: 'header' }>;
+
 export type Step =
+  /**
+   * The plan's header, always step 0 (native/init/main.cc reads it before
+   * anything else): the plan's kind, the procfs the init opens at start,
+   * and the container paths below /proc that a bind may cover (lxcfs's
+   * files; plan/header.ts). Executing it does nothing.
+   */
+  | { op: 'header'; kind: PlanKind; procfs: ProcfsSource; procBinds: string[] }
   /** Container paths of later steps resolve below this host path ('' after pivot_root). */
   | { op: 'root'; path: string }
-  /** mount(2). `inContainer`: target is a container path, resolved below the root without leaving it. */
-  | { op: 'mount'; source: string; target: string; fstype: string; flags: number; data: string; inContainer: boolean }
+  /**
+   * mount(2). `inContainer`: target is a container path, resolved below the
+   * root without leaving it. `filesystem` says which guard applies to it
+   * (MOUNT_FILESYSTEMS); `inheritMode`: the new filesystem (a tmpfs without
+   * mode=) gets the mode of the directory it covers (plan/mount-fields.ts).
+   */
+  | { op: 'mount'; source: string; target: string; fstype: string; flags: number; data: string; inContainer: boolean; filesystem: MountFilesystem; inheritMode: boolean }
   /** mount_setattr(2) on a container path: MOUNT_ATTR_* bits to set/clear, propagation, recursively or not. */
   | { op: 'setattr'; target: string; set: number; clear: number; propagation: number; recursive: boolean }
   /** mkdir -p of a container path. */
   | { op: 'mkdir'; path: string; mode: number }
   /** Creates an empty file (and its parents), a target for a file bind mount. */
   | { op: 'touch'; path: string }
-  | { op: 'mknod'; path: string; type: 'c' | 'b' | 'p'; mode: number; major: number; minor: number; uid: number; gid: number }
+  | { op: 'mknod'; path: string; type: DeviceType; mode: number; major: number; minor: number; uid: number; gid: number }
   /**
    * A symlink at a container path (only its parent is resolved). Something
    * already there is kept, unless `replace`: then it is unlinked first (the
@@ -126,7 +178,7 @@ export type Step =
    * number, facts.ts), verified on its fd to be that device, bound nosuid
    * and noexec onto the container path.
    */
-  | { op: 'bind-device'; path: string; type: 'c' | 'b'; major: number; minor: number; source: string }
+  | { op: 'bind-device'; path: string; type: Exclude<DeviceType, 'p'>; major: number; minor: number; source: string }
   /**
    * A host socket bound onto a container path (the runtime's
    * NOTIFY_SOCKET, plan/notify-socket.ts): the init opens `source`
@@ -138,8 +190,9 @@ export type Step =
   /**
    * A tmpfs mount with "tmpcopyup": the directory's contents are copied,
    * through fds, into the new tmpfs before it is attached over it.
+   * `inheritMode` as for a mount.
    */
-  | { op: 'tmpfs-copyup'; target: string; flags: number; data: string }
+  | { op: 'tmpfs-copyup'; target: string; flags: number; data: string; inheritMode: boolean }
   /**
    * unshare(2) of CLONE_NEW* `flags` by the init, after "go": the cgroup
    * namespace, so that it is rooted at the cgroups the runtime placed the
@@ -187,11 +240,6 @@ export type Step =
    * and of a process exec'd into one.
    */
   | { op: 'chroot'; rootfs: string }
-  /**
-   * Fails unless the init's mount namespace is none of the given ones
-   * (parallel lists of nsfs device and inode numbers: the runtime's and pid
-   * 1's), before anything is mounted in a namespace joined by path.
-   */
   /**
    * Fails unless the init's namespace of this kind (its /proc/self/ns name)
    * is none of the host's (parallel lists of nsfs dev and inode): before a

@@ -139,10 +139,15 @@ Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
 
 void InitConsole(Napi::Env env, Napi::Object exports) {
   exports.Set("unixConnect", Napi::Function::New(env, UnixConnect, "unixConnect"));
-  exports.Set("unixListen", Napi::Function::New(env, UnixListen, "unixListen"));
-  exports.Set("unixAccept", Napi::Function::New(env, UnixAccept, "unixAccept"));
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
   exports.Set("setWindowSize", Napi::Function::New(env, SetWindowSize, "setWindowSize"));
+}
+
+// Test addon only (test_module.cc): the other end of a console or
+// listener socket, which the runtime never plays.
+void InitConsoleTest(Napi::Env env, Napi::Object exports) {
+  exports.Set("unixListen", Napi::Function::New(env, UnixListen, "unixListen"));
+  exports.Set("unixAccept", Napi::Function::New(env, UnixAccept, "unixAccept"));
 }
 
 }  // namespace kapsel

@@ -58,125 +58,13 @@
 #include "../common/syscalls.h"
 #include "cgroup_clone.h"
 #include "errors.h"
+#include "sealed_copy.h"
+#include "spawn_child.h"
 
 namespace kapsel {
 
 namespace {
 
-constexpr size_t kStackSize = 256 * 1024;
-
-// Everything the child needs, prepared before clone. The child writes its
-// failure (if any) into `failed_errno` / `failed_syscall`: shared memory,
-// read by the parent once clone returns (CLONE_VFORK).
-struct ChildPlan {
-  int exec_fd = -1;
-  char** argv = nullptr;
-  char** envp = nullptr;
-  const int* fds = nullptr;
-  int nfds = 0;
-  bool carry_caps = false;
-  volatile int failed_errno = 0;
-  const char* volatile failed_syscall = nullptr;
-  // Which fd (fcntl) failed, so the error names it rather than the helper
-  // binary; -1 when the failure is about none.
-  volatile int failed_index = -1;
-  // A new time namespace, and the text written to its timens_offsets
-  // (lines "<clock> <secs> <nanosecs>"; empty: no offsets) through
-  // `proc_fd`, the host's procfs verified before the clone.
-  bool new_time_ns = false;
-  const char* time_offsets = nullptr;
-  size_t time_offsets_len = 0;
-  int proc_fd = -1;
-  // process.oomScoreAdj as text (empty: none), for self/oom_score_adj of proc_fd.
-  const char* oom_score_adj = nullptr;
-  size_t oom_score_adj_len = 0;
-  const char* volatile failed_path = nullptr;
-};
-
-long RawSyscallFail(ChildPlan* p, const char* name) {
-  p->failed_errno = errno;
-  p->failed_syscall = name;
-  return -1;
-}
-
-// In a new user namespace the child holds every capability, but execve
-// recomputes them from its uid, which is not mapped yet (the parent writes
-// the maps while the helper waits, and the parent cannot act before exec
-// under CLONE_VFORK): a plain exec would drop them all. Raising them as
-// ambient capabilities carries them across exec; the helper clears the
-// ambient and inheritable sets first thing.
-bool CarryCapabilitiesAcrossExec(ChildPlan* p) {
-  kapsel_common::CapSets caps;
-  if (kapsel_common::Capget(0, &caps) < 0) return RawSyscallFail(p, "capget") == 0;
-  caps.inheritable = caps.permitted;
-  if (kapsel_common::Capset(caps) < 0) return RawSyscallFail(p, "capset") == 0;
-  for (int cap = 0; cap < 64; cap++) {
-    if (syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EINVAL) {
-      return RawSyscallFail(p, "prctl") == 0;
-    }
-  }
-  return true;
-}
-
-// The time namespace of the container: created for our children and the
-// exec, its offsets written before anything is in it (the kernel refuses
-// them afterwards).
-bool EnterNewTimeNamespace(ChildPlan* p) {
-  if (syscall(SYS_unshare, CLONE_NEWTIME) < 0) return RawSyscallFail(p, "unshare") == 0;
-  if (p->time_offsets_len == 0) return true;
-  p->failed_path = "/proc/self/timens_offsets";
-  int r = kapsel_common::WriteTimeOffsets(p->proc_fd, p->time_offsets, p->time_offsets_len);
-  if (r < 0) return RawSyscallFail(p, r == -1 ? "open" : "write") == 0;
-  p->failed_path = nullptr;
-  return true;
-}
-
-// Runs in the final child: arrange fds 0..n-1, exec. Never returns on success.
-int ExecChild(void* arg) {
-  ChildPlan* p = static_cast<ChildPlan*>(arg);
-  // Set here, before the exec, so that the helper and all it forks or
-  // execs inherit it (LaunchPlan.oomScoreAdj in lib/plan/steps.ts says why
-  // not later): our own /proc files are still ours to write.
-  if (p->oom_score_adj_len > 0) {
-    p->failed_path = "/proc/self/oom_score_adj";
-    int r = kapsel_common::WriteProcFile(p->proc_fd, "self/oom_score_adj", p->oom_score_adj, p->oom_score_adj_len);
-    if (r < 0) { RawSyscallFail(p, r == -1 ? "open" : "write"); _exit(127); }
-    p->failed_path = nullptr;
-  }
-  if (p->new_time_ns && !EnterNewTimeNamespace(p)) _exit(127);
-  if (p->carry_caps && !CarryCapabilitiesAcrossExec(p)) _exit(127);
-  // Move every source above the target range first, so that dup3 into slot i
-  // never clobbers a source still needed for a later slot (or the exec fd).
-  int base = p->nfds + 3;
-  int exec_fd = static_cast<int>(syscall(SYS_fcntl, p->exec_fd, F_DUPFD_CLOEXEC, base));
-  if (exec_fd < 0) { RawSyscallFail(p, "fcntl"); _exit(127); }
-  int moved[1024];
-  for (int i = 0; i < p->nfds; i++) {
-    moved[i] = -1;
-    if (p->fds[i] == -1) continue;
-    moved[i] = static_cast<int>(syscall(SYS_fcntl, p->fds[i], F_DUPFD_CLOEXEC, base));
-    if (moved[i] < 0) { RawSyscallFail(p, "fcntl"); p->failed_index = i; _exit(127); }
-  }
-  for (int i = 0; i < p->nfds; i++) {
-    // No fd at i (-1): whatever of the runtime's is there (Node's own, in a
-    // gap of the preserved fds) must not reach the child.
-    if (moved[i] < 0) {
-      syscall(SYS_close, i);
-      continue;
-    }
-    // dup3 without O_CLOEXEC: the targets are exactly what survives exec.
-    if (syscall(SYS_dup3, moved[i], i, 0) < 0) { RawSyscallFail(p, "dup3"); _exit(127); }
-  }
-  // Everything else is closed by exec: listening sockets of engines (fd 3 of
-  // containerd's shim), the memfd itself, Node's internal fds.
-  if (syscall(SYS_close_range, p->nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-    RawSyscallFail(p, "close_range");
-    _exit(127);
-  }
-  syscall(SYS_execveat, exec_fd, "", p->argv, p->envp, AT_EMPTY_PATH);
-  RawSyscallFail(p, "execveat");
-  _exit(127);
-}
 
 // What a failure in the child (or the joining helper) was about, for the
 // error: the namespace a setns could not join, the fd of ours that could
@@ -191,35 +79,6 @@ std::string FailureSubject(const std::string& syscall, int index, const std::vec
   return std::string();
 }
 
-// One sealed memfd copy of each executable, made once per process.
-std::map<std::string, int> sealed_copies;
-
-int SealedCopy(const std::string& file, int* err) {
-  auto it = sealed_copies.find(file);
-  if (it != sealed_copies.end()) return it->second;
-  int src = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (src < 0) { *err = errno; return -1; }
-  struct stat st;
-  if (fstat(src, &st) < 0) { *err = errno; close(src); return -1; }
-  const unsigned kMfdExec = 0x10;  // MFD_EXEC: needed where vm.memfd_noexec is set
-  int mfd = static_cast<int>(syscall(SYS_memfd_create, "kapsel-init",
-                                     MFD_CLOEXEC | MFD_ALLOW_SEALING | kMfdExec));
-  if (mfd < 0 && errno == EINVAL)
-    mfd = static_cast<int>(syscall(SYS_memfd_create, "kapsel-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-  if (mfd < 0) { *err = errno; close(src); return -1; }
-  off_t left = st.st_size;
-  while (left > 0) {
-    ssize_t n = sendfile(mfd, src, nullptr, static_cast<size_t>(left));
-    if (n <= 0) { *err = n < 0 ? errno : EIO; close(src); close(mfd); return -1; }
-    left -= n;
-  }
-  close(src);
-  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
-    *err = errno; close(mfd); return -1;
-  }
-  sealed_copies[file] = mfd;
-  return mfd;
-}
 
 // NULL-terminated char* array whose strings live in `storage`.
 std::vector<char*> CStrings(std::vector<std::string>& storage) {
@@ -246,42 +105,6 @@ bool ReadStringArray(Napi::Env env, Napi::Object opts, const char* key, std::vec
   }
   return true;
 }
-
-// The ChildPlan lives in MAP_SHARED memory: a child cloned into a cgroup
-// on an architecture where cgroup_clone.cc uses fork semantics has a copy
-// of our memory, not ours, and must still report its failure and the
-// final pid back.
-class SharedPlan {
- public:
-  ~SharedPlan() {
-    if (mem_ != MAP_FAILED) {
-      plan_->~ChildPlan();
-      munmap(mem_, sizeof(ChildPlan));
-    }
-  }
-  ChildPlan* Allocate() {
-    mem_ = mmap(nullptr, sizeof(ChildPlan), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (mem_ == MAP_FAILED) return nullptr;
-    plan_ = new (mem_) ChildPlan();
-    return plan_;
-  }
- private:
-  void* mem_ = MAP_FAILED;
-  ChildPlan* plan_ = nullptr;
-};
-
-class Stack {
- public:
-  ~Stack() { if (base_ != MAP_FAILED) munmap(base_, kStackSize); }
-  bool Allocate() {
-    base_ = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    return base_ != MAP_FAILED;
-  }
-  char* Bottom() { return static_cast<char*>(base_); }
-  char* Top() { return Bottom() + kStackSize; }
- private:
-  void* base_ = MAP_FAILED;
-};
 
 // One spawn: its options, read on the JS thread (ParseSpawn), the clone,
 // which may run on any thread (RunSpawn: no N-API there), and its outcome.
@@ -657,8 +480,13 @@ Napi::Value SpawnAsync(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitSpawn(Napi::Env env, Napi::Object exports) {
-  exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
   exports.Set("spawnAsync", Napi::Function::New(env, SpawnAsync, "spawnAsync"));
+}
+
+// Test addon only (test_module.cc): the synchronous spawn, on the JS
+// thread, for tests that run the helper by hand.
+void InitSpawnTest(Napi::Env env, Napi::Object exports) {
+  exports.Set("spawn", Napi::Function::New(env, Spawn, "spawn"));
 }
 
 }  // namespace kapsel

@@ -70,7 +70,7 @@ void BindSlaveOverConsole(int slave) {
 
 void SetUpConsole(int socket_fd, int rows, int cols, bool bind_console) {
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) Fail("open", errno, "/dev/ptmx", "process.terminal needs a devpts mount at /dev/pts");
+  if (master < 0) FailFor(FailReason::kNoDevpts, "open", errno, "/dev/ptmx");
   int unlock = 0;
   if (ioctl(master, TIOCSPTLCK, &unlock) < 0) Fail("ioctl", errno, "/dev/ptmx", "TIOCSPTLCK");
   unsigned int number = 0;

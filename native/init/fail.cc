@@ -41,10 +41,10 @@ void SetCurrentStep(int index, const std::string& op) {
   step_op = op;
 }
 
-void Fail(const char* syscall, int err, const std::string& path, const std::string& message) {
-  if (!Report(EncodeError(step_index, step_op, syscall, err, path, message))) {
+void FailFor(FailReason reason, const char* syscall, int err, const std::string& path, const std::string& message) {
+  if (!Report(EncodeError(step_index, step_op, reason, syscall, err, path, message))) {
     // Nobody is listening: leave a trace on the container's stderr.
-    std::string text = syscall;
+    std::string text = std::string(WireName(reason)) + ": " + syscall;
     if (!path.empty()) text += " " + path;
     text += ": " + (err ? ErrnoText(err) : std::string()) + (message.empty() ? "" : " " + message);
     Trace(text);
@@ -54,7 +54,7 @@ void Fail(const char* syscall, int err, const std::string& path, const std::stri
 
 void FailHook(HookFailedMessage failure) {
   failure.step = step_index;
-  if (!Report(EncodeHookFailed(failure))) Trace(failure.kind + " hook " + failure.path + " failed");
+  if (!Report(EncodeHookFailed(failure))) Trace(std::string(WireName(failure.kind)) + " hook " + failure.path + " failed");
   _exit(1);
 }
 

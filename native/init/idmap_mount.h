@@ -6,7 +6,7 @@
 // attaches it onto the target's fd (fd_mounts.h).
 #pragma once
 #include "step_types.h"
-#include "steps.h"
+#include "init_context.h"
 
 namespace kapsel_init {
 

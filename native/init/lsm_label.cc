@@ -32,8 +32,8 @@ bool IsLsmAttr(const std::string& attr) {
 void Run(InitContext& ctx, const ExecLabelStep& s) {
   const std::string shown = "/proc/thread-self/" + s.attr;
   const std::string what = shown + " for " + s.what;  // "write /proc/thread-self/attr/exec for /process/selinuxLabel: ..."
-  if (!IsLsmAttr(s.attr)) Fail("plan", EINVAL, shown, s.what + ": not an LSM attribute file of /proc/thread-self/attr");
-  if (ctx.proc_fd < 0) Fail("open", ENOENT, "/proc/thread-self", s.what + ": " + kNoProcfs);
+  if (!IsLsmAttr(s.attr)) FailFor(FailReason::kPlan, "plan", EINVAL, shown, s.what + ": not an LSM attribute file of /proc/thread-self/attr");
+  if (ctx.proc_fd < 0) FailFor(FailReason::kNoProcfs, "open", ENOENT, "/proc/thread-self", s.what);
   int self = OpenOwnProcDir(ctx.proc_fd, "thread-self");
   if (self < 0) Fail("open", errno, "/proc/thread-self", "/proc/thread-self for " + s.what);
   struct statfs st;

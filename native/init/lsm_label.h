@@ -3,7 +3,7 @@
 // our own /proc/thread-self/attr file through the procfs verified at start.
 #pragma once
 #include "step_types.h"
-#include "steps.h"
+#include "init_context.h"
 
 namespace kapsel_init {
 

@@ -5,13 +5,15 @@
 // It reads the launch plan, waits for "go" (protocol.h; uid/gid maps are
 // written by then), and executes the steps in order. The last step execs
 // the container's process; any failure is reported with its step (fail.h).
-//
-//   kapsel-init --exec --plan-fd N --sync-fd M
-// runs an exec plan (lib/plan/exec-plan.ts); there are no id maps to wait
-// for, so the helper is non-dumpable from its first instruction on.
+// The plan's header (step 0, HeaderStep) says what kind of plan it is and
+// which procfs to open: an exec plan (lib/plan/exec-plan.ts) has no id
+// maps to wait for, so the helper is non-dumpable from the moment it knows.
 //
 // Either, given --join FD:TYPE ... --join-report FD (join mode, join.h),
 // first enters existing namespaces and forks the process that goes on.
+//
+//   kapsel-init --wire-enums
+// prints the wire enums' lists (wire_enums.h) for the same test.
 //
 //   kapsel-init --dry-run --plan-fd N
 // decodes the plan with the same step readers and prints each step as one
@@ -42,6 +44,7 @@
 #include "protocol.h"
 #include "plan_reader.h"
 #include "step_types.h"
+#include "step_printer.h"
 #include "steps.h"
 
 using namespace kapsel_init;
@@ -126,17 +129,28 @@ int LastCap() {
   return cap;
 }
 
-// The procfs of an exec plan's helper. In the runtime's mount namespace
-// (a container without one of its own: the plan chroots), "/proc" is the
-// runtime's, opened as create opens it. Otherwise the helper is inside the
-// container's mount namespace, whose "/proc" is never trusted: a private
-// procfs (exec_procfs.h). Where there is none (a user namespace with no
-// procfs in the container), the helper goes on without: only a step that
-// needs one (oom_score_adj, an LSM label) fails, saying so (proc_guard.h).
-int OpenExecProcfs(const std::vector<Step>& steps) {
-  for (const Step& step : steps)
-    if (step.fields[0] == ChrootStep::kOp) return OpenProcfs();
-  return OpenPrivateProcfs();
+// The procfs the header names. "host": the one this process sees (a
+// create's copy of the runtime's mount namespace, or an exec into a
+// container without a mount namespace of its own, whose plan chroots).
+// "private": the helper of an exec plan is inside the container's mount
+// namespace, whose "/proc" is never trusted (exec_procfs.h). Where there is
+// none (a user namespace with no procfs in the container), the helper goes
+// on without: only a step that needs one (oom_score_adj, an LSM label)
+// fails, saying so (proc_guard.h).
+int OpenPlanProcfs(ProcfsSource source) {
+  return source == ProcfsSource::kPrivate ? OpenPrivateProcfs() : OpenProcfs();
+}
+
+// Decodes the header (step 0) into `ctx`; a plan without one is malformed.
+void ReadHeader(const std::vector<Step>& steps, InitContext* ctx) {
+  if (steps.empty() || steps[0].fields[0] != HeaderStep::kOp) FailPlan("the plan does not start with its header");
+  StepArgs args(steps[0]);
+  HeaderStep header;
+  header.Visit(args);
+  args.Done();
+  ctx->kind = header.kind;
+  ctx->proc_binds = std::move(header.proc_binds);
+  ctx->procfs = header.procfs;
 }
 
 }  // namespace
@@ -145,7 +159,7 @@ int OpenExecProcfs(const std::vector<Step>& steps) {
 int DryRun(int plan_fd) {
   std::vector<Step> steps;
   std::string error;
-  if (!ReadPlan(plan_fd, &steps, &error)) Fail("plan", EINVAL, "", error);
+  if (!ReadPlan(plan_fd, &steps, &error)) FailPlan(error);
   for (size_t i = 0; i < steps.size(); i++) {
     SetCurrentStep(static_cast<int>(i), steps[i].fields[0]);
     std::string line = DescribeStep(steps[i]) + "\n";
@@ -155,11 +169,35 @@ int DryRun(int plan_fd) {
 }
 
 int main(int argc, char** argv) {
+  if (HasFlag(argc, argv, "--wire-enums")) {
+    std::string json = WireEnumsJson() + "\n";
+    return write(1, json.data(), json.size()) == static_cast<ssize_t>(json.size()) ? 0 : 1;
+  }
   if (HasFlag(argc, argv, "--dry-run")) {
     int plan_fd = ArgFd(argc, argv, "--plan-fd");
     return DryRun(plan_fd < 0 ? 0 : plan_fd);
   }
-  const bool exec_plan = HasFlag(argc, argv, "--exec");
+  int plan_fd = ArgFd(argc, argv, "--plan-fd");
+  int sync_fd = ArgFd(argc, argv, "--sync-fd");
+  if (plan_fd < 0 || sync_fd < 0) {
+    const char usage[] =
+        "kapsel-init: started by the kapsel runtime only (--plan-fd N --sync-fd M)\n"
+        "             kapsel-init --dry-run [--plan-fd N] prints a plan (default fd 0)\n";
+    ssize_t ignored = write(2, usage, sizeof usage - 1);
+    (void)ignored;
+    return 2;
+  }
+  if (sync_fd < plan_fd) FailPlan("the sync fd lies below the plan fd");
+  SetFailureChannel(sync_fd, ChannelKind::kSeqpacket);
+  // The plan first: its header says whether this is an exec plan, and
+  // reading our own memfd joins nothing and shows us to no one.
+  std::vector<Step> steps;
+  std::string error;
+  if (!ReadPlan(plan_fd, &steps, &error)) FailPlan(error);
+  close(plan_fd);
+  InitContext ctx;
+  ReadHeader(steps, &ctx);
+  const bool exec_plan = ctx.kind == PlanKind::kExec;
   const bool join_mode = IsJoinMode(argc, argv);
   // Entering a running container (an exec plan), or namespaces that others
   // are in already (join mode): nothing there may ptrace us or open our
@@ -178,16 +216,6 @@ int main(int argc, char** argv) {
   }
   ResetSignals();
   ExitOnTerminatingSignals();
-  int plan_fd = ArgFd(argc, argv, "--plan-fd");
-  int sync_fd = ArgFd(argc, argv, "--sync-fd");
-  if (plan_fd < 0 || sync_fd < 0) {
-    const char usage[] =
-        "kapsel-init: started by the kapsel runtime only (--plan-fd N --sync-fd M)\n"
-        "             kapsel-init --dry-run [--plan-fd N] prints a plan (default fd 0)\n";
-    ssize_t ignored = write(2, usage, sizeof usage - 1);
-    (void)ignored;
-    return 2;
-  }
   // The runtime lays out our own fds (plan, sync, exec fifo, console
   // and seccomp listener sockets) above stdio and the preserved fds, starting at the plan fd
   // (lib/plan/steps.ts helperFdLayout). They had to survive the exec into
@@ -196,8 +224,6 @@ int main(int argc, char** argv) {
   // else runs, and every fd we open ourselves is opened with O_CLOEXEC.
   if (syscall(SYS_close_range, static_cast<unsigned>(plan_fd), ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     Fail("close_range", errno, "", "CLOSE_RANGE_CLOEXEC from fd " + std::to_string(plan_fd));
-  if (sync_fd < plan_fd) Fail("plan", EINVAL, "", "the sync fd lies below the plan fd");
-  SetFailureChannel(sync_fd, ChannelKind::kSeqpacket);
   // A session (and process group) of our own, as runc and crun give the
   // container: a signal to the caller's process group (^C in the shell
   // that ran create) must not reach the container, and a terminal step
@@ -205,20 +231,13 @@ int main(int argc, char** argv) {
   // leader here (we are a fresh clone), so setsid cannot fail with EPERM.
   if (setsid() < 0) Fail("setsid", errno, "");
 
-  std::vector<Step> steps;
-  std::string error;
-  if (!ReadPlan(plan_fd, &steps, &error)) Fail("plan", EINVAL, "", error);
-  close(plan_fd);
-
-  InitContext ctx;
   ctx.sync_fd = sync_fd;
-  for (const Step& step : steps) ctx.waits_for_start |= step.fields[0] == WaitStartStep::kOp;
   ctx.last_cap = LastCap();
-  ctx.proc_fd = exec_plan ? OpenExecProcfs(steps) : OpenProcfs();
+  ctx.proc_fd = OpenPlanProcfs(ctx.procfs);
   if (ctx.proc_fd >= 0) {
     ctx.proc_self_fd = OpenOwnProcDir(ctx.proc_fd, "self");
     if (ctx.proc_self_fd < 0) Fail("open", errno, "/proc/self");
-    if (ctx.waits_for_start) {
+    if (ctx.waits_for_start()) {
       ctx.proc_self_fd_dir = OpenProcFile(ctx.proc_self_fd, "fd", O_PATH | O_DIRECTORY, "/proc/self/fd");
       if (ctx.proc_self_fd_dir < 0) Fail("open", errno, "/proc/self/fd", "the exec fifo is reopened through it");
     }
@@ -246,5 +265,5 @@ int main(int argc, char** argv) {
     // Done with: not kept through the wait for start (idle_memory.h).
     steps[i] = Step();
   }
-  Fail("plan", EINVAL, "", "the plan ended without an exec step");
+  FailPlan("the plan ended without an exec step");
 }

@@ -32,22 +32,18 @@ void Run(InitContext& ctx, const ChrootStep& s) {
 // on it), is followed.
 void Run(InitContext& ctx, const CheckNsStep& s) {
   if (s.forbidden_devs.size() != s.forbidden_inodes.size())
-    Fail("plan", EINVAL, "", "check-ns: device and inode lists differ in length");
-  const char* harm = s.ns == "mnt"   ? "setting the rootfs up there would change the host's mount table"
-                     : s.ns == "net" || s.ns == "ipc" ? "a sysctl written there would change the host's"
-                     : s.ns == "uts" ? "the hostname set there would be the host's"
-                                     : nullptr;
-  if (harm == nullptr) Fail("plan", EINVAL, "", "check-ns: no such namespace kind: " + s.ns);
-  std::string file = "ns/" + s.ns;
+    FailPlan("check-ns: device and inode lists differ in length");
+  // The enum's word is the /proc/self/ns file name (wire_enums.h).
+  const std::string name = WireName(s.ns);
+  std::string file = "ns/" + name;
   int ns = OpenProcFile(ctx.proc_self_fd, "ns", O_PATH | O_DIRECTORY, "/proc/self/ns");
   if (ns < 0) Fail("open", errno, "/proc/self/ns");
   struct stat mine;
-  if (fstatat(ns, s.ns.c_str(), &mine, 0) < 0) Fail("stat", errno, "/proc/self/" + file);
+  if (fstatat(ns, name.c_str(), &mine, 0) < 0) Fail("stat", errno, "/proc/self/" + file);
   close(ns);
   for (size_t i = 0; i < s.forbidden_devs.size(); i++) {
     if (static_cast<int64_t>(mine.st_dev) == s.forbidden_devs[i] && static_cast<int64_t>(mine.st_ino) == s.forbidden_inodes[i])
-      Fail("setns", EPERM, "/proc/self/" + file,
-           std::string("/linux/namespaces: the ") + s.ns + " namespace joined by path is the host's (the runtime's or pid 1's) by now: " + harm);
+      FailFor(FailReason::kHostNamespace, "setns", EPERM, "/proc/self/" + file, name);
   }
 }
 

@@ -4,7 +4,7 @@
 // written or named in it.
 #pragma once
 #include "step_types.h"
-#include "steps.h"
+#include "init_context.h"
 
 namespace kapsel_init {
 

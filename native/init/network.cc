@@ -48,7 +48,7 @@ void Run(InitContext&, const NetdevStep& s) {
   }
   for (const std::string& text : s.addresses) {
     Address a;
-    if (!ParseAddress(text, &a)) Fail("plan", EINVAL, "", s.what + ": not an address: " + text);
+    if (!ParseAddress(text, &a)) FailPlan(s.what + ": not an address: " + text);
     if (int e = AddAddress(nl, link.index, a)) Fail("RTM_NEWADDR", e, text, s.what + ": cannot add " + text + " to " + s.to);
   }
   if (int e = SetUp(nl, link.index)) Fail("RTM_NEWLINK", e, s.to, s.what + ": cannot bring " + s.to + " up");

@@ -3,7 +3,7 @@
 // the links of linux.netDevices the runtime moved in, named, addressed, up.
 #pragma once
 #include "step_types.h"
-#include "steps.h"
+#include "init_context.h"
 
 namespace kapsel_init {
 

@@ -96,7 +96,7 @@ bool ReadPlan(int fd, std::vector<Step>* steps, std::string* error) {
 }
 
 const std::string& StepArgs::Next(const char* name) {
-  if (next_ >= step_.fields.size()) Fail("plan", EINVAL, "", "step " + Op() + ": missing field " + name);
+  if (next_ >= step_.fields.size()) FailPlan("step " + Op() + ": missing field " + name);
   return step_.fields[next_++];
 }
 
@@ -105,14 +105,14 @@ int64_t StepArgs::ParseInt(const char* name, const std::string& s) {
   errno = 0;
   long long v = strtoll(s.c_str(), &end, 10);
   if (errno != 0 || end == s.c_str() || *end != '\0')
-    Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " is not a number: " + s);
+    FailPlan("step " + Op() + ": " + name + " is not a number: " + s);
   return v;
 }
 
 void StepArgs::Str(const char* name, std::string& out) {
   out = Next(name);
   // A string reaches syscalls as a C string: a NUL would cut it short.
-  if (out.find('\0') != std::string::npos) Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " holds a NUL");
+  if (out.find('\0') != std::string::npos) FailPlan("step " + Op() + ": " + name + " holds a NUL");
 }
 
 void StepArgs::Int(const char* name, int64_t& out) { out = ParseInt(name, Next(name)); }
@@ -123,19 +123,19 @@ void StepArgs::Uint(const char* name, uint64_t& out) {
   errno = 0;
   unsigned long long v = strtoull(s.c_str(), &end, 10);
   if (errno != 0 || end == s.c_str() || *end != '\0' || s[0] == '-')
-    Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " is not an unsigned number: " + s);
+    FailPlan("step " + Op() + ": " + name + " is not an unsigned number: " + s);
   out = v;
 }
 
 void StepArgs::Bool(const char* name, bool& out) {
   const std::string& s = Next(name);
-  if (s != "0" && s != "1") Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " is not 0 or 1: " + s);
+  if (s != "0" && s != "1") FailPlan("step " + Op() + ": " + name + " is not 0 or 1: " + s);
   out = s == "1";
 }
 
 void StepArgs::Strs(const char* name, std::vector<std::string>& out) {
   int64_t n = ParseInt(name, Next(name));
-  if (n < 0) Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " has a negative length");
+  if (n < 0) FailPlan("step " + Op() + ": " + name + " has a negative length");
   out.clear();
   for (int64_t i = 0; i < n; i++) {
     std::string item;
@@ -146,16 +146,23 @@ void StepArgs::Strs(const char* name, std::vector<std::string>& out) {
 
 void StepArgs::Ints(const char* name, std::vector<int64_t>& out) {
   int64_t n = ParseInt(name, Next(name));
-  if (n < 0) Fail("plan", EINVAL, "", "step " + Op() + ": " + name + " has a negative length");
+  if (n < 0) FailPlan("step " + Op() + ": " + name + " has a negative length");
   out.clear();
   for (int64_t i = 0; i < n; i++) out.push_back(ParseInt(name, Next(name)));
+}
+
+size_t StepArgs::EnumIndex(const char* name, size_t count) {
+  uint64_t value;
+  Uint(name, value);
+  if (value >= count) FailPlan("step " + Op() + ": " + name + " is not a known value: " + std::to_string(value));
+  return static_cast<size_t>(value);
 }
 
 void StepArgs::Bytes(const char* name, std::string& out) { out = Next(name); }
 
 void StepArgs::Done() const {
   if (next_ != step_.fields.size())
-    Fail("plan", EINVAL, "", "step " + Op() + ": " + std::to_string(step_.fields.size() - next_) + " fields left over");
+    FailPlan("step " + Op() + ": " + std::to_string(step_.fields.size() - next_) + " fields left over");
 }
 
 }  // namespace kapsel_init

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "wire_enums.h"
+
 namespace kapsel_init {
 
 struct Step {
@@ -40,12 +42,18 @@ class StepArgs {
   void Strs(const char* name, std::vector<std::string>& out);
   void Ints(const char* name, std::vector<int64_t>& out);
   void Bytes(const char* name, std::string& out);
+  // A wire enum: its index, refused beyond the values the init knows.
+  template <class E>
+  void Enum(const char* name, E& out) {
+    out = static_cast<E>(EnumIndex(name, WireEnum<E>::kCount));
+  }
   // Fails when fields are left over (the two sides disagree on the op).
   void Done() const;
 
  private:
   const std::string& Next(const char* name);
   int64_t ParseInt(const char* name, const std::string& text);
+  size_t EnumIndex(const char* name, size_t count);
 
   const Step& step_;
   size_t next_ = 1;

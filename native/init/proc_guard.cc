@@ -23,15 +23,11 @@ namespace kapsel_init {
 
 namespace {
 
-// The mount points below /proc that runc accepts a bind mount on (files
-// that lxcfs emulates); nothing else but a procfs may be mounted on /proc
-// or below, or a write "to /proc" could land in a host file.
-bool IsAllowedProcBind(const std::string& relative) {
-  static const char* const allowed[] = {
-      "proc/cpuinfo", "proc/diskstats", "proc/meminfo", "proc/stat", "proc/swaps", "proc/uptime",
-      "proc/loadavg", "proc/slabinfo", "proc/net/dev", "proc/sys/kernel/ns_last_pid", "proc/sys/crypto/fips_enabled",
-  };
-  for (const char* a : allowed)
+// Whether `relative` is one of the mount points below /proc the plan's
+// header allows a bind on (lib/plan/header.ts: the files lxcfs emulates,
+// as runc allows them).
+bool IsAllowedProcBind(const std::string& relative, const std::vector<std::string>& allowed) {
+  for (const std::string& a : allowed)
     if (relative == a) return true;
   return false;
 }
@@ -124,9 +120,6 @@ bool IsBelowOrAt(const std::string& p, const std::string& dir) {
 
 }  // namespace
 
-const char kNoProcfs[] =
-    "without a procfs (the container has no /proc, and the kernel refuses a private one in its user namespace)";
-
 // Opens `relative` below the verified procfs directory `dirfd` without
 // following any symlink, magic or not, and checks that what it reached is
 // still procfs: a container mount cannot stand in for a /proc file we
@@ -166,7 +159,7 @@ int OpenOwnProcDir(int proc_fd, const char* name) {
 
 void WriteProcFile(int dirfd, const std::string& relative, const std::string& value, const std::string& shown,
                    const std::string& what) {
-  if (dirfd < 0) Fail("open", ENOENT, shown, kNoProcfs);
+  if (dirfd < 0) FailFor(FailReason::kNoProcfs, "open", ENOENT, shown, what);
   int fd = OpenProcFile(dirfd, relative, O_WRONLY, shown);
   if (fd < 0) Fail("open", errno, shown, what);
   if (write(fd, value.data(), value.size()) < 0) Fail("write", errno, shown, what);
@@ -176,18 +169,19 @@ void WriteProcFile(int dirfd, const std::string& relative, const std::string& va
 // Refuses a mount that would put something other than a procfs on /proc
 // or below (issue 8, hole 2), as runc's checkProcMount does: on /proc
 // itself only a new procfs or a bind of a procfs; below it only binds on
-// the lxcfs files. `source_fd` is the detached bind tree (-1 otherwise).
-void CheckProcMount(const ContainerPath& path, const std::string& fstype, int source_fd) {
+// the files the plan allows (`allowed_binds`). `source_fd` is the detached
+// bind tree (-1 otherwise); `new_procfs`: a new filesystem the plan says is
+// a procfs.
+void CheckProcMount(const ContainerPath& path, bool new_procfs, int source_fd, const std::vector<std::string>& allowed_binds) {
   const std::string& rel = path.Relative();
   bool at_proc = rel == "proc";
   if (!at_proc && rel.rfind("proc/", 0) != 0) return;
   if (source_fd < 0) {
-    if (at_proc && fstype == "proc") return;
-  } else if (at_proc ? IsProcfs(source_fd) : IsAllowedProcBind(rel)) {
+    if (at_proc && new_procfs) return;
+  } else if (at_proc ? IsProcfs(source_fd) : IsAllowedProcBind(rel, allowed_binds)) {
     return;
   }
-  Fail("mount", EPERM, path.HostPath(),
-       "/" + rel + " cannot be mounted because it is inside /proc (only a procfs may be mounted there)");
+  FailFor(FailReason::kProcMount, "mount", EPERM, "/" + rel);
 }
 
 // --no-pivot leaves the old root under the new one, and with it the host's
@@ -214,10 +208,9 @@ void HideHostProcAndSys(int proc_self_fd, const std::string& rootfs) {
     // bare one does, and create fails rather than leave it.
     if (errno == EACCES) {
       if (!mp.whole_and_bare) continue;
-      Fail("umount2", EACCES, point,
-           "--no-pivot cannot hide this procfs or sysfs of the host: a directory above it is not searchable, and it is fully visible");
+      FailFor(FailReason::kNoPivotUnsearchable, "umount2", EACCES, point);
     }
-    if (errno != EINVAL && errno != EPERM) Fail("umount2", errno, point, "--no-pivot hides the host's procfs and sysfs");
+    if (errno != EINVAL && errno != EPERM) FailFor(FailReason::kNoPivotHide, "umount2", errno, point);
     // EINVAL: gone with a parent detached before, or locked; cover what is left.
     int fd = open(point.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) continue;
@@ -238,7 +231,7 @@ void HideHostProcAndSys(int proc_self_fd, const std::string& rootfs) {
   int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) Fail("open", errno, "/");
   if (kapsel_common::MountSetattrFd(root, true, 0, 0, MS_PRIVATE) < 0)
-    Fail("mount_setattr", errno, "/", "--no-pivot makes the mounts outside the rootfs private");
+    FailFor(FailReason::kNoPivotPrivate, "mount_setattr", errno, "/");
   close(root);
 }
 

@@ -6,14 +6,11 @@
 // otherwise stay fully visible under the new root (issue 8, holes 2 and 4).
 #pragma once
 #include <string>
+#include <vector>
 
 #include "root_paths.h"
 
 namespace kapsel_init {
-
-// Why a /proc file cannot be reached by the helper of an exec plan that has
-// no procfs (exec_procfs.h): the failure's detail.
-extern const char kNoProcfs[];
 
 // `relative` below the verified procfs directory `dirfd`, opened without
 // following any symlink and checked to be procfs still; -1 with errno set
@@ -28,15 +25,18 @@ int OpenProcFile(int dirfd, const std::string& relative, int flags, const std::s
 // mount).
 int OpenOwnProcDir(int proc_fd, const char* name);
 
-// Writes `value` to such a file; failures name `shown` and `what` (and
-// kNoProcfs when `dirfd` is -1: there is no procfs).
+// Writes `value` to such a file; failures name `shown` and `what`
+// (FailReason::kNoProcfs when `dirfd` is -1: an exec helper without a
+// procfs, exec_procfs.h).
 void WriteProcFile(int dirfd, const std::string& relative, const std::string& value, const std::string& shown,
                    const std::string& what);
 
 // Fails unless a mount at `path` is allowed by the /proc rule: a new
-// filesystem of type `fstype` (source_fd -1), or the detached bind tree
-// `source_fd`.
-void CheckProcMount(const ContainerPath& path, const std::string& fstype, int source_fd);
+// filesystem (source_fd -1) that is a procfs when `new_procfs`, or the
+// detached bind tree `source_fd`, on /proc a procfs, below it only on one
+// of `allowed_binds` (container paths relative to the root, from the
+// plan's header).
+void CheckProcMount(const ContainerPath& path, bool new_procfs, int source_fd, const std::vector<std::string>& allowed_binds);
 
 // Detaches every procfs and sysfs outside `rootfs` (covers it with an empty
 // tmpfs where it cannot be detached). `proc_self_fd`: our verified

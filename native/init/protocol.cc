@@ -19,13 +19,9 @@ std::string Record(const std::vector<std::string>& fields) {
   return out;
 }
 
-const char* ReasonName(HookFailure reason) {
-  switch (reason) {
-    case HookFailure::kExit: return "exit";
-    case HookFailure::kSignal: return "signal";
-    case HookFailure::kTimeout: return "timeout";
-  }
-  return "exit";
+template <class E>
+std::string Wire(E value) {
+  return std::to_string(static_cast<unsigned>(value));
 }
 
 // Reads the whole content of a message memfd the runtime attached.
@@ -95,13 +91,13 @@ std::string EncodeSync(const std::string& name) { return Record({message::kSync,
 
 std::string EncodeReady() { return Record({message::kReady}); }
 
-std::string EncodeError(int step, const std::string& op, const std::string& syscall, int err,
-                        const std::string& path, const std::string& msg) {
-  return Record({message::kError, std::to_string(step), op, syscall, std::to_string(err), path, msg});
+std::string EncodeError(int step, const std::string& op, FailReason reason, const std::string& syscall, int err,
+                        const std::string& path, const std::string& detail) {
+  return Record({message::kError, std::to_string(step), op, Wire(reason), syscall, std::to_string(err), path, detail});
 }
 
 std::string EncodeHookFailed(const HookFailedMessage& m) {
-  return Record({message::kHookFailed, std::to_string(m.step), m.kind, m.path, ReasonName(m.reason),
+  return Record({message::kHookFailed, std::to_string(m.step), Wire(m.kind), m.path, Wire(m.reason),
                  std::to_string(m.exit_status), std::to_string(m.signal), std::to_string(m.timeout_seconds),
                  m.output});
 }

@@ -17,10 +17,12 @@
 //   init -> runtime
 //     sync         name: the sync point reached (lib/plan/steps.ts SyncPoint)
 //     ready        the plan reached wait-start: create is complete
-//     error        step, op, syscall, errno, path, message (fail.h)
-//     hook-failed  step, kind, path, reason (exit | signal | timeout),
+//     error        step, op, reason (FailReason), syscall, errno, path,
+//                  detail (fail.h); the runtime words it
+//     hook-failed  step, kind (HookKind), path, reason (HookFailure),
 //                  exitStatus, signal, timeoutSeconds, output; the runtime
 //                  words it (HookFailedError)
+//   Enums travel as their index (wire_enums.h).
 //
 // Any message may carry one fd with SCM_RIGHTS (common/fd_message.h), for a
 // message type that says so (the seccomp notify listener, later): the
@@ -29,6 +31,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "wire_enums.h"
 
 namespace kapsel_init {
 
@@ -56,11 +60,10 @@ struct GoMessage {
   std::string seccomp_listener_message;
 };
 
-enum class HookFailure { kExit, kSignal, kTimeout };
-
 struct HookFailedMessage {
   int step = -1;
-  std::string kind, path;
+  HookKind kind = HookKind::kCreateContainer;
+  std::string path;
   HookFailure reason = HookFailure::kExit;
   int exit_status = -1;
   int signal = 0;
@@ -71,8 +74,8 @@ struct HookFailedMessage {
 // The encoded records (for the socket or the fifo).
 std::string EncodeSync(const std::string& name);
 std::string EncodeReady();
-std::string EncodeError(int step, const std::string& op, const std::string& syscall, int err,
-                        const std::string& path, const std::string& message);
+std::string EncodeError(int step, const std::string& op, FailReason reason, const std::string& syscall, int err,
+                        const std::string& path, const std::string& detail);
 std::string EncodeHookFailed(const HookFailedMessage& m);
 
 // One record as one datagram, with `attach_fd` in SCM_RIGHTS when >= 0.

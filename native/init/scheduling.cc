@@ -52,7 +52,7 @@ std::vector<unsigned long> Bitmask(const std::vector<int64_t>& ids) {
 }  // namespace
 
 void Run(InitContext&, const AffinityStep& s) {
-  if (s.cpus.empty()) Fail("plan", EINVAL, "", s.what + ": no CPU");
+  if (s.cpus.empty()) FailPlan(s.what + ": no CPU");
   std::vector<unsigned long> mask = Bitmask(s.cpus);
   if (syscall(SYS_sched_setaffinity, 0, mask.size() * sizeof(unsigned long), mask.data()) < 0)
     Fail("sched_setaffinity", errno, "", s.what);
@@ -82,10 +82,7 @@ void Run(InitContext&, const SchedulerStep& s) {
   // or the init is in a user namespace, whose CAP_SYS_NICE does not count.
   bool realtime = s.policy == SCHED_FIFO || s.policy == SCHED_RR;
   if (err == EPERM && realtime) {
-    Fail("sched_setattr", err, "",
-         s.what + ": operation not permitted (EPERM): a real-time policy needs a real-time budget in the container's cpu cgroup "
-                  "where the kernel has real-time group scheduling (linux.resources.cpu.realtimeRuntime; cgroup v1 cpu.rt_runtime_us), "
-                  "and CAP_SYS_NICE in the host's user namespace");
+    FailFor(FailReason::kRealtimeRefused, "sched_setattr", err, "", s.what);
   }
   Fail("sched_setattr", err, "", s.what);
 }

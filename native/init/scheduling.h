@@ -3,7 +3,7 @@
 // container's process. Each is one syscall on the init itself.
 #pragma once
 #include "step_types.h"
-#include "steps.h"
+#include "init_context.h"
 
 namespace kapsel_init {
 

@@ -24,6 +24,24 @@ std::string Quote(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+template <class E>
+std::string List(const char* name) {
+  std::string out = Quote(name) + ":[";
+  for (size_t i = 0; i < WireEnum<E>::kCount; i++) out += (i ? "," : "") + Quote(WireEnum<E>::kNames[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+std::string WireEnumsJson() {
+  return "{" + List<PlanKind>("PlanKind") + "," + List<ProcfsSource>("ProcfsSource") + "," +
+         List<DeviceType>("DeviceType") + "," + List<MountFilesystem>("MountFilesystem") + "," +
+         List<HookKind>("HookKind") + "," + List<CheckedNamespace>("CheckedNamespace") + "," +
+         List<HookFailure>("HookFailure") + "," + List<FailReason>("FailReason") + "}";
+}
+
 StepPrinter::StepPrinter(const std::string& op) : out_("{\"op\":" + Quote(op)) {}
 
 void StepPrinter::Key(const char* name) { out_ += "," + Quote(name) + ":"; }

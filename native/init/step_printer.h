@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "wire_enums.h"
+
 namespace kapsel_init {
 
 class StepPrinter {
@@ -21,6 +23,11 @@ class StepPrinter {
   void Strs(const char* name, const std::vector<std::string>& value);
   void Ints(const char* name, const std::vector<int64_t>& value);
   void Bytes(const char* name, const std::string& value);
+  // A wire enum prints as its TypeScript word.
+  template <class E>
+  void Enum(const char* name, E value) {
+    Str(name, WireName(value));
+  }
 
   // The finished object (no newline).
   std::string Json() const { return out_ + "}"; }

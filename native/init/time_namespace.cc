@@ -22,7 +22,7 @@ void Run(InitContext& ctx, const CheckTimensStep&) {
     Fail("stat", errno, "/proc/self/ns/time_for_children");
   close(ns);
   if (current.st_dev != for_children.st_dev || current.st_ino != for_children.st_ino)
-    Fail("execve", ENOTSUP, "", "/linux/namespaces: the kernel did not move the init into its new time namespace at exec (Linux 6.0 or later does)");
+    FailFor(FailReason::kTimeNamespaceNotEntered, "execve", ENOTSUP, "");
 }
 
 }  // namespace kapsel_init

@@ -4,7 +4,7 @@
 // switch an exec'ing process to its time_for_children namespace (6.0+).
 #pragma once
 #include "step_types.h"
-#include "steps.h"
+#include "init_context.h"
 
 namespace kapsel_init {
 

@@ -6,9 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initHelperPath, native } from '../../lib/native/addon';
 import { encodeSteps } from '../../lib/plan/encode';
+import { createPlanHeader } from '../../lib/plan/header';
 import { decodeMessage, encodeMessage, type InitMessage } from '../../lib/plan/protocol';
 import type { JoinNamespace } from '../../lib/native/addon';
 import type { Step } from '../../lib/plan/steps';
+import { testAddon } from './test-addon';
 
 /**
  * A program started in the helper's place that execs it in the end (the
@@ -24,6 +26,8 @@ export interface PlanLauncher {
 export interface PlanSpawn {
   cloneFlags?: number;
   join?: JoinNamespace[];
+  /** Sends the steps as they are, without the header put in front (a malformed plan). */
+  withoutHeader?: boolean;
 }
 
 /**
@@ -37,15 +41,21 @@ export async function runPlan(
   extraFds: number[] = [],
   spawn: PlanSpawn = {},
 ): Promise<{ pid: number; exitCode: number | null; stderr: string; reported?: InitMessage }> {
+  // A plan starts with its header (native/init/main.cc): a create plan's,
+  // unless the test gives its own. Reported step indices count the steps
+  // the test gave (`shift` undoes the header put in front of them).
+  // Encoded first: a plan the encoder refuses leaves nothing behind.
+  const shift = steps[0]?.op === 'header' || spawn.withoutHeader ? 0 : 1;
+  const bytes = encodeSteps(shift ? [createPlanHeader(), ...steps] : steps);
   const addon = native();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-native-'));
   const errFile = path.join(dir, 'stderr');
   const err = fs.openSync(errFile, 'w');
   const plan = addon.memfdCreate('kapsel-plan', 1);
-  fs.writeSync(plan, encodeSteps(steps));
+  fs.writeSync(plan, bytes);
   const [parentSock, childSock] = addon.seqpacketPair();
   try {
-    const { pid, pidfd } = addon.spawn({
+    const { pid, pidfd } = testAddon().spawn({
       file: launcher ? launcher.file : initHelperPath(),
       argv: launcher
         ? [...launcher.argv, initHelperPath(), '--plan-fd', '3', '--sync-fd', '4']
@@ -56,7 +66,12 @@ export async function runPlan(
       join: spawn.join ?? [],
     });
     fs.closeSync(childSock);
-    fs.writeSync(parentSock, encodeMessage({ type: 'go' }));
+    try {
+      fs.writeSync(parentSock, encodeMessage({ type: 'go' }));
+    } catch (e) {
+      // A helper that failed on its plan (before "go") may be gone already.
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+    }
     const { exitCode } = await addon.pidfdWait(pidfd);
     fs.closeSync(pidfd);
     const buf = Buffer.alloc(65536);
@@ -72,6 +87,7 @@ export async function runPlan(
         if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') break; // nothing was sent
       }
     }
+    if (reported && (reported.type === 'error' || reported.type === 'hook-failed') && reported.step >= 0) reported = { ...reported, step: reported.step - shift };
     return { pid, exitCode, stderr: fs.readFileSync(errFile, 'utf8'), reported };
   } finally {
     for (const fd of [err, plan, parentSock]) fs.closeSync(fd);

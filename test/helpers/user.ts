@@ -138,7 +138,7 @@ export function userReadableRepo(): { dir: string; release(): void } {
   if (repoAccessProblem() === undefined && !process.env.KAPSEL_TEST_COPY_REPO) return { dir: REPO_ROOT, release: () => undefined };
   const dir = tempDir('repo');
   fs.chmodSync(dir, 0o755);
-  for (const entry of ['package.json', 'bin', 'dist', 'build/Release/kapsel_native.node', 'build/Release/kapsel-init', 'node_modules', 'examples', 'test/fixtures/bin']) {
+  for (const entry of ['package.json', 'bin', 'dist', 'build/Release/kapsel_native.node', 'build/Release/kapsel-init', 'native/test-addon/build/Release/kapsel_native_test.node', 'node_modules', 'examples', 'test/fixtures/bin']) {
     const from = path.join(REPO_ROOT, entry);
     if (!fs.existsSync(from)) continue;
     fs.mkdirSync(path.dirname(path.join(dir, entry)), { recursive: true, mode: 0o755 });

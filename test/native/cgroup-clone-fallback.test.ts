@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { detectLayout } from '../../lib/cgroups/layout';
 import { native, type SpawnOptions } from '../../lib/native/addon';
 import { ID_PREFIX } from '../helpers/run';
+import { testAddon } from '../helpers/test-addon';
 
 const unified = detectLayout().unified;
 const skip = process.getuid!() !== 0 ? 'needs root (a cgroup2 cgroup to spawn into)' : !unified ? 'no cgroup2 hierarchy mounted' : false;
@@ -36,7 +37,7 @@ test('fork-semantics clone3: born in the cgroup, its pid reported, its failures 
       cgroupFd: dirFd,
       cloneForkSemantics: true,
     };
-    const { pid, pidfd } = native().spawn(options);
+    const { pid, pidfd } = testAddon().spawn(options);
     fs.closeSync(out);
     assert.deepEqual(await native().pidfdWait(pidfd), { exitCode: 0, signal: null });
     fs.closeSync(pidfd);
@@ -46,9 +47,9 @@ test('fork-semantics clone3: born in the cgroup, its pid reported, its failures 
     const expected = path.posix.join(unified!.mountRoot, rel);
     assert.ok(cgroupLines.includes(`0::${expected}`), cgroupLines.join('\n'));
     // A failure in the child comes back with its errno and what it names: a bad fd to pass...
-    assert.throws(() => native().spawn({ ...options, fds: [0, 1, 2, 987654] }), { code: 'EBADF' });
+    assert.throws(() => testAddon().spawn({ ...options, fds: [0, 1, 2, 987654] }), { code: 'EBADF' });
     // ...and an exec that fails.
-    assert.throws(() => native().spawn({ ...options, file: path.join(outDir, 'missing'), fds: [0, 1, 2] }), (err: NodeJS.ErrnoException) => {
+    assert.throws(() => testAddon().spawn({ ...options, file: path.join(outDir, 'missing'), fds: [0, 1, 2] }), (err: NodeJS.ErrnoException) => {
       assert.equal(err.code, 'ENOENT');
       return true;
     });

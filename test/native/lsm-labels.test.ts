@@ -47,6 +47,7 @@ test('exec-label writes to /proc/thread-self/attr/exec; this kernel\'s EINVAL is
       type: 'error',
       step: 0,
       op: 'exec-label',
+      reason: 'syscall',
       syscall: 'write',
       errno: EINVAL,
       path: '/proc/thread-self/attr/exec',
@@ -119,7 +120,7 @@ test('mount data: a quoted value is one fsconfig parameter, commas kept, quotes 
     const run = await runPlan([
       { op: 'root', path: dir },
       { op: 'mkdir', path: '/m', mode: 0o755 },
-      { op: 'mount', source: 'tmpfs', target: '/m', fstype: 'tmpfs', flags: 0, data: 'size="1m",kapsel_probe="s0:c1,c2",mode=755', inContainer: true },
+      { op: 'mount', source: 'tmpfs', target: '/m', fstype: 'tmpfs', flags: 0, data: 'size="1m",kapsel_probe="s0:c1,c2",mode=755', inContainer: true, filesystem: 'other', inheritMode: false },
       { op: 'exec', args: ['true'], env: [], searchPath: '/usr/bin:/bin' },
     ]);
     assert.equal(run.exitCode, 1);

@@ -23,6 +23,7 @@ import { untilReady } from '../helpers/until-ready';
 import { libseccompResolver } from '../../lib/seccomp/library';
 import { FIXTURES_BIN, missingFixture } from '../helpers/bundle';
 import { killChild } from '../helpers/child';
+import { testAddon } from '../helpers/test-addon';
 
 const FIXTURE = path.join(FIXTURES_BIN, 'seccomp-run');
 const skip = process.arch !== 'x64' ? 'the fixture and the numbers here are x86_64' : missingFixture('seccomp-run');
@@ -207,13 +208,13 @@ test('notify: the listener fd reaches Node, which receives the notification and 
     const message = await untilReady(() => native().receiveFd(ours));
     assert.equal(message.data, 'seccompFd');
     listener = message.fd;
-    const notification: SeccompNotification = await untilReady(() => native().seccompNotifReceive(listener));
+    const notification: SeccompNotification = await untilReady(() => testAddon().seccompNotifReceive(listener));
     assert.equal(notification.nr, libseccompResolver().syscall('getppid', 0));
     assert.equal(notification.args.length, 6);
     assert.ok(notification.pid > 0);
-    assert.equal(native().seccompNotifIdValid(listener, notification.id), true);
-    native().seccompNotifRespond(listener, notification.id, 4242n, 0, 0);
-    assert.equal(native().seccompNotifIdValid(listener, notification.id), false);
+    assert.equal(testAddon().seccompNotifIdValid(listener, notification.id), true);
+    testAddon().seccompNotifRespond(listener, notification.id, 4242n, 0, 0);
+    assert.equal(testAddon().seccompNotifIdValid(listener, notification.id), false);
     const [code] = await exited;
     assert.equal(code, 0);
     assert.deepEqual(JSON.parse(stdout()), { ret: 4242 });
@@ -228,8 +229,8 @@ test('notify: an answer with an errno fails the syscall with it', { skip }, asyn
   const { child, ours, exited, stdout } = startNotifyFixture();
   const { fd: listener } = await untilReady(() => native().receiveFd(ours));
   try {
-    const n = await untilReady(() => native().seccompNotifReceive(listener));
-    native().seccompNotifRespond(listener, n.id, 0n, 61, 0);
+    const n = await untilReady(() => testAddon().seccompNotifReceive(listener));
+    testAddon().seccompNotifRespond(listener, n.id, 0n, 61, 0);
     await exited;
     assert.deepEqual(JSON.parse(stdout()), { errno: 61 });
   } finally {

@@ -13,6 +13,7 @@ import type { Step } from '../../lib/plan/steps';
 import { runPlan } from '../helpers/init-plan';
 import { testAsRoot } from '../helpers/as-root';
 import { killChild } from '../helpers/child';
+import { testAddon } from '../helpers/test-addon';
 
 // Root over the namespaces the tests create: see test/helpers/as-root.ts.
 const test = testAsRoot(__filename);
@@ -30,7 +31,7 @@ function readAndRemove(file: string): string {
 test('spawn runs a child into new pid and uts namespaces; pidfdWait reaps it', async () => {
   const file = tempFile('out');
   const out = fs.openSync(file, 'w');
-  const { pid, pidfd } = native().spawn({
+  const { pid, pidfd } = testAddon().spawn({
     file: '/bin/sh',
     argv: ['sh', '-c', 'echo "$$ $(ls /proc/self/fd | sort -n | tr "\\n" " ")"; exit 7'],
     env: ['PATH=/usr/bin:/bin'],
@@ -55,7 +56,7 @@ test('spawn: -1 in fds leaves that number closed in the child, whatever the runt
   // Node's own fds (and this one) are open at 3 and 4 here: -1 must close, not inherit, them.
   const extra = fs.openSync('/dev/null', 'r');
   assert.ok(extra > 4, 'fds 3 and 4 are taken in this process');
-  const { pidfd } = native().spawn({
+  const { pidfd } = testAddon().spawn({
     file: '/bin/sh',
     argv: ['sh', '-c', 'ls -l /proc/self/fd/ | awk \'{print $9, $11}\''],
     env: ['PATH=/usr/bin:/bin'],
@@ -71,11 +72,11 @@ test('spawn: -1 in fds leaves that number closed in the child, whatever the runt
   assert.equal(fds.get('5'), '/dev/null', 'the fd after the gap keeps its number');
   // ls's own directory fd takes the lowest free number: 3. fd 4 stays closed.
   assert.equal(fds.has('4'), false, JSON.stringify([...fds]));
-  assert.throws(() => native().spawn({ file: '/bin/true', argv: ['true'], env: [], fds: [0, 1, 2, -2], cloneFlags: 0, join: [] }), RangeError);
+  assert.throws(() => testAddon().spawn({ file: '/bin/true', argv: ['true'], env: [], fds: [0, 1, 2, -2], cloneFlags: 0, join: [] }), RangeError);
 });
 
 test('the child runs from a sealed memfd: its executable cannot be rewritten', async () => {
-  const { pid, pidfd } = native().spawn({ file: '/bin/sleep', argv: ['sleep', '30'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [] });
+  const { pid, pidfd } = testAddon().spawn({ file: '/bin/sleep', argv: ['sleep', '30'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [] });
   try {
     assert.match(fs.readlinkSync(`/proc/${pid}/exe`), /^\/memfd:kapsel-init/);
     assert.throws(() => fs.openSync(`/proc/${pid}/exe`, 'w'), (err: NodeJS.ErrnoException) => ['ETXTBSY', 'EPERM', 'EACCES'].includes(err.code!));
@@ -115,14 +116,14 @@ test('spawn joins a namespace by path before creating the others', async () => {
 
 test('spawn errors name the syscall and path', () => {
   assert.throws(
-    () => native().spawn({ file: '/bin/true', argv: ['true'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [{ type: C.CLONE_NEWNET, path: '/nonexistent/ns' }] }),
+    () => testAddon().spawn({ file: '/bin/true', argv: ['true'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [{ type: C.CLONE_NEWNET, path: '/nonexistent/ns' }] }),
     { code: 'ENOENT', syscall: 'open', path: '/nonexistent/ns' },
   );
   assert.throws(
-    () => native().spawn({ file: '/nonexistent/binary', argv: ['x'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [] }),
+    () => testAddon().spawn({ file: '/nonexistent/binary', argv: ['x'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [] }),
     { code: 'ENOENT', path: '/nonexistent/binary' },
   );
-  assert.throws(() => native().spawn({ file: '/bin/true', argv: 'x' } as never), TypeError);
+  assert.throws(() => testAddon().spawn({ file: '/bin/true', argv: 'x' } as never), TypeError);
 });
 
 test('pidfdWait without reaping: a non-child resolves with nulls once gone', async () => {
@@ -170,7 +171,7 @@ test('spawn joins another process\'s namespaces through its pidfd', async () => 
   // says so on its stdout and waits; the second joins both through the
   // first one's pidfd, in one setns.
   const [ours, theirs] = native().streamPair();
-  const first = native().spawn({
+  const first = testAddon().spawn({
     file: '/bin/sh',
     argv: ['sh', '-c', 'hostname by-pidfd && echo ready && exec sleep 30'],
     env: ['PATH=/usr/bin:/bin'],
@@ -205,7 +206,7 @@ test('spawn joins another process\'s namespaces through its pidfd', async () => 
 
 test('a join entry must name a path or a pidfd', () => {
   assert.throws(
-    () => native().spawn({ file: '/bin/true', argv: ['true'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [{ type: C.CLONE_NEWNET } as never] }),
+    () => testAddon().spawn({ file: '/bin/true', argv: ['true'], env: [], fds: [0, 1, 2], cloneFlags: 0, join: [{ type: C.CLONE_NEWNET } as never] }),
     TypeError,
   );
 });

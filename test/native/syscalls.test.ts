@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { native, nativeBuildDir, type NativeError } from '../../lib/native/addon';
+import { TEST_ADDON_PATH, testAddon } from '../helpers/test-addon';
 
 const ADDON = path.join(nativeBuildDir(), 'kapsel_native.node');
 const NOT_ROOT = process.getuid?.() !== 0 ? 'needs root' : false;
@@ -51,7 +52,8 @@ const CAP_NET_RAW = 13;
 /** Helpers available to child code; bigints are printed as decimal strings. */
 const PRELUDE = String.raw`
 'use strict';
-const n = require(${JSON.stringify(ADDON)});
+// The library's addon and the test addon's wrappers, as one.
+const n = { ...require(${JSON.stringify(ADDON)}), ...require(${JSON.stringify(TEST_ADDON_PATH)}) };
 const fs = require('node:fs');
 const os = require('node:os');
 const cp = require('node:child_process');
@@ -166,21 +168,29 @@ async function stop(child: ChildProcess): Promise<void> {
 
 // ---- exports and argument checking ----------------------------------------
 
-const FUNCTIONS = [
+/** The wrappers lib/ calls: in the library's addon. */
+const LIBRARY_FUNCTIONS = ['pidfdOpen', 'pidfdSendSignal', 'flock', 'memfdCreate', 'openat2'];
+/** The wrappers only tests call: in the test addon, and not in the library's. */
+const TEST_FUNCTIONS = [
   'unshare', 'setns', 'mount', 'umount2', 'pivotRoot', 'sethostname', 'setdomainname',
   'setresuid', 'setresgid', 'setgroups', 'capget', 'capset', 'capBoundingRead', 'capBoundingDrop',
   'capAmbientRaise', 'capAmbientLower', 'capAmbientIsSet', 'capAmbientClearAll', 'setNoNewPrivs',
   'getNoNewPrivs', 'setPdeathsig', 'getPdeathsig', 'setKeepCaps', 'getKeepCaps', 'getrlimit',
-  'setrlimit', 'prlimit', 'pidfdOpen', 'pidfdSendSignal', 'flock', 'memfdCreate',
+  'setrlimit', 'prlimit',
 ];
 
-test('the addon exports every syscall wrapper as a function', () => {
+test('the library addon exports the syscall wrappers lib/ calls, the test addon the others', () => {
   const addon = native() as unknown as Record<string, unknown>;
-  for (const name of FUNCTIONS) assert.equal(typeof addon[name], 'function', name);
+  const test = testAddon() as unknown as Record<string, unknown>;
+  for (const name of LIBRARY_FUNCTIONS) assert.equal(typeof addon[name], 'function', name);
+  for (const name of TEST_FUNCTIONS) {
+    assert.equal(typeof test[name], 'function', name);
+    assert.equal(addon[name], undefined, `${name} is the test addon's only`);
+  }
 });
 
 test('wrong argument types throw TypeError before any syscall', () => {
-  const n = native() as any;
+  const n = { ...native(), ...testAddon() } as any;
   const typeError = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
   assert.throws(() => n.unshare('0'), typeError);
   assert.throws(() => n.unshare(), typeError);
@@ -248,9 +258,9 @@ test('setns errors: wrong namespace type, not a namespace fd', () => {
   const ns = fs.openSync('/proc/self/ns/uts', 'r');
   const file = fs.openSync('/proc/self/status', 'r');
   try {
-    assertSysError(() => native().setns(ns, CLONE_NEWNET), { code: 'EINVAL', syscall: 'setns' });
-    assertSysError(() => native().setns(file, 0), { code: 'EINVAL', syscall: 'setns' });
-    assertSysError(() => native().setns(-1, 0), { code: 'EBADF', syscall: 'setns' });
+    assertSysError(() => testAddon().setns(ns, CLONE_NEWNET), { code: 'EINVAL', syscall: 'setns' });
+    assertSysError(() => testAddon().setns(file, 0), { code: 'EINVAL', syscall: 'setns' });
+    assertSysError(() => testAddon().setns(-1, 0), { code: 'EBADF', syscall: 'setns' });
   } finally {
     fs.closeSync(ns);
     fs.closeSync(file);
@@ -292,7 +302,7 @@ test('mount a tmpfs and umount2 it', { skip: NOT_ROOT }, () => {
   const dir = tempDir('mount');
   let mounted = false;
   try {
-    n.mount('kapsel-test', dir, 'tmpfs', MS_NOSUID | MS_NODEV, 'size=1m,mode=0750');
+    testAddon().mount('kapsel-test', dir, 'tmpfs', MS_NOSUID | MS_NODEV, 'size=1m,mode=0750');
     mounted = true;
     const m = mountAt(dir);
     assert.ok(m, 'tmpfs in /proc/self/mountinfo');
@@ -303,12 +313,12 @@ test('mount a tmpfs and umount2 it', { skip: NOT_ROOT }, () => {
     assert.ok(m.superOptions.includes('mode=750'), m.superOptions.join());
     fs.writeFileSync(path.join(dir, 'file'), 'on tmpfs');
 
-    n.umount2(dir, 0);
+    testAddon().umount2(dir, 0);
     mounted = false;
     assert.equal(mountAt(dir), undefined);
     assert.deepEqual(fs.readdirSync(dir), [], 'the file went away with the tmpfs');
   } finally {
-    if (mounted) n.umount2(dir, MNT_DETACH);
+    if (mounted) testAddon().umount2(dir, MNT_DETACH);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -320,20 +330,20 @@ test('mount passes null source/fstype/data: bind mount, then read-only remount',
   let mounted = false;
   try {
     fs.writeFileSync(path.join(src, 'file'), 'hello');
-    n.mount(src, dst, null, MS_BIND, null);
+    testAddon().mount(src, dst, null, MS_BIND, null);
     mounted = true;
     assert.equal(fs.readFileSync(path.join(dst, 'file'), 'utf8'), 'hello');
 
-    n.mount(null, dst, null, MS_REMOUNT | MS_BIND | MS_RDONLY, null);
+    testAddon().mount(null, dst, null, MS_REMOUNT | MS_BIND | MS_RDONLY, null);
     assert.ok(mountAt(dst)?.options.includes('ro'));
     assert.throws(() => fs.writeFileSync(path.join(dst, 'other'), 'x'), { code: 'EROFS' });
     fs.writeFileSync(path.join(src, 'other'), 'still writable at the source');
 
-    n.umount2(dst, MNT_DETACH);
+    testAddon().umount2(dst, MNT_DETACH);
     mounted = false;
     assert.equal(mountAt(dst), undefined);
   } finally {
-    if (mounted) n.umount2(dst, MNT_DETACH);
+    if (mounted) testAddon().umount2(dst, MNT_DETACH);
     fs.rmSync(dst, { recursive: true, force: true });
     fs.rmSync(src, { recursive: true, force: true });
   }
@@ -344,10 +354,10 @@ test('mount and umount2 errors carry the target path', { skip: NOT_ROOT }, () =>
   const dir = tempDir('mount-err');
   const missing = path.join(dir, 'missing');
   try {
-    assertSysError(() => n.mount('none', missing, 'tmpfs', 0, null), { code: 'ENOENT', syscall: 'mount', path: missing });
-    assertSysError(() => n.mount('none', dir, 'kapsel-no-such-fs', 0, null), { code: 'ENODEV', syscall: 'mount', path: dir });
-    assertSysError(() => n.umount2(dir, 0), { code: 'EINVAL', syscall: 'umount2', path: dir });
-    assertSysError(() => n.umount2(missing, 0), { code: 'ENOENT', syscall: 'umount2', path: missing });
+    assertSysError(() => testAddon().mount('none', missing, 'tmpfs', 0, null), { code: 'ENOENT', syscall: 'mount', path: missing });
+    assertSysError(() => testAddon().mount('none', dir, 'kapsel-no-such-fs', 0, null), { code: 'ENODEV', syscall: 'mount', path: dir });
+    assertSysError(() => testAddon().umount2(dir, 0), { code: 'EINVAL', syscall: 'umount2', path: dir });
+    assertSysError(() => testAddon().umount2(missing, 0), { code: 'ENOENT', syscall: 'umount2', path: missing });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -358,10 +368,10 @@ test('pivotRoot errors carry the new root', { skip: NOT_ROOT }, () => {
   const dir = tempDir('pivot-err');
   const missing = path.join(dir, 'missing');
   try {
-    assertSysError(() => n.pivotRoot(missing, dir), { code: 'ENOENT', syscall: 'pivot_root', path: missing });
+    assertSysError(() => testAddon().pivotRoot(missing, dir), { code: 'ENOENT', syscall: 'pivot_root', path: missing });
     // Not a mount point: EINVAL, but the kernel reports EBUSY first when the
     // directory sits on the root file system (as os.tmpdir() may).
-    assertSysError(() => n.pivotRoot(dir, dir), { code: ['EBUSY', 'EINVAL'], syscall: 'pivot_root', path: dir });
+    assertSysError(() => testAddon().pivotRoot(dir, dir), { code: ['EBUSY', 'EINVAL'], syscall: 'pivot_root', path: dir });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -432,13 +442,13 @@ test('setresuid(-1, ...) leaves ids unchanged', { skip: NOT_ROOT }, () => {
 
 test('capget matches /proc/self/status', () => {
   const n = native();
-  const self = n.capget(0);
+  const self = testAddon().capget(0);
   assert.equal(typeof self.effective, 'bigint');
   assert.equal(self.effective, hexMask(procStatus('CapEff')));
   assert.equal(self.permitted, hexMask(procStatus('CapPrm')));
   assert.equal(self.inheritable, hexMask(procStatus('CapInh')));
-  assert.deepEqual(n.capget(process.pid), self);
-  assertSysError(() => n.capget(NO_SUCH_PID), { code: 'ESRCH', syscall: 'capget' });
+  assert.deepEqual(testAddon().capget(process.pid), self);
+  assertSysError(() => testAddon().capget(NO_SUCH_PID), { code: 'ESRCH', syscall: 'capget' });
 });
 
 test('capset drops a capability from the effective and permitted sets', { skip: NOT_ROOT }, () => {
@@ -463,8 +473,8 @@ test('capBoundingRead agrees with CapBnd', () => {
   const n = native();
   const bnd = hexMask(procStatus('CapBnd'));
   const last = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
-  for (let cap = 0; cap <= last; cap++) assert.equal(n.capBoundingRead(cap), (bnd & bit(cap)) !== 0n, `cap ${cap}`);
-  assertSysError(() => n.capBoundingRead(last + 1), { code: 'EINVAL', syscall: 'prctl' });
+  for (let cap = 0; cap <= last; cap++) assert.equal(testAddon().capBoundingRead(cap), (bnd & bit(cap)) !== 0n, `cap ${cap}`);
+  assertSysError(() => testAddon().capBoundingRead(last + 1), { code: 'EINVAL', syscall: 'prctl' });
 });
 
 test('capBoundingDrop removes a capability from the bounding set', { skip: NOT_ROOT }, () => {
@@ -559,7 +569,7 @@ test('pdeathsig kills a process when its parent dies', async () => {
   // The middle process starts a grandchild that sets pdeathsig, waits until
   // it is armed, prints the grandchild's pid and exits.
   const grandchild = `
-    const n = require(${JSON.stringify(ADDON)});
+    const n = require(${JSON.stringify(TEST_ADDON_PATH)});
     n.setPdeathsig(${os.constants.signals.SIGKILL});
     process.stdout.write('armed\\n');
     setInterval(() => {}, 1000);`;
@@ -587,17 +597,17 @@ test('pdeathsig kills a process when its parent dies', async () => {
 
 test('getrlimit matches /proc/self/limits, RLIM_INFINITY is 2^64-1', () => {
   const n = native();
-  assert.deepEqual(n.getrlimit(RLIMIT_NOFILE), procLimit('self', 'Max open files'));
-  assert.deepEqual(n.getrlimit(RLIMIT_STACK), procLimit('self', 'Max stack size'));
-  const cpu = n.getrlimit(RLIMIT_CPU);
+  assert.deepEqual(testAddon().getrlimit(RLIMIT_NOFILE), procLimit('self', 'Max open files'));
+  assert.deepEqual(testAddon().getrlimit(RLIMIT_STACK), procLimit('self', 'Max stack size'));
+  const cpu = testAddon().getrlimit(RLIMIT_CPU);
   assert.deepEqual(cpu, procLimit('self', 'Max cpu time'));
   assert.equal(typeof cpu.soft, 'bigint');
   // procLimit maps "unlimited" to RLIM_INFINITY; check it really appears.
-  const unlimited = [cpu, n.getrlimit(RLIMIT_STACK)].flatMap((l) => [l.soft, l.hard]).filter((v) => v === RLIM_INFINITY);
+  const unlimited = [cpu, testAddon().getrlimit(RLIMIT_STACK)].flatMap((l) => [l.soft, l.hard]).filter((v) => v === RLIM_INFINITY);
   if (/^Max (cpu time|stack size)\s+.*unlimited/m.test(fs.readFileSync('/proc/self/limits', 'utf8'))) {
     assert.ok(unlimited.length > 0);
   }
-  assertSysError(() => n.getrlimit(999), { code: 'EINVAL', syscall: 'getrlimit' });
+  assertSysError(() => testAddon().getrlimit(999), { code: 'EINVAL', syscall: 'getrlimit' });
 });
 
 test('setrlimit lowers a soft limit in a child', () => {
@@ -623,17 +633,17 @@ test('setrlimit lowers a soft limit in a child', () => {
 
 test('prlimit reads and lowers the limit of another process', async () => {
   const n = native();
-  assert.deepEqual(n.prlimit(0, RLIMIT_NOFILE), n.getrlimit(RLIMIT_NOFILE));
+  assert.deepEqual(testAddon().prlimit(0, RLIMIT_NOFILE), testAddon().getrlimit(RLIMIT_NOFILE));
   const child = spawnSleep();
   const pid = child.pid as number;
   try {
-    const old = n.prlimit(pid, RLIMIT_NOFILE);
+    const old = testAddon().prlimit(pid, RLIMIT_NOFILE);
     assert.deepEqual(old, procLimit(pid, 'Max open files'));
-    const previous = n.prlimit(pid, RLIMIT_NOFILE, { soft: 32n, hard: old.hard });
+    const previous = testAddon().prlimit(pid, RLIMIT_NOFILE, { soft: 32n, hard: old.hard });
     assert.deepEqual(previous, old);
     assert.deepEqual(procLimit(pid, 'Max open files'), { soft: 32n, hard: old.hard });
-    assert.deepEqual(n.prlimit(pid, RLIMIT_NOFILE, undefined), { soft: 32n, hard: old.hard });
-    assertSysError(() => n.prlimit(NO_SUCH_PID, RLIMIT_NOFILE), { code: 'ESRCH', syscall: 'prlimit' });
+    assert.deepEqual(testAddon().prlimit(pid, RLIMIT_NOFILE, undefined), { soft: 32n, hard: old.hard });
+    assertSysError(() => testAddon().prlimit(NO_SUCH_PID, RLIMIT_NOFILE), { code: 'ESRCH', syscall: 'prlimit' });
   } finally {
     await stop(child);
   }

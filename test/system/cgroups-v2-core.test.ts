@@ -13,6 +13,7 @@ import * as C from '../../lib/native/constants';
 import { detectLayout } from '../../lib/cgroups/layout';
 import { ID_PREFIX } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
+import { testAddon } from '../helpers/test-addon';
 
 const suite = systemSuite();
 const unified = detectLayout().unified;
@@ -70,7 +71,7 @@ test('spawn with cgroupFd: the child is born in the cgroup (clone3), even in new
   try {
     const outFile = path.join(outDir, 'out');
     const out = fs.openSync(outFile, 'w');
-    const { pidfd } = native().spawn({
+    const { pidfd } = testAddon().spawn({
       file: '/bin/cat',
       argv: ['cat', '/proc/self/cgroup'],
       env: [],
@@ -85,7 +86,7 @@ test('spawn with cgroupFd: the child is born in the cgroup (clone3), even in new
     // Its cgroup namespace was made at birth, in the cgroup: it is its root.
     assert.ok(fs.readFileSync(outFile, 'utf8').split('\n').includes('0::/'));
     // A failure in the child (a bad fd to pass) is reported through the shared plan.
-    assert.throws(() => native().spawn({ file: '/bin/cat', argv: ['cat'], env: [], fds: [0, 1, 2, 987654], cloneFlags: 0, join: [], cgroupFd: dirFd }), { code: 'EBADF' });
+    assert.throws(() => testAddon().spawn({ file: '/bin/cat', argv: ['cat'], env: [], fds: [0, 1, 2, 987654], cloneFlags: 0, join: [], cgroupFd: dirFd }), { code: 'EBADF' });
   } finally {
     fs.closeSync(dirFd);
     fs.rmSync(outDir, { recursive: true, force: true });

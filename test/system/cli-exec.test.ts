@@ -18,6 +18,7 @@ import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 import { untilReady } from '../helpers/until-ready';
 import { capHex } from '../helpers/capabilities';
+import { testAddon } from '../helpers/test-addon';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -158,12 +159,12 @@ test('-t with --console-socket: the master arrives there, the process has the sl
   await withContainer(async (id) => {
     const dir = tempDir('cli-exec-tty');
     const socketPath = path.join(dir, 'console.sock');
-    const listener = native().unixListen(socketPath);
+    const listener = testAddon().unixListen(socketPath);
     try {
       const child = spawn(BIN, ['--root', suite.root, 'exec', '-t', '--console-socket', socketPath, id, '/probe', 'report'], { stdio: 'ignore' });
       const status = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       // The runtime connects before it spawns; the master comes once the helper has the pty.
-      const connection = await untilReady(() => native().unixAccept(listener));
+      const connection = await untilReady(() => testAddon().unixAccept(listener));
       const master = (await untilReady(() => native().receiveFd(connection))).fd;
       fs.closeSync(connection);
       let text = '';

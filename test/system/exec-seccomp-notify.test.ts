@@ -22,6 +22,7 @@ import { createTestContainer } from '../helpers/run';
 import { untilReady } from '../helpers/until-ready';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
+import { testAddon } from '../helpers/test-addon';
 
 const suite = systemSuite();
 const skip = suite.skip || (process.arch !== 'x64' ? 'syscall numbers here are x86_64' : false);
@@ -37,7 +38,7 @@ interface ProcessStateMessage {
 
 /** The next connection to the agent's socket: the listener fd it carries and the state sent with it. */
 async function acceptListener(server: number, fds: number[]): Promise<{ listener: number; message: ProcessStateMessage }> {
-  const conn = await untilReady(() => native().unixAccept(server));
+  const conn = await untilReady(() => testAddon().unixAccept(server));
   fds.push(conn);
   const { fd: listener, data } = await untilReady(() => native().receiveFd(conn));
   fds.push(listener);
@@ -45,7 +46,7 @@ async function acceptListener(server: number, fds: number[]): Promise<{ listener
 }
 
 function assertNothingPending(listener: number): void {
-  assert.throws(() => native().seccompNotifReceive(listener), { code: 'EAGAIN' });
+  assert.throws(() => testAddon().seccompNotifReceive(listener), { code: 'EAGAIN' });
 }
 
 /** Execs `/probe syscall getppid` (root with no_new_privs, else another user); what it printed and how it exited, once `answer` ran. */
@@ -76,7 +77,7 @@ async function execGetppid(c: Container, noNewPrivileges: boolean, answer: (pid:
 test('exec: the agent gets the exec\'d process\'s own listener with the container process state, and answers it', { skip }, async () => {
   const dir = tempDir('exec-seccomp-agent');
   const socketPath = path.join(dir, 'agent.sock');
-  const server = native().unixListen(socketPath);
+  const server = testAddon().unixListen(socketPath);
   const fds: number[] = [server];
   try {
     const profile: Seccomp = {
@@ -105,10 +106,10 @@ test('exec: the agent gets the exec\'d process\'s own listener with the containe
             state: { ...message.state, id: run.container.id, status: 'running', pid: initPid, bundle: bundle.dir },
           });
           assert.match(message.ociVersion, /^1\./);
-          const notification = await untilReady(() => native().seccompNotifReceive(listener));
+          const notification = await untilReady(() => testAddon().seccompNotifReceive(listener));
           assert.equal(notification.pid, pid, 'the call is the exec\'d process\'s');
           assert.equal(notification.nr, GETPPID_X86_64);
-          native().seccompNotifRespond(listener, notification.id, BigInt(answer), 0, 0);
+          testAddon().seccompNotifRespond(listener, notification.id, BigInt(answer), 0, 0);
         });
         assert.deepEqual(res.exit, { exitCode: 0, signal: null }, `noNewPrivileges ${noNewPrivileges}`);
         assert.deepEqual(JSON.parse(res.stdout), { ret: answer }, `noNewPrivileges ${noNewPrivileges}`);
@@ -126,7 +127,7 @@ test('exec: the agent gets the exec\'d process\'s own listener with the containe
 test('exec: an agent that is gone fails the exec with the JSON path, and leaves no process', { skip }, async () => {
   const dir = tempDir('exec-seccomp-agent');
   const socketPath = path.join(dir, 'agent.sock');
-  const server = native().unixListen(socketPath);
+  const server = testAddon().unixListen(socketPath);
   const fds: number[] = [server];
   try {
     const profile: Seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: socketPath, syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_NOTIFY' }] };

@@ -16,6 +16,7 @@ import { native } from '../../lib/native/addon';
 import { createTestContainer, findMount, runProbe, uniqueId, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
+import { testAddon } from '../helpers/test-addon';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -124,7 +125,7 @@ test('hole 4: --no-pivot still runs an ordinary container with its own /proc', {
 test('hole 6: an image /dev/console that is a symlink does not carry the console bind to its target', { skip }, async () => {
   const dir = tempDir('console');
   const socketPath = path.join(dir, 'console.sock');
-  const listener = native().unixListen(socketPath);
+  const listener = testAddon().unixListen(socketPath);
   const b = suite.bundle({
     edit: (s, { rootfs }) => {
       // The image's own /dev (no tmpfs over it), with the trap in it.
@@ -145,7 +146,7 @@ test('hole 6: an image /dev/console that is a symlink does not carry the console
     const c = await Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, consoleSocket: socketPath });
     let output = '';
     try {
-      connection = native().unixAccept(listener);
+      connection = testAddon().unixAccept(listener);
       master = native().receiveFd(connection).fd;
       await c.start();
       assert.deepEqual(await c.wait(), { exitCode: 0, signal: null });
@@ -179,7 +180,7 @@ test('hole 6: an image /dev/console that is a symlink does not carry the console
 test('hole 6: on a read-only root, an image /dev/console symlink fails create clearly instead', { skip }, async () => {
   const dir = tempDir('console-ro');
   const socketPath = path.join(dir, 'console.sock');
-  const listener = native().unixListen(socketPath);
+  const listener = testAddon().unixListen(socketPath);
   const b = suite.bundle({
     edit: (s, { rootfs }) => {
       s.mounts = s.mounts!.filter((m) => m.destination !== '/dev');

@@ -17,6 +17,7 @@ import { createTestContainer, findMount, parseMountInfo, runProbe, type ProbeSta
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 import { ensureTestUser } from '../helpers/user';
+import { testAddon } from '../helpers/test-addon';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -230,7 +231,7 @@ test('issue 9 item 10: a bind target that is a FIFO or a socket does not hang or
     edit: (spec, { rootfs }) => {
       execFileSync('mkfifo', [path.join(rootfs, 'etc', 'fifo')]);
       // A socket file left by a process that is gone (the listener is closed).
-      fs.closeSync(native().unixListen(path.join(rootfs, 'etc', 'sock')));
+      fs.closeSync(testAddon().unixListen(path.join(rootfs, 'etc', 'sock')));
       spec.mounts!.push({ destination: '/etc/fifo', type: 'bind', source: '/etc/hostname', options: ['bind', 'ro'] });
       spec.mounts!.push({ destination: '/etc/sock', type: 'bind', source: '/etc/hostname', options: ['bind', 'ro'] });
     },

@@ -22,6 +22,7 @@ import { uniqueId, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
 import { ensureTestUser, runAsUser, userReadableRepo } from '../helpers/user';
+import { testAddon } from '../helpers/test-addon';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -436,7 +437,7 @@ test('kept 8: rootless, a listenerPath symlink to another user\'s socket fails n
   const dir = tempDir('kept-agent');
   fs.chmodSync(dir, 0o755);
   const socketPath = path.join(dir, 'agent.sock');
-  const server = native().unixListen(socketPath);
+  const server = testAddon().unixListen(socketPath);
   // root's agent: only root may connect.
   fs.chmodSync(socketPath, 0o600);
   const bundle = notifyBundle('', { rootless: true, owner });
@@ -452,7 +453,7 @@ test('kept 8: rootless, a listenerPath symlink to another user\'s socket fails n
     assert.equal(out.code, 'ERR_INVALID_CONFIG', run.stdout + run.stderr);
     assert.match(out.error ?? '', /\/linux\/seccomp\/listenerPath: .*EACCES/);
     assert.deepEqual(run.runtimeDirLeftovers.filter((p) => p !== 'kapsel'), [], 'state left in the user\'s runtime dir');
-    assert.throws(() => native().unixAccept(server), /EAGAIN/, 'the agent was connected to');
+    assert.throws(() => testAddon().unixAccept(server), /EAGAIN/, 'the agent was connected to');
   } finally {
     fs.closeSync(server);
     bundle.cleanup();

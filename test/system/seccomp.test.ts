@@ -17,6 +17,7 @@ import { podmanSizedProfile } from '../helpers/seccomp-profiles';
 import { untilReady } from '../helpers/until-ready';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
+import { testAddon } from '../helpers/test-addon';
 
 const suite = systemSuite();
 const skip = suite.skip || (process.arch !== 'x64' ? 'syscall numbers here are x86_64' : false);
@@ -150,7 +151,7 @@ test('with noNewPrivileges the filter is the last step before exec', { skip }, (
 test('notify: an agent in Node gets the process state and the listener fd, and its answer is what the container sees', { skip }, async () => {
   const dir = tempDir('seccomp-agent');
   const socketPath = path.join(dir, 'agent.sock');
-  const server = native().unixListen(socketPath);
+  const server = testAddon().unixListen(socketPath);
   const fds: number[] = [server];
   try {
     const b = seccompBundle({
@@ -162,7 +163,7 @@ test('notify: an agent in Node gets the process state and the listener fd, and i
     const run = await createTestContainer(b, { root: suite.root, args: ['/probe', 'syscall', 'getppid'] });
     try {
       // The listener arrived during create.
-      const conn = await untilReady(() => native().unixAccept(server));
+      const conn = await untilReady(() => testAddon().unixAccept(server));
       fds.push(conn);
       const { fd: listener, data } = native().receiveFd(conn);
       fds.push(listener);
@@ -174,8 +175,8 @@ test('notify: an agent in Node gets the process state and the listener fd, and i
       assert.equal(message.state.status, 'creating');
       assert.equal(message.state.bundle, b.dir);
       await run.container.start();
-      const notification = await untilReady(() => native().seccompNotifReceive(listener));
-      native().seccompNotifRespond(listener, notification.id, 4242n, 0, 0);
+      const notification = await untilReady(() => testAddon().seccompNotifReceive(listener));
+      testAddon().seccompNotifRespond(listener, notification.id, 4242n, 0, 0);
       assert.deepEqual(await run.container.wait(), { exitCode: 0, signal: null });
       assert.deepEqual(JSON.parse(run.output().stdout), { ret: 4242 });
     } finally {

@@ -13,6 +13,7 @@ import type { ProbeReport } from '../helpers/run';
 import { uniqueId } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
+import { testAddon } from '../helpers/test-addon';
 
 const suite = systemSuite();
 const { skip } = suite;
@@ -38,7 +39,7 @@ function drain(master: number): string {
 test('the pty master arrives on the console socket; the slave is stdio, ctty and /dev/console', { skip }, async () => {
   const dir = tempDir('console');
   const socketPath = path.join(dir, 'console.sock');
-  const listener = native().unixListen(socketPath);
+  const listener = testAddon().unixListen(socketPath);
   const b = suite.bundle({
     edit: (s) => {
       s.process!.terminal = true;
@@ -51,7 +52,7 @@ test('the pty master arrives on the console socket; the slave is stdio, ctty and
   try {
     const c = await Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, consoleSocket: socketPath });
     try {
-      connection = native().unixAccept(listener);
+      connection = testAddon().unixAccept(listener);
       const received = native().receiveFd(connection);
       master = received.fd;
       assert.ok(received.data.length > 0, 'the message has a payload');

@@ -84,14 +84,15 @@ test('the plan: initial affinity first; scheduler, ioprio, final affinity and me
     }),
   );
   const steps = compilePlan(s, { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts()).steps;
-  assert.deepEqual(steps[0], { op: 'affinity', what: '/process/execCPUAffinity/initial', cpus: [0, 1] });
+  // First after the header.
+  assert.deepEqual(steps[1], { op: 'affinity', what: '/process/execCPUAffinity/initial', cpus: [0, 1] });
   const at = (op: string): number => steps.findIndex((st) => st.op === op);
   assert.deepEqual(steps[at('scheduler')], {
     op: 'scheduler', what: '/process/scheduler (SCHED_RR)', policy: 2, flags: 1, nice: 0, priority: 3, runtime: 0n, deadline: 0n, period: 0n,
   });
   assert.deepEqual(steps[at('ioprio')], { op: 'ioprio', what: '/process/ioPriority (IOPRIO_CLASS_RT)', ioClass: 1, level: 0 });
   assert.deepEqual(steps[at('mempolicy')], { op: 'mempolicy', what: '/linux/memoryPolicy (MPOL_PREFERRED_MANY)', mode: 5, flags: 1 << 14, nodes: [0, 1] });
-  const finalAt = steps.findIndex((st, i) => st.op === 'affinity' && i > 0);
+  const finalAt = steps.findIndex((st, i) => st.op === 'affinity' && i > 1);
   assert.deepEqual(steps[finalAt], { op: 'affinity', what: '/process/execCPUAffinity/final', cpus: [1] });
   // Why before the credentials: a real-time policy (SCHED_FIFO, SCHED_RR), a
   // negative nice and IOPRIO_CLASS_RT need CAP_SYS_NICE / CAP_SYS_ADMIN,

@@ -52,7 +52,7 @@ test('exec plan: the init\'s namespaces through its pidfd, nothing created, no r
   assert.equal(plan.cloneFlags, 0);
   assert.deepEqual([plan.uidMappings, plan.gidMappings], [[], []]);
   assert.deepEqual(ops(plan.steps), [
-    'rlimit', 'bounding', 'keep-caps', 'setgroups', 'setresgid', 'setresuid', 'keep-caps', 'capset', 'ambient', 'umask', 'chdir', 'check-exec', 'exec',
+    'header', 'rlimit', 'bounding', 'keep-caps', 'setgroups', 'setresgid', 'setresuid', 'keep-caps', 'capset', 'ambient', 'umask', 'chdir', 'check-exec', 'exec',
   ], 'the container\'s rlimits and capabilities come with its process');
   const exec = plan.steps.at(-1) as Extract<Step, { op: 'exec' }>;
   assert.deepEqual(exec.env, ['HOME=/home/u']);
@@ -62,7 +62,9 @@ test('exec plan: the init\'s namespaces through its pidfd, nothing created, no r
 
 test('exec plan: the terminal is the process\'s own (no /dev/console bind), its socket where no fifo is', () => {
   const plan = compileExecPlan(proc({ terminal: true, consoleSize: { height: 10, width: 20 } }), context({ preserveFds: 2 }));
-  assert.deepEqual(plan.steps[0], { op: 'console', socketFd: helperFdLayout(2, { fifo: false }).consoleFd, rows: 10, cols: 20, bindConsole: false });
+  // Inside the container's mount namespace, whose /proc is never trusted: a private procfs.
+  assert.deepEqual(plan.steps[0], { op: 'header', kind: 'exec', procfs: 'private', procBinds: [] });
+  assert.deepEqual(plan.steps[1], { op: 'console', socketFd: helperFdLayout(2, { fifo: false }).consoleFd, rows: 10, cols: 20, bindConsole: false });
   assert.equal(helperFdLayout(2, { fifo: false }).consoleFd, 7, 'stdio, 2 preserved, plan, sync, console');
   assert.equal(helperFdLayout(2, { fifo: false, console: true }).listenerFd, 8);
   assert.equal(helperFdLayout(2, { fifo: false }).fifoFd, -1);
@@ -200,7 +202,8 @@ test('exec on the double: the helper joins the init by its pidfd, cgroups before
   const pidFile = path.join(tmp, `pid-${serial}`);
   const launched = await execInContainer(ref, { args: ['/bin/true'], cwd: '/' }, { stdio: [0, 1, 2], pidFile }, execEnv(sys, env));
   const [[spawn]] = sys.named('spawn') as [[{ argv: string[]; fds: number[]; join: unknown[]; cloneFlags: number }]];
-  assert.equal(spawn.argv[1], '--exec');
+  // The helper learns the plan's kind from the plan's header, not from argv (told once).
+  assert.ok(!spawn.argv.includes('--exec'), spawn.argv.join(' '));
   const initPidfd = (spawn.join[0] as { pidfd: number }).pidfd;
   assert.deepEqual(spawn.join, [{ type: ALL_NS, pidfd: initPidfd }]);
   assert.equal(spawn.fds.length, 5, 'stdio, plan, sync socket: no exec fifo');
@@ -261,13 +264,14 @@ test('exec on the double: a bad process or options fail before anything is opene
   assert.deepEqual(sys.calls, []);
 });
 
-test('launch of an exec plan: no fifo, --exec, done when the helper\'s socket closes; "ready" is a protocol error', async () => {
+test('launch of an exec plan: no fifo, the kind in the plan header alone, done when the helper\'s socket closes; "ready" is a protocol error', async () => {
   const { launchInit } = await import('../../lib/container/launch');
   const plan = compileExecPlan(proc(), context());
   const done = scriptedEnv([{ kind: 'exited' }]);
   const launched = await launchInit({ plan, stdio: [0, 1, 2], privilegedIdMaps: false, onSync: async () => undefined }, done.env);
   const [[spawn]] = done.sys.named('spawn') as [[{ argv: string[]; fds: number[] }]];
-  assert.deepEqual(spawn.argv.slice(0, 2), ['kapsel-init', '--exec']);
+  assert.deepEqual(spawn.argv, ['kapsel-init', '--plan-fd', '3', '--sync-fd', '4']);
+  assert.deepEqual(plan.steps[0], { op: 'header', kind: 'exec', procfs: 'private', procBinds: [] });
   assert.equal(done.sys.named('openPath').length, 0, 'no exec fifo is opened');
   assert.deepEqual([...done.sys.open], [launched.pidfd]);
   await launched.abort();

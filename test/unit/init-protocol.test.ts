@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import { HookFailedError, SyscallError } from '../../lib/errors';
-import { decodeMessage, decodeMessageAt, encodeMessage, ProtocolError, type InitMessage } from '../../lib/plan/protocol';
+import { decodeMessage, decodeMessageAt, encodeMessage, FAILURE_REASONS, ProtocolError, type FailureReason as InitFailureReason, type InitMessage } from '../../lib/plan/protocol';
 import { encodeRecord } from '../../lib/plan/record';
 import { failureToError } from '../../lib/container/init-channel';
 
@@ -18,8 +18,8 @@ const messages: InitMessage[] = [
   { type: 'abort' },
   { type: 'sync', name: 'runtime-hooks' },
   { type: 'ready' },
-  { type: 'error', step: 12, op: 'mount', syscall: 'fsopen', errno: 19, path: '/b/rootfs/weird', message: 'type no-such-fs' },
-  { type: 'error', step: -1, op: 'start', syscall: 'plan', errno: 22, path: '', message: '' },
+  { type: 'error', step: 12, op: 'mount', reason: 'syscall', syscall: 'fsopen', errno: 19, path: '/b/rootfs/weird', message: 'type no-such-fs' },
+  { type: 'error', step: -1, op: 'start', reason: 'plan', syscall: 'plan', errno: 22, path: '', message: '' },
   {
     type: 'hook-failed',
     step: 7,
@@ -78,7 +78,7 @@ test('a hook failure is worded from its fields', () => {
 });
 
 test('a step failure becomes a SyscallError with the step', () => {
-  const err = failureToError({ type: 'error', step: 12, op: 'mount', syscall: 'fsopen', errno: 19, path: '/r/weird', message: 'type x' });
+  const err = failureToError({ type: 'error', step: 12, op: 'mount', reason: 'syscall', syscall: 'fsopen', errno: 19, path: '/r/weird', message: 'type x' });
   assert.ok(err instanceof SyscallError);
   assert.equal(err.errnoName, 'ENODEV');
   assert.equal(err.syscall, 'fsopen');
@@ -89,8 +89,24 @@ test('a step failure becomes a SyscallError with the step', () => {
 });
 
 test('a step failure message names syscall, errno name and path (issue 8: not "PR_CAP_AMBIENT_RAISE 13")', () => {
-  const err = failureToError({ type: 'error', step: 40, op: 'ambient', syscall: 'prctl', errno: 1, path: '', message: 'PR_CAP_AMBIENT_RAISE 13' });
+  const err = failureToError({ type: 'error', step: 40, op: 'ambient', reason: 'syscall', syscall: 'prctl', errno: 1, path: '', message: 'PR_CAP_AMBIENT_RAISE 13' });
   assert.equal(err.message, 'prctl PR_CAP_AMBIENT_RAISE 13: operation not permitted (EPERM) (plan step 40: ambient)');
-  const exec = failureToError({ type: 'error', step: 9, op: 'exec', syscall: 'exec', errno: 2, path: 'x', message: 'exec: "x": executable file not found in $PATH' });
+  const exec = failureToError({ type: 'error', step: 9, op: 'exec', reason: 'exec-not-found', syscall: 'exec', errno: 2, path: 'x', message: '' });
   assert.equal(exec.message, 'exec: "x": executable file not found in $PATH (plan step 9: exec)');
+});
+
+test('the runtime words a reason code the init sends: config field names and CLI phrases are TypeScript\'s', () => {
+  const failure = (reason: InitFailureReason, fields: Partial<Extract<InitMessage, { type: 'error' }>> = {}): Error =>
+    failureToError({ type: 'error', step: 3, op: 'x', reason, syscall: 'x', errno: 1, path: '', message: '', ...fields });
+  assert.equal(
+    failure('exec-failed', { op: 'exec', syscall: 'exec', errno: 13, path: '/bin/app', message: 'app' }).message,
+    'exec: "app": permission denied (/bin/app) (plan step 3: exec)',
+  );
+  assert.match(failure('setgroups-denied', { syscall: 'setgroups' }).message, /process\.user\.additionalGids cannot be set: setgroups is denied in the container's user namespace/);
+  assert.match(failure('host-namespace', { syscall: 'setns', path: '/proc/self/ns/net', message: 'net' }).message, /\/linux\/namespaces: the net namespace joined by path is the host's .*sysctl/);
+  assert.match(failure('procfs-on-symlink', { syscall: 'mount', errno: 40, path: '/elsewhere', message: 'sysfs' }).message, /sysfs must be mounted on an ordinary directory, and \/elsewhere is reached through a symlink/);
+  assert.match(failure('proc-mount', { syscall: 'mount', path: '/proc/kcore' }).message, /\/proc\/kcore cannot be mounted because it is inside \/proc/);
+  assert.match(failure('no-procfs', { syscall: 'open', errno: 2, path: '/proc/thread-self', message: '/process/apparmorProfile' }).message, /open \/process\/apparmorProfile: without a procfs/);
+  // Every reason has its words (the switch is exhaustive), none is empty.
+  for (const reason of FAILURE_REASONS) assert.notEqual(failure(reason, { message: 'detail' }).message, '');
 });

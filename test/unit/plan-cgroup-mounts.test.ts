@@ -61,13 +61,13 @@ test('v1 without a cgroup namespace: a tmpfs, the container\'s directory of each
   const steps = cgroupSteps(compilePlan(spec(), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ cgroupView: VIEW })).steps);
   const bind = (name: string, source: string): Step[] => [
     { op: 'mkdir', path: `/sys/fs/cgroup/${name}`, mode: 0o755 },
-    { op: 'mount', source, target: `/sys/fs/cgroup/${name}`, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: true },
+    { op: 'mount', source, target: `/sys/fs/cgroup/${name}`, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: true, filesystem: 'other', inheritMode: false },
     // The default config's options (nosuid, noexec, nodev, relatime, ro) with the safe ones.
     { op: 'setattr', target: `/sys/fs/cgroup/${name}`, set: SAFE | MOUNT_ATTR_RDONLY, clear: 0x70, propagation: 0, recursive: false },
   ];
   assert.deepEqual(steps, [
     { op: 'mkdir', path: '/sys/fs/cgroup', mode: 0o755 },
-    { op: 'mount', source: 'tmpfs', target: '/sys/fs/cgroup', fstype: 'tmpfs', flags: C.MS_NOSUID | C.MS_NODEV | C.MS_NOEXEC | C.MS_RELATIME, data: 'mode=755', inContainer: true },
+    { op: 'mount', source: 'tmpfs', target: '/sys/fs/cgroup', fstype: 'tmpfs', flags: C.MS_NOSUID | C.MS_NODEV | C.MS_NOEXEC | C.MS_RELATIME, data: 'mode=755', inContainer: true, filesystem: 'other', inheritMode: false },
     ...bind('cpu,cpuacct', '/sys/fs/cgroup/cpu,cpuacct/c1'),
     ...bind('memory', '/sys/fs/cgroup/memory/c1'),
     ...bind('net_cls,net_prio', '/sys/fs/cgroup/net_cls,net_prio/c1'),
@@ -137,12 +137,12 @@ test('a pure cgroup2 host: a fresh cgroup2 mount in a cgroup namespace, else the
   const ns = cgroupSteps(compilePlan(spec(undefined, true), { bundle: '/b', rootfs: '/b/rootfs' }, facts).steps);
   assert.deepEqual(ns, [
     { op: 'mkdir', path: '/sys/fs/cgroup', mode: 0o755 },
-    { op: 'mount', source: 'cgroup2', target: '/sys/fs/cgroup', fstype: 'cgroup2', flags: C.MS_NOSUID | C.MS_NODEV | C.MS_NOEXEC | C.MS_RELATIME | C.MS_RDONLY, data: '', inContainer: true },
+    { op: 'mount', source: 'cgroup2', target: '/sys/fs/cgroup', fstype: 'cgroup2', flags: C.MS_NOSUID | C.MS_NODEV | C.MS_NOEXEC | C.MS_RELATIME | C.MS_RDONLY, data: '', inContainer: true, filesystem: 'other', inheritMode: false },
   ]);
   const bound = cgroupSteps(compilePlan(spec(), { bundle: '/b', rootfs: '/b/rootfs' }, facts).steps);
   assert.deepEqual(bound, [
     { op: 'mkdir', path: '/sys/fs/cgroup', mode: 0o755 },
-    { op: 'mount', source: '/sys/fs/cgroup/machine/c1', target: '/sys/fs/cgroup', fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: true },
+    { op: 'mount', source: '/sys/fs/cgroup/machine/c1', target: '/sys/fs/cgroup', fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: true, filesystem: 'other', inheritMode: false },
     { op: 'setattr', target: '/sys/fs/cgroup', set: SAFE | MOUNT_ATTR_RDONLY, clear: 0x70, propagation: 0, recursive: false },
   ]);
 });

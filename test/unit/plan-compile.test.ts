@@ -145,9 +145,12 @@ test('no sync point when there are no runtime-namespace create hooks', () => {
 });
 
 test('the rootfs is made a private mount point before anything is mounted in it', () => {
-  const { steps } = compile(spec(), { bundle, rootfs });
-  assert.deepEqual(steps[0], { op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false });
-  assert.deepEqual(steps[1], { op: 'mount', source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false });
+  const { steps: all } = compile(spec(), { bundle, rootfs });
+  // After the header, which the init reads before "go" (it mounts nothing).
+  assert.equal(all[0].op, 'header');
+  const steps = all.slice(1);
+  assert.deepEqual(steps[0], { op: 'mount', source: '', target: '/', fstype: '', flags: C.MS_SLAVE | C.MS_REC, data: '', inContainer: false, filesystem: 'other', inheritMode: false });
+  assert.deepEqual(steps[1], { op: 'mount', source: rootfs, target: rootfs, fstype: '', flags: C.MS_BIND | C.MS_REC, data: '', inContainer: false, filesystem: 'other', inheritMode: false });
   assert.deepEqual(steps[2], { op: 'root', path: rootfs });
 });
 

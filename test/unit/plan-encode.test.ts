@@ -6,14 +6,15 @@ const text = (fields: Buffer[][]): string[][] => fields.map((f) => f.map((b) => 
 
 test('steps encode to length-prefixed fields with lists as count + items', () => {
   const bytes = encodeSteps([
-    { op: 'mount', source: '', target: '/proc', fstype: 'proc', flags: 14, data: '', inContainer: true },
+    { op: 'mount', source: '', target: '/proc', fstype: 'proc', flags: 14, data: '', inContainer: true, filesystem: 'proc', inheritMode: false },
     { op: 'exec', args: ['/bin/sh', '-c', 'echo ü'], env: ['A=1'], searchPath: '/bin' },
     { op: 'capset', effective: 1n << 40n, permitted: 0n, inheritable: 3n },
     { op: 'no-new-privs' },
   ]);
   assert.equal(bytes.subarray(0, 4).toString(), 'KPL1');
   assert.deepEqual(text(decodeFields(bytes)), [
-    ['mount', '', '/proc', 'proc', '14', '', '1'],
+    // Wire enums go as their index (MOUNT_FILESYSTEMS: "proc" is 1).
+    ['mount', '', '/proc', 'proc', '14', '', '1', '1', '0'],
     ['exec', '3', '/bin/sh', '-c', 'echo ü', '1', 'A=1', '/bin'],
     ['capset', String(1n << 40n), '0', '3'],
     ['no-new-privs'],

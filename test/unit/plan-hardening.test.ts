@@ -13,6 +13,7 @@ import { compilePlan } from '../../lib/plan/compile';
 import { hostDeviceNodes } from '../../lib/host/facts';
 import { deviceKey } from '../../lib/plan/plan-facts';
 import { MOUNT_ATTR_RDONLY } from '../../lib/plan/mount-options';
+import { createPlanHeader } from '../../lib/plan/header';
 import type { Step } from '../../lib/plan/steps';
 import { fakeFacts, type FakeFacts } from '../helpers/facts';
 
@@ -99,7 +100,8 @@ test('sysfs in a user namespace without a network namespace is the host /sys, bo
 
 test('a new user namespace mapping root: the init becomes its root before anything else', () => {
   const steps = plan(() => undefined, true);
-  assert.deepEqual(steps.slice(0, 2), [{ op: 'setresgid', gid: 0 }, { op: 'setresuid', uid: 0 }]);
+  // Right after the header (read before "go", it does nothing).
+  assert.deepEqual(steps.slice(0, 3), [createPlanHeader(), { op: 'setresgid', gid: 0 }, { op: 'setresuid', uid: 0 }]);
   const noUserns = plan(() => undefined, false);
   assert.notEqual(noUserns[0].op, 'setresgid');
 });
@@ -108,7 +110,7 @@ test('"tmpcopyup" on a tmpfs becomes one tmpfs-copyup step; on anything else a c
   const steps = plan((s) => s.mounts!.push({ destination: '/var/cache', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'nosuid', 'size=1m'] }), false);
   assert.deepEqual(
     steps.filter((s) => s.op === 'tmpfs-copyup'),
-    [{ op: 'tmpfs-copyup', target: '/var/cache', flags: 0x2 /* MS_NOSUID */, data: 'size=1m' }],
+    [{ op: 'tmpfs-copyup', target: '/var/cache', flags: 0x2 /* MS_NOSUID */, data: 'size=1m', inheritMode: true }],
   );
   assert.ok(!steps.some((s) => s.op === 'mount' && s.target === '/var/cache'));
   assert.throws(

@@ -187,7 +187,7 @@ test('exec plan: the process\'s labels are applied as create applies them, befor
     { op: 'exec-label', what: '/selinuxLabel', attr: 'attr/exec', value: PROCESS_LABEL },
     { op: 'exec-label', what: '/apparmorProfile', attr: 'attr/exec', value: 'exec p' },
   ]);
-  assert.deepEqual(ops(plan.steps).slice(0, 4), ['exec-label', 'exec-label', 'seccomp', 'bounding']);
+  assert.deepEqual(ops(plan.steps).slice(0, 5), ['header', 'exec-label', 'exec-label', 'seccomp', 'bounding']);
   assert.deepEqual(plan.notes, []);
 });
 

@@ -146,8 +146,10 @@ test('exec into a container in the runtime\'s mount namespace chroots into its r
   const ctx = { initPidfd: 9, container: { process: spec.process }, image: { passwd: [] }, setgroupsDenied: false, preserveFds: 0, rootfs, lsm: NO_LSM };
   const proc = validateProcess({ args: ['/bin/true'], cwd: '/work', terminal: true });
   const shared = compileExecPlan(proc, { ...ctx, namespaces: C.CLONE_NEWPID });
-  assert.deepEqual(ops(shared.steps).slice(0, 2), ['console', 'chroot']);
-  assert.deepEqual(shared.steps[1], { op: 'chroot', rootfs });
+  // The root's procfs is the runtime's (the header says "host"), the helper's own terminal first.
+  assert.deepEqual(shared.steps[0], { op: 'header', kind: 'exec', procfs: 'host', procBinds: [] });
+  assert.deepEqual(ops(shared.steps).slice(1, 3), ['console', 'chroot']);
+  assert.deepEqual(shared.steps[2], { op: 'chroot', rootfs });
   assert.ok(ops(shared.steps).indexOf('chroot') < ops(shared.steps).indexOf('chdir'));
   const own = compileExecPlan(proc, { ...ctx, namespaces: C.CLONE_NEWPID | C.CLONE_NEWNS });
   assert.ok(!ops(own.steps).includes('chroot'));

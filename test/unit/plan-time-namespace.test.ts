@@ -28,12 +28,13 @@ test('a new time namespace: offsets for the spawner, the check first of all step
     }),
   );
   assert.equal(plan.timeOffsets, 'monotonic -5 7\nboottime 86400 0\n');
-  assert.deepEqual(plan.steps[0], { op: 'check-timens' });
+  // First after the header.
+  assert.deepEqual(plan.steps[1], { op: 'check-timens' });
   assert.notEqual(plan.cloneFlags & 0x80, 0);
   assert.match(formatPlan(plan), /time offset: monotonic -5 7\ntime offset: boottime 86400 0/);
   const without = compile(spec((s) => s.linux!.namespaces!.push({ type: 'time' })));
   assert.equal(without.timeOffsets, undefined);
-  assert.deepEqual(without.steps[0], { op: 'check-timens' });
+  assert.deepEqual(without.steps[1], { op: 'check-timens' });
   assert.equal(compile(spec(() => {})).steps.some((s) => s.op === 'check-timens'), false);
 });
 

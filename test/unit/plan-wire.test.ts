@@ -12,7 +12,17 @@ import { initHelperPath } from '../../lib/native/addon';
 import { compilePlan } from '../../lib/plan/compile';
 import { compilePrograms, libseccompCompiler } from '../../lib/container/planning';
 import { encodeSteps } from '../../lib/plan/encode';
-import type { Step, StepOp } from '../../lib/plan/steps';
+import {
+  CHECKED_NAMESPACES,
+  DEVICE_TYPES,
+  HOOKS_IN_CONTAINER,
+  MOUNT_FILESYSTEMS,
+  PLAN_KINDS,
+  PROCFS_SOURCES,
+  type Step,
+  type StepOp,
+} from '../../lib/plan/steps';
+import { FAILURE_REASONS, HOOK_FAILURE_REASONS } from '../../lib/plan/protocol';
 import { fakeFacts, type FakeFacts } from '../helpers/facts';
 import { podmanSizedProfile } from '../helpers/seccomp-profiles';
 
@@ -248,7 +258,8 @@ test('C++ decodes ops no config above produces, and edge values', () => {
     { op: 'seccomp', program: Uint8Array.from([0xff, 0xfe, 0x00, 0x0a, 0x22, 0x5c, 0x80, 0x00]), flags: 8, listenerFd: 9, allowsIdleRelease: true },
     { op: 'capset', effective: (1n << 64n) - 1n, permitted: 1n << 63n, inheritable: 0n },
     { op: 'rlimit', type: 'RLIMIT_STACK', resource: 3, soft: (1n << 64n) - 1n, hard: 0n },
-    { op: 'mount', source: 'a\tb', target: '/x', fstype: 't', flags: 0xffffffff, data: 'k="v",\\', inContainer: false },
+    { op: 'mount', source: 'a\tb', target: '/x', fstype: 't', flags: 0xffffffff, data: 'k="v",\\', inContainer: false, filesystem: 'sysfs', inheritMode: true },
+    { op: 'tmpfs-copyup', target: '/t', flags: 0, data: '', inheritMode: true },
     { op: 'setgroups', gids: [] },
     { op: 'exec', args: ['x'], env: [], searchPath: '' },
     { op: 'bind-device', path: '/dev/loop9', type: 'b', major: 7, minor: 1048575, source: '/dev/block/7:1048575' },
@@ -260,10 +271,51 @@ test('C++ decodes ops no config above produces, and edge values', () => {
   assertSameInC('edge values', steps);
 });
 
+test('every value of every wire enum goes through the C++ decoder as the value it is', () => {
+  // An enum travels as its index: a list reordered or extended on one side
+  // decodes to another word (or is refused) and fails the comparison.
+  const steps: Step[] = [
+    ...PLAN_KINDS.flatMap((kind) => PROCFS_SOURCES.map((procfs): Step => ({ op: 'header', kind, procfs, procBinds: ['proc/cpuinfo', 'proc/net/dev'] }))),
+    ...DEVICE_TYPES.map((type): Step => ({ op: 'mknod', path: '/dev/x', type, mode: 0o600, major: 1, minor: 2, uid: 0, gid: 0 })),
+    ...DEVICE_TYPES.filter((t) => t !== 'p').map((type): Step => ({ op: 'bind-device', path: '/dev/x', type: type as 'c' | 'b', major: 1, minor: 2, source: '/dev/y' })),
+    ...MOUNT_FILESYSTEMS.map((filesystem): Step => ({ op: 'mount', source: 's', target: '/t', fstype: 'f', flags: 0, data: '', inContainer: true, filesystem, inheritMode: false })),
+    ...HOOKS_IN_CONTAINER.map((kind): Step => ({ op: 'hook', kind, path: '/h', timeout: 0, args: [], env: [] })),
+    ...CHECKED_NAMESPACES.map((ns): Step => ({ op: 'check-ns', ns, forbiddenDevs: [1], forbiddenInodes: [2] })),
+  ];
+  for (const step of steps) seen.add(step.op);
+  assertSameInC('wire enums', steps);
+});
+
+test('the wire enums of the plan and of the init\'s messages are the same lists in C++', () => {
+  const run = spawnSync(initHelperPath(), ['--wire-enums']);
+  assert.equal(run.status, 0, run.stderr.toString());
+  assert.deepEqual(JSON.parse(run.stdout.toString()), {
+    PlanKind: PLAN_KINDS,
+    ProcfsSource: PROCFS_SOURCES,
+    DeviceType: DEVICE_TYPES,
+    MountFilesystem: MOUNT_FILESYSTEMS,
+    HookKind: HOOKS_IN_CONTAINER,
+    CheckedNamespace: CHECKED_NAMESPACES,
+    HookFailure: HOOK_FAILURE_REASONS,
+    FailReason: FAILURE_REASONS,
+  });
+});
+
+test('the C++ decoder refuses a wire enum value it does not know', () => {
+  const bytes = encodeSteps([{ op: 'check-ns', ns: 'uts', forbiddenDevs: [], forbiddenInodes: [] }]);
+  // The ns field is the record's second: "3" (uts) becomes "9".
+  const at = bytes.indexOf(Buffer.from('check-ns')) + 'check-ns'.length + 4;
+  assert.equal(bytes.toString('utf8', at, at + 1), '3');
+  bytes.write('9', at);
+  const run = spawnSync(initHelperPath(), ['--dry-run', '--plan-fd', '0'], { input: bytes });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr.toString(), /check-ns: ns is not a known value: 9/);
+});
+
 test('every op of the plan went through the C++ decoder above', () => {
   // Record<StepOp, true>: adding an op to steps.ts without listing it here does not compile.
   const all: Record<StepOp, true> = {
-    root: true, mount: true, setattr: true, mkdir: true, touch: true, mknod: true, symlink: true, mask: true,
+    header: true, root: true, mount: true, setattr: true, mkdir: true, touch: true, mknod: true, symlink: true, mask: true,
     readonly: true, 'pivot-root': true, 'move-root': true, sync: true, hook: true, sysctl: true, console: true,
     personality: true, hostname: true, domainname: true, rlimit: true, bounding: true,
     'keep-caps': true, setgroups: true, setresgid: true, setresuid: true, capset: true, ambient: true,
