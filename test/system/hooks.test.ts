@@ -160,7 +160,7 @@ test('a failing poststop hook is a warning; delete goes on and later hooks run',
   const warnings: string[] = [];
   const c = await Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, stdio: [0, 1, 2], logger: { warn: (m) => warnings.push(m) } });
   try {
-    await c.kill('KILL');
+    await c.kill('SIGKILL');
     await c.wait();
     await c.delete();
     assert.equal(warnings.length, 1);
