@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Container } from '../../lib';
+import { Container, HookFailedError } from '../../lib';
 import type { Hook, Hooks } from '../../lib/config/types';
 import type { Bundle } from '../helpers/bundle';
 import { childProcesses } from '../helpers/leaks';
@@ -129,6 +129,12 @@ test('a failing startContainer hook fails start; the process never runs', { skip
     await assert.rejects(run.container.start(), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'ERR_HOOK_FAILED');
       assert.match(err.message, /startContainer hook \/probe failed: exit status 4/);
+      // The fields a program reads (issue 20): the same for hooks run inside the container.
+      assert.ok(err instanceof HookFailedError);
+      assert.equal(err.kind, 'startContainer');
+      assert.equal(err.hook.path, '/probe');
+      assert.equal(err.exitCode, 4);
+      assert.equal(err.signal, null);
       return true;
     });
     await run.container.wait();

@@ -245,3 +245,25 @@ test('a signal name that is no signal is an InvalidArgumentError from both kills
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('without a logger, a warning (a failing poststop hook) is a process warning with code KAPSEL_WARNING', { skip }, async () => {
+  const bundle = suite.bundle({ edit: (s) => (s.hooks = { poststop: [{ path: '/bin/false' }] }) });
+  const dir = tempDir('warn');
+  const out = outputTo(dir);
+  const warnings: Array<Error & { code?: string }> = [];
+  const onWarning = (w: Error & { code?: string }): void => void warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    const c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: out.stdio });
+    await c.delete({ force: true });
+    await new Promise((r) => setImmediate(r)); // emitWarning delivers on the next tick
+    assert.deepEqual(
+      warnings.filter((w) => w.code === 'KAPSEL_WARNING').map((w) => w.message),
+      ['poststop hook /bin/false failed: exit status 1'],
+    );
+  } finally {
+    process.off('warning', onWarning);
+    out.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
