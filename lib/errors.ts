@@ -88,6 +88,24 @@ export class InvalidConfigError extends KapselError {
   }
 }
 
+/**
+ * The source of a bind mount in config.json does not exist on the host:
+ * `jsonPath` names the entry ("/mounts/3/source"), `path` the source
+ * (resolved against the bundle), never the target in the rootfs. The
+ * failed syscall is the `cause` (a SyscallError).
+ */
+export class MountSourceError extends InvalidConfigError {
+  constructor(
+    jsonPath: string,
+    readonly path: string,
+    readonly errnoName: string,
+    cause?: unknown,
+  ) {
+    super(jsonPath, `bind mount source ${path}: ${describeErrno(errnoName)} (${errnoName})`);
+    this.cause = cause;
+  }
+}
+
 export class InvalidIdError extends KapselError {
   constructor(
     readonly id: string,
