@@ -35,7 +35,7 @@ export { gatherFacts, type PlanFacts, type HostFacts, type ImageFacts, type Pass
 export { processPlan, type ProcessPlan, type ProcessPlanContext } from './plan/process';
 export type { LaunchPlan, Step } from './plan/steps';
 export { formatPlan, planToJSON } from './plan/format';
-export { parseSignal } from './signals';
+export { parseSignal, type Signal } from './signals';
 export { defaultRoot } from './state/root';
 export type { ContainerState } from './state/status';
 export type { Logger } from './logger';

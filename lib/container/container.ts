@@ -19,7 +19,7 @@ import { warningLogger, type Logger } from '../logger';
 import type { CompileOptions } from '../plan/compile';
 import type { PlanFacts } from '../plan/facts';
 import type { LaunchPlan } from '../plan/steps';
-import { parseSignal } from '../signals';
+import { parseSignal, type Signal } from '../signals';
 import { validateId } from '../state/id';
 import { resolveRoot, withStateRoot } from '../state/root';
 import { toOciState, type ContainerState } from '../state/status';
@@ -363,10 +363,10 @@ export class Container extends EventEmitter implements AsyncDisposable {
   }
 
   /**
-   * Sends a signal (a name like "SIGTERM" or a number) to the container.
+   * Sends a signal (a name like "SIGTERM" or "TERM", or a number) to the container.
    * A name that is no signal rejects with InvalidArgumentError.
    */
-  async kill(signal: NodeJS.Signals | number = 'SIGTERM', options: KillOptions = {}): Promise<void> {
+  async kill(signal: Signal = 'SIGTERM', options: KillOptions = {}): Promise<void> {
     const signo = parseSignal(signal);
     await this.inRoot((ref) => killContainer(ref, signo, options.all ?? false));
   }

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { KapselError } from '../errors';
 import { native } from '../native/addon';
-import { parseSignal } from '../signals';
+import { parseSignal, type Signal } from '../signals';
 import { exitStatusOf, type ExitStatus } from './exit-status';
 import { pidfdReleaser, reapThroughPidfd } from './fds';
 
@@ -62,12 +62,12 @@ export class ExecProcess extends EventEmitter implements AsyncDisposable {
   }
 
   /**
-   * Sends a signal (a name like "SIGTERM" or a number) to the process,
+   * Sends a signal (a name like "SIGTERM" or "TERM", or a number) to the process,
    * through its pidfd. Rejects with InvalidArgumentError for a signal that
    * does not exist, and ERR_INVALID_STATE once the process was reaped or
    * detached (its pid may name another process by then).
    */
-  async kill(signal: NodeJS.Signals | number = 'SIGTERM'): Promise<void> {
+  async kill(signal: Signal = 'SIGTERM'): Promise<void> {
     const signo = parseSignal(signal);
     if (this.pidfd < 0) throw new KapselError('ERR_INVALID_STATE', `exec'd process ${this.pid} has exited or was detached`);
     native().pidfdSendSignal(this.pidfd, signo);

@@ -31,12 +31,16 @@ export async function lifecycle(): Promise<number | null> {
   // @ts-expect-error 'exit' gives an ExitStatus, not a number
   c.on('exit', (code: number) => void code);
   await c.start();
+  const p0 = await c.exec({ args: ['true'], cwd: '/' });
   await c.kill('SIGTERM');
   await c.kill(9, { all: true });
   // @ts-expect-error not a signal name
   await c.kill('SIGFOO');
-  // @ts-expect-error short names are the CLI's; the library takes NodeJS.Signals
-  await c.kill('TERM');
+  await c.kill('TERM'); // runc's short names too
+  // @ts-expect-error nor a short name that is no signal
+  await c.kill('FOO');
+  // @ts-expect-error an exec'd process's kill takes the same
+  await p0.kill('SIGFOO');
   await using p = await c.exec(['sh', '-c', 'exit 5'], { env: ['A=1'], cwd: '/', user: { uid: 1000 } });
   const killed: Promise<void> = p.kill('SIGKILL');
   await killed;
