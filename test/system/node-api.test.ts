@@ -18,8 +18,25 @@ import { readProcStat } from '../../lib/state/proc';
 const suite = systemSuite();
 const { skip } = suite;
 
-/** stdio for the library: stdin and stderr /dev/null, stdout a file of `dir`; closed by the returned function. */
-function outputTo(dir: string): { stdio: [number, number, number]; read(): string; close(): void } {
+interface Output {
+  stdio: [number, number, number];
+  read(): string;
+}
+
+/** Runs `fn` with stdio for the library (stdin, stderr /dev/null; stdout a file), closed and removed after. */
+async function withOutput(kind: string, fn: (out: Output) => Promise<void>): Promise<void> {
+  const dir = tempDir(kind);
+  const out = outputTo(dir);
+  try {
+    await fn(out);
+  } finally {
+    out.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** stdio for the library: stdin and stderr /dev/null, stdout a file of `dir`; closed by close(). */
+function outputTo(dir: string): Output & { close(): void } {
   const file = path.join(dir, 'out');
   const fds = [fs.openSync('/dev/null', 'r'), fs.openSync(file, 'w'), fs.openSync('/dev/null', 'w')];
   return {
@@ -41,12 +58,10 @@ function sleeperBundle() {
 
 test('await using: a running container is killed, reaped and deleted at the end of the scope', { skip }, async () => {
   const bundle = sleeperBundle();
-  const dir = tempDir('dispose');
-  const out = outputTo(dir);
   const id = uniqueId();
   let pid = 0;
   let startTime = 0;
-  try {
+  await withOutput('dispose', async (out) => {
     {
       await using c = await Container.create({ id, bundle: bundle.dir, root: suite.root, stdio: out.stdio });
       await c.start();
@@ -57,17 +72,12 @@ test('await using: a running container is killed, reaped and deleted at the end 
     assert.ok(gone(pid, startTime), 'the init is gone (killed and reaped, not a zombie)');
     assert.equal(fs.existsSync(path.join(suite.root, id)), false, 'the state directory is removed');
     await assert.rejects(Container.load(id, { root: suite.root }), ContainerNotFoundError);
-  } finally {
-    out.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('await using: a container deleted already in the scope is not an error; nor is one never started', { skip }, async () => {
   const bundle = suite.bundle();
-  const dir = tempDir('dispose');
-  const out = outputTo(dir);
-  try {
+  await withOutput('dispose', async (out) => {
     {
       await using c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: out.stdio });
       await c.delete({ force: true });
@@ -78,17 +88,12 @@ test('await using: a container deleted already in the scope is not an error; nor
       assert.equal(c.state().status, 'created');
     }
     assert.equal(fs.existsSync(path.join(suite.root, id)), false);
-  } finally {
-    out.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('await using: an exec\'d process is killed with SIGKILL and reaped at the end of the scope', { skip }, async () => {
   const bundle = sleeperBundle();
-  const dir = tempDir('dispose');
-  const out = outputTo(dir);
-  try {
+  await withOutput('dispose', async (out) => {
     await using c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: out.stdio });
     await c.start();
     let pid = 0;
@@ -104,17 +109,12 @@ test('await using: an exec\'d process is killed with SIGKILL and reaped at the e
     assert.equal(c.state().status, 'running', 'the container itself goes on');
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(status, { exitCode: null, signal: 'SIGKILL' });
-  } finally {
-    out.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("'exit' reaches a container's listener without wait(), with the status", { skip }, async () => {
   const bundle = suite.bundle({ edit: (s) => (s.process!.args = ['/probe', 'exit', '7']) });
-  const dir = tempDir('events');
-  const out = outputTo(dir);
-  try {
+  await withOutput('events', async (out) => {
     await using c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: out.stdio });
     const exited = new Promise<ExitStatus>((resolve) => c.once('exit', resolve));
     const started = new Promise<void>((resolve) => c.once('started', resolve));
@@ -122,17 +122,12 @@ test("'exit' reaches a container's listener without wait(), with the status", { 
     await started;
     assert.deepEqual(await exited, { exitCode: 7, signal: null });
     assert.equal(c.state().status, 'stopped');
-  } finally {
-    out.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("'exit' reaches a loaded container's listener without wait(); paused, resumed, deleted are emitted", { skip }, async () => {
   const bundle = sleeperBundle();
-  const dir = tempDir('events');
-  const out = outputTo(dir);
-  try {
+  await withOutput('events', async (out) => {
     await using c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: out.stdio });
     await c.start();
     const loaded = await Container.load(c.id, { root: suite.root });
@@ -148,39 +143,26 @@ test("'exit' reaches a loaded container's listener without wait(); paused, resum
     assert.deepEqual(await c.wait(), { exitCode: null, signal: 'SIGKILL' });
     await loaded.delete();
     assert.deepEqual(seen, ['paused', 'resumed', 'deleted']);
-  } finally {
-    out.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('Container.run creates, starts, waits and deletes: the exit status, nothing left', { skip }, async () => {
   const bundle = suite.bundle({ edit: (s) => (s.process!.args = ['/probe', 'exit', '5']) });
-  const dir = tempDir('run');
-  const out = outputTo(dir);
   const id = uniqueId();
-  try {
+  await withOutput('run', async (out) => {
     const result = await Container.run({ id, bundle: bundle.dir, root: suite.root, stdio: out.stdio });
     assert.deepEqual(result, { id, exitCode: 5, signal: null });
     assert.equal(fs.existsSync(path.join(suite.root, id)), false, 'deleted');
-  } finally {
-    out.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('Container.run deletes the container when start fails (a missing executable)', { skip }, async () => {
   const bundle = suite.bundle({ edit: (s) => (s.process!.args = ['/no-such-program']) });
-  const dir = tempDir('run');
-  const out = outputTo(dir);
   const id = uniqueId();
-  try {
+  await withOutput('run', async (out) => {
     await assert.rejects(Container.run({ id, bundle: bundle.dir, root: suite.root, stdio: out.stdio }));
     assert.equal(fs.existsSync(path.join(suite.root, id)), false, 'deleted');
-  } finally {
-    out.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("exec(args) runs the container's own process (cwd, env, user) with new args; options change it as runc exec's flags do", { skip }, async () => {
@@ -228,9 +210,7 @@ test("exec(args) runs the container's own process (cwd, env, user) with new args
 
 test('a signal name that is no signal is an InvalidArgumentError from both kills, and nothing is signalled', { skip }, async () => {
   const bundle = sleeperBundle();
-  const dir = tempDir('kill');
-  const out = outputTo(dir);
-  try {
+  await withOutput('kill', async (out) => {
     await using c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: out.stdio });
     await c.start();
     await using p = await c.exec(['/probe', 'sleep', '60'], { stdio: out.stdio });
@@ -240,30 +220,25 @@ test('a signal name that is no signal is an InvalidArgumentError from both kills
     await p.kill('SIGTERM');
     assert.deepEqual(await p.wait(), { exitCode: null, signal: 'SIGTERM' });
     await assert.rejects(p.kill('SIGTERM'), (err: Error & { code?: string }) => err.code === 'ERR_INVALID_STATE');
-  } finally {
-    out.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('without a logger, a warning (a failing poststop hook) is a process warning with code KAPSEL_WARNING', { skip }, async () => {
   const bundle = suite.bundle({ edit: (s) => (s.hooks = { poststop: [{ path: '/bin/false' }] }) });
-  const dir = tempDir('warn');
-  const out = outputTo(dir);
   const warnings: Array<Error & { code?: string }> = [];
   const onWarning = (w: Error & { code?: string }): void => void warnings.push(w);
   process.on('warning', onWarning);
   try {
-    const c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: out.stdio });
-    await c.delete({ force: true });
-    await new Promise((r) => setImmediate(r)); // emitWarning delivers on the next tick
-    assert.deepEqual(
-      warnings.filter((w) => w.code === 'KAPSEL_WARNING').map((w) => w.message),
-      ['poststop hook /bin/false failed: exit status 1'],
-    );
+    await withOutput('warn', async (out) => {
+      const c = await Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, stdio: out.stdio });
+      await c.delete({ force: true });
+      await new Promise((r) => setImmediate(r)); // emitWarning delivers on the next tick
+      assert.deepEqual(
+        warnings.filter((w) => w.code === 'KAPSEL_WARNING').map((w) => w.message),
+        ['poststop hook /bin/false failed: exit status 1'],
+      );
+    });
   } finally {
     process.off('warning', onWarning);
-    out.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
