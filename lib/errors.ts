@@ -88,6 +88,24 @@ export class InvalidConfigError extends KapselError {
   }
 }
 
+/**
+ * The source of a bind mount in config.json does not exist on the host:
+ * `jsonPath` names the entry ("/mounts/3/source"), `path` the source
+ * (resolved against the bundle), never the target in the rootfs. The
+ * failed syscall is the `cause` (a SyscallError).
+ */
+export class MountSourceError extends InvalidConfigError {
+  constructor(
+    jsonPath: string,
+    readonly path: string,
+    readonly errnoName: string,
+    cause?: unknown,
+  ) {
+    super(jsonPath, `bind mount source ${path}: ${describeErrno(errnoName)} (${errnoName})`);
+    this.cause = cause;
+  }
+}
+
 export class InvalidIdError extends KapselError {
   constructor(
     readonly id: string,
@@ -114,13 +132,50 @@ export class BundleError extends KapselError {
   }
 }
 
-export class HookFailedError extends KapselError {
+/** How a hook ended, as HookFailedError carries it. */
+export interface HookOutcome {
+  /** Its exit status when it exited (non-zero), else null. */
+  exitCode: number | null;
+  /** The signal that killed it ("SIGKILL" also for a timeout), else null. */
+  signal: NodeJS.Signals | null;
+  /** It ran past its `timeout` and was killed. */
+  timedOut: boolean;
+  /**
+   * The end of what it wrote to stderr (at most HOOK_STDERR_LIMIT bytes,
+   * the last ones: the reason is usually at the end). For the hooks run
+   * inside the container (createContainer, startContainer) the init
+   * helper collects stdout and stderr together, the first 4 KiB.
+   */
+  stderr: string;
+}
+
+/** How much of a hook's stderr a HookFailedError keeps. */
+export const HOOK_STDERR_LIMIT = 4096;
+
+/**
+ * A hook failed: `kind` is the hook list ("prestart"), `hook` the entry
+ * (its path and args as configured), and the outcome says how it ended.
+ * A hook that could not be started at all has exitCode and signal null.
+ */
+export class HookFailedError extends KapselError implements HookOutcome {
+  /** The hook's path (hook.path). */
+  readonly hookPath: string;
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly timedOut: boolean;
+  readonly stderr: string;
   constructor(
-    readonly hook: string,
-    readonly hookPath: string,
+    readonly kind: string,
+    readonly hook: { path: string; args?: string[] },
     reason: string,
+    outcome: Partial<HookOutcome> = {},
   ) {
-    super('ERR_HOOK_FAILED', `${hook} hook ${hookPath} failed: ${reason}`);
+    super('ERR_HOOK_FAILED', `${kind} hook ${hook.path} failed: ${reason}`);
+    this.hookPath = hook.path;
+    this.exitCode = outcome.exitCode ?? null;
+    this.signal = outcome.signal ?? null;
+    this.timedOut = outcome.timedOut ?? false;
+    this.stderr = outcome.stderr ?? '';
   }
 }
 

@@ -2,14 +2,28 @@
  * kapsel: an OCI container runtime for Node.js.
  *
  *   import { Container } from 'kapsel';
- *   const c = await Container.create({ id: 'demo', bundle: '/tmp/bundle' });
+ *   const { exitCode } = await Container.run({ id: 'demo', bundle: '/tmp/bundle' });
+ *
+ *   await using c = await Container.create({ id: 'demo', bundle: '/tmp/bundle' });
  *   await c.start();
- *   const { exitCode } = await c.wait();
- *   await c.delete();
+ *   const p = await c.exec(['sh', '-c', 'exit 5']);
+ *   const { exitCode: five } = await p.wait(); // c is force-deleted at the end of the scope
  */
 export { Container } from './container/container';
-export type { CreateOptions, LoadOptions, KillOptions, DeleteOptions, ExitStatus, PlanOptions } from './container/container';
-export { ExecProcess } from './container/exec-process';
+export type {
+  CreateOptions,
+  LoadOptions,
+  KillOptions,
+  DeleteOptions,
+  ExitStatus,
+  PlanOptions,
+  RunOptions,
+  RunResult,
+  ContainerEvents,
+  ExecCommandAndOptions,
+} from './container/container';
+export { ExecProcess, type ExecProcessEvents } from './container/exec-process';
+export type { ExecCommandOptions } from './container/exec-command';
 export type { ExecOptions } from './container/exec';
 export { parseCgroupFlags, type CgroupSubPaths } from './container/exec-cgroup';
 export * from './errors';
@@ -26,7 +40,7 @@ export type { CgroupFacts, CgroupPlan } from './plan/runtime-cgroups';
 export type { SeccompCompiler, CompiledSeccomp, PlanPrograms } from './plan/seccomp';
 export { libseccompCompiler } from './host/seccomp';
 export { formatPlan, planToJSON } from './plan/format';
-export { parseSignal } from './signals';
+export { parseSignal, type Signal } from './signals';
 export { defaultRoot } from './state/root';
 export type { ContainerState } from './state/status';
 export type { Logger } from './logger';

@@ -4,6 +4,17 @@ import { InvalidArgumentError } from './errors';
 
 const SIGNALS = os.constants.signals as Record<string, number>;
 
+/** "SIGTERM" -> "TERM". */
+type ShortName<T> = T extends `SIG${infer S}` ? S : never;
+
+/**
+ * A signal as the library's kill() takes it: a name Node knows
+ * ("SIGTERM"), the same without "SIG" ("TERM", as runc's kill takes it),
+ * or a number. A name that is no signal ("SIGFOO") does not compile; at
+ * run time (from JavaScript) it is an InvalidArgumentError.
+ */
+export type Signal = NodeJS.Signals | ShortName<NodeJS.Signals> | number;
+
 export function parseSignal(signal: string | number): number {
   if (typeof signal === 'number') {
     if (Number.isInteger(signal) && signal > 0 && signal <= 64) return signal;

@@ -15,20 +15,21 @@ import type { CgroupStats } from '../cgroups';
 import type { OomWatch } from '../cgroups/oom-watch';
 import type { LinuxResources, Process, Spec } from '../config/types';
 import { ContainerNotFoundError, KapselError } from '../errors';
-import { stderrLogger, type Logger } from '../logger';
-import type { WaitResult } from '../native/addon';
+import { warningLogger, type Logger } from '../logger';
 import type { CompileOptions } from '../plan/compile';
 import type { PlanFacts } from '../plan/plan-facts';
 import type { SeccompCompiler } from '../plan/seccomp';
 import type { LaunchPlan } from '../plan/steps';
-import { parseSignal } from '../signals';
+import { parseSignal, type Signal } from '../signals';
 import { validateId } from '../state/id';
 import { resolveRoot, withStateRoot } from '../state/root';
 import { toOciState, type ContainerState } from '../state/status';
 import { listIds, readState, type StoredState } from '../state/store';
 import type { CreateOptions as InternalCreateOptions } from './create';
 import type { ExecOptions } from './exec';
+import { execProcessFrom, type ExecCommandOptions } from './exec-command';
 import { ExecProcess } from './exec-process';
+import { exitStatusOf, type ExitStatus } from './exit-status';
 import { killContainer } from './kill';
 import type { ContainerRef } from './operation';
 import { waitForInit } from './signal';
@@ -37,8 +38,59 @@ import { assertPreservedFdsOpen, pidfdReleaser, preservedFdGaps, reapThroughPidf
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
   /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
   root?: string;
-  /** Where warnings go (failed poststop hooks); default stderr. */
+  /**
+   * Where warnings go (failed poststop hooks, settings not applied);
+   * default: process.emitWarning with code KAPSEL_WARNING.
+   */
   logger?: Logger;
+}
+
+/** Container.run's options: create's. */
+export type RunOptions = CreateOptions;
+
+/**
+ * What Container.run resolves with: how the container's process ended.
+ * An object (not the bare ExitStatus) so that it can carry more, such as
+ * collected output, without breaking callers.
+ */
+export interface RunResult extends ExitStatus {
+  /** The container's id. */
+  id: string;
+}
+
+/** Container#exec's options when it is given a command (an args array) instead of a process object. */
+export type ExecCommandAndOptions = ExecCommandOptions & Omit<ExecOptions, 'logger'>;
+
+/** The events of a Container and their arguments. */
+export interface ContainerEvents {
+  /** start() ran the user's process (its startContainer hooks passed). */
+  started: [];
+  /**
+   * The init exited: with its status when this process created the
+   * container, else (a loaded container: only the parent can read a
+   * status) with nulls once it is gone. Listening is enough: the handle
+   * watches the init's pidfd while there is a listener.
+   */
+  exit: [status: ExitStatus];
+  /** New OOM kills in the container's cgroup (watched while there is a listener). */
+  oom: [kills: number];
+  /** pause() froze it. */
+  paused: [];
+  /** resume() thawed it. */
+  resumed: [];
+  /** delete() removed it. */
+  deleted: [];
+}
+
+type Listener<E extends keyof ContainerEvents> = (...args: ContainerEvents[E]) => void;
+
+export interface Container {
+  on<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  once<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  off<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  addListener<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  removeListener<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  emit<E extends keyof ContainerEvents>(event: E, ...args: ContainerEvents[E]): boolean;
 }
 
 export interface PlanOptions extends Partial<CompileOptions> {
@@ -63,6 +115,7 @@ export interface PlanOptions extends Partial<CompileOptions> {
 
 export interface LoadOptions {
   root?: string;
+  /** As CreateOptions.logger. */
   logger?: Logger;
 }
 
@@ -76,7 +129,7 @@ export interface DeleteOptions {
   force?: boolean;
 }
 
-export type ExitStatus = WaitResult;
+export type { ExitStatus };
 
 /**
  * Modules only some operations need, loaded on first use: engines call
@@ -98,15 +151,17 @@ const lazy = {
 };
 
 /**
- * One container. Obtain it with Container.create() or Container.load().
- * Emits 'created', 'started', 'exit' (with the ExitStatus, when this
- * process is the init's parent and wait() was called), 'deleted', and
- * 'oom' (with the number of new OOM kills) while an 'oom' listener is
- * attached: the kernel notifies each OOM in the container's cgroup
- * (lib/cgroups/oom-watch.ts), and the watch ends with the cgroup. It does
- * not keep the process alive by itself.
+ * One container. Obtain it with Container.create() or Container.load(), or
+ * let Container.run() do the whole life. Emits the ContainerEvents:
+ * 'started', 'exit', 'oom', 'paused', 'resumed', 'deleted'. There is no
+ * 'created': create() resolves with the container once it is created, so
+ * nobody could hold it to listen before; the resolution is that event.
+ * The 'oom' watch (lib/cgroups/oom-watch.ts) ends with the cgroup and does
+ * not keep the process alive by itself; an 'exit' listener does, as a
+ * pending wait() does. `await using c = await Container.create(...)`
+ * force-deletes the container at the end of the scope.
  */
-export class Container extends EventEmitter {
+export class Container extends EventEmitter implements AsyncDisposable {
   /** The container id. */
   readonly id: string;
   /** The path of the state root it lives under (each operation opens and checks it anew: withStateRoot). */
@@ -126,10 +181,13 @@ export class Container extends EventEmitter {
     this.logger = logger;
     this.pidfd = pidfd;
     if (pidfd >= 0) pidfdReleaser.register(this, pidfd, this);
-    this.on('newListener', (event) => {
+    const events = this as EventEmitter; // the typed overloads name only the public events
+    events.on('newListener', (event: string | symbol) => {
       if (event === 'oom') this.watchOom();
+      // One rule for both classes (as ExecProcess): listening for 'exit' is enough.
+      if (event === 'exit') this.watchExit();
     });
-    this.on('removeListener', (event) => {
+    events.on('removeListener', (event: string | symbol) => {
       if (event === 'oom' && this.listenerCount('oom') === 0) this.stopOomWatch();
     });
   }
@@ -151,6 +209,15 @@ export class Container extends EventEmitter {
     });
   }
 
+  /** wait() for an 'exit' listener; a container already gone gets no 'exit' (there is no status to give). */
+  private watchExit(): void {
+    try {
+      void this.wait().catch(() => undefined);
+    } catch {
+      // deleted meanwhile (a loaded container's state is read here)
+    }
+  }
+
   private stopOomWatch(): void {
     this.oomWatch?.close();
     this.oomWatch = undefined;
@@ -163,15 +230,29 @@ export class Container extends EventEmitter {
    */
   static async create(options: CreateOptions): Promise<Container> {
     const root = resolveRoot(options.root);
-    const logger = options.logger ?? stderrLogger;
+    const logger = options.logger ?? warningLogger;
     // The gaps in the preserved range, taken before the state root's fd is
     // opened: it takes the lowest free number, and must never fill a gap
     // and so be handed to the container (create skips gaps, fds.ts).
     const skipFds = preservedFdGaps(lazy.create().passedFdCount(options), options.skipFds);
     const created = await withStateRoot(root, 'create', (dir) => lazy.create().createContainer({ ...options, skipFds, root: dir, logger }));
-    const container = new Container(created.stored.id, root, created.stored, logger, created.pidfd);
-    container.emit('created');
-    return container;
+    return new Container(created.stored.id, root, created.stored, logger, created.pidfd);
+  }
+
+  /**
+   * The whole life at once: create, start, wait, delete (also when start
+   * or the wait fails: nothing is left). Resolves with how the container's
+   * process ended.
+   */
+  static async run(options: RunOptions): Promise<RunResult> {
+    const container = await Container.create(options);
+    try {
+      await container.start();
+      const status = await container.wait();
+      return { id: container.id, ...status };
+    } finally {
+      await container.delete({ force: true });
+    }
   }
 
   /** A handle on an existing container. */
@@ -182,7 +263,7 @@ export class Container extends EventEmitter {
       throw new ContainerNotFoundError(id);
     };
     const stored = withStateRoot(root, notFound, (dir) => readState(dir, id));
-    return new Container(id, root, stored, options.logger ?? stderrLogger);
+    return new Container(id, root, stored, options.logger ?? warningLogger);
   }
 
   /** The OCI state of every container under the root. */
@@ -270,15 +351,22 @@ export class Container extends EventEmitter {
   }
 
   /**
-   * Runs another process in the running container (runc exec): an OCI
-   * `process` object, validated as config.json's (errors name JSON paths
-   * in it), joining every namespace and the cgroups of the container's
-   * init. Resolves once the process runs, with a handle (pid, wait(),
-   * kill(), 'exit'); the process is a child of this process. Several may
-   * run at once. Refused unless the container is running (or paused, with
-   * ignorePaused).
+   * Runs another process in the running container (runc exec), joining
+   * every namespace and the cgroups of the container's init. Either a
+   * command, `exec(['sh', '-c', 'exit 5'], { env: ['A=1'] })`: the
+   * container's own process as create recorded it (cwd, env, user,
+   * capabilities, no_new_privs, LSM labels, rlimits) with these args and
+   * the few changes `options` makes, as `runc exec ID cmd` does; or a full
+   * OCI `process` object, validated as config.json's (errors name JSON
+   * paths in it). Resolves once the process runs, with a handle (pid,
+   * wait(), kill(), 'exit'); the process is a child of this process.
+   * Several may run at once. Refused unless the container is running (or
+   * paused, with ignorePaused).
    */
-  async exec(proc: Process, options: Omit<ExecOptions, 'logger'> = {}): Promise<ExecProcess> {
+  async exec(command: readonly string[], options?: ExecCommandAndOptions): Promise<ExecProcess>;
+  async exec(proc: Process, options?: Omit<ExecOptions, 'logger'>): Promise<ExecProcess>;
+  async exec(what: Process | readonly string[], options: ExecCommandAndOptions = {}): Promise<ExecProcess> {
+    const proc = isCommand(what) ? execProcessFrom(this.configProcess(), what, options) : what;
     assertPreservedFdsOpen(options.preserveFds ?? 0); // before the root's fd is opened (as in create)
     const launched = await this.inRoot((ref) => lazy.exec().execInContainer(ref, proc, { ...options, logger: this.logger }));
     return new ExecProcess(launched.pid, launched.pidfd);
@@ -295,8 +383,11 @@ export class Container extends EventEmitter {
     return JSON.parse(JSON.stringify(lazy.createRecord().recordOf(stored).process)) as Process;
   }
 
-  /** Sends a signal (name like "TERM"/"SIGTERM" or a number) to the container. */
-  async kill(signal: string | number = 'SIGTERM', options: KillOptions = {}): Promise<void> {
+  /**
+   * Sends a signal (a name like "SIGTERM" or "TERM", or a number) to the container.
+   * A name that is no signal rejects with InvalidArgumentError.
+   */
+  async kill(signal: Signal = 'SIGTERM', options: KillOptions = {}): Promise<void> {
     const signo = parseSignal(signal);
     await this.inRoot((ref) => killContainer(ref, signo, options.all ?? false));
   }
@@ -304,11 +395,13 @@ export class Container extends EventEmitter {
   /** Freezes every process of the container (its cgroup's freezer); status "paused". */
   async pause(): Promise<void> {
     await this.inRoot((ref) => lazy.pause().pauseContainer(ref));
+    this.emit('paused');
   }
 
   /** Thaws a paused container. */
   async resume(): Promise<void> {
     await this.inRoot((ref) => lazy.resume().resumeContainer(ref));
+    this.emit('resumed');
   }
 
   /** Host pids of every process of the container (from its cgroup), ascending. */
@@ -337,12 +430,14 @@ export class Container extends EventEmitter {
     if (!this.exit) {
       if (this.pidfd >= 0) {
         const pidfd = this.pidfd;
-        this.exit = reapThroughPidfd(this, pidfd).finally(() => {
-          if (this.pidfd === pidfd) this.pidfd = -1;
-        });
+        this.exit = reapThroughPidfd(this, pidfd)
+          .then(exitStatusOf)
+          .finally(() => {
+            if (this.pidfd === pidfd) this.pidfd = -1;
+          });
       } else {
         const stored = this.stored ?? this.refresh();
-        this.exit = stored ? waitForInit(stored.pid, stored.initStartTime) : Promise.resolve({ exitCode: null, signal: null });
+        this.exit = stored ? waitForInit(stored.pid, stored.initStartTime).then(exitStatusOf) : Promise.resolve({ exitCode: null, signal: null });
       }
       this.exit.then((status) => this.emit('exit', status)).catch(() => undefined);
     }
@@ -368,6 +463,15 @@ export class Container extends EventEmitter {
     if (deleted) this.emit('deleted');
   }
 
+  /**
+   * `await using`: deletes the container whatever its state (force: a
+   * running one is killed first, our child reaped); one deleted already
+   * (by us or anyone) is not an error.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.delete({ force: true });
+  }
+
   /** Releases the pidfd without waiting (the container keeps running). */
   detach(): void {
     if (this.pidfd >= 0 && !this.exit) {
@@ -376,4 +480,9 @@ export class Container extends EventEmitter {
       this.pidfd = -1;
     }
   }
+}
+
+/** exec's first argument is a command (argv), not a process object. */
+function isCommand(what: Process | readonly string[]): what is readonly string[] {
+  return Array.isArray(what);
 }

@@ -18,6 +18,7 @@ import { isRootless } from '../state/root';
 import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRecord, writeState, type Lock, type StoredState } from '../state/store';
 import { gatherCgroupFacts } from './cgroups';
 import { runCgroupPart } from './cgroup-part';
+import { explainCreateFailure } from './create-errors';
 import { createRecord } from './create-record';
 import { hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
@@ -241,7 +242,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     // A failed hook stops the container and the lifecycle goes on to
     // delete, whose poststop hooks run (runtime.md, Lifecycle 3-5, 12-13).
     if (hooksFailed) await runHooksWarnOnly('poststop', spec.hooks?.poststop, hookState(stored, 'stopped'), opts.logger);
-    throw SyscallError.from(err);
+    throw explainCreateFailure(SyscallError.from(err), { spec, plan, bundle });
   } finally {
     lock?.release();
   }

@@ -2,50 +2,93 @@
  * ExecProcess: the library's handle on a process exec'd in a container
  * (Container#exec). The process is a child of this process; the handle
  * holds its pidfd, so waiting and signalling cannot reach another process
- * that got its pid. Emits 'exit' with the ExitStatus once it has exited
- * (listening for 'exit' starts waiting, as wait() does).
+ * that got its pid. Emits 'exit' with the ExitStatus once it has exited:
+ * listening for 'exit' is enough (the handle then watches the pidfd, as
+ * wait() does). `await using p = await c.exec(...)` kills (SIGKILL) and
+ * reaps it at the end of the scope.
  */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import { KapselError } from '../errors';
 import type { WaitResult } from '../native/addon';
 import { processCalls } from './syscalls';
-import { parseSignal } from '../signals';
+import { parseSignal, type Signal } from '../signals';
+import { exitStatusOf, type ExitStatus } from './exit-status';
 import { pidfdReleaser, reapThroughPidfd } from './fds';
 
-export class ExecProcess extends EventEmitter {
+/** The events of an ExecProcess and their arguments. */
+export interface ExecProcessEvents {
+  /** The process exited (it is reaped). */
+  exit: [status: ExitStatus];
+}
+
+export interface ExecProcess {
+  on<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  once<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  off<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  addListener<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  removeListener<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  emit<E extends keyof ExecProcessEvents>(event: E, ...args: ExecProcessEvents[E]): boolean;
+}
+
+export class ExecProcess extends EventEmitter implements AsyncDisposable {
   /** Host pid of the process. */
   readonly pid: number;
   private pidfd: number;
-  private exit?: Promise<WaitResult>;
+  private exit?: Promise<ExitStatus>;
 
   constructor(pid: number, pidfd: number) {
     super();
     this.pid = pid;
     this.pidfd = pidfd;
     pidfdReleaser.register(this, pidfd, this);
-    this.on('newListener', (event: string) => {
+    (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'exit') void this.wait().catch(() => undefined);
     });
   }
 
   /** Resolves with the exit code, or the signal that killed it, once the process has exited (it is reaped). */
-  wait(): Promise<WaitResult> {
+  wait(): Promise<ExitStatus> {
     if (!this.exit) {
       if (this.pidfd < 0) return Promise.reject(new KapselError('ERR_INVALID_STATE', `exec'd process ${this.pid} was detached: it cannot be waited for`));
       const pidfd = this.pidfd;
-      this.exit = reapThroughPidfd(this, pidfd).finally(() => {
-        this.pidfd = -1;
-      });
+      this.exit = reapThroughPidfd(this, pidfd)
+        .then(exitStatusOf)
+        .finally(() => {
+          this.pidfd = -1;
+        });
       this.exit.then((status) => this.emit('exit', status)).catch(() => undefined);
     }
     return this.exit;
   }
 
-  /** Sends a signal (a name like "TERM"/"SIGTERM" or a number) to the process. */
-  kill(signal: string | number = 'SIGTERM'): void {
+  /**
+   * Sends a signal (a name like "SIGTERM" or "TERM", or a number) to the process,
+   * through its pidfd. Rejects with InvalidArgumentError for a signal that
+   * does not exist, and ERR_INVALID_STATE once the process was reaped or
+   * detached (its pid may name another process by then).
+   */
+  async kill(signal: Signal = 'SIGTERM'): Promise<void> {
+    const signo = parseSignal(signal);
     if (this.pidfd < 0) throw new KapselError('ERR_INVALID_STATE', `exec'd process ${this.pid} has exited or was detached`);
-    processCalls.pidfdSendSignal(this.pidfd, parseSignal(signal));
+    processCalls.pidfdSendSignal(this.pidfd, signo);
+  }
+
+  /**
+   * `await using`: kills the process (SIGKILL) and reaps it. One that
+   * exited already is only reaped; a detached one is not this handle's.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.pidfd < 0 && !this.exit) return; // detached
+    if (this.pidfd >= 0) {
+      try {
+        processCalls.pidfdSendSignal(this.pidfd, 9);
+      } catch (err) {
+        // Exited on its own (a zombie until reaped below): nothing to kill.
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    }
+    await this.wait();
   }
 
   /** Lets the process go on without this handle (it stays a child: the caller's subreaper or wait reaps it). */

@@ -63,7 +63,14 @@ function explainedMessage(syscall: string, message: string, failedPath: string, 
 
 /** Turns a failure message of the init helper into the error create/start throws. */
 export function failureToError(m: InitFailure): Error {
-  if (m.type === 'hook-failed') return new HookFailedError(m.kind, m.path, hookFailureReason(m));
+  if (m.type === 'hook-failed') {
+    return new HookFailedError(m.kind, { path: m.path }, hookFailureReason(m), {
+      exitCode: m.reason === 'exit' ? m.exitStatus : null,
+      signal: m.reason === 'signal' ? ((SIGNAL_NAMES.get(m.signal) ?? null) as NodeJS.Signals | null) : m.reason === 'timeout' ? 'SIGKILL' : null,
+      timedOut: m.reason === 'timeout',
+      stderr: m.output.trim(),
+    });
+  }
   const { errno, path: failedPath, step, op } = m;
   const errnoName = ERRNO_NAMES.get(errno) ?? (errno ? `E${errno}` : 'EINVAL');
   const message = initFailureWords(m, errnoName);

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Hook, HookName } from '../config/types';
-import { HookFailedError } from '../errors';
+import { HOOK_STDERR_LIMIT, HookFailedError } from '../errors';
 import type { Logger } from '../logger';
 
 const OUTPUT_LIMIT = 4096;
@@ -24,20 +24,41 @@ function hookEnv(hook: Hook): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * The last `limit` bytes of a stream, kept as it goes (a hook may write
+ * without end until its timeout: memory stays bounded).
+ */
+function tailCollector(limit: number): { add(chunk: Buffer): void; text(): string } {
+  let tail = Buffer.alloc(0);
+  return {
+    add(chunk) {
+      tail = Buffer.concat([tail, chunk]);
+      if (tail.length > limit) tail = tail.subarray(tail.length - limit);
+    },
+    text: () => tail.toString('utf8').trim(),
+  };
+}
+
 /** Runs one hook; rejects with HookFailedError (exit status, signal, timeout, spawn error). */
 export function runHook(kind: HookName, hook: Hook, state: object): Promise<void> {
   const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
   const env = hookEnv(hook);
+  const entry = { path: hook.path, args: [...args] };
   return new Promise((resolve, reject) => {
     let output = '';
+    const stderr = tailCollector(HOOK_STDERR_LIMIT);
     let timedOut = false;
     let settled = false;
     const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // The message quotes the start of both streams (as before); the error's `stderr` keeps stderr's end.
     const collect = (chunk: Buffer): void => {
       if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8');
     };
     child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      collect(chunk);
+      stderr.add(chunk);
+    });
     // A hook that never reads stdin must not fail the write.
     child.stdin!.on('error', () => undefined);
     child.stdin!.end(JSON.stringify(state));
@@ -56,12 +77,14 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
       else resolve();
     };
     const tail = (): string => (output.trim() ? `: ${output.trim()}` : '');
-    child.on('error', (err) => finish(new HookFailedError(kind, hook.path, err.message)));
+    const failed = (reason: string, exitCode: number | null, signal: NodeJS.Signals | null): HookFailedError =>
+      new HookFailedError(kind, entry, reason, { exitCode, signal, timedOut, stderr: stderr.text() });
+    child.on('error', (err) => finish(failed(err.message, null, null)));
     child.on('close', (code, signal) => {
-      if (timedOut) finish(new HookFailedError(kind, hook.path, `timed out after ${hook.timeout}s${tail()}`));
+      if (timedOut) finish(failed(`timed out after ${hook.timeout}s${tail()}`, code, signal));
       else if (code === 0) finish();
-      else if (signal) finish(new HookFailedError(kind, hook.path, `killed by ${signal}${tail()}`));
-      else finish(new HookFailedError(kind, hook.path, `exit status ${code}${tail()}`));
+      else if (signal) finish(failed(`killed by ${signal}${tail()}`, null, signal));
+      else finish(failed(`exit status ${code}${tail()}`, code, null));
     });
   });
 }

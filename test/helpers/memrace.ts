@@ -92,7 +92,7 @@ export async function withAttacker(
     await run.container.start();
     await untilReady(run);
     await during(run.container);
-    await run.container.kill('KILL');
+    await run.container.kill('SIGKILL');
     await run.container.wait();
     return parseRace(run.output().stdout);
   } finally {

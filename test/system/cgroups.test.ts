@@ -189,7 +189,7 @@ test('pause freezes every process, resume thaws them; the status follows the fre
     await assert.rejects(c.resume(), /not paused/);
     // A paused container dies of SIGKILL (it is thawed for it).
     await c.pause();
-    await c.kill('KILL');
+    await c.kill('SIGKILL');
     await c.wait();
     assert.equal(c.state().status, 'stopped');
   } finally {
@@ -210,7 +210,7 @@ test('processes() lists every process; kill --all reaches them without a pid nam
     const { children } = JSON.parse(run.output().stdout) as { children: number[] };
     const procs = await c.processes();
     assert.deepEqual(procs, [c.pid, ...children].sort((x, y) => x - y));
-    await c.kill('KILL', { all: true });
+    await c.kill('SIGKILL', { all: true });
     await c.wait();
     for (const pid of children) {
       await until(`child ${pid} is gone`, () => {

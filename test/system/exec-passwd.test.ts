@@ -99,11 +99,7 @@ test('/etc/passwd made a FIFO: exec never opens it (a writer waiting in the cont
       assert.equal(fs.readFileSync(path.join(bundle.rootfs, 'verdict'), 'utf8'), 'test', 'the FIFO was first opened by the test, not by exec');
     } finally {
       // Reaped in any case (the container's pid namespace ends only once it is), killed first if it still waits.
-      try {
-        watcher.kill('KILL');
-      } catch {
-        // already reaped
-      }
+      await watcher.kill('SIGKILL').catch(() => undefined); // already reaped
       await watcher.wait().catch(() => undefined);
     }
   });

@@ -64,7 +64,7 @@ async function execSleeper(c: Container): Promise<{ oomScoreAdj: string; capBnd:
   try {
     return { oomScoreAdj: fs.readFileSync(`/proc/${p.pid}/oom_score_adj`, 'utf8').trim(), capBnd: statusField(p.pid, 'CapBnd') };
   } finally {
-    p.kill('KILL');
+    await p.kill('SIGKILL');
     assert.deepEqual(await p.wait(), { exitCode: null, signal: 'SIGKILL' });
   }
 }
@@ -98,7 +98,7 @@ test('attack: a fake /proc planted in the container is neither trusted nor writt
       try {
         assert.deepEqual(statusField(p.pid, 'Groups').split(/\s+/).sort(), ['5', '6']);
       } finally {
-        p.kill('KILL');
+        await p.kill('SIGKILL');
         await p.wait();
       }
       for (const [file, content] of Object.entries(PLANTED)) {

@@ -124,10 +124,10 @@ test('exit codes and killing signals come back; several execs run at once; the e
     assert.deepEqual(codes.map((r) => r.exit), [3, 4, 5].map((n) => ({ exitCode: n, signal: null })));
     const sleeper = await c.exec({ ...BASE, args: ['/probe', 'sleep', '60'] }, { stdio: [0, 1, 2] });
     const event = new Promise((resolve) => sleeper.once('exit', resolve));
-    sleeper.kill('KILL');
+    await sleeper.kill('SIGKILL');
     assert.deepEqual(await sleeper.wait(), { exitCode: null, signal: 'SIGKILL' });
     assert.deepEqual(await event, { exitCode: null, signal: 'SIGKILL' });
-    assert.throws(() => sleeper.kill('TERM'), KapselError);
+    await assert.rejects(sleeper.kill('SIGTERM'), KapselError);
   });
 });
 
@@ -139,7 +139,7 @@ test('pidFile names the exec\'d process; a missing program and a bad process are
     // A child of this process, in the container's pid namespace.
     assert.equal(fs.readlinkSync(`/proc/${p.pid}/ns/pid`), fs.readlinkSync(`/proc/${c.pid}/ns/pid`));
     assert.match(fs.readFileSync(`/proc/${p.pid}/stat`, 'utf8'), new RegExp(`\\) \\w ${process.pid} `));
-    p.kill('KILL');
+    await p.kill('SIGKILL');
     await p.wait();
     fs.rmSync(path.dirname(pidFile), { recursive: true });
     await assert.rejects(c.exec({ ...BASE, args: ['no-such-program'] }, { stdio: [0, 1, 2] }), /executable file not found/);
@@ -178,7 +178,7 @@ test('exec into a created or stopped container fails and leaves nothing', { skip
     async (c) => {
       await assert.rejects(c.exec(BASE, { stdio: [0, 1, 2] }), (e: unknown) => e instanceof InvalidStateError && /must be running/.test(e.message));
       await c.start();
-      await c.kill('KILL');
+      await c.kill('SIGKILL');
       await c.wait();
       await assert.rejects(c.exec(BASE, { stdio: [0, 1, 2] }), (e: unknown) => e instanceof InvalidStateError && /not running/.test(e.message));
     },
@@ -256,13 +256,13 @@ test('the exec\'d process joins the container\'s cgroups, or the --cgroup sub-cg
   await withRunning(undefined, async (c) => {
     const p = await c.exec({ ...BASE, args: ['/probe', 'sleep', '60'] }, { stdio: [0, 1, 2] });
     assert.deepEqual(cgroupsOf(p.pid), cgroupsOf(c.pid));
-    p.kill('KILL');
+    await p.kill('SIGKILL');
     await p.wait();
     const { key, dir } = initCgroupDir(c.pid);
     fs.mkdirSync(path.join(dir, 'sub'));
     const q = await c.exec({ ...BASE, args: ['/probe', 'sleep', '60'] }, { stdio: [0, 1, 2], cgroup: parseCgroupFlags([key ? `${key}:sub` : 'sub']) });
     assert.equal(cgroupsOf(q.pid).get(key), `${cgroupsOf(c.pid).get(key)}/sub`);
-    q.kill('KILL');
+    await q.kill('SIGKILL');
     await q.wait();
     await assert.rejects(c.exec(BASE, { stdio: [0, 1, 2], cgroup: parseCgroupFlags(['missing-sub']) }), /ENOENT|no such file/);
     // delete removes the sub-cgroup the container's processes made (here: we did).

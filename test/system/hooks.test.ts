@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Container } from '../../lib';
+import { Container, HookFailedError } from '../../lib';
 import type { Hook, Hooks } from '../../lib/config/types';
 import type { Bundle } from '../helpers/bundle';
 import { childProcesses } from '../helpers/leaks';
@@ -129,6 +129,12 @@ test('a failing startContainer hook fails start; the process never runs', { skip
     await assert.rejects(run.container.start(), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'ERR_HOOK_FAILED');
       assert.match(err.message, /startContainer hook \/probe failed: exit status 4/);
+      // The fields a program reads (issue 20): the same for hooks run inside the container.
+      assert.ok(err instanceof HookFailedError);
+      assert.equal(err.kind, 'startContainer');
+      assert.equal(err.hook.path, '/probe');
+      assert.equal(err.exitCode, 4);
+      assert.equal(err.signal, null);
       return true;
     });
     await run.container.wait();
@@ -160,7 +166,7 @@ test('a failing poststop hook is a warning; delete goes on and later hooks run',
   const warnings: string[] = [];
   const c = await Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, stdio: [0, 1, 2], logger: { warn: (m) => warnings.push(m) } });
   try {
-    await c.kill('KILL');
+    await c.kill('SIGKILL');
     await c.wait();
     await c.delete();
     assert.equal(warnings.length, 1);

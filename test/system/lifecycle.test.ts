@@ -58,7 +58,7 @@ test('exit codes and signals reach wait()', { skip }, async () => {
   try {
     await run.container.start();
     assert.equal(run.container.state().status, 'running');
-    await run.container.kill('KILL');
+    await run.container.kill('SIGKILL');
     assert.deepEqual(await run.container.wait(), { exitCode: null, signal: 'SIGKILL' });
     assert.equal(run.container.state().status, 'stopped');
   } finally {
@@ -140,7 +140,7 @@ test('state.json is not trusted: a dead init is "stopped" whatever the file says
   const run = await createTestContainer(bundle, { root, args: ['/probe', 'sleep', '30'] });
   try {
     await run.container.start();
-    await run.container.kill('KILL');
+    await run.container.kill('SIGKILL');
     await run.container.wait();
     const file = path.join(root, run.container.id, 'state.json');
     const stored = JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -154,7 +154,7 @@ test('create abort: a createRuntime hook fails: abort is sent, the init killed, 
   const script: SetupEvent[] = [{ kind: 'sync', point: 'runtime-hooks' }, { kind: 'ready' }];
   const { env, sys, links } = scriptedEnv(script);
   const err = await rejects(createContainer(s.options, env));
-  assert.ok(err instanceof HookFailedError && err.hook === 'createRuntime', String(err));
+  assert.ok(err instanceof HookFailedError && err.kind === 'createRuntime', String(err));
   assert.match(err.message, /exit status 3/);
   assert.deepEqual(links[0].said, ['go', 'abort'], 'the init is told to abort, not to proceed');
   assertKilledAndReaped(sys);
@@ -166,7 +166,7 @@ test('create abort: the init reports a failed createContainer hook: poststop hoo
   const s = setup();
   const { env, sys, links } = scriptedEnv([
     { kind: 'sync', point: 'runtime-hooks' },
-    { kind: 'failed', error: new HookFailedError('createContainer', '/bin/hook', 'exit status 1') },
+    { kind: 'failed', error: new HookFailedError('createContainer', { path: '/bin/hook' }, 'exit status 1', { exitCode: 1 }) },
   ]);
   const err = await rejects(createContainer(s.options, env));
   assert.ok(err instanceof HookFailedError, String(err));

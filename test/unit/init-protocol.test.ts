@@ -72,8 +72,13 @@ test('a hook failure is worded from its fields', () => {
     const err = failureToError(m);
     assert.ok(err instanceof HookFailedError);
     assert.equal(err.message, text);
-    assert.equal(err.hook, 'startContainer');
+    assert.equal(err.kind, 'startContainer');
     assert.equal(err.hookPath, '/probe');
+    assert.deepEqual(err.hook, { path: '/probe' });
+    assert.equal(err.exitCode, m.reason === 'exit' ? 4 : null);
+    assert.equal(err.signal, m.reason === 'exit' ? null : 'SIGKILL');
+    assert.equal(err.timedOut, m.reason === 'timeout');
+    assert.equal(err.stderr, m.output.trim());
   }
 });
 

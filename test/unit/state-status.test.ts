@@ -70,7 +70,7 @@ test('start and kill of a container whose init never ran are refused as "stopped
   createContainerDir(root, 'never-ran');
   const c = await Container.load('never-ran', { root, logger: silent });
   await assert.rejects(c.start(), (e: unknown) => e instanceof InvalidStateError && /container is stopped/.test(e.message));
-  await assert.rejects(c.kill('KILL'), (e: unknown) => e instanceof InvalidStateError && /container not running/.test(e.message));
+  await assert.rejects(c.kill('SIGKILL'), (e: unknown) => e instanceof InvalidStateError && /container not running/.test(e.message));
   assert.ok(fs.existsSync(containerDir(root, 'never-ran')));
   await c.delete();
 });

@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import type { Process } from '../../config/types';
 import { parseCgroupFlags } from '../../container/exec-cgroup';
+import { execProcessFrom } from '../../container/exec-command';
 import type { ExecProcess } from '../../container/exec-process';
 import { EXEC_PROCESS, InvalidArgumentError, InvalidConfigError } from '../../errors';
 import { boolFlag, countFlag, listFlag, stringFlag, UsageError, type FlagValues } from '../args';
@@ -46,36 +47,19 @@ export function parseUser(text: string): { uid: number; gid?: number } {
  * ambient), --no-new-privs, --apparmor, --process-label.
  */
 export function processFromFlags(base: Process, args: string[], flags: FlagValues): Process {
-  const p = JSON.parse(JSON.stringify(base)) as Process;
   if (args.length === 0) throw new UsageError('exec needs a command to run (or --process FILE)');
-  p.args = args;
-  const cwd = stringFlag(flags, 'cwd');
-  if (cwd) p.cwd = cwd;
-  const apparmor = stringFlag(flags, 'apparmor');
-  if (apparmor) p.apparmorProfile = apparmor;
-  const label = stringFlag(flags, 'process-label');
-  if (label) p.selinuxLabel = label;
-  const caps = listFlag(flags, 'cap');
-  if (caps.length > 0) {
-    const c = (p.capabilities ??= {});
-    c.bounding = [...(c.bounding ?? []), ...caps];
-    c.effective = [...(c.effective ?? []), ...caps];
-    c.permitted = [...(c.permitted ?? []), ...caps];
-  }
-  p.env = [...(p.env ?? []), ...listFlag(flags, 'env')];
-  p.terminal = flags.tty !== undefined ? boolFlag(flags, 'tty') : false;
-  if (flags['no-new-privs'] !== undefined) p.noNewPrivileges = boolFlag(flags, 'no-new-privs');
   const user = stringFlag(flags, 'user');
-  if (user !== undefined) {
-    const { uid, gid } = parseUser(user);
-    p.user = { ...(p.user ?? { uid: 0, gid: 0 }), uid, ...(gid !== undefined && { gid }) };
-  }
-  const gids = listFlag(flags, 'additional-gids').map((g) => parseId(g, 'gid', '--additional-gids'));
-  if (gids.length > 0) {
-    p.user ??= { uid: 0, gid: 0 };
-    p.user.additionalGids = [...(p.user.additionalGids ?? []), ...gids];
-  }
-  return p;
+  return execProcessFrom(base, args, {
+    cwd: stringFlag(flags, 'cwd'),
+    apparmorProfile: stringFlag(flags, 'apparmor'),
+    selinuxLabel: stringFlag(flags, 'process-label'),
+    addCapabilities: listFlag(flags, 'cap'),
+    env: listFlag(flags, 'env'),
+    terminal: flags.tty !== undefined ? boolFlag(flags, 'tty') : false,
+    noNewPrivileges: flags['no-new-privs'] !== undefined ? boolFlag(flags, 'no-new-privs') : undefined,
+    user: user !== undefined ? parseUser(user) : undefined,
+    additionalGids: listFlag(flags, 'additional-gids').map((g) => parseId(g, 'gid', '--additional-gids')),
+  });
 }
 
 /** What errors call the process object of `--process FILE`: that file, not config.json. */
@@ -103,11 +87,7 @@ function forwardSignals(ctx: Context, proc: ExecProcess): () => void {
   const signals: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2'];
   const removers = signals.map((signal) => {
     const handler = (): void => {
-      try {
-        proc.kill(signal);
-      } catch (err) {
-        ctx.log.debug(`forwarding ${signal}: ${(err as Error).message}`);
-      }
+      proc.kill(signal).catch((err: Error) => ctx.log.debug(`forwarding ${signal}: ${err.message}`));
     };
     process.on(signal, handler);
     return () => process.removeListener(signal, handler);
