@@ -22,6 +22,25 @@ import { systemSuite } from '../helpers/suite';
 const suite = systemSuite();
 const { skip } = suite;
 
+/**
+ * Runs `body` with setTimeout counted (`realSetTimeout` is the uncounted one); resolves with its
+ * result and the number of timers set meanwhile.
+ */
+async function countingTimers<T>(body: (realSetTimeout: typeof setTimeout) => Promise<T>): Promise<{ result: T; timers: number }> {
+  const realSetTimeout = globalThis.setTimeout;
+  let timers = 0;
+  globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+    timers++;
+    return realSetTimeout(...args);
+  }) as typeof setTimeout;
+  try {
+    const result = await body(realSetTimeout);
+    return { result, timers };
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+}
+
 test('a container made by the CLI, loaded here: wait() sets no timer and resolves when it is killed', { skip }, async () => {
   const b = suite.bundle({ edit: (s) => (s.process!.args = ['/probe', 'sleep', '600']) });
   const id = uniqueId();
@@ -32,19 +51,12 @@ test('a container made by the CLI, loaded here: wait() sets no timer and resolve
     assert.equal(loaded.state().status, 'running');
 
     // The old wait() polled /proc with a setTimeout loop, its first timer set within the call.
-    const realSetTimeout = globalThis.setTimeout;
-    let timers = 0;
-    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-      timers++;
-      return realSetTimeout(...args);
-    }) as typeof setTimeout;
-    let exit: ReturnType<Container['wait']>;
-    try {
-      exit = loaded.wait();
+    // (Wrapped: a promise returned as such would be awaited inside.)
+    const { result: { waiting: exit }, timers } = await countingTimers(async () => {
+      const waiting = loaded.wait();
       await tick();
-    } finally {
-      globalThis.setTimeout = realSetTimeout;
-    }
+      return { waiting };
+    });
     assert.equal(timers, 0, 'wait() set a timer');
 
     let settled = false;
@@ -94,24 +106,15 @@ test('teardown\'s wait for an init it did not create wakes on the pidfd: one dea
   try {
     // The old waitForExit re-read /proc/PID/stat on a setTimeout loop (1, 2, 4 ... 50 ms) while the
     // process ran; now the only timer is the deadline, set once.
-    const realSetTimeout = globalThis.setTimeout;
-    let timers = 0;
-    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-      timers++;
-      return realSetTimeout(...args);
-    }) as typeof setTimeout;
-    let result: boolean;
-    try {
+    const { result, timers } = await countingTimers(async (realSetTimeout) => {
       let settled = false;
       const waiting = waitForExit(pid, startTime).then((r) => ((settled = true), r));
       // Long enough for a poll loop to have set several timers.
       await new Promise((r) => realSetTimeout(r, 40));
       assert.equal(settled, false, 'resolved while the process runs');
       process.kill(pid, 'SIGKILL');
-      result = await waiting;
-    } finally {
-      globalThis.setTimeout = realSetTimeout;
-    }
+      return waiting;
+    });
     assert.equal(result, true);
     assert.equal(timers, 1, 'a timer besides the deadline');
   } finally {
