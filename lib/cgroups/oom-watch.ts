@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SyscallError } from '../errors';
 import { native } from '../native/addon';
-import { EFD_NONBLOCK, IN_DELETE, IN_MODIFY, IN_NONBLOCK, IN_ONLYDIR } from '../native/constants';
+import { EFD_NONBLOCK, EVENTFD_ONE, IN_DELETE, IN_MODIFY, IN_NONBLOCK, IN_ONLYDIR } from '../native/constants';
 import type { CgroupRecord } from './driver';
 import { CgroupError, writeControl } from './files';
 
@@ -62,8 +62,6 @@ interface KillSource {
   wake(): void;
   close(): void;
 }
-
-const EIGHT_BYTES_OF_ONE = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
 
 /** Reads everything there is on a non-blocking fd (EAGAIN ends it). */
 function drainFd(fd: number, size: number): void {
@@ -111,7 +109,7 @@ function v1Source(memoryDir: string): KillSource {
       signalsBeforeKill: true,
       read: () => readOomKill(control),
       drain: () => drainFd(efd, 8),
-      wake: () => fs.writeSync(efd, EIGHT_BYTES_OF_ONE),
+      wake: () => fs.writeSync(efd, EVENTFD_ONE),
       // Closing the eventfd also ends the kernel's registration (it sees the hang-up).
       close() {
         fs.closeSync(efd);
@@ -141,7 +139,7 @@ function v2Source(dir: string): KillSource {
         drainFd(inotify, 4096);
         drainFd(wakeFd, 8);
       },
-      wake: () => fs.writeSync(wakeFd, EIGHT_BYTES_OF_ONE),
+      wake: () => fs.writeSync(wakeFd, EVENTFD_ONE),
       close() {
         fs.closeSync(wakeFd);
         fs.closeSync(inotify);

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { ContainerNotFoundError } from '../errors';
 import type { WaitResult } from '../native/addon';
+import { EFD_NONBLOCK, EVENTFD_ONE } from '../native/constants';
 import { processCalls } from './syscalls';
 import { namespaceId, pidsInNamespace, readProcStat } from '../state/proc';
 import type { StoredState } from '../state/store';
@@ -87,13 +88,28 @@ export async function waitForInit(pid: number, startTime: number): Promise<WaitR
   }
 }
 
-/** Resolves once the init is gone (or a zombie); polls /proc, it is not our child. */
+/**
+ * Resolves true once the init is gone (or a zombie: its pidfd is readable
+ * then), false when it still runs after `timeoutMs`. The wake-up is the
+ * pidfd's, on the event loop: a delete --force under containerd waits for
+ * the kill to land, and a /proc poll with a growing timer added a sleep
+ * past the exit to every such delete. The deadline (a process in
+ * uninterruptible sleep may take long to die) wakes the same wait through
+ * an eventfd, so no wait is left pending and both fds are closed on return.
+ */
 export async function waitForExit(pid: number, startTime: number, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-    const stat = readProcStat(pid);
-    if (!stat || stat.startTime !== startTime || stat.state === 'Z' || stat.state === 'X') return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, delay));
+  const pidfd = openVerified(pid, startTime);
+  if (pidfd === undefined) return true;
+  let wakeFd: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    wakeFd = processCalls.eventfd(0, EFD_NONBLOCK);
+    const deadline = wakeFd;
+    timer = setTimeout(() => fs.writeSync(deadline, EVENTFD_ONE), timeoutMs);
+    return (await processCalls.waitReadable([pidfd, wakeFd])) === 0;
+  } finally {
+    clearTimeout(timer);
+    if (wakeFd !== undefined) fs.closeSync(wakeFd);
+    fs.closeSync(pidfd);
   }
 }

@@ -135,6 +135,8 @@ export const processCalls = {
   pidfdWait: (pidfd: number, reap: boolean): Promise<WaitResult> => native().pidfdWait(pidfd, reap),
   /** Resolves with the first of `fds` that is readable (a uv_poll on the event loop). */
   waitReadable: (fds: number | readonly number[], options?: { keepAlive?: boolean }): Promise<number> => native().waitReadable(fds, options),
+  /** eventfd(2) with `initval` and `flags` (a wake-up for a wait on several fds). */
+  eventfd: (initval: number, flags: number): number => native().eventfd(initval, flags),
   /** Sends `fd` over the unix socket `socket` (SCM_RIGHTS) with `data`. */
   sendFd: (socket: number, fd: number, data: string): void => native().sendFd(socket, fd, data),
   /** The kapsel-init executable. */

@@ -102,6 +102,8 @@ export const CAPABILITIES: Record<string, number> = {
 
 // eventfd(2) and inotify(7) (native/addon/event_fds.cc)
 export const EFD_NONBLOCK = 0o4000;
+/** What a write to an eventfd takes: a 64-bit count, here 1 (it makes the eventfd readable). */
+export const EVENTFD_ONE = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]);
 export const IN_NONBLOCK = 0o4000;
 export const IN_MODIFY = 0x00000002;
 export const IN_DELETE = 0x00000200;
