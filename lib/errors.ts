@@ -25,6 +25,8 @@ export type KapselErrorCode =
   | 'ERR_CGROUP'
   /** A command line kapsel's CLI cannot parse (UsageError, lib/cli/args.ts). */
   | 'ERR_USAGE'
+  /** The compiled native part (the addon or the init helper) is missing or does not load (NativeMissingError). */
+  | 'ERR_NATIVE_MISSING'
   /**
    * A "cannot happen": kapsel's own parts disagree (a value that validation
    * should have refused reached the plan). A bug to report, never bad input.
@@ -186,6 +188,24 @@ export class HookFailedError extends KapselError implements HookOutcome {
 export class InternalError extends KapselError {
   constructor(message: string) {
     super('ERR_INTERNAL', `internal error: ${message}`);
+  }
+}
+
+/**
+ * kapsel's compiled native part (the N-API addon or the static init helper)
+ * is neither built (build/Release) nor prebuilt for this platform
+ * (prebuilds/<platform>-<arch>/), or it does not load here. `file` names
+ * what is missing or failed; the message says how to build it and what
+ * that needs, because the usual cause is an install with scripts off on a
+ * platform without a prebuild.
+ */
+export class NativeMissingError extends KapselError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super('ERR_NATIVE_MISSING', `kapsel's native part ${file} ${problem}`, options);
   }
 }
 

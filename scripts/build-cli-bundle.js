@@ -69,23 +69,23 @@ const lazyBuiltins = {
 };
 
 // The precompiled validators (dist/lib/config/generated/, ~60% of the
-// bundle's size) are needed by create, run and plan only: each is its own
-// file under validators/, with its own code cache, which the bundle
-// requires when lib/config/validate.ts asks for it. Commands that do not
-// validate a config neither read nor deserialize them. The bundle's
-// require is that of dist/lib/cli/start.js, so "./code-cache" is the
-// loader start.js itself uses.
+// CLI's code) are needed by create, run and plan only: the bundle does not
+// hold them but requires them, each with its own code cache, when
+// lib/config/validate.ts asks for one. Commands that do not validate a
+// config neither read nor deserialize them. They are the library's own
+// files (one copy in the package), stamped below like the bundle. The
+// bundle's require is that of dist/lib/cli/start.js, so "./code-cache" is
+// the loader start.js itself uses, and the validators' own requires
+// (ajv/dist/runtime/...) resolve from there.
 const GENERATED = path.join(dist, 'config', 'generated');
-const validatorsDir = path.join(path.dirname(outfile), 'validators');
 const splitValidators = {
   name: 'split-validators',
   setup(build) {
     build.onLoad({ filter: /[\\/]config[\\/]generated[\\/][^\\/]+-validator\.js$/ }, (args) => {
-      const name = path.basename(args.path);
       return {
         contents:
           `module.exports = require("./code-cache").requireBundle(` +
-          `require("node:path").join(__dirname, ${JSON.stringify(path.relative(path.dirname(outfile), path.join(validatorsDir, name)))}), require);\n`,
+          `require("node:path").join(__dirname, ${JSON.stringify(path.relative(path.dirname(outfile), args.path))}), require);\n`,
         loader: 'js',
         resolveDir: path.dirname(outfile),
       };
@@ -94,21 +94,15 @@ const splitValidators = {
   },
 };
 
-async function main() {
-  const validators = fs.readdirSync(GENERATED).filter((name) => name.endsWith('-validator.js'));
-  const validatorBuild = await esbuild.build({
-    entryPoints: validators.map((name) => path.join(GENERATED, name)),
-    outdir: validatorsDir,
-    bundle: true,
-    platform: 'node',
-    target: `node${process.versions.node.split('.')[0]}`,
-    format: 'cjs',
-    minify: !process.env.KAPSEL_CLI_BUNDLE_READABLE,
-    absWorkingDir: repo,
-    write: false,
-    logLevel: 'warning',
-  });
+/** Writes `text` to `file` atomically (CLI calls may be reading it). */
+function writeAtomically(file, text) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
 
+async function main() {
   const result = await esbuild.build({
     entryPoints: [path.join(dist, 'cli', 'main.js')],
     outfile,
@@ -140,14 +134,30 @@ async function main() {
       process.exit(1);
     }
   }
-  // Validators of an older build that no longer exist go too.
-  fs.rmSync(validatorsDir, { recursive: true, force: true });
-  for (const out of [...validatorBuild.outputFiles, ...result.outputFiles]) {
-    fs.mkdirSync(path.dirname(out.path), { recursive: true });
-    const tmp = `${out.path}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, out.contents);
-    fs.renameSync(tmp, out.path);
+  // Each file loaded with a code cache gets its build stamp as its first
+  // line (lib/cli/code-cache.ts: a cache names the stamp of the text it was
+  // made from), and dist/lib/cli/build-stamp.js, which tsc writes with a
+  // placeholder, gets the bundle's: start.js runs the bundle only when the
+  // two agree (lib/cli/build-stamp.ts).
+  const { stampSource, bundleStamp } = require(path.join(dist, 'cli', 'code-cache.js'));
+  for (const name of fs.readdirSync(GENERATED).filter((file) => file.endsWith('-validator.js'))) {
+    const file = path.join(GENERATED, name);
+    writeAtomically(file, stampSource(fs.readFileSync(file, 'utf8')));
   }
+  const [bundle] = result.outputFiles;
+  const stamped = stampSource(bundle.text);
+  const stampFile = path.join(dist, 'cli', 'build-stamp.js');
+  const placeholder = /^exports\.BUILD_STAMP = '[^']*';$/m;
+  const stampModule = fs.readFileSync(stampFile, 'utf8');
+  if (!placeholder.test(stampModule)) {
+    console.error(`build-cli-bundle: ${path.relative(repo, stampFile)} does not set BUILD_STAMP as expected`);
+    process.exit(1);
+  }
+  // The bundle first: a CLI call in between sees a stamp that does not match yet and runs main.js.
+  writeAtomically(outfile, stamped);
+  writeAtomically(stampFile, stampModule.replace(placeholder, `exports.BUILD_STAMP = '${bundleStamp(stamped)}';`));
+  // Validators of an earlier layout (copies in cli-bundle/validators/) go.
+  fs.rmSync(path.join(path.dirname(outfile), 'validators'), { recursive: true, force: true });
 }
 
 main().catch((err) => {

@@ -84,7 +84,7 @@ async function warmUp(variant) {
   for (const bundle of loadedBundles()) {
     // The light warm-up loads no validator; the creating one makes their caches.
     const size = writeCodeCache(bundle);
-    console.log(`build-cli-cache: ${path.relative(process.cwd(), bundle.cacheFile)}, ${Math.round(size / 1024)} KiB`);
+    console.error(`build-cli-cache: ${path.relative(process.cwd(), bundle.cacheFile)}, ${Math.round(size / 1024)} KiB`);
   }
 }
 

@@ -7,8 +7,10 @@
  *
  * V8 checks a cache against its own version, its flags and the source's
  * length only, so the cache file starts with a header line naming the
- * bundle it was made from (size and mtime) and the Node version and
- * architecture. A cache that does not match, or that V8 rejects, is
+ * bundle it was made from (its size and build stamp: bundleStamp) and the
+ * Node version and architecture. Not the bundle's mtime: an npm install
+ * or a copy gives files new times, and a cache that still matched
+ * would be thrown away. A cache that does not match, or that V8 rejects, is
  * ignored: the bundle then compiles as any script (never an error). So is
  * a cache that someone who cannot change the bundle could have written
  * (cacheTrusted): its bytecode would run as the CLI's user.
@@ -20,7 +22,33 @@ import fs = require('node:fs');
 import path = require('node:path');
 import vm = require('node:vm');
 
-const MAGIC = 'kapsel-code-cache/1';
+const MAGIC = 'kapsel-code-cache/2';
+
+/** The first line of a stamped bundle: "// kapsel-build <sha256 of the rest>". */
+const STAMP_LINE = /^\/\/ kapsel-build ([0-9a-f]{64})\n/;
+
+function sha256(text: string): string {
+  // Loaded only here (it is costly to load: ~1 ms), for an unstamped bundle or at build time.
+  return (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * `source` with a build stamp as its first line: the hash of the rest (an
+ * earlier stamp is replaced). scripts/build-cli-bundle.js stamps every file
+ * it makes to be loaded with a code cache.
+ */
+export function stampSource(source: string): string {
+  const body = source.replace(STAMP_LINE, '');
+  return `// kapsel-build ${sha256(body)}\n${body}`;
+}
+
+/**
+ * The identity of a bundle's text: its build stamp, read from its first
+ * line; for a file the build did not stamp, the hash of its text.
+ */
+export function bundleStamp(source: string): string {
+  return STAMP_LINE.exec(source)?.[1] ?? sha256(source);
+}
 
 /** The CommonJS module wrapper, as Node's own loader passes it. */
 type ModuleWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
@@ -30,8 +58,10 @@ export interface CompiledBundle {
   file: string;
   /** The code cache file given to V8 (whether it existed or not); writeCodeCache writes it. */
   cacheFile: string;
-  /** The bundle file as it was read (the cache's header names it). */
+  /** The bundle file as it was read (whose owner and mode the cache's must match). */
   stat: fs.BigIntStats;
+  /** The bundle's build stamp (bundleStamp): the cache's header names it. */
+  stamp: string;
   script: vm.Script;
   /** Whether a code cache was given to V8 and accepted. */
   cacheAccepted: boolean;
@@ -45,9 +75,9 @@ export function cachePath(bundle: string, variant?: string): string {
   return variant ? `${bundle}.${variant}.cache` : `${bundle}.cache`;
 }
 
-/** The header line that ties a cache to one bundle file and one Node binary. */
-function header(stat: fs.BigIntStats): string {
-  return `${MAGIC} size=${stat.size} mtime=${stat.mtimeNs} node=${process.version} arch=${process.arch}\n`;
+/** The header line that ties a cache to one bundle text and one Node binary. */
+function header(bundle: { stat: fs.BigIntStats; stamp: string }): string {
+  return `${MAGIC} size=${bundle.stat.size} stamp=${bundle.stamp} node=${process.version} arch=${process.arch}\n`;
 }
 
 /**
@@ -105,12 +135,13 @@ function readBundle(file: string): { source: string; stat: fs.BigIntStats } {
  */
 export function compileBundle(file: string, cacheFile: string = cachePath(file)): CompiledBundle {
   const { source, stat } = readBundle(file);
-  const cachedData = readCache(cacheFile, header(stat), stat);
+  const stamp = bundleStamp(source);
+  const cachedData = readCache(cacheFile, header({ stat, stamp }), stat);
   // The same wrapper as Node's CommonJS loader, so that the bundle sees
   // exports, require, module, __filename and __dirname as it would there.
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n})`;
   const script = new vm.Script(wrapped, { filename: file, cachedData });
-  return { file, cacheFile, stat, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected };
+  return { file, cacheFile, stat, stamp, script, cacheAccepted: cachedData !== undefined && !script.cachedDataRejected };
 }
 
 /**
@@ -162,7 +193,7 @@ export function writeCodeCache(bundle: CompiledBundle): number {
   try {
     // The header names the bundle as it was compiled: had the file changed
     // since, the cache does not match it and is ignored.
-    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(header(bundle.stat), 'latin1'), data]));
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(header(bundle), 'latin1'), data]));
     fs.renameSync(tmp, target);
   } catch (err) {
     fs.rmSync(tmp, { force: true });

@@ -5,11 +5,12 @@
  * scripts/build-cli-bundle.js) compiled with its V8 code cache
  * (./code-cache.ts), instead of ~40 modules each resolved, read and
  * compiled on its own. Without a current bundle (a tsc-only build, or tsc
- * run after the bundle was made) main.js and its modules load as usual;
+ * run after the bundle was made: ./build-stamp.ts) main.js and its modules load as usual;
  * behaviour is the same either way.
  */
 import fs = require('node:fs');
 import path = require('node:path');
+import { BUILD_STAMP } from './build-stamp';
 import { cachePath, requireBundle } from './code-cache';
 import type * as Main from './main';
 
@@ -42,25 +43,38 @@ export function cacheFor(bundle: string, argv: readonly string[]): string {
   return cachePath(bundle, argv.some((word) => CREATING_COMMANDS.has(word)) ? CREATING_CACHE : undefined);
 }
 
-/** The module the bundle is made from (dist/lib/cli/main.js). */
-const MAIN = path.join(__dirname, 'main.js');
-
 /**
- * Whether the bundle is missing or older than main.js: tsc was run after
- * the bundle was made (`npx tsc` while working on lib/), so the bundle
- * would run yesterday's code. The build writes the bundle after tsc, and
- * a packed install gives every file the same mtime.
+ * Whether the bundle is the one made with the modules beside this file:
+ * its first line carries the stamp that the bundle build wrote into
+ * ./build-stamp.js. tsc run after the bundle was made (`npx tsc` while
+ * working on lib/) writes the placeholder back, and the bundle, which would
+ * run yesterday's code, is not used. A stamp, not file times: an npm
+ * install or a copy of the tree gives files times in any order.
  */
-function bundleOutdated(bundle: string): boolean {
-  const bundleStat = fs.statSync(bundle, { throwIfNoEntry: false });
-  if (!bundleStat) return true;
-  const mainStat = fs.statSync(MAIN, { throwIfNoEntry: false });
-  return mainStat !== undefined && mainStat.mtimeMs > bundleStat.mtimeMs;
+function bundleCurrent(bundle: string, stamp: string): boolean {
+  if (stamp === 'unbundled') return false;
+  // The first line of the bundle the build stamped (scripts/build-cli-bundle.js).
+  const STAMP_LINE = `// kapsel-build ${stamp}\n`;
+  let fd: number;
+  try {
+    fd = fs.openSync(bundle, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(STAMP_LINE.length);
+    return fs.readSync(fd, head, 0, head.length, 0) === head.length && head.toString('latin1') === STAMP_LINE;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
-/** main() from the bundle, or from main.js when there is no current bundle. */
-export function loadMain(bundle: string = BUNDLE, argv: readonly string[] = process.argv.slice(2)): typeof Main.main {
-  if (bundleOutdated(bundle)) return (require('./main') as typeof Main).main;
+/**
+ * main() from the bundle, or from main.js when there is no current bundle.
+ * `stamp` is the build stamp the bundle must carry (tests pass their own).
+ */
+export function loadMain(bundle: string = BUNDLE, argv: readonly string[] = process.argv.slice(2), stamp: string = BUILD_STAMP): typeof Main.main {
+  if (!bundleCurrent(bundle, stamp)) return (require('./main') as typeof Main).main;
   return (requireBundle(bundle, require, cacheFor(bundle, argv)) as typeof Main).main;
 }
 

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NativeMissingError } from '../errors';
 
 /** Error thrown by the addon: the shape of Node's own SystemError. */
 export interface NativeError extends Error {
@@ -294,33 +295,86 @@ export interface NativeAddon {
 
 let cached: NativeAddon | undefined;
 
-let buildDir: string | undefined;
+/** The compiled addon's file name (binding.gyp's target kapsel_native). */
+export const ADDON_FILE = 'kapsel_native.node';
+/** The static init helper's file name (binding.gyp's target kapsel-init). */
+export const INIT_HELPER_FILE = 'kapsel-init';
+
+/** The package's root: this module is dist/lib/native/addon.js (or the CLI bundle, at the same depth). */
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /**
- * Directory holding the compiled addon and the init helper: build/Release,
- * or build/Debug for a `node-gyp build --debug` (as node-pty looks), the
- * first that holds the addon. Both come from the same build, so the init
- * helper is taken from the same directory.
+ * Where the native part may be, in the order it is looked for (as
+ * node-gyp-build looks): a local build first, so that a clone or a
+ * package built from source at install uses what it compiled
+ * (build/Release, or build/Debug for `node-gyp build --debug`); then the
+ * prebuild the package ships for this platform and architecture
+ * (prebuilds/linux-x64/, made by scripts/prebuild.js). One prebuild serves
+ * every Node version: the addon uses N-API only (NAPI_VERSION in
+ * binding.gyp), whose ABI Node keeps stable.
  */
+export function nativeCandidates(root: string = PACKAGE_ROOT): string[] {
+  return [
+    path.join(root, 'build', 'Release'),
+    path.join(root, 'build', 'Debug'),
+    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`),
+  ];
+}
+
+/** How to get the native part when it is missing: what to run and what that needs. */
+export function buildAdvice(root: string = PACKAGE_ROOT): string {
+  return (
+    `build it from source with \`npm rebuild kapsel\` in the project that installed it ` +
+    `(or \`npx node-gyp rebuild\` in ${root}); that needs a C++17 compiler (g++), python3, make ` +
+    `and a static libc for the static init helper (glibc-static on Fedora/RHEL, libc6-dev on Debian/Ubuntu)`
+  );
+}
+
+/**
+ * The first candidate directory that holds both the addon and the init
+ * helper: they come from one build (or one prebuild), so the helper is
+ * always taken from the addon's directory. A build/Release with only half
+ * of them (a failed build) is passed over. Throws NativeMissingError when
+ * none does.
+ */
+export function findNativeDir(root: string = PACKAGE_ROOT): string {
+  const candidates = nativeCandidates(root);
+  const found = candidates.find((dir) => fs.existsSync(path.join(dir, ADDON_FILE)) && fs.existsSync(path.join(dir, INIT_HELPER_FILE)));
+  if (found) return found;
+  throw new NativeMissingError(
+    `(${ADDON_FILE}, ${INIT_HELPER_FILE})`,
+    `is missing: not built (${path.relative(root, candidates[0])}) and no prebuild for ${process.platform}-${process.arch} ` +
+      `(${path.relative(root, candidates[2])}); ${buildAdvice(root)}`,
+  );
+}
+
+let buildDir: string | undefined;
+
+/** The directory the addon and the init helper are used from (findNativeDir, once). */
 export function nativeBuildDir(): string {
-  if (!buildDir) {
-    const build = path.resolve(__dirname, '..', '..', '..', 'build');
-    const candidates = ['Release', 'Debug'].map((kind) => path.join(build, kind));
-    buildDir = candidates.find((dir) => fs.existsSync(path.join(dir, 'kapsel_native.node'))) ?? candidates[0];
-  }
+  if (!buildDir) buildDir = findNativeDir();
   return buildDir;
 }
 
 /** Path of the container init helper executable. */
 export function initHelperPath(): string {
-  return path.join(nativeBuildDir(), 'kapsel-init');
+  return path.join(nativeBuildDir(), INIT_HELPER_FILE);
 }
 
-/** Loads the addon once. */
+/**
+ * Loads the addon once. An addon that is there but does not load (built
+ * for another libc or architecture) is a NativeMissingError too, with the
+ * loader's error as its cause.
+ */
 export function native(): NativeAddon {
   if (!cached) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    cached = require(path.join(nativeBuildDir(), 'kapsel_native.node')) as NativeAddon;
+    const file = path.join(nativeBuildDir(), ADDON_FILE);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      cached = require(file) as NativeAddon;
+    } catch (err) {
+      throw new NativeMissingError(file, `does not load (${(err as Error).message}); ${buildAdvice()}`, { cause: err });
+    }
   }
   return cached;
 }

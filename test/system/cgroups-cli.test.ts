@@ -93,7 +93,12 @@ test('pause, resume, ps, events --stats, update and kill --all from the command 
     const stream = spawn(BIN, ['--root', suite.root, 'events', '--interval', '50ms', id], { stdio: ['ignore', 'pipe', 'pipe'] });
     let streamed = '';
     stream.stdout.on('data', (d: Buffer) => (streamed += d.toString()));
-    const streamEnd = new Promise<number | null>((resolve) => stream.once('exit', (code) => resolve(code)));
+    let streamErr = '';
+    stream.stderr.on('data', (d: Buffer) => (streamErr += d.toString()));
+    // 'close', not 'exit': the pipes are read to their end and closed too
+    // (Node 24 keeps a pipe nobody read open after the child's exit: an fd
+    // the leak check finds).
+    const streamEnd = new Promise<number | null>((resolve) => stream.once('close', (code) => resolve(code)));
     for (let i = 0; i < 2000 && streamed.split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 5));
     const streamEvents = streamed.trim().split('\n').slice(0, 2).map((l) => JSON.parse(l) as { type: string; id: string });
     assert.deepEqual(streamEvents.map((e) => [e.type, e.id]), [['stats', id], ['stats', id]]);
@@ -112,7 +117,7 @@ test('pause, resume, ps, events --stats, update and kill --all from the command 
     }
     assert.equal((JSON.parse(ok(['state', id])) as { status: string }).status, 'stopped');
     assert.match(kapsel(['pause', id]).stderr, /container not running/);
-    assert.equal(await streamEnd, 0, 'events ends with the container');
+    assert.equal(await streamEnd, 0, `events ends with the container: ${streamErr}`);
   } finally {
     ok(['delete', '--force', id]);
   }

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cachePath } from '../../lib/cli/code-cache';
+import { bundleStamp, cachePath, stampSource } from '../../lib/cli/code-cache';
 import { main as moduleMain, type MainIo } from '../../lib/cli/main';
 import { BUNDLE, cacheFor, CREATING_CACHE } from '../../lib/cli/start';
 
@@ -20,6 +20,12 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const START = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'start.js');
 
 type Main = typeof moduleMain;
+
+/**
+ * The config validator the CLI loads with a code cache: the library's own
+ * precompiled file (scripts/build-validators.js), not a copy in the bundle.
+ */
+const VALIDATOR = path.resolve(__dirname, '..', '..', 'lib', 'config', 'generated', 'config-validator.js');
 
 /** Runs a main() in-process, capturing what it writes; log lines carry a fixed time. */
 async function capture(main: Main, argv: string[]) {
@@ -43,18 +49,28 @@ test('the bundle and its code caches exist after the build', () => {
   assert.ok(fs.existsSync(BUNDLE), `${BUNDLE} (built by scripts/build-cli-bundle.js)`);
   assert.ok(fs.existsSync(cachePath(BUNDLE)), `${cachePath(BUNDLE)} (built by scripts/build-cli-cache.js)`);
   assert.ok(fs.existsSync(cachePath(BUNDLE, CREATING_CACHE)), `${cachePath(BUNDLE, CREATING_CACHE)} (built by scripts/build-cli-cache.js)`);
-  const validators = path.join(path.dirname(BUNDLE), 'validators');
-  assert.ok(fs.existsSync(cachePath(path.join(validators, 'config-validator.js'))));
+  assert.ok(fs.existsSync(cachePath(VALIDATOR)), `${cachePath(VALIDATOR)} (built by scripts/build-cli-cache.js)`);
 });
 
 test('V8 accepts each built code cache in a fresh process', () => {
   const codeCache = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'code-cache.js');
-  const validator = path.join(path.dirname(BUNDLE), 'validators', 'config-validator.js');
-  for (const [file, cache] of [[BUNDLE, cachePath(BUNDLE)], [BUNDLE, cachePath(BUNDLE, CREATING_CACHE)], [validator, cachePath(validator)]]) {
+  for (const [file, cache] of [[BUNDLE, cachePath(BUNDLE)], [BUNDLE, cachePath(BUNDLE, CREATING_CACHE)], [VALIDATOR, cachePath(VALIDATOR)]]) {
     const script = `process.stdout.write(String(require(${JSON.stringify(codeCache)}).compileBundle(${JSON.stringify(file)}, ${JSON.stringify(cache)}).cacheAccepted))`;
     const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
     assert.equal(res.stdout, 'true', `${cache}: ${res.stderr}`);
   }
+});
+
+test('the bundle and the modules beside it carry the same build stamp, so start.js runs the bundle', () => {
+  const { BUILD_STAMP } = require('../../lib/cli/build-stamp') as { BUILD_STAMP: string };
+  assert.match(BUILD_STAMP, /^[0-9a-f]{64}$/, 'dist/lib/cli/build-stamp.js: written by scripts/build-cli-bundle.js after tsc');
+  assert.equal(fs.readFileSync(BUNDLE, 'utf8').split('\n')[0], `// kapsel-build ${BUILD_STAMP}`);
+  assert.equal(bundleStamp(fs.readFileSync(BUNDLE, 'utf8')), BUILD_STAMP);
+  // The stamp is the hash of the bundle's text: stamping it again changes nothing.
+  assert.equal(stampSource(fs.readFileSync(BUNDLE, 'utf8')), fs.readFileSync(BUNDLE, 'utf8'));
+  assert.match(fs.readFileSync(VALIDATOR, 'utf8'), /^\/\/ kapsel-build [0-9a-f]{64}\n/);
+  // No second copy of the validators next to the bundle.
+  assert.equal(fs.existsSync(path.join(path.dirname(BUNDLE), 'validators')), false);
 });
 
 test('create, run, plan, exec and update read the larger cache; the other commands the smaller one', () => {

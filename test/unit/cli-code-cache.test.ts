@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cachePath, cacheTrusted, compileBundle, loadedBundles, requireBundle, runBundle, writeCodeCache } from '../../lib/cli/code-cache';
+import { bundleStamp, cachePath, cacheTrusted, compileBundle, loadedBundles, requireBundle, runBundle, stampSource, writeCodeCache } from '../../lib/cli/code-cache';
 import { loadMain } from '../../lib/cli/start';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-code-cache-'));
@@ -40,9 +40,16 @@ function inFreshProcess(file: string): { accepted: boolean; answer: number } {
   return JSON.parse(res.stdout) as { accepted: boolean; answer: number };
 }
 
-/** Sets the file's mtime to `seconds` since the epoch (so that two writes are told apart). */
+/** Sets the file's times to `seconds` since the epoch (as a copy or an npm install might). */
 function touch(file: string, seconds: number): void {
   fs.utimesSync(file, seconds, seconds);
+}
+
+/** A bundle file as scripts/build-cli-bundle.js writes one: its build stamp on the first line. */
+function stampedBundleFile(source: string): string {
+  const file = bundleFile(source);
+  fs.writeFileSync(file, stampSource(fs.readFileSync(file, 'utf8')));
+  return file;
 }
 
 const SOURCE = `
@@ -77,16 +84,31 @@ test('a cache written after a run is accepted for the same bundle file', () => {
 });
 
 test('a cache is ignored once the bundle changed, even at the same length (V8 checks only the length)', () => {
-  const file = bundleFile('module.exports = { answer() { return 1; } };');
-  touch(file, 1_000_000);
-  const old = compileBundle(file);
-  (runBundle(old, require) as { answer: () => number }).answer();
-  writeCodeCache(old);
-  const text = fs.readFileSync(file, 'utf8');
-  fs.writeFileSync(file, text.replace('return 1', 'return 2'));
-  assert.equal(fs.statSync(file).size, text.length);
-  touch(file, 2_000_000);
-  assert.deepEqual(inFreshProcess(file), { accepted: false, answer: 2 });
+  for (const stamped of [false, true]) {
+    const file = (stamped ? stampedBundleFile : bundleFile)('module.exports = { answer() { return 1; } };');
+    const old = compileBundle(file);
+    (runBundle(old, require) as { answer: () => number }).answer();
+    writeCodeCache(old);
+    const text = fs.readFileSync(file, 'utf8');
+    const changed = text.replace('return 1', 'return 2');
+    // Rebuilt: a new stamp (same length) for a stamped bundle; the text alone for another.
+    fs.writeFileSync(file, stamped ? stampSource(changed) : changed);
+    assert.equal(fs.statSync(file).size, text.length);
+    // Even with the old file times: the stamp, not the mtime, tells the two apart.
+    const { mtime } = fs.statSync(file);
+    touch(file, mtime.getTime() / 1000 - 3600);
+    assert.deepEqual(inFreshProcess(file), { accepted: false, answer: 2 }, stamped ? 'stamped' : 'unstamped');
+  }
+});
+
+test('a cache still matches its bundle after the files got new times (a copy, an npm install)', () => {
+  const file = stampedBundleFile(SOURCE);
+  const compiled = compileBundle(file);
+  runBundle(compiled, require);
+  writeCodeCache(compiled);
+  touch(file, 2_000_000_000);
+  touch(cachePath(file), 1_000_000);
+  assert.deepEqual(inFreshProcess(file), { accepted: true, answer: 42 });
 });
 
 test('a cache of another Node version, or a damaged one, is ignored', () => {
@@ -132,24 +154,27 @@ test('requireBundle runs a bundle once per process and lists it for the cache bu
   assert.ok(loadedBundles().some((bundle) => bundle.file === file));
 });
 
-test('start: main() comes from the bundle when there is one, else from main.js', async () => {
-  const file = bundleFile('module.exports = { main: async (argv) => 100 + argv.length };');
-  assert.equal(await loadMain(file)(['a', 'b']), 102);
-  const fromMain = loadMain(path.join(tmp, 'no-such-dir', 'kapsel.js'));
-  assert.equal(fromMain, (require('../../lib/cli/main') as typeof import('../../lib/cli/main')).main);
+test('start: main() comes from a bundle with the build\'s stamp, else from main.js', async () => {
+  const file = stampedBundleFile('module.exports = { main: async (argv) => 100 + argv.length };');
+  const stamp = bundleStamp(fs.readFileSync(file, 'utf8'));
+  assert.equal(await loadMain(file, [], stamp)(['a', 'b']), 102);
+  const mainJs = (require('../../lib/cli/main') as typeof import('../../lib/cli/main')).main;
+  assert.equal(loadMain(path.join(tmp, 'no-such-dir', 'kapsel.js'), [], stamp), mainJs);
 });
 
-test('start: a bundle older than main.js (tsc ran after it) is not used', () => {
-  const file = bundleFile('module.exports = { main: async () => 7 };');
-  const mainJs = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
-  const mainTime = fs.statSync(mainJs).mtime;
-  touch(file, mainTime.getTime() / 1000 - 60);
-  assert.equal(loadMain(file), (require('../../lib/cli/main') as typeof import('../../lib/cli/main')).main);
+test('start: a bundle of another build (tsc ran after it: the placeholder stamp) is not used, whatever its file times', () => {
+  const file = stampedBundleFile('module.exports = { main: async () => 7 };');
+  const mainJs = (require('../../lib/cli/main') as typeof import('../../lib/cli/main')).main;
+  touch(file, 2_000_000_000);
+  assert.equal(loadMain(file, [], 'unbundled'), mainJs);
+  assert.equal(loadMain(file, [], 'f'.repeat(64)), mainJs);
+  // An unstamped bundle neither.
+  assert.equal(loadMain(bundleFile('module.exports = { main: async () => 7 };'), [], 'f'.repeat(64)), mainJs);
 });
 
 test('start: a bundle that fails to load is an error, not a silent fallback', () => {
-  const file = bundleFile('throw new Error("broken bundle");');
-  assert.throws(() => loadMain(file), /broken bundle/);
+  const file = stampedBundleFile('throw new Error("broken bundle");');
+  assert.throws(() => loadMain(file, [], bundleStamp(fs.readFileSync(file, 'utf8'))), /broken bundle/);
 });
 
 test('a cache that someone who cannot change the bundle could write is refused (its bytecode would run)', () => {
