@@ -107,12 +107,15 @@ async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): 
  * double's makeCgroups and friends).
  */
 export interface CreateEnv extends LaunchEnv {
+  /** The host and image facts (default: gathered from this host); a test of the runtime part on the double plans for a made-up host. */
+  gatherFacts?: typeof gatherFacts;
   cgroupFacts?: typeof gatherCgroupFacts;
   giveStdio?: typeof giveStdioToContainerUser;
 }
 
 export const nativeCreateEnv: CreateEnv = {
   ...nativeLaunchEnv,
+  gatherFacts,
   cgroupFacts: gatherCgroupFacts,
   giveStdio: giveStdioToContainerUser,
 };
@@ -144,7 +147,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   // The host and image facts, gathered once (plan/facts.ts): cgroup
   // layout, the container's cgroups, HOME. isRootless() only picks the
   // default state root and is recorded for engines.
-  const facts = gatherFacts(spec, { bundle, rootfs, cgroups });
+  const facts = (env.gatherFacts ?? gatherFacts)(spec, { bundle, rootfs, cgroups });
   const rootless = isRootless();
   const plan = planContainerReusing(spec, { bundle, rootfs, preserveFds: opts.preserveFds ?? 0, listenFds: opts.listenFds, noPivot: opts.noPivot }, facts);
 

@@ -16,6 +16,7 @@ import type { SetupEvent } from '../../lib/container/init-link';
 import { HookFailedError, InvalidConfigError, KapselError, SyscallError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 import { scriptedEnv, type RecordingSyscalls, type ScriptedLink } from '../helpers/recording-syscalls';
+import { gatherFacts } from '../../lib/host/facts';
 
 const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-create-abort-')));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -229,8 +230,18 @@ function withCgroups(env: CreateEnv, id: string, layout: CgroupLayout = HYBRID):
     layout.kind === 'v2'
       ? { v1: {}, unified: `/sys/fs/cgroup/${id}` }
       : { v1: { memory: `/sys/fs/cgroup/memory/${id}`, pids: `/sys/fs/cgroup/pids/${id}` }, unified: `/sys/fs/cgroup/unified/${id}` };
-  return { ...env, cgroupFacts: () => ({ layout, target }) };
+  return { ...env, cgroupFacts: () => ({ layout, target }), gatherFacts: asRootHost };
 }
+
+/**
+ * The facts of this host, as a runtime with root sees it: the runtime
+ * part on the double moves net devices, which a rootless runtime refuses,
+ * and the unit tier also runs as an unprivileged user.
+ */
+const asRootHost: typeof gatherFacts = (spec, paths) => {
+  const facts = gatherFacts(spec, paths);
+  return { ...facts, host: { ...facts.host, unprivileged: false, inUserNamespace: false } };
+};
 
 /** A second namespace-moved interface and an id-mapped bind, besides the cgroups. */
 function everything(spec: Spec, dir: string): void {
