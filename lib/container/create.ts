@@ -20,7 +20,7 @@ import { createContainerDir, fifoPath, removeContainerDir, tryLock, writeInitRec
 import type { CgroupDriver } from '../cgroups';
 import { destroyCgroups, prepareCgroups, setUpCgroups } from './cgroups';
 import { createRecord } from './create-record';
-import { hookState } from './hook-state';
+import { containerHookStates, hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
 import { loadBundleReusing, planContainerReusing } from './plan-cache';
@@ -205,7 +205,9 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
             // code or hook outside its cgroups.
             await cgroup?.place(pid, cgroupFd !== undefined);
           },
-          hookStates: () => ({ creating: hookState(stored, 'creating'), created: hookState(stored, 'created') }),
+          hookStates: () => containerHookStates(stored),
+          // The seccomp agent runs in the runtime namespace: the host's pid.
+          listenerState: () => hookState(stored, 'creating'),
           onSync: (point) => runtimeHooks(point, spec, stored),
         },
         env,

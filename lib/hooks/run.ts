@@ -32,7 +32,11 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
     let output = '';
     let timedOut = false;
     let settled = false;
-    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A process group of its own, so that a timeout aborts the hook with
+    // everything it started: a child left running would keep the hook's
+    // stdout open, and the runtime (waiting for it to close) would hang
+    // past the timeout the config asked for (config.md, Hooks: timeout).
+    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const collect = (chunk: Buffer): void => {
       if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8');
     };
@@ -45,7 +49,7 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
       hook.timeout && hook.timeout > 0
         ? setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            killGroup(child.pid);
           }, hook.timeout * 1000)
         : undefined;
     const finish = (err?: Error): void => {
@@ -57,6 +61,14 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
     };
     const tail = (): string => (output.trim() ? `: ${output.trim()}` : '');
     child.on('error', (err) => finish(new HookFailedError(kind, hook.path, err.message)));
+    // Timed out: done once the hook itself is gone, whoever (a process
+    // that left the group) still holds its output open.
+    child.on('exit', () => {
+      if (!timedOut) return;
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      finish(new HookFailedError(kind, hook.path, `timed out after ${hook.timeout}s${tail()}`));
+    });
     child.on('close', (code, signal) => {
       if (timedOut) finish(new HookFailedError(kind, hook.path, `timed out after ${hook.timeout}s${tail()}`));
       else if (code === 0) finish();
@@ -64,6 +76,16 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
       else finish(new HookFailedError(kind, hook.path, `exit status ${code}${tail()}`));
     });
   });
+}
+
+/** SIGKILL to the hook's process group (the hook leads it: spawned detached). */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone, with its whole group.
+  }
 }
 
 /** Runs hooks in order; the first failure rejects (the rest do not run). */
