@@ -21,7 +21,7 @@ interface TestEvent {
 /** The message of a failed test's error (node:test wraps the assertion as its cause). */
 function reason(ev: TestEvent): string {
   const err = ev.details?.error;
-  return (err?.cause?.message ?? err?.message ?? 'failed').split('\n').slice(0, 6).join('\n      ');
+  return (err?.cause?.message ?? err?.message ?? 'failed').split("\n").slice(0, 16).join('\n      ');
 }
 
 export const conformanceCommand: Command = {
@@ -38,6 +38,7 @@ export const conformanceCommand: Command = {
     { name: 'tap', type: 'boolean', description: 'print TAP instead of a summary' },
     { name: 'busybox', type: 'string', value: 'PATH', description: 'static busybox for the rootfs (default /bin/busybox)' },
     { name: 'rootfs', type: 'string', value: 'DIR', description: 'a rootfs to copy instead (with /bin/sh, cat, sleep, grep, readlink, env, pwd)' },
+    { name: 'runtime-arg', type: 'strings', value: 'ARG', description: 'a global flag for the runtime, before --root (e.g. --runtime-arg=--cgroup-manager=disabled); repeatable' },
     { name: 'area', type: 'strings', value: 'NAME', description: 'only this area (state, lifecycle, create, start, kill, delete, hooks, process); repeatable' },
   ],
   args: { min: 0, max: 0 },
@@ -54,6 +55,7 @@ export const conformanceCommand: Command = {
       busybox: stringFlag(flags, 'busybox') && path.resolve(stringFlag(flags, 'busybox')!),
       rootfs: stringFlag(flags, 'rootfs') && path.resolve(stringFlag(flags, 'rootfs')!),
       areas: areas.length ? areas : undefined,
+      runtimeArgs: listFlag(flags, 'runtime-arg'),
     };
     if (!fs.existsSync(options.runtime)) throw new UsageError(`--runtime ${options.runtime}: no such file`);
     process.env[OPTIONS_ENV] = JSON.stringify(options);

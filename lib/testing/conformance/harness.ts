@@ -64,9 +64,9 @@ export class Harness {
   }
 
   /** A hook run on the host: records as LABEL in out/, exits with `exit` (after `sleep` seconds). */
-  hook(label: string, opts: { exit?: number; sleep?: number; env?: string[]; timeout?: number } = {}): HookEntry {
+  hook(label: string, opts: { exit?: number; sleep?: number; sleepInChild?: boolean; env?: string[]; timeout?: number } = {}): HookEntry {
     const args = [this.ctx.hostHook, this.out, label, String(opts.exit ?? 0)];
-    if (opts.sleep !== undefined) args.push(String(opts.sleep));
+    if (opts.sleep !== undefined) args.push(String(opts.sleep), opts.sleepInChild ? 'child' : 'self');
     const entry: HookEntry = { path: this.ctx.hostHook, args, env: [...HOOK_ENV, ...(opts.env ?? [])] };
     if (opts.timeout !== undefined) entry.timeout = opts.timeout;
     return entry;

@@ -4,6 +4,7 @@ import { alive, nsOf, type Harness } from './harness';
 import { cite, type Area, type Check } from './spec';
 
 const ORDER = cite('config.md', 'POSIX-platform Hooks', 'MUST', 'Hooks MUST be called in the listed order.');
+const TIMEOUT = cite('config.md', 'POSIX-platform Hooks', 'MUST', 'timeout (int, OPTIONAL) is the number of seconds before aborting the hook. If set, timeout MUST be greater than zero.');
 const STDIN = cite('config.md', 'POSIX-platform Hooks', 'MUST', 'The state of the container MUST be passed to hooks over stdin so that they may do work appropriate to the current state of the container.');
 
 /** A bundle with one recording hook of each kind (startContainer's inside the container). */
@@ -234,18 +235,20 @@ export const hooksArea: Area = {
         assert.equal(h.read('createRuntime.args')?.trim(), `${h.out} createRuntime 0`);
       },
     },
-    {
-      title: 'a hook that outlives its timeout is aborted and fails create',
-      cite: cite('config.md', 'POSIX-platform Hooks', 'MUST', 'timeout (int, OPTIONAL) is the number of seconds before aborting the hook. If set, timeout MUST be greater than zero.'),
-      async run(h) {
-        const id = h.id();
-        const bundle = h.bundle((c) => (c.hooks = { createRuntime: [h.hook('createRuntime', { sleep: 25, timeout: 1 })] }));
-        // A runtime that waits for the hook instead is killed by the
-        // kit's bound on one call (20 s by default), which fails the check.
-        await h.fails(['create', '--bundle', bundle, id], 'the createRuntime hook sleeps past its 1 s timeout');
-        await h.gone(id, 'create failed');
-      },
-    },
+    ...(['self', 'child'] as const).map(
+      (mode): Check => ({
+        title: mode === 'self' ? 'a hook that outlives its timeout is aborted and fails create' : 'a hook whose child outlives the timeout is aborted and fails create',
+        cite: TIMEOUT,
+        async run(h) {
+          const id = h.id();
+          const bundle = h.bundle((c) => (c.hooks = { createRuntime: [h.hook('createRuntime', { sleep: 25, sleepInChild: mode === 'child', timeout: 1 })] }));
+          // A runtime that waits for the hook instead is killed by the
+          // kit's bound on one call (20 s by default), which fails the check.
+          await h.fails(['create', '--bundle', bundle, id], 'the createRuntime hook sleeps past its 1 s timeout');
+          await h.gone(id, 'create failed');
+        },
+      }),
+    ),
     ...failureChecks('prestart'),
     ...failureChecks('createRuntime'),
     ...failureChecks('createContainer'),

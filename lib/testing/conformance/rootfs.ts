@@ -17,8 +17,9 @@ export const CONTAINER_HOOK = '/conformance-hook';
 /**
  * The hook every check uses: records its stdin (the state), mount
  * namespace, arguments and environment under DIR, appends LABEL to
- * DIR/order, optionally sleeps, and exits with EXIT.
- *   HOOK DIR LABEL EXIT [SLEEP]
+ * DIR/order, optionally sleeps (as itself, or in a child when MODE is
+ * "child"), and exits with EXIT.
+ *   HOOK DIR LABEL EXIT [SLEEP [MODE]]
  */
 export const HOOK_SCRIPT = `#!/bin/sh
 dir=$1
@@ -28,7 +29,9 @@ readlink /proc/self/ns/mnt > "$dir/$label.mntns"
 printf '%s\\n' "$*" > "$dir/$label.args"
 env > "$dir/$label.env"
 echo "$label" >> "$dir/order"
-if [ -n "$4" ]; then sleep "$4"; fi
+if [ -n "$4" ]; then
+  if [ "$5" = child ]; then sleep "$4"; else exec sleep "$4"; fi
+fi
 exit "$3"
 `;
 

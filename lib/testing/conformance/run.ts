@@ -5,6 +5,7 @@
  * per check), removed when the run ends, whatever happened.
  */
 import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,6 +35,11 @@ export interface ConformanceOptions {
   callTimeoutMs?: number;
   /** Bound on waiting for a state or a file, ms (default 10000). */
   waitMs?: number;
+  /**
+   * Checks known to fail on this runtime, by title, with the reason: each
+   * still runs, and passes only if it fails (so a fixed runtime shows up).
+   */
+  expectedFailures?: Record<string, string>;
   /** Name of the top-level suite (default: "OCI runtime conformance: RUNTIME"). */
   name?: string;
 }
@@ -87,6 +93,10 @@ export function conformance(options: ConformanceOptions): void {
   if (!path.isAbsolute(options.runtime)) throw new TypeError(`conformance: runtime must be an absolute path, not ${JSON.stringify(options.runtime)}`);
   const unknown = (options.areas ?? []).filter((a) => !AREA_NAMES.includes(a));
   if (unknown.length) throw new TypeError(`conformance: unknown areas ${unknown.join(', ')} (known: ${AREA_NAMES.join(', ')})`);
+  const titles = new Set(AREAS.flatMap((a) => a.checks.map((c) => c.title)));
+  const expected = options.expectedFailures ?? {};
+  const stale = Object.keys(expected).filter((t) => !titles.has(t));
+  if (stale.length) throw new TypeError(`conformance: expectedFailures names no check: ${stale.join('; ')}`);
   const rootless = options.rootless ?? process.geteuid?.() !== 0;
   const areas = AREAS.filter((a) => !options.areas || options.areas.includes(a.name));
   let run: Run | undefined;
@@ -101,10 +111,17 @@ export function conformance(options: ConformanceOptions): void {
       describe(area.name, () => {
         for (const check of area.checks) {
           const skip = rootless && check.rootOnly ? check.rootOnly : false;
-          test(checkName(check), { skip }, async () => {
+          const reason = expected[check.title];
+          const name = reason === undefined ? checkName(check) : `${checkName(check)} (expected to fail: ${reason})`;
+          test(name, { skip }, async () => {
             const h = run!.harness();
             try {
-              await check.run(h);
+              if (reason === undefined) return await check.run(h);
+              const failed = await check.run(h).then(
+                () => false,
+                () => true,
+              );
+              assert.ok(failed, `expected to fail (${reason}), but passed: remove it from expectedFailures`);
             } finally {
               await h.cleanup();
             }
