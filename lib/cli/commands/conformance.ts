@@ -21,7 +21,7 @@ interface TestEvent {
 /** The message of a failed test's error (node:test wraps the assertion as its cause). */
 function reason(ev: TestEvent): string {
   const err = ev.details?.error;
-  return (err?.cause?.message ?? err?.message ?? 'failed').split("\n").slice(0, 16).join('\n      ');
+  return (err?.cause?.message ?? err?.message ?? 'failed').split('\n').slice(0, 16).join('\n      ');
 }
 
 export const conformanceCommand: Command = {
@@ -59,6 +59,9 @@ export const conformanceCommand: Command = {
     };
     if (!fs.existsSync(options.runtime)) throw new UsageError(`--runtime ${options.runtime}: no such file`);
     process.env[OPTIONS_ENV] = JSON.stringify(options);
+    // Set when this command itself runs under `node --test`: run()'s child
+    // would then report to that outer runner instead of to us.
+    delete process.env.NODE_TEST_CONTEXT;
     const file = conformanceEntryFile();
     if (!fs.existsSync(file)) throw new UsageError(`the conformance kit is not built: ${file} is missing`);
     return runSuite(ctx, file, boolFlag(flags, 'tap'));

@@ -40,6 +40,12 @@ export interface ConformanceOptions {
    * still runs, and passes only if it fails (so a fixed runtime shows up).
    */
   expectedFailures?: Record<string, string>;
+  /**
+   * How many checks of an area run at once (default 1). Checks share
+   * nothing but the runtime's state root (unique ids and directories), so
+   * a higher number only asks the runtime to handle concurrent calls.
+   */
+  concurrency?: number;
   /** Name of the top-level suite (default: "OCI runtime conformance: RUNTIME"). */
   name?: string;
 }
@@ -108,7 +114,7 @@ export function conformance(options: ConformanceOptions): void {
       if (run) fs.rmSync(run.dir, { recursive: true, force: true });
     });
     for (const area of areas) {
-      describe(area.name, () => {
+      describe(area.name, { concurrency: options.concurrency ?? 1 }, () => {
         for (const check of area.checks) {
           const skip = rootless && check.rootOnly ? check.rootOnly : false;
           const reason = expected[check.title];
