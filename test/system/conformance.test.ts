@@ -77,7 +77,7 @@ function cannotRun(runtime: string, globalArgs: string[]): string | undefined {
  */
 const OTHERS: { name: string; globalArgs: string[]; areas: string[] }[] = [
   { name: 'runc', globalArgs: [], areas: ['state', 'start', 'kill'] },
-  { name: 'crun', globalArgs: ['--cgroup-manager=disabled'], areas: ['state', 'lifecycle', 'start', 'kill'] },
+  { name: 'crun', globalArgs: ['--cgroup-manager=disabled'], areas: ['state', 'start', 'kill'] },
 ];
 for (const other of OTHERS) {
   const runtime = which(other.name);

@@ -58,9 +58,8 @@ export const createArea: Area = {
       cite: cite('runtime.md', 'Create', 'MUST', 'If the runtime cannot apply a property as specified in the configuration, it MUST generate an error and a new container MUST NOT be created.'),
       async run(h) {
         const id = h.id();
-        const missing = path.join(h.dir, 'no-such-source');
-        const bundle = h.bundle((c) => c.mounts.push({ destination: '/mnt', type: 'bind', source: missing, options: ['rbind'] }));
-        await h.fails(['create', '--bundle', bundle, id], `the mount source ${missing} does not exist`);
+        const [bundle, why] = h.unmountableBundle();
+        await h.fails(['create', '--bundle', bundle, id], why);
         await h.gone(id, 'create failed');
       },
     },

@@ -63,6 +63,13 @@ export class Harness {
     return dir;
   }
 
+  /** A bundle create cannot honour: a bind mount whose source does not exist. Returns [bundle, why]. */
+  unmountableBundle(): [string, string] {
+    const missing = path.join(this.dir, 'no-such-source');
+    const bundle = this.bundle((c) => c.mounts.push({ destination: '/mnt', type: 'bind', source: missing, options: ['rbind'] }));
+    return [bundle, `the mount source ${missing} does not exist`];
+  }
+
   /** A hook run on the host: records as LABEL in out/, exits with `exit` (after `sleep` seconds). */
   hook(label: string, opts: { exit?: number; sleep?: number; sleepInChild?: boolean; env?: string[]; timeout?: number } = {}): HookEntry {
     const args = [this.ctx.hostHook, this.out, label, String(opts.exit ?? 0)];

@@ -96,9 +96,8 @@ export const lifecycleArea: Area = {
       cite: cite('runtime.md', 'Errors', 'MUST', 'Unless otherwise stated, generating an error MUST leave the state of the environment as if the operation were never attempted - modulo any possible trivial ancillary changes such as logging.'),
       async run(h) {
         const id = h.id();
-        const missing = path.join(h.dir, 'no-such-source');
-        const bad = h.bundle((c) => c.mounts.push({ destination: '/mnt', type: 'bind', source: missing, options: ['rbind'] }));
-        await h.fails(['create', '--bundle', bad, id], `the mount source ${missing} does not exist`);
+        const [bundle, why] = h.unmountableBundle();
+        await h.fails(['create', '--bundle', bundle, id], why);
         await h.gone(id, 'create failed');
         const state = await h.created(id, h.bundle());
         assert.equal(state.status, 'created');
