@@ -156,7 +156,7 @@ export const hooksArea: Area = {
     },
     {
       title: 'hooks in the runtime namespace (prestart, createRuntime, poststart) get the pid as the runtime sees it',
-      cite: cite('runtime.md', 'State', 'MUST', 'For hooks executed in the runtime namespace, it is the pid as seen by the runtime.'),
+      cite: cite('runtime.md', 'State', 'DEFINITION', 'For hooks executed in the runtime namespace, it is the pid as seen by the runtime.'),
       async run(h) {
         const id = h.id();
         const state = await h.created(id, allHooks(h));
@@ -166,7 +166,7 @@ export const hooksArea: Area = {
     },
     {
       title: 'hooks in the container namespace (createContainer, startContainer) get the pid as the container sees it (1 in its pid namespace)',
-      cite: cite('runtime.md', 'State', 'MUST', 'For hooks executed in the container namespace, it is the pid as seen by the container.'),
+      cite: cite('runtime.md', 'State', 'DEFINITION', 'For hooks executed in the container namespace, it is the pid as seen by the container.'),
       async run(h) {
         const id = h.id();
         await h.created(id, allHooks(h));
@@ -227,7 +227,7 @@ export const hooksArea: Area = {
     },
     {
       title: 'a hook gets its args and env',
-      cite: cite('config.md', 'POSIX-platform Hooks', 'MUST', 'env (array of strings, OPTIONAL) with the same semantics as IEEE Std 1003.1-2008\'s environ.'),
+      cite: cite('config.md', 'POSIX-platform Hooks', 'DEFINITION', 'env (array of strings, OPTIONAL) with the same semantics as IEEE Std 1003.1-2008\'s environ.'),
       async run(h) {
         const id = h.id();
         await h.created(id, h.bundle((c) => (c.hooks = { createRuntime: [h.hook('createRuntime', { env: ['CONFORMANCE_HOOK=set by config'] })] })));

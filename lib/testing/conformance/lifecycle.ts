@@ -11,7 +11,7 @@ export const lifecycleArea: Area = {
   checks: [
     {
       title: 'create, start, exit, delete: created -> running -> stopped -> gone',
-      cite: cite('runtime.md', 'Lifecycle', 'MUST', 'The lifecycle describes the timeline of events that happen from when a container is created to when it ceases to exist.'),
+      cite: cite('runtime.md', 'Lifecycle', 'DEFINITION', 'The lifecycle describes the timeline of events that happen from when a container is created to when it ceases to exist.'),
       async run(h) {
         const id = h.id();
         const bundle = h.bundle(undefined, ['/bin/sh', '-c', `echo ran > ${OUT}/ran; while [ ! -e ${OUT}/stop ]; do sleep 0.05; done`]);

@@ -99,7 +99,7 @@ export const processArea: Area = {
     },
     {
       title: 'process.noNewPrivileges sets no_new_privs',
-      cite: cite('config.md', 'Linux Process', 'MUST', 'noNewPrivileges (bool, OPTIONAL) setting noNewPrivileges to true prevents the process from gaining additional privileges.'),
+      cite: cite('config.md', 'Linux Process', 'DEFINITION', 'noNewPrivileges (bool, OPTIONAL) setting noNewPrivileges to true prevents the process from gaining additional privileges.'),
       async run(h) {
         const id = h.id();
         await h.created(id, h.bundle((c) => (c.process.noNewPrivileges = true), ['/bin/sh', '-c', `grep NoNewPrivs /proc/self/status > ${OUT}/nnp`]));

@@ -10,8 +10,12 @@ export interface Citation {
   readonly file: 'runtime.md' | 'config.md';
   /** Its section heading ("Query State", "Lifecycle", "POSIX-platform Hooks"). */
   readonly section: string;
-  /** MUST or SHOULD, as the sentence says. */
-  readonly level: 'MUST' | 'SHOULD';
+  /**
+   * MUST or SHOULD (REQUIRED counts as MUST), as the sentence says; or
+   * DEFINITION: a sentence that defines what a MUST elsewhere requires
+   * (what a state value means, what a field does), checked as defined.
+   */
+  readonly level: 'MUST' | 'SHOULD' | 'DEFINITION';
   /** The sentence, quoted verbatim (links reduced to their text). */
   readonly text: string;
 }

@@ -64,7 +64,7 @@ export const stateArea: Area = {
     },
     {
       title: 'state.annotations are the config\'s annotations',
-      cite: cite('runtime.md', 'State', 'MUST', '`annotations` (map, OPTIONAL) contains the list of annotations associated with the container.'),
+      cite: cite('runtime.md', 'Query State', 'MUST', 'This operation MUST return the state of a container as specified in the State section.'),
       async run(h) {
         const id = h.id();
         const annotations = { 'org.opencontainers.conformance.a': 'one', 'org.opencontainers.conformance.b': 'two words' };
@@ -74,7 +74,7 @@ export const stateArea: Area = {
     },
     {
       title: 'status is "created" after create, before the program runs',
-      cite: cite('runtime.md', 'State', 'MUST', '`created`: the runtime has finished the create operation (after step 2 in the lifecycle), and the container process has neither exited nor executed the user-specified program'),
+      cite: cite('runtime.md', 'State', 'DEFINITION', '`created`: the runtime has finished the create operation (after step 2 in the lifecycle), and the container process has neither exited nor executed the user-specified program'),
       async run(h) {
         const id = h.id();
         const state = await h.created(id, h.bundle());
@@ -84,7 +84,7 @@ export const stateArea: Area = {
     },
     {
       title: 'status is "running" once start has run the program',
-      cite: cite('runtime.md', 'State', 'MUST', '`running`: the container process has executed the user-specified program but has not exited (after step 8 in the lifecycle)'),
+      cite: cite('runtime.md', 'State', 'DEFINITION', '`running`: the container process has executed the user-specified program but has not exited (after step 8 in the lifecycle)'),
       async run(h) {
         const id = h.id();
         await h.created(id, h.bundle());
@@ -98,7 +98,7 @@ export const stateArea: Area = {
     },
     {
       title: 'status is "stopped" once the program exited',
-      cite: cite('runtime.md', 'State', 'MUST', '`stopped`: the container process has exited (step 10 in the lifecycle)'),
+      cite: cite('runtime.md', 'State', 'DEFINITION', '`stopped`: the container process has exited (step 10 in the lifecycle)'),
       async run(h) {
         const id = h.id();
         await h.created(id, h.bundle(undefined, SHORT));
