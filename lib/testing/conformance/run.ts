@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { InvalidArgumentError } from '../../errors';
 import { AREAS } from './areas';
 import { Harness, type RunContext } from './harness';
 import { buildRootfs, HOOK_SCRIPT } from './rootfs';
@@ -96,13 +97,13 @@ function startRun(options: ConformanceOptions, rootless: boolean): Run {
 
 /** Registers the conformance tests (a node:test suite) for `options.runtime`. */
 export function conformance(options: ConformanceOptions): void {
-  if (!path.isAbsolute(options.runtime)) throw new TypeError(`conformance: runtime must be an absolute path, not ${JSON.stringify(options.runtime)}`);
+  if (!path.isAbsolute(options.runtime)) throw new InvalidArgumentError(`conformance: options.runtime must be an absolute path, not ${JSON.stringify(options.runtime)}`);
   const unknown = (options.areas ?? []).filter((a) => !AREA_NAMES.includes(a));
-  if (unknown.length) throw new TypeError(`conformance: unknown areas ${unknown.join(', ')} (known: ${AREA_NAMES.join(', ')})`);
+  if (unknown.length) throw new InvalidArgumentError(`conformance: options.areas: unknown areas ${unknown.join(', ')} (known: ${AREA_NAMES.join(', ')})`);
   const titles = new Set(AREAS.flatMap((a) => a.checks.map((c) => c.title)));
   const expected = options.expectedFailures ?? {};
   const stale = Object.keys(expected).filter((t) => !titles.has(t));
-  if (stale.length) throw new TypeError(`conformance: expectedFailures names no check: ${stale.join('; ')}`);
+  if (stale.length) throw new InvalidArgumentError(`conformance: options.expectedFailures names no check: ${stale.join('; ')}`);
   const rootless = options.rootless ?? process.geteuid?.() !== 0;
   const areas = AREAS.filter((a) => !options.areas || options.areas.includes(a.name));
   let run: Run | undefined;

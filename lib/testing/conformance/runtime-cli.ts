@@ -6,6 +6,7 @@
  * stdio to the container process, which keeps a pipe open for as long as it
  * lives, so waiting for the pipes to close would wait for the container.
  */
+import assert, { AssertionError } from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -54,7 +55,8 @@ export class RuntimeCli {
       const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
         const timer = setTimeout(() => {
           child.kill('SIGKILL');
-          reject(new Error(`${full.join(' ')} did not finish within ${this.timeoutMs} ms`));
+          // A check's failure: the runtime hung.
+          reject(new AssertionError({ message: `${full.join(' ')} did not finish within ${this.timeoutMs} ms` }));
         }, this.timeoutMs);
         child.once('error', (e) => {
           clearTimeout(timer);
@@ -79,7 +81,7 @@ export class RuntimeCli {
     try {
       return JSON.parse(res.stdout) as StateJson;
     } catch {
-      throw new Error(`state ${id} exited 0 but printed no JSON: ${JSON.stringify(res.stdout)}`);
+      assert.fail(`state ${id} exited 0 but printed no JSON: ${JSON.stringify(res.stdout)}`);
     }
   }
 }
