@@ -20,7 +20,7 @@ import { gatherCgroupFacts } from './cgroups';
 import { runCgroupPart } from './cgroup-part';
 import { explainCreateFailure } from './create-errors';
 import { createRecord } from './create-record';
-import { hookState } from './hook-state';
+import { containerHookStates, hookState } from './hook-state';
 import type { SyncPoint } from './init-link';
 import { launchInit, nativeLaunchEnv, type LaunchEnv, type LaunchedInit } from './launch';
 import { loadBundleReusing, planContainerReusing } from './plan-cache';
@@ -216,7 +216,9 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
             // code or hook outside its cgroups.
             if (cgroupPlan && cgroupPlan.placement.join.length > 0) await env.sys.joinCgroups(pid, cgroupPlan.placement.join);
           },
-          hookStates: () => ({ creating: hookState(stored, 'creating'), created: hookState(stored, 'created') }),
+          hookStates: () => containerHookStates(stored),
+          // The seccomp agent runs in the runtime namespace: the host's pid.
+          listenerState: () => hookState(stored, 'creating'),
           onSync: (point) => runtimeHooks(point, spec, stored),
         },
         env,

@@ -49,7 +49,11 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
     const stderr = tailCollector(HOOK_STDERR_LIMIT);
     let timedOut = false;
     let settled = false;
-    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A process group of its own, so that a timeout aborts the hook with
+    // everything it started: a child left running would keep the hook's
+    // stdout open, and the runtime (waiting for it to close) would hang
+    // past the timeout the config asked for (config.md, Hooks: timeout).
+    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     // The message quotes the start of both streams (as before); the error's `stderr` keeps stderr's end.
     const collect = (chunk: Buffer): void => {
       if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8');
@@ -66,7 +70,7 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
       hook.timeout && hook.timeout > 0
         ? setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            killGroup(child.pid);
           }, hook.timeout * 1000)
         : undefined;
     const finish = (err?: Error): void => {
@@ -80,6 +84,14 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
     const failed = (reason: string, exitCode: number | null, signal: NodeJS.Signals | null): HookFailedError =>
       new HookFailedError(kind, entry, reason, { exitCode, signal, timedOut, stderr: stderr.text() });
     child.on('error', (err) => finish(failed(err.message, null, null)));
+    // Timed out: done once the hook itself is gone, whoever (a process
+    // that left the group) still holds its output open.
+    child.on('exit', (code, signal) => {
+      if (!timedOut) return;
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      finish(failed(`timed out after ${hook.timeout}s${tail()}`, code, signal));
+    });
     child.on('close', (code, signal) => {
       if (timedOut) finish(failed(`timed out after ${hook.timeout}s${tail()}`, code, signal));
       else if (code === 0) finish();
@@ -87,6 +99,16 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
       else finish(failed(`exit status ${code}${tail()}`, code, null));
     });
   });
+}
+
+/** SIGKILL to the hook's process group (the hook leads it: spawned detached). */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone, with its whole group.
+  }
 }
 
 /** Runs hooks in order; the first failure rejects (the rest do not run). */

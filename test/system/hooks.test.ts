@@ -68,7 +68,9 @@ test('all six hooks run at their moment, in their namespace, with the state', { 
     for (const kind of ['prestart', 'createRuntime', 'createContainer']) {
       const state = readState(out, kind);
       assert.equal(state.id, run.container.id);
-      assert.equal(state.pid, pid);
+      // "For hooks executed in the container namespace, it is the pid as
+      // seen by the container" (runtime.md, State): 1 in its pid namespace.
+      assert.equal(state.pid, kind === 'createContainer' ? 1 : pid, kind);
       assert.equal(state.bundle, b.dir);
       assert.equal(state.status, 'creating');
       const [hostname, argv0, hookVar] = fs.readFileSync(path.join(out, `${kind}.info`), 'utf8').trim().split('\n');
@@ -194,6 +196,31 @@ test('hook timeouts kill the hook and fail the operation', { skip }, async () =>
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+});
+
+test('a hook aborted at its timeout takes what it started with it', { skip }, async () => {
+  const dir = tempDir('hooks');
+  try {
+    // The hook starts a child (its output elsewhere, so the hook's pipes
+    // close with the hook) and records its pid, then outlives its timeout.
+    const script = `sleep 300 >/dev/null 2>&1 & echo $! > ${dir}/child; exec sleep 30`;
+    const b = bundleWithHooks(dir, { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', script], timeout: 1 }] });
+    await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, stdio: [0, 1, 2] }), /timed out after 1s/);
+    const child = Number(fs.readFileSync(path.join(dir, 'child'), 'utf8'));
+    assert.ok(child > 0);
+    // Killed with the hook's process group: gone, or at most a zombie
+    // until init reaps it.
+    let state = '';
+    try {
+      const stat = fs.readFileSync(`/proc/${child}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      state = 'gone';
+    }
+    assert.ok(state === 'gone' || state === 'Z', `the hook's child ${child} still runs (state ${state})`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -100,7 +100,8 @@ test('create on the double: spawns with the fd layout, writes the id maps, says 
     assert.equal(sys.named('writeIdMaps').length, 1);
     assert.equal(sys.named('writeIdMaps')[0][0], sys.pid);
     assert.deepEqual(links[0].said, ['go']);
-    assert.equal(links[0].goStates!.creating.pid, sys.pid);
+    // The init's hooks run in its pid namespace, where it is pid 1 (runtime.md, State).
+    assert.equal(links[0].goStates!.creating.pid, 1);
     assert.equal(links[0].goStates!.created.status, 'created');
     assert.ok(links[0].closed);
     assert.equal(created.stored.pid, sys.pid);

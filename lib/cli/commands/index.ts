@@ -9,6 +9,7 @@ import type { Command } from '../command';
 /** Command name -> its module's command (require'd on first use). */
 const LOADERS: Readonly<Record<string, () => Command>> = {
   checkpoint: () => (require('./unsupported') as typeof import('./unsupported')).checkpointCommand,
+  conformance: () => (require('./conformance') as typeof import('./conformance')).conformanceCommand,
   create: () => (require('./create') as typeof import('./create')).createCommand,
   delete: () => (require('./delete') as typeof import('./delete')).deleteCommand,
   events: () => (require('./events') as typeof import('./events')).eventsCommand,

@@ -1,0 +1,9 @@
+/**
+ * kapsel/testing: tools for testing OCI runtimes and the programs around
+ * them. `conformance()` registers node:test tests that check a
+ * runc-compatible runtime CLI against the OCI runtime spec.
+ */
+export { conformance, AREA_NAMES, type ConformanceOptions } from './conformance/run';
+export { AREAS } from './conformance/areas';
+export { checkName, type Area, type Check, type Citation } from './conformance/spec';
+export type { Harness } from './conformance/harness';
