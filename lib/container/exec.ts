@@ -21,7 +21,7 @@ import type { Logger } from '../logger';
 import { processCalls } from './syscalls';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import { compileExecPlan } from '../plan/exec-plan';
-import { gatherImageFacts } from '../host/facts';
+import { gatherImageFacts, runtimeBoundingSetFact } from '../host/facts';
 import { isRootless } from '../state/root';
 import { writePidFile } from '../state/pid-file';
 import { isAlive } from '../state/proc';
@@ -209,12 +209,14 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
         namespaces: record.namespaces & env.init.foreignNamespaces(s.pid),
         container: { process: record.process, seccomp: recordedFilter(record) },
         image: gatherImageFacts(s.rootfs),
+        ...runtimeBoundingSetFact(),
         setgroupsDenied: env.init.setgroupsDenied(s.pid),
         preserveFds,
         jsonPath: '',
         rootfs: s.rootfs,
         lsm: record.lsm,
       });
+      for (const warning of plan.warnings) opts.logger?.warn(warning);
       for (const note of plan.notes ?? []) opts.logger?.debug?.(note);
       const launched = await launchInit(
         {

@@ -182,6 +182,16 @@ export function hostDeviceNodes(devices: readonly Pick<LinuxDevice, 'type' | 'pa
  * `cgroups`: the container's cgroups as create makes them; without, the
  * runtime's own (where a container that gets none stays).
  */
+/** HostFacts.runtimeBoundingSet of this process (none when /proc cannot tell). */
+export function runtimeBoundingSetFact(): { runtimeBoundingSet?: string } {
+  try {
+    const bound = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return bound ? { runtimeBoundingSet: bound[1] } : {};
+  } catch {
+    return {};
+  }
+}
+
 export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string, cgroups?: CgroupFacts): HostFacts {
   const target = cgroups && 'target' in cgroups ? cgroups.target : undefined;
   const directories = new Set<string>();
@@ -197,6 +207,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     ...((spec.mounts ?? []).some((m) => m.type === 'cgroup') ? { cgroupView: gatherCgroupView(target) } : {}),
     ...(cgroups ? { cgroups } : {}),
     unprivileged: runtimeUnprivileged(),
+    ...runtimeBoundingSetFact(),
     inUserNamespace: inUserNamespace(),
     joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
     hostNamespaceIds: hostNamespaceIds(spec),

@@ -117,6 +117,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     setgroupsDenied,
     socketActivation: options.listenFds ? { ...options.listenFds, ownPidNamespace: ns.created.has('pid') } : undefined,
     notifySocketEnv: notify.env,
+    runtimeBoundingSet: facts.host.runtimeBoundingSet,
   });
   warnings.push(...proc.warnings);
   // --no-pivot makes every mount of the namespace private before the move

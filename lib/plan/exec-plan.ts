@@ -51,6 +51,8 @@ export interface ExecPlanContext {
   container: ContainerDefaults;
   /** The container's image (HOME from its /etc/passwd). */
   image: ImageFacts;
+  /** The runtime's own bounding set (HostFacts.runtimeBoundingSet): capabilities outside it are left out, with a warning. */
+  runtimeBoundingSet?: string;
   /** setgroups(2) is denied in the container's user namespace (rootless). */
   setgroupsDenied: boolean;
   /** Inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
@@ -120,7 +122,7 @@ export function compileExecPlan(own: ValidProcess, ctx: ExecPlanContext): Launch
     if (ctx.rootfs === undefined) throw new InternalError('exec plan: the container shares the runtime\'s mount namespace, and its rootfs was not given');
     steps.push({ op: 'chroot', rootfs: ctx.rootfs });
   }
-  const process = processPlan(proc, { image: ctx.image, setgroupsDenied: ctx.setgroupsDenied, jsonPath: ctx.jsonPath });
+  const process = processPlan(proc, { image: ctx.image, setgroupsDenied: ctx.setgroupsDenied, jsonPath: ctx.jsonPath, runtimeBoundingSet: ctx.runtimeBoundingSet });
   // The container's filter with the exec'd process's noNewPrivileges
   // deciding where it goes (runc's setns init): without it, while the
   // helper still has CAP_SYS_ADMIN; with it, right before the execve
@@ -141,7 +143,7 @@ export function compileExecPlan(own: ValidProcess, ctx: ExecPlanContext): Launch
     fds: fdTable(ctx.preserveFds, { fifo: false, console: proc.terminal === true, listener: seccomp?.listener !== undefined }),
     steps,
     ...(seccomp?.listener && { seccompListener: seccomp.listener }),
-    warnings: [],
+    warnings: process.warnings,
     notes,
   };
 }

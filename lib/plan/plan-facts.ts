@@ -40,6 +40,16 @@ export interface HostFacts {
    */
   unprivileged: boolean;
   /**
+   * The runtime's own capability bounding set (CapBnd of /proc/self/status,
+   * hex). A capability outside it cannot be granted to the container: not
+   * by capset, nor kept across the execve in a new user namespace, whose
+   * bounding set is inherited. The plan leaves such a capability out with
+   * a warning (config.md: runtimes SHOULD NOT fail on capabilities that
+   * cannot be granted, and MUST log them). Absent in hand-made facts:
+   * every capability can be granted.
+   */
+  runtimeBoundingSet?: string;
+  /**
    * The runtime itself runs in a user namespace other than the initial one
    * (rootless podman calls it as uid 0 there): mknod of devices is refused
    * even without a user namespace in the config, so they are bind-mounted.

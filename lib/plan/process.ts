@@ -120,6 +120,8 @@ export interface ProcessPlanContext {
   socketActivation?: { count: number; names?: string; ownPidNamespace: boolean };
   /** NOTIFY_SOCKET=... of the socket the runtime bound into the container (plan/notify-socket.ts). */
   notifySocketEnv?: string;
+  /** HostFacts.runtimeBoundingSet: capabilities outside it are left out, with a warning. */
+  runtimeBoundingSet?: string;
 }
 
 const SOCKET_ACTIVATION_VARS = ['LISTEN_FDS=', 'LISTEN_PID=', 'LISTEN_FDNAMES='];
@@ -172,11 +174,38 @@ export const NO_CAPABILITIES: Readonly<Required<LinuxCapabilities>> = Object.fre
   ambient: [],
 });
 
+/**
+ * `caps` without the capabilities the runtime cannot grant (outside its
+ * own bounding set, ctx.runtimeBoundingSet), each named once in a warning.
+ * runc and crun fail create at capset instead; the spec asks runtimes not
+ * to fail there and to log what they could not grant (config.md, Linux
+ * Process: capabilities), so a runtime in a restricted environment (a
+ * container, a systemd unit with CapabilityBoundingSet=) still runs
+ * configs written for full root.
+ */
+function grantableOnly(caps: LinuxCapabilities, ctx: ProcessPlanContext, warnings: string[]): LinuxCapabilities {
+  if (ctx.runtimeBoundingSet === undefined) return caps;
+  const bound = BigInt(`0x${ctx.runtimeBoundingSet}`);
+  const grantable = (name: string): boolean => (bound & (1n << BigInt(capabilityBit(name)))) !== 0n;
+  const dropped = new Set<string>();
+  const kept: LinuxCapabilities = {};
+  for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const) {
+    const names = caps[set];
+    if (names === undefined) continue;
+    kept[set] = names.filter((name) => grantable(name) || (dropped.add(name), false));
+  }
+  if (dropped.size === 0) return caps;
+  warnings.push(
+    `${ctx.jsonPath ?? '/process'}/capabilities: ${[...dropped].join(', ')} cannot be granted: not in the runtime's own bounding set (left out; the container runs without ${dropped.size === 1 ? 'it' : 'them'})`,
+  );
+  return kept;
+}
+
 /** Credentials and capabilities: the part of the setup that changes who the process is. */
 function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext, warnings: string[]): Step[] {
   const steps: Step[] = [];
   // Always planned: a missing `capabilities` is the empty sets, not the runtime's (NO_CAPABILITIES).
-  const capabilities = proc.capabilities ?? NO_CAPABILITIES;
+  const capabilities = grantableOnly(proc.capabilities ?? NO_CAPABILITIES, ctx, warnings);
   const ambient = raisableAmbient(capabilities, ctx.jsonPath ?? '/process');
   warnings.push(...ambient.warnings);
   const caps = capabilitySteps(capabilities, ambient.names);

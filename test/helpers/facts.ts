@@ -28,6 +28,8 @@ export interface FakeFacts {
   netDeviceAddresses?: Record<string, string[]>;
   /** What the kernel and libseccomp offer (HostFacts.seccomp); default none known (nothing checked). */
   seccomp?: SeccompFacts;
+  /** The runtime's own bounding set (hex, as /proc/self/status CapBnd); default none known (everything grantable). */
+  runtimeBoundingSet?: string;
 }
 
 export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
@@ -42,6 +44,7 @@ export function fakeFacts(edit: FakeFacts = {}): PlanFacts {
       uts: [{ dev: 4, ino: 4026531838 }],
     },
     cgroup2: edit.cgroup2 ?? false,
+    ...(edit.runtimeBoundingSet !== undefined ? { runtimeBoundingSet: edit.runtimeBoundingSet } : {}),
     ...(edit.cgroupView ? { cgroupView: edit.cgroupView } : {}),
     ...(edit.cgroups ? { cgroups: edit.cgroups } : {}),
     directories: new Set(edit.directories ?? []),

@@ -12,6 +12,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { BIN } from '../helpers/cli';
 import { processFromFlags } from '../../lib/cli/commands/exec';
 import type { Container } from '../../lib/container/container';
 import type { LinuxCapabilities, Process, Spec } from '../../lib/config/types';
@@ -169,4 +171,26 @@ test('rootless: exec --cap adds to the container\'s sets', { skip: rootless.skip
     // The config's process has noNewPrivileges (runc spec's default): the permitted set shows.
     expectedSets({ ...RESTRICTED, bounding: add(RESTRICTED.bounding), effective: add(RESTRICTED.effective), permitted: add(RESTRICTED.permitted) }, { noNewPrivileges: true }),
   );
+});
+
+test('a capability outside the runtime\'s own bounding set is left out with a warning, and the container runs with the rest (seen from inside)', { skip }, async () => {
+  // The runtime in a restricted environment: CAP_SYS_MODULE gone from its bounding set (setpriv).
+  const bundle = suite.bundle({
+    edit: (spec) => {
+      spec.process!.args = ['/probe', 'report'];
+      const caps = spec.process!.capabilities!;
+      for (const set of ['bounding', 'effective', 'permitted'] as const) caps[set] = [...(caps[set] ?? []), 'CAP_SYS_MODULE', 'CAP_KILL'];
+      spec.process!.noNewPrivileges = true;
+    },
+  });
+  const id = `capbound-${process.pid}`;
+  const res = spawnSync('setpriv', ['--bounding-set', '-sys_module', '--', BIN, '--root', suite.root, 'run', '--bundle', bundle.dir, id], { encoding: 'utf8' });
+  assert.equal(res.status, 0, res.stderr);
+  assert.match(res.stderr, /\/process\/capabilities: CAP_SYS_MODULE cannot be granted: not in the runtime's own bounding set/);
+  const report = JSON.parse(res.stdout) as ProbeReport;
+  const bound = BigInt(`0x${report.status.CapBnd}`);
+  const permitted = BigInt(`0x${report.status.CapPrm}`);
+  assert.equal(bound & (1n << 16n), 0n, 'no CAP_SYS_MODULE in the bounding set');
+  assert.notEqual(permitted & (1n << 5n), 0n, 'CAP_KILL granted');
+  assert.equal(permitted & (1n << 16n), 0n, 'no CAP_SYS_MODULE in the permitted set');
 });

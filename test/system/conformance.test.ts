@@ -19,15 +19,6 @@ import { ensureTestUser, repoAccessProblem, runAs, TEST_USER_NAME } from '../hel
 const suite = systemSuite();
 const { skip } = suite;
 
-/**
- * kapsel's known failure, reported (not in lib/container or lib/cli): the
- * plan asks capset for every configured capability, so one outside the
- * runtime's own bounding set fails create (runc 1.1 does the same).
- */
-const KAPSEL_EXPECTED = {
-  'a capability the runtime cannot grant (outside its own bounding set) does not fail the container':
-    'capset fails with EPERM for a capability outside the runtime\'s bounding set; the plan does not drop it with a warning',
-};
 
 /** Where the runs of this file put their directories (checked empty at the end). */
 const runsDir = skip ? '' : tempDir('conformance');
@@ -38,7 +29,7 @@ after(() => {
   assert.deepEqual(left, [], 'every run removed its directory');
 });
 
-if (!skip) conformance({ runtime: BIN, rootless: false, tmpDir: runsDir, name: 'conformance: kapsel (root)', expectedFailures: KAPSEL_EXPECTED, concurrency: 2 });
+if (!skip) conformance({ runtime: BIN, rootless: false, tmpDir: runsDir, name: 'conformance: kapsel (root)', concurrency: 2 });
 
 /** The installed runtime `name`, or undefined. */
 function which(name: string): string | undefined {
