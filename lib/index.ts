@@ -9,6 +9,10 @@
  */
 export { Container } from './container/container';
 export type { CreateOptions, LoadOptions, KillOptions, DeleteOptions, ExitStatus, PlanOptions } from './container/container';
+export type { StartOptions, WaitOptions } from './container/container';
+export { AbortError } from './container/abort';
+export { collectOutput, type StdioOption, type StdioValue, type StreamWithFd, type PipedStdio } from './container/stdio';
+export type { TerminalStream } from './container/stdio-terminal';
 export { ExecProcess } from './container/exec-process';
 export type { ExecOptions } from './container/exec';
 export { parseCgroupFlags, type CgroupSubPaths } from './container/exec-cgroup';

@@ -24,15 +24,19 @@ function hookEnv(hook: Hook): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs one hook; rejects with HookFailedError (exit status, signal, timeout, spawn error). */
-export function runHook(kind: HookName, hook: Hook, state: object): Promise<void> {
+/**
+ * Runs one hook; rejects with HookFailedError (exit status, signal,
+ * timeout, spawn error). `signal` kills it (SIGKILL: a hanging hook must
+ * not keep an aborted create pending).
+ */
+export function runHook(kind: HookName, hook: Hook, state: object, signal?: AbortSignal): Promise<void> {
   const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
   const env = hookEnv(hook);
   return new Promise((resolve, reject) => {
     let output = '';
     let timedOut = false;
     let settled = false;
-    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(hook.path, args.slice(1), { argv0: args[0], env, stdio: ['pipe', 'pipe', 'pipe'], signal, killSignal: 'SIGKILL' });
     const collect = (chunk: Buffer): void => {
       if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8');
     };
@@ -67,8 +71,8 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
 }
 
 /** Runs hooks in order; the first failure rejects (the rest do not run). */
-export async function runHooks(kind: HookName, hooks: readonly Hook[] | undefined, state: object): Promise<void> {
-  for (const hook of hooks ?? []) await runHook(kind, hook, state);
+export async function runHooks(kind: HookName, hooks: readonly Hook[] | undefined, state: object, signal?: AbortSignal): Promise<void> {
+  for (const hook of hooks ?? []) await runHook(kind, hook, state, signal);
 }
 
 /** Runs every hook; failures become warnings (poststop). */
