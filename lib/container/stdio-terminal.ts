@@ -20,7 +20,8 @@ export class TerminalStream extends Duplex {
   private closeWhenRead = false;
 
   constructor(master: number) {
-    super({ allowHalfOpen: true });
+    // The output's end (EIO) is the terminal's: the input side ends with it, and the master is closed.
+    super({ allowHalfOpen: false });
     this.fd = master;
   }
 

@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable, Stream, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors';
 import { native } from '../native/addon';
 import { isOpenFd } from './fds';
@@ -25,7 +25,8 @@ export interface StreamWithFd {
   readonly fd?: number | null;
 }
 
-export type StdioValue = 'pipe' | 'inherit' | 'ignore' | number | StreamWithFd;
+/** A Stream must have an fd (checked at run time): a net.Socket, an fs stream after 'open'. */
+export type StdioValue = 'pipe' | 'inherit' | 'ignore' | number | Stream | StreamWithFd;
 export type StdioOption = 'pipe' | 'inherit' | 'ignore' | readonly [StdioValue, StdioValue, StdioValue] | readonly StdioValue[];
 
 /** The streams of the 'pipe' ones (null for the others), as ChildProcess has them. */
