@@ -5,14 +5,12 @@
  * and child_process use, so callers handle kapsel's aborts with the same
  * check as Node's.
  */
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, KapselError } from '../errors';
 
-export class AbortError extends Error {
-  readonly code = 'ABORT_ERR';
-
+/** Node's AbortError shape (name, code, cause), and a KapselError as every error of kapsel's. */
+export class AbortError extends KapselError {
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AbortError';
+    super('ABORT_ERR', message, options);
   }
 }
 

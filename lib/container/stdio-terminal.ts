@@ -11,8 +11,8 @@
  */
 import * as fs from 'node:fs';
 import { Duplex } from 'node:stream';
-import { InvalidArgumentError } from '../errors';
-import { native } from '../native/addon';
+import { InvalidArgumentError, KapselError } from '../errors';
+import { processCalls } from './syscalls';
 
 export class TerminalStream extends Duplex {
   private fd: number;
@@ -31,7 +31,7 @@ export class TerminalStream extends Duplex {
       if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new InvalidArgumentError(`terminal.resize: ${name} must be an integer from 0 to 65535`);
     }
     if (this.fd < 0) throw new InvalidArgumentError('terminal.resize: the terminal is closed');
-    native().setWindowSize(this.fd, rows, columns);
+    processCalls.setWindowSize(this.fd, rows, columns);
   }
 
   override _read(size: number): void {
@@ -50,7 +50,7 @@ export class TerminalStream extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const writeFrom = (offset: number): void => {
-      if (this.fd < 0) return callback(new Error('the terminal is closed'));
+      if (this.fd < 0) return callback(new KapselError('ERR_INVALID_STATE', 'the terminal is closed'));
       fs.write(this.fd, chunk, offset, chunk.length - offset, null, (err, n) => {
         if (err) return callback(err);
         if (offset + n < chunk.length) writeFrom(offset + n);

@@ -17,8 +17,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Readable, Stream, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors';
-import { native } from '../native/addon';
 import { isOpenFd } from './fds';
+import { processCalls } from './syscalls';
 
 /** An object with an fd: a net.Socket (its handle's fd), an opened fs.ReadStream / fs.WriteStream. */
 export interface StreamWithFd {
@@ -103,7 +103,7 @@ export class OpenedStdio {
           this.childEnds.push(fd);
           fds.push(fd);
         } else {
-          const [mine, theirs] = native().streamPair();
+          const [mine, theirs] = processCalls.streamPair();
           this.ours[i] = mine;
           this.childEnds.push(theirs);
           fds.push(theirs);
