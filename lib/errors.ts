@@ -7,6 +7,7 @@
 import { getSystemErrorMap } from 'node:util';
 
 export type KapselErrorCode =
+  | 'ABORT_ERR'
   | 'ERR_CONTAINER_EXISTS'
   | 'ERR_CONTAINER_NOT_FOUND'
   | 'ERR_INVALID_STATE'

@@ -24,6 +24,10 @@ export type {
 } from './container/container';
 export { ExecProcess, type ExecProcessEvents } from './container/exec-process';
 export type { ExecCommandOptions } from './container/exec-command';
+export type { StartOptions, WaitOptions } from './container/container';
+export { AbortError } from './container/abort';
+export { collectOutput, type StdioOption, type StdioValue, type StreamWithFd, type PipedStdio } from './container/stdio';
+export type { TerminalStream } from './container/stdio-terminal';
 export type { ExecOptions } from './container/exec';
 export { parseCgroupFlags, type CgroupSubPaths } from './container/exec-cgroup';
 export * from './errors';

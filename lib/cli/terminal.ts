@@ -11,6 +11,13 @@
 import * as fs from 'node:fs';
 import { native } from '../native/addon';
 
+/**
+ * Why a terminal config cannot be created without a console socket by a
+ * command that exits (the library's create receives the master itself).
+ */
+export const TERMINAL_NEEDS_SOCKET =
+  'process.terminal is true: a console socket is needed to receive the terminal (--console-socket), or set "terminal": false';
+
 /** True when the bundle's config asks for a terminal (create reports a broken config itself). */
 export function wantsTerminal(bundle: string): boolean {
   try {
@@ -40,7 +47,12 @@ export class ConsoleReceiver {
     }
   }
 
+  private closed = false;
+
+  /** Closes both ends, once: a second call must not close fds that took their numbers since. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     for (const fd of [this.ours, this.theirs]) {
       try {
         fs.closeSync(fd);

@@ -34,6 +34,9 @@ import { killContainer } from './kill';
 import type { ContainerRef } from './operation';
 import { waitForInit } from './signal';
 import { assertPreservedFdsOpen, pidfdReleaser, preservedFdGaps, reapThroughPidfd } from './fds';
+import type { Readable, Writable } from 'node:stream';
+import { checkSignal, raceAbort, throwIfAborted } from './abort';
+import type { TerminalStream } from './stdio-terminal';
 
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
   /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
@@ -127,6 +130,22 @@ export interface KillOptions {
 export interface DeleteOptions {
   /** Kill a container that is not stopped yet (SIGKILL) and delete it. */
   force?: boolean;
+  /**
+   * An aborted signal rejects (AbortError) before anything is done. A
+   * delete that has begun runs to its end: stopped halfway, it would leave
+   * what it exists to remove.
+   */
+  signal?: AbortSignal;
+}
+
+/** start()'s options: as for delete, the signal is checked before the process is released (a started process cannot be taken back). */
+export interface StartOptions {
+  signal?: AbortSignal;
+}
+
+/** wait()'s options: an abort rejects the wait (AbortError); the process runs on, and a later wait() still gets its status. */
+export interface WaitOptions {
+  signal?: AbortSignal;
 }
 
 export type { ExitStatus };
@@ -146,6 +165,7 @@ const lazy = {
   processes: () => require('./processes') as typeof import('./processes'),
   stats: () => require('./stats') as typeof import('./stats'),
   update: () => require('./update') as typeof import('./update'),
+  terminal: () => require('./stdio-terminal') as typeof import('./stdio-terminal'),
   validate: () => require('../config/validate') as typeof import('../config/validate'),
   planning: () => require('./planning') as typeof import('./planning'),
 };
@@ -172,6 +192,13 @@ export class Container extends EventEmitter implements AsyncDisposable {
   private pidfd: number;
   private exit?: Promise<ExitStatus>;
   private oomWatch?: OomWatch;
+  /** The container's stdin when created with stdio 'pipe' for it (as ChildProcess#stdin), else null. */
+  stdin: Writable | null = null;
+  /** Its stdout with 'pipe': ends when every copy of the container's end is closed. */
+  stdout: Readable | null = null;
+  stderr: Readable | null = null;
+  /** With process.terminal and no consoleSocket: the pty master, with resize(columns, rows). */
+  terminal: TerminalStream | null = null;
 
   private constructor(id: string, root: string, stored: StoredState | undefined, logger: Logger, pidfd = -1) {
     super();
@@ -229,6 +256,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * config.json does not run until start(). Resolves once it is "created".
    */
   static async create(options: CreateOptions): Promise<Container> {
+    throwIfAborted(checkSignal(options.signal));
     const root = resolveRoot(options.root);
     const logger = options.logger ?? warningLogger;
     // The gaps in the preserved range, taken before the state root's fd is
@@ -236,7 +264,10 @@ export class Container extends EventEmitter implements AsyncDisposable {
     // and so be handed to the container (create skips gaps, fds.ts).
     const skipFds = preservedFdGaps(lazy.create().passedFdCount(options), options.skipFds);
     const created = await withStateRoot(root, 'create', (dir) => lazy.create().createContainer({ ...options, skipFds, root: dir, logger }));
-    return new Container(created.stored.id, root, created.stored, logger, created.pidfd);
+    const container = new Container(created.stored.id, root, created.stored, logger, created.pidfd);
+    Object.assign(container, created.stdio);
+    if (created.terminal !== undefined) container.terminal = new (lazy.terminal().TerminalStream)(created.terminal);
+    return container;
   }
 
   /**
@@ -341,7 +372,8 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * after). A failing hook of either kind destroys the container (then its
    * poststop hooks run) and rejects with the hook's error.
    */
-  async start(): Promise<void> {
+  async start(options: StartOptions = {}): Promise<void> {
+    throwIfAborted(checkSignal(options.signal));
     await this.inRoot((ref) =>
       lazy.start().startContainer(
         { ...ref, logger: this.logger, reapChild: this.pidfd >= 0 ? () => this.wait() : undefined },
@@ -369,7 +401,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
     const proc = isCommand(what) ? execProcessFrom(this.configProcess(), what, options) : what;
     assertPreservedFdsOpen(options.preserveFds ?? 0); // before the root's fd is opened (as in create)
     const launched = await this.inRoot((ref) => lazy.exec().execInContainer(ref, proc, { ...options, logger: this.logger }));
-    return new ExecProcess(launched.pid, launched.pidfd);
+    return new ExecProcess(launched.pid, launched.pidfd, launched);
   }
 
   /**
@@ -426,7 +458,8 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * parent can read an exit status. Either way through a pidfd, not by
    * polling (waitForInit in signal.ts).
    */
-  wait(): Promise<ExitStatus> {
+  wait(options: WaitOptions = {}): Promise<ExitStatus> {
+    const signal = checkSignal(options.signal);
     if (!this.exit) {
       if (this.pidfd >= 0) {
         const pidfd = this.pidfd;
@@ -441,7 +474,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
       }
       this.exit.then((status) => this.emit('exit', status)).catch(() => undefined);
     }
-    return this.exit;
+    return raceAbort(this.exit, signal);
   }
 
   /**
@@ -449,6 +482,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * poststop hooks; their failures are warnings.
    */
   async delete(options: DeleteOptions = {}): Promise<void> {
+    throwIfAborted(checkSignal(options.signal));
     const deleted = await this.inRoot((ref) =>
       lazy.delete().deleteContainer({
         ...ref,

@@ -5,6 +5,7 @@
  * kills and reaps the init and closes its fds, create removes the state
  * directory, and a failed hook is followed by the poststop hooks.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Spec } from '../config/types';
 import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
@@ -30,6 +31,9 @@ import { checkMountCount } from './mount-limit';
 import { giveStdioToContainerUser } from './stdio-owner';
 import { rfc3339Nano } from '../state/timestamp';
 import { UndoJournal } from './undo';
+import { AbortError, checkSignal, failureOf, throwIfAborted } from './abort';
+import { checkStdio, openStdio, type PipedStdio, type StdioOption } from './stdio';
+import { ConsoleReceiver } from '../cli/terminal';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -38,8 +42,19 @@ export interface CreateOptions {
   bundle: string;
   /** State root; default /run/kapsel, or $XDG_RUNTIME_DIR/kapsel when rootless. */
   root: string;
-  /** The container's stdin, stdout, stderr (fds of this process); default 0, 1, 2. */
-  stdio?: [number, number, number];
+  /**
+   * The container's stdin, stdout, stderr, as child_process.spawn takes
+   * them (stdio.ts): each 'pipe' | 'inherit' | 'ignore' | an fd of this
+   * process | a stream with an fd, or one of the strings for all three.
+   * Default: this process's 0, 1, 2 (as runc).
+   */
+  stdio?: StdioOption;
+  /**
+   * Cancels the create: rejects with an AbortError, and whatever was made
+   * so far (state directory, cgroups, the init and the hooks it runs) is
+   * taken back through the undo journal, as for any failed create.
+   */
+  signal?: AbortSignal;
   /**
    * Pass fds 3 .. 3+preserveFds-1 of this process to the container, each
    * at its number. A closed one is skipped (with a debug line, as crun
@@ -54,6 +69,7 @@ export interface CreateOptions {
    * Where the pty master goes when process.terminal is true: the path of a
    * listening AF_UNIX socket (runc's --console-socket; the master arrives
    * as one message with SCM_RIGHTS), or the fd of a connected one.
+   * Without one, create receives the master itself (CreatedInit.terminal).
    */
   consoleSocket?: string | number;
   /**
@@ -76,6 +92,10 @@ export interface CreatedInit {
   /** pidfd of the init, a child of this process (close it or wait on it). */
   pidfd: number;
   spec: Spec;
+  /** Our ends of the piped stdio, as streams. */
+  stdio: PipedStdio;
+  /** The pty master, when process.terminal is true and no console socket was given (the caller owns it). */
+  terminal?: number;
 }
 
 function ownerName(): string {
@@ -91,12 +111,12 @@ export function passedFdCount(opts: Pick<CreateOptions, 'listenFds' | 'preserveF
   return (opts.listenFds?.count ?? 0) + (opts.preserveFds ?? 0);
 }
 
-/** The runtime's part of the init's sync points during create. */
-async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState): Promise<void> {
+/** The runtime's part of the init's sync points during create; an abort kills the hook that runs. */
+async function runtimeHooks(point: SyncPoint, spec: Spec, stored: StoredState, signal: AbortSignal | undefined): Promise<void> {
   if (point !== 'runtime-hooks') throw new ProtocolError(`unexpected sync point from container init: ${point}`);
   const state = hookState(stored, 'creating');
-  await runHooks('prestart', spec.hooks?.prestart, state);
-  await runHooks('createRuntime', spec.hooks?.createRuntime, state);
+  await runHooks('prestart', spec.hooks?.prestart, state, signal);
+  await runHooks('createRuntime', spec.hooks?.createRuntime, state, signal);
 }
 
 /**
@@ -122,7 +142,11 @@ export const nativeCreateEnv: CreateEnv = {
 
 /** `env` replaces the native calls, the init conversation and the cgroups (tests). */
 export async function createContainer(opts: CreateOptions, env: CreateEnv = nativeCreateEnv): Promise<CreatedInit> {
+  const signal = checkSignal(opts.signal);
+  throwIfAborted(signal);
   const id = validateId(opts.id);
+  // Checked before anything is opened or made: a wrong value leaves nothing (stdio.ts).
+  const stdioChecked = checkStdio(opts.stdio);
   // Validated and compiled once per bundle text and facts (plan-cache.ts).
   const { bundle, config: spec, rootfs, warnings } = loadBundleReusing(opts.bundle);
   for (const warning of warnings) opts.logger.warn(warning);
@@ -130,11 +154,6 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   const hasConsoleSocket = opts.consoleSocket !== undefined && opts.consoleSocket !== '';
   if (hasConsoleSocket && !spec.process?.terminal) {
     throw new InvalidArgumentError('cannot use a console socket: process.terminal is false, there is no terminal to send');
-  }
-  if (spec.process?.terminal && !hasConsoleSocket) {
-    throw new InvalidArgumentError(
-      'process.terminal is true: a console socket is needed to receive the terminal (--console-socket), or set "terminal": false',
-    );
   }
   const passedFds = passedFdCount(opts);
   const skipFds = preservedFdGaps(passedFds, opts.skipFds);
@@ -153,6 +172,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
 
   for (const warning of plan.warnings) opts.logger.warn(warning);
   for (const note of plan.notes ?? []) opts.logger.debug?.(note);
+  throwIfAborted(signal);
   const dir = createContainerDir(opts.root, id);
   let lock: Lock | undefined;
   // What create did so far, undone in reverse order if it fails.
@@ -178,8 +198,18 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     systemdCgroup: opts.systemdCgroup || undefined,
     rootless,
   };
+  let terminal: number | undefined;
   try {
     lock = tryLock(dir);
+    const stdio = openStdio(stdioChecked);
+    undo.did('stdio', () => stdio.closeAll());
+    // A terminal and nobody named to send it to: it comes to us (the library's c.terminal).
+    let receiver: ConsoleReceiver | undefined;
+    if (spec.process?.terminal && !hasConsoleSocket) {
+      const made = new ConsoleReceiver();
+      receiver = made;
+      undo.did('console receiver', () => made.close());
+    }
     const fifo = fifoPath(opts.root, id);
     // 0622, as runc's: the init reopens it for writing as the container's
     // user, whatever host uid that maps to; the 0700 directory keeps every
@@ -193,6 +223,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
         made: (record) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: record }),
       });
     }
+    throwIfAborted(signal);
     // cgroup2: the init is born in its cgroup; v1 hierarchies get its pid before "go".
     const bornIn = cgroupPlan?.placement.bornIn;
     const cgroupFd = bornIn !== undefined ? env.sys.openDirectory(bornIn) : undefined;
@@ -200,11 +231,11 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
       init = await launchInit(
         {
           plan,
-          stdio: opts.stdio ?? [0, 1, 2],
+          stdio: stdio.fds,
           skipFds,
           execFifo: fifo,
           cgroupFd,
-          consoleSocket: hasConsoleSocket ? opts.consoleSocket : undefined,
+          consoleSocket: hasConsoleSocket ? opts.consoleSocket : receiver?.theirs,
           privilegedIdMaps: !unprivileged,
           async onSpawned(pid) {
             stored.pid = pid;
@@ -219,7 +250,8 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
           hookStates: () => containerHookStates(stored),
           // The seccomp agent runs in the runtime namespace: the host's pid.
           listenerState: () => hookState(stored, 'creating'),
-          onSync: (point) => runtimeHooks(point, spec, stored),
+          onSync: (point) => runtimeHooks(point, spec, stored, signal),
+          signal,
         },
         env,
       );
@@ -232,22 +264,31 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     }
     const launched = init;
     undo.did('init', () => launched.abort(failure));
+    if (receiver) {
+      // Sent by the init before "ready"; receive() closes the receiver's ends.
+      const master = receiver.receive();
+      terminal = master;
+      undo.did('terminal', () => fs.closeSync(master));
+    }
+    throwIfAborted(signal);
     // The init waits for start: its process has not run yet, and may then
     // reopen its stdio (/dev/stdout) in its user namespace (stdio-owner.ts).
     if ((plan.cloneFlags & CLONE_NEWUSER) !== 0 || plan.join.some((j) => (j.type & CLONE_NEWUSER) !== 0)) {
-      env.giveStdio?.(init.pid, opts.stdio ?? [0, 1, 2], spec.process?.user ?? { uid: 0, gid: 0 }, opts.logger);
+      env.giveStdio?.(init.pid, stdio.fds, spec.process?.user ?? { uid: 0, gid: 0 }, opts.logger);
     }
     writeState(opts.root, stored);
     if (opts.pidFile) writePidFile(opts.pidFile, init.pid);
-    return { stored, pidfd: init.pidfd, spec };
+    // The init holds its copies; ours would keep the pipes from ever reading EOF.
+    stdio.closeChildEnds();
+    return { stored, pidfd: init.pidfd, spec, stdio: stdio.streams(), terminal };
   } catch (err) {
-    failure = err;
+    failure = failureOf(err, signal);
     // The first error is what went wrong; a clean-up failure only adds a warning.
     await undo.undoAll((what, e) => opts.logger.warn(`${what} clean-up after a failed create: ${(e as Error).message}`));
     // A failed hook stops the container and the lifecycle goes on to
     // delete, whose poststop hooks run (runtime.md, Lifecycle 3-5, 12-13).
     if (hooksFailed) await runHooksWarnOnly('poststop', spec.hooks?.poststop, hookState(stored, 'stopped'), opts.logger);
-    throw explainCreateFailure(SyscallError.from(err), { spec, plan, bundle });
+    throw failure instanceof AbortError ? failure : explainCreateFailure(SyscallError.from(failure), { spec, plan, bundle });
   } finally {
     lock?.release();
   }

@@ -15,6 +15,10 @@ import { processCalls } from './syscalls';
 import { parseSignal, type Signal } from '../signals';
 import { exitStatusOf, type ExitStatus } from './exit-status';
 import { pidfdReleaser, reapThroughPidfd } from './fds';
+import type { Readable, Writable } from 'node:stream';
+import { checkSignal, raceAbort } from './abort';
+import type { PipedStdio } from './stdio';
+import { TerminalStream } from './stdio-terminal';
 
 /** The events of an ExecProcess and their arguments. */
 export interface ExecProcessEvents {
@@ -36,11 +40,23 @@ export class ExecProcess extends EventEmitter implements AsyncDisposable {
   readonly pid: number;
   private pidfd: number;
   private exit?: Promise<ExitStatus>;
+  /** Its stdin with stdio 'pipe' (as ChildProcess#stdin), else null. */
+  readonly stdin: Writable | null;
+  /** Its stdout / stderr with 'pipe': end when every copy of the process's end is closed. */
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** With process.terminal and no consoleSocket: the pty master, with resize(columns, rows). */
+  readonly terminal: TerminalStream | null;
 
-  constructor(pid: number, pidfd: number) {
+  /** `io`: our ends of its piped stdio and its pty master (execInContainer's). */
+  constructor(pid: number, pidfd: number, io?: { stdio?: PipedStdio; terminal?: number }) {
     super();
     this.pid = pid;
     this.pidfd = pidfd;
+    this.stdin = io?.stdio?.stdin ?? null;
+    this.stdout = io?.stdio?.stdout ?? null;
+    this.stderr = io?.stdio?.stderr ?? null;
+    this.terminal = io?.terminal !== undefined ? new TerminalStream(io.terminal) : null;
     pidfdReleaser.register(this, pidfd, this);
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'exit') void this.wait().catch(() => undefined);
@@ -48,7 +64,8 @@ export class ExecProcess extends EventEmitter implements AsyncDisposable {
   }
 
   /** Resolves with the exit code, or the signal that killed it, once the process has exited (it is reaped). */
-  wait(): Promise<ExitStatus> {
+  wait(options: { signal?: AbortSignal } = {}): Promise<ExitStatus> {
+    const signal = checkSignal(options.signal);
     if (!this.exit) {
       if (this.pidfd < 0) return Promise.reject(new KapselError('ERR_INVALID_STATE', `exec'd process ${this.pid} was detached: it cannot be waited for`));
       const pidfd = this.pidfd;
@@ -59,7 +76,8 @@ export class ExecProcess extends EventEmitter implements AsyncDisposable {
         });
       this.exit.then((status) => this.emit('exit', status)).catch(() => undefined);
     }
-    return this.exit;
+    // Given up on, not stopped: the process runs on, and a later wait() still gets its status.
+    return raceAbort(this.exit, signal);
   }
 
   /**

@@ -32,15 +32,21 @@ import { hookState } from './hook-state';
 import { launchInit, nativeLaunchEnv, type LaunchEnv } from './launch';
 import { underLock, type ContainerRef } from './operation';
 import { assertPreservedFdsOpen } from './fds';
+import { AbortError, checkSignal, failureOf, throwIfAborted } from './abort';
+import { checkStdio, openStdio, type OpenedStdio, type PipedStdio, type StdioOption } from './stdio';
+import { ConsoleReceiver } from '../cli/terminal';
 
 export interface ExecOptions {
-  /** The process's fds 0, 1, 2 (fds of this process); default 0, 1, 2. */
-  stdio?: [number, number, number];
+  /** The process's stdin, stdout, stderr as for create (stdio.ts); default this process's 0, 1, 2. */
+  stdio?: StdioOption;
+  /** Cancels the exec: a process being started is killed and reaped, and exec rejects with an AbortError. */
+  signal?: AbortSignal;
   /** Pass fds 3 .. 3+preserveFds-1 of this process to the exec'd process. */
   preserveFds?: number;
   /**
    * Where the pty master goes when process.terminal is true: the path of a
-   * listening AF_UNIX socket, or the fd of a connected one.
+   * listening AF_UNIX socket, or the fd of a connected one. Without one,
+   * exec receives the master itself (ExecLaunched.terminal).
    */
   consoleSocket?: string | number;
   /** Write the process's host pid here (no newline) once it runs. */
@@ -57,6 +63,10 @@ export interface ExecLaunched {
   pid: number;
   /** pidfd of the process; the caller owns it. */
   pidfd: number;
+  /** Our ends of the piped stdio, as streams. */
+  stdio: PipedStdio;
+  /** The pty master, when process.terminal is true and no console socket was given (the caller owns it). */
+  terminal?: number;
 }
 
 /** What exec reads about the running init; a unit test replaces it. */
@@ -181,9 +191,6 @@ export function validateExecProcess(proc: unknown, opts: ExecOptions): ValidProc
   if (hasConsoleSocket && !valid.terminal) {
     throw new InvalidArgumentError('cannot use a console socket: process.terminal is false, there is no terminal to send');
   }
-  if (valid.terminal && !hasConsoleSocket) {
-    throw new InvalidArgumentError('process.terminal is true: a console socket is needed to receive the terminal (--console-socket)');
-  }
   return { ...valid, env: dedupEnv(valid.env ?? []) };
 }
 
@@ -192,7 +199,11 @@ export function validateExecProcess(proc: unknown, opts: ExecOptions): ValidProc
  * runs (its execve succeeded), with its pid and pidfd.
  */
 export async function execInContainer(ref: ContainerRef, proc: Process, opts: ExecOptions = {}, env: ExecEnv = nativeExecEnv): Promise<ExecLaunched> {
+  const signal = checkSignal(opts.signal);
+  throwIfAborted(signal);
   const valid = validateExecProcess(proc, opts);
+  // Checked before the lock: a wrong value leaves nothing (stdio.ts).
+  const stdioChecked = checkStdio(opts.stdio);
   const preserveFds = opts.preserveFds ?? 0;
   assertPreservedFdsOpen(preserveFds);
   return underLock(ref, opts.ignorePaused ? 'execIgnoringPause' : 'exec', async (stored) => {
@@ -203,7 +214,13 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
     const initPidfd = env.init.openInit(s.pid, s.initStartTime);
     // Born in its cgroup2 cgroup, as the init is; the v1 hierarchies get its pid before "go".
     const birth = env.init.openBirthCgroup(s.cgroup, opts.cgroup);
+    let stdio: OpenedStdio | undefined;
+    // A terminal and nobody named to send it to: it comes to us (ExecProcess.terminal).
+    let receiver: ConsoleReceiver | undefined;
+    let terminal: number | undefined;
     try {
+      stdio = openStdio(stdioChecked);
+      if (valid.terminal && (opts.consoleSocket === undefined || opts.consoleSocket === '')) receiver = new ConsoleReceiver();
       const plan = compileExecPlan(valid, {
         initPidfd,
         namespaces: record.namespaces & env.init.foreignNamespaces(s.pid),
@@ -221,27 +238,35 @@ export async function execInContainer(ref: ContainerRef, proc: Process, opts: Ex
       const launched = await launchInit(
         {
           plan,
-          stdio: opts.stdio ?? [0, 1, 2],
-          consoleSocket: opts.consoleSocket === '' ? undefined : opts.consoleSocket,
+          stdio: stdio.fds,
+          consoleSocket: receiver?.theirs ?? (opts.consoleSocket === '' ? undefined : opts.consoleSocket),
           privilegedIdMaps: false,
           cgroupFd: birth?.fd,
           onSpawned: (pid) => env.init.joinCgroups(s.cgroup, pid, opts.cgroup, opts.logger, birth?.dir),
           listenerState: () => hookState(s, 'running'),
           onSync: (point) => Promise.reject(new ProtocolError(`unexpected sync point from an exec plan: ${point}`)),
+          signal,
         },
         env.launch,
       );
-      if (opts.pidFile) {
-        try {
-          writePidFile(opts.pidFile, launched.pid);
-        } catch (err) {
-          await launched.abort();
-          throw err;
-        }
+      try {
+        // Sent by the helper before its execve, which the launch waited for.
+        if (receiver) terminal = receiver.receive();
+        if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
+        throwIfAborted(signal);
+      } catch (err) {
+        await launched.abort();
+        throw err;
       }
-      return { pid: launched.pid, pidfd: launched.pidfd };
+      // The process holds its copies; ours would keep the pipes from ever reading EOF.
+      stdio.closeChildEnds();
+      return { pid: launched.pid, pidfd: launched.pidfd, stdio: stdio.streams(), terminal };
     } catch (err) {
-      throw SyscallError.from(err);
+      stdio?.closeAll();
+      receiver?.close();
+      if (terminal !== undefined) fs.closeSync(terminal);
+      const failure = failureOf(err, signal);
+      throw failure instanceof AbortError ? failure : SyscallError.from(failure);
     } finally {
       env.launch.sys.close(initPidfd);
       if (birth) fs.closeSync(birth.fd);

@@ -23,6 +23,7 @@ import { encodeStepsReusing } from './plan-cache';
 import { NetDeviceMoves, undoNetDeviceMoves } from './net-devices';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
 import { nativeSyscalls, processCalls, type ParentSyscalls } from './syscalls';
+import { throwIfAborted } from './abort';
 
 const SIGKILL = 9;
 
@@ -62,6 +63,14 @@ export interface LaunchRequest {
   listenerState?(): State;
   /** The runtime's part of a sync point; a rejection aborts the launch. */
   onSync(point: SyncPoint): Promise<void>;
+  /**
+   * Aborts the launch: before the spawn nothing is spawned; after it, the
+   * init is killed at once (a hook hanging inside it dies with it, and the
+   * conversation ends), then reaped and its fds closed as for any failure.
+   * The launch then rejects with what the kill made fail; the caller
+   * reports the abort (abort.ts failureOf).
+   */
+  signal?: AbortSignal;
 }
 
 /** An init that reported "ready"; the caller owns its pidfd. */
@@ -155,6 +164,11 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
   const closeSetupFds = (): void => {
     for (const fd of setupFds.splice(0)) sys.close(fd);
   };
+  let killOnAbort: (() => void) | undefined;
+  const stopKillOnAbort = (): void => {
+    if (killOnAbort) request.signal?.removeEventListener('abort', killOnAbort);
+    killOnAbort = undefined;
+  };
   try {
     const execPlan = request.execFifo === undefined;
     const has = (role: FdRole): boolean => plan.fds.some((slot) => slot.role === role);
@@ -219,11 +233,23 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       timeOffsets: plan.timeOffsets,
       ...(plan.oomScoreAdj !== undefined ? { oomScoreAdj: plan.oomScoreAdj } : {}),
     };
+    throwIfAborted(request.signal);
     try {
       spawned = await sys.spawn(spawnOptions);
     } catch (err) {
       throw timeOffsetsError(err);
     }
+    const { pidfd: spawnedPidfd } = spawned;
+    // Through the pidfd, open until this listener is gone (stopKillOnAbort before every reap): never another process.
+    killOnAbort = () => {
+      try {
+        sys.pidfdSendSignal(spawnedPidfd, SIGKILL);
+      } catch {
+        // gone already: reaped below all the same
+      }
+    };
+    if (request.signal?.aborted) killOnAbort();
+    else request.signal?.addEventListener('abort', killOnAbort, { once: true });
     closeSetupFds();
     link = env.openLink(parentSock);
     parentSock = -1;
@@ -237,6 +263,9 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     if (plan.seccompListener && !listenerState) throw new InternalError('a seccomp listener needs a container state to send');
     link.go(states, plan.seccompListener && seccompListenerMessage(spawned.pid, listenerState!, plan.seccompListener.metadata));
     await superviseSetup(link, request.onSync, execPlan);
+    // Aborted while the init was finishing: it is killed below, as for a failure.
+    throwIfAborted(request.signal);
+    stopKillOnAbort();
     link.close();
     netDevices.release();
     const { pid, pidfd } = spawned;
@@ -253,6 +282,7 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       },
     };
   } catch (err) {
+    stopKillOnAbort();
     closeSetupFds();
     if (link) link.close();
     else if (parentSock >= 0) sys.close(parentSock);

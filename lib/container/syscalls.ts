@@ -139,6 +139,10 @@ export const processCalls = {
   eventfd: (initval: number, flags: number): number => native().eventfd(initval, flags),
   /** Sends `fd` over the unix socket `socket` (SCM_RIGHTS) with `data`. */
   sendFd: (socket: number, fd: number, data: string): void => native().sendFd(socket, fd, data),
+  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): a piped stdio (stdio.ts). */
+  streamPair: (): [number, number] => native().streamPair(),
+  /** TIOCSWINSZ on a pty master (stdio-terminal.ts). */
+  setWindowSize: (fd: number, rows: number, cols: number): void => native().setWindowSize(fd, rows, cols),
   /** The kapsel-init executable. */
   initHelperPath: (): string => initHelperPath(),
 };

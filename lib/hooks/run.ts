@@ -39,8 +39,12 @@ function tailCollector(limit: number): { add(chunk: Buffer): void; text(): strin
   };
 }
 
-/** Runs one hook; rejects with HookFailedError (exit status, signal, timeout, spawn error). */
-export function runHook(kind: HookName, hook: Hook, state: object): Promise<void> {
+/**
+ * Runs one hook; rejects with HookFailedError (exit status, signal,
+ * timeout, spawn error). `abort` kills it with its process group (SIGKILL:
+ * a hanging hook must not keep an aborted create pending).
+ */
+export function runHook(kind: HookName, hook: Hook, state: object, abort?: AbortSignal): Promise<void> {
   const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
   const env = hookEnv(hook);
   const entry = { path: hook.path, args: [...args] };
@@ -73,10 +77,18 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
             killGroup(child.pid);
           }, hook.timeout * 1000)
         : undefined;
+    let aborted = false;
+    const onAbort = (): void => {
+      aborted = true;
+      killGroup(child.pid);
+    };
+    if (abort?.aborted) onAbort();
+    else abort?.addEventListener('abort', onAbort, { once: true });
     const finish = (err?: Error): void => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      abort?.removeEventListener('abort', onAbort);
       if (err) reject(err);
       else resolve();
     };
@@ -87,10 +99,10 @@ export function runHook(kind: HookName, hook: Hook, state: object): Promise<void
     // Timed out: done once the hook itself is gone, whoever (a process
     // that left the group) still holds its output open.
     child.on('exit', (code, signal) => {
-      if (!timedOut) return;
+      if (!timedOut && !aborted) return;
       child.stdout!.destroy();
       child.stderr!.destroy();
-      finish(failed(`timed out after ${hook.timeout}s${tail()}`, code, signal));
+      finish(failed(timedOut ? `timed out after ${hook.timeout}s${tail()}` : `aborted${tail()}`, code, signal));
     });
     child.on('close', (code, signal) => {
       if (timedOut) finish(failed(`timed out after ${hook.timeout}s${tail()}`, code, signal));
@@ -112,8 +124,8 @@ function killGroup(pid: number | undefined): void {
 }
 
 /** Runs hooks in order; the first failure rejects (the rest do not run). */
-export async function runHooks(kind: HookName, hooks: readonly Hook[] | undefined, state: object): Promise<void> {
-  for (const hook of hooks ?? []) await runHook(kind, hook, state);
+export async function runHooks(kind: HookName, hooks: readonly Hook[] | undefined, state: object, abort?: AbortSignal): Promise<void> {
+  for (const hook of hooks ?? []) await runHook(kind, hook, state, abort);
 }
 
 /** Runs every hook; failures become warnings (poststop). */

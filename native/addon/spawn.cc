@@ -32,6 +32,7 @@
 // join mode the helper unshares it before its fork, which enters it.
 #include <napi.h>
 
+#include <climits>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -51,6 +52,7 @@
 #include <map>
 #include <memory>
 #include <new>
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -223,8 +225,14 @@ bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
   for (uint32_t i = 0; i < fds_a.Length(); i++) {
     Napi::Value fd = fds_a.Get(i);
     // -1: the child gets no fd at i (a gap the caller left in the preserved fds).
-    if (!fd.IsNumber() || fd.As<Napi::Number>().Int32Value() < -1) {
-      Napi::RangeError::New(env, "spawn: options.fds must hold fds or -1").ThrowAsJavaScriptException();
+    if (!fd.IsNumber()) {
+      Napi::TypeError::New(env, "spawn: options.fds[" + std::to_string(i) + "] must be a number (an fd or -1)").ThrowAsJavaScriptException();
+      return false;
+    }
+    // Checked as a double: Int32Value wraps 2^32 to 0 and truncates 1.5 to 1, which would pass another fd.
+    double v = fd.As<Napi::Number>().DoubleValue();
+    if (!(v >= -1 && v <= INT_MAX) || v != static_cast<double>(static_cast<int>(v))) {
+      Napi::RangeError::New(env, "spawn: options.fds[" + std::to_string(i) + "] must be an fd or -1").ThrowAsJavaScriptException();
       return false;
     }
     job->fds.push_back(fd.As<Napi::Number>().Int32Value());

@@ -257,7 +257,7 @@ test('exec on the double: a bad process or options fail before anything is opene
   const ref = runningContainer();
   const { env, sys } = scriptedEnv([]);
   await assert.rejects(execInContainer(ref, { args: [], cwd: '/' } as Process, {}, execEnv(sys, env)), (e: unknown) => e instanceof InvalidConfigError && e.jsonPath === '/args');
-  await assert.rejects(execInContainer(ref, { args: ['x'], cwd: '/', terminal: true }, {}, execEnv(sys, env)), /console socket/);
+  await assert.rejects(execInContainer(ref, { args: ['x'], cwd: '/' }, { stdio: ['pipe', 'pip', 'pipe'] as never }, execEnv(sys, env)), /stdio\[1\]/);
   await assert.rejects(execInContainer(ref, { args: ['x'], cwd: '/' }, { consoleSocket: '/s' }, execEnv(sys, env)), /process.terminal is false/);
   fs.writeFileSync(path.join(ref.root, ref.id, 'exec.fifo'), '');
   await assert.rejects(execInContainer(ref, { args: ['x'], cwd: '/' }, {}, execEnv(sys, env)), InvalidStateError);

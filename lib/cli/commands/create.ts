@@ -5,6 +5,8 @@ import { BUNDLE_FLAG, ID_ARG, type Command, type Context } from '../command';
 import { unpassedFds } from '../passed-fds';
 import { socketActivationFromEnv } from '../../container/socket-activation';
 import { bundleDir } from './common';
+import { InvalidArgumentError } from '../../errors';
+import { TERMINAL_NEEDS_SOCKET, wantsTerminal } from '../terminal';
 import { defaultSeccompCacheDir, useSeccompDiskCache } from '../../seccomp/disk-cache';
 
 /** Flags create and run share. */
@@ -52,6 +54,8 @@ export function createFromFlags(ctx: Context, id: string, flags: FlagValues, con
     systemdCgroup: ctx.globals.systemdCgroup,
     logger: ctx.log,
   };
+  // The library would receive the terminal itself; a CLI that exits has nobody to hand it to (runc refuses too).
+  if (options.consoleSocket === undefined && wantsTerminal(options.bundle)) throw new InvalidArgumentError(TERMINAL_NEEDS_SOCKET);
   // One process per container: compiled seccomp programs are kept on disk.
   useSeccompDiskCache(defaultSeccompCacheDir());
   ctx.log.debug(`create ${id}: bundle ${options.bundle}, root ${options.root}`);
