@@ -4,8 +4,11 @@ import { NAMESPACE_FLAGS } from './namespaces';
 import type { CgroupPlan } from './runtime-cgroups';
 import type { LaunchPlan, Step } from './steps';
 
-function describe(value: unknown): string {
-  if (typeof value === 'bigint') return `0x${value.toString(16)}`;
+/** Step fields that are capability masks (decimal text in the plan): shown in hex, as /proc/PID/status shows them. */
+const MASK_FIELDS = new Set(['keep', 'effective', 'permitted', 'inheritable', 'raise']);
+
+function describe(value: unknown, key?: string): string {
+  if (key !== undefined && MASK_FIELDS.has(key) && typeof value === 'string' && /^\d+$/.test(value)) return `0x${BigInt(value).toString(16)}`;
   if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
   if (Array.isArray(value)) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
   return JSON.stringify(value);
@@ -14,7 +17,7 @@ function describe(value: unknown): string {
 export function formatStep(step: Step, index: number): string {
   const fields = Object.entries(step)
     .filter(([key]) => key !== 'op')
-    .map(([key, value]) => `${key}=${describe(value)}`);
+    .map(([key, value]) => `${key}=${describe(value, key)}`);
   return `${String(index).padStart(3)}  ${step.op}${fields.length ? ' ' + fields.join(' ') : ''}`;
 }
 
@@ -58,13 +61,13 @@ export function formatPlan(plan: LaunchPlan): string {
   return lines.join('\n');
 }
 
-/** JSON form of a plan (bigints as decimal strings, bytes as base64). */
+/** JSON form of a plan (bytes as base64; 64-bit values are decimal text in the plan already). */
 export function planToJSON(plan: LaunchPlan): unknown {
   return JSON.parse(
     JSON.stringify(plan, function (this: Record<string, unknown>, key, v) {
       const raw = this[key];
       if (raw instanceof Uint8Array) return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
-      return typeof v === 'bigint' ? v.toString() : v;
+      return v;
     }),
   );
 }

@@ -68,7 +68,7 @@ export function notifySocketPlan(host: Pick<HostFacts, 'runtimeEnv' | 'notifySoc
     throw new InvalidArgumentError(`NOTIFY_SOCKET=${socket}: ${notSocketReason(fact, socket)}: only a socket is bound into the container`);
   }
   return {
-    steps: [{ op: 'bind-socket', what: 'NOTIFY_SOCKET', source: socket, dev: BigInt(fact.dev), ino: BigInt(fact.ino), target: CONTAINER_NOTIFY_SOCKET }],
+    steps: [{ op: 'bind-socket', what: 'NOTIFY_SOCKET', source: socket, dev: fact.dev, ino: fact.ino, target: CONTAINER_NOTIFY_SOCKET }],
     env: `NOTIFY_SOCKET=${CONTAINER_NOTIFY_SOCKET}`,
     warnings: [],
   };

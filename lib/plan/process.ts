@@ -65,15 +65,15 @@ export function raisableAmbient(caps: LinuxCapabilities, jsonPath = '/process'):
 
 export function capabilitySteps(caps: LinuxCapabilities, ambient: readonly string[] = caps.ambient ?? []): { before: Step[]; after: Step[] } {
   return {
-    before: [{ op: 'bounding', keep: capabilityMask(caps.bounding) }],
+    before: [{ op: 'bounding', keep: capabilityMask(caps.bounding).toString() }],
     after: [
       {
         op: 'capset',
-        effective: capabilityMask(caps.effective),
-        permitted: capabilityMask(caps.permitted),
-        inheritable: capabilityMask(caps.inheritable),
+        effective: capabilityMask(caps.effective).toString(),
+        permitted: capabilityMask(caps.permitted).toString(),
+        inheritable: capabilityMask(caps.inheritable).toString(),
       },
-      { op: 'ambient', raise: capabilityMask(ambient) },
+      { op: 'ambient', raise: capabilityMask(ambient).toString() },
     ],
   };
 }
@@ -105,7 +105,7 @@ export function rlimitSteps(proc: Process): Step[] {
     const resource = C.RLIMIT[r.type];
     // Validation rejects unknown types: reaching this is a bug, not a config error.
     if (resource === undefined) throw new InternalError(`rlimit "${r.type}" was not validated`);
-    return { op: 'rlimit', type: r.type, resource, soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) };
+    return { op: 'rlimit', type: r.type, resource, soft: rlimitValue(r.soft).toString(), hard: rlimitValue(r.hard).toString() };
   });
 }
 

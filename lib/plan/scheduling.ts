@@ -89,9 +89,9 @@ export function schedulingSteps(proc: ValidProcess, base = '/process'): Step[] {
       flags: (s.flags ?? []).reduce((bits, f) => bits | SCHED_FLAGS[f], 0),
       nice: s.nice ?? 0,
       priority: s.priority ?? 0,
-      runtime: u64(s.runtime),
-      deadline: u64(s.deadline),
-      period: u64(s.period),
+      runtime: u64(s.runtime).toString(),
+      deadline: u64(s.deadline).toString(),
+      period: u64(s.period).toString(),
     });
   }
   const io = proc.ioPriority;

@@ -27,6 +27,15 @@ import type { CgroupPlan } from './runtime-cgroups';
 export const CHECKED_NAMESPACES = ['mnt', 'net', 'ipc', 'uts'] as const;
 export type CheckedNamespace = (typeof CHECKED_NAMESPACES)[number];
 
+/**
+ * A 64-bit unsigned value (capability masks, rlimits, scheduler times,
+ * device and inode numbers) as decimal text: JSON has no 64-bit integers,
+ * and a plan is plain JSON (JSON.stringify works on it as it is). The wire
+ * carries numbers as decimal text anyway (record.ts), so the init reads
+ * the same bytes as from a number.
+ */
+export type U64 = string;
+
 /** Points where the init helper hands control to the runtime process. */
 export const SYNC_POINTS = ['runtime-hooks'] as const;
 export type SyncPoint = (typeof SYNC_POINTS)[number];
@@ -129,15 +138,15 @@ export type Step =
   | { op: 'hostname'; name: string }
   | { op: 'domainname'; name: string }
   /** prlimit(2) on the init; `type` (RLIMIT_NOFILE...) names it in errors. */
-  | { op: 'rlimit'; type: string; resource: number; soft: bigint; hard: bigint }
+  | { op: 'rlimit'; type: string; resource: number; soft: U64; hard: U64 }
   /** Drops every capability not in `keep` from the bounding set. */
-  | { op: 'bounding'; keep: bigint }
+  | { op: 'bounding'; keep: U64 }
   | { op: 'keep-caps'; keep: boolean }
   | { op: 'setgroups'; gids: number[] }
   | { op: 'setresgid'; gid: number }
   | { op: 'setresuid'; uid: number }
-  | { op: 'capset'; effective: bigint; permitted: bigint; inheritable: bigint }
-  | { op: 'ambient'; raise: bigint }
+  | { op: 'capset'; effective: U64; permitted: U64; inheritable: U64 }
+  | { op: 'ambient'; raise: U64 }
   | { op: 'no-new-privs' }
   /**
    * seccomp(2) SECCOMP_SET_MODE_FILTER: `program` is the finished BPF
@@ -186,7 +195,7 @@ export type Step =
    * noexec, only when it is a socket and the very inode (st_dev, st_ino)
    * the runtime found there; `what` ("NOTIFY_SOCKET") names it in errors.
    */
-  | { op: 'bind-socket'; what: string; source: string; dev: bigint; ino: bigint; target: string }
+  | { op: 'bind-socket'; what: string; source: string; dev: U64; ino: U64; target: string }
   /**
    * A tmpfs mount with "tmpcopyup": the directory's contents are copied,
    * through fds, into the new tmpfs before it is attached over it.
@@ -205,7 +214,7 @@ export type Step =
    */
   | { op: 'affinity'; what: string; cpus: number[] }
   /** sched_setattr(2): SCHED_* policy and SCHED_FLAG_* bits, nice, static priority, SCHED_DEADLINE times in ns. */
-  | { op: 'scheduler'; what: string; policy: number; flags: number; nice: number; priority: number; runtime: bigint; deadline: bigint; period: bigint }
+  | { op: 'scheduler'; what: string; policy: number; flags: number; nice: number; priority: number; runtime: U64; deadline: U64; period: U64 }
   /** ioprio_set(2) IOPRIO_WHO_PROCESS of the init: IOPRIO_CLASS_* and level 0..7. */
   | { op: 'ioprio'; what: string; ioClass: number; level: number }
   /** set_mempolicy(2): MPOL_* mode or'ed with MPOL_F_* flags, over the node numbers. */

@@ -31,7 +31,7 @@ test('bind-socket refuses a swapped socket, a regular file and a symlink, and cr
     fs.symlinkSync(socket, link);
     const bind = (source: string, ino: bigint): Step[] => [
       { op: 'root', path: root },
-      { op: 'bind-socket', what: 'NOTIFY_SOCKET', source, dev: st.dev, ino, target: '/run/notify/notify.sock' },
+      { op: 'bind-socket', what: 'NOTIFY_SOCKET', source, dev: String(st.dev), ino: String(ino), target: '/run/notify/notify.sock' },
     ];
     const cases: Array<[Step[], string, RegExp]> = [
       [bind(socket, st.ino + 1n), 'ESTALE', /is not the socket the runtime looked at/],

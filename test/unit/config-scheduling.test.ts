@@ -88,7 +88,7 @@ test('the plan: initial affinity first; scheduler, ioprio, final affinity and me
   assert.deepEqual(steps[1], { op: 'affinity', what: '/process/execCPUAffinity/initial', cpus: [0, 1] });
   const at = (op: string): number => steps.findIndex((st) => st.op === op);
   assert.deepEqual(steps[at('scheduler')], {
-    op: 'scheduler', what: '/process/scheduler (SCHED_RR)', policy: 2, flags: 1, nice: 0, priority: 3, runtime: 0n, deadline: 0n, period: 0n,
+    op: 'scheduler', what: '/process/scheduler (SCHED_RR)', policy: 2, flags: 1, nice: 0, priority: 3, runtime: '0', deadline: '0', period: '0',
   });
   assert.deepEqual(steps[at('ioprio')], { op: 'ioprio', what: '/process/ioPriority (IOPRIO_CLASS_RT)', ioClass: 1, level: 0 });
   assert.deepEqual(steps[at('mempolicy')], { op: 'mempolicy', what: '/linux/memoryPolicy (MPOL_PREFERRED_MANY)', mode: 5, flags: 1 << 14, nodes: [0, 1] });

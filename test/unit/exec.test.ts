@@ -290,16 +290,16 @@ test('exec plan: what the process leaves out comes from the container\'s record;
   };
   const step = <O extends Step['op']>(plan: { steps: Step[] }, op: O) => plan.steps.filter((s): s is Extract<Step, { op: O }> => s.op === op);
   const inherited = compileExecPlan(proc(), context({ container }));
-  assert.deepEqual(step(inherited, 'bounding'), [{ op: 'bounding', keep: 1n << 5n }]);
-  assert.deepEqual(step(inherited, 'rlimit').map((r) => [r.type, r.soft, r.hard]), [['RLIMIT_NOFILE', 10n, 20n]]);
+  assert.deepEqual(step(inherited, 'bounding'), [{ op: 'bounding', keep: String(1n << 5n) }]);
+  assert.deepEqual(step(inherited, 'rlimit').map((r) => [r.type, r.soft, r.hard]), [['RLIMIT_NOFILE', '10', '20']]);
   const own = compileExecPlan(proc({ capabilities: { bounding: ['CAP_CHOWN'] }, rlimits: [{ type: 'RLIMIT_NPROC', soft: 1, hard: 1 }] }), context({ container }));
-  assert.deepEqual(step(own, 'bounding'), [{ op: 'bounding', keep: 1n }]);
+  assert.deepEqual(step(own, 'bounding'), [{ op: 'bounding', keep: '1' }]);
   assert.deepEqual(step(own, 'rlimit').map((r) => r.type), ['RLIMIT_NPROC']);
   // A container without capabilities: an exec'd process without them gets none, never the runtime's.
   const none = compileExecPlan(proc(), context({ container: { process: {} } }));
-  assert.deepEqual(step(none, 'bounding'), [{ op: 'bounding', keep: 0n }]);
-  assert.deepEqual(step(none, 'capset'), [{ op: 'capset', effective: 0n, permitted: 0n, inheritable: 0n }]);
-  assert.deepEqual(step(none, 'ambient'), [{ op: 'ambient', raise: 0n }]);
+  assert.deepEqual(step(none, 'bounding'), [{ op: 'bounding', keep: '0' }]);
+  assert.deepEqual(step(none, 'capset'), [{ op: 'capset', effective: '0', permitted: '0', inheritable: '0' }]);
+  assert.deepEqual(step(none, 'ambient'), [{ op: 'ambient', raise: '0' }]);
 });
 
 test('exec on the double: only the namespace types create recorded are joined, whatever else differs from the runtime\'s', async () => {

@@ -242,16 +242,16 @@ test('capabilities, user and rlimits compile to masks and ids', () => {
     { bundle, rootfs, rootless: false },
   );
   const find = <T extends Step['op']>(op: T) => steps.find((s) => s.op === op) as Extract<Step, { op: T }>;
-  assert.equal(find('bounding').keep, (1n << 0n) | (1n << 5n));
-  assert.deepEqual(find('capset'), { op: 'capset', effective: 1n << 5n, permitted: 1n | (1n << 5n), inheritable: 1n << 5n });
-  assert.equal(find('ambient').raise, 1n << 5n);
+  assert.equal(find('bounding').keep, String((1n << 0n) | (1n << 5n)));
+  assert.deepEqual(find('capset'), { op: 'capset', effective: String(1n << 5n), permitted: String(1n | (1n << 5n)), inheritable: String(1n << 5n) });
+  assert.equal(find('ambient').raise, String(1n << 5n));
   assert.deepEqual(find('setgroups').gids, [5, 6]);
   assert.equal(find('setresgid').gid, 100);
   assert.equal(find('setresuid').uid, 1000);
   assert.equal(find('umask').mask, 0o077);
   const limits = steps.filter((s) => s.op === 'rlimit');
-  assert.deepEqual(limits[0], { op: 'rlimit', type: 'RLIMIT_NOFILE', resource: 7, soft: 256n, hard: 512n });
-  assert.deepEqual(limits[1], { op: 'rlimit', type: 'RLIMIT_CORE', resource: 4, soft: C.RLIM_INFINITY, hard: C.RLIM_INFINITY });
+  assert.deepEqual(limits[0], { op: 'rlimit', type: 'RLIMIT_NOFILE', resource: 7, soft: '256', hard: '512' });
+  assert.deepEqual(limits[1], { op: 'rlimit', type: 'RLIMIT_CORE', resource: 4, soft: String(C.RLIM_INFINITY), hard: String(C.RLIM_INFINITY) });
   // keep-caps brackets the uid change so capset can still pick from permitted.
   assert.ok(indexOfOp(steps, 'keep-caps') < indexOfOp(steps, 'setresuid'));
   assert.ok(indexOfOp(steps, 'capset') > indexOfOp(steps, 'setresuid'));

@@ -8,7 +8,7 @@ test('steps encode to length-prefixed fields with lists as count + items', () =>
   const bytes = encodeSteps([
     { op: 'mount', source: '', target: '/proc', fstype: 'proc', flags: 14, data: '', inContainer: true, filesystem: 'proc', inheritMode: false },
     { op: 'exec', args: ['/bin/sh', '-c', 'echo ü'], env: ['A=1'], searchPath: '/bin' },
-    { op: 'capset', effective: 1n << 40n, permitted: 0n, inheritable: 3n },
+    { op: 'capset', effective: String(1n << 40n), permitted: '0', inheritable: '3' },
     { op: 'no-new-privs' },
   ]);
   assert.equal(bytes.subarray(0, 4).toString(), 'KPL1');

@@ -33,7 +33,7 @@ function op<O extends Step['op']>(steps: readonly Step[], name: O): Extract<Step
   return step as Extract<Step, { op: O }>;
 }
 
-const has = (mask: bigint, bit: bigint): boolean => (mask & (1n << bit)) !== 0n;
+const has = (mask: string, bit: bigint): boolean => (BigInt(mask) & (1n << bit)) !== 0n;
 
 test('create: a capability outside the runtime\'s bounding set is left out of every set, with one warning naming it', () => {
   const plan = compilePlan(withSysModule(), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts({ runtimeBoundingSet: WITHOUT_SYS_MODULE }));

@@ -27,7 +27,7 @@ test('runc\'s default config compiles: its ambient set is dropped from the plan 
   spec.process!.capabilities = { bounding: defaults, effective: defaults, permitted: defaults, ambient: defaults };
   const plan = compilePlan(validateConfig(spec), { bundle: '/b', rootfs: '/b/rootfs' }, fakeFacts());
   const ambient = plan.steps.find((s) => s.op === 'ambient');
-  assert.deepEqual(ambient, { op: 'ambient', raise: 0n });
+  assert.deepEqual(ambient, { op: 'ambient', raise: '0' });
   assert.equal(plan.warnings.filter((w) => w.includes('/capabilities/ambient')).length, 3);
 });
 
@@ -54,7 +54,7 @@ test('NOTIFY_SOCKET (issue 9 item 18): a socket file is bound in and named; an a
   assert.ok(exec && exec.op === 'exec' && exec.env.includes('NOTIFY_SOCKET=/run/notify/notify.sock'));
   const binds = plan.steps.filter((s) => s.op === 'bind-socket');
   assert.deepEqual(binds, [
-    { op: 'bind-socket', what: 'NOTIFY_SOCKET', source: '/run/systemd/notify', dev: 24n, ino: (1n << 64n) - 1n, target: '/run/notify/notify.sock' },
+    { op: 'bind-socket', what: 'NOTIFY_SOCKET', source: '/run/systemd/notify', dev: '24', ino: String((1n << 64n) - 1n), target: '/run/notify/notify.sock' },
   ]);
   // After the config's mounts (a tmpfs on /run would cover it), before pivot_root.
   const ops = plan.steps.map((s) => s.op);

@@ -256,8 +256,8 @@ test('C++ decodes ops no config above produces, and edge values', () => {
   const steps: Step[] = [
     { op: 'seccomp', program, flags: 0, listenerFd: -1, allowsIdleRelease: false },
     { op: 'seccomp', program: Uint8Array.from([0xff, 0xfe, 0x00, 0x0a, 0x22, 0x5c, 0x80, 0x00]), flags: 8, listenerFd: 9, allowsIdleRelease: true },
-    { op: 'capset', effective: (1n << 64n) - 1n, permitted: 1n << 63n, inheritable: 0n },
-    { op: 'rlimit', type: 'RLIMIT_STACK', resource: 3, soft: (1n << 64n) - 1n, hard: 0n },
+    { op: 'capset', effective: String((1n << 64n) - 1n), permitted: String(1n << 63n), inheritable: '0' },
+    { op: 'rlimit', type: 'RLIMIT_STACK', resource: 3, soft: String((1n << 64n) - 1n), hard: '0' },
     { op: 'mount', source: 'a\tb', target: '/x', fstype: 't', flags: 0xffffffff, data: 'k="v",\\', inContainer: false, filesystem: 'sysfs', inheritMode: true },
     { op: 'tmpfs-copyup', target: '/t', flags: 0, data: '', inheritMode: true },
     { op: 'setgroups', gids: [] },
@@ -265,7 +265,7 @@ test('C++ decodes ops no config above produces, and edge values', () => {
     { op: 'bind-device', path: '/dev/loop9', type: 'b', major: 7, minor: 1048575, source: '/dev/block/7:1048575' },
     { op: 'netdev', what: '/linux/netDevices/e~1x', from: 'kapsel-nd0', to: 'net%d', addresses: ['10.0.0.1/24', 'fd00::1/64', '10.1.0.1/32 peer 10.1.0.2'] },
     { op: 'netdev', what: '/linux/netDevices/eth0', from: 'kapsel-nd1', to: 'eth0', addresses: [] },
-    { op: 'bind-socket', what: 'NOTIFY_SOCKET', source: '/run/x/notify', dev: (1n << 64n) - 1n, ino: 12345678901234567890n, target: '/run/notify/notify.sock' },
+    { op: 'bind-socket', what: 'NOTIFY_SOCKET', source: '/run/x/notify', dev: String((1n << 64n) - 1n), ino: '12345678901234567890', target: '/run/notify/notify.sock' },
   ];
   for (const step of steps) seen.add(step.op);
   assertSameInC('edge values', steps);
