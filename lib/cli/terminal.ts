@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { native } from '../native/addon';
+export { ConsoleReceiver } from '../container/console-receiver';
 
 /**
  * Why a terminal config cannot be created without a console socket by a
@@ -25,41 +26,6 @@ export function wantsTerminal(bundle: string): boolean {
     return config.process?.terminal === true;
   } catch {
     return false;
-  }
-}
-
-/** One end of the socket pair that the container's init sends the master on. */
-export class ConsoleReceiver {
-  private readonly ours: number;
-  /** Give this fd to Container.create as `consoleSocket`; close it after. */
-  readonly theirs: number;
-
-  constructor() {
-    [this.ours, this.theirs] = native().streamPair();
-  }
-
-  /** The pty master (create has sent it by the time it resolved). */
-  receive(): number {
-    try {
-      return native().receiveFd(this.ours).fd;
-    } finally {
-      this.close();
-    }
-  }
-
-  private closed = false;
-
-  /** Closes both ends, once: a second call must not close fds that took their numbers since. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const fd of [this.ours, this.theirs]) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // closed already
-      }
-    }
   }
 }
 

@@ -33,7 +33,7 @@ import { rfc3339Nano } from '../state/timestamp';
 import { UndoJournal } from './undo';
 import { AbortError, checkSignal, failureOf, throwIfAborted } from './abort';
 import { checkStdio, openStdio, type PipedStdio, type StdioOption } from './stdio';
-import { ConsoleReceiver } from '../cli/terminal';
+import { ConsoleReceiver } from './console-receiver';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */

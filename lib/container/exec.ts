@@ -34,7 +34,7 @@ import { underLock, type ContainerRef } from './operation';
 import { assertPreservedFdsOpen } from './fds';
 import { AbortError, checkSignal, failureOf, throwIfAborted } from './abort';
 import { checkStdio, openStdio, type OpenedStdio, type PipedStdio, type StdioOption } from './stdio';
-import { ConsoleReceiver } from '../cli/terminal';
+import { ConsoleReceiver } from './console-receiver';
 
 export interface ExecOptions {
   /** The process's stdin, stdout, stderr as for create (stdio.ts); default this process's 0, 1, 2. */

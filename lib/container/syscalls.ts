@@ -141,6 +141,8 @@ export const processCalls = {
   sendFd: (socket: number, fd: number, data: string): void => native().sendFd(socket, fd, data),
   /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): a piped stdio (stdio.ts). */
   streamPair: (): [number, number] => native().streamPair(),
+  /** The fd sent over the unix socket `socket` (SCM_RIGHTS). */
+  receiveFd: (socket: number): number => native().receiveFd(socket).fd,
   /** TIOCSWINSZ on a pty master (stdio-terminal.ts). */
   setWindowSize: (fd: number, rows: number, cols: number): void => native().setWindowSize(fd, rows, cols),
   /** The kapsel-init executable. */

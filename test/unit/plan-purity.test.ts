@@ -100,6 +100,14 @@ test('no module of lib/config/ imports the seccomp compiler or the plan (validat
   assert.deepEqual(arrows, []);
 });
 
+test('only the command line imports the command line: no arrow runs up from the library\'s layers into lib/cli/', () => {
+  const cli = path.join(LIB, 'cli') + path.sep;
+  const arrows = ['config', 'plan', 'host', 'seccomp', 'cgroups', 'state', 'hooks', 'native', 'container', 'testing'].flatMap((d) =>
+    libSources(path.join(LIB, d)).flatMap((f) => importsOf(f).filter((t) => t.startsWith(cli)).map((t) => `${path.relative(LIB, f)} -> ${path.relative(LIB, t)}`)),
+  );
+  assert.deepEqual(arrows, []);
+});
+
 /**
  * A Node process in which no native module loads (a machine without the
  * addon, so without libseccomp): it plans a config with a seccomp profile
