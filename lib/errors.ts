@@ -6,6 +6,11 @@
  */
 import { getSystemErrorMap } from 'node:util';
 
+/**
+ * The stable `code` of every error kapsel throws (a {@link KapselError}'s
+ * `code`): programs branch on it, never on the message. Each code belongs
+ * to one error class, named below and in that class's documentation.
+ */
 export type KapselErrorCode =
   | 'ABORT_ERR'
   | 'ERR_CONTAINER_EXISTS'
@@ -34,7 +39,24 @@ export type KapselErrorCode =
    */
   | 'ERR_INTERNAL';
 
+/**
+ * The base class of every error kapsel throws on purpose. `name` is the
+ * subclass's name ("InvalidConfigError"); `cause`, when set, is the error
+ * underneath (often a {@link SyscallError} or a Node `fs` error).
+ *
+ * @example
+ * ```ts
+ * import { Container, KapselError } from 'kapsel';
+ * try {
+ *   await Container.load('web');
+ * } catch (err) {
+ *   if (err instanceof KapselError && err.code === 'ERR_CONTAINER_NOT_FOUND') console.log('no such container');
+ *   else throw err;
+ * }
+ * ```
+ */
 export class KapselError extends Error {
+  /** What went wrong, stable across versions: branch on this, not on the message. */
   readonly code: KapselErrorCode;
   constructor(code: KapselErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -43,20 +65,37 @@ export class KapselError extends Error {
   }
 }
 
+/** `ERR_CONTAINER_EXISTS`: create was given an id that a container in the same state root already has. */
 export class ContainerExistsError extends KapselError {
+  /** @param id the id that is taken */
   constructor(readonly id: string) {
     super('ERR_CONTAINER_EXISTS', `container with id "${id}" already exists`);
   }
 }
 
-/** The message ends in "does not exist": podman and CRI-O match that text. */
+/**
+ * `ERR_CONTAINER_NOT_FOUND`: no container with this id in the state root.
+ * The message ends in "does not exist": podman and CRI-O match that text.
+ */
 export class ContainerNotFoundError extends KapselError {
+  /** @param id the id that was looked up */
   constructor(readonly id: string) {
     super('ERR_CONTAINER_NOT_FOUND', `container "${id}" does not exist`);
   }
 }
 
+/**
+ * `ERR_INVALID_STATE`: the operation is not allowed in the container's
+ * current status (start on a running container, delete without `force` on
+ * a running one, pause on a stopped one, ...).
+ */
 export class InvalidStateError extends KapselError {
+  /**
+   * @param id the container's id
+   * @param operation what was asked ("start", "delete", ...)
+   * @param status the container's status at the time ("running", ...)
+   * @param detail a message to use instead of the default one
+   */
   constructor(
     readonly id: string,
     readonly operation: string,
@@ -67,12 +106,18 @@ export class InvalidStateError extends KapselError {
   }
 }
 
-/** A config.json field is missing or wrong; `jsonPath` names it ("/process/args/0"). */
 /** What errors call an exec's process object by default: it is not config.json. */
 export const EXEC_PROCESS = 'exec process';
 
+/**
+ * `ERR_INVALID_CONFIG`: a config.json field (or a field of an exec's
+ * process object) is missing or wrong; `jsonPath` names it
+ * ("/process/args/0"), `problem` says what is wrong with it.
+ */
 export class InvalidConfigError extends KapselError {
   /**
+   * @param jsonPath the JSON pointer of the field ("" for the whole document)
+   * @param problem what is wrong with it
    * @param document what the JSON path is in: "config.json", or the
    *   process object of an exec ("exec process", "process (--process p.json)"),
    *   so that a message never names a file that was not used.
@@ -98,6 +143,12 @@ export class InvalidConfigError extends KapselError {
  * failed syscall is the `cause` (a SyscallError).
  */
 export class MountSourceError extends InvalidConfigError {
+  /**
+   * @param jsonPath the mount's source field ("/mounts/3/source")
+   * @param path the source path on the host
+   * @param errnoName why it cannot be used ("ENOENT")
+   * @param cause the failed syscall
+   */
   constructor(
     jsonPath: string,
     readonly path: string,
@@ -109,7 +160,16 @@ export class MountSourceError extends InvalidConfigError {
   }
 }
 
+/**
+ * `ERR_INVALID_ID`: a container id that kapsel refuses (empty, too long, a
+ * path separator or another character outside `[A-Za-z0-9_.+-]`, "." or
+ * ".."), because the id names a directory in the state root.
+ */
 export class InvalidIdError extends KapselError {
+  /**
+   * @param id the refused id
+   * @param reason why it is refused
+   */
   constructor(
     readonly id: string,
     reason: string,
@@ -118,14 +178,25 @@ export class InvalidIdError extends KapselError {
   }
 }
 
+/**
+ * `ERR_INVALID_ARGUMENT`: an argument of a library call has the wrong type
+ * or value (a `stdio` entry, a signal, an fd); the message names the
+ * argument ("stdio[1]").
+ */
 export class InvalidArgumentError extends KapselError {
+  /** @param message names the argument and what is wrong with it */
   constructor(message: string) {
     super('ERR_INVALID_ARGUMENT', message);
   }
 }
 
-/** The bundle or a file in it cannot be used (missing config.json, rootfs, ...). */
+/** `ERR_BUNDLE`: the bundle or a file in it cannot be used (missing config.json, rootfs, ...). */
 export class BundleError extends KapselError {
+  /**
+   * @param path the bundle, or the file in it, that cannot be used
+   * @param message what is wrong
+   * @param options the error underneath, as `cause`
+   */
   constructor(
     readonly path: string,
     message: string,
@@ -156,7 +227,7 @@ export interface HookOutcome {
 export const HOOK_STDERR_LIMIT = 4096;
 
 /**
- * A hook failed: `kind` is the hook list ("prestart"), `hook` the entry
+ * `ERR_HOOK_FAILED`: a hook failed: `kind` is the hook list ("prestart"), `hook` the entry
  * (its path and args as configured), and the outcome says how it ended.
  * A hook that could not be started at all has exitCode and signal null.
  */
@@ -167,9 +238,20 @@ export class HookFailedError extends KapselError implements HookOutcome {
   readonly signal: NodeJS.Signals | null;
   readonly timedOut: boolean;
   readonly stderr: string;
+  /**
+   * @param kind the hook list ("prestart", "createRuntime", "poststop", ...)
+   * @param hook the entry as configured
+   * @param reason why it failed, for the message
+   * @param outcome how it ended
+   */
   constructor(
     readonly kind: string,
-    readonly hook: { path: string; args?: string[] },
+    readonly hook: {
+      /** The hook's executable, as configured. */
+      path: string;
+      /** Its argv, as configured. */
+      args?: string[];
+    },
     reason: string,
     outcome: Partial<HookOutcome> = {},
   ) {
@@ -183,17 +265,18 @@ export class HookFailedError extends KapselError implements HookOutcome {
 }
 
 /**
- * kapsel broke its own invariant: a bug, not the caller's input (which gets
+ * `ERR_INTERNAL`: kapsel broke its own invariant: a bug, not the caller's input (which gets
  * one of the errors above). The message says which invariant.
  */
 export class InternalError extends KapselError {
+  /** @param message the invariant that broke */
   constructor(message: string) {
     super('ERR_INTERNAL', `internal error: ${message}`);
   }
 }
 
 /**
- * kapsel's compiled native part (the N-API addon or the static init helper)
+ * `ERR_NATIVE_MISSING`: kapsel's compiled native part (the N-API addon or the static init helper)
  * is neither built (build/Release) nor prebuilt for this platform
  * (prebuilds/<platform>-<arch>/), or it does not load here. `file` names
  * what is missing or failed; the message says how to build it and what
@@ -201,6 +284,11 @@ export class InternalError extends KapselError {
  * platform without a prebuild.
  */
 export class NativeMissingError extends KapselError {
+  /**
+   * @param file the missing or failing file
+   * @param problem what is wrong with it ("is missing", "does not load: ...")
+   * @param options the load error, as `cause`
+   */
   constructor(
     readonly file: string,
     readonly problem: string,
@@ -211,29 +299,41 @@ export class NativeMissingError extends KapselError {
 }
 
 /**
- * The container init (or an exec helper) sent a message the init protocol
+ * `ERR_PROTOCOL`: the container init (or an exec helper) sent a message the init protocol
  * (lib/plan/protocol.ts) does not allow there, or ended without the message
  * it owed. Lives here, not in protocol.ts, because the runtime throws it too.
  */
 export class ProtocolError extends KapselError {
+  /** @param message what was received, or missed */
   constructor(message: string) {
     super('ERR_PROTOCOL', `init protocol: ${message}`);
   }
 }
 
+/**
+ * `ERR_NOT_SUPPORTED`: the config asks for something this kernel, this
+ * host or kapsel cannot do (a namespace type the kernel lacks, a feature
+ * kapsel does not implement); the message says what.
+ */
 export class NotSupportedError extends KapselError {
+  /** @param message what is not supported */
   constructor(message: string) {
     super('ERR_NOT_SUPPORTED', message);
   }
 }
 
 /**
- * A directory or file that kapsel would trust (the state root, a log file)
+ * `ERR_UNTRUSTED_PATH`: a directory or file that kapsel would trust (the state root, a log file)
  * could be, or could have been, written by someone other than kapsel's
  * user: refused, as ssh refuses a ~/.ssh others can write. `path` names it
  * and `problem` says what is wrong ("owned by uid 1001, not by uid 1000").
  */
 export class UntrustedPathError extends KapselError {
+  /**
+   * @param path the refused path
+   * @param problem what is wrong with it
+   * @param what what kapsel wanted it for ("state root", "log file")
+   */
   constructor(
     readonly path: string,
     readonly problem: string,
@@ -244,16 +344,27 @@ export class UntrustedPathError extends KapselError {
 }
 
 /**
- * A syscall failed, in the runtime or inside the container init. Carries the
+ * `ERR_SYSCALL`: a syscall failed, in the runtime or inside the container init. Carries the
  * errno name and number, the syscall, the path, and the launch-plan step
  * (index and operation) when it happened while executing a plan.
  */
 export class SyscallError extends KapselError {
+  /** The errno's name ("ENOENT", "EPERM"). */
   readonly errnoName: string;
+  /** The errno's number (positive), 0 when unknown. */
   readonly errno: number;
+  /** The syscall or operation that failed ("mount", "pivot_root", "open"). */
   readonly syscall: string;
+  /** The path it was given, when it took one. */
   readonly path?: string;
-  readonly step?: { index: number; op: string };
+  /** The launch-plan step that failed, when it failed while a plan ran. */
+  readonly step?: {
+    /** The step's index in the plan's `steps`. */
+    index: number;
+    /** The step's `op` ("mount", "pivotRoot", ...). */
+    op: string;
+  };
+  /** @param fields the fields above; `message` replaces the default message, `cause` is the error underneath */
   constructor(fields: {
     errnoName: string;
     errno: number;

@@ -49,3 +49,20 @@ export { defaultRoot } from './state/root';
 export type { ContainerState } from './state/status';
 export type { Logger } from './logger';
 export type { CgroupStats } from './cgroups';
+// The types that the signatures above name, exported so that a caller can
+// name them too (and the API reference documents them).
+export type { SocketActivation } from './container/socket-activation';
+export type { LoadedBundle } from './config/load';
+export type { DefaultSpecOptions } from './config/default-spec';
+export type { NormalizedProfile, NormalizedProfileJSON, NormalizedSyscallRule, NormalizedArg, NormalizedArgJSON } from './config/seccomp/normalize';
+export type { CgroupViewFacts, CgroupHierarchyView } from './plan/cgroup-view';
+export type { NamespaceId, LsmFacts, NotifySocketFact } from './plan/plan-facts';
+export type { IdmapTree, PlanKind, ProcfsSource, MountFilesystem, DeviceType, SyncPoint, HookInContainer, U64, CheckedNamespace } from './plan/steps';
+export type { SeccompProfile } from './plan/seccomp';
+export type { JoinNamespace } from './native/addon';
+export type { SeccompSummary } from './seccomp/summary';
+export type { BpfInsn } from './cgroups/device-bpf';
+export type { LayoutKind, CgroupLayout, V1Hierarchy } from './cgroups/layout';
+export type { CgroupWrite } from './cgroups/writes';
+export type { CgroupTarget } from './cgroups/path';
+export type { CpusetStats, BlkioEntry, MemoryEntry } from './cgroups/stats';
