@@ -52,6 +52,7 @@ export type { CgroupStats } from './cgroups';
 // The types that the signatures above name, exported so that a caller can
 // name them too (and the API reference documents them).
 export type { SocketActivation } from './container/socket-activation';
+export type { WarningCode } from './config/findings';
 export type { LoadedBundle } from './config/load';
 export type { DefaultSpecOptions } from './config/default-spec';
 export type { NormalizedProfile, NormalizedProfileJSON, NormalizedSyscallRule, NormalizedArg, NormalizedArgJSON } from './config/seccomp/normalize';

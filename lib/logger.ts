@@ -1,6 +1,13 @@
 /** Where the library's warnings go (failed poststop hooks, config it does not apply). */
+/**
+ * Where the library's warnings (and debug lines) go, when a caller passes
+ * one (the `logger` option); default: process.emitWarning with code
+ * KAPSEL_WARNING.
+ */
 export interface Logger {
+  /** Something the caller should know but that did not fail the operation (a failed poststop hook, a setting not applied). */
   warn(message: string): void;
+  /** Detail for debugging (a preserved fd that was closed and skipped); optional. */
   debug?(message: string): void;
 }
 

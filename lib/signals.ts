@@ -15,6 +15,11 @@ type ShortName<T> = T extends `SIG${infer S}` ? S : never;
  */
 export type Signal = NodeJS.Signals | ShortName<NodeJS.Signals> | number;
 
+/**
+ * The number of a signal given as kill() takes it (see {@link Signal}),
+ * also as text: "SIGTERM", "term", "15", "RTMIN+3". Throws
+ * InvalidArgumentError for anything that is no signal (1 to 64).
+ */
 export function parseSignal(signal: string | number): number {
   if (typeof signal === 'number') {
     if (Number.isInteger(signal) && signal > 0 && signal <= 64) return signal;

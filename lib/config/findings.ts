@@ -19,6 +19,7 @@ import { InvalidConfigError } from '../errors';
 export interface ConfigIssue {
   /** JSON pointer of the field ("/process/args/0"; "/" for the whole document). */
   path: string;
+  /** What is wrong there ("must be string"). */
   message: string;
   /**
    * What kind of finding: `ERR_INVALID_CONFIG` for errors (the code of
@@ -43,6 +44,7 @@ export type WarningCode = 'key-case' | 'deprecated' | 'ERR_NOT_SUPPORTED' | 'pla
 export interface SkippedCheck {
   /** What was not checked ("image", "/mounts (cross-field rules)"). */
   check: string;
+  /** Why it did not run. */
   reason: string;
 }
 
@@ -50,8 +52,11 @@ export interface SkippedCheck {
 export interface ValidationReport {
   /** No errors (warnings allowed): validateConfig without `collect` would not throw. */
   valid: boolean;
+  /** Every error, each with its JSON path; empty when `valid`. */
   errors: ConfigIssue[];
+  /** The warnings ({@link WarningCode}): the config is valid, but look. */
   warnings: ConfigIssue[];
+  /** The checks that could not run (no rootfs, errors they build on). */
   skipped: SkippedCheck[];
 }
 

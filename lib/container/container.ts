@@ -38,6 +38,11 @@ import type { Readable, Writable } from 'node:stream';
 import { checkSignal, raceAbort, throwIfAborted } from './abort';
 import type { TerminalStream } from './stdio-terminal';
 
+/**
+ * {@link Container.create}'s options: which container (`id`), from which
+ * bundle, where its state lives (`root`), its stdio, terminal, preserved
+ * fds, cancellation (`signal`) and where warnings go.
+ */
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
   /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
   root?: string;
@@ -48,7 +53,7 @@ export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'log
   logger?: Logger;
 }
 
-/** Container.run's options: create's. */
+/** {@link Container.run}'s options: {@link CreateOptions}. */
 export type RunOptions = CreateOptions;
 
 /**
@@ -87,15 +92,26 @@ export interface ContainerEvents {
 
 type Listener<E extends keyof ContainerEvents> = (...args: ContainerEvents[E]) => void;
 
+/** The typed EventEmitter methods of {@link Container}, for the {@link ContainerEvents}. */
 export interface Container {
+  /**
+   * Listens for `event` (see {@link ContainerEvents}); an 'exit' or 'oom'
+   * listener starts the watch that emits it.
+   */
   on<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  /** As {@link Container.on}, for the next emission only. */
   once<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  /** Removes a listener; the OOM watch ends with the last 'oom' listener. */
   off<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  /** As {@link Container.on}. */
   addListener<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  /** As {@link Container.off}. */
   removeListener<E extends keyof ContainerEvents>(event: E, listener: Listener<E>): this;
+  /** Emits `event` to its listeners (the container emits its events itself). */
   emit<E extends keyof ContainerEvents>(event: E, ...args: ContainerEvents[E]): boolean;
 }
 
+/** {@link Container.plan}'s options (and the bundle, rootfs and fd options that create would plan with). */
 export interface PlanOptions extends Partial<CompileOptions> {
   /** The host and image facts to plan for; default: gathered from this host and the rootfs. */
   facts?: PlanFacts;
@@ -113,20 +129,25 @@ export interface PlanOptions extends Partial<CompileOptions> {
    * create would get --systemd-cgroup.
    */
   id?: string;
+  /** Without `facts`: plan the cgroup as create with --systemd-cgroup would place it. */
   systemdCgroup?: boolean;
 }
 
+/** {@link Container.load}'s and {@link Container.list}'s options. */
 export interface LoadOptions {
+  /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
   root?: string;
   /** As CreateOptions.logger. */
   logger?: Logger;
 }
 
+/** {@link Container.kill}'s options. */
 export interface KillOptions {
   /** Signal every process of the container, not only its init. */
   all?: boolean;
 }
 
+/** {@link Container.delete}'s options. */
 export interface DeleteOptions {
   /** Kill a container that is not stopped yet (SIGKILL) and delete it. */
   force?: boolean;
@@ -140,11 +161,13 @@ export interface DeleteOptions {
 
 /** start()'s options: as for delete, the signal is checked before the process is released (a started process cannot be taken back). */
 export interface StartOptions {
+  /** An aborted signal rejects (AbortError) before the process is released. */
   signal?: AbortSignal;
 }
 
 /** wait()'s options: an abort rejects the wait (AbortError); the process runs on, and a later wait() still gets its status. */
 export interface WaitOptions {
+  /** Aborting rejects the wait with an AbortError; the process runs on. */
   signal?: AbortSignal;
 }
 
@@ -196,6 +219,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
   stdin: Writable | null = null;
   /** Its stdout with 'pipe': ends when every copy of the container's end is closed. */
   stdout: Readable | null = null;
+  /** Its stderr with 'pipe', as stdout; else null. */
   stderr: Readable | null = null;
   /** With process.terminal and no consoleSocket: the pty master, with resize(columns, rows). */
   terminal: TerminalStream | null = null;
@@ -254,6 +278,20 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * Creates a container from a bundle: namespaces, mounts, devices and the
    * prestart/createRuntime/createContainer hooks; the process in
    * config.json does not run until start(). Resolves once it is "created".
+   * Bad input rejects with a typed error and leaves nothing behind: an
+   * InvalidConfigError naming the JSON path, a BundleError, a
+   * ContainerExistsError; an aborted `signal` takes back what was made and
+   * rejects with an AbortError.
+   *
+   * @example
+   * ```ts
+   * import { Container } from 'kapsel';
+   * const c = await Container.create({ id: 'web', bundle: '/srv/bundles/web', stdio: ['ignore', 'pipe', 'inherit'] });
+   * c.stdout!.pipe(process.stdout);
+   * await c.start();
+   * const { exitCode } = await c.wait();
+   * await c.delete();
+   * ```
    */
   static async create(options: CreateOptions): Promise<Container> {
     throwIfAborted(checkSignal(options.signal));
@@ -274,6 +312,13 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * The whole life at once: create, start, wait, delete (also when start
    * or the wait fails: nothing is left). Resolves with how the container's
    * process ended.
+   *
+   * @example
+   * ```ts
+   * import { Container } from 'kapsel';
+   * const { exitCode, signal } = await Container.run({ id: 'job-1', bundle: '/srv/bundles/job' });
+   * if (exitCode !== 0) console.error(`job failed: ${exitCode ?? signal}`);
+   * ```
    */
   static async run(options: RunOptions): Promise<RunResult> {
     const container = await Container.create(options);
@@ -286,7 +331,21 @@ export class Container extends EventEmitter implements AsyncDisposable {
     }
   }
 
-  /** A handle on an existing container. */
+  /**
+   * A handle on an existing container (created by this process, another
+   * one, or the CLI). Rejects with ContainerNotFoundError when there is no
+   * such container, InvalidIdError for an id that cannot be one. A loaded
+   * container's wait() and 'exit' give nulls (only the init's parent can
+   * read its exit status).
+   *
+   * @example
+   * ```ts
+   * import { Container } from 'kapsel';
+   * const c = await Container.load('web');
+   * console.log(c.state().status); // 'running'
+   * await c.kill('SIGTERM');
+   * ```
+   */
   static async load(id: string, options: LoadOptions = {}): Promise<Container> {
     const root = resolveRoot(options.root);
     validateId(id);
@@ -325,6 +384,13 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * (host/facts.ts); without them they are gathered from this host and the
    * rootfs, read-only, as create gathers them, and the seccomp profile is
    * compiled with libseccomp (`seccompCompiler` says otherwise).
+   *
+   * @example
+   * ```ts
+   * import { Container, defaultSpec, formatPlan } from 'kapsel';
+   * const plan = Container.plan(defaultSpec(), { bundle: '/srv/bundles/web' });
+   * console.log(formatPlan(plan)); // one line per step, as `kapsel plan` prints it
+   * ```
    */
   static plan(config: Spec, options: PlanOptions = {}): LaunchPlan {
     const spec = lazy.validate().validateConfig(config);
@@ -370,7 +436,15 @@ export class Container extends EventEmitter implements AsyncDisposable {
   /**
    * Runs the user's process (startContainer hooks first, poststart hooks
    * after). A failing hook of either kind destroys the container (then its
-   * poststop hooks run) and rejects with the hook's error.
+   * poststop hooks run) and rejects with the hook's error (HookFailedError).
+   * Refused (InvalidStateError) unless the container is "created".
+   *
+   * @example
+   * ```ts
+   * const c = await Container.create({ id: 'web', bundle: '/srv/bundles/web' });
+   * c.on('exit', ({ exitCode }) => console.log('exited', exitCode));
+   * await c.start();
+   * ```
    */
   async start(options: StartOptions = {}): Promise<void> {
     throwIfAborted(checkSignal(options.signal));
@@ -394,6 +468,17 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * wait(), kill(), 'exit'); the process is a child of this process.
    * Several may run at once. Refused unless the container is running (or
    * paused, with ignorePaused).
+   *
+   * @example
+   * ```ts
+   * import { collectOutput } from 'kapsel';
+   * const p = await c.exec(['sh', '-c', 'echo hi; exit 5'], { stdio: ['ignore', 'pipe', 'inherit'] });
+   * const out = await collectOutput(p.stdout!); // 'hi\n'
+   * const { exitCode } = await p.wait();        // 5
+   *
+   * // or a whole OCI process object
+   * await c.exec({ args: ['id'], cwd: '/', user: { uid: 1000, gid: 1000 } });
+   * ```
    */
   async exec(command: readonly string[], options?: ExecCommandAndOptions): Promise<ExecProcess>;
   async exec(proc: Process, options?: Omit<ExecOptions, 'logger'>): Promise<ExecProcess>;
@@ -418,6 +503,12 @@ export class Container extends EventEmitter implements AsyncDisposable {
   /**
    * Sends a signal (a name like "SIGTERM" or "TERM", or a number) to the container.
    * A name that is no signal rejects with InvalidArgumentError.
+   *
+   * @example
+   * ```ts
+   * await c.kill();                      // SIGTERM to the init
+   * await c.kill('KILL', { all: true }); // SIGKILL to every process of the container
+   * ```
    */
   async kill(signal: Signal = 'SIGTERM', options: KillOptions = {}): Promise<void> {
     const signo = parseSignal(signal);
@@ -479,7 +570,13 @@ export class Container extends EventEmitter implements AsyncDisposable {
 
   /**
    * Deletes a stopped container (with force: kills it first), then runs the
-   * poststop hooks; their failures are warnings.
+   * poststop hooks; their failures are warnings. Without `force`, a
+   * container that is not stopped is refused (InvalidStateError).
+   *
+   * @example
+   * ```ts
+   * await c.delete({ force: true }); // kill it if it still runs, then remove it
+   * ```
    */
   async delete(options: DeleteOptions = {}): Promise<void> {
     throwIfAborted(checkSignal(options.signal));

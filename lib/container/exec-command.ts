@@ -14,7 +14,12 @@ export interface ExecCommandOptions {
   /** "KEY=VALUE" entries appended to the container process's env (a later one wins, as for runc exec -e). */
   env?: readonly string[];
   /** uid and, optionally, gid (default: the container process's user). */
-  user?: { uid: number; gid?: number };
+  user?: {
+    /** The uid in the container. */
+    uid: number;
+    /** The gid in the container (default: the container process's). */
+    gid?: number;
+  };
   /** Supplementary gids appended to the user's. */
   additionalGids?: readonly number[];
   /** Capabilities added to the bounding, effective and permitted sets (never inheritable or ambient, as runc --cap). */

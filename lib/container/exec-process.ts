@@ -26,15 +26,28 @@ export interface ExecProcessEvents {
   exit: [status: ExitStatus];
 }
 
+/** The typed EventEmitter methods of {@link ExecProcess}, for the {@link ExecProcessEvents}. */
 export interface ExecProcess {
+  /** Listens for `event`; an 'exit' listener is enough to have the process waited for. */
   on<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  /** As {@link ExecProcess.on}, for the next emission only. */
   once<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  /** Removes a listener. */
   off<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  /** As {@link ExecProcess.on}. */
   addListener<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  /** As {@link ExecProcess.off}. */
   removeListener<E extends keyof ExecProcessEvents>(event: E, listener: (...args: ExecProcessEvents[E]) => void): this;
+  /** Emits `event` to its listeners (the handle emits 'exit' itself). */
   emit<E extends keyof ExecProcessEvents>(event: E, ...args: ExecProcessEvents[E]): boolean;
 }
 
+/**
+ * A process started in a running container by {@link Container.exec}: a
+ * child of this process, held through a pidfd (so kill() never signals a
+ * recycled pid). Emits 'exit' ({@link ExecProcessEvents}); `await using`
+ * kills and reaps it at the end of the scope.
+ */
 export class ExecProcess extends EventEmitter implements AsyncDisposable {
   /** Host pid of the process. */
   readonly pid: number;
@@ -42,8 +55,9 @@ export class ExecProcess extends EventEmitter implements AsyncDisposable {
   private exit?: Promise<ExitStatus>;
   /** Its stdin with stdio 'pipe' (as ChildProcess#stdin), else null. */
   readonly stdin: Writable | null;
-  /** Its stdout / stderr with 'pipe': end when every copy of the process's end is closed. */
+  /** Its stdout with 'pipe': ends when every copy of the process's end is closed; else null. */
   readonly stdout: Readable | null;
+  /** Its stderr with 'pipe', as stdout; else null. */
   readonly stderr: Readable | null;
   /** With process.terminal and no consoleSocket: the pty master, with resize(columns, rows). */
   readonly terminal: TerminalStream | null;

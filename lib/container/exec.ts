@@ -36,6 +36,7 @@ import { AbortError, checkSignal, failureOf, throwIfAborted } from './abort';
 import { checkStdio, openStdio, type OpenedStdio, type PipedStdio, type StdioOption } from './stdio';
 import { ConsoleReceiver } from './console-receiver';
 
+/** The options of an exec with a process object ({@link Container.exec}'s second form). */
 export interface ExecOptions {
   /** The process's stdin, stdout, stderr as for create (stdio.ts); default this process's 0, 1, 2. */
   stdio?: StdioOption;
@@ -55,6 +56,7 @@ export interface ExecOptions {
   ignorePaused?: boolean;
   /** Sub-cgroups of the container's to put the process in (exec-cgroup.ts parseCgroupFlags). */
   cgroup?: CgroupSubPaths;
+  /** Where warnings go; Container.exec passes the container's own logger. */
   logger?: Logger;
 }
 

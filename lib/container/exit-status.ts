@@ -4,6 +4,7 @@
  */
 import type { WaitResult } from '../native/addon';
 
+/** How a process ended: exactly one of the two is set for a status read by the parent; both null for a loaded container's (only the parent can read a status). */
 export interface ExitStatus {
   /** The exit status when the process exited, else null. */
   exitCode: number | null;

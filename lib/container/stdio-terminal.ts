@@ -14,11 +14,17 @@ import { Duplex } from 'node:stream';
 import { InvalidArgumentError, KapselError } from '../errors';
 import { processCalls } from './syscalls';
 
+/**
+ * A terminal container's (or exec'd process's) pty master as a Duplex:
+ * read what the container writes to its terminal, write its input,
+ * resize() its window. It ends when the container's side is closed.
+ */
 export class TerminalStream extends Duplex {
   private fd: number;
   private reading = false;
   private closeWhenRead = false;
 
+  /** @param master the pty master fd; the stream owns it and closes it */
   constructor(master: number) {
     // The output's end (EIO) is the terminal's: the input side ends with it, and the master is closed.
     super({ allowHalfOpen: false });
@@ -34,6 +40,7 @@ export class TerminalStream extends Duplex {
     processCalls.setWindowSize(this.fd, rows, columns);
   }
 
+  /** The Readable side's implementation (stream internals, not to be called): reads the master. */
   override _read(size: number): void {
     if (this.fd < 0 || this.reading) return;
     this.reading = true;
@@ -48,6 +55,7 @@ export class TerminalStream extends Duplex {
     });
   }
 
+  /** The Writable side's implementation (stream internals, not to be called): writes to the master. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     const writeFrom = (offset: number): void => {
       if (this.fd < 0) return callback(new KapselError('ERR_INVALID_STATE', 'the terminal is closed'));
@@ -60,6 +68,7 @@ export class TerminalStream extends Duplex {
     writeFrom(0);
   }
 
+  /** Destroying the stream closes the master (stream internals, not to be called). */
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     // A read in flight still uses the fd: it is closed when the read returns, never reused under it.
     if (this.reading) this.closeWhenRead = true;

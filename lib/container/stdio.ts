@@ -22,17 +22,26 @@ import { processCalls } from './syscalls';
 
 /** An object with an fd: a net.Socket (its handle's fd), an opened fs.ReadStream / fs.WriteStream. */
 export interface StreamWithFd {
+  /** The open fd the container gets (a dup of it); null or missing is refused. */
   readonly fd?: number | null;
 }
 
 /** A Stream must have an fd (checked at run time): a net.Socket, an fs stream after 'open'. */
 export type StdioValue = 'pipe' | 'inherit' | 'ignore' | number | Stream | StreamWithFd;
+/**
+ * The `stdio` option of create and exec, as child_process.spawn takes it:
+ * one value for all three of fds 0-2, or one per fd
+ * ({@link StdioValue}). Default 'inherit'.
+ */
 export type StdioOption = 'pipe' | 'inherit' | 'ignore' | readonly [StdioValue, StdioValue, StdioValue] | readonly StdioValue[];
 
 /** The streams of the 'pipe' ones (null for the others), as ChildProcess has them. */
 export interface PipedStdio {
+  /** Our end of the container's fd 0 with 'pipe'. */
   stdin: Writable | null;
+  /** Our end of its fd 1 with 'pipe'. */
   stdout: Readable | null;
+  /** Our end of its fd 2 with 'pipe'. */
   stderr: Readable | null;
 }
 

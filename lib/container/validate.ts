@@ -30,6 +30,7 @@ import { planContainer } from './planning';
 
 export type { ConfigIssue, SkippedCheck, ValidationReport } from '../config/findings';
 
+/** {@link validateConfig}'s options for a report (`collect: true`) with the host's and the rootfs's checks. */
 export interface ValidateOptions extends CollectOptions {
   /**
    * The bundle directory: a relative root.path and relative mount
@@ -57,12 +58,30 @@ const CGROUPS_SKIPPED: SkippedCheck = {
  * Validates `value` (a parsed config.json) and returns it typed as a
  * ValidSpec: config/validate.ts's validateConfig, which throws the first
  * error as an InvalidConfigError.
+ *
+ * @example
+ * ```ts
+ * import { InvalidConfigError, validateConfig } from 'kapsel';
+ * try {
+ *   const spec = validateConfig(JSON.parse(text)); // a ValidSpec
+ * } catch (err) {
+ *   if (err instanceof InvalidConfigError) console.error(err.jsonPath, err.problem); // '/process/args', 'is required'
+ * }
+ * ```
  */
 export function validateConfig(value: unknown): ValidSpec;
 /**
  * Every error (each with its JSON path), the warnings and the checks
  * skipped: the config's own, then this host's and the rootfs's (see the
  * module comment). Never throws for a fault of the config.
+ *
+ * @example
+ * ```ts
+ * import { validateConfig } from 'kapsel';
+ * const report = validateConfig(config, { collect: true, bundle: '/srv/bundles/web' });
+ * for (const e of report.errors) console.error(`${e.path}: ${e.message}`);
+ * for (const s of report.skipped) console.warn(`not checked: ${s.check} (${s.reason})`);
+ * ```
  */
 export function validateConfig(value: unknown, options: ValidateOptions): ValidationReport;
 export function validateConfig(value: unknown, options?: ValidateOptions): ValidSpec | ValidationReport {

@@ -35,6 +35,11 @@ export function formatCgroups(cgroups: CgroupPlan | undefined): string[] {
   return lines;
 }
 
+/**
+ * A launch plan as text, one line per namespace, mapping and step, then the
+ * cgroup part: what `kapsel plan` prints. For reading, not for parsing
+ * (use {@link planToJSON}).
+ */
 export function formatPlan(plan: LaunchPlan): string {
   const created = Object.entries(NAMESPACE_FLAGS)
     .filter(([, flag]) => (plan.cloneFlags & flag) !== 0)

@@ -49,9 +49,11 @@ export function deriveStatus(
  */
 export interface ContainerState extends State {
   pid: number;
+  /** The rootfs's path on the host, as create resolved it. */
   rootfs: string;
   /** RFC 3339 with nanoseconds. */
   created: string;
+  /** The user name of whoever created it (the uid as text when it has no name). */
   owner: string;
 }
 
