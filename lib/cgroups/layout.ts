@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import { parseMountinfo } from '../state/mountinfo';
 
+/** The three cgroup layouts a host can have: pure v1, hybrid (v1 controllers and a cgroup2 hierarchy), pure v2. */
 export type LayoutKind = 'v1' | 'hybrid' | 'v2';
 
 /** One mounted v1 hierarchy. */
@@ -20,7 +21,9 @@ export interface V1Hierarchy {
   controllers: string[];
 }
 
+/** The cgroup hierarchies mounted on this host, from /proc/self/mountinfo. */
 export interface CgroupLayout {
+  /** Which layout it is. */
   kind: LayoutKind;
   /**
    * v1 hierarchies with at least one controller, keyed by controller (cpu
@@ -32,7 +35,12 @@ export interface CgroupLayout {
    */
   v1: Record<string, V1Hierarchy>;
   /** The cgroup2 hierarchy, if mounted. */
-  unified?: { mountPoint: string; mountRoot: string };
+  unified?: {
+    /** Where it is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host). */
+    mountPoint: string;
+    /** The cgroup that is the mount's root (mountinfo field 4), usually "/". */
+    mountRoot: string;
+  };
 }
 
 /** The v1 controller names the kernel knows; other super options (rw, noprefix, ...) are not controllers. */

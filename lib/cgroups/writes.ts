@@ -6,11 +6,13 @@
  */
 import type { BpfInsn } from './device-bpf';
 
+/** One cgroup file write of a container's resources. */
 export interface CgroupWrite {
   /** The v1 controller whose hierarchy holds the file ("memory"); "" on cgroup2. */
   controller: string;
   /** The file in the container's cgroup ("memory.limit_in_bytes"). */
   file: string;
+  /** What is written to it ("536870912", "max"). */
   value: string;
   /**
    * A setting kernels dropped or may not have (kernel memory, cpu.idle):

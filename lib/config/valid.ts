@@ -13,7 +13,15 @@ declare const validProcessBrand: unique symbol;
 declare const validSpecBrand: unique symbol;
 
 /** A `process` object that passed validateProcess (or validateConfig, as part of a config). */
-export type ValidProcess = Process & { readonly [validProcessBrand]: true };
+export type ValidProcess = Process & {
+  /** The brand: only validation makes one (it exists in the type system alone). */
+  readonly [validProcessBrand]: true;
+};
 
 /** A config that passed validateConfig: schema and every cross-field rule. */
-export type ValidSpec = Omit<Spec, 'process'> & { process?: ValidProcess; readonly [validSpecBrand]: true };
+export type ValidSpec = Omit<Spec, 'process'> & {
+  /** The container's process, validated. */
+  process?: ValidProcess;
+  /** The brand: only validation makes one (it exists in the type system alone). */
+  readonly [validSpecBrand]: true;
+};

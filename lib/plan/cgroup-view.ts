@@ -22,6 +22,7 @@ export interface CgroupHierarchyView {
   directory: string;
 }
 
+/** The container's own cgroups as it sees them under /sys/fs/cgroup (its cgroup mount). */
 export interface CgroupViewFacts {
   /** The v1 hierarchies (none on a pure cgroup2 host), in the host's mount order. */
   hierarchies: CgroupHierarchyView[];

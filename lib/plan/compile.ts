@@ -34,6 +34,7 @@ import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMod
 import { fdTable, helperFdLayout, type LaunchPlan, type Step } from './steps';
 import { createPlanHeader } from './header';
 
+/** Where a container's bundle and rootfs are, and the runtime options that shape its plan ({@link compilePlan}). */
 export interface CompileOptions {
   /** Absolute bundle directory (relative bind sources resolve against it). */
   bundle: string;
@@ -48,7 +49,12 @@ export interface CompileOptions {
    * `count` fds at 3.. go to the container before the preserved ones, and
    * its process gets LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES.
    */
-  listenFds?: { count: number; names?: string };
+  listenFds?: {
+    /** How many fds (3, 4, ...) are passed. */
+    count: number;
+    /** LISTEN_FDNAMES: their names, colon-separated. */
+    names?: string;
+  };
 }
 
 /** Whether id 0 inside has a mapping. */

@@ -140,9 +140,30 @@ export interface SeccompFacts {
  * the errno name when lstat failed.
  */
 export type NotifySocketFact =
-  | { path: string; kind: 'socket'; dev: string; ino: string }
-  | { path: string; kind: 'symlink' | 'directory' | 'regular file' | 'device' | 'fifo' }
-  | { path: string; kind: 'error'; error: string };
+  | {
+      /** NOTIFY_SOCKET's path. */
+      path: string;
+      /** It is a socket. */
+      kind: 'socket';
+      /** Its st_dev, decimal. */
+      dev: string;
+      /** Its st_ino, decimal. */
+      ino: string;
+    }
+  | {
+      /** NOTIFY_SOCKET's path. */
+      path: string;
+      /** What it is instead of a socket. */
+      kind: 'symlink' | 'directory' | 'regular file' | 'device' | 'fifo';
+    }
+  | {
+      /** NOTIFY_SOCKET's path. */
+      path: string;
+      /** lstat failed. */
+      kind: 'error';
+      /** The errno name of the failure ("ENOENT"). */
+      error: string;
+    };
 
 /**
  * The Linux security modules enabled on the host, detected as runc
@@ -169,15 +190,21 @@ export interface LsmFacts {
 
 /** A namespace as the kernel tells them apart: the device and inode of its nsfs file. */
 export interface NamespaceId {
+  /** st_dev of the nsfs file. */
   dev: number;
+  /** st_ino of the nsfs file. */
   ino: number;
 }
 
 /** One line of the image's /etc/passwd. */
 export interface PasswdEntry {
+  /** The user name. */
   name: string;
+  /** The user id. */
   uid: number;
+  /** The primary group id. */
   gid: number;
+  /** The home directory (HOME for a process without one in its env). */
   home: string;
 }
 
@@ -187,8 +214,15 @@ export interface ImageFacts {
   passwd: readonly PasswdEntry[];
 }
 
+/**
+ * Everything the plan compiler knows about the world: the host's facts
+ * and the image's. Gathered read-only ({@link gatherFacts}), or written by
+ * hand to plan for a made-up host in a unit test.
+ */
 export interface PlanFacts {
+  /** What the host has (kernel features, LSMs, cgroups, the runtime's ids). */
   host: HostFacts;
+  /** What the image has (its /etc/passwd). */
   image: ImageFacts;
 }
 

@@ -109,6 +109,7 @@ export function rlimitSteps(proc: Process): Step[] {
   });
 }
 
+/** What {@link processPlan} needs besides the process: the image, the user namespace and the runtime's settings. */
 export interface ProcessPlanContext {
   /** What the image says (HOME comes from its /etc/passwd). */
   image: ImageFacts;
@@ -117,7 +118,14 @@ export interface ProcessPlanContext {
   /** JSON pointer of the process object in error messages: "/process" (default) in a config, "" for `exec --process`. */
   jsonPath?: string;
   /** The runtime's socket activation, passed on (container/socket-activation.ts). */
-  socketActivation?: { count: number; names?: string; ownPidNamespace: boolean };
+  socketActivation?: {
+    /** How many fds are passed (LISTEN_FDS). */
+    count: number;
+    /** Their names (LISTEN_FDNAMES), colon-separated. */
+    names?: string;
+    /** The process is pid 1 of a pid namespace of its own (so LISTEN_PID=1 is true). */
+    ownPidNamespace: boolean;
+  };
   /** NOTIFY_SOCKET=... of the socket the runtime bound into the container (plan/notify-socket.ts). */
   notifySocketEnv?: string;
   /** HostFacts.runtimeBoundingSet: capabilities outside it are left out, with a warning. */
@@ -152,6 +160,7 @@ export interface ProcessPlan {
   credentials: Step[];
   /** Fails create rather than start when args[0] cannot be executed. */
   check: Step;
+  /** The exec of process.args, last. */
   exec: Step;
   /** process.oomScoreAdj: set by the spawner, not a step (LaunchPlan.oomScoreAdj says why). */
   oomScoreAdj?: number;

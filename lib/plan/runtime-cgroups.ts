@@ -20,10 +20,21 @@ import type { CgroupSettings, CgroupWrite } from '../cgroups/writes';
  * cgroups), or why it gets none (a rootless runtime with no cgroup it can
  * write: it runs without limits, as under runc's rootless manager).
  */
-export type CgroupFacts = { layout: CgroupLayout; target: CgroupTarget } | { unavailable: 'unprivileged' | 'user-namespace' };
+export type CgroupFacts =
+  | {
+      /** The host's cgroup layout. */
+      layout: CgroupLayout;
+      /** The container's directories in it. */
+      target: CgroupTarget;
+    }
+  | {
+      /** Why there is no cgroup: an unprivileged runtime, or uid 0 of a user namespace with none delegated. */
+      unavailable: 'unprivileged' | 'user-namespace';
+    };
 
 /** What create does with cgroups. */
 export interface CgroupPlan {
+  /** The host's layout: v1, hybrid or v2. */
   layout: LayoutKind;
   /** v1 controller (or "name=systemd") -> the container's directory in that hierarchy. */
   v1: Record<string, string>;
@@ -44,7 +55,12 @@ export interface CgroupPlan {
    * its pid written to `cgroup.procs` of each of `join` after the spawn,
    * before it is told to go.
    */
-  placement: { bornIn?: string; join: string[] };
+  placement: {
+    /** The cgroup2 directory the init is cloned into, if any. */
+    bornIn?: string;
+    /** The directories whose cgroup.procs get the init's pid. */
+    join: string[];
+  };
 }
 
 /** The config sets a cgroupsPath or a limit (device rules alone do not count: no mknod without privileges). */

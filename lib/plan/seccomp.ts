@@ -50,6 +50,7 @@ export type SeccompProfile = NonNullable<NonNullable<ValidSpec['linux']>['seccom
 export interface CompiledSeccomp {
   /** struct sock_filter[], native byte order, ready for SECCOMP_SET_MODE_FILTER. */
   program: Uint8Array;
+  /** What the program does, for `kapsel plan` (compilers for tests may leave it out). */
   summary?: SeccompSummary;
 }
 

@@ -8,6 +8,7 @@ import type { ActionName, ArchitectureName } from '../config/seccomp/names';
 
 /** What the plan shows about a program (`kapsel plan`), without the bytes. */
 export interface SeccompSummary {
+  /** The profile's defaultAction ("SCMP_ACT_ERRNO"). */
   defaultAction: ActionName;
   /** Length of the program in BPF instructions. */
   instructions: number;

@@ -9,4 +9,5 @@ import type { Area } from './spec';
 import { startArea } from './start';
 import { stateArea } from './state';
 
+/** Every area of checks, in the order {@link conformance} runs them. */
 export const AREAS: readonly Area[] = [stateArea, lifecycleArea, createArea, startArea, killArea, deleteArea, hooksArea, processArea];

@@ -10,10 +10,15 @@ import { OUT } from './rootfs';
 /** A config.json as the checks edit it (plain JSON, unvalidated on purpose). */
 export type Config = Record<string, any>;
 
+/** One entry of config.json's `hooks` lists, as the checks write it. */
 export interface HookEntry {
+  /** The hook's executable. */
   path: string;
+  /** Its argv. */
   args?: string[];
+  /** Its environment ("KEY=VALUE"). */
   env?: string[];
+  /** Seconds after which the runtime must kill it. */
   timeout?: number;
 }
 

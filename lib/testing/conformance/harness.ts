@@ -13,13 +13,19 @@ import { describeCall, RuntimeCli, type CliResult, type StateJson } from './runt
 
 /** What a run shares between its checks (see run.ts). */
 export interface RunContext {
+  /** The run's directory (state root, call logs, rootfs, the checks' directories); removed after the run. */
   readonly dir: string;
+  /** The busybox (or given) rootfs every check's bundle uses. */
   readonly rootfs: string;
+  /** The host-side hook script (records its label and stdin in the check's out/). */
   readonly hostHook: string;
+  /** The bundles are rootless configs. */
   readonly rootless: boolean;
+  /** The runtime under test. */
   readonly cli: RuntimeCli;
   /** Bound on waiting for a state or a file. */
   readonly waitMs: number;
+  /** A container id unique to this run. */
   nextId(): string;
 }
 
@@ -28,12 +34,24 @@ export const LONG_RUNNING = ['/bin/sh', '-c', `echo ran > ${OUT}/ran; exec sleep
 /** A program that records that it ran and exits. */
 export const SHORT = ['/bin/sh', '-c', `echo ran > ${OUT}/ran`];
 
+/**
+ * What one check of {@link conformance} gets: its own directory, fresh
+ * container ids (force-deleted after the check), bundles, hooks that
+ * record what they saw, and the runtime under test with assertions around
+ * it.
+ */
 export class Harness {
+  /** The check's output directory, bind-mounted at /out in its containers; the hooks write there too. */
   readonly out: string;
+  /** The runtime under test (the run's {@link RunContext.cli}). */
   readonly cli: RuntimeCli;
   private readonly ids: string[] = [];
   private bundles = 0;
 
+  /**
+   * @param ctx what the run shares between its checks
+   * @param dir the check's own directory (created if missing)
+   */
   constructor(
     readonly ctx: RunContext,
     readonly dir: string,
@@ -43,6 +61,7 @@ export class Harness {
     this.cli = ctx.cli;
   }
 
+  /** The run's bundles are rootless configs. */
   get rootless(): boolean {
     return this.ctx.rootless;
   }
@@ -107,6 +126,7 @@ export class Harness {
     }
   }
 
+  /** Runs one operation of the runtime; resolves whatever its exit status. */
   run(args: readonly string[]): Promise<CliResult> {
     return this.cli.run(args);
   }

@@ -17,6 +17,7 @@ import { buildRootfs, HOOK_SCRIPT } from './rootfs';
 import { RuntimeCli } from './runtime-cli';
 import { checkName } from './spec';
 
+/** {@link conformance}'s options: the runtime under test and how to run the checks. */
 export interface ConformanceOptions {
   /** Path of the runc-compatible runtime to test. */
   runtime: string;
@@ -95,7 +96,20 @@ function startRun(options: ConformanceOptions, rootless: boolean): Run {
   }
 }
 
-/** Registers the conformance tests (a node:test suite) for `options.runtime`. */
+/**
+ * Registers the conformance tests (a node:test suite) for `options.runtime`:
+ * each check creates containers with the runtime's CLI, as an engine does,
+ * and checks what the spec says happens, from inside the container and on
+ * the host. Call it at the top level of a test file run by `node --test`.
+ * Throws InvalidArgumentError for a relative runtime path or an unknown area.
+ *
+ * @example
+ * ```ts
+ * // conformance.test.ts, run with `node --test` (as root, or rootless: see `rootless`)
+ * import { conformance } from 'kapsel/testing';
+ * conformance({ runtime: '/usr/local/sbin/runc', areas: ['lifecycle', 'hooks'], expectedFailures: { 'some check title': 'known bug' } });
+ * ```
+ */
 export function conformance(options: ConformanceOptions): void {
   if (!path.isAbsolute(options.runtime)) throw new InvalidArgumentError(`conformance: options.runtime must be an absolute path, not ${JSON.stringify(options.runtime)}`);
   const unknown = (options.areas ?? []).filter((a) => !AREA_NAMES.includes(a));

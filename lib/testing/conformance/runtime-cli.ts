@@ -11,17 +11,24 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** How one call of the runtime ended, and what it printed. */
 export interface CliResult {
+  /** The arguments after `--root STATE_ROOT`. */
   readonly args: readonly string[];
+  /** Its exit status, null when a signal ended it. */
   readonly code: number | null;
+  /** The signal that ended it, else null. */
   readonly signal: NodeJS.Signals | null;
+  /** What it wrote to stdout. */
   readonly stdout: string;
+  /** What it wrote to stderr. */
   readonly stderr: string;
 }
 
 /** The OCI state as the runtime prints it (fields unchecked). */
 export type StateJson = Record<string, unknown>;
 
+/** The runtime under test, called one process per operation as an engine calls it. */
 export class RuntimeCli {
   private calls = 0;
 

@@ -24,18 +24,22 @@ export interface Citation {
 export interface Check {
   /** Short, unique within its area: what the runtime is made to do. */
   readonly title: string;
+  /** The sentence of the OCI runtime spec the check tests. */
   readonly cite: Citation;
   /**
    * Set when the check cannot run for a rootless runtime (e.g. it needs
    * ids the user namespace does not map): the reason, shown as the skip.
    */
   readonly rootOnly?: string;
+  /** The check itself: rejects (an assertion) when the runtime does not do what the spec says. */
   run(h: Harness): Promise<void>;
 }
 
 /** A spec area: one file of checks. */
 export interface Area {
+  /** The area's name, as `areas` and --area take it ("state", "hooks", ...). */
   readonly name: string;
+  /** Its checks, run in this order. */
   readonly checks: readonly Check[];
 }
 
