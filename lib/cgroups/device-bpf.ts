@@ -23,15 +23,78 @@ import type { DeviceRule } from './device-rule';
 
 /** One instruction, as data. Jumps skip `off` instructions when taken. */
 export type BpfInsn =
-  | { op: 'ldxw'; dst: number; src: number; off: number }
-  | { op: 'mov32'; dst: number; src: number }
-  | { op: 'mov32i'; dst: number; imm: number }
-  | { op: 'and32i'; dst: number; imm: number }
-  | { op: 'rsh32i'; dst: number; imm: number }
-  | { op: 'jnei'; dst: number; imm: number; off: number }
-  | { op: 'jeqi'; dst: number; imm: number; off: number }
-  | { op: 'ja'; off: number }
-  | { op: 'exit' };
+  | {
+      /** Load a 32-bit word: dst = *(u32 *)(src + off). */
+      op: 'ldxw';
+      /** The destination register. */
+      dst: number;
+      /** The register holding the address. */
+      src: number;
+      /** The byte offset from it. */
+      off: number;
+    }
+  | {
+      /** Copy a register: dst = src (32 bits). */
+      op: 'mov32';
+      /** The destination register. */
+      dst: number;
+      /** The source register. */
+      src: number;
+    }
+  | {
+      /** Load a constant: dst = imm (32 bits). */
+      op: 'mov32i';
+      /** The destination register. */
+      dst: number;
+      /** The constant. */
+      imm: number;
+    }
+  | {
+      /** Mask: dst &= imm (32 bits). */
+      op: 'and32i';
+      /** The register. */
+      dst: number;
+      /** The mask. */
+      imm: number;
+    }
+  | {
+      /** Shift right: dst >>= imm (32 bits). */
+      op: 'rsh32i';
+      /** The register. */
+      dst: number;
+      /** The shift. */
+      imm: number;
+    }
+  | {
+      /** Jump if dst != imm. */
+      op: 'jnei';
+      /** The register compared. */
+      dst: number;
+      /** The constant compared with. */
+      imm: number;
+      /** Instructions skipped when taken. */
+      off: number;
+    }
+  | {
+      /** Jump if dst == imm. */
+      op: 'jeqi';
+      /** The register compared. */
+      dst: number;
+      /** The constant compared with. */
+      imm: number;
+      /** Instructions skipped when taken. */
+      off: number;
+    }
+  | {
+      /** Jump always. */
+      op: 'ja';
+      /** Instructions skipped. */
+      off: number;
+    }
+  | {
+      /** Return R0 (1 allows, 0 denies). */
+      op: 'exit';
+    };
 
 const BPF_DEVCG_DEV_BLOCK = 1;
 const BPF_DEVCG_DEV_CHAR = 2;

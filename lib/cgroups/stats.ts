@@ -9,56 +9,128 @@
  */
 import { randomUUID } from 'node:crypto';
 
+/** One memory counter: usage, peak and limit, bytes, as runc's MemoryData. */
 export interface MemoryEntry {
+  /** The limit (MAX_UINT64 for none). */
   limit: number;
+  /** Current usage; absent when zero. */
   usage?: number;
+  /** Peak usage; absent when zero or unknown. */
   max?: number;
+  /** How often the limit was hit. */
   failcnt: number;
 }
 
+/** One block I/O counter of one device and operation, as runc's BlkioStatEntry. */
 export interface BlkioEntry {
+  /** The device's major number. */
   major?: number;
+  /** The device's minor number. */
   minor?: number;
+  /** The operation ("Read", "Write", "Sync", "Async", "Discard", "Total"). */
   op?: string;
+  /** Bytes, or operations. */
   value?: number;
 }
 
+/** The cpuset controller's settings, as runc's CPUSetStats (cgroup v1 files; 0 where v2 has none). */
 export interface CpusetStats {
+  /** The CPUs the cgroup may use. */
   cpus?: number[];
+  /** cpuset.cpu_exclusive. */
   cpu_exclusive: number;
+  /** The memory nodes the cgroup may use. */
   mems?: number[];
+  /** cpuset.mem_hardwall. */
   mem_hardwall: number;
+  /** cpuset.mem_exclusive. */
   mem_exclusive: number;
+  /** cpuset.memory_migrate. */
   memory_migrate: number;
+  /** cpuset.memory_spread_page. */
   memory_spread_page: number;
+  /** cpuset.memory_spread_slab. */
   memory_spread_slab: number;
+  /** cpuset.memory_pressure. */
   memory_pressure: number;
+  /** cpuset.sched_load_balance. */
   sched_load_balance: number;
+  /** cpuset.sched_relax_domain_level. */
   sched_relax_domain_level: number;
 }
 
 /** runc's stats (libcontainer/cgroups Stats as runc's types.Stats prints it). */
 export interface CgroupStats {
+  /** CPU time used, and throttling. */
   cpu: {
-    /** Nanoseconds. */
-    usage: { total?: number; percpu?: number[]; percpu_kernel?: number[]; percpu_user?: number[]; kernel: number; user: number };
-    throttling: { periods?: number; throttledPeriods?: number; throttledTime?: number };
+    /** CPU time used, nanoseconds. */
+    usage: {
+      /** All CPU time. */
+      total?: number;
+      /** Per CPU. */
+      percpu?: number[];
+      /** Per CPU, in the kernel (cgroup v1 cpuacct). */
+      percpu_kernel?: number[];
+      /** Per CPU, in user mode (cgroup v1 cpuacct). */
+      percpu_user?: number[];
+      /** In the kernel. */
+      kernel: number;
+      /** In user mode. */
+      user: number;
+    };
+    /** CFS quota throttling. */
+    throttling: {
+      /** Enforcement periods that elapsed. */
+      periods?: number;
+      /** Periods in which the cgroup was throttled. */
+      throttledPeriods?: number;
+      /** Total time throttled, nanoseconds. */
+      throttledTime?: number;
+    };
   };
+  /** The cpuset controller's settings. */
   cpuset: CpusetStats;
+  /** Memory usage and limits. */
   memory: {
+    /** Page cache, bytes. */
     cache?: number;
+    /** Memory. */
     usage?: MemoryEntry;
+    /** Memory plus swap (v1), or swap (v2). */
     swap?: MemoryEntry;
+    /** Kernel memory (cgroup v1). */
     kernel?: MemoryEntry;
+    /** Kernel TCP buffers (cgroup v1). */
     kernelTCP?: MemoryEntry;
+    /** memory.stat's counters, by name. */
     raw?: Record<string, number>;
   };
-  pids: { current?: number; limit?: number };
+  /** Tasks. */
+  pids: {
+    /** Tasks in the cgroup now. */
+    current?: number;
+    /** The limit; absent when there is none (as runc omits it). */
+    limit?: number;
+  };
+  /** Block I/O. */
   blkio: {
+    /** Bytes, per device and operation. */
     ioServiceBytesRecursive?: BlkioEntry[];
+    /** Operations, per device and operation. */
     ioServicedRecursive?: BlkioEntry[];
   };
-  hugetlb: Record<string, { usage?: number; max?: number; failcnt: number }>;
+  /** Huge page usage, by page size ("2MB"). */
+  hugetlb: Record<
+    string,
+    {
+      /** Bytes in use. */
+      usage?: number;
+      /** Peak bytes. */
+      max?: number;
+      /** How often the limit was hit. */
+      failcnt: number;
+    }
+  >;
   /** This host has no resctrl (README): always empty, as runc prints it there. */
   intel_rdt: Record<string, never>;
   /** runc prints null: it reads no network statistics for `events`. */

@@ -18,27 +18,39 @@ import {
   type OperatorName,
 } from './names';
 
+/** One argument condition of a {@link NormalizedSyscallRule}. */
 export interface NormalizedArg {
+  /** Which argument of the syscall (0 .. 5). */
   index: number;
+  /** The comparison ("SCMP_CMP_EQ", ...). */
   op: OperatorName;
+  /** The value compared with, as a uint64. */
   value: bigint;
   /** 0 when the config has none (only SCMP_CMP_MASKED_EQ reads it). */
   valueTwo: bigint;
 }
 
+/** One rule of a {@link NormalizedProfile}. */
 export interface NormalizedSyscallRule {
+  /** The syscalls it applies to, in config order. */
   names: string[];
+  /** What happens when one is called. */
   action: ActionName;
   /** Set exactly when the action is ERRNO or TRACE. */
   errnoRet?: number;
+  /** Its argument conditions (empty: none). */
   args: NormalizedArg[];
 }
 
+/** A `linux.seccomp` object in the canonical shape (see the module's description): what the program is compiled from. */
 export interface NormalizedProfile {
+  /** What happens to a syscall no rule matches. */
   defaultAction: ActionName;
   /** Set exactly when the default action is ERRNO or TRACE. */
   defaultErrnoRet?: number;
+  /** The extra architectures, sorted, without duplicates. */
   architectures: ArchitectureName[];
+  /** The filter flags, sorted, without duplicates. */
   flags: FlagName[];
   /** In config order: the index of each is the index in `syscalls` of the config. */
   syscalls: NormalizedSyscallRule[];
@@ -94,11 +106,22 @@ export function normalizeSeccomp(seccomp: Seccomp): NormalizedProfile {
 }
 
 /** A normalized argument as JSON holds it: the uint64 values as decimal text. */
-export type NormalizedArgJSON = Omit<NormalizedArg, 'value' | 'valueTwo'> & { value: string; valueTwo: string };
+export type NormalizedArgJSON = Omit<NormalizedArg, 'value' | 'valueTwo'> & {
+  /** {@link NormalizedArg.value} as decimal text. */
+  value: string;
+  /** {@link NormalizedArg.valueTwo} as decimal text. */
+  valueTwo: string;
+};
 
 /** A normalized profile as JSON holds it (what a plan without a compiled program shows, lib/plan/seccomp.ts). */
 export type NormalizedProfileJSON = Omit<NormalizedProfile, 'syscalls'> & {
-  syscalls: Array<Omit<NormalizedSyscallRule, 'args'> & { args: NormalizedArgJSON[] }>;
+  /** The rules, in config order, their arguments as JSON. */
+  syscalls: Array<
+    Omit<NormalizedSyscallRule, 'args'> & {
+      /** The rule's argument conditions, values as decimal text. */
+      args: NormalizedArgJSON[];
+    }
+  >;
 };
 
 /** `profile` with its bigints as decimal text: exact for any uint64, and JSON.stringify cannot throw on it. */
