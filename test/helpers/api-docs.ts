@@ -64,7 +64,8 @@ function anchorsIn(file: string): Set<string> {
  * carries. Links with a scheme (https:, mailto:) are left alone: the
  * reference links out only to the TypeScript and Node docs typedoc knows.
  */
-export function brokenHtmlLinks(dir: string): string[] {
+export function brokenHtmlLinks(reference: string): string[] {
+  const dir = path.resolve(reference);
   anchorCache.clear();
   const broken: string[] = [];
   for (const file of htmlFiles(dir)) {
