@@ -388,7 +388,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * @example
    * ```ts
    * import { Container, defaultSpec, formatPlan } from 'kapsel';
-   * const plan = Container.plan(defaultSpec(), { bundle: '/srv/bundles/web' });
+   * const plan = Container.plan(defaultSpec({ rootless: false }), { bundle: '/srv/bundles/web' });
    * console.log(formatPlan(plan)); // one line per step, as `kapsel plan` prints it
    * ```
    */
@@ -441,6 +441,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    *
    * @example
    * ```ts
+   * import { Container } from 'kapsel';
    * const c = await Container.create({ id: 'web', bundle: '/srv/bundles/web' });
    * c.on('exit', ({ exitCode }) => console.log('exited', exitCode));
    * await c.start();
@@ -473,7 +474,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * ```ts
    * import { collectOutput } from 'kapsel';
    * const p = await c.exec(['sh', '-c', 'echo hi; exit 5'], { stdio: ['ignore', 'pipe', 'inherit'] });
-   * const out = await collectOutput(p.stdout!); // 'hi\n'
+   * const out = await collectOutput(p.stdout!); // a Buffer: 'hi\n'
    * const { exitCode } = await p.wait();        // 5
    *
    * // or a whole OCI process object

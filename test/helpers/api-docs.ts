@@ -83,3 +83,43 @@ export function brokenHtmlLinks(reference: string): string[] {
   }
   return broken;
 }
+
+/** One `@example` of the TSDoc: its file, the line of its fence, its code. */
+export interface TsdocExample {
+  file: string;
+  line: number;
+  code: string;
+}
+
+/** The ```ts code blocks of every `@example` in the doc comments of the .ts files under `dir`. */
+export function tsdocExamples(dir: string): TsdocExample[] {
+  const out: TsdocExample[] = [];
+  const files = fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+      const lines = comment[0].split('\n').map((l) => l.replace(/^\s*\*(?: |$)/, ''));
+      const firstLine = text.slice(0, comment.index).split('\n').length;
+      let inExample = false;
+      let block: string[] | undefined;
+      let fenceLine = 0;
+      lines.forEach((line, i) => {
+        if (/^@\w/.test(line.trim())) inExample = line.trim().startsWith('@example');
+        if (!inExample) return;
+        if (block === undefined && /^```(ts|typescript)\s*$/.test(line.trim())) {
+          block = [];
+          fenceLine = firstLine + i;
+        } else if (block !== undefined && line.trim() === '```') {
+          out.push({ file, line: fenceLine, code: block.join('\n') });
+          block = undefined;
+        } else if (block !== undefined) {
+          block.push(line);
+        }
+      });
+    }
+  }
+  return out;
+}

@@ -6,7 +6,8 @@
  * every link in the HTML it writes reaches a page and an anchor of the
  * reference. A failure lists each one by name (e.g. `index.Container.kill
  * (Method), defined in lib/container/container.ts, does not have any
- * documentation`).
+ * documentation`). The examples in the TSDoc compile against the published
+ * types, as the README's snippets do (docs.test.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../helpers/bundle';
-import { brokenHtmlLinks, runTypedoc } from '../helpers/api-docs';
+import { brokenHtmlLinks, runTypedoc, tsdocExamples } from '../helpers/api-docs';
+import { snippetModule, typecheck } from '../helpers/typecheck';
 
 function withTemp<T>(fn: (dir: string) => T): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-api-docs-'));
@@ -65,5 +67,25 @@ test('the checks find an undocumented export, an undocumented member, a link to 
     const page = fs.readdirSync(path.join(out, 'interfaces'))[0]!;
     fs.appendFileSync(path.join(out, 'interfaces', page), '<a href="../gone.html">x</a><a href="#no-such-anchor">y</a><a href="https://example.org/">z</a>');
     assert.deepEqual(brokenHtmlLinks(out), [`interfaces/${page}: ../gone.html: no such file`, `interfaces/${page}: #no-such-anchor: no anchor #no-such-anchor`]);
+  });
+});
+
+/**
+ * What the examples take as given: a container (`c`) obtained as another
+ * example shows, and a config (`config`, or its text) read from somewhere.
+ */
+const EXAMPLE_PREAMBLE = "declare const c: import('kapsel').Container;\ndeclare const config: unknown;\ndeclare const text: string;";
+
+test('the @example code of the TSDoc compiles against the published types', () => {
+  const examples = tsdocExamples(path.join(REPO_ROOT, 'lib'));
+  // create, run, load, plan, start, exec, kill, delete, validateConfig (both forms), conformance, KapselError
+  assert.ok(examples.length >= 12, `only ${examples.length} examples found`);
+  withTemp((dir) => {
+    const files = examples.map((e, i) => {
+      const file = path.join(dir, `${path.basename(e.file, '.ts')}-line-${e.line}.ts`);
+      fs.writeFileSync(file, snippetModule(e.code, `example${i}`, EXAMPLE_PREAMBLE));
+      return file;
+    });
+    assert.deepEqual(typecheck(files), [], 'TSDoc examples (file names give the source file and the line of the fence)');
   });
 });

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../helpers/bundle';
 import { anchorsOf, brokenLinks, codeBlocks, linkTargets } from '../helpers/markdown';
+import { snippetModule } from '../helpers/typecheck';
 
 const README = path.join(REPO_ROOT, 'README.md');
 const README_MAX_LINES = 250;
@@ -100,18 +101,6 @@ test('no issue numbers, work-log dates or paths outside the repository in the us
   }
   assert.deepEqual(found, []);
 });
-
-/**
- * A snippet as a module of its own: its imports on top, the rest in an
- * async function (the snippets use top-level await, which a CommonJS
- * module cannot).
- */
-function snippetModule(code: string, name: string): string {
-  const lines = code.split('\n');
-  const imports = lines.filter((l) => /^import\s/.test(l));
-  const body = lines.filter((l) => !/^import\s/.test(l));
-  return [...imports, `export async function ${name}(): Promise<void> {`, ...body, '}', ''].join('\n');
-}
 
 test("the README's TypeScript snippets compile against the library's types", () => {
   const types = path.join(REPO_ROOT, 'dist', 'lib', 'index.d.ts');

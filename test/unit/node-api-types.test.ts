@@ -1,84 +1,47 @@
 /**
- * Issue 20: the public types as a user compiles them. A snippet importing
- * the built declarations (dist/lib) is type-checked with the settings the
- * README gives (TypeScript 5.9, target and lib ES2022, @types/node, strict):
- * `await using` on both classes, the typed events, the short forms, and
- * calls that must NOT compile (each under @ts-expect-error: a directive
- * with no error under it is itself an error, so a type that got looser
- * fails this test).
+ * The public types as a user compiles them: the type tests in test/types
+ * (expect-type assertions, `await using`, the typed events, the short
+ * forms, and calls that must NOT compile, each under @ts-expect-error)
+ * are type-checked against the built declarations (dist/lib) with the
+ * settings the README gives (test/types/tsconfig.json: TypeScript 5.9,
+ * target and lib ES2022, @types/node, strict).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import ts from 'typescript';
 import { REPO_ROOT } from '../helpers/bundle';
+import { typecheck, typeTestFiles } from '../helpers/typecheck';
 
-const SNIPPET = (lib: string): string => `
-import { Container, type ExitStatus, type RunResult } from ${JSON.stringify(lib)};
+test('the type tests (test/types) compile: the public types are as documented, and wrong calls do not compile', () => {
+  const files = typeTestFiles();
+  assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['lifecycle.ts', 'public-api.ts']);
+  assert.deepEqual(typecheck(files), []);
+});
 
-export async function lifecycle(): Promise<number | null> {
-  await using c = await Container.create({ id: 'demo', bundle: '/tmp/bundle' });
-  c.on('exit', (status: ExitStatus) => {
-    const signal: NodeJS.Signals | null = status.signal;
-    void signal;
-  });
-  c.once('oom', (kills: number) => void kills);
-  c.on('started', () => undefined).on('paused', () => undefined).on('resumed', () => undefined).off('deleted', () => undefined);
-  // @ts-expect-error 'created' is no event: create() resolving is it
-  c.on('created', () => undefined);
-  // @ts-expect-error 'exit' gives an ExitStatus, not a number
-  c.on('exit', (code: number) => void code);
-  await c.start();
-  const p0 = await c.exec({ args: ['true'], cwd: '/' });
-  await c.kill('SIGTERM');
-  await c.kill(9, { all: true });
-  // @ts-expect-error not a signal name
-  await c.kill('SIGFOO');
-  await c.kill('TERM'); // runc's short names too
-  // @ts-expect-error nor a short name that is no signal
-  await c.kill('FOO');
-  // @ts-expect-error an exec'd process's kill takes the same
-  await p0.kill('SIGFOO');
-  await using p = await c.exec(['sh', '-c', 'exit 5'], { env: ['A=1'], cwd: '/', user: { uid: 1000 } });
-  const killed: Promise<void> = p.kill('SIGKILL');
-  await killed;
-  // @ts-expect-error an exec'd process has no 'oom'
-  p.on('oom', () => undefined);
-  // @ts-expect-error the process-object form takes no process fields in its options
-  await c.exec({ args: ['true'], cwd: '/' }, { cwd: '/' });
-  await c.exec({ args: ['true'], cwd: '/' }, { stdio: [0, 1, 2] });
-  const result: RunResult = await Container.run({ id: 'once', bundle: '/tmp/bundle' });
-  const id: string = result.id;
-  void id;
-  return (await p.wait()).exitCode;
-}
-`;
-
-test('the public types compile as documented, and wrong calls do not', () => {
+test('the type check fails on a wrong expectation and on an expected error that is not there', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kapsel-types-'));
   try {
-    const file = path.join(dir, 'usage.ts');
-    fs.writeFileSync(file, SNIPPET(path.join(REPO_ROOT, 'dist', 'lib')));
-    const program = ts.createProgram([file], {
-      target: ts.ScriptTarget.ES2022,
-      lib: ['lib.es2022.d.ts'],
-      module: ts.ModuleKind.CommonJS,
-      moduleResolution: ts.ModuleResolutionKind.Node10,
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      types: ['node'],
-      typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')],
-    });
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => {
-        const where = d.file && d.start !== undefined ? `${path.basename(d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
-        return where + ts.flattenDiagnosticMessageText(d.messageText, '\n');
-      });
-    assert.deepEqual(problems, []);
+    const file = path.join(dir, 'wrong.ts');
+    fs.writeFileSync(
+      file,
+      [
+        "import { expectTypeOf } from 'expect-type';",
+        "import { Container, type ExitStatus } from 'kapsel';",
+        'expectTypeOf<ExitStatus>().toEqualTypeOf<{ exitCode: number; signal: string }>();',
+        'export async function f(c: Container): Promise<void> {',
+        '  // @ts-expect-error (wrongly: SIGTERM is a signal)',
+        "  await c.kill('SIGTERM');",
+        '}',
+        '',
+      ].join('\n'),
+    );
+    // expect-type resolves from the repository's node_modules: link it in.
+    fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    const errors = typecheck([file]);
+    assert.ok(errors.some((e) => e.startsWith('wrong.ts:3:')), errors.join('\n'));
+    assert.ok(errors.some((e) => e.startsWith('wrong.ts:5:') && /Unused '@ts-expect-error' directive/.test(e)), errors.join('\n'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
