@@ -5,7 +5,7 @@
  * entries use but do not export) into a directory of the caller's, and a
  * check of every link in the HTML it wrote.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from './bundle';
@@ -23,21 +23,29 @@ export interface TypedocRun {
 /**
  * Runs typedoc in `cwd` with `args` (the options file there, plus `--out`).
  * Warnings are collected rather than fatal (the caller asserts on them, so
- * that a failure lists each export or member, not the first).
+ * that a failure lists each export or member, not the first). A child
+ * process, so that two runs (and other tests) overlap.
  */
-export function runTypedoc(cwd: string, out: string, args: string[] = []): TypedocRun {
-  const run = spawnSync(process.execPath, [TYPEDOC, '--out', out, '--treatWarningsAsErrors', 'false', '--logLevel', 'Warn', ...args], {
+export function runTypedoc(cwd: string, out: string, args: string[] = []): Promise<TypedocRun> {
+  const child = spawn(process.execPath, [TYPEDOC, '--out', out, '--treatWarningsAsErrors', 'false', '--logLevel', 'Warn', ...args], {
     cwd,
-    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
   });
-  if (run.error) throw run.error;
-  const output = `${run.stdout}${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
-  const problems = output
-    .split('\n')
-    .filter((l) => /^\[(warning|error)\]/.test(l) && !/^\[warning\] Found \d+ errors? and \d+ warnings?/.test(l))
-    .map((l) => l.trim());
-  return { status: run.status, problems, output };
+  let text = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (text += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const output = text.replace(/\x1b\[[0-9;]*m/g, '');
+      const problems = output
+        .split('\n')
+        .filter((l) => /^\[(warning|error)\]/.test(l) && !/^\[warning\] Found \d+ errors? and \d+ warnings?/.test(l))
+        .map((l) => l.trim());
+      resolve({ status, problems, output });
+    });
+  });
 }
 
 function htmlFiles(dir: string): string[] {
