@@ -8,6 +8,8 @@
  *   await c.start();
  *   const p = await c.exec(['sh', '-c', 'exit 5']);
  *   const { exitCode: five } = await p.wait(); // c is force-deleted at the end of the scope
+ *
+ * @module kapsel
  */
 export { Container } from './container/container';
 export type {

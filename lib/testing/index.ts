@@ -2,6 +2,8 @@
  * kapsel/testing: tools for testing OCI runtimes and the programs around
  * them. `conformance()` registers node:test tests that check a
  * runc-compatible runtime CLI against the OCI runtime spec.
+ *
+ * @module kapsel/testing
  */
 export { conformance, AREA_NAMES, type ConformanceOptions } from './conformance/run';
 export { AREAS } from './conformance/areas';

@@ -4,9 +4,9 @@
  * kapsel/testing), reports no export or member without TSDoc, no
  * `{@link}` to nothing and no type the entries use but do not export; and
  * every link in the HTML it writes reaches a page and an anchor of the
- * reference. A failure lists each one by name (e.g. `index.Container.kill
- * (Method), defined in lib/container/container.ts, does not have any
- * documentation`). The examples in the TSDoc compile against the published
+ * reference. A failure lists each one by name (e.g. `kapsel.Container.kill
+ * (CallSignature), defined in kapsel/lib/container/container.ts, does not
+ * have any documentation`). The examples in the TSDoc compile against the published
  * types, as the README's snippets do (docs.test.ts).
  */
 import { describe, test } from 'node:test';
@@ -41,7 +41,7 @@ describe('the API reference', { concurrency: true }, () => {
       const run = await runTypedoc(REPO_ROOT, out);
       assert.equal(run.problems.length, 0, `typedoc (npm run docs) reported ${run.problems.length} problems:\n${run.problems.join('\n')}`);
       assert.equal(run.status, 0, run.output);
-      assert.ok(fs.existsSync(path.join(out, 'classes', 'index.Container.html')), `no page for Container in ${out}`);
+      assert.ok(fs.existsSync(path.join(out, 'classes', 'kapsel.Container.html')), `no page for Container in ${out}`);
       assert.deepEqual(brokenHtmlLinks(out), []);
     });
   });
