@@ -7,6 +7,7 @@
  * test fakes the host by writing a PlanFacts, and `kapsel plan` shows what
  * `create` will do on this host.
  */
+import { runtimeEnvironment } from './environment';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LinuxDevice, LinuxNamespaceType, Spec } from '../config/types';
@@ -213,7 +214,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     hostNamespaceIds: hostNamespaceIds(spec),
     directories,
     devices: hostDeviceNodes([...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]),
-    runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
+    runtimeEnv: runtimeEnvironment(),
     resctrl: hasFilesystem('/sys/fs/resctrl', RDTGROUP_SUPER_MAGIC),
     lsm: gatherLsmFacts(),
     ...(notifySocket ? { notifySocket } : {}),
