@@ -7,9 +7,9 @@
  * test fakes the host by writing a PlanFacts, and `kapsel plan` shows what
  * `create` will do on this host.
  */
-import { runtimeEnvironment } from './environment';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runtimeEnvironment } from './environment';
 import type { LinuxDevice, LinuxNamespaceType, Spec } from '../config/types';
 import { inUserNamespace } from '../state/root';
 import { parseMountinfo } from '../state/mountinfo';

@@ -28,7 +28,11 @@ export const HOOK_LIFECYCLE: ReadonlyArray<Pick<PlannedHook, 'kind' | 'namespace
   { kind: 'poststop', namespace: 'runtime', operation: 'delete', status: 'stopped', onFailure: 'warns' },
 ];
 
-/** What of a hook both the plan's list and the init's step carry: argv defaulted, env only when the config gives one. */
+/**
+ * What of a hook both the plan's list and the init's step carry: argv
+ * defaulted, env only when the config gives one (`env: []` stays an empty
+ * environment; only an absent one inherits the runtime's).
+ */
 function hookFields(h: Hook): { path: string; args: string[]; timeout: number; env?: string[] } {
   return { path: h.path, args: h.args ?? [h.path], timeout: h.timeout ?? 0, ...(h.env ? { env: [...h.env] } : {}) };
 }
