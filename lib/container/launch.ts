@@ -20,6 +20,7 @@ import { containerProcessState } from '../seccomp/listener';
 import { timeOffsetsError } from '../plan/time-namespace';
 import { makeIdmapTrees } from './idmap-trees';
 import { encodeStepsReusing } from './plan-cache';
+import { runtimeEnvironment } from '../host/environment';
 import { NetDeviceMoves, undoNetDeviceMoves } from './net-devices';
 import { openInitLink, type InitHookStates, type InitLink, type SyncPoint } from './init-link';
 import { nativeSyscalls, processCalls, type ParentSyscalls } from './syscalls';
@@ -182,7 +183,9 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       opened.set('fifo', sys.openPath(request.execFifo));
       setupFds.push(opened.get('fifo')!);
     }
-    opened.set('plan', sys.memfdWith('kapsel-plan', encodeStepsReusing(plan.steps)));
+    // Hooks without env get the runtime's own environment, which the plan
+    // never holds (plan/hooks.ts): it goes on the wire only.
+    opened.set('plan', sys.memfdWith('kapsel-plan', encodeStepsReusing(plan.steps, runtimeEnvironment())));
     setupFds.push(opened.get('plan')!);
     const [parentEnd, childEnd] = sys.seqpacketPair();
     parentSock = parentEnd;

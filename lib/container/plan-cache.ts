@@ -16,6 +16,7 @@ import type { ValidSpec } from '../config/valid';
 import type { LoadedBundle } from '../config/load';
 import type { CompileOptions } from '../plan/compile';
 import { encodeSteps } from '../plan/encode';
+import { inheritsRuntimeEnv } from '../plan/hooks';
 import type { PlanFacts } from '../plan/plan-facts';
 import { cgroupFactsKey, cgroupPart } from '../plan/runtime-cgroups';
 import type { LaunchPlan, Step } from '../plan/steps';
@@ -43,7 +44,7 @@ interface ConfigEntry {
 
 const configs = new Map<string, ConfigEntry>();
 const plans = new WeakMap<ValidSpec, Map<string, LaunchPlan>>();
-const encodings = new WeakMap<readonly Step[], Uint8Array>();
+const encodings = new WeakMap<readonly Step[], { env?: string; bytes: Uint8Array }>();
 
 /** Freezes a value and everything it holds (typed arrays, which cannot be frozen, are left as they are). */
 function deepFreeze<T>(value: T): T {
@@ -118,12 +119,17 @@ function withCgroupsOf(plan: LaunchPlan, spec: ValidSpec, facts: PlanFacts): Lau
   return deepFreeze({ ...rest, ...(cgroups ? { cgroups } : {}) });
 }
 
-/** encodeSteps, once per steps array (a plan from planContainerReusing is frozen: its steps do not change). */
-export function encodeStepsReusing(steps: readonly Step[]): Uint8Array {
-  let bytes = encodings.get(steps);
-  if (!bytes) {
-    bytes = encodeSteps(steps);
-    if (Object.isFrozen(steps)) encodings.set(steps, bytes);
-  }
+/**
+ * encodeSteps, once per steps array (a plan from planContainerReusing is
+ * frozen: its steps do not change) and runtime environment: the bytes of
+ * a plan whose hooks inherit the runtime's environment carry it
+ * (plan/hooks.ts), so a changed environment is a new encoding.
+ */
+export function encodeStepsReusing(steps: readonly Step[], runtimeEnv: readonly string[]): Uint8Array {
+  const env = steps.some(inheritsRuntimeEnv) ? runtimeEnv.join('\0') : undefined;
+  const seen = encodings.get(steps);
+  if (seen && seen.env === env) return seen.bytes;
+  const bytes = encodeSteps(steps, runtimeEnv);
+  if (Object.isFrozen(steps)) encodings.set(steps, { ...(env !== undefined ? { env } : {}), bytes });
   return bytes;
 }

@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runtimeEnvironment } from './environment';
 import type { LinuxDevice, LinuxNamespaceType, Spec } from '../config/types';
 import { inUserNamespace } from '../state/root';
 import { parseMountinfo } from '../state/mountinfo';
@@ -213,7 +214,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     hostNamespaceIds: hostNamespaceIds(spec),
     directories,
     devices: hostDeviceNodes([...DEFAULT_DEVICES, ...(spec.linux?.devices ?? [])]),
-    runtimeEnv: Object.entries(process.env).map(([key, value]) => `${key}=${value ?? ''}`),
+    runtimeEnv: runtimeEnvironment(),
     resctrl: hasFilesystem('/sys/fs/resctrl', RDTGROUP_SUPER_MAGIC),
     lsm: gatherLsmFacts(),
     ...(notifySocket ? { notifySocket } : {}),

@@ -12,7 +12,6 @@
  * library and makes no system call (test/unit/plan-purity.test.ts walks
  * its imports).
  */
-import type { Hook } from '../config/types';
 import type { ValidSpec } from '../config/valid';
 import { InvalidConfigError } from '../errors';
 import * as C from '../native/constants';
@@ -33,6 +32,7 @@ import { cgroupPart } from './runtime-cgroups';
 import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMode } from './mount-namespace';
 import { fdTable, helperFdLayout, type LaunchPlan, type Step } from './steps';
 import { createPlanHeader } from './header';
+import { hookSteps, planHooks } from './hooks';
 
 /** Where a container's bundle and rootfs are, and the runtime options that shape its plan ({@link compilePlan}). */
 export interface CompileOptions {
@@ -60,18 +60,6 @@ export interface CompileOptions {
 /** Whether id 0 inside has a mapping. */
 function mapsRoot(mappings: readonly { containerID: number; size: number }[]): boolean {
   return mappings.some((m) => m.containerID === 0 && m.size > 0);
-}
-
-function hookSteps(kind: 'createContainer' | 'startContainer', hooks: readonly Hook[] | undefined, runtimeEnv: readonly string[]): Step[] {
-  return (hooks ?? []).map((h) => ({
-    op: 'hook',
-    kind,
-    path: h.path,
-    timeout: h.timeout ?? 0,
-    args: h.args ?? [h.path],
-    // No env: the runtime's own, as runc and crun give it; [] stays empty.
-    env: h.env ?? [...runtimeEnv],
-  }));
 }
 
 /**
@@ -157,7 +145,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   if ((hooks.prestart?.length ?? 0) + (hooks.createRuntime?.length ?? 0) > 0) {
     steps.push({ op: 'sync', name: 'runtime-hooks' });
   }
-  steps.push(...hookSteps('createContainer', hooks.createContainer, facts.host.runtimeEnv));
+  steps.push(...hookSteps('createContainer', hooks.createContainer));
   steps.push(...finishRootfsSteps(rootfsCtx, options.noPivot ?? false, sysctlSteps(spec, facts.host)));
   if (spec.process.terminal) {
     const size = spec.process.consoleSize;
@@ -175,7 +163,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
   steps.push(proc.check);
   steps.push(...at('before-wait-start'));
   steps.push({ op: 'wait-start', fifoFd: layout.fifoFd });
-  steps.push(...hookSteps('startContainer', hooks.startContainer, facts.host.runtimeEnv));
+  steps.push(...hookSteps('startContainer', hooks.startContainer));
   steps.push(...at('before-exec'));
   steps.push(proc.exec);
 
@@ -199,6 +187,7 @@ export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: Pla
     ...(trees.length > 0 ? { idmapTrees: trees } : {}),
     ...(netDevices.moves.length > 0 ? { netDevices: netDevices.moves } : {}),
     ...(cgroups.plan ? { cgroups: cgroups.plan } : {}),
+    hooks: planHooks(spec.hooks),
     warnings,
     notes,
   };

@@ -19,7 +19,7 @@ export function wireEnum<T extends string>(values: readonly T[], value: T): numb
 
 export const PLAN_MAGIC = 'KPL1';
 
-function fieldsOf(step: Step): Field[] {
+function fieldsOf(step: Step, runtimeEnv: readonly string[] | undefined): Field[] {
   switch (step.op) {
     case 'header': return [wireEnum(PLAN_KINDS, step.kind), wireEnum(PROCFS_SOURCES, step.procfs), step.procBinds];
     case 'root': return [step.path];
@@ -35,7 +35,7 @@ function fieldsOf(step: Step): Field[] {
     case 'pivot-root': return [step.rootfs];
     case 'move-root': return [step.rootfs];
     case 'sync': return [step.name];
-    case 'hook': return [wireEnum(HOOKS_IN_CONTAINER, step.kind), step.path, step.timeout, step.args, step.env];
+    case 'hook': return [wireEnum(HOOKS_IN_CONTAINER, step.kind), step.path, step.timeout, step.args, step.env ?? inheritedEnv(step.path, runtimeEnv)];
     case 'sysctl': return [step.key, step.value];
     case 'personality': return [step.persona];
     case 'console': return [step.socketFd, step.rows, step.cols, step.bindConsole];
@@ -74,10 +74,25 @@ function fieldsOf(step: Step): Field[] {
   }
 }
 
-/** Encodes the steps of a plan into the bytes the init helper reads. */
-export function encodeSteps(steps: readonly Step[]): Buffer {
+/**
+ * The environment of a hook without `env`: the runtime's own (the init
+ * runs with an empty one, so the wire carries it). Required when a plan
+ * has such a hook: an empty environment by omission would be a silent
+ * change of what the hook gets.
+ */
+function inheritedEnv(hook: string, runtimeEnv: readonly string[] | undefined): readonly string[] {
+  if (!runtimeEnv) throw new InternalError(`plan: hook ${hook} inherits the runtime's environment, and the encoder was given none`);
+  return runtimeEnv;
+}
+
+/**
+ * Encodes the steps of a plan into the bytes the init helper reads.
+ * `runtimeEnv` ("KEY=value"): the environment of the hooks without `env`
+ * (plan/hooks.ts), the launching runtime's; needed only when there are any.
+ */
+export function encodeSteps(steps: readonly Step[], runtimeEnv?: readonly string[]): Buffer {
   const chunks: Buffer[] = [Buffer.from(PLAN_MAGIC)];
-  for (const step of steps) chunks.push(encodeRecord(flattenFields([step.op, ...fieldsOf(step)])));
+  for (const step of steps) chunks.push(encodeRecord(flattenFields([step.op, ...fieldsOf(step, runtimeEnv)])));
   return Buffer.concat(chunks);
 }
 

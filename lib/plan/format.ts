@@ -1,24 +1,100 @@
-/** Human-readable rendering of a plan (`kapsel plan`). */
+/**
+ * The printed form of a plan (`kapsel plan`, formatPlan): readable and
+ * stable. Numbers that stand for names are shown by name (mount and clone
+ * flags, capabilities, seccomp flags, scheduling enums), modes in octal,
+ * and a hook without `env` as inheriting the runtime's environment, never
+ * with its values. The same plan prints the same text on every machine,
+ * so that tests can pin it (kapsel/testing's host presets make the plan
+ * itself the same).
+ */
 import { formatProgram } from '../cgroups/device-bpf';
+import {
+  capabilityNames,
+  CLONE_FLAGS,
+  flagNames,
+  IOPRIO_CLASSES,
+  MEMORY_POLICY_FLAGS,
+  MEMORY_POLICY_MODES,
+  MOUNT_ATTRS,
+  MOUNT_FLAGS,
+  octalMode,
+  PERSONALITIES,
+  SCHED_FLAGS,
+  SCHED_POLICIES,
+  SECCOMP_FILTER_FLAGS,
+  valueName,
+} from './flag-names';
 import { NAMESPACE_FLAGS } from './namespaces';
 import type { CgroupPlan } from './runtime-cgroups';
-import type { LaunchPlan, Step } from './steps';
+import type { LaunchPlan, PlannedHook, Step } from './steps';
 
-/** Step fields that are capability masks (decimal text in the plan): shown in hex, as /proc/PID/status shows them. */
-const MASK_FIELDS = new Set(['keep', 'effective', 'permitted', 'inheritable', 'raise']);
+/** How a step field is shown: by op and field, for the fields that are numbers with names (flag-names.ts). */
+const FIELD_FORMS: Readonly<Record<string, (value: never) => string>> = {
+  'mount.flags': (v: number) => flagNames(v, MOUNT_FLAGS),
+  'mask.dirFlags': (v: number) => flagNames(v, MOUNT_FLAGS),
+  'tmpfs-copyup.flags': (v: number) => flagNames(v, MOUNT_FLAGS),
+  'setattr.set': (v: number) => flagNames(v, MOUNT_ATTRS),
+  'setattr.clear': (v: number) => flagNames(v, MOUNT_ATTRS),
+  'setattr.propagation': (v: number) => flagNames(v, MOUNT_FLAGS),
+  'unshare.flags': (v: number) => flagNames(v, CLONE_FLAGS),
+  'mkdir.mode': (v: number) => octalMode(v),
+  'mknod.mode': (v: number) => octalMode(v),
+  'umask.mask': (v: number) => octalMode(v),
+  'bounding.keep': (v: string) => capabilityNames(v),
+  'capset.effective': (v: string) => capabilityNames(v),
+  'capset.permitted': (v: string) => capabilityNames(v),
+  'capset.inheritable': (v: string) => capabilityNames(v),
+  'ambient.raise': (v: string) => capabilityNames(v),
+  'seccomp.flags': (v: number) => flagNames(v, SECCOMP_FILTER_FLAGS),
+  'personality.persona': (v: number) => valueName(v, PERSONALITIES),
+  'scheduler.policy': (v: number) => valueName(v, SCHED_POLICIES),
+  'scheduler.flags': (v: number) => flagNames(v, SCHED_FLAGS),
+  'ioprio.ioClass': (v: number) => valueName(v, IOPRIO_CLASSES),
+  'mempolicy.mode': (v: number) => valueName(v, MEMORY_POLICY_MODES),
+  'mempolicy.flags': (v: number) => flagNames(v, MEMORY_POLICY_FLAGS),
+};
 
-function describe(value: unknown, key?: string): string {
-  if (key !== undefined && MASK_FIELDS.has(key) && typeof value === 'string' && /^\d+$/.test(value)) return `0x${BigInt(value).toString(16)}`;
+/**
+ * What a hook without `env` is shown with: it gets the runtime's own
+ * environment when it runs, whose values a plan never holds nor prints
+ * (plan/hooks.ts): a printed plan goes to logs and test snapshots.
+ */
+export const INHERITED_ENV = "inherits the runtime's environment";
+
+function describe(value: unknown, op: string, key: string): string {
+  const form = FIELD_FORMS[`${op}.${key}`];
+  if (form) return form(value as never);
   if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
   if (Array.isArray(value)) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
   return JSON.stringify(value);
 }
 
+/** One step as a line: its number, op and fields, numbers with names shown by name. */
 export function formatStep(step: Step, index: number): string {
   const fields = Object.entries(step)
     .filter(([key]) => key !== 'op')
-    .map(([key, value]) => `${key}=${describe(value, key)}`);
-  return `${String(index).padStart(3)}  ${step.op}${fields.length ? ' ' + fields.join(' ') : ''}`;
+    .map(([key, value]) => `${key}=${describe(value, step.op, key)}`);
+  if (step.op === 'hook' && step.env === undefined) fields.push(`env=(${INHERITED_ENV})`);
+  const line = `${String(index).padStart(3)}  ${step.op}${fields.length ? ' ' + fields.join(' ') : ''}`;
+  return step.op === 'sync' ? `${line}  (the runtime runs the prestart and createRuntime hooks here)` : line;
+}
+
+/** Every hook, in the order the lifecycle runs it, with where, when, its state and its environment. */
+export function formatHooks(hooks: readonly PlannedHook[] | undefined): string[] {
+  if (!hooks || hooks.length === 0) return ['hooks: (none)'];
+  const lines = ['hooks (in the order they run):'];
+  hooks.forEach((h, i) => {
+    const failure = h.onFailure === 'fails' ? `a failure fails ${h.operation}` : 'a failure is a warning';
+    lines.push(`  ${i + 1}. ${h.kind}[${h.index}] at ${h.operation}, in the ${h.namespace}'s namespaces, state "${h.status}" on stdin, ${failure}`);
+    lines.push(`     path=${JSON.stringify(h.path)} args=${describe(h.args, 'hook', 'args')} timeout=${h.timeout === 0 ? 'none' : `${h.timeout}s`}`);
+    lines.push(`     env: ${h.env ? describe(h.env, 'hook', 'env') : INHERITED_ENV}`);
+  });
+  return lines;
+}
+
+/** The init helper's fds by number and role (LaunchPlan.fds). */
+function formatFds(plan: LaunchPlan): string {
+  return `fds: ${plan.fds.map((s) => `${s.fd}=${s.role}${s.n !== undefined ? ` ${s.n}` : ''}`).join(' ')}`;
 }
 
 /** The plan's cgroup part: directories, writes, the device filter, the init's placement. */
@@ -36,15 +112,15 @@ export function formatCgroups(cgroups: CgroupPlan | undefined): string[] {
 }
 
 /**
- * A launch plan as text, one line per namespace, mapping and step, then the
- * cgroup part: what `kapsel plan` prints. For reading, not for parsing
- * (use {@link planToJSON}).
+ * A launch plan as text (`kapsel plan`): namespaces, id maps, fds,
+ * warnings, the init's steps, the hooks in the order they run, the
+ * cgroups. For reading, not for parsing (use {@link planToJSON}).
  */
 export function formatPlan(plan: LaunchPlan): string {
   const created = Object.entries(NAMESPACE_FLAGS)
     .filter(([, flag]) => (plan.cloneFlags & flag) !== 0)
     .map(([name]) => name);
-  const lines = [`new namespaces: ${created.join(' ') || '(none)'}`];
+  const lines = [`new namespaces: ${created.length > 0 ? `${created.join(' ')} (${flagNames(plan.cloneFlags, CLONE_FLAGS)})` : '(none)'}`];
   for (const j of plan.join) {
     const name = Object.entries(NAMESPACE_FLAGS).find(([, f]) => f === j.type)?.[0] ?? String(j.type);
     lines.push(`join namespace: ${name} ${'path' in j ? j.path : `pidfd ${j.pidfd}`}`);
@@ -59,9 +135,12 @@ export function formatPlan(plan: LaunchPlan): string {
     const maps = `uid ${t.uidMap.trim().replace(/\n/g, ', ')}; gid ${t.gidMap.trim().replace(/\n/g, ', ')}`;
     lines.push(`idmap tree ${i}: ${t.source}${t.recursive ? ' (recursive)' : ''}${t.recursiveIdmap ? ' ridmap' : ''} ${maps}`);
   });
+  if (plan.seccompListener) lines.push(`seccomp listener: ${plan.seccompListener.path}${plan.seccompListener.metadata !== undefined ? ` metadata=${JSON.stringify(plan.seccompListener.metadata)}` : ''}`);
+  lines.push(formatFds(plan));
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   lines.push('steps:');
   plan.steps.forEach((s, i) => lines.push(formatStep(s, i)));
+  lines.push(...formatHooks(plan.hooks));
   lines.push(...formatCgroups(plan.cgroups));
   return lines.join('\n');
 }

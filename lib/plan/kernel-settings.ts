@@ -77,7 +77,7 @@ export function sysctlSteps(spec: ValidSpec, host: Pick<HostFacts, 'joinedRuntim
 }
 
 /** Execution domains by the spec's names (the schema admits these two). */
-const PERSONALITIES: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+export const PERSONALITIES: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
 
 export function personalitySteps(spec: ValidSpec): Step[] {
   const p = spec.linux?.personality;

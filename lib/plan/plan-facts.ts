@@ -87,8 +87,11 @@ export interface HostFacts {
    */
   devices: ReadonlyMap<string, string>;
   /**
-   * The runtime's own environment ("KEY=value"): a hook without `env` gets
-   * it, as runc's and crun's hooks do (Go's exec.Cmd with a nil Env).
+   * The runtime's own environment ("KEY=value"), of which the plan reads
+   * NOTIFY_SOCKET only (plan/notify-socket.ts). A hook without `env` gets
+   * the runtime's environment too (as runc's and crun's do: Go's exec.Cmd
+   * with a nil Env), but not through the plan: a plan never holds it
+   * (plan/hooks.ts); the launch encodes it for the init.
    */
   runtimeEnv: readonly string[];
   /**

@@ -8,7 +8,7 @@
  * and decoded by the init's own readers without running anything
  * (`kapsel-init --dry-run`, test/unit/plan-wire.test.ts).
  */
-import type { LinuxIDMapping } from '../config/types';
+import type { HookName, LinuxIDMapping } from '../config/types';
 import type { JoinNamespace } from '../native/addon';
 import type { SeccompSummary } from '../seccomp/summary';
 import type { NormalizedProfileJSON } from '../config/seccomp/normalize';
@@ -251,7 +251,10 @@ export type Step =
       /** Which hand-over this is. */
       name: SyncPoint;
     }
-  /** Runs a hook from inside the container's namespaces (state JSON on stdin). */
+  /**
+   * Runs a hook from inside the container's namespaces (state JSON on
+   * stdin).
+   */
   | {
       /** Which step this is. */
       op: 'hook';
@@ -263,8 +266,12 @@ export type Step =
       timeout: number;
       /** Its argv. */
       args: string[];
-      /** Its environment ("KEY=VALUE"). */
-      env: string[];
+      /**
+       * Its environment ("KEY=VALUE"). Absent: the runtime's own
+       * environment, which the plan never holds (plan/hooks.ts); the
+       * encoder sends the launching runtime's.
+       */
+      env?: string[];
     }
   /**
    * Writes /proc/sys/<key with dots as slashes>, for the init's own
@@ -694,6 +701,36 @@ export interface IdmapTree {
   gidMap: string;
 }
 
+/** Where a hook runs: in the runtime's namespaces, or in the container's (run by the init). */
+export type HookNamespace = 'runtime' | 'container';
+
+/** One hook of the config, where and when it runs (plan/hooks.ts). */
+export interface PlannedHook {
+  /** The hook list it comes from (config.md "POSIX-platform Hooks"). */
+  kind: HookName;
+  /** Its position in that list (0-based): hooks of one list run in order. */
+  index: number;
+  /** The hook's executable (a host path, or a container path for the hooks the init runs). */
+  path: string;
+  /** argv, argv[0] included (the path when the config gives none). */
+  args: string[];
+  /** Its environment, as the config gives it; absent: it inherits the runtime's environment (never shown). */
+  env?: string[];
+  /** Seconds before it is killed; 0: no limit. */
+  timeout: number;
+  /** Whose namespaces it runs in. */
+  namespace: HookNamespace;
+  /** The operation that runs it. */
+  operation: 'create' | 'start' | 'delete';
+  /** The `status` of the state on its stdin. */
+  status: 'creating' | 'created' | 'running' | 'stopped';
+  /**
+   * What its failure does: fails the operation (then the container is
+   * destroyed and the poststop hooks run), or only a warning (poststop).
+   */
+  onFailure: 'fails' | 'warns';
+}
+
 /** Everything needed to start a container's init, besides the bundle itself. */
 export interface LaunchPlan {
   /** CLONE_NEW* flags of the namespaces to create. */
@@ -748,6 +785,13 @@ export interface LaunchPlan {
    * cgroup, hand-made facts without cgroups).
    */
   cgroups?: CgroupPlan;
+  /**
+   * Every hook of the config in the order the lifecycle runs it, with its
+   * namespace, the status of the state it gets and what its failure does
+   * (plan/hooks.ts); the in-container ones are also "hook" steps. Absent
+   * in an exec plan (an exec runs no hook).
+   */
+  hooks?: PlannedHook[];
   /** Number of inherited fds besides stdio (fds 3 .. 3+preserveFds-1). */
   preserveFds: number;
   /**

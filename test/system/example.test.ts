@@ -1,6 +1,8 @@
 // The seed workflow, end to end through bin/kapsel: examples/hello-world
 // (spec --rootless, createContainer + postStop hooks, create, list, state,
-// start, state, delete), as root and as an unprivileged user.
+// start, state, delete), as root and as an unprivileged user; and the
+// testing example's suite of a config generator (examples/testing) as an
+// unprivileged user.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -86,6 +88,19 @@ test('the hello-world example as an unprivileged user', { skip }, () => {
     assert.deepEqual(run.runtimeDirLeftovers.filter((f) => f !== 'kapsel'), [], 'no state left in XDG_RUNTIME_DIR');
   } finally {
     fs.rmSync(hooks, { recursive: true, force: true });
+    repo.release();
+  }
+});
+
+test('the testing example (a config generator checked with validateConfig and pinned plans) passes as an unprivileged user', { skip }, () => {
+  const repo = userReadableRepo();
+  try {
+    const run = runCommandAsUser([process.execPath, '--test', path.join(repo.dir, 'dist', 'examples', 'testing', 'config-plans.test.js')]);
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    // Every test of the file ran and passed (none skipped, none missing).
+    assert.match(run.stdout, /\n# tests 5\n/);
+    assert.match(run.stdout, /\n# pass 5\n/);
+  } finally {
     repo.release();
   }
 });

@@ -105,7 +105,23 @@ test('the encoding of a reused plan is made once and equals encodeSteps', () => 
   const b = makeBundle();
   const { config, bundle, rootfs } = loadBundleReusing(b.dir);
   const plan = planContainerReusing(config, { bundle, rootfs }, fakeFacts());
-  const bytes = encodeStepsReusing(plan.steps);
-  assert.equal(encodeStepsReusing(plan.steps), bytes);
+  const bytes = encodeStepsReusing(plan.steps, ['A=1']);
+  assert.equal(encodeStepsReusing(plan.steps, ['A=1']), bytes);
   assert.deepEqual(bytes, encodeSteps(plan.steps));
+  // No hook inherits the environment: another one encodes the same, from the cache.
+  assert.equal(encodeStepsReusing(plan.steps, ['B=2']), bytes);
+});
+
+test('a reused plan whose hook inherits the runtime\'s environment is encoded anew for another environment', () => {
+  const b = makeBundle((s) => {
+    s.hooks = { createContainer: [{ path: '/bin/true' }] };
+  });
+  const { config, bundle, rootfs } = loadBundleReusing(b.dir);
+  const plan = planContainerReusing(config, { bundle, rootfs }, fakeFacts());
+  const one = encodeStepsReusing(plan.steps, ['A=1']);
+  assert.equal(encodeStepsReusing(plan.steps, ['A=1']), one);
+  const two = encodeStepsReusing(plan.steps, ['A=2']);
+  assert.notDeepEqual(two, one);
+  assert.deepEqual(two, encodeSteps(plan.steps, ['A=2']));
+  assert.throws(() => encodeSteps(plan.steps), /inherits the runtime's environment/);
 });

@@ -1,7 +1,7 @@
 // The plan compiler, without root: which steps a config turns into, in
 // which order, with which resolved arguments.
 import { test } from 'node:test';
-import { fakeFacts } from '../helpers/facts';
+import { fakeFacts, type FakeFacts } from '../helpers/facts';
 import assert from 'node:assert/strict';
 import { defaultSpec, validateConfig, validateProcess } from '../../lib/config';
 import type { LinuxNamespaceType, Spec } from '../../lib/config/types';
@@ -27,11 +27,8 @@ function spec(edit?: (s: Spec) => void, rootless = false): ValidSpec {
 }
 
 /** A fake host and image: the compiler reads nothing else. */
-function facts(edit: { unprivileged?: boolean; inUserNamespace?: boolean; joinedRuntimeNamespaces?: LinuxNamespaceType[]; cgroup2?: boolean; directories?: string[]; passwd?: PlanFacts['image']['passwd'] } = {}): PlanFacts {
-  return {
-    host: { unprivileged: edit.unprivileged ?? false, inUserNamespace: edit.inUserNamespace ?? false, joinedRuntimeNamespaces: new Set(edit.joinedRuntimeNamespaces ?? []), cgroup2: edit.cgroup2 ?? false, directories: new Set(edit.directories ?? []), devices: fakeFacts().host.devices, runtimeEnv: ['RUNTIME=env'], resctrl: false },
-    image: { passwd: edit.passwd ?? [] },
-  };
+function facts(edit: FakeFacts = {}): PlanFacts {
+  return fakeFacts(edit);
 }
 
 /** compilePlan with the test's bundle and rootfs, on a privileged (or, with rootless, unprivileged) fake host. */
@@ -132,9 +129,18 @@ test('steps follow the lifecycle order', () => {
   }
   const hooks = plan.steps.filter((s) => s.op === 'hook');
   assert.deepEqual(hooks, [
-    { op: 'hook', kind: 'createContainer', path: '/bin/cc', timeout: 5, args: ['cc', 'x'], env: ['RUNTIME=env'] },
+    // No env: the runtime's own, which the plan never holds (filled in at launch).
+    { op: 'hook', kind: 'createContainer', path: '/bin/cc', timeout: 5, args: ['cc', 'x'] },
     { op: 'hook', kind: 'startContainer', path: '/bin/sc', timeout: 0, args: ['/bin/sc'], env: ['A=b'] },
   ]);
+  assert.deepEqual(
+    plan.hooks!.map((h) => `${h.kind}[${h.index}] ${h.namespace} ${h.operation} ${h.status} ${h.onFailure} ${h.env ? h.env.join(',') : 'inherits'}`),
+    [
+      'createRuntime[0] runtime create creating fails inherits',
+      'createContainer[0] container create creating fails inherits',
+      'startContainer[0] container start created fails A=b',
+    ],
+  );
   assert.ok(indexOfOp(plan.steps, 'wait-start') < plan.steps.findIndex((s) => s.op === 'hook' && s.kind === 'startContainer'));
   assert.equal(plan.steps[plan.steps.length - 1].op, 'exec');
 });

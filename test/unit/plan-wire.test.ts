@@ -28,6 +28,8 @@ import { podmanSizedProfile } from '../helpers/seccomp-profiles';
 
 const bundle = '/b';
 const rootfs = '/b/rootfs';
+/** The launching runtime's environment: what a hook without env gets on the wire (plan/hooks.ts). */
+const RUNTIME_ENV = ['RUNTIME=env', 'PATH=/usr/bin'];
 
 /** What the dry run prints for a step: bigints as decimal strings, bytes as hex. */
 function expected(step: Step): Record<string, unknown> {
@@ -39,12 +41,13 @@ function expected(step: Step): Record<string, unknown> {
     else if (value instanceof Uint8Array) out[key] = Buffer.from(value).toString('hex');
     else out[key] = value;
   }
+  if (step.op === 'hook' && step.env === undefined) out.env = RUNTIME_ENV;
   return out;
 }
 
 /** The steps as the C++ readers decode them. */
 function decodeInC(steps: readonly Step[]): Record<string, unknown>[] {
-  const run = spawnSync(initHelperPath(), ['--dry-run', '--plan-fd', '0'], { input: encodeSteps(steps) });
+  const run = spawnSync(initHelperPath(), ['--dry-run', '--plan-fd', '0'], { input: encodeSteps(steps, RUNTIME_ENV) });
   assert.equal(run.status, 0, `kapsel-init --dry-run failed: ${run.stderr}`);
   return run.stdout
     .toString('utf8')
