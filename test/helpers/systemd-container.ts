@@ -34,6 +34,12 @@ export interface SystemdSpecOptions {
   extraCaps?: string[];
   /** More mounts (read-only binds of node and the kapsel tree). */
   mounts?: Mount[];
+  /**
+   * Room for a container runtime inside (the nested-kapsel tests): no
+   * masked or read-only /proc paths (the kernel lets a nested runtime
+   * mount a fresh procfs only where the existing one is fully visible).
+   */
+  nestedRuntime?: boolean;
   /** linux.cgroupsPath (the tests give an absolute one, to find the container's cgroups on the host). */
   cgroupsPath?: string;
 }
@@ -69,6 +75,10 @@ export function systemdSpec(rootfs: string, opts: SystemdSpecOptions = {}): Spec
   if (opts.cgroupNamespace ?? true) namespaces.push({ type: 'cgroup' });
   spec.linux!.namespaces = namespaces;
   if (opts.cgroupsPath) spec.linux!.cgroupsPath = opts.cgroupsPath;
+  if (opts.nestedRuntime) {
+    delete spec.linux!.maskedPaths;
+    delete spec.linux!.readonlyPaths;
+  }
   return spec;
 }
 
@@ -78,3 +88,11 @@ export function systemdBundle(spec: Spec): { dir: string; cleanup(): void } {
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** What a runtime inside needs beyond podman's defaults: mounts, namespaces, cgroups, ptrace of its children, device nodes. */
+export const NESTED_RUNTIME_CAPS = ['CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_MKNOD', 'CAP_DAC_READ_SEARCH', 'CAP_AUDIT_WRITE', 'CAP_SYS_NICE', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_BPF', 'CAP_PERFMON'];
+
+/** A read-only bind of host path `source` at `destination`. */
+export const roBind = (source: string, destination = source): Mount => ({ destination, type: 'bind', source, options: ['rbind', 'ro', 'nosuid'] });
+/** A writable bind. */
+export const rwBind = (source: string, destination = source): Mount => ({ destination, type: 'bind', source, options: ['rbind', 'rw', 'nosuid'] });
