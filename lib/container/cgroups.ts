@@ -74,11 +74,9 @@ export function gatherCgroupFacts(
  * the JS thread; `beforeMaking` hears of the directories first (crash
  * safety). On failure nothing made here is left.
  */
-export async function makeCgroups(plan: CgroupPlan, beforeMaking?: (dirs: string[]) => void): Promise<CgroupRecord> {
+export function makeCgroups(plan: CgroupPlan, beforeMaking?: (dirs: string[]) => void): Promise<CgroupRecord> {
   const unified = plan.mountPoint !== undefined ? { unified: { mountPoint: plan.mountPoint, mountRoot: '/' } } : {};
-  const record = await createCgroups({ v1: plan.v1, ...(plan.unified !== undefined ? { unified: plan.unified } : {}) }, { kind: plan.layout, v1: {}, ...unified }, beforeMaking);
-  // Recorded before the scope is started: a create that fails or is killed after leaves it for delete to stop.
-  return plan.systemd ? { ...record, systemd: plan.systemd.scope } : record;
+  return createCgroups({ v1: plan.v1, ...(plan.unified !== undefined ? { unified: plan.unified } : {}) }, { kind: plan.layout, v1: {}, ...unified }, beforeMaking);
 }
 
 /** The plan's resource writes on the cgroups made (the device rules are not writes on cgroup2: attachDeviceProgram). */
