@@ -131,7 +131,7 @@ export class RecordingSyscalls implements ParentSyscalls {
     this.record('joinCgroups', pid, dirs);
   }
   async destroyCgroups(record: CgroupRecord): Promise<void> {
-    this.record('destroyCgroups', record.created);
+    this.record('destroyCgroups', record.created, record.systemd?.unit);
     for (const dir of record.created) this.cgroups.delete(dir);
     if (record.systemd) this.scopes.delete(record.systemd.unit);
   }
