@@ -98,6 +98,9 @@ export function resolveCgroupTarget(
     const running = options.systemdRunning ?? systemdIsRunning();
     // runc's message.
     if (!running) throw new NotSupportedError('systemd not running on this host, cannot use systemd cgroups manager');
+    // The user manager's scopes live below its own cgroup (user@UID.service), which this resolution does not
+    // know yet: refused rather than run without the limits the caller asked systemd to hold.
+    if (options.rootless) throw new NotSupportedError('--systemd-cgroup for a rootless runtime (systemd --user) is not supported yet (drop --systemd-cgroup)');
     const { cgroupPath, ...unit } = systemdScope(cgroupsPath, id, options.rootless ?? false);
     scope = unit;
     cgroupsPath = cgroupPath;
