@@ -171,7 +171,8 @@ export function resourceProperties(
   const t = (name: string, value: number | bigint | string): void => void props.push({ name, type: 't', value: String(value) });
   const r = resources ?? {};
   const limit = r.memory?.limit;
-  if (limit !== undefined && limit !== null) t(version === 2 ? 'MemoryMax' : 'MemoryLimit', limit < 0 ? MAX_U64 : limit);
+  // 0 is "not set" (runc's reading too).
+  if (limit !== undefined && limit !== null && limit !== 0) t(version === 2 ? 'MemoryMax' : 'MemoryLimit', limit < 0 ? MAX_U64 : limit);
   if (version === 2 && r.memory?.reservation !== undefined && r.memory.reservation !== null && r.memory.reservation > 0) t('MemoryLow', r.memory.reservation);
   const shares = r.cpu?.shares;
   if (shares !== undefined && shares !== null && shares > 0) {

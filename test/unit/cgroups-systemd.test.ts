@@ -39,6 +39,8 @@ test('resources -> the unit properties systemd knows, per cgroup version', () =>
   // Rounded up to 10 ms, unlimited as UINT64_MAX.
   assert.equal(resourceProperties({ cpu: { quota: 12_345, period: 100_000 } }, 2, undefined)[0]!.value, '130000');
   assert.equal(resourceProperties({ memory: { limit: -1 }, pids: { limit: -1 } }, 2, undefined).map((p) => p.value).join(), '18446744073709551615,18446744073709551615');
+  // 0 is "not set": nothing is sent.
+  assert.deepEqual(resourceProperties({ memory: { limit: 0 }, pids: { limit: 0 }, cpu: { shares: 0, quota: 0 } }, 1, undefined), []);
 });
 
 test('device rules: deny-all then allows become DevicePolicy=strict and DeviceAllow; others are left to cgroupfs with a warning', () => {
