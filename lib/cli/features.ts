@@ -60,7 +60,7 @@ export function features(): Features {
       capabilities: Object.entries(CAPABILITIES)
         .sort(([, a], [, b]) => a - b)
         .map(([name]) => name),
-      // lib/cgroups: both versions (and rdma limits); the systemd driver (cgroups/systemd*.ts) for the system manager; systemd --user is not tested yet.
+      // lib/cgroups: both versions (and rdma limits); the systemd driver (cgroups/systemd*.ts) for the system manager; systemd --user is refused for now.
       cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp: seccompFeatures(),
       apparmor: { enabled: true },
