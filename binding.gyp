@@ -23,7 +23,8 @@
         "native/addon/idmap.cc",
         "native/addon/netdev.cc",
         "native/addon/event_fds.cc",
-        "native/addon/file_batch.cc"
+        "native/addon/file_batch.cc",
+        "native/addon/sd_bus.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

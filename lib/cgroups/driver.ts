@@ -4,6 +4,7 @@
  * pause from another process find exactly what create made); a driver is
  * built from it (openCgroups in index.ts) and does the rest.
  */
+import type { SystemdScope } from './systemd';
 import type { CgroupSettings } from './writes';
 
 /** What create made, as state.json keeps it. */
@@ -26,6 +27,11 @@ export interface CgroupRecord {
    * container's own later are its processes' and go with it.
    */
   preexisting?: string[];
+  /**
+   * --systemd-cgroup: the scope unit systemd holds these cgroups as
+   * (systemd.ts); update also changes its properties, delete stops it.
+   */
+  systemd?: SystemdScope;
 }
 
 export type { CgroupStats, MemoryEntry } from './stats';

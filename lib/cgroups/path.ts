@@ -14,14 +14,16 @@
  * - ".." that would climb above its starting point is refused (runc clamps
  *   it silently; a path that means something else than it says is a
  *   config error here).
- * - systemd's "slice:prefix:name" form (--systemd-cgroup) needs a running
- *   systemd: without one it is refused, as runc does; with one it is
- *   refused too until the systemd driver exists (see the README).
+ * - With --systemd-cgroup (the systemd driver, systemd.ts) cgroupsPath is
+ *   "slice:prefix:name": the scope unit's cgroup, where systemd puts it,
+ *   resolved as an absolute path. It needs a running systemd: without one
+ *   it is refused with runc's message.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidConfigError, NotSupportedError } from '../errors';
 import type { CgroupLayout } from './layout';
+import { systemdScope, type SystemdScope } from './systemd';
 
 /** Where each hierarchy's cgroup of the container is. */
 export interface CgroupTarget {
@@ -29,6 +31,8 @@ export interface CgroupTarget {
   v1: Record<string, string>;
   /** The cgroup2 directory (pure v2, or the unified hierarchy of a hybrid host). */
   unified?: string;
+  /** --systemd-cgroup: the scope unit systemd makes for these directories. */
+  systemd?: SystemdScope;
 }
 
 const JSON_PATH = '/linux/cgroupsPath';
@@ -70,6 +74,8 @@ export interface ResolveOptions {
   systemd?: boolean;
   /** Whether systemd runs on this host (default: /run/systemd/system exists, as sd_booted). */
   systemdRunning?: boolean;
+  /** The runtime is rootless: its scope goes to its own `systemd --user` (default slice user.slice). */
+  rootless?: boolean;
 }
 
 export function systemdIsRunning(): boolean {
@@ -87,15 +93,20 @@ export function resolveCgroupTarget(
   own: Map<string, string>,
   options: ResolveOptions = {},
 ): CgroupTarget {
+  let scope: SystemdScope | undefined;
   if (options.systemd) {
     const running = options.systemdRunning ?? systemdIsRunning();
-    if (!running) {
-      throw new NotSupportedError("--systemd-cgroup: systemd is not running on this host, it cannot be the cgroup manager (drop --systemd-cgroup)");
-    }
-    throw new NotSupportedError('--systemd-cgroup: the systemd cgroup driver is not supported yet (drop --systemd-cgroup to use cgroupfs)');
+    // runc's message.
+    if (!running) throw new NotSupportedError('systemd not running on this host, cannot use systemd cgroups manager');
+    // The user manager's scopes live below its own cgroup (user@UID.service), which this resolution does not
+    // know yet: refused rather than run without the limits the caller asked systemd to hold.
+    if (options.rootless) throw new NotSupportedError('--systemd-cgroup for a rootless runtime (systemd --user) is not supported yet (drop --systemd-cgroup)');
+    const { cgroupPath, ...unit } = systemdScope(cgroupsPath, id, options.rootless ?? false);
+    scope = unit;
+    cgroupsPath = cgroupPath;
   }
   const given = cgroupsPath ?? '';
-  if (/^[^/:]*:[^/:]*:[^/:]*$/.test(given)) {
+  if (!scope && /^[^/:]*:[^/:]*:[^/:]*$/.test(given)) {
     throw new InvalidConfigError(JSON_PATH, `"${given}" is a systemd "slice:prefix:name" path, which needs --systemd-cgroup (and systemd)`);
   }
   const inner = given === '' ? id : given;
@@ -115,7 +126,7 @@ export function resolveCgroupTarget(
     const base = absolute ? mountRoot : path.posix.dirname(own.get('') ?? mountRoot);
     unified = onDisk(mountPoint, mountRoot, within(path.posix.relative(mountRoot, base).startsWith('..') ? mountRoot : base));
   }
-  return { v1, unified };
+  return { v1, unified, ...(scope ? { systemd: scope } : {}) };
 }
 
 /**

@@ -60,8 +60,8 @@ export function features(): Features {
       capabilities: Object.entries(CAPABILITIES)
         .sort(([, a], [, b]) => a - b)
         .map(([name]) => name),
-      // lib/cgroups: both versions (and rdma limits); no systemd driver yet.
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      // lib/cgroups: both versions (and rdma limits); the systemd driver (cgroups/systemd*.ts) for the system manager; systemd --user is refused for now.
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp: seccompFeatures(),
       apparmor: { enabled: true },
       selinux: { enabled: true },

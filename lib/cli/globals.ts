@@ -38,7 +38,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   {
     name: 'systemd-cgroup',
     type: 'boolean',
-    description: 'record that the caller asked for the systemd cgroup manager (cgroups are not managed yet)',
+    description: 'use systemd for cgroups: cgroupsPath "slice:prefix:name" becomes a transient scope unit (needs a running systemd)',
   },
   { name: 'rootless', type: 'string', value: 'true|false|auto', description: 'accepted for runc compatibility; rootless mode is detected' },
   { name: 'help', aliases: ['h'], type: 'boolean', description: 'show help' },

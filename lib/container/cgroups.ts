@@ -23,6 +23,7 @@ import type { CgroupFacts, CgroupPlan } from '../plan/runtime-cgroups';
 import type { CgroupWrite } from '../cgroups/writes';
 import { inUserNamespace as runningInUserNamespace } from '../state/root';
 import { InvalidStateError } from '../errors';
+import { systemdBus } from '../cgroups/systemd-bus';
 import type { StoredState } from '../state/store';
 
 /** The nearest existing ancestor of `dir` (or dir itself) is writable by us. */
@@ -55,7 +56,7 @@ export function gatherCgroupFacts(
   // A page size names a control file: only the host's sizes (as update checks them).
   checkHugepageLimits(spec.linux?.resources ?? {}, RESOURCES);
   const layout = detectLayout();
-  const target = resolveCgroupTarget(spec.linux?.cgroupsPath, id, layout, ownCgroups(), { systemd: options.systemd });
+  const target = resolveCgroupTarget(spec.linux?.cgroupsPath, id, layout, ownCgroups(), { systemd: options.systemd, rootless: options.unprivileged });
   const inUserNamespace = options.inUserNamespace ?? runningInUserNamespace();
   if (options.unprivileged || inUserNamespace) {
     const dirs = [...Object.values(target.v1), ...(target.unified ? [target.unified] : [])];
@@ -106,4 +107,6 @@ export async function destroyCgroups(record: CgroupRecord): Promise<void> {
     if (attempt > 1000) break; // destroy reports the busy cgroup
   }
   await driver.destroy();
+  // After the processes are gone (systemd then drops the scope by itself); a unit left (failed, or never started) is stopped and forgotten.
+  if (record.systemd) await systemdBus.stopScope(record.systemd);
 }

@@ -34,6 +34,7 @@ import { UndoJournal } from './undo';
 import { AbortError, checkSignal, failureOf, throwIfAborted } from './abort';
 import { checkStdio, openStdio, type PipedStdio, type StdioOption } from './stdio';
 import { ConsoleReceiver } from './console-receiver';
+import { scopeStartProperties } from '../cgroups/systemd';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -246,6 +247,15 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
             // Before "go" (the launch awaits it): the init runs no container
             // code or hook outside its cgroups.
             if (cgroupPlan && cgroupPlan.placement.join.length > 0) await env.sys.joinCgroups(pid, cgroupPlan.placement.join);
+            // --systemd-cgroup: systemd takes the cgroups made for it as the scope holding the init.
+            if (cgroupPlan?.systemd && stored.cgroup) {
+              const { scope, properties } = cgroupPlan.systemd;
+              await env.sys.startSystemdScope(scope, scopeStartProperties(scope, id, pid, properties));
+              // Recorded (in the record the cgroup undo holds) only once it is ours: a unit of that name that
+              // someone else runs makes the start fail, and the clean-up must not stop theirs.
+              stored.cgroup.systemd = scope;
+              writeInitRecord(opts.root, id, { pid, startTime: stored.initStartTime, cgroup: stored.cgroup });
+            }
           },
           hookStates: () => containerHookStates(stored),
           // The seccomp agent runs in the runtime namespace: the host's pid.

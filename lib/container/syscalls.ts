@@ -16,6 +16,8 @@ import type { CgroupPlan } from '../plan/runtime-cgroups';
 import type { IdmapTree } from '../plan/steps';
 import { readProcStat } from '../state/proc';
 import { destroyCgroups, makeCgroups, writeCgroups } from './cgroups';
+import { systemdBus } from '../cgroups/systemd-bus';
+import type { SystemdScope, UnitProperty } from '../cgroups/systemd';
 import { attachDeviceProgram } from '../cgroups/v2';
 import type { BpfInsn } from '../cgroups/device-bpf';
 import type { CgroupWrite } from '../cgroups/writes';
@@ -74,8 +76,14 @@ export interface ParentSyscalls {
   openDirectory(path: string): number;
   /** Writes `pid` to cgroup.procs in each directory (one batch on the pool). */
   joinCgroups(pid: number, dirs: readonly string[]): Promise<void>;
-  /** Kills what is left in the cgroups, then removes what makeCgroups made. */
+  /** Kills what is left in the cgroups, then removes what makeCgroups made (and stops a systemd scope). */
   destroyCgroups(record: CgroupRecord): Promise<void>;
+  /**
+   * --systemd-cgroup: StartTransientUnit of the container's scope with
+   * these properties (the init's pid among them), over D-Bus
+   * (cgroups/systemd-bus.ts); resolves once systemd's job is done.
+   */
+  startSystemdScope(scope: SystemdScope, properties: readonly UnitProperty[]): Promise<void>;
   /** An id-mapped copy of a host mount tree (native/addon/idmap.cc), as an fd to pass. */
   idmappedTree(tree: IdmapTree): number;
   /** open(/proc/PID/ns/net): the init's network namespace, held across the moves. */
@@ -115,6 +123,7 @@ export const nativeSyscalls: ParentSyscalls = {
   openDirectory: (path) => fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY),
   joinCgroups: (pid, dirs) => writeControls(dirs.map((dir) => ({ dir, file: 'cgroup.procs', value: String(pid) }))),
   destroyCgroups,
+  startSystemdScope: (scope, properties) => systemdBus.startScope(scope, properties),
   idmappedTree: (t) => native().idmappedTree(t.source, t.recursive, t.recursiveIdmap, t.uidMap, t.gidMap),
   openNetNamespace: (pid) => fs.openSync(`/proc/${pid}/ns/net`, fs.constants.O_RDONLY),
   moveNetDevice: (nsFd, hostName, moveAs) => native().moveNetDevice(nsFd, hostName, moveAs),

@@ -11,6 +11,8 @@ import { validateResources } from '../config/validate';
 import { InvalidArgumentError, InvalidConfigError } from '../errors';
 import type { Logger } from '../logger';
 import { storedCgroups } from './cgroups';
+import { resourceProperties } from '../cgroups/systemd';
+import { systemdBus } from '../cgroups/systemd-bus';
 import { underLock, type ContainerRef } from './operation';
 
 /** Errors name fields of the update document itself ("/hugepageLimits/0/pageSize"), not of a config.json. */
@@ -46,6 +48,10 @@ export function updateContainer(ref: ContainerRef, input: LinuxResources, logger
       const usage = cgroup.stats().memory.usage?.usage ?? 0;
       if (limit < usage) throw new InvalidArgumentError(`memory limit ${limit} is below the current usage ${usage} (checkBeforeUpdate)`);
     }
+    // --systemd-cgroup: systemd's view first (as runc), so that it re-applies the new values, not the old ones, then the files.
+    const scope = stored!.cgroup!.systemd;
+    const properties = scope ? resourceProperties(resources, stored!.cgroup!.version, undefined) : [];
+    if (scope && properties.length > 0) await systemdBus.setProperties(scope, properties);
     await cgroup.update(settings, (m) => logger.warn(m));
     return settings;
   });

@@ -148,6 +148,15 @@ export interface SeccompNotification {
   args: bigint[];
 }
 
+/** A request of systemdUnitAsync; "t" values are decimal text. */
+export interface SystemdUnitRequest {
+  op: 'start' | 'stop' | 'set' | 'reset';
+  bus: 'system' | 'user';
+  unit: string;
+  properties?: ReadonlyArray<{ name: string; type: string; value: unknown }>;
+  timeoutMs: number;
+}
+
 /**
  * One call of a file batch (fileBatchAsync). The first failure whose errno
  * is not in `tolerate` (true: any) ends the batch.
@@ -222,6 +231,15 @@ export interface NativeAddon {
   fileBatchAsync(ops: readonly FileOp[]): Promise<FileOpResult[]>;
   /** The same on the calling thread. */
   fileBatch(ops: readonly FileOp[]): FileOpResult[];
+  /**
+   * One call of systemd's manager over D-Bus through libsystemd's sd-bus
+   * (loaded at run time; ERR_SYSTEMD_LIBRARY without it), on a thread of
+   * libuv's pool: StartTransientUnit / StopUnit (resolving with the job's
+   * result from JobRemoved), SetUnitProperties (runtime), ResetFailedUnit.
+   * A failed call rejects with an errno error carrying `dbusError`. See
+   * native/addon/sd_bus.cc; lib/cgroups/systemd-bus.ts is its typed face.
+   */
+  systemdUnitAsync(request: SystemdUnitRequest): Promise<{ result: string }>;
   /**
    * A detached id-mapped copy of the mount tree at `source` (its submounts
    * when `recursive`; the mapping on them too when `recursiveIdmap`), mapped

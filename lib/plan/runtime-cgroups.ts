@@ -12,6 +12,8 @@ import type { BpfInsn } from '../cgroups/device-bpf';
 import type { CgroupLayout, LayoutKind } from '../cgroups/layout';
 import type { CgroupTarget } from '../cgroups/path';
 import { cgroupSettings } from '../cgroups/settings';
+import { deviceRules } from '../cgroups/devices';
+import { resourceProperties, type SystemdScope, type UnitProperty } from '../cgroups/systemd';
 import type { CgroupSettings, CgroupWrite } from '../cgroups/writes';
 
 /**
@@ -61,6 +63,13 @@ export interface CgroupPlan {
     /** The directories whose cgroup.procs get the init's pid. */
     join: string[];
   };
+  /**
+   * --systemd-cgroup: the scope systemd makes for these directories, and
+   * the resource properties it is started with (the init's pid and the
+   * rest are added when the init exists, cgroups/systemd.ts). The
+   * directories and writes above are made as without systemd.
+   */
+  systemd?: { scope: SystemdScope; properties: UnitProperty[] };
 }
 
 /** The config sets a cgroupsPath or a limit (device rules alone do not count: no mknod without privileges). */
@@ -126,6 +135,18 @@ export function planCgroups(spec: Spec, facts: CgroupFacts | undefined, rootless
   const all = cgroupSettings(layout, spec.linux?.resources, spec.linux?.devices);
   const settings = rootless ? withoutDeviceRules(all) : all;
   const v1Dirs = [...new Set(Object.values(target.v1))];
+  const warnings = [...settings.warnings];
+  const systemd = target.systemd
+    ? {
+        scope: target.systemd,
+        properties: resourceProperties(
+          spec.linux?.resources,
+          layout.kind === 'v2' ? 2 : 1,
+          rootless ? undefined : deviceRules(spec.linux?.resources?.devices, spec.linux?.devices),
+          (m) => warnings.push(m),
+        ),
+      }
+    : undefined;
   return {
     warnings: [],
     plan: {
@@ -134,9 +155,10 @@ export function planCgroups(spec: Spec, facts: CgroupFacts | undefined, rootless
       ...(target.unified !== undefined ? { unified: target.unified, ...(layout.unified ? { mountPoint: layout.unified.mountPoint } : {}) } : {}),
       directories: [...new Set([...v1Dirs, ...(target.unified !== undefined ? [target.unified] : [])])],
       writes: settings.writes,
-      warnings: settings.warnings,
+      warnings,
       ...(settings.deviceProgram ? { deviceProgram: settings.deviceProgram } : {}),
       placement: { ...(target.unified !== undefined ? { bornIn: target.unified } : {}), join: v1Dirs },
+      ...(systemd ? { systemd } : {}),
     },
   };
 }

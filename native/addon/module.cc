@@ -16,6 +16,7 @@ void InitIdmap(Napi::Env env, Napi::Object exports);
 void InitNetDevices(Napi::Env env, Napi::Object exports);
 void InitEventFds(Napi::Env env, Napi::Object exports);
 void InitFileBatch(Napi::Env env, Napi::Object exports);
+void InitSdBus(Napi::Env env, Napi::Object exports);
 }  // namespace kapsel
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -32,6 +33,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitNetDevices(env, exports);
   kapsel::InitEventFds(env, exports);
   kapsel::InitFileBatch(env, exports);
+  kapsel::InitSdBus(env, exports);
   return exports;
 }
 

@@ -14,6 +14,7 @@ import type { BpfInsn } from '../../lib/cgroups/device-bpf';
 import type { CgroupWrite } from '../../lib/cgroups/writes';
 import type { CgroupPlan } from '../../lib/plan/runtime-cgroups';
 import type { IdmapTree } from '../../lib/plan/steps';
+import type { SystemdScope, UnitProperty } from '../../lib/cgroups/systemd';
 
 export type Call = [name: string, ...args: unknown[]];
 
@@ -130,8 +131,15 @@ export class RecordingSyscalls implements ParentSyscalls {
     this.record('joinCgroups', pid, dirs);
   }
   async destroyCgroups(record: CgroupRecord): Promise<void> {
-    this.record('destroyCgroups', record.created);
+    this.record('destroyCgroups', record.created, record.systemd?.unit);
     for (const dir of record.created) this.cgroups.delete(dir);
+    if (record.systemd) this.scopes.delete(record.systemd.unit);
+  }
+  /** systemd scopes started and not stopped yet. */
+  readonly scopes = new Set<string>();
+  async startSystemdScope(scope: SystemdScope, properties: readonly UnitProperty[]): Promise<void> {
+    this.record('startSystemdScope', scope.unit, properties.map((p) => p.name));
+    this.scopes.add(scope.unit);
   }
   idmappedTree(tree: IdmapTree): number {
     this.record('idmappedTree', tree.source);

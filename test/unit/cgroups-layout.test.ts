@@ -93,9 +93,13 @@ test('".." leaving its start, the root itself and systemd paths are refused with
   assert.throws(() => resolveCgroupTarget('system.slice:kapsel:x', 'x', v2, own), /needs --systemd-cgroup/);
   assert.throws(() => resolveCgroupTarget('system.slice:kapsel:x', 'x', v2, own, { systemd: true, systemdRunning: false }), {
     code: 'ERR_NOT_SUPPORTED',
-    message: /systemd is not running/,
+    message: 'systemd not running on this host, cannot use systemd cgroups manager',
   });
-  assert.throws(() => resolveCgroupTarget('system.slice:kapsel:x', 'x', v2, own, { systemd: true, systemdRunning: true }), /not supported yet/);
+  // With systemd: the scope's cgroup (test/unit/cgroups-systemd.test.ts).
+  const scope = resolveCgroupTarget('machine-pod.slice:kapsel:x', 'x', v2, own, { systemd: true, systemdRunning: true });
+  assert.equal(scope.unified, '/sys/fs/cgroup/machine.slice/machine-pod.slice/kapsel-x.scope');
+  assert.deepEqual(scope.systemd, { unit: 'kapsel-x.scope', slice: 'machine-pod.slice', bus: 'system' });
+  assert.throws(() => resolveCgroupTarget('', 'x', v2, own, { systemd: true, systemdRunning: true, rootless: true }), { code: 'ERR_NOT_SUPPORTED', message: /systemd --user/ });
 });
 
 test('a hierarchy mounted from a sub-cgroup (inside a container): absolute paths are below what is mounted', () => {

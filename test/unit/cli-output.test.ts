@@ -89,7 +89,7 @@ test('features: versions, hooks, namespaces, capabilities, unimplemented feature
   assert.equal(f.linux.apparmor.enabled, true);
   assert.equal(f.linux.selinux.enabled, true);
   assert.equal(f.linux.intelRdt.enabled, false);
-  assert.deepEqual(f.linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
+  assert.deepEqual(f.linux.cgroup, { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true });
   assert.deepEqual(Object.keys(f.annotations).sort(), ['io.github.seccomp.libseccomp.version', 'io.kapsel.cgroups.manager', 'io.kapsel.cgroups.rootless']);
   // The text round-trips (no undefined, no bigint).
   assert.deepEqual(JSON.parse(JSON.stringify(f)), f);

@@ -412,3 +412,44 @@ test('create abort: a cgroup clean-up that fails is a warning; the rest is still
   assert.ok(s.warnings.some((w) => /^cgroup clean-up after a failed create: rmdir: device or resource busy/.test(w)), s.warnings.join('\n'));
   assertUndoneInReverse(s, sys, links, ['cgroup', 'init']);
 });
+
+/** withCgroups, the target a systemd scope's (--systemd-cgroup). */
+function withSystemdScope(env: CreateEnv, id: string): CreateEnv {
+  const base = withCgroups(env, id);
+  return {
+    ...base,
+    cgroupFacts: (spec, cid, options) => {
+      const facts = base.cgroupFacts!(spec, cid, options);
+      return 'target' in facts ? { ...facts, target: { ...facts.target, systemd: { unit: `kapsel-${id}.scope`, slice: 'system.slice', bus: 'system' } } } : facts;
+    },
+  };
+}
+
+test('create --systemd-cgroup on the double: the scope is started with the init\'s pid after it joined its cgroups, and recorded', async () => {
+  const s = setup((spec) => {
+    spec.linux!.resources = { ...spec.linux!.resources, pids: { limit: 10 } };
+  });
+  const { env, sys } = scriptedEnv([{ kind: 'ready' }]);
+  await createContainer(s.options, withSystemdScope(env, s.id));
+  try {
+    const order = sys.calls.map((c) => c[0]).filter((n) => ['spawn', 'joinCgroups', 'startSystemdScope'].includes(n));
+    assert.deepEqual(order, ['spawn', 'joinCgroups', 'startSystemdScope']);
+    const [[unit, names]] = sys.named('startSystemdScope') as [[string, string[]]];
+    assert.equal(unit, `kapsel-${s.id}.scope`);
+    assert.ok(names.includes('PIDs') && names.includes('Delegate') && names.includes('TasksMax'), names.join());
+    const onDisk = JSON.parse(fs.readFileSync(path.join(s.root, s.id, 'state.json'), 'utf8'));
+    assert.deepEqual(onDisk.cgroup.systemd, { unit: `kapsel-${s.id}.scope`, slice: 'system.slice', bus: 'system' });
+  } finally {
+    fs.rmSync(path.join(s.root, s.id), { recursive: true, force: true });
+  }
+});
+
+test('create abort, the scope cannot start: cgroups and init undone, and the unit (perhaps someone else\'s) is not stopped', async () => {
+  const s = setup();
+  const { env, sys, links } = scriptedEnv([{ kind: 'ready' }]);
+  sys.failing.set('startSystemdScope', fail('StartTransientUnit'));
+  await rejects(createContainer(s.options, withSystemdScope(env, s.id)));
+  assertUndoneInReverse(s, sys, links, ['cgroup', 'init']);
+  // The unit of that name was never ours: the clean-up's record does not name it, so it is not stopped.
+  assert.deepEqual(sys.named('destroyCgroups').map(([, unit]) => unit), [undefined]);
+});
