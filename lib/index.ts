@@ -43,6 +43,7 @@ export type { PlanFacts, HostFacts, ImageFacts, LsmFacts, NotifySocketFact, Name
 export { processPlan, type ProcessPlan, type ProcessPlanContext } from './plan/process';
 export type { FdRole, FdSlot, HookNamespace, LaunchPlan, PlannedHook, Step } from './plan/steps';
 export type { CgroupFacts, CgroupPlan } from './plan/runtime-cgroups';
+export type { SystemdScope, UnitProperty, UnitPropertyOf } from './cgroups/systemd';
 export type { SeccompCompiler, CompiledSeccomp, PlanPrograms } from './plan/seccomp';
 export { libseccompCompiler } from './host/seccomp';
 export { formatPlan, planToJSON } from './plan/format';

@@ -30,12 +30,17 @@ import type { DeviceRule } from './device-rule';
 const JSON_PATH = '/linux/cgroupsPath';
 
 /** A unit property as D-Bus carries it: its name, its signature and the value ("t": decimal text). */
-export type UnitProperty =
-  | { name: string; type: 's'; value: string }
-  | { name: string; type: 'b'; value: boolean }
-  | { name: string; type: 't'; value: string }
-  | { name: string; type: 'au' | 'ay'; value: number[] }
-  | { name: string; type: 'a(ss)'; value: Array<[string, string]> };
+export type UnitProperty = UnitPropertyOf<'s', string> | UnitPropertyOf<'b', boolean> | UnitPropertyOf<'t', string> | UnitPropertyOf<'au' | 'ay', number[]> | UnitPropertyOf<'a(ss)', Array<[string, string]>>;
+
+/** One D-Bus signature of a unit property and the JavaScript value it carries. */
+export interface UnitPropertyOf<T extends string, V> {
+  /** The property's name, e.g. "MemoryMax". */
+  name: string;
+  /** Its D-Bus signature. */
+  type: T;
+  /** Its value. */
+  value: V;
+}
 
 /** The scope of a container, as the plan and state.json keep it. */
 export interface SystemdScope {

@@ -69,7 +69,12 @@ export interface CgroupPlan {
    * rest are added when the init exists, cgroups/systemd.ts). The
    * directories and writes above are made as without systemd.
    */
-  systemd?: { scope: SystemdScope; properties: UnitProperty[] };
+  systemd?: {
+    /** The scope unit and its slice. */
+    scope: SystemdScope;
+    /** The resource properties the scope is started with. */
+    properties: UnitProperty[];
+  };
 }
 
 /** The config sets a cgroupsPath or a limit (device rules alone do not count: no mknod without privileges). */
