@@ -1,6 +1,6 @@
 /** Signal names and numbers as runc accepts them: "9", "KILL", "SIGKILL", "sigkill". */
 import * as os from 'node:os';
-import { InvalidArgumentError } from './errors';
+import { ArgumentRangeError, ArgumentTypeError, ArgumentValueError } from './errors';
 
 const SIGNALS = os.constants.signals as Record<string, number>;
 
@@ -15,13 +15,14 @@ type ShortName<T> = T extends `SIG${infer S}` ? S : never;
  */
 export type Signal = NodeJS.Signals | ShortName<NodeJS.Signals> | number;
 
-export function parseSignal(signal: string | number): number {
+export function parseSignal(signal: string | number, argument = 'signal'): number {
   if (typeof signal === 'number') {
     if (Number.isInteger(signal) && signal > 0 && signal <= 64) return signal;
-    throw new InvalidArgumentError(`invalid signal: ${signal}`);
+    throw new ArgumentRangeError(argument, 'a signal number (an integer >= 1 and <= 64)', signal, `invalid signal: ${signal}`);
   }
+  if (typeof signal !== 'string') throw new ArgumentTypeError(argument, 'a signal name or number', signal, `invalid signal: ${String(signal)}`);
   const text = signal.trim();
-  if (/^\d+$/.test(text)) return parseSignal(Number(text));
+  if (/^\d+$/.test(text)) return parseSignal(Number(text), argument);
   const upper = text.toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
   const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name) ?? /^SIGRTMAX(?:-(\d+))?$/.exec(name);
@@ -31,6 +32,6 @@ export function parseSignal(signal: string | number): number {
     if (n >= 34 && n <= 64) return n;
   }
   const n = SIGNALS[name];
-  if (n === undefined) throw new InvalidArgumentError(`invalid signal: ${signal}`);
+  if (n === undefined) throw new ArgumentValueError(argument, 'a signal name ("SIGTERM", "TERM") or number', signal, `invalid signal: ${signal}`);
   return n;
 }

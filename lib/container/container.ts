@@ -36,6 +36,8 @@ import { waitForInit } from './signal';
 import { assertPreservedFdsOpen, pidfdReleaser, preservedFdGaps, reapThroughPidfd } from './fds';
 import type { Readable, Writable } from 'node:stream';
 import { checkSignal, raceAbort, throwIfAborted } from './abort';
+import { checkArgs, object, signal as signalArg, string } from '../args';
+import { CREATE_OPTIONS, DELETE_OPTIONS, EXEC_OPTIONS, EXEC_WHAT, KILL_OPTIONS, LOAD_OPTIONS, PLAN_OPTIONS, SIGNAL_OPTIONS } from './option-guards';
 import type { TerminalStream } from './stdio-terminal';
 
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
@@ -256,6 +258,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * config.json does not run until start(). Resolves once it is "created".
    */
   static async create(options: CreateOptions): Promise<Container> {
+    checkArgs([options, 'options', CREATE_OPTIONS]);
     throwIfAborted(checkSignal(options.signal));
     const root = resolveRoot(options.root);
     const logger = options.logger ?? warningLogger;
@@ -276,6 +279,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * process ended.
    */
   static async run(options: RunOptions): Promise<RunResult> {
+    checkArgs([options, 'options', CREATE_OPTIONS]);
     const container = await Container.create(options);
     try {
       await container.start();
@@ -288,6 +292,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
 
   /** A handle on an existing container. */
   static async load(id: string, options: LoadOptions = {}): Promise<Container> {
+    checkArgs([id, 'id', string], [options, 'options', LOAD_OPTIONS]);
     const root = resolveRoot(options.root);
     validateId(id);
     const notFound = (): never => {
@@ -299,6 +304,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
 
   /** The OCI state of every container under the root. */
   static async list(options: LoadOptions = {}): Promise<ContainerState[]> {
+    checkArgs([options, 'options', LOAD_OPTIONS]);
     const root = resolveRoot(options.root);
     return withStateRoot(
       root,
@@ -327,6 +333,8 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * compiled with libseccomp (`seccompCompiler` says otherwise).
    */
   static plan(config: Spec, options: PlanOptions = {}): LaunchPlan {
+    // config itself is config.json's validation's (InvalidConfigError with JSON paths).
+    checkArgs([options, 'options', PLAN_OPTIONS]);
     const spec = lazy.validate().validateConfig(config);
     const bundle = path.resolve(options.bundle ?? '.');
     const rootfs = options.rootfs ?? path.resolve(bundle, spec.root.path);
@@ -373,6 +381,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * poststop hooks run) and rejects with the hook's error.
    */
   async start(options: StartOptions = {}): Promise<void> {
+    checkArgs([options, 'options', SIGNAL_OPTIONS]);
     throwIfAborted(checkSignal(options.signal));
     await this.inRoot((ref) =>
       lazy.start().startContainer(
@@ -398,6 +407,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
   async exec(command: readonly string[], options?: ExecCommandAndOptions): Promise<ExecProcess>;
   async exec(proc: Process, options?: Omit<ExecOptions, 'logger'>): Promise<ExecProcess>;
   async exec(what: Process | readonly string[], options: ExecCommandAndOptions = {}): Promise<ExecProcess> {
+    checkArgs([what, 'command', EXEC_WHAT], [options, 'options', EXEC_OPTIONS]);
     const proc = isCommand(what) ? execProcessFrom(this.configProcess(), what, options) : what;
     assertPreservedFdsOpen(options.preserveFds ?? 0); // before the root's fd is opened (as in create)
     const launched = await this.inRoot((ref) => lazy.exec().execInContainer(ref, proc, { ...options, logger: this.logger }));
@@ -420,6 +430,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * A name that is no signal rejects with InvalidArgumentError.
    */
   async kill(signal: Signal = 'SIGTERM', options: KillOptions = {}): Promise<void> {
+    checkArgs([signal, 'signal', signalArg], [options, 'options', KILL_OPTIONS]);
     const signo = parseSignal(signal);
     await this.inRoot((ref) => killContainer(ref, signo, options.all ?? false));
   }
@@ -448,6 +459,8 @@ export class Container extends EventEmitter implements AsyncDisposable {
 
   /** Changes the resource limits of the live container (only the fields given). */
   async update(resources: LinuxResources): Promise<void> {
+    // Its fields are checked as config.json's linux.resources are.
+    checkArgs([resources, 'resources', object()]);
     await this.inRoot((ref) => lazy.update().updateContainer(ref, resources, this.logger));
   }
 
@@ -459,6 +472,12 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * polling (waitForInit in signal.ts).
    */
   wait(options: WaitOptions = {}): Promise<ExitStatus> {
+    // A bad argument rejects, as it does from the async methods.
+    try {
+      checkArgs([options, 'options', SIGNAL_OPTIONS]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const signal = checkSignal(options.signal);
     if (!this.exit) {
       if (this.pidfd >= 0) {
@@ -482,6 +501,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * poststop hooks; their failures are warnings.
    */
   async delete(options: DeleteOptions = {}): Promise<void> {
+    checkArgs([options, 'options', DELETE_OPTIONS]);
     throwIfAborted(checkSignal(options.signal));
     const deleted = await this.inRoot((ref) =>
       lazy.delete().deleteContainer({

@@ -3,6 +3,8 @@ import { formatProgram } from '../cgroups/device-bpf';
 import { NAMESPACE_FLAGS } from './namespaces';
 import type { CgroupPlan } from './runtime-cgroups';
 import type { LaunchPlan, Step } from './steps';
+import { checkArgs } from '../args';
+import { LAUNCH_PLAN } from './plan-guard';
 
 /** Step fields that are capability masks (decimal text in the plan): shown in hex, as /proc/PID/status shows them. */
 const MASK_FIELDS = new Set(['keep', 'effective', 'permitted', 'inheritable', 'raise']);
@@ -36,6 +38,7 @@ export function formatCgroups(cgroups: CgroupPlan | undefined): string[] {
 }
 
 export function formatPlan(plan: LaunchPlan): string {
+  checkArgs([plan, 'plan', LAUNCH_PLAN]);
   const created = Object.entries(NAMESPACE_FLAGS)
     .filter(([, flag]) => (plan.cloneFlags & flag) !== 0)
     .map(([name]) => name);
@@ -63,6 +66,7 @@ export function formatPlan(plan: LaunchPlan): string {
 
 /** JSON form of a plan (bytes as base64; 64-bit values are decimal text in the plan already). */
 export function planToJSON(plan: LaunchPlan): unknown {
+  checkArgs([plan, 'plan', LAUNCH_PLAN]);
   return JSON.parse(
     JSON.stringify(plan, function (this: Record<string, unknown>, key, v) {
       const raw = this[key];

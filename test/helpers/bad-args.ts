@@ -26,7 +26,13 @@ export type ArgSpec = { name?: string; safe?: unknown; optional?: boolean } & (
   | { kind: 'bigint' }
   | { kind: 'buffer'; badValues?: readonly Buffer[] }
   | { kind: 'object'; fields: Readonly<Record<string, ArgSpec>> }
-  | { kind: 'array'; item: ArgSpec; max?: number; badValues?: readonly unknown[][] }
+  /** badValues: arrays of the right type whose value is wrong as a whole; longer than `max` is out of range. */
+  | { kind: 'array'; item?: ArgSpec; max?: number; badValues?: readonly unknown[][] }
+  | { kind: 'function' }
+  /** An instance of a class (an AbortSignal, a stream): no plain value of any type is one. */
+  | { kind: 'instance' }
+  /** Any value is taken (the function validates it as a document, with its own errors): nothing to make bad. */
+  | { kind: 'any' }
   /** One of several shapes: the wrong types are those none of them takes. */
   | { kind: 'union'; of: readonly ArgSpec[] }
 );
@@ -53,7 +59,7 @@ export interface ArgTable {
   /** The function `name`, bound (a method is called on its object). */
   resolve(name: string): (...args: unknown[]) => unknown;
   /** Whether `err` is the error `expect` wants; a string says why not. */
-  check(err: unknown, expect: Expect, label: string): true | string;
+  check(err: unknown, expect: Expect, call: BadCall): true | string;
   /** Set up before the calls (and undone after) by the child. */
   setUp?(): Promise<void> | void;
   /** Leftovers the table knows of (state dirs, cgroups): described, one per entry. */
@@ -77,7 +83,7 @@ const WRONG_TYPES: ReadonlyArray<[string, unknown, ArgSpec['kind'][]]> = [
   ['[]', [], ['array']],
   ['7n', 7n, ['bigint']],
   ['Symbol()', Symbol('bad'), []],
-  ['a function', () => 7, []],
+  ['a function', () => 7, ['function']],
   ['7', 7, ['fd', 'int']],
 ];
 
@@ -85,9 +91,15 @@ function takes(spec: ArgSpec, kind: ArgSpec['kind']): boolean {
   return spec.kind === 'union' ? spec.of.some((s) => takes(s, kind)) : spec.kind === kind;
 }
 
-/** The harmless value of an argument. */
+/** The harmless value of an argument: undefined for an optional one without a `safe` value. */
 export function safeValue(spec: ArgSpec): unknown {
-  if (spec.safe !== undefined || spec.optional) return typeof spec.safe === 'function' ? (spec.safe as () => unknown)() : spec.safe;
+  if (spec.safe === undefined && spec.optional) return undefined;
+  return presentValue(spec);
+}
+
+/** A harmless value that is there (an optional object's, whose fields are made bad one by one). */
+function presentValue(spec: ArgSpec): unknown {
+  if (spec.safe !== undefined) return typeof spec.safe === 'function' && spec.kind !== 'function' ? (spec.safe as () => unknown)() : spec.safe;
   switch (spec.kind) {
     case 'fd':
       return closedFd();
@@ -104,71 +116,103 @@ export function safeValue(spec: ArgSpec): unknown {
     case 'object':
       return Object.fromEntries(Object.entries(spec.fields).flatMap(([k, f]) => (f.optional && f.safe === undefined ? [] : [[k, safeValue(f)]])));
     case 'array':
-      return [safeValue(spec.item)];
+      return spec.item ? [safeValue(spec.item)] : [];
+    case 'function':
+      return () => undefined;
+    case 'instance':
+    case 'any':
+      return {};
     case 'union':
       return safeValue(spec.of[0]);
   }
 }
 
-/** Bad values for one argument: [label suffix, value, what it must throw]. */
-function badValues(spec: ArgSpec, name: string): Array<[string, unknown, Expect]> {
-  const out: Array<[string, unknown, Expect]> = [];
+type Variant = [string, unknown, Expect];
+
+/** Values of a type the argument does not take. */
+function wrongTypes(spec: ArgSpec): Variant[] {
+  const out: Variant[] = [];
+  if (spec.kind === 'any') return out;
   for (const [label, value, kinds] of WRONG_TYPES) {
     if (kinds.some((k) => takes(spec, k))) continue;
     if (value === undefined && spec.optional) continue;
     out.push([label, value, 'type']);
   }
-  const numeric = (spec.kind === 'union' ? spec.of : [spec]).find((s) => s.kind === 'fd' || s.kind === 'int');
-  if (numeric) {
-    const [min, max] = numeric.kind === 'int' ? [numeric.min, numeric.max] : [0, 2 ** 31 - 1];
-    const numbers: Array<[string, number]> = [
-      ['NaN', NaN],
-      ['Infinity', Infinity],
-      ['-Infinity', -Infinity],
-      ['1.5', 1.5],
-      ['2 ** 53', 2 ** 53],
-      ['-(2 ** 53)', -(2 ** 53)],
-      ['1e300', 1e300],
-      [`${min} - 1`, min - 1],
-      [`${max} + 1`, max + 1],
-    ];
-    if (numeric.kind === 'fd') numbers.push(['-1', -1], ['2 ** 31', 2 ** 31], ['2 ** 32', 2 ** 32], ...(numeric.atFdcwd ? [] : ([['-100 (AT_FDCWD)', -100]] as Array<[string, number]>)));
-    for (const [label, n] of numbers) if (!(Number.isInteger(n) && n >= min && n <= max)) out.push([label, n, 'range']);
-    // Open or not is the kernel's to say: EBADF (or another errno), never a crash.
-    if (numeric.kind === 'fd') out.push(['a closed fd', closedFd(), 'errno'], ['fd 1000000 (never open)', 1_000_000, 'errno']);
-  }
-  if (spec.kind === 'string') {
-    if (!spec.nulAllowed) out.push(['"a\\0b"', 'a\0b', 'value']);
-    for (const v of spec.badValues ?? []) out.push([JSON.stringify(v), v, 'value']);
-  }
-  if (spec.kind === 'bigint') out.push(['-1n', -1n, 'range'], ['2n ** 64n', 2n ** 64n, 'range']);
-  if (spec.kind === 'buffer') for (const b of spec.badValues ?? []) out.push([`a Buffer of ${b.length} bytes`, b, 'value']);
-  if (spec.kind === 'array') for (const a of spec.badValues ?? []) out.push([`an array of ${a.length}`, a, a.length > (spec.max ?? Infinity) ? 'range' : 'value']);
-  return out.map(([label, v, e]) => [`${name} = ${label}`, v, e]);
+  return out;
 }
 
-/** Every bad variant of one argument: its own bad values, then its fields' or items' (each inside a harmless whole). */
-function variants(spec: ArgSpec, name: string): Array<[string, unknown, Expect]> {
-  const out = badValues(spec, name);
+/** Values of the right type that are still bad: out of range, not integers, negative or closed fds, NULs, the spec's own bad values. */
+function wrongValues(spec: ArgSpec): Variant[] {
+  const out: Variant[] = [];
+  switch (spec.kind) {
+    case 'union':
+      return spec.of.flatMap(wrongValues);
+    case 'fd':
+    case 'int': {
+      const [min, max] = spec.kind === 'int' ? [spec.min, spec.max] : [0, 2 ** 31 - 1];
+      const numbers: Array<[string, number]> = [
+        ['NaN', NaN],
+        ['Infinity', Infinity],
+        ['-Infinity', -Infinity],
+        ['1.5', 1.5],
+        ['2 ** 53', 2 ** 53],
+        ['-(2 ** 53)', -(2 ** 53)],
+        ['1e300', 1e300],
+        [`${min} - 1`, min - 1],
+        [`${max} + 1`, max + 1],
+      ];
+      if (spec.kind === 'fd') numbers.push(['-1', -1], ['2 ** 31', 2 ** 31], ['2 ** 32', 2 ** 32], ...(spec.atFdcwd ? [] : ([['-100 (AT_FDCWD)', -100]] as Array<[string, number]>)));
+      for (const [label, n] of numbers) if (!(Number.isInteger(n) && n >= min && n <= max)) out.push([label, n, 'range']);
+      // Open or not is the kernel's to say: EBADF (or another errno), never a crash.
+      if (spec.kind === 'fd') out.push(['a closed fd', closedFd(), 'errno'], ['fd 1000000 (never open)', 1_000_000, 'errno']);
+      return out;
+    }
+    case 'string':
+      if (!spec.nulAllowed) out.push(['"a\\0b"', 'a\0b', 'value']);
+      for (const v of spec.badValues ?? []) out.push([JSON.stringify(v), v, 'value']);
+      return out;
+    case 'bigint':
+      return [
+        ['-1n', -1n, 'range'],
+        ['2n ** 64n', 2n ** 64n, 'range'],
+      ];
+    case 'buffer':
+      return (spec.badValues ?? []).map((b) => [`a Buffer of ${b.length} bytes`, b, 'value']);
+    case 'array':
+      out.push(...(spec.badValues ?? []).map((a): Variant => [describe(a), a, 'value']));
+      if (spec.max !== undefined && spec.item) out.push([`an array of ${spec.max + 1}`, Array.from({ length: spec.max + 1 }, () => safeValue(spec.item!)), 'range']);
+      return out;
+    default:
+      return out;
+  }
+}
+
+/** Bad fields of an object, bad items of an array (each inside a harmless whole). */
+function nested(spec: ArgSpec, name: string): Variant[] {
+  const out: Variant[] = [];
   if (spec.kind === 'object') {
-    const base = safeValue(spec) as Record<string, unknown>;
+    const base = presentValue(spec) as Record<string, unknown>;
     for (const [key, field] of Object.entries(spec.fields)) {
       for (const [label, v, e] of variants(field, `${name}.${key}`)) out.push([label, { ...base, [key]: v }, e]);
     }
   }
-  if (spec.kind === 'array') {
+  if (spec.kind === 'array' && spec.item) {
     for (const [label, v, e] of variants(spec.item, `${name}[0]`)) out.push([label, [v], e]);
   }
-  if (spec.kind === 'union') {
-    for (const s of spec.of) if (s.kind === 'array' || s.kind === 'object') out.push(...variants(s, name).filter(([, v]) => typeof v === 'object' && v !== null));
-  }
+  if (spec.kind === 'union') for (const s of spec.of) out.push(...nested(s, name));
   return out;
+}
+
+/** Every bad variant of one argument, labelled "name = what". */
+function variants(spec: ArgSpec, name: string): Variant[] {
+  const own = [...wrongTypes(spec), ...wrongValues(spec)].map(([label, v, e]): Variant => [`${name} = ${label}`, v, e]);
+  return [...own, ...nested(spec, name)];
 }
 
 /** The bad calls of a function: one argument bad at a time, and no arguments at all. */
 export function badCalls(spec: FunctionSpec): BadCall[] {
   const calls: BadCall[] = [];
-  if (spec.args.length > 0 && !spec.args[0].optional) calls.push({ label: 'no arguments', args: [], expect: 'type' });
+  if (spec.args.length > 0 && !spec.args[0].optional && spec.args[0].kind !== 'any') calls.push({ label: `${spec.args[0].name ?? 'arg0'} = (no arguments)`, args: [], expect: 'type' });
   spec.args.forEach((arg, i) => {
     for (const [label, v, expect] of variants(arg, arg.name ?? `arg${i}`)) {
       const args = spec.args.map((a, j) => (j === i ? v : safeValue(a)));
@@ -274,7 +318,7 @@ async function childMain(tableFile: string, name: string): Promise<void> {
       write({ label: call.label, ok: false, detail: `returned ${describe(r.value)}` });
       continue;
     }
-    const verdict = table.check(r.error, call.expect, call.label);
+    const verdict = table.check(r.error, call.expect, call);
     write({ label: call.label, ok: verdict === true, detail: verdict === true ? undefined : `${verdict}: got ${describe(r.error)}` });
   }
   const leaks: string[] = [];
