@@ -70,24 +70,33 @@ export function childProcesses(): string[] {
     .map((p) => `${p.pid} ${p.comm} ${p.fields[0]}`);
 }
 
-/** Cgroup directories named after this process's test containers, on any hierarchy. */
-function cgroupLeftovers(): string[] {
+/**
+ * Cgroup directories named after this process's test containers, on any
+ * hierarchy and at any depth: the walk has no depth limit, because where a
+ * container's cgroup goes follows the runtime's own cgroup (cgroupsPath is
+ * relative to it when not absolute), and leaked ones were found nested
+ * several levels down (memory/process_api/<hash>/kapsel-test-PID-N). Only
+ * names with this process's pid count: other test processes run at the
+ * same time with the same prefix.
+ */
+export function cgroupLeftovers(pid: number = process.pid): string[] {
+  const ours = `${ID_PREFIX}${pid}-`;
   const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
+  const walk = (dir: string): void => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
-      return;
+      return; // removed meanwhile
     }
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const full = path.join(dir, e.name);
-      if (e.name.includes(`${ID_PREFIX}${process.pid}-`)) found.push(full);
-      else if (depth > 0) walk(full, depth - 1);
+      if (e.name.includes(ours)) found.push(full);
+      else walk(full);
     }
   };
-  walk('/sys/fs/cgroup', 4);
+  walk('/sys/fs/cgroup');
   return found;
 }
 
