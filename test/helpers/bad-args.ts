@@ -12,9 +12,11 @@
  *
  *   node dist/test/helpers/bad-args.js TABLE_MODULE FUNCTION   the child
  */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { childProcesses, listFds } from './leaks';
 
 /** How an argument is made bad. `safe` is its harmless value while another one is bad. */
 export type ArgSpec = { name?: string; safe?: unknown; optional?: boolean } & (
@@ -231,32 +233,6 @@ interface Report {
   detail?: string;
 }
 
-function listFds(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    try {
-      out.set(fd, fs.readlinkSync(`/proc/self/fd/${fd}`));
-    } catch {
-      // the readdir's own fd
-    }
-  }
-  return out;
-}
-
-function children(): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) out.push(`${entry} ${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)}`);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
-
 /** Settles `p` or says it hung (a bad call must fail, not wait forever). */
 function settle(p: Promise<unknown>, ms: number): Promise<{ value?: unknown; error?: unknown; hung?: true }> {
   return new Promise((resolve) => {
@@ -323,7 +299,7 @@ async function childMain(tableFile: string, name: string): Promise<void> {
   }
   const leaks: string[] = [];
   for (const [fd, target] of listFds()) if (fdsBefore.get(fd) !== target) leaks.push(`fd ${fd} -> ${target}`);
-  leaks.push(...children().map((c) => `child process ${c}`));
+  leaks.push(...childProcesses().map((c) => `child process ${c}`));
   if (fs.readFileSync('/proc/self/mountinfo', 'utf8') !== mounts) leaks.push('the mount table changed');
   leaks.push(...((await table.leftovers?.()) ?? []));
   write({ leaks });
@@ -334,7 +310,11 @@ export function runBadCalls(
   tableFile: string,
   name: string,
 ): { status: number | null; signal: NodeJS.Signals | null; failures: string[]; leaks: string[] | undefined; lastStarted?: string; stderr: string; count: number } {
-  const res = spawnSync(process.execPath, [__filename, tableFile, name], { encoding: 'utf8', timeout: 120_000 });
+  // As root, in a mount namespace of its own (private: nothing propagates in or out), so that the
+  // mounts other processes make and remove meanwhile do not show as its own; without root it can mount nothing.
+  const child = [process.execPath, __filename, tableFile, name];
+  const [file, ...args] = process.getuid?.() === 0 ? ['unshare', '--mount', '--propagation', 'private', ...child] : child;
+  const res = spawnSync(file, args, { encoding: 'utf8', timeout: 120_000 });
   const lines = res.stdout
     .split('\n')
     .filter(Boolean)
@@ -349,6 +329,16 @@ export function runBadCalls(
     stderr: res.stderr,
     count: reports.length,
   };
+}
+
+/** Asserts what runBadCalls found: the child survived, made calls, every one threw as it should, nothing was left. */
+export function assertBadCallsHandled(tableFile: string, name: string): void {
+  const r = runBadCalls(tableFile, name);
+  assert.equal(r.signal, null, `the child was killed by ${r.signal} during "${r.lastStarted}"\n${r.stderr}`);
+  assert.equal(r.status, 0, `the child failed during "${r.lastStarted}"\n${r.stderr}`);
+  assert.ok(r.count > 0, 'no call was made');
+  assert.deepEqual(r.failures, []);
+  assert.deepEqual(r.leaks, []);
 }
 
 if (require.main === module) {
