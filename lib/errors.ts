@@ -19,6 +19,12 @@ export type KapselErrorCode =
   | 'ERR_INVALID_CONFIG'
   | 'ERR_INVALID_ID'
   | 'ERR_INVALID_ARGUMENT'
+  /** An argument of a public function has the wrong type (ArgumentTypeError; Node's code for the same). */
+  | 'ERR_INVALID_ARG_TYPE'
+  /** An argument has the right type but a value that is not allowed (ArgumentValueError). */
+  | 'ERR_INVALID_ARG_VALUE'
+  /** A number argument is out of its range or not an integer (ArgumentRangeError). */
+  | 'ERR_OUT_OF_RANGE'
   | 'ERR_BUNDLE'
   | 'ERR_HOOK_FAILED'
   /** A syscall failed (SyscallError): only for errors that carry an errno from one. */
@@ -179,14 +185,61 @@ export class InvalidIdError extends KapselError {
 }
 
 /**
- * `ERR_INVALID_ARGUMENT`: an argument of a library call has the wrong type
- * or value (a `stdio` entry, a signal, an fd); the message names the
- * argument ("stdio[1]").
+ * `ERR_INVALID_ARGUMENT`: a bad argument of a library call (a `stdio`
+ * entry, a signal, an fd) or a bad command-line value. The
+ * subclasses below are the bad arguments of the public functions' own
+ * checks (lib/args.ts), with Node's codes for them and `argument` naming
+ * the argument or its field ("options.stdio[1]").
  */
 export class InvalidArgumentError extends KapselError {
-  /** @param message names the argument and what is wrong with it */
-  constructor(message: string) {
-    super('ERR_INVALID_ARGUMENT', message);
+  /** The argument (or its field: "options.preserveFds") when the error is about one. */
+  readonly argument?: string;
+  constructor(message: string, options?: { code?: 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE'; argument?: string }) {
+    super(options?.code ?? 'ERR_INVALID_ARGUMENT', message);
+    if (options?.argument !== undefined) this.argument = options.argument;
+  }
+}
+
+/** What a bad value was, for a message: as Node says it ("Received type number (5)"). */
+function describeReceived(value: unknown): string {
+  if (value === undefined || value === null) return `Received ${value}`;
+  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    if (Array.isArray(value)) return 'Received an array';
+    const name = (value as { constructor?: { name?: string } }).constructor?.name;
+    return name ? `Received an instance of ${name}` : 'Received an object';
+  }
+  const shown = typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value) : typeof value === 'bigint' ? `${value}n` : String(value);
+  return `Received type ${typeof value} (${shown})`;
+}
+
+/** Node's wording: `The "options.root" argument must be of type string. Received type number (5)`. */
+function argumentMessage(argument: string, expected: string, received: unknown): string {
+  return `The "${argument}" argument must be ${expected}. ${describeReceived(received)}`;
+}
+
+/**
+ * An argument of the wrong type: code ERR_INVALID_ARG_TYPE. `message`
+ * replaces Node's wording where the command line's is fixed (runc's
+ * "invalid signal: X").
+ */
+export class ArgumentTypeError extends InvalidArgumentError {
+  constructor(argument: string, expected: string, received: unknown, message?: string) {
+    super(message ?? argumentMessage(argument, expected, received), { code: 'ERR_INVALID_ARG_TYPE', argument });
+  }
+}
+
+/** An argument of the right type whose value is not allowed: code ERR_INVALID_ARG_VALUE. */
+export class ArgumentValueError extends InvalidArgumentError {
+  constructor(argument: string, expected: string, received: unknown, message?: string) {
+    super(message ?? argumentMessage(argument, expected, received), { code: 'ERR_INVALID_ARG_VALUE', argument });
+  }
+}
+
+/** A number out of its range, or not an integer where one is needed: code ERR_OUT_OF_RANGE. */
+export class ArgumentRangeError extends InvalidArgumentError {
+  constructor(argument: string, expected: string, received: unknown, message?: string) {
+    super(message ?? argumentMessage(argument, expected, received), { code: 'ERR_OUT_OF_RANGE', argument });
   }
 }
 
@@ -429,6 +482,8 @@ let libuvText: Map<string, string> | undefined;
  * denied", "operation not permitted" (cli-contract.md).
  */
 export function describeErrno(name: string): string {
+  // A name that is no string is no errno: said as it is, never a crash (this module needs no guard module).
+  if (typeof name !== 'string') throw new ArgumentTypeError('name', 'of type string', name);
   const wording = STRERROR_WORDING[name];
   if (wording !== undefined) return wording;
   libuvText ??= new Map([...getSystemErrorMap().values()].map(([errnoName, text]) => [errnoName, text]));

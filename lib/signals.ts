@@ -1,6 +1,6 @@
 /** Signal names and numbers as runc accepts them: "9", "KILL", "SIGKILL", "sigkill". */
 import * as os from 'node:os';
-import { InvalidArgumentError } from './errors';
+import { ArgumentRangeError, ArgumentTypeError, ArgumentValueError } from './errors';
 
 const SIGNALS = os.constants.signals as Record<string, number>;
 
@@ -19,14 +19,17 @@ export type Signal = NodeJS.Signals | ShortName<NodeJS.Signals> | number;
  * The number of a signal given as kill() takes it (see {@link Signal}),
  * also as text: "SIGTERM", "term", "15", "RTMIN+3". Throws
  * InvalidArgumentError for anything that is no signal (1 to 64).
+ *
+ * @param argument the argument's name, for the error's `argument` field
  */
-export function parseSignal(signal: string | number): number {
+export function parseSignal(signal: string | number, argument = 'signal'): number {
   if (typeof signal === 'number') {
     if (Number.isInteger(signal) && signal > 0 && signal <= 64) return signal;
-    throw new InvalidArgumentError(`invalid signal: ${signal}`);
+    throw new ArgumentRangeError(argument, 'a signal number (an integer >= 1 and <= 64)', signal, `invalid signal: ${signal}`);
   }
+  if (typeof signal !== 'string') throw new ArgumentTypeError(argument, 'a signal name or number', signal, `invalid signal: ${String(signal)}`);
   const text = signal.trim();
-  if (/^\d+$/.test(text)) return parseSignal(Number(text));
+  if (/^\d+$/.test(text)) return parseSignal(Number(text), argument);
   const upper = text.toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
   const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name) ?? /^SIGRTMAX(?:-(\d+))?$/.exec(name);
@@ -36,6 +39,6 @@ export function parseSignal(signal: string | number): number {
     if (n >= 34 && n <= 64) return n;
   }
   const n = SIGNALS[name];
-  if (n === undefined) throw new InvalidArgumentError(`invalid signal: ${signal}`);
+  if (n === undefined) throw new ArgumentValueError(argument, 'a signal name ("SIGTERM", "TERM") or number', signal, `invalid signal: ${signal}`);
   return n;
 }

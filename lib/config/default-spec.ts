@@ -11,6 +11,7 @@
 
 import * as fs from 'node:fs';
 import type { LinuxNamespace, Mount, Spec } from './types';
+import { boolean, checkArgs, int, object, optional } from '../args';
 
 /** The runtime-spec version kapsel implements and writes into configs and states. */
 export const OCI_VERSION = '1.3.0';
@@ -50,6 +51,8 @@ const DEFAULT_CAPS: string[] = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SER
  * capabilities, and pid/network/ipc/uts/mount namespaces.
  */
 export function defaultSpec(options: DefaultSpecOptions): Spec {
+  const id = optional(int(0, 2 ** 32 - 2));
+  checkArgs([options, 'options', object({ rootless: boolean, uid: id, gid: id, cgroupNamespace: optional(boolean) })]);
   const namespaces: LinuxNamespace[] = [
     { type: 'pid' },
     { type: 'network' },

@@ -12,6 +12,7 @@ import { normalizeKeys, renamedKeyWarning } from './keys';
 import { configSchema } from './schema';
 import type { ValidSpec } from './valid';
 import { validateConfig } from './validate';
+import { checkArgs, string } from '../args';
 
 /** A loaded, validated bundle. */
 export interface LoadedBundle {
@@ -42,6 +43,7 @@ function reason(err: unknown): string {
  *   validate.
  */
 export function loadBundle(bundle: string): LoadedBundle {
+  checkArgs([bundle, 'bundle', string]);
   const { bundleDir, file, text } = readBundleText(bundle);
   return loadBundleFromText(bundleDir, file, text);
 }

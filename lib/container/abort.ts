@@ -5,7 +5,7 @@
  * and child_process use, so callers handle kapsel's aborts with the same
  * check as Node's.
  */
-import { InvalidArgumentError, KapselError } from '../errors';
+import { ArgumentTypeError, KapselError } from '../errors';
 
 /** Node's AbortError shape (name, code, cause), and a KapselError as every error of kapsel's. */
 export class AbortError extends KapselError {
@@ -25,7 +25,7 @@ export function abortError(signal: AbortSignal): AbortError {
  */
 export function checkSignal(signal: unknown, field = 'signal'): AbortSignal | undefined {
   if (signal === undefined) return undefined;
-  if (!(signal instanceof AbortSignal)) throw new InvalidArgumentError(`options.${field} must be an AbortSignal`);
+  if (!(signal instanceof AbortSignal)) throw new ArgumentTypeError(`options.${field}`, 'an instance of AbortSignal', signal);
   return signal;
 }
 

@@ -36,6 +36,8 @@ import { waitForInit } from './signal';
 import { assertPreservedFdsOpen, pidfdReleaser, preservedFdGaps, reapThroughPidfd } from './fds';
 import type { Readable, Writable } from 'node:stream';
 import { checkSignal, raceAbort, throwIfAborted } from './abort';
+import { checkArgs, object, signal as signalArg, string } from '../args';
+import { CREATE_OPTIONS, DELETE_OPTIONS, EXEC_OPTIONS, EXEC_WHAT, KILL_OPTIONS, LOAD_OPTIONS, PLAN_OPTIONS, SIGNAL_OPTIONS } from './option-guards';
 import type { TerminalStream } from './stdio-terminal';
 
 /**
@@ -294,6 +296,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * ```
    */
   static async create(options: CreateOptions): Promise<Container> {
+    checkArgs([options, 'options', CREATE_OPTIONS]);
     throwIfAborted(checkSignal(options.signal));
     const root = resolveRoot(options.root);
     const logger = options.logger ?? warningLogger;
@@ -321,6 +324,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * ```
    */
   static async run(options: RunOptions): Promise<RunResult> {
+    checkArgs([options, 'options', CREATE_OPTIONS]);
     const container = await Container.create(options);
     try {
       await container.start();
@@ -347,6 +351,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * ```
    */
   static async load(id: string, options: LoadOptions = {}): Promise<Container> {
+    checkArgs([id, 'id', string], [options, 'options', LOAD_OPTIONS]);
     const root = resolveRoot(options.root);
     validateId(id);
     const notFound = (): never => {
@@ -358,6 +363,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
 
   /** The OCI state of every container under the root. */
   static async list(options: LoadOptions = {}): Promise<ContainerState[]> {
+    checkArgs([options, 'options', LOAD_OPTIONS]);
     const root = resolveRoot(options.root);
     return withStateRoot(
       root,
@@ -393,6 +399,8 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * ```
    */
   static plan(config: Spec, options: PlanOptions = {}): LaunchPlan {
+    // config itself is config.json's validation's (InvalidConfigError with JSON paths).
+    checkArgs([options, 'options', PLAN_OPTIONS]);
     const spec = lazy.validate().validateConfig(config);
     const bundle = path.resolve(options.bundle ?? '.');
     const rootfs = options.rootfs ?? path.resolve(bundle, spec.root.path);
@@ -448,6 +456,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * ```
    */
   async start(options: StartOptions = {}): Promise<void> {
+    checkArgs([options, 'options', SIGNAL_OPTIONS]);
     throwIfAborted(checkSignal(options.signal));
     await this.inRoot((ref) =>
       lazy.start().startContainer(
@@ -484,6 +493,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
   async exec(command: readonly string[], options?: ExecCommandAndOptions): Promise<ExecProcess>;
   async exec(proc: Process, options?: Omit<ExecOptions, 'logger'>): Promise<ExecProcess>;
   async exec(what: Process | readonly string[], options: ExecCommandAndOptions = {}): Promise<ExecProcess> {
+    checkArgs([what, 'command', EXEC_WHAT], [options, 'options', EXEC_OPTIONS]);
     const proc = isCommand(what) ? execProcessFrom(this.configProcess(), what, options) : what;
     assertPreservedFdsOpen(options.preserveFds ?? 0); // before the root's fd is opened (as in create)
     const launched = await this.inRoot((ref) => lazy.exec().execInContainer(ref, proc, { ...options, logger: this.logger }));
@@ -512,6 +522,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * ```
    */
   async kill(signal: Signal = 'SIGTERM', options: KillOptions = {}): Promise<void> {
+    checkArgs([signal, 'signal', signalArg], [options, 'options', KILL_OPTIONS]);
     const signo = parseSignal(signal);
     await this.inRoot((ref) => killContainer(ref, signo, options.all ?? false));
   }
@@ -540,6 +551,8 @@ export class Container extends EventEmitter implements AsyncDisposable {
 
   /** Changes the resource limits of the live container (only the fields given). */
   async update(resources: LinuxResources): Promise<void> {
+    // Its fields are checked as config.json's linux.resources are.
+    checkArgs([resources, 'resources', object()]);
     await this.inRoot((ref) => lazy.update().updateContainer(ref, resources, this.logger));
   }
 
@@ -551,6 +564,12 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * polling (waitForInit in signal.ts).
    */
   wait(options: WaitOptions = {}): Promise<ExitStatus> {
+    // A bad argument rejects, as it does from the async methods.
+    try {
+      checkArgs([options, 'options', SIGNAL_OPTIONS]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const signal = checkSignal(options.signal);
     if (!this.exit) {
       if (this.pidfd >= 0) {
@@ -580,6 +599,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * ```
    */
   async delete(options: DeleteOptions = {}): Promise<void> {
+    checkArgs([options, 'options', DELETE_OPTIONS]);
     throwIfAborted(checkSignal(options.signal));
     const deleted = await this.inRoot((ref) =>
       lazy.delete().deleteContainer({

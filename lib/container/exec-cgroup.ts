@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { CgroupRecord } from '../cgroups/driver';
 import { CgroupError, writeControl } from '../cgroups/files';
 import { InvalidArgumentError } from '../errors';
+import { array, checkArgs, string } from '../args';
 
 /**
  * `--cgroup` values, as runc parses them: "PATH" (the sub-cgroup for
@@ -25,6 +26,7 @@ export type CgroupSubPaths = ReadonlyMap<string, string>;
  *   absolute or leads out of the container's cgroup ("..").
  */
 export function parseCgroupFlags(values: readonly string[]): CgroupSubPaths {
+  checkArgs([values, 'values', array(string)]);
   const paths = new Map<string, string>();
   for (const value of values) {
     const colon = value.indexOf(':');

@@ -17,6 +17,8 @@ import { exitStatusOf, type ExitStatus } from './exit-status';
 import { pidfdReleaser, reapThroughPidfd } from './fds';
 import type { Readable, Writable } from 'node:stream';
 import { checkSignal, raceAbort } from './abort';
+import { checkArgs, signal as signalArg } from '../args';
+import { SIGNAL_OPTIONS } from './option-guards';
 import type { PipedStdio } from './stdio';
 import { TerminalStream } from './stdio-terminal';
 
@@ -79,6 +81,12 @@ export class ExecProcess extends EventEmitter implements AsyncDisposable {
 
   /** Resolves with the exit code, or the signal that killed it, once the process has exited (it is reaped). */
   wait(options: { signal?: AbortSignal } = {}): Promise<ExitStatus> {
+    // A bad argument rejects, as it does from the async methods.
+    try {
+      checkArgs([options, 'options', SIGNAL_OPTIONS]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const signal = checkSignal(options.signal);
     if (!this.exit) {
       if (this.pidfd < 0) return Promise.reject(new KapselError('ERR_INVALID_STATE', `exec'd process ${this.pid} was detached: it cannot be waited for`));
@@ -101,6 +109,7 @@ export class ExecProcess extends EventEmitter implements AsyncDisposable {
    * detached (its pid may name another process by then).
    */
   async kill(signal: Signal = 'SIGTERM'): Promise<void> {
+    checkArgs([signal, 'signal', signalArg]);
     const signo = parseSignal(signal);
     if (this.pidfd < 0) throw new KapselError('ERR_INVALID_STATE', `exec'd process ${this.pid} has exited or was detached`);
     processCalls.pidfdSendSignal(this.pidfd, signo);

@@ -5,7 +5,8 @@
  * bare 'pipe' / 'inherit' / 'ignore' stands for all three.
  *
  * Everything is checked before anything is opened or created: a wrong
- * value is an InvalidArgumentError naming `stdio[N]`, never a crash of
+ * value is an InvalidArgumentError (ArgumentTypeError, ArgumentValueError,
+ * ArgumentRangeError: lib/errors.ts) naming `options.stdio[N]`, never a crash of
  * the addon (which gets plain fds only) and never a half-made container.
  *
  * 'pipe' is a socketpair(AF_UNIX, SOCK_STREAM), as libuv makes for
@@ -16,9 +17,10 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import type { Readable, Stream, Writable } from 'node:stream';
-import { InvalidArgumentError } from '../errors';
+import { ArgumentRangeError, ArgumentTypeError, ArgumentValueError } from '../errors';
 import { isOpenFd } from './fds';
 import { processCalls } from './syscalls';
+import { checkArgs, type Guard } from '../args';
 
 /** An object with an fd: a net.Socket (its handle's fd), an opened fs.ReadStream / fs.WriteStream. */
 export interface StreamWithFd {
@@ -64,30 +66,31 @@ function checkOne(value: unknown, i: number, field: string): Checked {
   if (value === 'ignore') return { kind: 'ignore' };
   if (value === 'inherit' || value === undefined || value === null) return { kind: 'fd', fd: i };
   if (typeof value === 'number') {
-    if (!isOpenFdNumber(value)) throw new InvalidArgumentError(`${where}: ${value} is not an open file descriptor of this process`);
+    if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) throw new ArgumentRangeError(where, 'a file descriptor (an integer >= 0 and <= 2147483647)', value);
+    if (!isOpenFdNumber(value)) throw new ArgumentValueError(where, 'an open file descriptor of this process', value);
     return { kind: 'fd', fd: value };
   }
   if (typeof value === 'object') {
     const fd = fdOfStream(value);
     if (!isOpenFdNumber(fd)) {
-      throw new InvalidArgumentError(`${where}: the stream has no open file descriptor (an fs stream before 'open', a socket not connected, or a stream without an fd)`);
+      throw new ArgumentValueError(where, "a stream with an open file descriptor (not an fs stream before 'open', a socket not connected, or a stream without an fd)", value);
     }
     return { kind: 'fd', fd };
   }
-  throw new InvalidArgumentError(`${where} must be 'pipe', 'inherit', 'ignore', a file descriptor or a stream with one; got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`);
+  const expected = "'pipe', 'inherit', 'ignore', a file descriptor or a stream with one";
+  if (typeof value === 'string') throw new ArgumentValueError(where, expected, value);
+  throw new ArgumentTypeError(where, expected, value);
 }
 
 /** `stdio` checked (no side effects): what each of 0, 1, 2 gets. Default: this process's 0, 1, 2 (as runc). */
-export function checkStdio(stdio: unknown, field = 'stdio'): Checked[] {
+export function checkStdio(stdio: unknown, field = 'options.stdio'): Checked[] {
   if (stdio === undefined) return [0, 1, 2].map((fd) => ({ kind: 'fd', fd }));
   if (typeof stdio === 'string') {
-    if (stdio !== 'pipe' && stdio !== 'inherit' && stdio !== 'ignore') {
-      throw new InvalidArgumentError(`${field} must be 'pipe', 'inherit', 'ignore' or an array of three; got ${JSON.stringify(stdio)}`);
-    }
+    if (stdio !== 'pipe' && stdio !== 'inherit' && stdio !== 'ignore') throw new ArgumentValueError(field, "'pipe', 'inherit', 'ignore' or an array of three", stdio);
     return [0, 1, 2].map((i) => checkOne(stdio, i, field));
   }
-  if (!Array.isArray(stdio)) throw new InvalidArgumentError(`${field} must be 'pipe', 'inherit', 'ignore' or an array of three`);
-  if (stdio.length > 3) throw new InvalidArgumentError(`${field} has ${stdio.length} entries: only stdin, stdout and stderr are taken (preserveFds passes more)`);
+  if (!Array.isArray(stdio)) throw new ArgumentTypeError(field, "'pipe', 'inherit', 'ignore' or an array of three", stdio);
+  if (stdio.length > 3) throw new ArgumentValueError(field, 'at most three entries: only stdin, stdout and stderr are taken (preserveFds passes more)', stdio);
   return [0, 1, 2].map((i) => checkOne(stdio[i], i, field));
 }
 
@@ -159,8 +162,16 @@ function pipeStream(fd: number, forWriting: boolean): net.Socket {
   return new net.Socket({ fd, readable: !forWriting, writable: forWriting });
 }
 
+/** A stream to read to its end: anything `for await` reads. */
+const asyncIterable: Guard = (value, name) => {
+  if (typeof (value as { [Symbol.asyncIterator]?: unknown } | null | undefined)?.[Symbol.asyncIterator] !== 'function') {
+    throw new ArgumentTypeError(name, 'a readable stream (an async iterable)', value);
+  }
+};
+
 /** All of a piped output, once it ends (for a run that collects stdout and stderr). */
 export async function collectOutput(stream: Readable): Promise<Buffer> {
+  checkArgs([stream, 'stream', asyncIterable]);
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);

@@ -27,6 +27,7 @@ import { gatherHostFacts } from '../host/facts';
 import type { PlanFacts } from '../plan/plan-facts';
 import { checkSupported } from '../plan/supported';
 import { planContainer } from './planning';
+import { checkArgs, object, optional, string } from '../args';
 
 export type { ConfigIssue, SkippedCheck, ValidationReport } from '../config/findings';
 
@@ -85,6 +86,8 @@ export function validateConfig(value: unknown): ValidSpec;
  */
 export function validateConfig(value: unknown, options: ValidateOptions): ValidationReport;
 export function validateConfig(value: unknown, options?: ValidateOptions): ValidSpec | ValidationReport {
+  // `value` is the document under validation: any value gets a report (or an InvalidConfigError), never a crash.
+  checkArgs([options, 'options', optional(object({ bundle: optional(string), rootfs: optional(string) }))]);
   if (!options?.collect) return validateDocument(value);
   const report = validateDocument(value, { collect: true });
   const { config, ...rest } = report;

@@ -20,6 +20,7 @@ import type { CgroupFacts } from '../plan/runtime-cgroups';
 import { deviceKey, hostSourcePath, type HostFacts, type ImageFacts, type LsmFacts, type NamespaceId, type NotifySocketFact, type PasswdEntry, type PlanFacts, type SeccompFacts } from '../plan/plan-facts';
 import { gatherCgroupView } from './cgroup-view';
 import { native } from '../native/addon';
+import { checkArgs, object, optional, string } from '../args';
 
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -338,5 +339,6 @@ export function gatherImageFacts(rootfs: string): ImageFacts {
  * `rootfs`; `cgroups`: the container's (gatherHostFacts).
  */
 export function gatherFacts(spec: Pick<Spec, 'mounts' | 'linux'>, paths: { bundle: string; rootfs: string; cgroups?: CgroupFacts }): PlanFacts {
+  checkArgs([spec, 'spec', object()], [paths, 'paths', object({ bundle: string, rootfs: string, cgroups: optional(object()) })]);
   return { host: gatherHostFacts(spec, paths.bundle, paths.cgroups), image: gatherImageFacts(paths.rootfs) };
 }

@@ -33,6 +33,7 @@ import { checkInheritedMountNamespace, inheritedEscapeWarning, mountNamespaceMod
 import { fdTable, helperFdLayout, type LaunchPlan, type Step } from './steps';
 import { createPlanHeader } from './header';
 import { hookSteps, planHooks } from './hooks';
+import { boolean, checkArgs, int, object, optional, string } from '../args';
 
 /** Where a container's bundle and rootfs are, and the runtime options that shape its plan ({@link compilePlan}). */
 export interface CompileOptions {
@@ -58,6 +59,15 @@ export interface CompileOptions {
 }
 
 /** Whether id 0 inside has a mapping. */
+/** CompileOptions as compilePlan checks them (lib/args.ts). */
+const COMPILE_OPTIONS = object({
+  bundle: string,
+  rootfs: string,
+  preserveFds: optional(int(0, 2 ** 31 - 4)),
+  noPivot: optional(boolean),
+  listenFds: optional(object({ count: int(0, 2 ** 31 - 4), names: optional(string) })),
+});
+
 function mapsRoot(mappings: readonly { containerID: number; size: number }[]): boolean {
   return mappings.some((m) => m.containerID === 0 && m.size > 0);
 }
@@ -73,6 +83,7 @@ function mapsRoot(mappings: readonly { containerID: number; size: number }[]): b
  * @throws NotSupportedError for a valid property kapsel cannot apply yet.
  */
 export function compilePlan(spec: ValidSpec, options: CompileOptions, facts: PlanFacts, programs: PlanPrograms = {}): LaunchPlan {
+  checkArgs([spec, 'spec', object()], [options, 'options', COMPILE_OPTIONS], [facts, 'facts', object({ host: object(), image: object() })], [programs, 'programs', optional(object())]);
   if (!spec.process) throw new InvalidConfigError('/process', 'is required to create a container');
   const notes: string[] = [];
   const warnings = [...checkSupported(spec, facts.host, notes), ...relativeDestinationWarnings(spec)];

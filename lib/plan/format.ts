@@ -27,6 +27,8 @@ import {
 import { NAMESPACE_FLAGS } from './namespaces';
 import type { CgroupPlan } from './runtime-cgroups';
 import type { LaunchPlan, PlannedHook, Step } from './steps';
+import { checkArgs } from '../args';
+import { LAUNCH_PLAN } from './plan-guard';
 
 /** How a step field is shown: by op and field, for the fields that are numbers with names (flag-names.ts). */
 const FIELD_FORMS: Readonly<Record<string, (value: never) => string>> = {
@@ -117,6 +119,7 @@ export function formatCgroups(cgroups: CgroupPlan | undefined): string[] {
  * cgroups. For reading, not for parsing (use {@link planToJSON}).
  */
 export function formatPlan(plan: LaunchPlan): string {
+  checkArgs([plan, 'plan', LAUNCH_PLAN]);
   const created = Object.entries(NAMESPACE_FLAGS)
     .filter(([, flag]) => (plan.cloneFlags & flag) !== 0)
     .map(([name]) => name);
@@ -147,6 +150,7 @@ export function formatPlan(plan: LaunchPlan): string {
 
 /** JSON form of a plan (bytes as base64; 64-bit values are decimal text in the plan already). */
 export function planToJSON(plan: LaunchPlan): unknown {
+  checkArgs([plan, 'plan', LAUNCH_PLAN]);
   return JSON.parse(
     JSON.stringify(plan, function (this: Record<string, unknown>, key, v) {
       const raw = this[key];

@@ -17,6 +17,7 @@ import * as C from '../native/constants';
 import type { ImageFacts } from './plan-facts';
 import { schedulingSteps } from './scheduling';
 import type { Step } from './steps';
+import { boolean, checkArgs, object } from '../args';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -241,6 +242,7 @@ function credentialSteps(proc: ValidProcess, ctx: ProcessPlanContext, warnings: 
 
 /** The process part of a plan, from a validated process and the facts it needs. */
 export function processPlan(proc: ValidProcess, ctx: ProcessPlanContext): ProcessPlan {
+  checkArgs([proc, 'proc', object()], [ctx, 'ctx', object({ image: object(), setgroupsDenied: boolean })]);
   const limits: Step[] = [...schedulingSteps(proc, ctx.jsonPath ?? '/process')];
   const warnings: string[] = [];
   limits.push(...rlimitSteps(proc));

@@ -25,6 +25,7 @@ import { ARCHITECTURES, type ArchitectureName } from '../config/seccomp/names';
 import { normalizeSeccomp, profileHash, type NormalizedProfile } from '../config/seccomp/normalize';
 import { buildRuleSet, defaultAllows, maxNamedSyscalls } from './rules';
 import type { SeccompSummary } from './summary';
+import { checkArgs, object, optional, string, logger as loggerArg } from '../args';
 
 export type { SeccompSummary } from './summary';
 
@@ -126,6 +127,8 @@ function compileProfile(seccomp: Seccomp, profile: NormalizedProfile, hash: stri
  * libseccomp.so.2 cannot be loaded.
  */
 export function compileSeccomp(seccomp: Seccomp, options: CompileSeccompOptions = {}): SeccompProgram {
+  // The profile's own fields are validated with JSON paths (normalizeSeccomp).
+  checkArgs([seccomp, 'seccomp', object()], [options, 'options', object({ logger: optional(loggerArg), basePath: optional(string) })]);
   const base = options.basePath ?? '/linux/seccomp';
   const profile = normalizeSeccomp(seccomp);
   const hash = profileHash(profile);

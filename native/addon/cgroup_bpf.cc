@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -28,13 +29,10 @@ long Bpf(int cmd, union bpf_attr* attr) {
 // bpfLoadDeviceProgram(insns: Buffer, license: string): { fd, log }
 Napi::Value LoadDeviceProgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsBuffer()) {
-    Napi::TypeError::New(env, "bpfLoadDeviceProgram: insns must be a Buffer").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Buffer<uint8_t> insns = info[0].As<Napi::Buffer<uint8_t>>();
+  Napi::Buffer<uint8_t> insns;
+  if (!ReadBuffer(env, Nth(info, 0), "insns", &insns)) return env.Undefined();
   if (insns.Length() == 0 || insns.Length() % sizeof(struct bpf_insn) != 0) {
-    Napi::RangeError::New(env, "bpfLoadDeviceProgram: insns must be a whole number of 8-byte instructions").ThrowAsJavaScriptException();
+    ThrowArgValue(env, "insns", "a whole number of 8-byte instructions", info[0]);
     return env.Undefined();
   }
   std::string license;
@@ -71,8 +69,8 @@ Napi::Value LoadDeviceProgram(const Napi::CallbackInfo& info) {
 // bpfAttachDeviceProgram(progFd, cgroupFd): BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI.
 Napi::Value AttachDeviceProgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t prog_fd, cgroup_fd;
-  if (!ArgInt(info, 0, "progFd", &prog_fd) || !ArgInt(info, 1, "cgroupFd", &cgroup_fd)) return env.Undefined();
+  int prog_fd, cgroup_fd;
+  if (!ArgFd(info, 0, "progFd", &prog_fd) || !ArgFd(info, 1, "cgroupFd", &cgroup_fd)) return env.Undefined();
   union bpf_attr attr;
   memset(&attr, 0, sizeof(attr));
   attr.target_fd = static_cast<uint32_t>(cgroup_fd);

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "../common/fd_message.h"
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -81,13 +82,13 @@ Napi::Value UnixListen(const Napi::CallbackInfo& info) { return UnixSocketFuncti
 // accept4 without waiting: EAGAIN when nobody connected.
 Napi::Value UnixAccept(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
-  if (!ArgInt(info, 0, "fd", &fd)) return env.Undefined();
-  int flags = fcntl(static_cast<int>(fd), F_GETFL);
-  fcntl(static_cast<int>(fd), F_SETFL, flags | O_NONBLOCK);
-  int conn = accept4(static_cast<int>(fd), nullptr, nullptr, SOCK_CLOEXEC);
+  int fd;
+  if (!ArgFd(info, 0, "fd", &fd)) return env.Undefined();
+  int flags = fcntl(fd, F_GETFL);
+  fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  int conn = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
   int e = errno;
-  fcntl(static_cast<int>(fd), F_SETFL, flags);
+  fcntl(fd, F_SETFL, flags);
   if (conn < 0) {
     ThrowErrno(env, e, "accept4");
     return env.Undefined();
@@ -99,13 +100,13 @@ Napi::Value UnixAccept(const Napi::CallbackInfo& info) {
 // is queued). Returns { fd, data } with the message's payload as a string.
 Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t sock;
-  if (!ArgInt(info, 0, "fd", &sock)) return env.Undefined();
+  int sock;
+  if (!ArgFd(info, 0, "fd", &sock)) return env.Undefined();
   char payload[4096];
   kapsel_common::FdMessage message(payload, sizeof payload);
   ssize_t n;
   do {
-    n = recvmsg(static_cast<int>(sock), &message.msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    n = recvmsg(sock, &message.msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     ThrowErrno(env, errno, "recvmsg");
@@ -124,14 +125,16 @@ Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
 
 Napi::Value SetWindowSize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd, rows, cols;
-  if (!ArgInt(info, 0, "fd", &fd) || !ArgInt(info, 1, "rows", &rows) || !ArgInt(info, 2, "cols", &cols))
+  int fd, rows, cols;
+  // struct winsize holds unsigned shorts: a bigger size would wrap to a small one.
+  if (!ArgFd(info, 0, "fd", &fd) || !ArgInt32(info, 1, "rows", &rows, 0, USHRT_MAX) ||
+      !ArgInt32(info, 2, "cols", &cols, 0, USHRT_MAX))
     return env.Undefined();
   winsize ws;
   memset(&ws, 0, sizeof ws);
   ws.ws_row = static_cast<unsigned short>(rows);
   ws.ws_col = static_cast<unsigned short>(cols);
-  if (ioctl(static_cast<int>(fd), TIOCSWINSZ, &ws) < 0) ThrowErrno(env, errno, "ioctl");
+  if (ioctl(fd, TIOCSWINSZ, &ws) < 0) ThrowErrno(env, errno, "ioctl");
   return env.Undefined();
 }
 

@@ -31,42 +31,4 @@ void ThrowErrno(Napi::Env env, int err, const char* syscall, const std::string& 
   MakeErrnoError(env, err, syscall, path).ThrowAsJavaScriptException();
 }
 
-static void ThrowType(Napi::Env env, const char* name, const char* expected) {
-  std::string msg = std::string("The \"") + name + "\" argument must be " + expected;
-  Napi::TypeError e = Napi::TypeError::New(env, msg);
-  e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
-  e.ThrowAsJavaScriptException();
-}
-
-bool ArgString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out) {
-  if (info.Length() <= i || !info[i].IsString()) {
-    ThrowType(info.Env(), name, "of type string");
-    return false;
-  }
-  *out = info[i].As<Napi::String>().Utf8Value();
-  if (out->find('\0') != std::string::npos) {
-    ThrowType(info.Env(), name, "a string without null bytes");
-    return false;
-  }
-  return true;
-}
-
-bool ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t* out) {
-  if (info.Length() <= i || !info[i].IsNumber()) {
-    ThrowType(info.Env(), name, "of type number");
-    return false;
-  }
-  *out = info[i].As<Napi::Number>().Int64Value();
-  return true;
-}
-
-bool ArgOptionalString(const Napi::CallbackInfo& info, size_t i, const char* name,
-                       std::string* out, bool* present) {
-  *present = false;
-  if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return true;
-  if (!ArgString(info, i, name, out)) return false;
-  *present = true;
-  return true;
-}
-
 }  // namespace kapsel

@@ -19,11 +19,4 @@ Napi::Error MakeErrnoError(Napi::Env env, int err, const char* syscall,
 void ThrowErrno(Napi::Env env, int err, const char* syscall,
                 const std::string& path = std::string());
 
-// Argument helpers: each throws a TypeError naming the argument and returns
-// false when the value has the wrong type.
-bool ArgString(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out);
-bool ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t* out);
-bool ArgOptionalString(const Napi::CallbackInfo& info, size_t i, const char* name,
-                       std::string* out, bool* present);
-
 }  // namespace kapsel

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <string>
 
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -21,13 +22,9 @@ namespace {
 // eventfd(initval, flags): EFD_CLOEXEC is always added. Returns the fd.
 Napi::Value Eventfd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t initval, flags;
-  if (!ArgInt(info, 0, "initval", &initval) || !ArgInt(info, 1, "flags", &flags)) return env.Undefined();
-  if (initval < 0 || initval > 0xffffffffLL) {
-    Napi::RangeError::New(env, "The \"initval\" argument must be between 0 and 2 ** 32 - 1").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  int fd = eventfd(static_cast<unsigned>(initval), static_cast<int>(flags) | EFD_CLOEXEC);
+  uint32_t initval, flags;
+  if (!ArgUint32(info, 0, "initval", &initval) || !ArgUint32(info, 1, "flags", &flags)) return env.Undefined();
+  int fd = eventfd(initval, static_cast<int>(flags) | EFD_CLOEXEC);
   if (fd < 0) {
     ThrowErrno(env, errno, "eventfd");
     return env.Undefined();
@@ -38,8 +35,8 @@ Napi::Value Eventfd(const Napi::CallbackInfo& info) {
 // inotify_init1(flags): IN_CLOEXEC is always added. Returns the fd.
 Napi::Value InotifyInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t flags;
-  if (!ArgInt(info, 0, "flags", &flags)) return env.Undefined();
+  uint32_t flags;
+  if (!ArgUint32(info, 0, "flags", &flags)) return env.Undefined();
   int fd = inotify_init1(static_cast<int>(flags) | IN_CLOEXEC);
   if (fd < 0) {
     ThrowErrno(env, errno, "inotify_init1");
@@ -51,11 +48,12 @@ Napi::Value InotifyInit(const Napi::CallbackInfo& info) {
 // inotify_add_watch(fd, path, mask). Returns the watch descriptor.
 Napi::Value InotifyAddWatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd, mask;
+  int fd;
+  uint32_t mask;
   std::string path;
-  if (!ArgInt(info, 0, "fd", &fd) || !ArgString(info, 1, "path", &path) || !ArgInt(info, 2, "mask", &mask))
+  if (!ArgFd(info, 0, "fd", &fd) || !ArgString(info, 1, "path", &path) || !ArgUint32(info, 2, "mask", &mask))
     return env.Undefined();
-  int wd = inotify_add_watch(static_cast<int>(fd), path.c_str(), static_cast<uint32_t>(mask));
+  int wd = inotify_add_watch(fd, path.c_str(), mask);
   if (wd < 0) {
     ThrowErrno(env, errno, "inotify_add_watch", path);
     return env.Undefined();

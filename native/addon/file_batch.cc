@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -213,9 +214,11 @@ bool ParseKind(const std::string& name, OpKind* kind) {
   return false;
 }
 
-bool ThrowBadOp(Napi::Env env, uint32_t i, const std::string& what) {
+// A wrong type is ERR_INVALID_ARG_TYPE, a string of the right type but not allowed ERR_INVALID_ARG_VALUE (args.h).
+// `v` is the bad string field (op, path, file), or undefined for a bad type elsewhere.
+bool ThrowBadOp(Napi::Env env, uint32_t i, const std::string& what, Napi::Value v = Napi::Value()) {
   Napi::TypeError e = Napi::TypeError::New(env, "fileBatch: op " + std::to_string(i) + ": " + what);
-  e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+  e.Set("code", Napi::String::New(env, !v.IsEmpty() && v.IsString() ? "ERR_INVALID_ARG_VALUE" : "ERR_INVALID_ARG_TYPE"));
   e.ThrowAsJavaScriptException();
   return false;
 }
@@ -234,11 +237,8 @@ bool OneComponent(const std::string& name) {
 // ops: Array<{ op, path, file?, value?, tolerate?: true | number[] }>
 bool ParseBatch(const Napi::CallbackInfo& info, FileBatch* batch) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) {
-    Napi::TypeError::New(env, "fileBatch: ops must be an array").ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Array ops = info[0].As<Napi::Array>();
+  Napi::Array ops;
+  if (!ReadArray(env, Nth(info, 0), "ops", &ops)) return false;
   batch->ops.resize(ops.Length());
   // The keys made once per batch, not once per op (a C string key is internalized on every lookup).
   Napi::String kOp = Napi::String::New(env, "op"), kPath = Napi::String::New(env, "path"), kValue = Napi::String::New(env, "value"),
@@ -249,14 +249,14 @@ bool ParseBatch(const Napi::CallbackInfo& info, FileBatch* batch) {
     Napi::Object o = v.As<Napi::Object>();
     FileOp& op = batch->ops[i];
     std::string kind;
-    if (!StringWithoutNul(o.Get(kOp), &kind) || !ParseKind(kind, &op.kind)) return ThrowBadOp(env, i, "unknown op");
-    if (!StringWithoutNul(o.Get(kPath), &op.path) || op.path.empty()) return ThrowBadOp(env, i, "path must be a non-empty string without null bytes");
+    if (!StringWithoutNul(o.Get(kOp), &kind) || !ParseKind(kind, &op.kind)) return ThrowBadOp(env, i, "unknown op", o.Get(kOp));
+    if (!StringWithoutNul(o.Get(kPath), &op.path) || op.path.empty()) return ThrowBadOp(env, i, "path must be a non-empty string without null bytes", o.Get(kPath));
     if (op.kind == OpKind::kWrite) {
       Napi::Value value = o.Get(kValue);
       if (!value.IsString()) return ThrowBadOp(env, i, "value must be a string");
       op.value = value.As<Napi::String>().Utf8Value();
       if (!StringWithoutNul(o.Get(kFile), &op.file) || !OneComponent(op.file)) {
-        return ThrowBadOp(env, i, "file must be one path component (no \"/\", not \".\" or \"..\")");
+        return ThrowBadOp(env, i, "file must be one path component (no \"/\", not \".\" or \"..\")", o.Get(kFile));
       }
     }
     Napi::Value tolerate = o.Get(kTolerate);
@@ -265,9 +265,10 @@ bool ParseBatch(const Napi::CallbackInfo& info, FileBatch* batch) {
     } else if (tolerate.IsArray()) {
       Napi::Array list = tolerate.As<Napi::Array>();
       for (uint32_t j = 0; j < list.Length(); j++) {
-        Napi::Value e = list.Get(j);
-        if (!e.IsNumber()) return ThrowBadOp(env, i, "tolerate must hold errno numbers");
-        op.tolerate.push_back(e.As<Napi::Number>().Int32Value());
+        int e;
+        if (!ReadInt32(env, list.Get(j), "ops[" + std::to_string(i) + "].tolerate[" + std::to_string(j) + "]", &e, 1, 4095))
+          return false;
+        op.tolerate.push_back(e);
       }
     } else if (!tolerate.IsUndefined()) {
       return ThrowBadOp(env, i, "tolerate must be true or an array of errno numbers");

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "../common/syscalls.h"
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -101,16 +102,12 @@ int MappedUserNamespace(const std::string& uid_map, const std::string& gid_map, 
 // `recursiveIdmap`).
 Napi::Value IdmappedTree(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsString() || !info[1].IsBoolean() || !info[2].IsBoolean() || !info[3].IsString() ||
-      !info[4].IsString()) {
-    Napi::TypeError::New(env, "idmappedTree(source, recursive, recursiveIdmap, uidMap, gidMap)").ThrowAsJavaScriptException();
+  std::string source, uid_map, gid_map;
+  bool recursive, recursive_idmap;
+  if (!ArgString(info, 0, "source", &source) || !ArgBool(info, 1, "recursive", &recursive) ||
+      !ArgBool(info, 2, "recursiveIdmap", &recursive_idmap) || !ArgString(info, 3, "uidMap", &uid_map) ||
+      !ArgString(info, 4, "gidMap", &gid_map))
     return env.Undefined();
-  }
-  std::string source = info[0].As<Napi::String>().Utf8Value();
-  bool recursive = info[1].As<Napi::Boolean>().Value();
-  bool recursive_idmap = info[2].As<Napi::Boolean>().Value();
-  std::string uid_map = info[3].As<Napi::String>().Utf8Value();
-  std::string gid_map = info[4].As<Napi::String>().Utf8Value();
   int err = 0;
   const char* syscall_name = "";
   std::string path;

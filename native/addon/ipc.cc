@@ -8,6 +8,7 @@
 
 #include <cerrno>
 
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -17,8 +18,8 @@ namespace {
 Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
-  int64_t mode;
-  if (!ArgString(info, 0, "path", &path) || !ArgInt(info, 1, "mode", &mode)) return env.Undefined();
+  int mode;
+  if (!ArgString(info, 0, "path", &path) || !ArgInt32(info, 1, "mode", &mode, 0, 07777)) return env.Undefined();
   if (mkfifo(path.c_str(), static_cast<mode_t>(mode)) < 0) ThrowErrno(env, errno, "mkfifo", path);
   // mkfifo honours the umask; the mode asked for is the mode wanted.
   else if (chmod(path.c_str(), static_cast<mode_t>(mode)) < 0) ThrowErrno(env, errno, "chmod", path);

@@ -42,6 +42,7 @@
 
 #include "../common/fd_message.h"
 #include "../common/netlink.h"
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -196,11 +197,22 @@ bool OpenInside(Napi::Env env, int ns_fd, int* fd) {
   return true;
 }
 
+// An interface name: the kernel's are at most IFNAMSIZ - 1 bytes, and a
+// longer one would overflow the 16-bit length of its netlink attribute.
+bool ArgIfName(const Napi::CallbackInfo& info, size_t i, const char* name, std::string* out) {
+  if (!ArgString(info, i, name, out)) return false;
+  if (out->empty() || out->size() >= IFNAMSIZ) {
+    ThrowArgValue(info.Env(), name, "an interface name of 1 to " + std::to_string(IFNAMSIZ - 1) + " bytes", info[i]);
+    return false;
+  }
+  return true;
+}
+
 // netDeviceAddresses(hostName) -> string[].
 Napi::Value NetDeviceAddresses(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string host_name;
-  if (!ArgString(info, 0, "hostName", &host_name)) return env.Undefined();
+  if (!ArgIfName(info, 0, "hostName", &host_name)) return env.Undefined();
   Netlink nl(RouteSocket());
   if (!nl.ok()) { ThrowErrno(env, errno, "socket", "NETLINK_ROUTE"); return env.Undefined(); }
   Link link = LinkNamed(nl, host_name);
@@ -216,13 +228,11 @@ Napi::Value NetDeviceAddresses(const Napi::CallbackInfo& info) {
 // inside and whether it was up here, for returnNetDevice.
 Napi::Value MoveNetDevice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsString()) {
-    Napi::TypeError::New(env, "moveNetDevice(nsFd, hostName, moveAs)").ThrowAsJavaScriptException();
+  int ns_fd;
+  std::string host_name, move_as;
+  if (!ArgFd(info, 0, "nsFd", &ns_fd) || !ArgIfName(info, 1, "hostName", &host_name) ||
+      !ArgIfName(info, 2, "moveAs", &move_as))
     return env.Undefined();
-  }
-  int ns_fd = info[0].As<Napi::Number>().Int32Value();
-  std::string host_name = info[1].As<Napi::String>().Utf8Value();
-  std::string move_as = info[2].As<Napi::String>().Utf8Value();
 
   HostSide host;
   if (!OpenHost(env, host)) return env.Undefined();
@@ -249,21 +259,21 @@ Napi::Value MoveNetDevice(const Napi::CallbackInfo& info) {
 // text form), up if `up`.
 Napi::Value ReturnNetDevice(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsString() || !info[3].IsBoolean() ||
-      !info[4].IsArray()) {
-    Napi::TypeError::New(env, "returnNetDevice(nsFd, index, hostName, up, addresses)").ThrowAsJavaScriptException();
+  int ns_fd, index;
+  std::string host_name;
+  bool up;
+  Napi::Array list;
+  // Link indexes are positive ints.
+  if (!ArgFd(info, 0, "nsFd", &ns_fd) || !ArgInt32(info, 1, "index", &index, 1) ||
+      !ArgIfName(info, 2, "hostName", &host_name) || !ArgBool(info, 3, "up", &up) ||
+      !ReadArray(env, Nth(info, 4), "addresses", &list, 4096))
     return env.Undefined();
-  }
-  int ns_fd = info[0].As<Napi::Number>().Int32Value();
-  int index = info[1].As<Napi::Number>().Int32Value();
-  std::string host_name = info[2].As<Napi::String>().Utf8Value();
-  bool up = info[3].As<Napi::Boolean>().Value();
-  auto list = info[4].As<Napi::Array>();
   std::vector<Address> addresses(list.Length());
   for (uint32_t i = 0; i < list.Length(); i++) {
-    Napi::Value v = list.Get(i);
-    if (!v.IsString() || !kapsel_common::ParseAddress(v.As<Napi::String>().Utf8Value(), &addresses[i])) {
-      Napi::TypeError::New(env, "returnNetDevice: addresses[" + std::to_string(i) + "] is not an address").ThrowAsJavaScriptException();
+    std::string name = "addresses[" + std::to_string(i) + "]", text;
+    if (!ReadString(env, list.Get(i), name, &text)) return env.Undefined();
+    if (!kapsel_common::ParseAddress(text, &addresses[i])) {
+      ThrowArgValue(env, name, "an address (\"ADDRESS/PREFIX\", optionally with \" peer PEER\")", list.Get(i));
       return env.Undefined();
     }
   }

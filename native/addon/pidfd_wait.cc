@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "args.h"
 #include "errors.h"
 
 #ifndef P_PIDFD
@@ -81,16 +82,17 @@ void OnReadable(uv_poll_t* handle, int status, int events) {
 
 Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t pidfd;
-  if (!ArgInt(info, 0, "pidfd", &pidfd)) return env.Undefined();
+  int pidfd;
+  bool reap = true;
+  if (!ArgFd(info, 0, "pidfd", &pidfd) || !ArgOptionalBool(info, 1, "reap", &reap)) return env.Undefined();
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
     Napi::Error::New(env, "pidfdWait: no event loop").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   Waiter* w = new Waiter(env);
-  w->pidfd = static_cast<int>(pidfd);
-  w->reap = info.Length() < 2 || info[1].ToBoolean().Value();
+  w->pidfd = pidfd;
+  w->reap = reap;
   Napi::Promise promise = w->deferred.Promise();
   int rc = uv_poll_init(loop, &w->poll, w->pidfd);
   if (rc == 0) {

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -129,31 +130,10 @@ const Libseccomp* Library(Napi::Env env) {
 
 // ---- argument helpers --------------------------------------------------------
 
-bool GetU32(Napi::Env env, Napi::Object obj, const char* key, uint32_t* out) {
-  Napi::Value v = obj.Get(key);
-  if (!v.IsNumber()) {
-    Napi::TypeError::New(env, std::string("seccomp filter: \"") + key + "\" must be a number").ThrowAsJavaScriptException();
-    return false;
-  }
-  *out = static_cast<uint32_t>(v.As<Napi::Number>().Int64Value());
-  return true;
+// A field of the filter spec as an unsigned 32-bit number; `path` names it ("filter.rules[3].action").
+bool GetU32(Napi::Env env, Napi::Object obj, const char* key, const std::string& path, uint32_t* out) {
+  return ReadUint32(env, obj.Get(key), path + "." + key, out);
 }
-
-bool GetU64(Napi::Env env, Napi::Value v, const char* key, uint64_t* out) {
-  if (!v.IsBigInt()) {
-    Napi::TypeError::New(env, std::string("seccomp filter: \"") + key + "\" must be a bigint").ThrowAsJavaScriptException();
-    return false;
-  }
-  bool lossless = false;
-  *out = v.As<Napi::BigInt>().Uint64Value(&lossless);
-  if (!lossless) {
-    Napi::RangeError::New(env, std::string("seccomp filter: \"") + key + "\" must fit in 64 bits")
-        .ThrowAsJavaScriptException();
-    return false;
-  }
-  return true;
-}
-
 
 // An errno Error that also names the rule (index into filter.rules) it came
 // from, so that lib/seccomp can point at the config entry.
@@ -220,12 +200,12 @@ Napi::Value ArchResolve(const Napi::CallbackInfo& info) {
 Napi::Value SyscallResolve(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name;
-  int64_t arch;
-  if (!ArgString(info, 0, "name", &name) || !ArgInt(info, 1, "arch", &arch)) return env.Undefined();
+  uint32_t arch;
+  if (!ArgString(info, 0, "name", &name) || !ArgUint32(info, 1, "arch", &arch)) return env.Undefined();
   const Libseccomp* lib = Library(env);
   if (lib == nullptr) return env.Undefined();
   int nr = arch == 0 ? lib->syscall_resolve_name(name.c_str())
-                     : lib->syscall_resolve_name_arch(static_cast<uint32_t>(arch), name.c_str());
+                     : lib->syscall_resolve_name_arch(arch, name.c_str());
   return Napi::Number::New(env, nr);
 }
 
@@ -246,30 +226,24 @@ struct ScopedFilter {
 // enum scmp_compare. The arches are added to the native one.
 Napi::Value Compile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) {
-    Napi::TypeError::New(env, "The \"filter\" argument must be an object").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Object filter = info[0].As<Napi::Object>();
+  Napi::Object filter;
+  if (!ArgObject(info, 0, "filter", &filter)) return env.Undefined();
   const Libseccomp* lib = Library(env);
   if (lib == nullptr) return env.Undefined();
 
   uint32_t default_action;
-  if (!GetU32(env, filter, "defaultAction", &default_action)) return env.Undefined();
+  if (!GetU32(env, filter, "defaultAction", "filter", &default_action)) return env.Undefined();
   ScopedFilter f{lib, lib->init(default_action)};
   if (f.ctx == nullptr) {
     ThrowRuleError(env, EINVAL, "seccomp_init", -1);
     return env.Undefined();
   }
 
-  Napi::Value arches = filter.Get("arches");
-  if (!arches.IsArray()) {
-    Napi::TypeError::New(env, "seccomp filter: \"arches\" must be an array").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Array arch_list = arches.As<Napi::Array>();
+  Napi::Array arch_list;
+  if (!ReadArray(env, filter.Get("arches"), "filter.arches", &arch_list, 64)) return env.Undefined();
   for (uint32_t i = 0; i < arch_list.Length(); i++) {
-    uint32_t token = static_cast<uint32_t>(arch_list.Get(i).ToNumber().Int64Value());
+    uint32_t token;
+    if (!ReadUint32(env, arch_list.Get(i), "filter.arches[" + std::to_string(i) + "]", &token)) return env.Undefined();
     int rc = lib->arch_add(f.ctx, token);
     // -EEXIST: already there (the native arch, or listed twice).
     if (rc < 0 && rc != -EEXIST) {
@@ -280,39 +254,35 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
 
   // A large allow-list is matched faster as a binary tree than as a linear
   // chain (libseccomp >= 2.5; older ones refuse the attribute, which is fine).
-  if (filter.Get("optimize").ToBoolean().Value()) lib->attr_set(f.ctx, kAttrCtlOptimize, 2);
+  bool optimize = false;
+  Napi::Value optimize_value = filter.Get("optimize");
+  if (!optimize_value.IsUndefined() && !ReadBool(env, optimize_value, "filter.optimize", &optimize)) return env.Undefined();
+  if (optimize) lib->attr_set(f.ctx, kAttrCtlOptimize, 2);
 
-  Napi::Value rules_value = filter.Get("rules");
-  if (!rules_value.IsArray()) {
-    Napi::TypeError::New(env, "seccomp filter: \"rules\" must be an array").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Array rules = rules_value.As<Napi::Array>();
+  Napi::Array rules;
+  if (!ReadArray(env, filter.Get("rules"), "filter.rules", &rules)) return env.Undefined();
   for (uint32_t r = 0; r < rules.Length(); r++) {
-    if (!rules.Get(r).IsObject()) {
-      Napi::TypeError::New(env, "seccomp filter: every rule must be an object").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    Napi::Object rule = rules.Get(r).As<Napi::Object>();
+    const std::string at = "filter.rules[" + std::to_string(r) + "]";
+    Napi::Object rule;
+    if (!ReadObject(env, rules.Get(r), at, &rule)) return env.Undefined();
     uint32_t action;
-    if (!GetU32(env, rule, "action", &action)) return env.Undefined();
-    Napi::Value sys = rule.Get("syscall");
-    if (!sys.IsNumber()) {
-      Napi::TypeError::New(env, "seccomp filter: \"syscall\" must be a number").ThrowAsJavaScriptException();
+    int syscall_nr;
+    // libseccomp's pseudo numbers (syscalls of other arches only) are negative.
+    if (!GetU32(env, rule, "action", at, &action) || !ReadInt32(env, rule.Get("syscall"), at + ".syscall", &syscall_nr))
       return env.Undefined();
-    }
-    int syscall_nr = static_cast<int>(sys.As<Napi::Number>().Int32Value());
     std::vector<scmp_arg_cmp> cmps;
     Napi::Value args = rule.Get("args");
-    if (args.IsArray()) {
-      Napi::Array arg_list = args.As<Napi::Array>();
+    if (!args.IsUndefined()) {
+      Napi::Array arg_list;
+      if (!ReadArray(env, args, at + ".args", &arg_list, 6)) return env.Undefined();
       for (uint32_t a = 0; a < arg_list.Length(); a++) {
-        Napi::Object arg = arg_list.Get(a).As<Napi::Object>();
+        const std::string arg_at = at + ".args[" + std::to_string(a) + "]";
+        Napi::Object arg;
         uint32_t index, op;
         uint64_t value, value_two;
-        if (!GetU32(env, arg, "index", &index) || !GetU32(env, arg, "op", &op) ||
-            !GetU64(env, arg.Get("value"), "value", &value) ||
-            !GetU64(env, arg.Get("valueTwo"), "valueTwo", &value_two))
+        if (!ReadObject(env, arg_list.Get(a), arg_at, &arg) || !GetU32(env, arg, "index", arg_at, &index) ||
+            !GetU32(env, arg, "op", arg_at, &op) || !ReadU64(env, arg.Get("value"), arg_at + ".value", &value) ||
+            !ReadU64(env, arg.Get("valueTwo"), arg_at + ".valueTwo", &value_two))
           return env.Undefined();
         if (index > 5 || op < kCmpMin || op > kCmpMax) {
           ThrowRuleError(env, EINVAL, "seccomp_rule_add", r);
@@ -355,9 +325,8 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
 // seccompKernelActionAvailable(action) -> SECCOMP_GET_ACTION_AVAIL says yes.
 Napi::Value KernelActionAvailable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t action;
-  if (!ArgInt(info, 0, "action", &action)) return env.Undefined();
-  uint32_t value = static_cast<uint32_t>(action);
+  uint32_t value;
+  if (!ArgUint32(info, 0, "action", &value)) return env.Undefined();
   bool ok = syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &value) == 0;
   return Napi::Boolean::New(env, ok);
 }
@@ -368,9 +337,9 @@ Napi::Value KernelActionAvailable(const Napi::CallbackInfo& info) {
 // (which comes first) and with EINVAL when they did not; nothing is loaded.
 Napi::Value KernelFlagSupported(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t flag;
-  if (!ArgInt(info, 0, "flag", &flag)) return env.Undefined();
-  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, static_cast<unsigned>(flag), nullptr);
+  uint32_t flag;
+  if (!ArgUint32(info, 0, "flags", &flag)) return env.Undefined();
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, nullptr);
   return Napi::Boolean::New(env, rc < 0 && errno == EFAULT);
 }
 
@@ -382,9 +351,9 @@ Napi::Value KernelFlagSupported(const Napi::CallbackInfo& info) {
 // bigint.
 Napi::Value NotifReceive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
-  if (!ArgInt(info, 0, "listenerFd", &fd)) return env.Undefined();
-  pollfd p = {static_cast<int>(fd), POLLIN, 0};
+  int fd;
+  if (!ArgFd(info, 0, "listenerFd", &fd)) return env.Undefined();
+  pollfd p = {fd, POLLIN, 0};
   int ready = poll(&p, 1, 0);
   if (ready < 0) {
     ThrowErrno(env, errno, "poll");
@@ -397,7 +366,7 @@ Napi::Value NotifReceive(const Napi::CallbackInfo& info) {
   seccomp_notif notif;
   // The kernel refuses a receive buffer that is not zeroed.
   memset(&notif, 0, sizeof notif);
-  if (ioctl(static_cast<int>(fd), SECCOMP_IOCTL_NOTIF_RECV, &notif) < 0) {
+  if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &notif) < 0) {
     ThrowErrno(env, errno, "ioctl");
     return env.Undefined();
   }
@@ -419,10 +388,12 @@ Napi::Value NotifReceive(const Napi::CallbackInfo& info) {
 // not 0; flags: SECCOMP_USER_NOTIF_FLAG_CONTINUE (1) lets it run.
 Napi::Value NotifRespond(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd, error, flags;
+  int fd, error;
+  uint32_t flags;
   uint64_t id, val;
-  if (!ArgInt(info, 0, "listenerFd", &fd) || info.Length() < 3 || !GetU64(env, info[1], "id", &id) ||
-      !GetU64(env, info[2], "val", &val) || !ArgInt(info, 3, "error", &error) || !ArgInt(info, 4, "flags", &flags))
+  if (!ArgFd(info, 0, "listenerFd", &fd) || !ReadU64(env, Nth(info, 1), "id", &id) ||
+      !ReadU64(env, Nth(info, 2), "val", &val) || !ArgInt32(info, 3, "error", &error, -4095, 4095) ||
+      !ArgUint32(info, 4, "flags", &flags))
     return env.Undefined();
   seccomp_notif_resp resp;
   memset(&resp, 0, sizeof resp);
@@ -430,8 +401,8 @@ Napi::Value NotifRespond(const Napi::CallbackInfo& info) {
   resp.val = static_cast<int64_t>(val);
   // The kernel wants the negative errno, as a syscall returns it.
   resp.error = error == 0 ? 0 : -static_cast<int32_t>(error < 0 ? -error : error);
-  resp.flags = static_cast<uint32_t>(flags);
-  if (ioctl(static_cast<int>(fd), SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0) ThrowErrno(env, errno, "ioctl");
+  resp.flags = flags;
+  if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0) ThrowErrno(env, errno, "ioctl");
   return env.Undefined();
 }
 
@@ -439,11 +410,10 @@ Napi::Value NotifRespond(const Napi::CallbackInfo& info) {
 // notified syscall (agents check this after reading its memory, TOCTOU).
 Napi::Value NotifIdValid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
+  int fd;
   uint64_t id;
-  if (!ArgInt(info, 0, "listenerFd", &fd) || info.Length() < 2 || !GetU64(env, info[1], "id", &id))
-    return env.Undefined();
-  if (ioctl(static_cast<int>(fd), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0) return Napi::Boolean::New(env, true);
+  if (!ArgFd(info, 0, "listenerFd", &fd) || !ReadU64(env, Nth(info, 1), "id", &id)) return env.Undefined();
+  if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0) return Napi::Boolean::New(env, true);
   if (errno == ENOENT) return Napi::Boolean::New(env, false);
   ThrowErrno(env, errno, "ioctl");
   return env.Undefined();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "../common/fd_message.h"
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -20,25 +21,26 @@ namespace {
 
 Napi::Value SendFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t sock, fd;
+  int sock, fd;
   std::string data;
-  if (!ArgInt(info, 0, "socket", &sock) || !ArgInt(info, 1, "fd", &fd)) return env.Undefined();
-  if (info.Length() < 3 || !info[2].IsString()) {
-    Napi::TypeError::New(env, "The \"data\" argument must be of type string").ThrowAsJavaScriptException();
+  if (!ArgFd(info, 0, "socket", &sock) || !ArgFd(info, 1, "fd", &fd)) return env.Undefined();
+  // The payload is bytes (JSON, the container state): a NUL in it is no C-string hazard.
+  if (!Nth(info, 2).IsString()) {
+    ThrowArgType(env, "data", "of type string", Nth(info, 2));
     return env.Undefined();
   }
   data = info[2].As<Napi::String>().Utf8Value();
   // sendmsg needs at least one byte of payload to carry control data.
   if (data.empty()) data = " ";
   kapsel_common::FdMessage message(&data[0], data.size());
-  message.Attach(static_cast<int>(fd));
+  message.Attach(fd);
   ssize_t n;
   do {
-    n = sendmsg(static_cast<int>(sock), &message.msg, MSG_NOSIGNAL);
+    n = sendmsg(sock, &message.msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   size_t sent = n < 0 ? 0 : static_cast<size_t>(n);
   while (n >= 0 && sent < data.size()) {
-    n = send(static_cast<int>(sock), data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    n = send(sock, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) {
       n = 0;
       continue;

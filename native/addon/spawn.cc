@@ -59,6 +59,7 @@
 #include "../common/join_protocol.h"
 #include "../common/syscalls.h"
 #include "cgroup_clone.h"
+#include "args.h"
 #include "errors.h"
 #include "sealed_copy.h"
 #include "spawn_child.h"
@@ -91,19 +92,13 @@ std::vector<char*> CStrings(std::vector<std::string>& storage) {
 }
 
 bool ReadStringArray(Napi::Env env, Napi::Object opts, const char* key, std::vector<std::string>* out) {
-  Napi::Value v = opts.Get(key);
-  if (!v.IsArray()) {
-    Napi::TypeError::New(env, std::string("spawn: options.") + key + " must be an array of strings").ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Array a = v.As<Napi::Array>();
+  const std::string name = std::string("options.") + key;
+  Napi::Array a;
+  if (!ReadArray(env, opts.Get(key), name, &a)) return false;
   for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value item = a.Get(i);
-    if (!item.IsString()) {
-      Napi::TypeError::New(env, std::string("spawn: options.") + key + "[" + std::to_string(i) + "] must be a string").ThrowAsJavaScriptException();
-      return false;
-    }
-    out->push_back(item.As<Napi::String>().Utf8Value());
+    std::string item;
+    if (!ReadString(env, a.Get(i), name + "[" + std::to_string(i) + "]", &item)) return false;
+    out->push_back(std::move(item));
   }
   return true;
 }
@@ -201,53 +196,38 @@ bool PrepareJoinMode(Napi::Env env, SpawnJob* job, const std::vector<int>& join_
 // for time offsets, and makes (once) the sealed copy of the executable.
 bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) {
-    Napi::TypeError::New(env, "spawn: options must be an object").ThrowAsJavaScriptException();
+  Napi::Object opts;
+  if (!ArgObject(info, 0, "options", &opts) || !ReadString(env, opts.Get("file"), "options.file", &job->file) ||
+      !ReadStringArray(env, opts, "argv", &job->argv_s) || !ReadStringArray(env, opts, "env", &job->env_s))
     return false;
-  }
-  Napi::Object opts = info[0].As<Napi::Object>();
-  if (!opts.Get("file").IsString()) {
-    Napi::TypeError::New(env, "spawn: options.file must be a string").ThrowAsJavaScriptException();
-    return false;
-  }
-  job->file = opts.Get("file").As<Napi::String>().Utf8Value();
-  if (!ReadStringArray(env, opts, "argv", &job->argv_s) || !ReadStringArray(env, opts, "env", &job->env_s)) return false;
-  Napi::Value fds_v = opts.Get("fds");
-  if (!fds_v.IsArray()) {
-    Napi::TypeError::New(env, "spawn: options.fds must be an array of numbers").ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Array fds_a = fds_v.As<Napi::Array>();
-  if (fds_a.Length() > 1000) {
-    Napi::RangeError::New(env, "spawn: too many fds").ThrowAsJavaScriptException();
-    return false;
-  }
+  Napi::Array fds_a;
+  if (!ReadArray(env, opts.Get("fds"), "options.fds", &fds_a, 1000)) return false;
   for (uint32_t i = 0; i < fds_a.Length(); i++) {
-    Napi::Value fd = fds_a.Get(i);
     // -1: the child gets no fd at i (a gap the caller left in the preserved fds).
-    if (!fd.IsNumber()) {
-      Napi::TypeError::New(env, "spawn: options.fds[" + std::to_string(i) + "] must be a number (an fd or -1)").ThrowAsJavaScriptException();
-      return false;
-    }
-    // Checked as a double: Int32Value wraps 2^32 to 0 and truncates 1.5 to 1, which would pass another fd.
-    double v = fd.As<Napi::Number>().DoubleValue();
-    if (!(v >= -1 && v <= INT_MAX) || v != static_cast<double>(static_cast<int>(v))) {
-      Napi::RangeError::New(env, "spawn: options.fds[" + std::to_string(i) + "] must be an fd or -1").ThrowAsJavaScriptException();
-      return false;
-    }
-    job->fds.push_back(fd.As<Napi::Number>().Int32Value());
+    int fd;
+    if (!ReadInt32(env, fds_a.Get(i), "options.fds[" + std::to_string(i) + "]", &fd, -1)) return false;
+    job->fds.push_back(fd);
   }
-  int clone_flags = opts.Get("cloneFlags").IsNumber() ? opts.Get("cloneFlags").As<Napi::Number>().Int32Value() : 0;
+  // The optional fields: absent (undefined) means the default.
+  Napi::Value v;
+  int clone_flags = 0;
+  if (!(v = opts.Get("cloneFlags")).IsUndefined() && !ReadInt32(env, v, "options.cloneFlags", &clone_flags)) return false;
   // A cgroup2 directory fd: the child is born in that cgroup (clone3).
-  job->cgroup_fd = opts.Get("cgroupFd").IsNumber() ? opts.Get("cgroupFd").As<Napi::Number>().Int32Value() : -1;
+  job->cgroup_fd = -1;
+  if (!(v = opts.Get("cgroupFd")).IsUndefined() && !ReadFd(env, v, "options.cgroupFd", &job->cgroup_fd)) return false;
   // Only tests set it: on x86_64 the fork-semantics fallback of
   // cgroup_clone.cc is otherwise never run here (see lib/native/addon.ts).
-  job->clone_fork_semantics = opts.Get("cloneForkSemantics").ToBoolean().Value();
+  job->clone_fork_semantics = false;
+  if (!(v = opts.Get("cloneForkSemantics")).IsUndefined() &&
+      !ReadBool(env, v, "options.cloneForkSemantics", &job->clone_fork_semantics))
+    return false;
   job->new_time_ns = (clone_flags & CLONE_NEWTIME) != 0;
   job->clone_flags = clone_flags & ~CLONE_NEWTIME;
-  job->time_offsets = opts.Get("timeOffsets").IsString() ? opts.Get("timeOffsets").As<Napi::String>().Utf8Value() : "";
+  job->time_offsets.clear();
+  if (!(v = opts.Get("timeOffsets")).IsUndefined() && !ReadString(env, v, "options.timeOffsets", &job->time_offsets))
+    return false;
   if (!job->time_offsets.empty() && !job->new_time_ns) {
-    Napi::TypeError::New(env, "spawn: options.timeOffsets needs CLONE_NEWTIME in options.cloneFlags").ThrowAsJavaScriptException();
+    ThrowArgValue(env, "options.timeOffsets", "set only with CLONE_NEWTIME in options.cloneFlags", v);
     return false;
   }
 
@@ -257,23 +237,22 @@ bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
   // once) are joined with one setns (Linux 5.8+). The caller keeps its pidfd.
   std::vector<int> join_fds, join_types;
   Napi::Value join_v = opts.Get("join");
-  if (join_v.IsArray()) {
-    Napi::Array ja = join_v.As<Napi::Array>();
+  if (!join_v.IsUndefined()) {
+    Napi::Array ja;
+    if (!ReadArray(env, join_v, "options.join", &ja, 64)) return false;
     for (uint32_t i = 0; i < ja.Length(); i++) {
-      Napi::Value item = ja.Get(i);
-      Napi::Object j = item.IsObject() ? item.As<Napi::Object>() : Napi::Object::New(env);
-      bool by_pidfd = j.Get("pidfd").IsNumber();
-      if (!j.Get("type").IsNumber() || (!by_pidfd && !j.Get("path").IsString())) {
-        Napi::TypeError::New(env, "spawn: options.join[" + std::to_string(i) + "] must be {type, path} or {type, pidfd}")
-            .ThrowAsJavaScriptException();
-        return false;
-      }
+      const std::string at = "options.join[" + std::to_string(i) + "]";
+      Napi::Object j;
+      int type;
+      if (!ReadObject(env, ja.Get(i), at, &j) || !ReadInt32(env, j.Get("type"), at + ".type", &type, 0)) return false;
+      bool by_pidfd = !j.Get("pidfd").IsUndefined();
       int fd;
       if (by_pidfd) {
-        fd = j.Get("pidfd").As<Napi::Number>().Int32Value();
+        if (!ReadFd(env, j.Get("pidfd"), at + ".pidfd", &fd)) return false;
         job->join_names.push_back("pidfd " + std::to_string(fd));
       } else {
-        std::string path = j.Get("path").As<Napi::String>().Utf8Value();
+        std::string path;
+        if (!ReadString(env, j.Get("path"), at + ".path", &path)) return false;
         job->join_names.push_back(path);
         fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
@@ -283,17 +262,14 @@ bool ParseSpawn(const Napi::CallbackInfo& info, SpawnJob* job) {
         job->opened_fds.push_back(fd);
       }
       join_fds.push_back(fd);
-      join_types.push_back(j.Get("type").As<Napi::Number>().Int32Value());
+      join_types.push_back(type);
     }
   }
   Napi::Value oom_v = opts.Get("oomScoreAdj");
   if (!oom_v.IsUndefined()) {
-    double v = oom_v.IsNumber() ? oom_v.As<Napi::Number>().DoubleValue() : 0.5;
-    if (v != static_cast<int>(v) || v < -1000 || v > 1000) {
-      Napi::RangeError::New(env, "spawn: options.oomScoreAdj must be an integer from -1000 to 1000").ThrowAsJavaScriptException();
-      return false;
-    }
-    job->oom_score_adj = std::to_string(static_cast<int>(v));
+    int adj;
+    if (!ReadInt32(env, oom_v, "options.oomScoreAdj", &adj, -1000, 1000)) return false;
+    job->oom_score_adj = std::to_string(adj);
   }
 
   // The procfs the child writes its oom_score_adj and time offsets

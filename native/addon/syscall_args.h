@@ -1,5 +1,5 @@
 // Argument and result helpers of the thin syscall wrappers (syscalls.cc,
-// and syscalls_test.cc of the test addon), beyond those of errors.h.
+// and syscalls_test.cc of the test addon), beyond those of args.h and errors.h.
 #pragma once
 #include <napi.h>
 
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -16,56 +17,13 @@ namespace syscall_args {
 
 using Info = Napi::CallbackInfo;
 
-// ---- argument helpers beyond those of errors.h ----------------------------
-
-// Same shape as the TypeErrors of errors.cc (whose helper is file-local).
-inline void ThrowArgError(Napi::Env env, const char* name, const char* expected, bool range = false) {
-  std::string msg = std::string("The \"") + name + "\" argument must be " + expected;
-  Napi::Error e = range ? Napi::Error(Napi::RangeError::New(env, msg))
-                        : Napi::Error(Napi::TypeError::New(env, msg));
-  e.Set("code", Napi::String::New(env, range ? "ERR_OUT_OF_RANGE" : "ERR_INVALID_ARG_TYPE"));
-  e.ThrowAsJavaScriptException();
-}
-
-inline bool ArgBool(const Info& info, size_t i, const char* name, bool* out) {
-  if (info.Length() <= i || !info[i].IsBoolean()) {
-    ThrowArgError(info.Env(), name, "of type boolean");
-    return false;
-  }
-  *out = info[i].As<Napi::Boolean>().Value();
-  return true;
-}
-
-// Masks and rlimits are full 64-bit unsigned values, hence BigInt.
-inline bool ToU64(Napi::Env env, Napi::Value v, const char* name, uint64_t* out) {
-  if (!v.IsBigInt()) {
-    ThrowArgError(env, name, "of type bigint");
-    return false;
-  }
-  bool lossless = false;
-  *out = v.As<Napi::BigInt>().Uint64Value(&lossless);
-  if (!lossless) {
-    ThrowArgError(env, name, "a bigint between 0n and 2n ** 64n - 1n", true);
-    return false;
-  }
-  return true;
-}
-
-inline bool ArgObject(const Info& info, size_t i, const char* name, Napi::Object* out) {
-  if (info.Length() <= i || !info[i].IsObject() || info[i].IsArray()) {
-    ThrowArgError(info.Env(), name, "of type object");
-    return false;
-  }
-  *out = info[i].As<Napi::Object>();
-  return true;
-}
+// ---- argument helpers beyond those of args.h -------------------------------
 
 inline bool ArgRlimit(const Info& info, size_t i, struct rlimit* out) {
   Napi::Object o;
   uint64_t soft, hard;
-  if (!ArgObject(info, i, "limit", &o) ||
-      !ToU64(info.Env(), o.Get("soft"), "limit.soft", &soft) ||
-      !ToU64(info.Env(), o.Get("hard"), "limit.hard", &hard))
+  if (!ArgObject(info, i, "limit", &o) || !ReadU64(info.Env(), o.Get("soft"), "limit.soft", &soft) ||
+      !ReadU64(info.Env(), o.Get("hard"), "limit.hard", &hard))
     return false;
   out->rlim_cur = soft;
   out->rlim_max = hard;

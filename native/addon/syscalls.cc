@@ -42,17 +42,19 @@ using namespace syscall_args;
 // ---- processes -------------------------------------------------------------
 
 Napi::Value PidfdOpen(const Info& info) {
-  int64_t a[2];
-  if (!ArgInts(info, {"pid", "flags"}, a)) return info.Env().Undefined();
+  int pid;
+  uint32_t flags;
+  // pid 0 or below names no process here (pidfd_open takes only a pid > 0).
+  if (!ArgInt32(info, 0, "pid", &pid, 1) || !ArgUint32(info, 1, "flags", &flags)) return info.Env().Undefined();
   // The kernel always sets O_CLOEXEC on pidfds.
-  long fd = kapsel_common::PidfdOpen(static_cast<pid_t>(a[0]), static_cast<unsigned>(a[1]));
+  long fd = kapsel_common::PidfdOpen(static_cast<pid_t>(pid), flags);
   return IntResult(info.Env(), fd, "pidfd_open");
 }
 
 Napi::Value PidfdSendSignal(const Info& info) {
-  int64_t a[2];
-  if (!ArgInts(info, {"pidfd", "signal"}, a)) return info.Env().Undefined();
-  long rc = kapsel_common::PidfdSendSignal(static_cast<int>(a[0]), static_cast<int>(a[1]));
+  int pidfd, signal;
+  if (!ArgFd(info, 0, "pidfd", &pidfd) || !ArgInt32(info, 1, "signal", &signal, 0, 64)) return info.Env().Undefined();
+  long rc = kapsel_common::PidfdSendSignal(pidfd, signal);
   return Done(info.Env(), rc, "pidfd_send_signal");
 }
 
@@ -60,10 +62,10 @@ Napi::Value PidfdSendSignal(const Info& info) {
 
 Napi::Value Flock(const Info& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
+  int fd;
   std::string op;
   bool nonBlocking;
-  if (!ArgInt(info, 0, "fd", &fd) || !ArgString(info, 1, "operation", &op) ||
+  if (!ArgFd(info, 0, "fd", &fd) || !ArgString(info, 1, "operation", &op) ||
       !ArgBool(info, 2, "nonBlocking", &nonBlocking))
     return env.Undefined();
   int how;
@@ -71,13 +73,13 @@ Napi::Value Flock(const Info& info) {
   else if (op == "shared") how = LOCK_SH;
   else if (op == "unlock") how = LOCK_UN;
   else {
-    ThrowArgError(env, "operation", "one of 'exclusive', 'shared', 'unlock'");
+    ThrowArgValue(env, "operation", "one of 'exclusive', 'shared', 'unlock'", info[1]);
     return env.Undefined();
   }
   if (nonBlocking) how |= LOCK_NB;
   int rc;
   // A blocking lock can be interrupted by a signal Node handles; just retry.
-  do rc = flock(static_cast<int>(fd), how);
+  do rc = flock(fd, how);
   while (rc < 0 && errno == EINTR);
   return Done(env, rc, "flock");
 }
@@ -85,33 +87,35 @@ Napi::Value Flock(const Info& info) {
 // openat2(2): how TypeScript reads a file of the container image (RESOLVE_IN_ROOT
 // from a rootfs fd), so an absolute symlink in the image cannot name a host file.
 Napi::Value Openat2(const Info& info) {
-  int64_t a[4];
+  Napi::Env env = info.Env();
+  int dirfd = AT_FDCWD;
+  uint32_t flags, mode, resolve;
   std::string path;
-  if (!ArgInt(info, 0, "dirfd", &a[0]) || !ArgString(info, 1, "path", &path) ||
-      !ArgInt(info, 2, "flags", &a[1]) || !ArgInt(info, 3, "mode", &a[2]) ||
-      !ArgInt(info, 4, "resolve", &a[3]))
-    return info.Env().Undefined();
+  // AT_FDCWD (-100) is the one negative dirfd that means something.
+  Napi::Value d = Nth(info, 0);
+  bool cwd = d.IsNumber() && d.As<Napi::Number>().DoubleValue() == AT_FDCWD;
+  if ((!cwd && !ArgFd(info, 0, "dirfd", &dirfd)) || !ArgString(info, 1, "path", &path) || !ArgUint32(info, 2, "flags", &flags) ||
+      !ArgUint32(info, 3, "mode", &mode) || !ArgUint32(info, 4, "resolve", &resolve))
+    return env.Undefined();
   struct open_how how = {};
-  how.flags = static_cast<uint64_t>(a[1]) | O_CLOEXEC;
-  how.mode = static_cast<uint64_t>(a[2]);
-  how.resolve = static_cast<uint64_t>(a[3]);
+  how.flags = static_cast<uint64_t>(flags) | O_CLOEXEC;
+  how.mode = mode;
+  how.resolve = resolve;
   long fd;
-  do fd = syscall(SYS_openat2, static_cast<int>(a[0]), path.c_str(), &how, sizeof how);
+  do fd = syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof how);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) {
-    ThrowErrno(info.Env(), errno, "openat2", path);
-    return info.Env().Undefined();
+    ThrowErrno(env, errno, "openat2", path);
+    return env.Undefined();
   }
-  return Napi::Number::New(info.Env(), static_cast<double>(fd));
+  return Napi::Number::New(env, static_cast<double>(fd));
 }
 
 Napi::Value MemfdCreate(const Info& info) {
   std::string name;
-  int64_t flags;
-  if (!ArgString(info, 0, "name", &name) || !ArgInt(info, 1, "flags", &flags))
-    return info.Env().Undefined();
-  return IntResult(info.Env(), memfd_create(name.c_str(), static_cast<unsigned>(flags)),
-                   "memfd_create");
+  uint32_t flags;
+  if (!ArgString(info, 0, "name", &name) || !ArgUint32(info, 1, "flags", &flags)) return info.Env().Undefined();
+  return IntResult(info.Env(), memfd_create(name.c_str(), flags), "memfd_create");
 }
 
 }  // namespace

@@ -128,19 +128,13 @@ Napi::Value Setresgid(const Info& info) {
 
 Napi::Value Setgroups(const Info& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsArray()) {
-    ThrowArgError(env, "gids", "of type number[]");
-    return env.Undefined();
-  }
-  Napi::Array arr = info[0].As<Napi::Array>();
+  Napi::Array arr;
+  if (!ReadArray(env, Nth(info, 0), "gids", &arr)) return env.Undefined();
   std::vector<gid_t> gids(arr.Length());
   for (uint32_t i = 0; i < arr.Length(); i++) {
-    Napi::Value v = arr.Get(i);
-    if (!v.IsNumber()) {
-      ThrowArgError(env, "gids", "of type number[]");
-      return env.Undefined();
-    }
-    gids[i] = static_cast<gid_t>(v.As<Napi::Number>().Int64Value());
+    uint32_t gid;
+    if (!ReadUint32(env, arr.Get(i), "gids[" + std::to_string(i) + "]", &gid)) return env.Undefined();
+    gids[i] = static_cast<gid_t>(gid);
   }
   return Done(env, setgroups(gids.size(), gids.data()), "setgroups");
 }
@@ -169,9 +163,9 @@ Napi::Value Capset(const Info& info) {
   Napi::Object caps;
   uint64_t eff, prm, inh;
   if (!ArgObject(info, 0, "caps", &caps) ||
-      !ToU64(env, caps.Get("effective"), "caps.effective", &eff) ||
-      !ToU64(env, caps.Get("permitted"), "caps.permitted", &prm) ||
-      !ToU64(env, caps.Get("inheritable"), "caps.inheritable", &inh))
+      !ReadU64(env, caps.Get("effective"), "caps.effective", &eff) ||
+      !ReadU64(env, caps.Get("permitted"), "caps.permitted", &prm) ||
+      !ReadU64(env, caps.Get("inheritable"), "caps.inheritable", &inh))
     return env.Undefined();
   kapsel_common::CapSets sets;
   sets.effective = eff;

@@ -13,6 +13,7 @@
 
 #include <vector>
 
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -67,25 +68,23 @@ void OnReady(uv_poll_t* handle, int status, int events) {
 
 bool ReadFds(const Napi::CallbackInfo& info, std::vector<int>* fds) {
   Napi::Env env = info.Env();
-  if (info.Length() > 0 && info[0].IsArray()) {
-    Napi::Array list = info[0].As<Napi::Array>();
+  if (Nth(info, 0).IsArray()) {
+    Napi::Array list;
+    if (!ReadArray(env, info[0], "fd", &list, 1024)) return false;
     for (uint32_t i = 0; i < list.Length(); i++) {
-      Napi::Value v = list.Get(i);
-      if (!v.IsNumber()) {
-        Napi::TypeError::New(env, "waitReadable: fds must be numbers").ThrowAsJavaScriptException();
-        return false;
-      }
-      fds->push_back(v.As<Napi::Number>().Int32Value());
+      int fd;
+      if (!ReadFd(env, list.Get(i), "fd[" + std::to_string(i) + "]", &fd)) return false;
+      fds->push_back(fd);
     }
     if (fds->empty()) {
-      Napi::TypeError::New(env, "waitReadable: no fd to wait on").ThrowAsJavaScriptException();
+      ThrowArgValue(env, "fd", "a non-empty array (no fd to wait on)", info[0]);
       return false;
     }
     return true;
   }
-  int64_t fd;
-  if (!ArgInt(info, 0, "fd", &fd)) return false;
-  fds->push_back(static_cast<int>(fd));
+  int fd;
+  if (!ArgFd(info, 0, "fd", &fd)) return false;
+  fds->push_back(fd);
   return true;
 }
 
@@ -93,18 +92,10 @@ bool ReadFds(const Napi::CallbackInfo& info, std::vector<int>* fds) {
 bool ReadKeepAlive(const Napi::CallbackInfo& info, bool* keep_alive) {
   *keep_alive = true;
   if (info.Length() < 2 || info[1].IsUndefined()) return true;
-  if (!info[1].IsObject()) {
-    Napi::TypeError::New(info.Env(), "waitReadable: options must be an object").ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Value v = info[1].As<Napi::Object>().Get("keepAlive");
-  if (v.IsUndefined()) return true;
-  if (!v.IsBoolean()) {
-    Napi::TypeError::New(info.Env(), "waitReadable: options.keepAlive must be a boolean").ThrowAsJavaScriptException();
-    return false;
-  }
-  *keep_alive = v.As<Napi::Boolean>().Value();
-  return true;
+  Napi::Object options;
+  if (!ReadObject(info.Env(), info[1], "options", &options)) return false;
+  Napi::Value v = options.Get("keepAlive");
+  return v.IsUndefined() || ReadBool(info.Env(), v, "options.keepAlive", keep_alive);
 }
 
 Napi::Value WaitReadable(const Napi::CallbackInfo& info) {

@@ -53,7 +53,7 @@ test('an already aborted signal rejects create before anything is made', { skip 
   const reason = new Error('not wanted');
   await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, stdio: 'ignore', signal: AbortSignal.abort(reason) }), isAbortError(reason));
   nothingLeft();
-  await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, signal: {} as AbortSignal }), { code: 'ERR_INVALID_ARGUMENT' });
+  await assert.rejects(Container.create({ id: uniqueId(), bundle: b.dir, root: suite.root, signal: {} as AbortSignal }), { code: 'ERR_INVALID_ARG_TYPE', argument: 'options.signal' });
 });
 
 for (const kind of ['createRuntime', 'createContainer'] as const) {

@@ -16,6 +16,7 @@ import { Harness, type RunContext } from './harness';
 import { buildRootfs, HOOK_SCRIPT } from './rootfs';
 import { RuntimeCli } from './runtime-cli';
 import { checkName } from './spec';
+import { array, boolean, checkArgs, int, object, optional, string } from '../../args';
 
 /** {@link conformance}'s options: the runtime under test and how to run the checks. */
 export interface ConformanceOptions {
@@ -53,6 +54,22 @@ export interface ConformanceOptions {
 }
 
 /** The variable that carries the options to entry.js (see lib/cli/commands/conformance.ts). */
+/** ConformanceOptions' types, checked before any test is registered (lib/args.ts). */
+const CONFORMANCE_OPTIONS = object({
+  runtime: string,
+  rootless: optional(boolean),
+  busybox: optional(string),
+  rootfs: optional(string),
+  runtimeArgs: optional(array(string)),
+  tmpDir: optional(string),
+  areas: optional(array(string)),
+  callTimeoutMs: optional(int(1, 2 ** 31 - 1)),
+  waitMs: optional(int(0, 2 ** 31 - 1)),
+  expectedFailures: optional(object()),
+  concurrency: optional(int(1, 1024)),
+  name: optional(string),
+});
+
 export const OPTIONS_ENV = 'KAPSEL_CONFORMANCE_OPTIONS';
 
 /** Names of the areas, for --area and `areas`. */
@@ -111,6 +128,7 @@ function startRun(options: ConformanceOptions, rootless: boolean): Run {
  * ```
  */
 export function conformance(options: ConformanceOptions): void {
+  checkArgs([options, 'options', CONFORMANCE_OPTIONS]);
   if (!path.isAbsolute(options.runtime)) throw new InvalidArgumentError(`conformance: options.runtime must be an absolute path, not ${JSON.stringify(options.runtime)}`);
   const unknown = (options.areas ?? []).filter((a) => !AREA_NAMES.includes(a));
   if (unknown.length) throw new InvalidArgumentError(`conformance: options.areas: unknown areas ${unknown.join(', ')} (known: ${AREA_NAMES.join(', ')})`);

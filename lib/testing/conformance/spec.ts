@@ -3,6 +3,7 @@
  * section) and the code that checks it against a runtime.
  */
 import type { Harness } from './harness';
+import { checkArgs, object, string } from '../../args';
 
 /** The sentence of the OCI runtime spec a check verifies. */
 export interface Citation {
@@ -49,6 +50,7 @@ export function cite(file: Citation['file'], section: string, level: Citation['l
 
 /** The test name node:test shows: the title, then the cited sentence. */
 export function checkName(check: Check): string {
+  checkArgs([check, 'check', object({ title: string, cite: object({ file: string, section: string, level: string, text: string }) })]);
   const c = check.cite;
   return `${check.title} [${c.file} § ${c.section}, ${c.level}: "${c.text}"]`;
 }
