@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -342,130 +343,132 @@ void Run(Request* req) {
   req->job_result = watch.result;
 }
 
-// ---- arguments -----------------------------------------------------------------
-
-bool Bad(Napi::Env env, const std::string& what) {
-  Napi::TypeError e = Napi::TypeError::New(env, "systemdUnit: " + what);
-  e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
-  e.ThrowAsJavaScriptException();
-  return false;
-}
-
-bool Str(Napi::Value v, std::string* out) {
-  if (!v.IsString()) return false;
-  *out = v.As<Napi::String>().Utf8Value();
-  return out->find('\0') == std::string::npos;
-}
+// ---- arguments (read with args.h: typed errors with Node's codes) -------------
 
 // A u64 as decimal text (the plan's U64 form): digits only, at most 2^64-1.
-bool U64Text(Napi::Value v, uint64_t* out) {
+bool ReadU64Text(Napi::Env env, Napi::Value v, const std::string& name, uint64_t* out) {
   std::string s;
-  if (!Str(v, &s) || s.empty() || s.size() > 20) return false;
+  if (!ReadString(env, v, name, &s)) return false;
   uint64_t n = 0;
+  bool ok = !s.empty() && s.size() <= 20;
   for (char ch : s) {
-    if (ch < '0' || ch > '9') return false;
+    if (!ok) break;
     uint64_t d = static_cast<uint64_t>(ch - '0');
-    if (n > (UINT64_MAX - d) / 10) return false;
+    ok = ch >= '0' && ch <= '9' && n <= (UINT64_MAX - d) / 10;
     n = n * 10 + d;
+  }
+  if (!ok) {
+    ThrowArgValue(env, name, "the decimal text of a number >= 0 and <= 2^64-1", v);
+    return false;
   }
   *out = n;
   return true;
 }
 
-bool U32(Napi::Value v, uint32_t* out) {
-  if (!v.IsNumber()) return false;
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 0 && d <= 4294967295.0) || d != static_cast<double>(static_cast<uint32_t>(d))) return false;
-  *out = static_cast<uint32_t>(d);
+bool ReadNonEmpty(Napi::Env env, Napi::Value v, const std::string& name, std::string* out) {
+  if (!ReadString(env, v, name, out)) return false;
+  if (out->empty()) {
+    ThrowArgValue(env, name, "a non-empty string", v);
+    return false;
+  }
   return true;
 }
 
-bool ParseProperty(Napi::Env env, Napi::Value v, uint32_t i, Property* p) {
-  std::string where = "properties[" + std::to_string(i) + "]";
-  if (!v.IsObject()) return Bad(env, where + " must be an object");
-  Napi::Object o = v.As<Napi::Object>();
-  if (!Str(o.Get("name"), &p->name) || p->name.empty()) return Bad(env, where + ".name must be a non-empty string without null bytes");
-  if (!Str(o.Get("type"), &p->type)) return Bad(env, where + ".type must be a string");
+// A property's value list: each element read by `each`.
+template <typename Each>
+bool ReadList(Napi::Env env, Napi::Value v, const std::string& name, Each each) {
+  Napi::Array a;
+  if (!ReadArray(env, v, name, &a)) return false;
+  for (uint32_t j = 0; j < a.Length(); j++) {
+    if (!each(a.Get(j), name + "[" + std::to_string(j) + "]")) return false;
+  }
+  return true;
+}
+
+bool ParseProperty(Napi::Env env, Napi::Value v, const std::string& where, Property* p) {
+  Napi::Object o;
+  if (!ReadObject(env, v, where, &o)) return false;
+  if (!ReadNonEmpty(env, o.Get("name"), where + ".name", &p->name)) return false;
+  if (!ReadString(env, o.Get("type"), where + ".type", &p->type)) return false;
   Napi::Value value = o.Get("value");
-  auto list = [&](auto each) -> bool {
-    if (!value.IsArray()) return Bad(env, where + ".value must be an array");
-    Napi::Array a = value.As<Napi::Array>();
-    for (uint32_t j = 0; j < a.Length(); j++) {
-      if (!each(a.Get(j))) return Bad(env, where + ".value[" + std::to_string(j) + "] has the wrong type");
-    }
-    return true;
-  };
-  if (p->type == "s") {
-    if (!Str(value, &p->str)) return Bad(env, where + ".value must be a string without null bytes");
-  } else if (p->type == "b") {
-    if (!value.IsBoolean()) return Bad(env, where + ".value must be a boolean");
-    p->boolean = value.As<Napi::Boolean>().Value();
-  } else if (p->type == "t") {
-    if (!U64Text(value, &p->number)) return Bad(env, where + ".value must be a decimal string of a 64-bit number");
-  } else if (p->type == "u") {
+  const std::string at = where + ".value";
+  if (p->type == "s") return ReadString(env, value, at, &p->str);
+  if (p->type == "b") return ReadBool(env, value, at, &p->boolean);
+  if (p->type == "t") return ReadU64Text(env, value, at, &p->number);
+  if (p->type == "u") {
     uint32_t u = 0;
-    if (!U32(value, &u)) return Bad(env, where + ".value must be a 32-bit unsigned number");
+    if (!ReadUint32(env, value, at, &u)) return false;
     p->number = u;
-  } else if (p->type == "as") {
-    return list([&](Napi::Value e) {
+    return true;
+  }
+  if (p->type == "as") {
+    return ReadList(env, value, at, [&](Napi::Value e, const std::string& n) {
       std::string s;
-      if (!Str(e, &s)) return false;
+      if (!ReadString(env, e, n, &s)) return false;
       p->strings.push_back(s);
       return true;
     });
-  } else if (p->type == "au") {
-    return list([&](Napi::Value e) {
-      uint32_t u = 0;
-      if (!U32(e, &u)) return false;
-      p->numbers.push_back(u);
+  }
+  if (p->type == "au" || p->type == "ay") {
+    const bool bytes = p->type == "ay";
+    return ReadList(env, value, at, [&](Napi::Value e, const std::string& n) {
+      int64_t u = 0;
+      if (!ReadInt(env, e, n, 0, bytes ? 255 : UINT32_MAX, &u)) return false;
+      if (bytes) p->bytes.push_back(static_cast<uint8_t>(u));
+      else p->numbers.push_back(static_cast<uint32_t>(u));
       return true;
     });
-  } else if (p->type == "ay") {
-    return list([&](Napi::Value e) {
-      uint32_t u = 0;
-      if (!U32(e, &u) || u > 255) return false;
-      p->bytes.push_back(static_cast<uint8_t>(u));
-      return true;
-    });
-  } else if (p->type == "a(ss)") {
-    return list([&](Napi::Value e) {
-      if (!e.IsArray() || e.As<Napi::Array>().Length() != 2) return false;
+  }
+  if (p->type == "a(ss)") {
+    return ReadList(env, value, at, [&](Napi::Value e, const std::string& n) {
+      Napi::Array pair;
+      if (!ReadArray(env, e, n, &pair, 2)) return false;
+      if (pair.Length() != 2) {
+        ThrowArgValue(env, n, "a pair of strings", e);
+        return false;
+      }
       std::string a, b;
-      if (!Str(e.As<Napi::Array>().Get(0u), &a) || !Str(e.As<Napi::Array>().Get(1u), &b)) return false;
+      if (!ReadString(env, pair.Get(0u), n + "[0]", &a) || !ReadString(env, pair.Get(1u), n + "[1]", &b)) return false;
       p->pairs.emplace_back(a, b);
       return true;
     });
-  } else {
-    return Bad(env, where + ".type must be one of s, b, t, u, as, au, ay, a(ss)");
   }
-  return true;
+  ThrowArgValue(env, where + ".type", "one of s, b, t, u, as, au, ay, a(ss)", o.Get("type"));
+  return false;
 }
 
 // request: { op: 'start' | 'stop' | 'set' | 'reset', bus: 'system' | 'user', unit, properties?, timeoutMs }
 bool ParseRequest(const Napi::CallbackInfo& info, Request* req) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) return Bad(env, "the request must be an object");
-  Napi::Object o = info[0].As<Napi::Object>();
+  Napi::Object o;
+  if (!ReadObject(env, Nth(info, 0), "request", &o)) return false;
   std::string op, bus;
-  if (!Str(o.Get("op"), &op)) return Bad(env, "op must be a string");
+  if (!ReadString(env, o.Get("op"), "request.op", &op)) return false;
   if (op == "start") req->op = Op::kStart;
   else if (op == "stop") req->op = Op::kStop;
   else if (op == "set") req->op = Op::kSet;
   else if (op == "reset") req->op = Op::kReset;
-  else return Bad(env, "op must be start, stop, set or reset");
-  if (!Str(o.Get("bus"), &bus) || (bus != "system" && bus != "user")) return Bad(env, "bus must be system or user");
+  else {
+    ThrowArgValue(env, "request.op", "one of start, stop, set, reset", o.Get("op"));
+    return false;
+  }
+  if (!ReadString(env, o.Get("bus"), "request.bus", &bus)) return false;
+  if (bus != "system" && bus != "user") {
+    ThrowArgValue(env, "request.bus", "system or user", o.Get("bus"));
+    return false;
+  }
   req->user = bus == "user";
-  if (!Str(o.Get("unit"), &req->unit) || req->unit.empty()) return Bad(env, "unit must be a non-empty string without null bytes");
-  uint32_t ms = 0;
-  if (!U32(o.Get("timeoutMs"), &ms) || ms == 0) return Bad(env, "timeoutMs must be a positive 32-bit number");
+  if (!ReadNonEmpty(env, o.Get("unit"), "request.unit", &req->unit)) return false;
+  int64_t ms = 0;
+  if (!ReadInt(env, o.Get("timeoutMs"), "request.timeoutMs", 1, UINT32_MAX, &ms)) return false;
   req->timeout_usec = static_cast<uint64_t>(ms) * 1000u;
   Napi::Value props = o.Get("properties");
   if (props.IsUndefined()) return true;
-  if (!props.IsArray()) return Bad(env, "properties must be an array");
-  Napi::Array a = props.As<Napi::Array>();
+  Napi::Array a;
+  if (!ReadArray(env, props, "request.properties", &a, 1024)) return false;
   req->properties.resize(a.Length());
   for (uint32_t i = 0; i < a.Length(); i++) {
-    if (!ParseProperty(env, a.Get(i), i, &req->properties[i])) return false;
+    if (!ParseProperty(env, a.Get(i), "request.properties[" + std::to_string(i) + "]", &req->properties[i])) return false;
   }
   return true;
 }
@@ -499,6 +502,9 @@ class SystemdWorker : public Napi::AsyncWorker {
 
 Napi::Value SystemdUnitAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  // Arguments first: a bad call is the caller's error on every host.
+  auto req = std::make_unique<Request>();
+  if (!ParseRequest(info, req.get())) return env.Undefined();
   const Libsystemd& lib = Load();
   if (!lib.ok) {
     Napi::Error e = Napi::Error::New(env, lib.error);
@@ -506,8 +512,6 @@ Napi::Value SystemdUnitAsync(const Napi::CallbackInfo& info) {
     e.ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  auto req = std::make_unique<Request>();
-  if (!ParseRequest(info, req.get())) return env.Undefined();
   SystemdWorker* worker = new SystemdWorker(env, std::move(req));
   Napi::Promise promise = worker->Promise();
   worker->Queue();

@@ -126,6 +126,33 @@ const functions: Record<string, FunctionSpec> = {
   },
   seccompKernelActionAvailable: { args: [u32('action')] },
   seccompKernelFlagSupported: { args: [u32('flags')] },
+  systemdUnitAsync: {
+    args: [
+      {
+        kind: 'object',
+        name: 'request',
+        fields: {
+          op: str('op', 'reset', { badValues: ['restart'] }),
+          bus: str('bus', 'system', { badValues: ['session'] }),
+          unit: str('unit', 'kapsel-bad-args-none.scope', { badValues: [''] }),
+          timeoutMs: int('timeoutMs', 1, 2 ** 32 - 1),
+          properties: {
+            kind: 'array',
+            optional: true,
+            max: 1024,
+            item: {
+              kind: 'object',
+              fields: {
+                name: str('name', 'Description', { badValues: [''] }),
+                type: str('type', 's', { badValues: ['x'] }),
+                value: str('value', 'kapsel'),
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
 };
 
 function fileOps(): ArgSpec {
