@@ -98,13 +98,40 @@ int OpenBeneath(int root_fd, const std::string& relative, int flags) {
   return fd;
 }
 
+// Whether `path` has no "." or ".." component: then its plain join is its
+// lexical form, whatever exists below the root.
+bool IsPlain(const std::vector<std::string>& parts) {
+  for (const auto& p : parts)
+    if (p == "." || p == "..") return false;
+  return true;
+}
+
+// The common case without a readlinkat per component: one openat2 with
+// RESOLVE_NO_SYMLINKS walks the path as the kernel resolves it and fails
+// with ELOOP at the first symlink (magic links included). Success, or
+// ENOENT/ENOTDIR at a missing component, means no component up to there is
+// a symlink, so the lexical walk would return the plain join unchanged
+// (what does not exist cannot be a symlink now; a later swap is caught by
+// every operation's own openat2). Anything else (ELOOP: a symlink to
+// follow lexically; EACCES, EXDEV, ...) takes the full lexical walk.
+bool ResolvesWithoutSymlinks(int root_fd, const std::string& path, std::string* relative) {
+  std::vector<std::string> parts = SplitPath(path);
+  if (!IsPlain(parts)) return false;
+  std::string joined = Join(parts);
+  int fd = OpenBeneath(root_fd, joined, 0);
+  if (fd < 0 && errno != ENOENT && errno != ENOTDIR) return false;
+  if (fd >= 0) close(fd);
+  *relative = joined;
+  return true;
+}
+
 }  // namespace
 
 ContainerPath::ContainerPath(const std::string& root, const std::string& path) {
   std::string root_dir = root.empty() ? "/" : root;
   root_fd_ = open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) Fail("open", errno, root_dir);
-  relative_ = ResolveLexically(root_fd_, path, &followed_symlink_);
+  if (!ResolvesWithoutSymlinks(root_fd_, path, &relative_)) relative_ = ResolveLexically(root_fd_, path, &followed_symlink_);
   host_path_ = (root.empty() ? "" : root) + "/" + (relative_ == "." ? "" : relative_);
 }
 
