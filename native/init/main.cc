@@ -103,7 +103,9 @@ void ExitOnTerminatingSignals() {
 uint64_t IgnoredSignals(int proc_self_fd) {
   int fd = OpenProcFile(proc_self_fd, "status", O_RDONLY | O_CLOEXEC, "/proc/self/status");
   if (fd < 0) return ~0ULL;
-  char buf[8192];
+  // SigIgn lies ~700 bytes in; a status that does not fit (a long Groups
+  // line) resets everything. Small: this stack stays resident in the wait.
+  char buf[2048];
   size_t len = 0;
   ssize_t n;
   while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0) len += static_cast<size_t>(n);
