@@ -25,6 +25,9 @@
 //
 //   node bench/index.js [--rounds 20] [--lives 200] [--par 10]
 //                       [--no-throughput] [--no-cli] [--no-runtimes] [--json FILE]
+//                       [--baseline DIR]
+//   --baseline DIR: another built kapsel tree (an older checkout), its library
+//   life in the same rounds and its throughput too: a before/after in one run.
 //
 // Root, gcc (the floor and the bundle's static /true). The floor's source:
 // $KAPSEL_FLOOR_C, or ../shared/floor/floor.c beside the checkout.
@@ -228,6 +231,7 @@ async function main() {
 
     /** kinds: [name, label, life(i) -> { ms, cpu? }] */
     const kinds = [];
+    const floorPhases = [];
     const src = floorSource();
     let floorBin;
     if (src) {
@@ -237,8 +241,10 @@ async function main() {
       servers.push(floor);
       kinds.push(['floor', 'floor, cgroups (in-process)', async () => {
         const r = await floor.ask('cg');
-        const cpu = Number(/^cpu=(\d+)/.exec(r.extra.find((x) => x.startsWith('cpu=')) || '')?.[1]) / 1000;
-        return { ms: r.ms, cpu };
+        // The floor's phases (µs), among them the kernel's own waits: the first v1 placement, the old root's detach.
+        const phases = Object.fromEntries(r.extra.map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+        floorPhases.push(phases);
+        return { ms: r.ms, cpu: phases.cpu / 1000 };
       }]);
       kinds.push(['floorOnce', 'floor --once (spawned)', () => {
         const c0 = cpuNow().children;
@@ -252,6 +258,9 @@ async function main() {
     }
     const kapselRoot = path.join(roots, 'kapsel');
     kinds.push(['library', 'kapsel library, cold', (i) => libraryLife((o) => Container.create(o), bundle, kapselRoot, `${tag}-l${i}`, devnull)]);
+    const baselineDir = option('--baseline');
+    const Baseline = baselineDir ? require(path.join(path.resolve(baselineDir), 'dist', 'lib')).Container : undefined;
+    if (Baseline) kinds.push(['baseline', `kapsel library, ${path.basename(path.resolve(baselineDir))}`, (i) => libraryLife((o) => Baseline.create(o), bundle, path.join(roots, 'baseline'), `${tag}-b${i}`, devnull)]);
     pool = await openPool(Container, bundle, path.join(roots, 'pool'), devnull);
     if (pool) kinds.push(['pooled', 'kapsel library, pooled', (i) => libraryLife(pool.create, bundle, path.join(roots, 'pool'), `${tag}-p${i}`, devnull)]);
     else notes.pooled = 'not available (no Container.pool in this build)';
@@ -323,6 +332,10 @@ async function main() {
       console.log(`${label.padEnd(30)}${f(s.median).padStart(8)}${f(s.p10).padStart(8)}${f(s.p90).padStart(8)}${f(s.cpuPerLife).padStart(10)}${(s.vsFloor ? `${f(s.vsFloor, 2)}x` : '').padStart(10)}${s.vsFloorOnce ? `  (${f(s.vsFloorOnce, 2)}x floor --once)` : ''}`);
     }
     for (const k of ['pooled', 'crun', 'runc', 'floor']) if (notes[k] && !R.lives[k]) console.log(`${k}: ${notes[k]}`);
+    if (floorPhases.length > 0) {
+      R.floorPhases = Object.fromEntries(Object.keys(floorPhases[0]).map((p) => [p, med(floorPhases.map((x) => x[p]))]));
+      console.log(`floor phases, medians (µs): ${Object.entries(R.floorPhases).map(([p, v]) => `${p} ${f(v, 0)}`).join(', ')}`);
+    }
     if (cli.length) {
       const node = times['cli:node -e 0'];
       console.log(`\nCLI, per call (same rounds), ms${'median'.padStart(8)}${'p90'.padStart(8)}${'over node -e 0'.padStart(16)}`);
@@ -342,6 +355,7 @@ async function main() {
         R.throughput.floor = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()) : { perSecond: NaN, error: r.stderr.trim() };
       }
       R.throughput.library = await promisePool(LIVES, PAR, (i) => libraryLife((o) => Container.create(o), bundle, kapselRoot, `${tag}-t${i}`, devnull));
+      if (Baseline) R.throughput.baseline = await promisePool(LIVES, PAR, (i) => libraryLife((o) => Baseline.create(o), bundle, path.join(roots, 'baseline'), `${tag}-tb${i}`, devnull));
       if (pool) R.throughput.pooled = await promisePool(LIVES, PAR, (i) => libraryLife(pool.create, bundle, path.join(roots, 'pool'), `${tag}-tp${i}`, devnull));
       for (const [k, t] of Object.entries(R.throughput)) {
         if (k !== 'floor' && R.throughput.floor) t.vsFloor = t.perSecond / R.throughput.floor.perSecond;
