@@ -4,7 +4,7 @@
 // The floor (floor.c, the kernel work of one container life and nothing
 // else: see its README) is the yardstick; every other row is a ratio to it,
 // measured in the same rounds so that the machine's load hits every row
-// alike. Per round, in an order that rotates from round to round, one life
+// alike. Per round, in an order shuffled afresh each round, one life
 // each of:
 //   - the floor with cgroups (a long-lived `floor --serve` child, timed
 //     inside the floor), and the floor spawned per life (`floor --once`: the
@@ -60,6 +60,15 @@ const q = (a, p) => {
 const med = (a) => q(a, 0.5);
 const msSince = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+function shuffled(list) {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
 
 function which(name) {
   const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
@@ -300,8 +309,13 @@ async function main() {
     const times = Object.fromEntries(kinds.map(([k]) => [k, []]));
     const cpu = Object.fromEntries(kinds.map(([k]) => [k, []]));
     for (let r = 0; r < ROUNDS; r++) {
-      for (let j = 0; j < kinds.length; j++) {
-        const [k, , life] = kinds[(r + j) % kinds.length];
+      // A fresh order each round, not a rotation: a rotation keeps the same
+      // neighbours, and a life right after another runtime's pays less of
+      // the kernel's first-migration wait (a v1 cgroup.procs write soon
+      // after another finds the RCU grace period done).
+      const order = shuffled(kinds);
+      for (let j = 0; j < order.length; j++) {
+        const [k, , life] = order[j];
         try {
           const res = await life(r);
           times[k].push(res.ms);
@@ -322,14 +336,17 @@ async function main() {
     const perRound = (a, b) => med(times[a].map((x, i) => x / times[b][i]));
     const R = { host, rounds: ROUNDS, notes, lives: {}, cli: {}, throughput: {}, goals: {} };
     console.log(`one life (create..delete), ${ROUNDS} rounds interleaved, ms; kernel ${host.kernel}, ${host.cpus} cpus, node ${host.node}`);
-    console.log(`${'runtime'.padEnd(30)}${'median'.padStart(8)}${'p10'.padStart(8)}${'p90'.padStart(8)}${'cpu/life'.padStart(10)}${'vs floor'.padStart(10)}`);
+    console.log(`${'runtime'.padEnd(30)}${'median'.padStart(8)}${'p10'.padStart(8)}${'p90'.padStart(8)}${'cpu/life'.padStart(10)}${'vs floor'.padStart(10)}${'(of medians)'.padStart(14)}`);
     for (const [k, label] of kinds.filter(([k]) => !k.startsWith('cli:'))) {
       const base = k === 'crun' || k === 'runc' ? 'floorOnce' : 'floor';
       const s = { label, median: med(times[k]), p10: q(times[k], 0.1), p90: q(times[k], 0.9), cpuPerLife: mean(cpu[k]) };
-      if (times.floor && k !== 'floor') s.vsFloor = perRound(k, 'floor');
+      if (times.floor && k !== 'floor') {
+        s.vsFloor = perRound(k, 'floor');
+        s.vsFloorOfMedians = s.median / med(times.floor);
+      }
       if (times.floorOnce && base === 'floorOnce') s.vsFloorOnce = perRound(k, 'floorOnce');
       R.lives[k] = s;
-      console.log(`${label.padEnd(30)}${f(s.median).padStart(8)}${f(s.p10).padStart(8)}${f(s.p90).padStart(8)}${f(s.cpuPerLife).padStart(10)}${(s.vsFloor ? `${f(s.vsFloor, 2)}x` : '').padStart(10)}${s.vsFloorOnce ? `  (${f(s.vsFloorOnce, 2)}x floor --once)` : ''}`);
+      console.log(`${label.padEnd(30)}${f(s.median).padStart(8)}${f(s.p10).padStart(8)}${f(s.p90).padStart(8)}${f(s.cpuPerLife).padStart(10)}${(s.vsFloor ? `${f(s.vsFloor, 2)}x` : '').padStart(10)}${(s.vsFloorOfMedians ? `${f(s.vsFloorOfMedians, 2)}x` : '').padStart(14)}${s.vsFloorOnce ? `  (${f(s.vsFloorOnce, 2)}x floor --once)` : ''}`);
     }
     for (const k of ['pooled', 'crun', 'runc', 'floor']) if (notes[k] && !R.lives[k]) console.log(`${k}: ${notes[k]}`);
     if (floorPhases.length > 0) {
