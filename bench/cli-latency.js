@@ -178,6 +178,7 @@ function main() {
   if (jsonFile) fs.writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
 }
 
-module.exports = { measureCliLatency, printCliLatency };
+// cliCases and timeCliCase: the cases and one timed call, for bench/index.js's rounds.
+module.exports = { measureCliLatency, printCliLatency, cliCases: cases, timeCliCase: timeOnce };
 
 if (require.main === module) main();

@@ -58,7 +58,7 @@ const runs = Number(args.find((a) => /^\d+$/.test(a) && args[args.indexOf(a) - 1
 const CONCURRENCY = [1, 10, 100, 1000].filter((c) => c <= Number(option('--max-concurrency', 1000)));
 /** Lives per throughput measurement: enough that C = 1 and 10 are not one short burst. */
 const livesFor = (c) => Math.max(c, 100);
-const RESULTS = path.join(__dirname, 'results.json');
+const RESULTS = path.join(__dirname, 'lifecycle-results.json');
 const { Container } = require(path.join(repo, 'dist', 'lib'));
 
 

@@ -99,6 +99,14 @@ export abstract class BaseDriver implements CgroupDriver {
     }
   }
 
+  async removeIfEmpty(): Promise<boolean> {
+    const made = [...this.record.created].reverse();
+    // A cgroup create did not make (taken as it was) is never removed: only destroy knows what lies below it.
+    if (made.length === 0 || this.dirs().some((dir) => !this.record.created.includes(dir))) return false;
+    const results = await runFileBatch(made.map((dir) => ({ op: 'rmdir' as const, path: dir, tolerate: true as const })));
+    return results.every((r) => !isFailure(r) || r.code === 'ENOENT');
+  }
+
   async destroy(): Promise<void> {
     const dirs = this.dirs();
     const freezer = this.freezerFile();

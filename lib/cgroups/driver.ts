@@ -72,4 +72,11 @@ export interface CgroupDriver {
   oomKills(): number;
   /** Removes what create made (thawed first, descendants too), in batches on the pool; never anything else. */
   destroy(): Promise<void>;
+  /**
+   * Removes every directory create made, deepest first, without listing
+   * anything first; true when all are gone. The kernel refuses to remove a
+   * cgroup with processes or children, so this removes nothing that is
+   * still in use (false: destroy does the full work).
+   */
+  removeIfEmpty(): Promise<boolean>;
 }

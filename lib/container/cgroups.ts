@@ -101,6 +101,10 @@ const SIGKILL = 9;
  */
 export async function destroyCgroups(record: CgroupRecord): Promise<void> {
   const driver = openCgroups(record);
+  // The common case, a container whose processes are all gone: one batch
+  // of rmdirs. Anything left (a process, a child cgroup) makes the kernel
+  // refuse, and the full work below runs.
+  if (await driver.removeIfEmpty()) return;
   for (let attempt = 0; (await driver.procs()).length > 0; attempt++) {
     if (attempt % 50 === 0) await driver.kill(SIGKILL);
     await new Promise((r) => setTimeout(r, Math.min(2 ** attempt, 20)));

@@ -40,12 +40,29 @@ function isCgroup2(dir: string): boolean {
   return hasFilesystem(dir, CGROUP2_SUPER_MAGIC);
 }
 
+/**
+ * Facts of this process that cannot change while it runs, read once: its
+ * user namespace (a process with threads cannot change it: setns(2)
+ * refuses), hence the namespace's setgroups setting; its bounding set
+ * (only this process could shrink it, and the runtime never does); the
+ * LSMs, which are enabled at boot (runc reads them once per process too).
+ * What can change (the euid, the environment, mounts, device nodes) is
+ * read or checked on every create.
+ */
+const once = new Map<string, unknown>();
+function cachedFact<T>(key: string, read: () => T): T {
+  if (!once.has(key)) once.set(key, read());
+  return once.get(key) as T;
+}
+
 function setgroupsDeniedHere(): boolean {
-  try {
-    return fs.readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny';
-  } catch {
-    return false;
-  }
+  return cachedFact('setgroups', () => {
+    try {
+      return fs.readFileSync('/proc/self/setgroups', 'utf8').trim() === 'deny';
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** HostFacts.unprivileged of this runtime process. */
@@ -163,6 +180,39 @@ function scanDev(type: 'c' | 'b', major: number, minor: number): string | undefi
  * each accepted only when stat shows that very device.
  */
 export function hostDeviceNodes(devices: readonly Pick<LinuxDevice, 'type' | 'path' | 'major' | 'minor'>[]): Map<string, string> {
+  const key = JSON.stringify(devices.map((d) => [d.type, d.path, d.major, d.minor]));
+  const known = foundNodes.get(key);
+  if (known && [...known].every(([dev, node]) => stillTheDevice(node, dev))) return new Map(known);
+  const found = lookUpDeviceNodes(devices);
+  if (foundNodes.size >= 16) foundNodes.clear();
+  foundNodes.set(key, found);
+  return new Map(found);
+}
+
+/**
+ * Nodes found before, by the device list they were looked up for. A found
+ * node is its canonical path (realpath), so one lstat re-validates it: it
+ * must still be that very device and no symlink. A lookup that found
+ * nothing for a device is not re-checked (a node made since is missed until
+ * a found one changes): what was missing stays missing, as the plan
+ * reported it.
+ */
+const foundNodes = new Map<string, Map<string, string>>();
+
+/** Whether `node` is still the device of deviceKey `dev` ("c 1:3"). */
+export function stillTheDevice(node: string, dev: string): boolean {
+  try {
+    const st = fs.lstatSync(node, { bigint: true });
+    const type = st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : undefined;
+    if (!type) return false;
+    const { major, minor } = splitDev(st.rdev);
+    return deviceKey(type, major, minor) === dev;
+  } catch {
+    return false;
+  }
+}
+
+function lookUpDeviceNodes(devices: readonly Pick<LinuxDevice, 'type' | 'path' | 'major' | 'minor'>[]): Map<string, string> {
   const found = new Map<string, string>();
   for (const d of devices) {
     if (d.type === 'p') continue;
@@ -186,12 +236,14 @@ export function hostDeviceNodes(devices: readonly Pick<LinuxDevice, 'type' | 'pa
  */
 /** HostFacts.runtimeBoundingSet of this process (none when /proc cannot tell). */
 export function runtimeBoundingSetFact(): { runtimeBoundingSet?: string } {
-  try {
-    const bound = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    return bound ? { runtimeBoundingSet: bound[1] } : {};
-  } catch {
-    return {};
-  }
+  return cachedFact('bounding', () => {
+    try {
+      const bound = /^CapBnd:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+      return bound ? { runtimeBoundingSet: bound[1] } : {};
+    } catch {
+      return {};
+    }
+  });
 }
 
 export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: string, cgroups?: CgroupFacts): HostFacts {
@@ -210,7 +262,7 @@ export function gatherHostFacts(spec: Pick<Spec, 'mounts' | 'linux'>, bundle: st
     ...(cgroups ? { cgroups } : {}),
     unprivileged: runtimeUnprivileged(),
     ...runtimeBoundingSetFact(),
-    inUserNamespace: inUserNamespace(),
+    inUserNamespace: cachedFact('userns', inUserNamespace),
     joinedRuntimeNamespaces: joinedRuntimeNamespaces(spec),
     hostNamespaceIds: hostNamespaceIds(spec),
     directories,
@@ -309,6 +361,10 @@ function apparmorEnabled(): boolean {
 
 /** The LSM facts of this host (LsmFacts). */
 export function gatherLsmFacts(): LsmFacts {
+  return { ...cachedFact('lsm', readLsmFacts) };
+}
+
+function readLsmFacts(): LsmFacts {
   return {
     selinux: selinuxEnabled(),
     apparmor: apparmorEnabled(),

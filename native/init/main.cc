@@ -55,9 +55,12 @@ namespace {
 // runtime (Node ignores SIGPIPE) must not leak into the container: start
 // from defaults. SIGPIPE stays ignored while we write to hooks and sockets;
 // the exec step restores it.
-void ResetSignals() {
+// execve already reset every caught signal to its default: only ignored
+// ones survive it, so only those (`ignored`, bit sig-1) need a call.
+void ResetSignals(uint64_t ignored) {
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
+    if (sig <= 64 && !(ignored & (1ULL << (sig - 1)))) continue;
     signal(sig, SIG_DFL);
   }
   signal(SIGPIPE, SIG_IGN);
@@ -94,6 +97,27 @@ void ExitOnTerminatingSignals() {
   for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++) sigaction(sig, &sa, nullptr);
 }
 
+// The signals this process ignores (SigIgn of its own status, read through
+// the verified procfs fd `proc_self_fd`); all of them when that cannot be
+// read, so that the reset then covers every signal.
+uint64_t IgnoredSignals(int proc_self_fd) {
+  int fd = OpenProcFile(proc_self_fd, "status", O_RDONLY | O_CLOEXEC, "/proc/self/status");
+  if (fd < 0) return ~0ULL;
+  // SigIgn lies ~700 bytes in; a status that does not fit (a long Groups
+  // line) resets everything. Small: this stack stays resident in the wait.
+  char buf[2048];
+  size_t len = 0;
+  ssize_t n;
+  while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0) len += static_cast<size_t>(n);
+  close(fd);
+  buf[len] = '\0';
+  const char* at = strstr(buf, "\nSigIgn:\t");
+  if (at == nullptr) return ~0ULL;
+  char* end = nullptr;
+  uint64_t mask = strtoull(at + 9, &end, 16);
+  return end == at + 9 ? ~0ULL : mask;
+}
+
 bool HasFlag(int argc, char** argv, const char* name) {
   for (int i = 1; i < argc; i++)
     if (strcmp(argv[i], name) == 0) return true;
@@ -123,10 +147,16 @@ int OpenProcfs() {
 // /proc/sys/kernel/cap_last_cap: the helper of an exec plan would read the
 // container's "/proc", where a planted file saying 0 would keep every other
 // capability in the bounding set.
+// Valid capabilities are 0..last and every one answers, so a binary search
+// finds the last in 6 calls instead of one call per capability.
 int LastCap() {
-  int cap = 0;
-  while (cap < 63 && prctl(PR_CAPBSET_READ, cap + 1, 0, 0, 0) >= 0) cap++;
-  return cap;
+  int known = 0, unknown = 64;  // PR_CAPBSET_READ(known) answers, (unknown) fails
+  while (unknown - known > 1) {
+    int mid = known + (unknown - known) / 2;
+    if (prctl(PR_CAPBSET_READ, mid, 0, 0, 0) >= 0) known = mid;
+    else unknown = mid;
+  }
+  return known;
 }
 
 // The procfs the header names. "host": the one this process sees (a
@@ -214,7 +244,17 @@ int main(int argc, char** argv) {
     // (the kernel gives a non-dumpable process's /proc files to root).
     if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) _exit(1);
   }
-  ResetSignals();
+  // The procfs fds first (each opened O_CLOEXEC): a create reads which
+  // signals it ignores from its own status there. An exec plan or a join
+  // (inside the container's namespaces) trusts no procfs for that and
+  // resets every signal.
+  ctx.proc_fd = OpenPlanProcfs(ctx.procfs);
+  if (ctx.proc_fd >= 0) {
+    ctx.proc_self_fd = OpenOwnProcDir(ctx.proc_fd, "self");
+    if (ctx.proc_self_fd < 0) Fail("open", errno, "/proc/self");
+  }
+  const bool own_status = !exec_plan && !join_mode && ctx.procfs == ProcfsSource::kHost && ctx.proc_self_fd >= 0;
+  ResetSignals(own_status ? IgnoredSignals(ctx.proc_self_fd) : ~0ULL);
   ExitOnTerminatingSignals();
   // The runtime lays out our own fds (plan, sync, exec fifo, console
   // and seccomp listener sockets) above stdio and the preserved fds, starting at the plan fd
@@ -233,10 +273,7 @@ int main(int argc, char** argv) {
 
   ctx.sync_fd = sync_fd;
   ctx.last_cap = LastCap();
-  ctx.proc_fd = OpenPlanProcfs(ctx.procfs);
   if (ctx.proc_fd >= 0) {
-    ctx.proc_self_fd = OpenOwnProcDir(ctx.proc_fd, "self");
-    if (ctx.proc_self_fd < 0) Fail("open", errno, "/proc/self");
     if (ctx.waits_for_start()) {
       ctx.proc_self_fd_dir = OpenProcFile(ctx.proc_self_fd, "fd", O_PATH | O_DIRECTORY, "/proc/self/fd");
       if (ctx.proc_self_fd_dir < 0) Fail("open", errno, "/proc/self/fd", "the exec fifo is reopened through it");

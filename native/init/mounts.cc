@@ -106,6 +106,7 @@ void Run(InitContext& ctx, const RootStep& s) { ctx.root = s.path; }
 
 void Run(InitContext& ctx, const MountStep& s) {
   if (!s.in_container) {  // the runtime's own paths (/, the rootfs): not below the root
+    ForgetRootFd();  // the rootfs bound on itself: a root fd opened before names what it covers
     if (mount(OrNull(s.source), s.target.c_str(), OrNull(s.fstype), s.flags, OrNull(s.data)) < 0)
       Fail("mount", errno, s.target, s.source.empty() ? "" : "source " + s.source);
     return;

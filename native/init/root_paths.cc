@@ -98,18 +98,112 @@ int OpenBeneath(int root_fd, const std::string& relative, int flags) {
   return fd;
 }
 
+// Whether `path` has no "." or ".." component: then its plain join is its
+// lexical form, whatever exists below the root.
+bool IsPlain(const std::vector<std::string>& parts) {
+  for (const auto& p : parts)
+    if (p == "." || p == "..") return false;
+  return true;
+}
+
+// The common case without a readlinkat per component: one openat2 with
+// RESOLVE_NO_SYMLINKS walks the path as the kernel resolves it and fails
+// with ELOOP at the first symlink (magic links included). Success, or
+// ENOENT/ENOTDIR at a missing component, means no component up to there is
+// a symlink, so the lexical walk would return the plain join unchanged
+// (what does not exist cannot be a symlink now; a later swap is caught by
+// every operation's own openat2). Anything else (ELOOP: a symlink to
+// follow lexically; EACCES, EXDEV, ...) takes the full lexical walk.
+bool ResolvesWithoutSymlinks(int root_fd, const std::string& path, std::string* relative) {
+  std::vector<std::string> parts = SplitPath(path);
+  if (!IsPlain(parts)) return false;
+  std::string joined = Join(parts);
+  int fd = OpenBeneath(root_fd, joined, 0);
+  if (fd < 0 && errno != ENOENT && errno != ENOTDIR) return false;
+  if (fd >= 0) close(fd);
+  *relative = joined;
+  return true;
+}
+
 }  // namespace
+
+namespace {
+
+// One fd of the root for a run of filesystem steps, instead of an open of
+// the root's host path per container path. Kept only while nothing can
+// have changed what the root names: steps.cc forgets it before any other
+// kind of step (pivot_root, chroot, hooks, fd moves...), a mount of the
+// runtime's own paths (the rootfs bound on itself) forgets it, and so does
+// a container path that is the root itself (a mount there would cover
+// what the fd names). An fd in use by a live ContainerPath is closed when
+// its last user is done.
+struct KeptRoot {
+  int fd = -1;
+  std::string root;
+  int users = 0;
+  bool stale = false;
+} kept;
+
+void CloseKeptRoot() {
+  if (kept.fd >= 0) close(kept.fd);
+  kept = KeptRoot();
+}
+
+int OpenRoot(const std::string& root_dir) {
+  int fd = open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) Fail("open", errno, root_dir);
+  return fd;
+}
+
+// The kept fd of `root_dir` (one more user), or a fresh one of the
+// caller's own (`*owned`) while the kept one is another root's and in use.
+int AcquireRoot(const std::string& root_dir, bool* owned) {
+  if (kept.fd >= 0 && !kept.stale && kept.root == root_dir) {
+    kept.users++;
+    *owned = false;
+    return kept.fd;
+  }
+  if (kept.users > 0) {
+    *owned = true;
+    return OpenRoot(root_dir);
+  }
+  CloseKeptRoot();
+  kept.fd = OpenRoot(root_dir);
+  kept.root = root_dir;
+  kept.users = 1;
+  *owned = false;
+  return kept.fd;
+}
+
+void ReleaseRoot() {
+  if (--kept.users == 0 && kept.stale) CloseKeptRoot();
+}
+
+}  // namespace
+
+void ForgetRootFd() {
+  if (kept.users == 0) CloseKeptRoot();
+  else kept.stale = true;
+}
 
 ContainerPath::ContainerPath(const std::string& root, const std::string& path) {
   std::string root_dir = root.empty() ? "/" : root;
-  root_fd_ = open(root_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0) Fail("open", errno, root_dir);
-  relative_ = ResolveLexically(root_fd_, path, &followed_symlink_);
+  root_fd_ = AcquireRoot(root_dir, &owns_root_fd_);
+  if (!ResolvesWithoutSymlinks(root_fd_, path, &relative_)) relative_ = ResolveLexically(root_fd_, path, &followed_symlink_);
   host_path_ = (root.empty() ? "" : root) + "/" + (relative_ == "." ? "" : relative_);
+  if (relative_ == "." && !owns_root_fd_) {
+    // The root itself: whatever this path is used for may mount over it.
+    ReleaseRoot();
+    ForgetRootFd();
+    root_fd_ = OpenRoot(root_dir);
+    owns_root_fd_ = true;
+  }
 }
 
 ContainerPath::~ContainerPath() {
-  if (root_fd_ >= 0) close(root_fd_);
+  if (root_fd_ < 0) return;
+  if (owns_root_fd_) close(root_fd_);
+  else ReleaseRoot();
 }
 
 int ContainerPath::Open(int flags) const { return OpenBeneath(root_fd_, relative_, flags); }

@@ -18,6 +18,10 @@
 
 namespace kapsel_init {
 
+// Forgets the root fd kept across container paths (closed once no path
+// uses it): before any step that may change what the root path names.
+void ForgetRootFd();
+
 class ContainerPath {
  public:
   // `root` is the host path of the container root ("" once pivoted: "/").
@@ -44,6 +48,7 @@ class ContainerPath {
   int MkdirChain(const std::string& relative, mode_t mode) const;
 
   int root_fd_ = -1;
+  bool owns_root_fd_ = false;  // else the kept root fd (root_paths.cc)
   std::string relative_;   // resolved, no symlinks left, relative to root
   std::string host_path_;
   bool followed_symlink_ = false;

@@ -11,6 +11,7 @@
 #include "mount_namespace.h"
 #include "mounts.h"
 #include "network.h"
+#include "root_paths.h"
 #include "scheduling.h"
 #include "settings.h"
 #include "step_printer.h"
@@ -27,7 +28,26 @@ void Run(InitContext&, const HeaderStep&) {}
 
 }  // namespace
 
+namespace {
+
+// The steps that only act beneath the root through container paths: the
+// root fd they share stays open across a run of them (root_paths.h). Any
+// other step (a hook, pivot_root, chroot, an fd moved...) may change what
+// the root path names, so the fd is forgotten before it and after it (it
+// may have used a container path itself before the change: move-root).
+bool KeepsRootFd(const std::string& op) {
+  static const char* const kFilesystemSteps[] = {MountStep::kOp, SetattrStep::kOp, MkdirStep::kOp, TouchStep::kOp, MknodStep::kOp,
+                                                 SymlinkStep::kOp, MaskStep::kOp, ReadonlyStep::kOp};
+  for (const char* name : kFilesystemSteps)
+    if (op == name) return true;
+  return false;
+}
+
+}  // namespace
+
 void ExecuteStep(InitContext& ctx, const Step& step) {
+  const bool keeps = KeepsRootFd(step.fields[0]);
+  if (!keeps) ForgetRootFd();
   StepArgs args(step);
   bool known = AllSteps::With(step.fields[0], [&](auto decoded) {
     decoded.Visit(args);
@@ -35,6 +55,7 @@ void ExecuteStep(InitContext& ctx, const Step& step) {
     Run(ctx, decoded);
   });
   if (!known) FailPlan("unknown step " + step.fields[0]);
+  if (!keeps) ForgetRootFd();
 }
 
 std::string DescribeStep(const Step& step) {
