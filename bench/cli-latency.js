@@ -26,8 +26,10 @@
 // Prints the median and p90 of N rounds (default 40), and the median of the
 // per-round differences to node -e 0 (each call minus the node -e 0 of the
 // same round: steadier than a difference of medians when the machine's
-// load changes during the run). These machines are noisy: compare figures
-// of one run only.
+// load changes during the run), and the mean CPU time of a call (the
+// process and the children it waited for) over node -e 0's, steadier still
+// when the machine is too loaded for wall times to mean much. These
+// machines are noisy: compare figures of one run only.
 //
 // --also LABEL=PATH measures another kapsel executable alike (LABEL state,
 // LABEL run, ...), e.g. an older build, in the same rounds.
@@ -193,16 +195,31 @@ function cases(work, others) {
   return list;
 }
 
-function timeOnce(c, i, devnull, errFile) {
+/**
+ * The CPU time (user + system, ms) of this process's waited-for children
+ * so far: /proc's cutime + cstime, in clock ticks (100 per second on Linux).
+ * A tick is coarse for one call but not for the mean of many, and CPU time
+ * stays comparable on a machine too loaded for wall times to mean much.
+ */
+function childrenCpuMs() {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/** One call: its wall time (the result) and, in cpu.ms, the CPU its process used. */
+function timeOnce(c, i, devnull, errFile, cpu = {}) {
   if (c.inProcess) return c.inProcess();
   const [file, argv] = c.argv(i);
   // stderr goes to a file, not a pipe: a created container keeps the
   // caller's stdio open, and a pipe would not end while it lives.
   const err = fs.openSync(errFile, 'w+');
   try {
+    const c0 = childrenCpuMs();
     const t0 = process.hrtime.bigint();
     const res = spawnSync(file, argv, { stdio: ['ignore', devnull, err] });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    cpu.ms = childrenCpuMs() - c0;
     if (!c.ok.includes(res.status)) throw new Error(`${c.label}: exit ${res.status ?? res.signal}: ${fs.readFileSync(errFile, 'utf8').trim()}`);
     return ms;
   } finally {
@@ -238,11 +255,17 @@ function measureCliLatency({ rounds = 40, others = [] } = {}) {
     // A failed call (after the warm-up round) is counted and left out, not
     // fatal: one flaky container start must not cost the whole run.
     const samples = list.map(() => []);
+    const cpuTotals = list.map(() => ({ ms: 0, calls: 0 }));
     const failures = list.map(() => []);
     for (let i = 0; i < rounds; i++) {
       list.forEach((c, k) => {
         try {
-          samples[k].push(timeOnce(c, i, devnull, errFile));
+          const cpu = {};
+          samples[k].push(timeOnce(c, i, devnull, errFile, cpu));
+          if (cpu.ms !== undefined) {
+            cpuTotals[k].ms += cpu.ms;
+            cpuTotals[k].calls++;
+          }
         } catch (err) {
           samples[k].push(NaN);
           failures[k].push(err.message);
@@ -257,6 +280,8 @@ function measureCliLatency({ rounds = 40, others = [] } = {}) {
       label: c.label,
       ...stats(samples[k]),
       overNode: c.inProcess ? undefined : stats(samples[k].map((ms, i) => ms - samples[0][i])).median,
+      // Mean CPU time of a call (its own process and the children it waited for) over node -e 0's.
+      cpuOverNode: c.inProcess ? undefined : cpuTotals[k].ms / cpuTotals[k].calls - cpuTotals[0].ms / cpuTotals[0].calls,
       overNodeLessWait: wait >= 0 && moves.test(c.label) ? stats(samples[k].map((ms, i) => ms - samples[0][i] - samples[wait][i])).median : undefined,
       failed: failures[k].length,
       firstFailure: failures[k][0],
@@ -279,10 +304,10 @@ function measureCliLatency({ rounds = 40, others = [] } = {}) {
 function printCliLatency(report) {
   console.log(`CLI latency, ${report.rounds} interleaved rounds, wall ms (node ${report.node}, ${report.cpus} cpus)`);
   const fixed = (x, width) => (x === undefined ? '' : x.toFixed(1)).padStart(width);
-  console.log(`${'command'.padEnd(30)}${'median'.padStart(9)}${'p90'.padStart(9)}${'over node -e 0'.padStart(16)}${'less the wait'.padStart(15)}`);
+  console.log(`${'command'.padEnd(30)}${'median'.padStart(9)}${'p90'.padStart(9)}${'over node -e 0'.padStart(16)}${'less the wait'.padStart(15)}${'CPU over node'.padStart(15)}`);
   for (const r of report.results) {
     const failed = r.failed ? `  (${r.failed} failed, left out)` : '';
-    console.log(`${r.label.padEnd(30)}${fixed(r.median, 9)}${fixed(r.p90, 9)}${fixed(r.overNode, 16)}${fixed(r.overNodeLessWait, 15)}${failed}`);
+    console.log(`${r.label.padEnd(30)}${fixed(r.median, 9)}${fixed(r.p90, 9)}${fixed(r.overNode, 16)}${fixed(r.overNodeLessWait, 15)}${fixed(r.cpuOverNode, 15)}${failed}`);
   }
   for (const r of report.results) if (r.failed) console.log(`${r.label}: first failure: ${r.firstFailure}`);
 }
