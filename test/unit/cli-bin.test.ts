@@ -63,6 +63,9 @@ test('bin/kapsel answers `delete --force` of a missing container without Node, a
   fs.mkdirSync(path.join(root, 'present'), { recursive: true });
   // A dangling symlink where a state directory would be (someone planted it, or a crash left it).
   fs.symlinkSync(path.join(tmp, 'nowhere'), path.join(root, 'dangling'));
+  // A root reached through a symlink: the CLI refuses it, and must be the one to say so.
+  const linkedRoot = path.join(tmp, 'linked-root');
+  fs.symlinkSync(root, linkedRoot);
   const viaCli = (args: string[]): { status: number | null; stdout: string; stderr: string; node: boolean } => {
     fs.rmSync(calls, { force: true });
     const res = run(BIN, args, { KAPSEL_NODE: recorder });
@@ -94,6 +97,8 @@ test('bin/kapsel answers `delete --force` of a missing container without Node, a
     [['--root', 'relative', 'delete', '--force', 'missing'], 0],
     [['--root', root, 'delete', '--force', 'missing', 'extra'], 1],
     [['--root', root, 'kill', 'missing'], 1],
+    [['--root', root, '--log-format', 'xml', 'delete', '--force', 'missing'], 1],
+    [['--root', linkedRoot, 'delete', '--force', 'missing'], 1],
   ];
   for (const [args, status] of toCli) {
     const res = viaCli(args);
