@@ -42,11 +42,12 @@ const tslibShared = {
 
 // Node built-ins that are costly to load (not in Node's start-up snapshot:
 // child_process pulls in net and the streams, ~1.1 ms) and that only some
-// paths use (hooks, newuidmap, ps; seccomp's profile hash): the bundle
+// paths use (hooks, newuidmap, ps; seccomp's profile hash; net for the
+// sockets of piped stdio, which the CLI never asks for): the bundle
 // gets a stand-in whose properties load the real module on first use.
 // The modules read them at call time (tsc compiles `import { spawn }` to
 // `child_process_1.spawn(...)`), so nothing else changes.
-const LAZY_BUILTINS = ['child_process', 'crypto'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'net'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(build) {

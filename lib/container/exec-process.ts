@@ -20,7 +20,7 @@ import { checkSignal, raceAbort } from './abort';
 import { checkArgs, signal as signalArg } from '../args';
 import { SIGNAL_OPTIONS } from './option-guards';
 import type { PipedStdio } from './stdio';
-import { TerminalStream } from './stdio-terminal';
+import type { TerminalStream } from './stdio-terminal';
 
 /** The events of an ExecProcess and their arguments. */
 export interface ExecProcessEvents {
@@ -72,7 +72,11 @@ export class ExecProcess extends EventEmitter implements AsyncDisposable {
     this.stdin = io?.stdio?.stdin ?? null;
     this.stdout = io?.stdio?.stdout ?? null;
     this.stderr = io?.stdio?.stderr ?? null;
-    this.terminal = io?.terminal !== undefined ? new TerminalStream(io.terminal) : null;
+    // Loaded only for a terminal: TerminalStream is a node:stream Duplex, and
+    // node:stream (~20 modules outside Node's start-up snapshot) would
+    // otherwise load in every CLI call that loads this module.
+    this.terminal =
+      io?.terminal !== undefined ? new (require('./stdio-terminal') as typeof import('./stdio-terminal')).TerminalStream(io.terminal) : null;
     pidfdReleaser.register(this, pidfd, this);
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event === 'exit') void this.wait().catch(() => undefined);

@@ -15,15 +15,34 @@
  *   never writes through it;
  * - readers see the old file or the whole new one, never half of it.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const CREATE_FRESH = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 
+/**
+ * 64 random bits in hex, from /dev/urandom: node:crypto would do, but it is
+ * ~20 modules outside Node's start-up snapshot, loaded in every CLI call
+ * that writes state (a few ms of each `create`). crypto only where there
+ * is no /dev/urandom.
+ */
+function randomName(): string {
+  const bytes = Buffer.alloc(8);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync('/dev/urandom', 'r');
+    if (fs.readSync(fd, bytes, 0, bytes.length, null) === bytes.length) return bytes.toString('hex');
+  } catch {
+    // Below.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  return (require('node:crypto') as typeof import('node:crypto')).randomBytes(8).toString('hex');
+}
+
 /** Replaces `target` (absolute) by a new file of `mode` (the umask applies) holding `content`. */
 export function replaceFile(target: string, content: string | Buffer, mode: number): void {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target).slice(0, 200)}.${randomBytes(8).toString('hex')}.tmp`);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target).slice(0, 200)}.${randomName()}.tmp`);
   // Close-on-exec, as every fd Node opens: a hook spawned meanwhile never holds it.
   const fd = fs.openSync(tmp, CREATE_FRESH, mode);
   try {

@@ -2,24 +2,31 @@
  * The `created` timestamp of a container (state.json, `kapsel state`,
  * `kapsel list`): RFC 3339 with nanoseconds, as runc writes it.
  *
- * One clock: performance's monotonic clock, anchored once to the wall clock
- * when the process started (performance.timeOrigin, microsecond precision).
- * Gluing Date.now()'s milliseconds to the nanoseconds of an unrelated clock
- * (process.hrtime) made the fraction jump around within a second, so two
- * containers created one after the other could be ordered backwards. Here
- * successive timestamps of a process never decrease, and those of
- * different processes (one CLI call each) are ordered to within the
- * anchor's microsecond. The cost: a wall-clock step (settimeofday, an NTP
- * jump) after the process started is not seen, which does not matter for a
- * CLI call and is a bounded offset for a long-lived library user.
+ * One clock: the monotonic clock (process.hrtime), anchored once to the
+ * wall clock (Date.now()) at the first timestamp of the process. Gluing
+ * Date.now()'s milliseconds to the nanoseconds of an unrelated clock made
+ * the fraction jump around within a second, so two containers created one
+ * after the other could be ordered backwards. Here successive timestamps
+ * of a process never decrease, and those of different processes (one CLI
+ * call each, tens of ms apart) are ordered to within the anchor's
+ * millisecond. Not performance.timeOrigin (a microsecond anchor): the
+ * global `performance` loads perf_hooks, ~10 modules outside Node's
+ * start-up snapshot, in every CLI create. The cost: a wall-clock step
+ * (settimeofday, an NTP jump) after the anchor is not seen, which does not
+ * matter for a CLI call and is a bounded offset for a long-lived library
+ * user.
  */
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
 
+/** The wall clock and the monotonic clock at the same moment (the first timestamp). */
+let anchor: { wall: bigint; mono: bigint } | undefined;
+
 /** Wall-clock nanoseconds since the epoch, from the one monotonic clock. */
 export function nowNanos(): bigint {
-  return BigInt(Math.round(performance.timeOrigin * 1000)) * 1000n + BigInt(Math.round(performance.now() * 1e6));
+  anchor ??= { wall: BigInt(Date.now()) * NS_PER_MS, mono: process.hrtime.bigint() };
+  return anchor.wall + (process.hrtime.bigint() - anchor.mono);
 }
 
 /** `ns` (nanoseconds since the epoch) as "2026-12-07T20:10:17.123456789Z". */

@@ -212,6 +212,60 @@ describe('kapsel CLI lifecycle', { skip }, () => {
     assert.equal(kapsel(['state', id3]).status, 1);
   });
 
+  test('a container\'s life through the CLI loads none of the costly built-ins: create, start, exec, delete, run', () => {
+    // Each CLI call is a fresh Node: a built-in outside Node's start-up
+    // snapshot (the streams, net, crypto, perf_hooks, child_process) costs
+    // every call of an engine milliseconds. A preload notes what each call
+    // loaded; with no hooks in the config, none of them is needed.
+    const costly = /^NativeModule (stream|net|crypto|perf_hooks|child_process|internal\/(streams|perf|crypto)\/)/;
+    const record = path.join(tmp, 'lean-modules.jsonl');
+    const preload = path.join(tmp, 'lean-preload.js');
+    fs.writeFileSync(
+      preload,
+      `const before = new Set(process.moduleLoadList);
+      process.on('exit', () => {
+        const loaded = process.moduleLoadList.filter((m) => !before.has(m) && ${costly}.test(m));
+        require('node:fs').appendFileSync(${JSON.stringify(record)}, JSON.stringify({ argv: process.argv.slice(2), loaded }) + '\\n');
+      });`,
+    );
+    const env = { ...process.env, NODE_OPTIONS: `--require ${preload}` };
+    const lean = (name: string, args: string[]): string => {
+      const bundle = makeBundle(name, args);
+      const file = path.join(bundle.dir, 'config.json');
+      const spec = JSON.parse(fs.readFileSync(file, 'utf8'));
+      delete spec.hooks;
+      fs.writeFileSync(file, JSON.stringify(spec));
+      return bundle.dir;
+    };
+    const call = (args: string[]): void => {
+      // Files, not pipes: a created container keeps the caller's stdio.
+      const out = fs.openSync(path.join(tmp, 'lean.out'), 'w');
+      try {
+        const res = spawnSync(BIN, ['--root', root, ...args], { env, stdio: ['ignore', out, out], timeout: 60_000 });
+        assert.equal(res.status, 0, `${args.join(' ')}: ${fs.readFileSync(path.join(tmp, 'lean.out'), 'utf8')}`);
+      } finally {
+        fs.closeSync(out);
+      }
+    };
+    const sleeper = lean('lean-sleeper', ['/sleeper']);
+    const id = newId('lean');
+    call(['create', '--bundle', sleeper, id]);
+    call(['start', id]);
+    call(['exec', id, '/hello-world']);
+    call(['delete', '--force', id]);
+    call(['run', '--bundle', lean('lean-hello', ['/hello-world']), newId('lean-run')]);
+    const calls = fs
+      .readFileSync(record, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { argv: string[]; loaded: string[] });
+    assert.deepEqual(
+      calls.map((c) => c.argv[2]),
+      ['create', 'start', 'exec', 'delete', 'run'],
+    );
+    for (const c of calls) assert.deepEqual(c.loaded, [], c.argv.join(' '));
+  });
+
   test('run in the foreground exits 128+9 when the container is killed with SIGKILL', async () => {
     const bundle = makeBundle('run-killed', ['/sleeper']);
     const id = newId('run-killed');

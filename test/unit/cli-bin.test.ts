@@ -52,3 +52,58 @@ test('bin/kapsel passes arguments and the exit status through', () => {
   assert.equal(spaced.status, 0, spaced.stderr);
   assert.equal(spaced.stdout, '');
 });
+
+test('bin/kapsel answers `delete --force` of a missing container without Node, and leaves every other shape to the CLI', () => {
+  // A "node" that records each call, then runs the real one: whether the
+  // script answered itself is whether the record stays empty.
+  const calls = path.join(tmp, 'node-calls');
+  const recorder = path.join(tmp, 'recording-node');
+  fs.writeFileSync(recorder, `#!/bin/sh\necho called >>${JSON.stringify(calls)}\nexec ${JSON.stringify(process.execPath)} "$@"\n`, { mode: 0o755 });
+  const root = path.join(tmp, 'delete-root');
+  fs.mkdirSync(path.join(root, 'present'), { recursive: true });
+  // A dangling symlink where a state directory would be (someone planted it, or a crash left it).
+  fs.symlinkSync(path.join(tmp, 'nowhere'), path.join(root, 'dangling'));
+  // A root reached through a symlink: the CLI refuses it, and must be the one to say so.
+  const linkedRoot = path.join(tmp, 'linked-root');
+  fs.symlinkSync(root, linkedRoot);
+  const viaCli = (args: string[]): { status: number | null; stdout: string; stderr: string; node: boolean } => {
+    fs.rmSync(calls, { force: true });
+    const res = run(BIN, args, { KAPSEL_NODE: recorder });
+    return { status: res.status, stdout: res.stdout, stderr: res.stderr, node: fs.existsSync(calls) };
+  };
+
+  // The shapes engines use: answered by the script, as the CLI answers (exit 0, no output).
+  for (const args of [
+    ['--root', root, 'delete', '--force', 'missing'],
+    ['--root', root, 'delete', '-f', 'missing'],
+    [`--root=${root}`, '--log', path.join(tmp, 'log.json'), '--log-format', 'json', 'delete', '--force', 'missing'],
+    ['--root', root, '--systemd-cgroup', 'delete', '--force', 'missing'],
+  ]) {
+    assert.deepEqual(viaCli(args), { status: 0, stdout: '', stderr: '', node: false }, args.join(' '));
+  }
+  assert.ok(!fs.existsSync(path.join(tmp, 'log.json')), 'the log file is not even opened');
+
+  // Everything else reaches the CLI: a container that exists, a dangling
+  // symlink, an id the CLI refuses (it must say so), --debug (which logs),
+  // delete without --force, no --root or a relative one, more arguments.
+  const toCli: [string[], number][] = [
+    [['--root', root, 'delete', '--force', 'present'], 0],
+    [['--root', root, 'delete', '--force', 'dangling'], 0],
+    [['--root', root, 'delete', '--force', '../delete-root/present'], 1],
+    [['--root', root, 'delete', '--force', '..'], 1],
+    [['--root', root, 'delete', '--force', 'x'.repeat(256)], 1],
+    [['--root', root, '--debug', 'delete', '--force', 'missing'], 0],
+    [['--root', root, 'delete', 'missing'], 1],
+    [['--root', 'relative', 'delete', '--force', 'missing'], 0],
+    [['--root', root, 'delete', '--force', 'missing', 'extra'], 1],
+    [['--root', root, 'kill', 'missing'], 1],
+    [['--root', root, '--log-format', 'xml', 'delete', '--force', 'missing'], 1],
+    [['--root', linkedRoot, 'delete', '--force', 'missing'], 1],
+  ];
+  for (const [args, status] of toCli) {
+    const res = viaCli(args);
+    assert.ok(res.node, `${args.join(' ')}: reaches the CLI`);
+    assert.equal(res.status, status, `${args.join(' ')}: ${res.stderr}`);
+  }
+  fs.rmSync(path.join(tmp, 'relative'), { recursive: true, force: true });
+});

@@ -124,12 +124,12 @@ test('start.js runs the bundle: a config error names the JSON path, as the valid
   assert.match(res.err, /\/process\/cwd/);
 });
 
-test('what a command does not use stays unloaded: child_process and crypto for create, the addon for state', () => {
+test('what a command does not use stays unloaded: child_process, crypto, net, the streams and perf_hooks for create, the addon for state', () => {
   const root = JSON.stringify(path.join(tmp, 'root'));
   // Only what loads after this script starts (node -e loads some on its own).
   const script = `
     const before = new Set(process.moduleLoadList);
-    const builtins = () => process.moduleLoadList.filter((m) => !before.has(m) && /child_process|crypto/.test(m));
+    const builtins = () => process.moduleLoadList.filter((m) => !before.has(m) && /child_process|crypto|NativeModule (net|stream|perf_hooks|internal\\/(streams|perf)\\/)/.test(m));
     const addons = () => Object.keys(require.cache).filter((f) => f.endsWith('.node'));
     // The bundle itself, whether or not tsc ran after it was made.
     const { requireBundle } = require(${JSON.stringify(path.join(path.dirname(START), 'code-cache.js'))});
