@@ -37,6 +37,7 @@ import { assertPreservedFdsOpen, pidfdReleaser, preservedFdGaps, reapThroughPidf
 import type { Readable, Writable } from 'node:stream';
 import { checkSignal, raceAbort, throwIfAborted } from './abort';
 import type { TerminalStream } from './stdio-terminal';
+import type { ContainerPool, PoolOptions } from './pool';
 
 export interface CreateOptions extends Omit<InternalCreateOptions, 'root' | 'logger'> {
   /** State root; default /run/kapsel (root) or $XDG_RUNTIME_DIR/kapsel (rootless). */
@@ -168,6 +169,7 @@ const lazy = {
   terminal: () => require('./stdio-terminal') as typeof import('./stdio-terminal'),
   validate: () => require('../config/validate') as typeof import('../config/validate'),
   planning: () => require('./planning') as typeof import('./planning'),
+  pool: () => require('./pool') as typeof import('./pool'),
 };
 
 /**
@@ -268,6 +270,18 @@ export class Container extends EventEmitter implements AsyncDisposable {
     Object.assign(container, created.stdio);
     if (created.terminal !== undefined) container.terminal = new (lazy.terminal().TerminalStream)(created.terminal);
     return container;
+  }
+
+  /**
+   * A warm pool of `size` init helpers, each waiting in fresh namespaces
+   * (by default those of `kapsel spec`'s config) and spare cgroups, for
+   * `Container.create({ ..., pool })`: a config the pool fits starts in a
+   * waiting helper (no clone, exec or cgroup creation on its path), any
+   * other is created cold. Resolves once the pool is full; close it (or
+   * `await using`) to kill the helpers and remove their cgroups.
+   */
+  static pool(options: PoolOptions): Promise<ContainerPool> {
+    return lazy.pool().ContainerPool.open(options);
   }
 
   /**
