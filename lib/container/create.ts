@@ -209,6 +209,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     rootless,
   };
   let terminal: number | undefined;
+  let tookPooled = false;
   try {
     lock = tryLock(dir);
     const stdio = openStdio(stdioChecked);
@@ -229,6 +230,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     // Taken as late as can be: nothing before could fail and strand it.
     let pooled: PooledHelper | undefined = opts.pool?.take(plan, opts.logger);
     if (pooled) {
+      tookPooled = true;
       const taken = pooled;
       // Until the launch claims it (then the launch, and the container, own it).
       undo.did('pooled helper', () => taken.discard());
@@ -245,6 +247,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
           opts.logger.debug?.(`pool: cannot rename the spare cgroups (${(err as Error).message}), creating cold`);
           const unused = pooled;
           pooled = undefined;
+          opts.pool!.servedCold();
           void unused.discard().catch((e) => opts.logger.warn(`pool: removing an unused helper: ${(e as Error).message}`));
         }
       }
@@ -261,6 +264,8 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
         adopted && (() => adopted!),
       );
     }
+    // In all its cgroups before anything is handed to it.
+    await pooled?.placed;
     throwIfAborted(signal);
     // cgroup2: the init is born in its cgroup; v1 hierarchies get its pid before "go".
     // (A pooled helper is in its cgroups already: renamed with them.)
@@ -331,5 +336,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     throw failure instanceof AbortError ? failure : explainCreateFailure(SyscallError.from(failure), { spec, plan, bundle });
   } finally {
     lock?.release();
+    // Off this create's path: the pool makes the next helper now (pool.ts).
+    if (tookPooled) opts.pool?.refill();
   }
 }

@@ -56,11 +56,15 @@ export class PooledHelper implements PooledInit, HelperShape {
     return { pid: this.pid, pidfd: this.pidfd, socket: this.socket };
   }
 
-  /** Renames its spare cgroups to the container's (pool-cgroups.ts); throws leaving them as they were. */
+  /** Resolves once it is in all the container's cgroups (its cgroup2 move, adoptCgroups). */
+  placed: Promise<void> = Promise.resolve();
+
+  /** Gives its spare cgroups to the container (pool-cgroups.ts); throws leaving them as they were. */
   adoptCgroups(plan: CgroupPlan, making: (dirs: string[]) => void): CgroupRecord {
-    const adopted = adoptSpareCgroups(this.cgroups!, plan, making);
+    const { record, placed } = adoptSpareCgroups(this.sys, this.cgroups!, plan, this.pid, making);
     this.cgroups = undefined;
-    return adopted;
+    this.placed = placed;
+    return record;
   }
 
   /**

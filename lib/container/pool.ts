@@ -15,8 +15,8 @@
  * (open a second pool for a second shape).
  *
  * A helper serves one container and is never reused; the pool refills
- * after each take, in the background (one spawn at a time, after the
- * create that took it has had the event loop's next turn). close() (or
+ * in the background once the create that took one is done (one spawn at
+ * a time). close() (or
  * `await using`) kills and reaps every waiting helper and removes their
  * spare cgroups; a process that exits with the pool open kills them and
  * removes their cgroups on its way out ('exit'), and a helper whose
@@ -142,6 +142,8 @@ export class ContainerPool implements AsyncDisposable {
   private closed = false;
   private swept = false;
   private readonly waiters: (() => void)[] = [];
+  /** Creates served by a waiting helper, and creates that went cold (the pool could not serve them, or was empty). */
+  readonly counts = { served: 0, cold: 0 };
 
   private constructor(
     readonly size: number,
@@ -177,7 +179,10 @@ export class ContainerPool implements AsyncDisposable {
   /** Resolves once the pool is done refilling: full, closed, or a spawn failed (warned; `waiting` says how many there are). */
   ready(): Promise<void> {
     if (this.closed || this.helpers.length >= this.size) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    const done = new Promise<void>((resolve) => this.waiters.push(resolve));
+    // Not filling (a refill failed earlier, say): try now.
+    this.fill();
+    return done;
   }
 
   /**
@@ -189,20 +194,31 @@ export class ContainerPool implements AsyncDisposable {
     for (;;) {
       const entry = this.helpers[0];
       if (!entry) {
+        this.counts.cold++;
         (logger ?? this.logger)?.debug?.('pool: empty, creating cold');
         return undefined;
       }
       const miss = poolMiss(plan, entry.helper);
       if (miss !== undefined) {
+        this.counts.cold++;
         (logger ?? this.logger)?.debug?.(`pool: cannot serve this config (${miss}), creating cold`);
         return undefined;
       }
       this.helpers.shift();
-      this.refillSoon();
       // Killed by someone meanwhile (it is our unreaped child: its pid is not reused).
-      if (isAlive(entry.helper.pid, entry.startTime)) return entry.helper;
+      if (isAlive(entry.helper.pid, entry.startTime)) {
+        this.counts.served++;
+        return entry.helper;
+      }
+      this.refill();
       void entry.helper.discard().catch((err) => this.logger?.warn(`pool: removing a dead helper: ${(err as Error).message}`));
     }
+  }
+
+  /** create.ts: a helper taken could not be used after all (its cgroups could not be renamed): that create went cold. */
+  servedCold(): void {
+    this.counts.served--;
+    this.counts.cold++;
   }
 
   /** Kills and reaps every waiting helper and removes their spare cgroups; the pool serves nothing after. */
@@ -242,23 +258,32 @@ export class ContainerPool implements AsyncDisposable {
     this.helpers.push({ helper, startTime: this.sys.processStartTime(helper.pid) });
   }
 
-  /** After the taker's create has had the next turn of the event loop: the refill's clone competes with nothing on its path. */
-  private refillSoon(): void {
+  /**
+   * Refills, once the create that took a helper is done (create.ts calls
+   * it at its end): a refill during that create would put its clone, its
+   * mkdirs and its cgroup.procs writes in the same two pool slots as the
+   * create's own cgroup writes (native/pool.ts), on its path.
+   */
+  refill(): void {
     setImmediate(() => this.fill());
   }
 
   /** Spawns until full, one at a time; a failure is a warning and stops this round (the next take tries again). */
   private fill(): void {
-    if (this.filling || this.closed) return;
-    this.filling = (async () => {
-      try {
-        while (!this.closed && this.helpers.length < this.size) await this.spawnOne();
-      } catch (err) {
-        this.logger?.warn(`pool: a helper could not be made: ${(err as Error).message}`);
-      } finally {
-        this.filling = undefined;
-        for (const waiter of this.waiters.splice(0)) waiter();
-      }
-    })();
+    if (this.filling || this.closed || this.helpers.length >= this.size) return;
+    this.filling = this.fillLoop().finally(() => {
+      this.filling = undefined;
+      for (const waiter of this.waiters.splice(0)) waiter();
+    });
+  }
+
+  private async fillLoop(): Promise<void> {
+    // First a turn of the event loop: `filling` is set before the loop can end.
+    await Promise.resolve();
+    try {
+      while (!this.closed && this.helpers.length < this.size) await this.spawnOne();
+    } catch (err) {
+      this.logger?.warn(`pool: a helper could not be made: ${(err as Error).message}`);
+    }
   }
 }
