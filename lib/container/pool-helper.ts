@@ -10,6 +10,7 @@
  * kills it.
  */
 import type { CgroupRecord } from '../cgroups';
+import { InternalError } from '../errors';
 import type { CgroupPlan } from '../plan/runtime-cgroups';
 import { destroyCgroups } from './cgroups';
 import type { PooledInit } from './launch';
@@ -51,7 +52,7 @@ export class PooledHelper implements PooledInit, HelperShape {
 
   /** launch.ts takes it: its pidfd and channel are the launch's from now on. */
   claim(): { pid: number; pidfd: number; socket: number } {
-    if (this.state !== 'waiting') throw new Error(`pool: helper ${this.pid} is ${this.state}`);
+    if (this.state !== 'waiting') throw new InternalError(`pool: helper ${this.pid} is ${this.state}`);
     this.state = 'claimed';
     return { pid: this.pid, pidfd: this.pidfd, socket: this.socket };
   }
