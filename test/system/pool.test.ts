@@ -9,6 +9,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from '../../lib';
+import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS } from '../../lib/native/constants';
 import type { ContainerPool } from '../../lib/container/pool';
 import type { Bundle } from '../helpers/bundle';
 import { REPO_ROOT } from '../helpers/bundle';
@@ -16,6 +17,9 @@ import { createModes, spareCgroups, waitingHelpers } from '../helpers/pool';
 import { createTestContainer, probeReport, runProbe, uniqueId, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
+
+/** The clone flags of the default pool's helpers (pool.ts DEFAULT_POOL_NAMESPACES). */
+const SHAPE_FLAGS = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
 
 const modes = createModes();
 const suite = systemSuite();
@@ -414,4 +418,38 @@ test('a runtime killed outright (SIGKILL): its helpers exit on their own, and th
   const sweeper = await Container.pool({ size: 1 });
   await sweeper.close();
   assert.deepEqual(spareCgroups(pid), []);
+});
+
+test('attack on the channel: a malformed hand-over (two fds for one number, a target out of range, no plan) is refused by the helper, which runs nothing', { skip }, async () => {
+  const { spawnPooledHelper } = await import('../../lib/container/pool-helper');
+  const { nativeSyscalls, processCalls } = await import('../../lib/container/syscalls');
+  const { openInitLink } = await import('../../lib/container/init-link');
+  const devnull = fs.openSync('/dev/null', 'r');
+  try {
+    for (const [targets, planFd, why] of [
+      [[0, 0], 0, /share a target/],
+      [[0, 5000], 0, /out of range/],
+      [[0, 1], 7, /no plan fd/],
+    ] as const) {
+      const helper = await spawnPooledHelper(nativeSyscalls, SHAPE_FLAGS);
+      const { pidfd, socket } = helper.claim();
+      const link = openInitLink(socket);
+      try {
+        nativeSyscalls.poolHandover(socket, [devnull, devnull], [...targets], planFd, 9);
+        const event = await link.next();
+        assert.equal(event.kind, 'failed');
+        assert.match((event as { error: Error }).error.message, why);
+        const status = await processCalls.pidfdWait(pidfd, true);
+        assert.notEqual(status.exitCode, 0);
+      } finally {
+        link.close();
+        fs.closeSync(pidfd);
+        // Its spare cgroups (the test claimed it as a launch would, without a container to own them).
+        const { destroyCgroups } = await import('../../lib/container/cgroups');
+        if (helper.cgroups) await destroyCgroups(helper.cgroups);
+      }
+    }
+  } finally {
+    fs.closeSync(devnull);
+  }
 });
