@@ -70,8 +70,8 @@ export function childProcesses(): string[] {
     .map((p) => `${p.pid} ${p.comm} ${p.fields[0]}`);
 }
 
-/** Cgroup directories named after this process's test containers, on any hierarchy. */
-function cgroupLeftovers(): string[] {
+/** Cgroup directories whose name passes `matches`, on any hierarchy (4 levels down; not below a match). */
+export function cgroupDirsNamed(matches: (name: string) => boolean): string[] {
   const found: string[] = [];
   const walk = (dir: string, depth: number): void => {
     let entries: fs.Dirent[];
@@ -83,12 +83,17 @@ function cgroupLeftovers(): string[] {
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const full = path.join(dir, e.name);
-      if (e.name.includes(`${ID_PREFIX}${process.pid}-`)) found.push(full);
+      if (matches(e.name)) found.push(full);
       else if (depth > 0) walk(full, depth - 1);
     }
   };
   walk('/sys/fs/cgroup', 4);
   return found;
+}
+
+/** Cgroup directories named after this process's test containers, on any hierarchy. */
+function cgroupLeftovers(): string[] {
+  return cgroupDirsNamed((name) => name.includes(`${ID_PREFIX}${process.pid}-`));
 }
 
 /**

@@ -5,10 +5,9 @@
  */
 import { after, before } from 'node:test';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Container } from '../../lib/container/container';
 import type { ContainerPool } from '../../lib/container/pool';
-import { childProcesses } from './leaks';
+import { cgroupDirsNamed, childProcesses } from './leaks';
 
 export interface CreateMode {
   name: 'cold' | 'pooled';
@@ -56,21 +55,5 @@ export function waitingHelpers(): number[] {
 
 /** Spare cgroup directories of process `pid` (kapsel-pool-PID-N), on any hierarchy. */
 export function spareCgroups(pid: number = process.pid): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const full = path.join(dir, e.name);
-      if (e.name.startsWith(`kapsel-pool-${pid}-`)) found.push(full);
-      else if (depth > 0) walk(full, depth - 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 4);
-  return found;
+  return cgroupDirsNamed((name) => name.startsWith(`kapsel-pool-${pid}-`));
 }
