@@ -31,6 +31,7 @@ import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import type { LaunchPlan } from '../plan/steps';
 import { isAlive } from '../state/proc';
 import { poolMiss } from './pool-fit';
+import { unseenPath } from './pool-view';
 import { PooledHelper, spawnPooledHelper } from './pool-helper';
 import { nativeSyscalls, type ParentSyscalls } from './syscalls';
 
@@ -205,13 +206,23 @@ export class ContainerPool implements AsyncDisposable {
         return undefined;
       }
       this.helpers.shift();
-      // Killed by someone meanwhile (it is our unreaped child: its pid is not reused).
-      if (isAlive(entry.helper.pid, entry.startTime)) {
-        this.counts.served++;
-        return entry.helper;
+      // Killed by someone meanwhile (it is our unreaped child: its pid is not reused): the next one.
+      if (!isAlive(entry.helper.pid, entry.startTime)) {
+        void entry.helper.discard().catch((err) => this.logger?.warn(`pool: removing a dead helper: ${(err as Error).message}`));
+        this.refill();
+        continue;
       }
-      this.refill();
-      void entry.helper.discard().catch((err) => this.logger?.warn(`pool: removing a dead helper: ${(err as Error).message}`));
+      const unseen = unseenPath(entry.helper.pid, plan);
+      if (unseen !== undefined) {
+        // Made before a mount the plan needs (pool-view.ts): of no use to this config.
+        this.counts.cold++;
+        (logger ?? this.logger)?.debug?.(`pool: the pool's helper does not see ${unseen} as this process does, creating cold`);
+        void entry.helper.discard().catch((err) => this.logger?.warn(`pool: removing a stale helper: ${(err as Error).message}`));
+        this.refill();
+        return undefined;
+      }
+      this.counts.served++;
+      return entry.helper;
     }
   }
 
