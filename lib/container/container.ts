@@ -281,7 +281,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * `await using`) to kill the helpers and remove their cgroups.
    */
   static pool(options: PoolOptions): Promise<ContainerPool> {
-    return lazy.pool().ContainerPool.open(options);
+    return lazy.pool().WarmPool.open(options);
   }
 
   /**

@@ -35,7 +35,7 @@ import { UndoJournal } from './undo';
 import { AbortError, checkSignal, failureOf, throwIfAborted } from './abort';
 import { checkStdio, openStdio, type PipedStdio, type StdioOption } from './stdio';
 import { ConsoleReceiver } from './console-receiver';
-import { ContainerPool } from './pool';
+import { WarmPool, type ContainerPool } from './pool';
 import type { PooledHelper } from './pool-helper';
 
 export interface CreateOptions {
@@ -156,7 +156,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   const id = validateId(opts.id);
   // Checked before anything is opened or made: a wrong value leaves nothing (stdio.ts).
   const stdioChecked = checkStdio(opts.stdio);
-  if (opts.pool !== undefined && !(opts.pool instanceof ContainerPool)) throw new InvalidArgumentError('options.pool must be a pool from Container.pool()');
+  if (opts.pool !== undefined && !(opts.pool instanceof WarmPool)) throw new InvalidArgumentError('options.pool must be a pool from Container.pool()');
   // Validated and compiled once per bundle text and facts (plan-cache.ts).
   const { bundle, config: spec, rootfs, warnings } = loadBundleReusing(opts.bundle);
   for (const warning of warnings) opts.logger.warn(warning);
@@ -228,7 +228,8 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     env.sys.mkfifo(fifo, 0o622);
     const cgroupPlan = plan.cgroups;
     // Taken as late as can be: nothing before could fail and strand it.
-    let pooled: PooledHelper | undefined = opts.pool?.take(plan, opts.logger);
+    const pool = opts.pool as WarmPool | undefined;
+    let pooled: PooledHelper | undefined = pool?.take(plan, opts.logger);
     if (pooled) {
       tookPooled = true;
       const taken = pooled;
@@ -247,7 +248,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
           opts.logger.debug?.(`pool: cannot rename the spare cgroups (${(err as Error).message}), creating cold`);
           const unused = pooled;
           pooled = undefined;
-          opts.pool!.servedCold();
+          pool!.servedCold();
           void unused.discard().catch((e) => opts.logger.warn(`pool: removing an unused helper: ${(e as Error).message}`));
         }
       }
@@ -337,6 +338,6 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   } finally {
     lock?.release();
     // Off this create's path: the pool makes the next helper now (pool.ts).
-    if (tookPooled) opts.pool?.refill();
+    if (tookPooled) (opts.pool as WarmPool).refill();
   }
 }

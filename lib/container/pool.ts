@@ -78,7 +78,7 @@ function checkSize(size: unknown): number {
 }
 
 /** The pools open in this process, for the exit handler. */
-const openPools = new Set<ContainerPool>();
+const openPools = new Set<WarmPool>();
 
 /** On the way out: every waiting helper killed, its spare cgroups removed (synchronously: no event loop is left). */
 function onExit(): void {
@@ -137,7 +137,25 @@ function processExists(pid: number): boolean {
   }
 }
 
-export class ContainerPool implements AsyncDisposable {
+/**
+ * A warm pool of init helpers (Container.pool): pass it as
+ * `Container.create({ ..., pool })`; close it (or `await using`) when done.
+ */
+export interface ContainerPool extends AsyncDisposable {
+  /** How many helpers it keeps waiting. */
+  readonly size: number;
+  /** Helpers waiting now. */
+  readonly waiting: number;
+  /** Creates served by a waiting helper, and creates that went cold (the pool could not serve them, or was empty). */
+  readonly counts: { readonly served: number; readonly cold: number };
+  /** Resolves once the pool is done refilling: full, closed, or a spawn failed (warned; `waiting` says how many there are). */
+  ready(): Promise<void>;
+  /** Kills and reaps every waiting helper and removes their spare cgroups; the pool serves nothing after. */
+  close(): Promise<void>;
+}
+
+/** The pool itself; create.ts takes helpers from it (only a pool made by Container.pool is accepted). */
+export class WarmPool implements ContainerPool {
   private readonly helpers: { helper: PooledHelper; startTime: number }[] = [];
   private filling: Promise<void> | undefined;
   private closed = false;
@@ -147,6 +165,7 @@ export class ContainerPool implements AsyncDisposable {
   readonly counts = { served: 0, cold: 0 };
 
   private constructor(
+    /** How many helpers it keeps waiting. */
     readonly size: number,
     private readonly cloneFlags: number,
     private readonly logger: Logger | undefined,
@@ -154,11 +173,11 @@ export class ContainerPool implements AsyncDisposable {
   ) {}
 
   /** Checks the options, opens the pool and waits until it is full; a first spawn that fails rejects (and leaves nothing). */
-  static async open(options: PoolOptions, sys: ParentSyscalls = nativeSyscalls): Promise<ContainerPool> {
+  static async open(options: PoolOptions, sys: ParentSyscalls = nativeSyscalls): Promise<WarmPool> {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object');
     const size = checkSize(options.size);
     const flags = shapeFlags(options.namespaces ?? DEFAULT_POOL_NAMESPACES);
-    const pool = new ContainerPool(size, flags, options.logger, sys);
+    const pool = new WarmPool(size, flags, options.logger, sys);
     if (openPools.size === 0) process.on('exit', onExit);
     openPools.add(pool);
     try {
@@ -246,6 +265,7 @@ export class ContainerPool implements AsyncDisposable {
     if (failed) throw failed.reason;
   }
 
+  /** close(), for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
