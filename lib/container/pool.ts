@@ -25,7 +25,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LinuxNamespaceType } from '../config/types';
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, NotSupportedError } from '../errors';
+import { runtimeUnprivileged } from '../host/facts';
 import type { Logger } from '../logger';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
 import type { LaunchPlan } from '../plan/steps';
@@ -177,6 +178,9 @@ export class WarmPool implements ContainerPool {
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object');
     const size = checkSize(options.size);
     const flags = shapeFlags(options.namespaces ?? DEFAULT_POOL_NAMESPACES);
+    // A rootless runtime creates namespaces only inside a user namespace,
+    // whose id maps are the config's: no helper can be made for it ahead.
+    if (runtimeUnprivileged()) throw new NotSupportedError('a warm pool needs a root runtime (rootless containers have a user namespace, whose id maps a pool cannot know ahead); create without one');
     const pool = new WarmPool(size, flags, options.logger, sys);
     if (openPools.size === 0) process.on('exit', onExit);
     openPools.add(pool);

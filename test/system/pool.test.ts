@@ -17,6 +17,7 @@ import { createModes, spareCgroups, waitingHelpers } from '../helpers/pool';
 import { createTestContainer, probeReport, runProbe, uniqueId, type ProbeReport } from '../helpers/run';
 import { systemSuite } from '../helpers/suite';
 import { tempDir } from '../helpers/tmp';
+import { ensureTestUser, runAs, TEST_USER_NAME } from '../helpers/user';
 
 /** The clone flags of the default pool's helpers (pool.ts DEFAULT_POOL_NAMESPACES). */
 const SHAPE_FLAGS = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
@@ -474,4 +475,15 @@ test('fallback: a mount made on the host after the pool filled (a volume, on a h
   }
   await pool.ready();
   assert.equal(pool.waiting, 2, 'the stale helper replaced');
+});
+
+test('a rootless runtime gets a typed error for a pool (thrown before anything is made)', { skip }, () => {
+  ensureTestUser();
+  const script = `require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'lib'))}).Container.pool({ size: 1 }).then(
+    () => console.log('opened'),
+    (e) => console.log(JSON.stringify({ code: e.code })),
+  );`;
+  const res = runAs(TEST_USER_NAME, [process.execPath, '-e', script], { PATH: process.env.PATH });
+  assert.equal(res.status, 0, res.stderr);
+  assert.equal(JSON.parse(res.stdout).code, 'ERR_NOT_SUPPORTED');
 });
