@@ -43,6 +43,9 @@ export function poolMiss(plan: LaunchPlan, shape: HelperShape): string | undefin
   if (plan.timeOffsets) return 'it sets time namespace offsets';
   if (plan.oomScoreAdj !== undefined) return 'it sets oomScoreAdj';
   if (plan.fds.length > POOL_MAX_FDS) return `its fd table has more than ${POOL_MAX_FDS} fds`;
+  // --systemd-cgroup: systemd makes the scope holding the init (main's
+  // lib/cgroups/systemd*.ts); a spare cgroupfs directory is not that.
+  if ((plan.cgroups as { systemd?: unknown } | undefined)?.systemd) return 'its cgroups are systemd\'s';
   if (!plan.cgroups !== !shape.cgroups) return plan.cgroups ? 'the pool has no cgroups' : 'it has no cgroups';
   if (plan.cgroups && !cgroupsFit(plan.cgroups, shape.cgroups!)) return 'its cgroups are not beside the pool\'s';
   return undefined;

@@ -61,6 +61,7 @@ test('pool fit: every config the pool cannot serve says why', () => {
     ['no cgroups', plan({ cgroups: undefined }), /no cgroups/],
     ['other hierarchies', plan({ cgroups: { ...cgroupPlan(), v1: { pids: '/sys/fs/cgroup/pids/own/c1' } } }), /beside/],
     ['cgroup2 against v1 spares', plan({ cgroups: { ...cgroupPlan(), layout: 'v2' } }), /beside/],
+    ['systemd cgroups', plan({ cgroups: { ...cgroupPlan(), systemd: { scope: 'kapsel-c1.scope' } } as CgroupPlan }), /systemd/],
   ];
   for (const [name, p, why] of cases) assert.match(poolMiss(p, shape) ?? 'served', why, name);
   assert.match(poolMiss(plan(), { cloneFlags: SHAPE }) ?? 'served', /the pool has no cgroups/);
