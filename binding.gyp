@@ -11,6 +11,7 @@
         "native/addon/syscalls.cc",
         "native/addon/spawn.cc",
         "native/addon/spawn_child.cc",
+        "native/addon/spawn_pool.cc",
         "native/addon/sealed_copy.cc",
         "native/addon/pidfd_wait.cc",
         "native/addon/wait_readable.cc",
@@ -38,6 +39,7 @@
       "sources": [
         "native/init/main.cc",
         "native/init/join.cc",
+        "native/init/pool_wait.cc",
         "native/init/plan_reader.cc",
         "native/init/protocol.cc",
         "native/init/steps.cc",

@@ -25,6 +25,7 @@ export type {
   ExecCommandAndOptions,
 } from './container/container';
 export { ExecProcess, type ExecProcessEvents } from './container/exec-process';
+export type { ContainerPool, PoolOptions } from './container/pool';
 export type { ExecCommandOptions } from './container/exec-command';
 export type { StartOptions, WaitOptions } from './container/container';
 export { AbortError } from './container/abort';

@@ -12,7 +12,9 @@ import type { UndoJournal } from './undo';
  * The plan's cgroup part up to the spawn, through `sys`: the directories
  * made (recorded in `undo`, so that a failure from here on destroys
  * them), the limits written and the device program attached, all before
- * the init exists (it runs nothing of the container before "go").
+ * the init exists (it runs nothing of the container before "go"). With
+ * `adopt` (a pooled helper's spare cgroups renamed to the plan's,
+ * pool-cgroups.ts) the directories are taken from there, not made.
  * `record` hears of the directories before they are made and of the
  * record after (crash safety). The placement (born in, join) is the
  * launch's.
@@ -23,8 +25,9 @@ export async function runCgroupPart(
   undo: UndoJournal,
   logger: Logger,
   record: { making(dirs: string[]): void; made(record: CgroupRecord): void },
+  adopt?: (plan: CgroupPlan, making: (dirs: string[]) => void) => CgroupRecord,
 ): Promise<CgroupRecord> {
-  const made = await sys.makeCgroups(plan, record.making);
+  const made = adopt ? adopt(plan, record.making) : await sys.makeCgroups(plan, record.making);
   undo.did('cgroup', () => sys.destroyCgroups(made));
   record.made(made);
   for (const warning of plan.warnings) logger.warn(warning);

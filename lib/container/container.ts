@@ -39,6 +39,7 @@ import { checkSignal, raceAbort, throwIfAborted } from './abort';
 import { checkArgs, object, signal as signalArg, string } from '../args';
 import { CREATE_OPTIONS, DELETE_OPTIONS, EXEC_OPTIONS, EXEC_WHAT, KILL_OPTIONS, LOAD_OPTIONS, PLAN_OPTIONS, SIGNAL_OPTIONS } from './option-guards';
 import type { TerminalStream } from './stdio-terminal';
+import type { ContainerPool, PoolOptions } from './pool';
 
 /**
  * {@link Container.create}'s options: which container (`id`), from which
@@ -193,6 +194,7 @@ const lazy = {
   terminal: () => require('./stdio-terminal') as typeof import('./stdio-terminal'),
   validate: () => require('../config/validate') as typeof import('../config/validate'),
   planning: () => require('./planning') as typeof import('./planning'),
+  pool: () => require('./pool') as typeof import('./pool'),
 };
 
 /**
@@ -309,6 +311,18 @@ export class Container extends EventEmitter implements AsyncDisposable {
     Object.assign(container, created.stdio);
     if (created.terminal !== undefined) container.terminal = new (lazy.terminal().TerminalStream)(created.terminal);
     return container;
+  }
+
+  /**
+   * A warm pool of `size` init helpers, each waiting in fresh namespaces
+   * (by default those of `kapsel spec`'s config) and spare cgroups, for
+   * `Container.create({ ..., pool })`: a config the pool fits starts in a
+   * waiting helper (no clone, exec or cgroup creation on its path), any
+   * other is created cold. Resolves once the pool is full; close it (or
+   * `await using`) to kill the helpers and remove their cgroups.
+   */
+  static pool(options: PoolOptions): Promise<ContainerPool> {
+    return lazy.pool().WarmPool.open(options);
   }
 
   /**

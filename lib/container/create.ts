@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import type { CgroupRecord } from '../cgroups';
 import type { Spec } from '../config/types';
 import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
@@ -35,6 +36,8 @@ import { AbortError, checkSignal, failureOf, throwIfAborted } from './abort';
 import { checkStdio, openStdio, type PipedStdio, type StdioOption } from './stdio';
 import { ConsoleReceiver } from './console-receiver';
 import { scopeStartProperties } from '../cgroups/systemd';
+import { WarmPool, type ContainerPool } from './pool';
+import type { PooledHelper } from './pool-helper';
 
 export interface CreateOptions {
   /** Container id: letters, digits, "_", "+", "-", "." */
@@ -85,6 +88,12 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   /** Recorded in the state for runc compatibility. */
   systemdCgroup?: boolean;
+  /**
+   * A warm pool (Container.pool, pool.ts) to take the init from: a config
+   * it can serve starts in one of its waiting helpers, any other is
+   * created cold, with the same result.
+   */
+  pool?: ContainerPool;
   logger: Logger;
 }
 
@@ -148,6 +157,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   const id = validateId(opts.id);
   // Checked before anything is opened or made: a wrong value leaves nothing (stdio.ts).
   const stdioChecked = checkStdio(opts.stdio);
+  if (opts.pool !== undefined && !(opts.pool instanceof WarmPool)) throw new InvalidArgumentError('options.pool must be a pool from Container.pool()');
   // Validated and compiled once per bundle text and facts (plan-cache.ts).
   const { bundle, config: spec, rootfs, warnings } = loadBundleReusing(opts.bundle);
   for (const warning of warnings) opts.logger.warn(warning);
@@ -200,6 +210,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     rootless,
   };
   let terminal: number | undefined;
+  let tookPooled = false;
   try {
     lock = tryLock(dir);
     const stdio = openStdio(stdioChecked);
@@ -217,16 +228,50 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     // other user away from it (store.ts).
     env.sys.mkfifo(fifo, 0o622);
     const cgroupPlan = plan.cgroups;
-    if (cgroupPlan) {
-      stored.cgroup = await runCgroupPart(env.sys, cgroupPlan, undo, opts.logger, {
-        making: (dirs) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroupDirs: dirs }),
-        // A create killed from here on leaves the cgroups in this record for delete (crash safety).
-        made: (record) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: record }),
-      });
+    // Taken as late as can be: nothing before could fail and strand it.
+    const pool = opts.pool as WarmPool | undefined;
+    let pooled: PooledHelper | undefined = pool?.take(plan, opts.logger);
+    if (pooled) {
+      tookPooled = true;
+      const taken = pooled;
+      // Until the launch claims it (then the launch, and the container, own it).
+      undo.did('pooled helper', () => taken.discard());
     }
+    if (cgroupPlan) {
+      const making = (dirs: string[]): void => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroupDirs: dirs });
+      let adopted: CgroupRecord | undefined;
+      if (pooled) {
+        try {
+          adopted = pooled.adoptCgroups(cgroupPlan, making);
+        } catch (err) {
+          // A cgroup of the container's name exists already: cold, where an
+          // empty one is taken and a busy one refused, as without a pool.
+          opts.logger.debug?.(`pool: cannot rename the spare cgroups (${(err as Error).message}), creating cold`);
+          const unused = pooled;
+          pooled = undefined;
+          pool!.servedCold();
+          void unused.discard().catch((e) => opts.logger.warn(`pool: removing an unused helper: ${(e as Error).message}`));
+        }
+      }
+      stored.cgroup = await runCgroupPart(
+        env.sys,
+        cgroupPlan,
+        undo,
+        opts.logger,
+        {
+          making,
+          // A create killed from here on leaves the cgroups in this record for delete (crash safety).
+          made: (record) => writeInitRecord(opts.root, id, { pid: 0, startTime: 0, cgroup: record }),
+        },
+        adopted && (() => adopted!),
+      );
+    }
+    // In all its cgroups before anything is handed to it.
+    await pooled?.placed;
     throwIfAborted(signal);
     // cgroup2: the init is born in its cgroup; v1 hierarchies get its pid before "go".
-    const bornIn = cgroupPlan?.placement.bornIn;
+    // (A pooled helper is in its cgroups already: renamed with them.)
+    const bornIn = pooled ? undefined : cgroupPlan?.placement.bornIn;
     const cgroupFd = bornIn !== undefined ? env.sys.openDirectory(bornIn) : undefined;
     try {
       init = await launchInit(
@@ -246,7 +291,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
             writeInitRecord(opts.root, id, { pid, startTime: stored.initStartTime, cgroup: stored.cgroup });
             // Before "go" (the launch awaits it): the init runs no container
             // code or hook outside its cgroups.
-            if (cgroupPlan && cgroupPlan.placement.join.length > 0) await env.sys.joinCgroups(pid, cgroupPlan.placement.join);
+            if (cgroupPlan && cgroupPlan.placement.join.length > 0 && !pooled) await env.sys.joinCgroups(pid, cgroupPlan.placement.join);
             // --systemd-cgroup: systemd takes the cgroups made for it as the scope holding the init.
             if (cgroupPlan?.systemd && stored.cgroup) {
               const { scope, properties } = cgroupPlan.systemd;
@@ -262,6 +307,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
           listenerState: () => hookState(stored, 'creating'),
           onSync: (point) => runtimeHooks(point, spec, stored, signal),
           signal,
+          ...(pooled ? { pooled } : {}),
         },
         env,
       );
@@ -301,5 +347,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
     throw failure instanceof AbortError ? failure : explainCreateFailure(SyscallError.from(failure), { spec, plan, bundle });
   } finally {
     lock?.release();
+    // Off this create's path: the pool makes the next helper now (pool.ts).
+    if (tookPooled) (opts.pool as WarmPool).refill();
   }
 }

@@ -72,6 +72,18 @@ export interface LaunchRequest {
    * reports the abort (abort.ts failureOf).
    */
   signal?: AbortSignal;
+  /**
+   * A pooled helper (pool.ts) to hand the fd table to instead of spawning
+   * one: already in the plan's namespaces and cgroups. Claimed at once:
+   * from then on the launch owns it (a failure kills and reaps it).
+   */
+  pooled?: PooledInit;
+}
+
+/** A pooled helper waiting for its container (pool-helper.ts). */
+export interface PooledInit {
+  /** Takes it for this launch: its pid, pidfd and our end of its channel, ours to close from now on. */
+  claim(): { pid: number; pidfd: number; socket: number };
 }
 
 /** An init that reported "ready"; the caller owns its pidfd. */
@@ -171,6 +183,12 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     killOnAbort = undefined;
   };
   try {
+    if (request.pooled) {
+      // Owned from here: every failure below kills and reaps it, as a spawned one.
+      const claimed = request.pooled.claim();
+      spawned = { pid: claimed.pid, pidfd: claimed.pidfd };
+      parentSock = claimed.socket;
+    }
     const execPlan = request.execFifo === undefined;
     const has = (role: FdRole): boolean => plan.fds.some((slot) => slot.role === role);
     // The plan's fd table and the request must agree (create and exec check the console socket against process.terminal).
@@ -187,10 +205,12 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     // never holds (plan/hooks.ts): it goes on the wire only.
     opened.set('plan', sys.memfdWith('kapsel-plan', encodeStepsReusing(plan.steps, runtimeEnvironment())));
     setupFds.push(opened.get('plan')!);
-    const [parentEnd, childEnd] = sys.seqpacketPair();
-    parentSock = parentEnd;
-    setupFds.push(childEnd);
-    opened.set('sync', childEnd);
+    if (!request.pooled) {
+      const [parentEnd, childEnd] = sys.seqpacketPair();
+      parentSock = parentEnd;
+      setupFds.push(childEnd);
+      opened.set('sync', childEnd);
+    }
     if (typeof request.consoleSocket === 'number') {
       opened.set('console', request.consoleSocket);
     } else if (hasConsole) {
@@ -237,12 +257,20 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
       ...(plan.oomScoreAdj !== undefined ? { oomScoreAdj: plan.oomScoreAdj } : {}),
     };
     throwIfAborted(request.signal);
-    try {
-      spawned = await sys.spawn(spawnOptions);
-    } catch (err) {
-      throw timeOffsetsError(err);
+    if (request.pooled) {
+      // The helper has its own end of the channel: it becomes the sync fd.
+      // A gap of the preserved fds (-1) is not sent: the helper leaves it closed.
+      const sent = plan.fds.filter((slot) => slot.role !== 'sync' && fds[slot.fd] !== -1);
+      sys.poolHandover(parentSock, sent.map((slot) => fds[slot.fd]), sent.map((slot) => slot.fd), fdOf('plan'), fdOf('sync'));
+    } else {
+      try {
+        spawned = await sys.spawn(spawnOptions);
+      } catch (err) {
+        throw timeOffsetsError(err);
+      }
     }
-    const { pidfd: spawnedPidfd } = spawned;
+    const child = spawned!;
+    const { pidfd: spawnedPidfd } = child;
     // Through the pidfd, open until this listener is gone (stopKillOnAbort before every reap): never another process.
     killOnAbort = () => {
       try {
@@ -256,22 +284,22 @@ export async function launchInit(request: LaunchRequest, env: LaunchEnv = native
     closeSetupFds();
     link = env.openLink(parentSock);
     parentSock = -1;
-    await request.onSpawned?.(spawned.pid);
+    await request.onSpawned?.(child.pid);
     if (plan.uidMappings.length > 0) {
-      sys.writeIdMaps(spawned.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, request.privilegedIdMaps);
+      sys.writeIdMaps(child.pid, plan.uidMappings, plan.gidMappings, plan.denySetgroups, request.privilegedIdMaps);
     }
-    netDevices.moveAll(spawned.pid, plan.netDevices ?? []);
+    netDevices.moveAll(child.pid, plan.netDevices ?? []);
     const states = request.hookStates?.();
     const listenerState = request.listenerState?.() ?? states?.creating;
     if (plan.seccompListener && !listenerState) throw new InternalError('a seccomp listener needs a container state to send');
-    link.go(states, plan.seccompListener && seccompListenerMessage(spawned.pid, listenerState!, plan.seccompListener.metadata));
+    link.go(states, plan.seccompListener && seccompListenerMessage(child.pid, listenerState!, plan.seccompListener.metadata));
     await superviseSetup(link, request.onSync, execPlan);
     // Aborted while the init was finishing: it is killed below, as for a failure.
     throwIfAborted(request.signal);
     stopKillOnAbort();
     link.close();
     netDevices.release();
-    const { pid, pidfd } = spawned;
+    const { pid, pidfd } = child;
     let aborted = false;
     return {
       pid,

@@ -34,6 +34,12 @@ export interface ParentSyscalls {
    * containers meanwhile.
    */
   spawn(options: SpawnOptions): SpawnResult | Promise<SpawnResult>;
+  /**
+   * Hands the fd table to a pooled helper instead of spawning one
+   * (pool.ts): fds[i] becomes its fd targets[i], its channel `socket`
+   * becomes its fd `syncFd` (native/common/pool_protocol.h).
+   */
+  poolHandover(socket: number, fds: readonly number[], targets: readonly number[], planFd: number, syncFd: number): void;
   /** A close-on-exec memfd holding `data` (the encoded plan). */
   memfdWith(name: string, data: Uint8Array): number;
   /** socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC): [parent end, child end]. */
@@ -98,6 +104,7 @@ export interface ParentSyscalls {
 export const nativeSyscalls: ParentSyscalls = {
   // On the pool, in the slots the cgroup file batches share (native/pool.ts).
   spawn: (options) => poolSlots.run(() => native().spawnAsync(options)),
+  poolHandover: (socket, fds, targets, planFd, syncFd) => native().poolHandover(socket, fds, targets, planFd, syncFd),
   memfdWith(name, data) {
     const fd = native().memfdCreate(name, MFD_CLOEXEC);
     try {

@@ -295,6 +295,13 @@ export interface NativeAddon {
   setWindowSize(fd: number, rows: number, cols: number): void;
   /** Sends `data` with `fd` attached (SCM_RIGHTS) over a connected unix stream socket. */
   sendFd(socket: number, fd: number, data: string): void;
+  /**
+   * Hands a container's fd table to a pooled init helper waiting on the
+   * other end of the SOCK_SEQPACKET `socket` (native/addon/spawn_pool.cc):
+   * fds[i] becomes the helper's fd targets[i]; the helper's own end becomes
+   * `syncFd`, and it reads its plan from `planFd`.
+   */
+  poolHandover(socket: number, fds: readonly number[], targets: readonly number[], planFd: number, syncFd: number): void;
   // seccomp (native/addon/seccomp.cc). The lib* ones load libseccomp.so.2 on
   // first use and throw code ERR_SECCOMP_LIBRARY when it cannot be loaded.
   seccompLibraryVersion(): SeccompLibraryVersion;

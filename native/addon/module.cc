@@ -11,6 +11,7 @@ void InitIpc(Napi::Env env, Napi::Object exports);
 void InitConsole(Napi::Env env, Napi::Object exports);
 void InitSeccomp(Napi::Env env, Napi::Object exports);
 void InitSendFd(Napi::Env env, Napi::Object exports);
+void InitSpawnPool(Napi::Env env, Napi::Object exports);
 void InitCgroupBpf(Napi::Env env, Napi::Object exports);
 void InitIdmap(Napi::Env env, Napi::Object exports);
 void InitNetDevices(Napi::Env env, Napi::Object exports);
@@ -28,6 +29,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   kapsel::InitConsole(env, exports);
   kapsel::InitSeccomp(env, exports);
   kapsel::InitSendFd(env, exports);
+  kapsel::InitSpawnPool(env, exports);
   kapsel::InitCgroupBpf(env, exports);
   kapsel::InitIdmap(env, exports);
   kapsel::InitNetDevices(env, exports);

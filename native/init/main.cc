@@ -9,6 +9,10 @@
 // which procfs to open: an exec plan (lib/plan/exec-plan.ts) has no id
 // maps to wait for, so the helper is non-dumpable from the moment it knows.
 //
+// Or, given --pool-fd N (pool mode, pool_wait.h), it was spawned ahead of
+// time into fresh namespaces and first waits on fd N for the fds of the one
+// container it serves, then goes on as if started with them.
+//
 // Either, given --join FD:TYPE ... --join-report FD (join mode, join.h),
 // first enters existing namespaces and forks the process that goes on.
 //
@@ -43,6 +47,8 @@
 #include "proc_guard.h"
 #include "protocol.h"
 #include "plan_reader.h"
+#include "pool_wait.h"
+#include "../common/pool_protocol.h"
 #include "step_types.h"
 #include "step_printer.h"
 #include "steps.h"
@@ -209,6 +215,17 @@ int main(int argc, char** argv) {
   }
   int plan_fd = ArgFd(argc, argv, "--plan-fd");
   int sync_fd = ArgFd(argc, argv, "--sync-fd");
+  const int pool_fd = ArgFd(argc, argv, kapsel_common::kPoolFdFlag);
+  if (pool_fd >= 0) {
+    // A pooled helper may wait long, in namespaces no one else is in yet,
+    // and never needs to be dumpable: the pool serves no config with a user
+    // namespace, so no unprivileged runtime ever opens our /proc files to
+    // write id maps. Non-dumpable from the first instruction, as a cold
+    // helper is after "go": nothing may ptrace us or open our /proc files
+    // while we wait or, later, hold the runtime's fds.
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(1);
+    WaitForHandover(pool_fd, &plan_fd, &sync_fd);
+  }
   if (plan_fd < 0 || sync_fd < 0) {
     const char usage[] =
         "kapsel-init: started by the kapsel runtime only (--plan-fd N --sync-fd M)\n"
@@ -229,6 +246,9 @@ int main(int argc, char** argv) {
   ReadHeader(steps, &ctx);
   const bool exec_plan = ctx.kind == PlanKind::kExec;
   const bool join_mode = IsJoinMode(argc, argv);
+  // A pooled helper sits in fresh namespaces made for a new container: an
+  // exec plan (which enters a running one) has no business there.
+  if (pool_fd >= 0 && (exec_plan || join_mode)) FailPlan("a pooled helper runs create plans only");
   // Entering a running container (an exec plan), or namespaces that others
   // are in already (join mode): nothing there may ptrace us or open our
   // /proc files while we hold the runtime's fds (see the create case

@@ -113,16 +113,13 @@ export function childProcesses(): string[] {
 }
 
 /**
- * Cgroup directories named after this process's test containers, on any
- * hierarchy and at any depth: the walk has no depth limit, because where a
- * container's cgroup goes follows the runtime's own cgroup (cgroupsPath is
+ * Cgroup directories whose name passes `matches`, on any hierarchy and at
+ * any depth (not below a match): the walk has no depth limit, because where
+ * a container's cgroup goes follows the runtime's own cgroup (cgroupsPath is
  * relative to it when not absolute), and leaked ones were found nested
- * several levels down (memory/process_api/<hash>/kapsel-test-PID-N). Only
- * names with this process's pid count: other test processes run at the
- * same time with the same prefix.
+ * several levels down (memory/process_api/<hash>/kapsel-test-PID-N).
  */
-export function cgroupLeftovers(pid: number = process.pid): string[] {
-  const ours = `${ID_PREFIX}${pid}-`;
+export function cgroupDirsNamed(matches: (name: string) => boolean): string[] {
   const found: string[] = [];
   const walk = (dir: string): void => {
     let entries: fs.Dirent[];
@@ -134,12 +131,21 @@ export function cgroupLeftovers(pid: number = process.pid): string[] {
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const full = path.join(dir, e.name);
-      if (e.name.includes(ours)) found.push(full);
+      if (matches(e.name)) found.push(full);
       else walk(full);
     }
   };
   walk('/sys/fs/cgroup');
   return found;
+}
+
+/**
+ * Cgroup directories named after this process's test containers. Only
+ * names with this process's pid count: other test processes run at the
+ * same time with the same prefix.
+ */
+export function cgroupLeftovers(pid: number = process.pid): string[] {
+  return cgroupDirsNamed((name) => name.includes(`${ID_PREFIX}${pid}-`));
 }
 
 /**

@@ -63,6 +63,12 @@ export class RecordingSyscalls implements ParentSyscalls {
     this.alive.add(this.pid);
     return { pid: this.pid, pidfd };
   }
+  poolHandover(socket: number, fds: readonly number[], targets: readonly number[], planFd: number, syncFd: number): void {
+    this.record('poolHandover', socket, fds, targets, planFd, syncFd);
+    for (const fd of fds) {
+      if (fd >= FIRST_FAKE_FD && !this.open.has(fd)) throw new Error(`poolHandover was passed closed fd ${fd}`);
+    }
+  }
   memfdWith(name: string, data: Uint8Array): number {
     this.record('memfdWith', name, data.length);
     return this.fd();

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Container } from '../../lib/container/container';
+import type { ContainerPool } from '../../lib/container/pool';
 import type { Bundle } from './bundle';
 import { tempDir, tempRoot } from './tmp';
 import { parseMountinfoLine, type MountinfoEntry } from '../../lib/state/mountinfo';
@@ -89,6 +90,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** create --no-pivot. */
   noPivot?: boolean;
+  /** Create through this warm pool (Container.pool). */
+  pool?: ContainerPool;
 }
 
 /** Every container id the helpers make starts with this (leak checks look for it). */
@@ -142,6 +145,7 @@ export async function createTestContainer(bundle: Bundle, opts: RunOptions = {})
       root: opts.root === null ? undefined : (opts.root ?? defaultRoot()),
       stdio: [fds[0], fds[1], fds[2]],
       noPivot: opts.noPivot,
+      ...(opts.pool ? { pool: opts.pool } : {}),
     });
     // The init has its own copies now.
     closeFds();
