@@ -42,6 +42,7 @@ export const DEFAULT_POOL_NAMESPACES: readonly LinuxNamespaceType[] = ['pid', 'n
 /** At most this many helpers per pool: each holds a pid, a few namespaces and a cgroup per hierarchy. */
 export const MAX_POOL_SIZE = 64;
 
+/** The options of `Container.pool()`. */
 export interface PoolOptions {
   /** How many helpers wait (1 to 64). */
   size: number;
@@ -148,7 +149,12 @@ export interface ContainerPool extends AsyncDisposable {
   /** Helpers waiting now. */
   readonly waiting: number;
   /** Creates served by a waiting helper, and creates that went cold (the pool could not serve them, or was empty). */
-  readonly counts: { readonly served: number; readonly cold: number };
+  readonly counts: {
+    /** Creates a waiting helper served. */
+    readonly served: number;
+    /** Creates that went cold. */
+    readonly cold: number;
+  };
   /** Resolves once the pool is done refilling: full, closed, or a spawn failed (warned; `waiting` says how many there are). */
   ready(): Promise<void>;
   /** Kills and reaps every waiting helper and removes their spare cgroups; the pool serves nothing after. */

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../common/pool_protocol.h"
+#include "args.h"
 #include "errors.h"
 
 namespace kapsel {
@@ -22,39 +23,16 @@ namespace {
 
 using kapsel_common::PoolHandover;
 
-// An array of whole numbers in [min, INT_MAX], checked as doubles (Int32Value
-// would wrap 2^32 to 0 and pass another fd).
-bool ReadIntArray(const Napi::CallbackInfo& info, size_t i, const char* name, int min, std::vector<int>* out) {
-  Napi::Env env = info.Env();
-  if (info.Length() <= i || !info[i].IsArray()) {
-    Napi::TypeError::New(env, std::string("The \"") + name + "\" argument must be an array of numbers").ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::Array a = info[i].As<Napi::Array>();
-  if (a.Length() > kapsel_common::kPoolMaxFds) {
-    Napi::RangeError::New(env, std::string("poolHandover: ") + name + " has more than " + std::to_string(kapsel_common::kPoolMaxFds) + " entries").ThrowAsJavaScriptException();
-    return false;
-  }
+// An array of fd numbers (args.h: each an integer from 0 to INT_MAX, checked
+// as a double before any cast, so 2^32 cannot wrap round to another fd).
+bool ReadFdArray(Napi::Env env, Napi::Value v, const std::string& name, std::vector<int>* out) {
+  Napi::Array a;
+  if (!ReadArray(env, v, name, &a, kapsel_common::kPoolMaxFds)) return false;
   for (uint32_t k = 0; k < a.Length(); k++) {
-    Napi::Value v = a.Get(k);
-    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1.5;
-    if (!(d >= min && d <= INT_MAX) || d != static_cast<double>(static_cast<int>(d))) {
-      Napi::RangeError::New(env, std::string("poolHandover: ") + name + "[" + std::to_string(k) + "] must be an integer from " + std::to_string(min)).ThrowAsJavaScriptException();
-      return false;
-    }
-    out->push_back(static_cast<int>(d));
+    int fd;
+    if (!ReadFd(env, a.Get(k), name + "[" + std::to_string(k) + "]", &fd)) return false;
+    out->push_back(fd);
   }
-  return true;
-}
-
-bool ReadFdNumber(const Napi::CallbackInfo& info, size_t i, const char* name, int* out) {
-  int64_t v;
-  if (!ArgInt(info, i, name, &v)) return false;
-  if (v < 0 || v > INT_MAX) {
-    Napi::RangeError::New(info.Env(), std::string("poolHandover: ") + name + " must be an fd number").ThrowAsJavaScriptException();
-    return false;
-  }
-  *out = static_cast<int>(v);
   return true;
 }
 
@@ -62,12 +40,12 @@ Napi::Value PoolHandoverCall(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int sock, plan_fd, sync_fd;
   std::vector<int> fds, targets;
-  if (!ReadFdNumber(info, 0, "socket", &sock) || !ReadIntArray(info, 1, "fds", 0, &fds) ||
-      !ReadIntArray(info, 2, "targets", 0, &targets) || !ReadFdNumber(info, 3, "planFd", &plan_fd) ||
-      !ReadFdNumber(info, 4, "syncFd", &sync_fd))
+  if (!ArgFd(info, 0, "socket", &sock) || !ReadFdArray(env, Nth(info, 1), "fds", &fds) ||
+      !ReadFdArray(env, Nth(info, 2), "targets", &targets) || !ArgFd(info, 3, "planFd", &plan_fd) ||
+      !ArgFd(info, 4, "syncFd", &sync_fd))
     return env.Undefined();
   if (fds.size() != targets.size() || fds.empty()) {
-    Napi::RangeError::New(env, "poolHandover: fds and targets must be non-empty and of one length").ThrowAsJavaScriptException();
+    ThrowArgValue(env, "targets", "a non-empty array as long as fds", Nth(info, 2));
     return env.Undefined();
   }
   PoolHandover h;

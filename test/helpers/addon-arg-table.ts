@@ -126,6 +126,15 @@ const functions: Record<string, FunctionSpec> = {
   },
   seccompKernelActionAvailable: { args: [u32('action')] },
   seccompKernelFlagSupported: { args: [u32('flags')] },
+  poolHandover: {
+    args: [
+      fd('socket'),
+      { kind: 'array', name: 'fds', item: fd('fds'), max: 253, safe: [0], badValues: [[]] },
+      { kind: 'array', name: 'targets', item: fd('targets'), max: 253, safe: [0] },
+      fd('planFd'),
+      fd('syncFd'),
+    ],
+  },
   systemdUnitAsync: {
     args: [
       {
