@@ -25,7 +25,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LinuxNamespaceType } from '../config/types';
-import { InvalidArgumentError, NotSupportedError } from '../errors';
+import { array, checkArgs, int, logger, object, oneOf, optional, type Guard } from '../args';
+import { NotSupportedError } from '../errors';
 import { runtimeUnprivileged } from '../host/facts';
 import type { Logger } from '../logger';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
@@ -58,25 +59,25 @@ export interface PoolOptions {
   logger?: Logger;
 }
 
-/** The clone flags of `namespaces`, checked (InvalidArgumentError naming options.namespaces[i]). */
-function shapeFlags(namespaces: readonly LinuxNamespaceType[]): number {
-  if (!Array.isArray(namespaces)) throw new InvalidArgumentError('options.namespaces must be an array of namespace types');
-  let flags = 0;
-  namespaces.forEach((type, i) => {
-    if (type === 'user' || type === 'time') throw new InvalidArgumentError(`options.namespaces[${i}]: a pool cannot hold a "${type}" namespace`);
-    const flag = typeof type === 'string' && Object.hasOwn(NAMESPACE_FLAGS, type) ? NAMESPACE_FLAGS[type as LinuxNamespaceType] : undefined;
-    if (flag === undefined) throw new InvalidArgumentError(`options.namespaces[${i}] must be one of pid, network, mount, ipc, uts, cgroup`);
-    // The plan makes the cgroup namespace itself, after the cgroups are placed (compile.ts).
-    if (type !== 'cgroup') flags |= flag;
-  });
-  return flags;
-}
+/**
+ * The options of Container.pool, checked before anything is spawned (lib/args.ts).
+ * No "user" namespace (its id maps belong to the config) and no "time"
+ * (its offsets are fixed when it is entered): only these can wait ahead.
+ */
+const POOL_OPTIONS: Guard = object({
+  size: int(1, MAX_POOL_SIZE),
+  namespaces: optional(array(oneOf('pid', 'network', 'mount', 'ipc', 'uts', 'cgroup'))),
+  logger: optional(logger),
+});
 
-function checkSize(size: unknown): number {
-  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_POOL_SIZE) {
-    throw new InvalidArgumentError(`options.size must be an integer from 1 to ${MAX_POOL_SIZE}`);
+/** The clone flags of `namespaces` (checked by POOL_OPTIONS). */
+function shapeFlags(namespaces: readonly LinuxNamespaceType[]): number {
+  let flags = 0;
+  for (const type of namespaces) {
+    // The plan makes the cgroup namespace itself, after the cgroups are placed (compile.ts).
+    if (type !== 'cgroup') flags |= NAMESPACE_FLAGS[type];
   }
-  return size;
+  return flags;
 }
 
 /** The pools open in this process, for the exit handler. */
@@ -181,8 +182,8 @@ export class WarmPool implements ContainerPool {
 
   /** Checks the options, opens the pool and waits until it is full; a first spawn that fails rejects (and leaves nothing). */
   static async open(options: PoolOptions, sys: ParentSyscalls = nativeSyscalls): Promise<WarmPool> {
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options must be an object');
-    const size = checkSize(options.size);
+    checkArgs([options, 'options', POOL_OPTIONS]);
+    const size = options.size;
     const flags = shapeFlags(options.namespaces ?? DEFAULT_POOL_NAMESPACES);
     // A rootless runtime creates namespaces only inside a user namespace,
     // whose id maps are the config's: no helper can be made for it ahead.

@@ -6,6 +6,8 @@
  * that a reader, a review and a test snapshot see what the kernel is
  * asked for. Tables only: the values are the ones the plan compiler uses.
  */
+import { checkArgs, int, object, string, type Guard } from '../args';
+import { ArgumentValueError } from '../errors';
 import { FLAGS as SECCOMP_CONFIG_FLAGS, SECCOMP_FILTER_FLAG_NEW_LISTENER } from '../config/seccomp/names';
 import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../config/process-attrs';
 import * as C from '../native/constants';
@@ -74,12 +76,27 @@ export const CAPABILITIES: NameTable = C.CAPABILITIES;
 
 export { IOPRIO_CLASSES, MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES, PERSONALITIES, SCHED_FLAGS, SCHED_POLICIES };
 
+/** A 32-bit flag word (mount, clone, seccomp and scheduling flags are all 32 bits wide). */
+const FLAG_WORD = int(0, 2 ** 32 - 1);
+/** An enumeration's value: int32 ones (SCHED_*) and uint32 ones (personalities) alike. */
+const ENUM_VALUE = int(-(2 ** 31), 2 ** 32 - 1);
+const NAME_TABLE = object();
+/** Permission bits only (a plan's modes are masked with 07777): a file type's bits are not a chmod mode. */
+const MODE_BITS = int(0, 0o7777);
+
+/** A 64-bit mask as a plan carries it: decimal text (BigInt would take "0x10", " 1" or "-1" and print nonsense). */
+const U64_TEXT: Guard = (value, name) => {
+  string(value, name);
+  if (!/^\d{1,20}$/.test(value as string) || BigInt(value as string) >= 2n ** 64n) throw new ArgumentValueError(name, 'a decimal integer from 0 to 2^64-1', value);
+};
+
 /**
  * `value` as the names of its bits, in the table's order and joined by
  * "|": `MS_NOSUID|MS_NODEV`. "0" when no bit is set; bits the table does
  * not name are kept, in hex, so that nothing is hidden.
  */
 export function flagNames(value: number, table: NameTable): string {
+  checkArgs([value, 'value', FLAG_WORD], [table, 'table', NAME_TABLE]);
   const names: string[] = [];
   let rest = value >>> 0;
   for (const [name, bit] of Object.entries(table)) {
@@ -94,6 +111,7 @@ export function flagNames(value: number, table: NameTable): string {
 
 /** The name of an enumeration's value (the first with it), or the number itself when it has none. */
 export function valueName(value: number, table: NameTable): string {
+  checkArgs([value, 'value', ENUM_VALUE], [table, 'table', NAME_TABLE]);
   return Object.entries(table).find(([, v]) => v === value)?.[0] ?? String(value);
 }
 
@@ -103,6 +121,7 @@ export function valueName(value: number, table: NameTable): string {
  * none, unknown bits as a hex remainder.
  */
 export function capabilityNames(mask: string): string {
+  checkArgs([mask, 'mask', U64_TEXT]);
   let rest = BigInt(mask);
   const names: string[] = [];
   for (const [name, bit] of Object.entries(CAPABILITIES).sort(([, a], [, b]) => a - b)) {
@@ -118,5 +137,6 @@ export function capabilityNames(mask: string): string {
 
 /** A file mode in octal, as chmod takes it: `0755`, `0666`, `01777`. */
 export function octalMode(mode: number): string {
+  checkArgs([mode, 'mode', MODE_BITS]);
   return `0${mode.toString(8).padStart(3, '0')}`;
 }

@@ -6,6 +6,7 @@
  * compiler depends on this module, never on the gathering.
  */
 import * as path from 'node:path';
+import { checkArgs, int, oneOf } from '../args';
 import type { LinuxNamespaceType } from '../config/types';
 import type { ActionName, FlagName } from '../config/seccomp/names';
 import type { CgroupViewFacts } from './cgroup-view';
@@ -234,7 +235,16 @@ export function hostSourcePath(bundle: string, source: string): string {
   return path.posix.resolve(bundle, source);
 }
 
+const DEVICE_TYPE = oneOf('c', 'b');
+/**
+ * Any integer: config.json's numbers are int64, and one the host has no
+ * device for must reach the plan's own error (naming the config's field),
+ * not fail here.
+ */
+const DEVICE_NUMBER = int(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+
 /** The key of a device in HostFacts.devices: "c 1:3". */
 export function deviceKey(type: 'c' | 'b', major: number, minor: number): string {
+  checkArgs([type, 'type', DEVICE_TYPE], [major, 'major', DEVICE_NUMBER], [minor, 'minor', DEVICE_NUMBER]);
   return `${type} ${major}:${minor}`;
 }

@@ -15,11 +15,12 @@ import * as path from 'node:path';
 import type { LinuxNamespaceType } from '../config/types';
 import { ACTIONS, FLAGS, type ActionName, type FlagName } from '../config/seccomp/names';
 import type { CgroupLayout } from '../cgroups/layout';
-import { InvalidArgumentError } from '../errors';
+import { checkArgs } from '../args';
 import { resolveCgroupTarget } from '../cgroups/path';
 import { DEFAULT_DEVICES } from '../plan/default-devices';
 import { deviceKey, type HostFacts, type LsmFacts, type NotifySocketFact, type PasswdEntry, type PlanFacts, type SeccompFacts } from '../plan/plan-facts';
 import type { CgroupFacts } from '../plan/runtime-cgroups';
+import { HOST_FACTS_INIT, HOST_FACTS_OPTIONS, ROOTLESS_OPTIONS } from './facts-guards';
 
 /** A pure cgroup2 host: one hierarchy at /sys/fs/cgroup (Debian 11+, Fedora 31+, Ubuntu 21.10+). */
 export const cgroupV2: CgroupLayout = Object.freeze({ kind: 'v2', v1: {}, unified: { mountPoint: '/sys/fs/cgroup', mountRoot: '/' } }) as CgroupLayout;
@@ -125,6 +126,7 @@ const asMap = <V>(value: ReadonlyMap<string, V> | Readonly<Record<string, V>>): 
 
 /** Facts made by hand: `init` over the defaults HostFactsInit names. */
 export function makeHostFacts(init: HostFactsInit = {}): PlanFacts {
+  checkArgs([init, 'init', HOST_FACTS_INIT]);
   const host: HostFacts = {
     unprivileged: init.unprivileged ?? false,
     inUserNamespace: init.inUserNamespace ?? false,
@@ -228,6 +230,7 @@ export const hostFacts = {
    * as runc places it).
    */
   root(options: HostFactsOptions = {}): PlanFacts {
+    checkArgs([options, 'options', HOST_FACTS_OPTIONS]);
     const layout = layoutOf(options.cgroups);
     return makeHostFacts({
       ...commonInit(options, layout),
@@ -242,7 +245,7 @@ export const hostFacts = {
    * systemd manager's app.slice).
    */
   rootless(options: RootlessOptions): PlanFacts {
-    if (!Number.isSafeInteger(options.uid) || options.uid < 0) throw new InvalidArgumentError(`hostFacts.rootless: uid must be a non-negative integer, got ${String(options.uid)}`);
+    checkArgs([options, 'options', ROOTLESS_OPTIONS]);
     const layout = layoutOf(options.cgroups);
     const manager = `/user.slice/user-${options.uid}.slice/user@${options.uid}.service`;
     let cgroups: CgroupFacts | undefined;

@@ -1,7 +1,7 @@
 /**
  * Every public function of the library (the exports of lib/index.ts and
- * lib/testing/index.ts: functions, and the static and instance methods of
- * the classes) with the shape of its arguments, for the bad-argument calls
+ * lib/testing/index.ts: functions, the static and instance methods of the
+ * classes, and the functions of exported plain objects: hostFacts.root) with the shape of its arguments, for the bad-argument calls
  * of test/unit/public-args.test.ts (test/helpers/bad-args.ts). A bad call
  * must throw (or reject with) an InvalidArgumentError whose `code` is
  * Node's (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE)
@@ -73,6 +73,44 @@ const plan: ArgSpec = obj(
   { name: 'plan' },
 );
 
+const logger: ArgSpec = opt(obj({ warn: { kind: 'function' } }));
+const strings = (name: string, safe: string): ArgSpec => opt({ kind: 'array', item: str(name, safe) });
+/** makeHostFacts' init, a preset's `host`: plain data (arrays for sets, objects for maps). */
+const hostFactsInit: Record<string, ArgSpec> = {
+  unprivileged: opt(bool),
+  inUserNamespace: opt(bool),
+  joinedRuntimeNamespaces: strings('joinedRuntimeNamespaces', 'net'),
+  hostNamespaceIds: opt(obj()),
+  cgroup2: opt(bool),
+  cgroupView: opt(obj()),
+  cgroups: opt(obj()),
+  directories: strings('directories', '/d'),
+  runtimeEnv: strings('runtimeEnv', 'A=1'),
+  devices: opt(obj()),
+  resctrl: opt(bool),
+  lsm: opt(obj()),
+  notifySocket: opt(obj()),
+  netDeviceAddresses: opt(obj()),
+  seccomp: opt(obj()),
+  runtimeBoundingSet: opt(str('runtimeBoundingSet')),
+  passwd: opt({ kind: 'array', item: obj() }),
+};
+/** The presets' options (hostFacts.root, hostFacts.rootless). */
+const presetOptions: Record<string, ArgSpec> = {
+  cgroups: {
+    kind: 'union',
+    optional: true,
+    of: [str('cgroups', 'v2', { badValues: ['v1', 'v3', 'hybrid'] }), bool, obj({ kind: str('kind', 'v2', { badValues: ['v3'] }), v1: obj() })],
+  },
+  cgroupsPath: opt(str('cgroupsPath')),
+  id: opt(str('id')),
+  seccomp: { kind: 'union', optional: true, of: [bool, obj()] },
+  lsm: { kind: 'union', optional: true, of: [str('lsm', 'none', { badValues: ['smack', 'AppArmor'] }), obj()] },
+  host: opt(obj(hostFactsInit)),
+};
+const nameTable = obj({}, { name: 'table' });
+const SAFE_INT = Number.MAX_SAFE_INTEGER;
+
 const functions: Record<string, FunctionSpec> = {
   'Container.create': { args: [createOptions] },
   'Container.run': { args: [createOptions] },
@@ -94,6 +132,19 @@ const functions: Record<string, FunctionSpec> = {
           systemdCgroup: opt(bool),
         },
         { name: 'options', optional: true },
+      ),
+    ],
+  },
+  // A bad value wrongly accepted opens a pool: its helpers show as the child's leftover processes.
+  'Container.pool': {
+    args: [
+      obj(
+        {
+          size: int(1, 64),
+          namespaces: opt({ kind: 'array', item: str('namespaces', 'pid', { badValues: ['user', 'time', 'mnt', 'net', 'PID'] }) }),
+          logger,
+        },
+        { name: 'options' },
       ),
     ],
   },
@@ -143,6 +194,14 @@ const functions: Record<string, FunctionSpec> = {
   libseccompCompiler: { args: [obj({}, { name: 'seccomp' }), obj({ logger: opt(obj({ warn: { kind: 'function' } })), basePath: opt(str('basePath')) }, { name: 'options', optional: true })] },
   formatPlan: { args: [plan] },
   planToJSON: { args: [plan] },
+  flagNames: { args: [int(0, 2 ** 32 - 1, { name: 'value' }), nameTable] },
+  valueName: { args: [int(-(2 ** 31), 2 ** 32 - 1, { name: 'value' }), nameTable] },
+  capabilityNames: { args: [str('mask', '0', { badValues: ['-1', '0x10', ' 1', '1.5', '', '18446744073709551616'] })] },
+  octalMode: { args: [int(0, 0o7777, { name: 'mode' })] },
+  deviceKey: { args: [str('type', 'c', { badValues: ['p', 'u', 'C', ''] }), int(-SAFE_INT, SAFE_INT, { name: 'major' }), int(-SAFE_INT, SAFE_INT, { name: 'minor' })] },
+  makeHostFacts: { args: [obj(hostFactsInit, { name: 'init', optional: true })] },
+  'hostFacts.root': { args: [obj(presetOptions, { name: 'options', optional: true })] },
+  'hostFacts.rootless': { args: [obj({ ...presetOptions, uid: int(0, 2 ** 32 - 2), delegated: opt(bool) }, { name: 'options' })] },
   parseSignal: { args: [{ ...signal, optional: false }] },
   // Only text for a message: a NUL in it harms nothing.
   describeErrno: { args: [str('name', 'ENOENT', { nulAllowed: true })] },
@@ -179,6 +238,7 @@ const functions: Record<string, FunctionSpec> = {
  */
 export const NO_ARGUMENTS: readonly string[] = [
   'defaultRoot',
+  'defaultDeviceNodes',
   'Container#state',
   'Container#configProcess',
   'Container#pause',
@@ -204,7 +264,9 @@ export const table: ArgTable = {
     const method = /^(\w+)([.#])(\w+)$/.exec(name);
     if (!method) return kapsel[name as keyof typeof kapsel] as never ?? (testing[name as keyof typeof testing] as never);
     const [, cls, kind, member] = method;
-    const target = kind === '.' ? (kapsel[cls as 'Container'] as unknown as Record<string, (...args: unknown[]) => unknown>) : handle(cls);
+    // "Class.static" or "object.member" (hostFacts.root), from either entry.
+    const owner = (kapsel as Record<string, unknown>)[cls] ?? (testing as Record<string, unknown>)[cls];
+    const target = kind === '.' ? (owner as Record<string, (...args: unknown[]) => unknown>) : handle(cls);
     return (...args) => target[member](...args);
   },
   check(err, expect, call: BadCall) {

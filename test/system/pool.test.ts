@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Container } from '../../lib';
+import { Container, InvalidArgumentError } from '../../lib';
 import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS } from '../../lib/native/constants';
 import type { ContainerPool } from '../../lib/container/pool';
 import type { Bundle } from '../helpers/bundle';
@@ -304,8 +304,18 @@ test('fallback: a cgroup of the container\'s name exists already: the spare cgro
 test('bad options are typed errors that leave nothing', { skip }, async () => {
   const spares = spareCgroups().length;
   const helpers = waitingHelpers().length;
-  for (const bad of [{ size: 0 }, { size: 65 }, { size: 1.5 }, { size: '2' }, { size: 1, namespaces: ['user'] }, { size: 1, namespaces: ['time'] }, { size: 1, namespaces: ['nope'] }]) {
-    await assert.rejects(Container.pool(bad as never), { code: 'ERR_INVALID_ARGUMENT' }, JSON.stringify(bad));
+  const cases: Array<[unknown, string, string]> = [
+    [{ size: 0 }, 'ERR_OUT_OF_RANGE', 'options.size'],
+    [{ size: 65 }, 'ERR_OUT_OF_RANGE', 'options.size'],
+    [{ size: 1.5 }, 'ERR_OUT_OF_RANGE', 'options.size'],
+    [{ size: '2' }, 'ERR_INVALID_ARG_TYPE', 'options.size'],
+    [{ size: 1, namespaces: ['user'] }, 'ERR_INVALID_ARG_VALUE', 'options.namespaces[0]'],
+    [{ size: 1, namespaces: ['pid', 'time'] }, 'ERR_INVALID_ARG_VALUE', 'options.namespaces[1]'],
+    [{ size: 1, namespaces: ['nope'] }, 'ERR_INVALID_ARG_VALUE', 'options.namespaces[0]'],
+    [{ size: 1, logger: 'console' }, 'ERR_INVALID_ARG_TYPE', 'options.logger'],
+  ];
+  for (const [bad, code, argument] of cases) {
+    await assert.rejects(Container.pool(bad as never), (err: unknown) => err instanceof InvalidArgumentError && err.code === code && err.argument === argument, JSON.stringify(bad));
   }
   await assert.rejects(Container.create({ id: uniqueId(), bundle: bundle.dir, root: suite.root, pool: {} as ContainerPool }), { code: 'ERR_INVALID_ARGUMENT', message: /options\.pool/ });
   assert.equal(spareCgroups().length, spares);

@@ -29,30 +29,51 @@ function privateMembers(className: string): Set<string> {
   return new Set([...fs.readFileSync(file, 'utf8').matchAll(/^ {2}private (?:readonly |static |async )*(\w+)/gm)].map((m) => m[1]));
 }
 
+/** A plain object (a record of presets such as hostFacts), not a class instance or an array. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 /**
  * Every public function by name: "fn", "Class.staticMethod",
- * "Class#method". The error classes' constructors are left out: the
- * library makes them, and their arguments go into a message only.
+ * "Class#method", "object.member" (a function of an exported plain
+ * object: hostFacts.root). A function exported twice (from both entries,
+ * or also as an object's member: hostFacts.make is makeHostFacts) is
+ * named once, by its first name: exports before object members. The
+ * error classes' constructors are left out: the library makes them, and
+ * their arguments go into a message only.
  */
 function publicFunctions(): string[] {
   const names: string[] = [];
-  for (const mod of Object.values(PUBLIC_MODULES)) {
-    for (const [name, value] of Object.entries(mod)) {
-      if (typeof value !== 'function') continue;
-      if (!isClass(value)) {
-        names.push(name);
-        continue;
-      }
-      if (value.prototype instanceof Error) continue;
-      const hidden = privateMembers(name);
-      for (const key of Object.getOwnPropertyNames(value)) {
-        if (!['length', 'name', 'prototype'].includes(key) && typeof (value as unknown as Record<string, unknown>)[key] === 'function') names.push(`${name}.${key}`);
-      }
-      for (const key of Object.getOwnPropertyNames(value.prototype)) {
-        const d = Object.getOwnPropertyDescriptor(value.prototype, key)!;
-        if (key !== 'constructor' && typeof d.value === 'function' && !hidden.has(key)) names.push(`${name}#${key}`);
-      }
+  const seen = new Set<unknown>();
+  const add = (name: string, fn: unknown): void => {
+    if (seen.has(fn)) return;
+    seen.add(fn);
+    names.push(name);
+  };
+  const exports = Object.values(PUBLIC_MODULES).flatMap((mod) => Object.entries(mod));
+  for (const [name, value] of exports) {
+    if (typeof value !== 'function') continue;
+    if (!isClass(value)) {
+      add(name, value);
+      continue;
     }
+    if (value.prototype instanceof Error || seen.has(value)) continue;
+    seen.add(value);
+    const hidden = privateMembers(name);
+    for (const key of Object.getOwnPropertyNames(value)) {
+      if (!['length', 'name', 'prototype'].includes(key) && typeof (value as unknown as Record<string, unknown>)[key] === 'function') names.push(`${name}.${key}`);
+    }
+    for (const key of Object.getOwnPropertyNames(value.prototype)) {
+      const d = Object.getOwnPropertyDescriptor(value.prototype, key)!;
+      if (key !== 'constructor' && typeof d.value === 'function' && !hidden.has(key)) names.push(`${name}#${key}`);
+    }
+  }
+  for (const [name, value] of exports) {
+    if (!isPlainObject(value)) continue;
+    for (const [key, member] of Object.entries(value)) if (typeof member === 'function') add(`${name}.${key}`, member);
   }
   return names.sort();
 }
