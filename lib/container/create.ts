@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { CgroupRecord } from '../cgroups';
 import type { Spec } from '../config/types';
-import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
+import { ArgumentTypeError, InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID, CLONE_NEWUSER } from '../native/constants';
@@ -157,7 +157,8 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   const id = validateId(opts.id);
   // Checked before anything is opened or made: a wrong value leaves nothing (stdio.ts).
   const stdioChecked = checkStdio(opts.stdio);
-  if (opts.pool !== undefined && !(opts.pool instanceof WarmPool)) throw new InvalidArgumentError('options.pool must be a pool from Container.pool()');
+  // Only the runtime's own pool: a look-alike's take() could hand the plan to any process.
+  if (opts.pool !== undefined && !(opts.pool instanceof WarmPool)) throw new ArgumentTypeError('options.pool', 'a pool from Container.pool()', opts.pool);
   // Validated and compiled once per bundle text and facts (plan-cache.ts).
   const { bundle, config: spec, rootfs, warnings } = loadBundleReusing(opts.bundle);
   for (const warning of warnings) opts.logger.warn(warning);

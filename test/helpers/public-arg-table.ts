@@ -44,6 +44,8 @@ const createOptions: ArgSpec = obj(
     // Its values are stdio.ts's to check (test/system/stdio-streams.test.ts); here its shapes and a closed fd.
     stdio: { kind: 'union', optional: true, of: [str('stdio', undefined, { badValues: ['sideways'] }), { kind: 'array', badValues: [[0, 1, 2, 3], [NOT_OPEN, 1, 2]] }] },
     signal: signalOption,
+    // Only a pool from Container.pool (create.ts): no plain value is one.
+    pool: { kind: 'instance', optional: true },
     preserveFds: opt(fdCount),
     skipFds: opt({ kind: 'array', item: int(0, 2 ** 31 - 1) }),
     pidFile: opt(str('pidFile')),
