@@ -19,7 +19,9 @@ const OUTPUT_LIMIT = 4096;
  * test of a hook timeout needs no real sleep.
  */
 export interface HookTimers {
+  /** Runs `callback` after `ms` milliseconds; returns a handle for clearTimeout. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer set by setTimeout. */
   clearTimeout(timer: unknown): void;
 }
 

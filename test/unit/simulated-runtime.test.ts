@@ -390,3 +390,12 @@ test('the simulation loads neither the addon nor the init helper', () => {
   assert.equal(res.status, 0, res.stderr);
   assert.deepEqual(JSON.parse(res.stdout), []);
 });
+
+test('ManualClock.run fails a program that would wait past its limit, instead of hanging the test', async () => {
+  const clock = new ManualClock();
+  const never = new Promise<void>((resolve) => clock.setTimeout(resolve, 60_000));
+  await assert.rejects(clock.run(never, 10_000), { name: 'AssertionError', message: /still not done 10000 ms on/ });
+  assert.equal(clock.now(), 0, 'the clock did not jump past the limit');
+  await clock.run(never);
+  assert.equal(clock.now(), 60_000);
+});

@@ -25,8 +25,9 @@ export interface HookCall {
   hook: HookName;
   /** The entry's index in that list. */
   index: number;
-  /** The hook's path and args as configured. */
+  /** The hook's path as configured. */
   path: string;
+  /** Its argv: `args` as configured, or the path alone. */
   args: string[];
   /** The state JSON it got (or would have got) on its stdin. */
   state: object;
@@ -46,6 +47,7 @@ export class SimulatedHooks {
   /** Every hook in the order it was called. */
   readonly calls: HookCall[] = [];
 
+  /** @param mode run hooks as child processes, or only record them; @param clock the timeouts' clock */
   constructor(
     private readonly mode: HookMode,
     private readonly clock: Clock,

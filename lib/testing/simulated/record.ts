@@ -15,6 +15,7 @@ import type { ContainerState } from '../../state/status';
 import type { ScriptedProcess } from './process';
 import type { ContainerScript } from './script';
 
+/** One simulated container's record (internal to the simulation). */
 export class SimulatedRecord {
   /** Create has not finished (the lock is held by it). */
   creating = true;

@@ -100,6 +100,7 @@ export class SimulatedRuntime implements Runtime {
   private nextPid: number;
   private readonly ops: SimulatedOperations;
 
+  /** A runtime with no containers; `options` set its clock, hook mode, bundles and default script. */
   constructor(options: SimulatedRuntimeOptions = {}) {
     this.clock = options.clock ?? realClock;
     this.hookRunner = new SimulatedHooks(options.hooks ?? 'run', this.clock);

@@ -52,7 +52,9 @@ export type CreateStep = (typeof CREATE_STEPS)[number];
 
 /** A create that fails at `step`, with `error` (default: the error the real step would give, see SimulatedRuntime). */
 export interface CreateFault {
+  /** The step that fails. */
   step: CreateStep;
+  /** What create rejects with (default: the real step's error). */
   error?: Error;
 }
 
@@ -65,10 +67,15 @@ export interface CreateFault {
  * operation is aborted, as a real one would).
  */
 export interface HookFault {
+  /** The hook list ("prestart"). */
   hook: HookName;
+  /** The entry in that list (default 0). */
   index?: number;
+  /** Its exit status (default 1). */
   exitCode?: number;
+  /** The signal it dies of instead of exiting. */
   signal?: NodeJS.Signals;
+  /** It hangs until its configured timeout (on the runtime's clock) and is killed then. */
   timeout?: boolean;
   /** What it wrote to stderr (HookFailedError#stderr). */
   stderr?: string;
