@@ -31,6 +31,7 @@ import { execProcessFrom, type ExecCommandOptions } from './exec-command';
 import { ExecProcess } from './exec-process';
 import { exitStatusOf, type ExitStatus } from './exit-status';
 import { killContainer } from './kill';
+import { runCreated } from './run-created';
 import type { ContainerRef } from './operation';
 import { waitForInit } from './signal';
 import { assertPreservedFdsOpen, pidfdReleaser, preservedFdGaps, reapThroughPidfd } from './fds';
@@ -276,14 +277,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    * process ended.
    */
   static async run(options: RunOptions): Promise<RunResult> {
-    const container = await Container.create(options);
-    try {
-      await container.start();
-      const status = await container.wait();
-      return { id: container.id, ...status };
-    } finally {
-      await container.delete({ force: true });
-    }
+    return runCreated(await Container.create(options));
   }
 
   /** A handle on an existing container. */

@@ -80,3 +80,4 @@ export interface Runtime {
   /** create, start, wait, delete (always): how the process ended. */
   run(options: RunOptions): Promise<RunResult>;
 }
+

@@ -30,6 +30,7 @@ import { rfc3339Nano } from '../../state/timestamp';
 import { checkSignal, failureOf, throwIfAborted } from '../../container/abort';
 import type { CreateOptions, ExecCommandAndOptions, LoadOptions, RunOptions, RunResult } from '../../container/container';
 import { execProcessFrom } from '../../container/exec-command';
+import { runCreated } from '../../container/run-created';
 import type { Runtime } from '../../container/runtime';
 import { realClock, type Clock } from './clock';
 import { SimulatedContainer, type SimulatedOperations } from './container';
@@ -185,14 +186,7 @@ export class SimulatedRuntime implements Runtime {
 
   /** The whole life at once, as Container.run: create, start, wait, delete (always). */
   async run(options: RunOptions): Promise<RunResult> {
-    const container = await this.create(options);
-    try {
-      await container.start();
-      const status = await container.wait();
-      return { id: container.id, ...status };
-    } finally {
-      await container.delete({ force: true });
-    }
+    return runCreated(await this.create(options));
   }
 
   /** A handle on an existing container (ContainerNotFoundError if there is none); its wait() gets nulls, as a loaded Container's. */
