@@ -21,19 +21,27 @@ import type { ScriptedProcess, SimulatedProcess } from './process';
 
 /** What a handle asks of its runtime (SimulatedRuntime implements it). */
 export interface SimulatedOperations {
+  /** The container's OCI state. */
   state(id: string): ContainerState;
+  /** start; `onStarted` once its process runs. */
   start(id: string, onStarted: () => void): Promise<void>;
+  /** kill (a signal number). */
   kill(id: string, signo: number, all: boolean): Promise<void>;
+  /** exec. */
   exec(id: string, what: Process | readonly string[], options: ExecCommandAndOptions): Promise<SimulatedProcess>;
+  /** pause. */
   pause(id: string): Promise<void>;
+  /** resume. */
   resume(id: string): Promise<void>;
   /** Resolves true once deleted, false when a forced delete found nothing. */
   delete(id: string, force: boolean): Promise<boolean>;
+  /** The pids of its processes. */
   processes(id: string): Promise<number[]>;
   /** The container's init (undefined: not found, or still being created). */
   init(id: string): ScriptedProcess | undefined;
   /** Registers the handle for the events every handle gets. */
   attach(id: string, handle: SimulatedContainer): void;
+  /** Unregisters it (the container was deleted through it). */
   detach(id: string, handle: SimulatedContainer): void;
 }
 

@@ -78,9 +78,21 @@ export class SimulatedRecord {
     };
   }
 
-  /** The state a hook gets on stdin (runtime.md "State"), as hook-state.ts builds it. */
-  hookState(status: ContainerStatus): object {
-    const state: Record<string, unknown> = { ociVersion: this.config.ociVersion, id: this.id, status, pid: this.pid, bundle: this.bundle };
+  /** The config gives the container a pid namespace of its own (not one joined by path). */
+  get ownPidNamespace(): boolean {
+    return (this.config.linux?.namespaces ?? []).some((ns) => ns.type === 'pid' && !ns.path);
+  }
+
+  /**
+   * The state a hook gets on stdin (runtime.md "State"), as hook-state.ts
+   * builds it. `inContainer`: a hook of the container's namespace
+   * (createContainer, startContainer) gets the pid as the container sees
+   * it, 1 in a pid namespace of its own (containerHookStates); the
+   * simulation has no other namespace to number it in.
+   */
+  hookState(status: ContainerStatus, inContainer = false): object {
+    const pid = inContainer && this.ownPidNamespace ? 1 : this.pid;
+    const state: Record<string, unknown> = { ociVersion: this.config.ociVersion, id: this.id, status, pid, bundle: this.bundle };
     if (this.config.annotations) state.annotations = this.config.annotations;
     return state;
   }

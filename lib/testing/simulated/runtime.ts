@@ -40,7 +40,6 @@ import { checkProcessScript, checkScript, type ContainerScript, type CreateFault
 import { SimulatedRecord } from './record';
 
 const SIGKILL = 9;
-const CLONE_NEWPID_TYPE = 'pid';
 
 /** SimulatedRuntime's options. */
 export interface SimulatedRuntimeOptions {
@@ -159,14 +158,14 @@ export class SimulatedRuntime implements Runtime {
       try {
         step('cgroups');
         step('spawn');
-        record.init = new ScriptedProcess(this.nextPid++, this.clock, {}, this.ownPidNamespace(record));
+        record.init = new ScriptedProcess(this.nextPid++, this.clock, {}, record.ownPidNamespace);
         this.watchInit(record, record.init);
         step('init');
         const ctx = this.hookContext(record);
         try {
           await this.hookRunner.run(ctx, 'prestart', record.hookState('creating'), signal);
           await this.hookRunner.run(ctx, 'createRuntime', record.hookState('creating'), signal);
-          await this.hookRunner.run(ctx, 'createContainer', record.hookState('creating'), signal);
+          await this.hookRunner.run(ctx, 'createContainer', record.hookState('creating', true), signal);
         } catch (err) {
           hooksFailed = err instanceof KapselError && err.code === 'ERR_HOOK_FAILED';
           throw err;
@@ -238,10 +237,6 @@ export class SimulatedRuntime implements Runtime {
     return { bundle: bundleDir, ...validateConfigText(file, text) };
   }
 
-  private ownPidNamespace(record: SimulatedRecord): boolean {
-    return (record.config.linux?.namespaces ?? []).some((ns) => ns.type === CLONE_NEWPID_TYPE && !ns.path);
-  }
-
   private hookContext(record: SimulatedRecord): HookContext {
     return { id: record.id, hooks: record.config.hooks, faults: record.script.hookFaults ?? [] };
   }
@@ -250,7 +245,7 @@ export class SimulatedRuntime implements Runtime {
   private watchInit(record: SimulatedRecord, init: ScriptedProcess): void {
     void init.exited.then(() => {
       record.frozen = false;
-      if (this.ownPidNamespace(record)) for (const p of record.execs) p.end({ exitCode: null, signal: 'SIGKILL' });
+      if (record.ownPidNamespace) for (const p of record.execs) p.end({ exitCode: null, signal: 'SIGKILL' });
     });
   }
 
@@ -310,7 +305,7 @@ export class SimulatedRuntime implements Runtime {
     await this.locked(id, 'start', async (record) => {
       const ctx = this.hookContext(record);
       try {
-        await this.hookRunner.run(ctx, 'startContainer', record.hookState('created'));
+        await this.hookRunner.run(ctx, 'startContainer', record.hookState('created', true));
         record.awaitingStart = false;
         record.init!.run(record.script.process ?? {});
         this.scheduleOom(record);
