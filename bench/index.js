@@ -30,7 +30,9 @@
 //   life in the same rounds and its throughput too: a before/after in one run.
 //
 // Root, gcc (the floor and the bundle's static /true). The floor's source:
-// $KAPSEL_FLOOR_C, or ../shared/floor/floor.c beside the checkout.
+// $KAPSEL_FLOOR_C, else bench/floor/floor.c (the floor program, kept in the
+// repository so that a fresh clone measures against it), else
+// ../shared/floor/floor.c beside the checkout.
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const { once } = require('node:events');
@@ -76,7 +78,7 @@ function which(name) {
 }
 
 function floorSource() {
-  const candidates = [process.env.KAPSEL_FLOOR_C, path.join(repo, '..', 'shared', 'floor', 'floor.c')].filter(Boolean);
+  const candidates = [process.env.KAPSEL_FLOOR_C, path.join(repo, 'bench', 'floor', 'floor.c'), path.join(repo, '..', 'shared', 'floor', 'floor.c')].filter(Boolean);
   return candidates.find((p) => fs.existsSync(p));
 }
 

@@ -26,6 +26,7 @@ export type {
 } from './container/container';
 export { ExecProcess, type ExecProcessEvents } from './container/exec-process';
 export type { ContainerPool, PoolOptions } from './container/pool';
+export type { Runtime, RuntimeContainer, RuntimeProcess } from './container/runtime';
 export type { ExecCommandOptions } from './container/exec-command';
 export type { StartOptions, WaitOptions } from './container/container';
 export { AbortError } from './container/abort';

@@ -66,16 +66,20 @@ export function loadBundleFromText(
   text: string,
   validated?: { config: ValidSpec; warnings: string[] },
 ): LoadedBundle {
-  let { config, warnings } = validated ?? { config: undefined, warnings: [] };
-  if (!config) {
-    // Keys are matched as runc (Go's encoding/json) matches them, before validation.
-    const { value, renamed } = normalizeKeys(parseConfigText(text), configSchema);
-    config = validateConfig(value);
-    warnings = renamed.map((r) => renamedKeyWarning(file, r));
-  }
+  const { config, warnings } = validated ?? validateConfigText(file, text);
   // root.path is absolute or relative to the bundle (config.md "Root").
   const rootfs = resolveDirectory(path.resolve(bundleDir, config.root.path), 'rootfs');
   return { bundle: bundleDir, config, rootfs, warnings };
+}
+
+/**
+ * config.json's text (`file` names it in messages) parsed and validated,
+ * as create reads it: keys matched as runc (Go's encoding/json) matches
+ * them, before validation; one warning per key read in the spec's spelling.
+ */
+export function validateConfigText(file: string, text: string): { config: ValidSpec; warnings: string[] } {
+  const { value, renamed } = normalizeKeys(parseConfigText(text), configSchema);
+  return { config: validateConfig(value), warnings: renamed.map((r) => renamedKeyWarning(file, r)) };
 }
 
 /**

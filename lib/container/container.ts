@@ -31,6 +31,7 @@ import { execProcessFrom, type ExecCommandOptions } from './exec-command';
 import { ExecProcess } from './exec-process';
 import { exitStatusOf, type ExitStatus } from './exit-status';
 import { killContainer } from './kill';
+import { runCreated } from './run-created';
 import type { ContainerRef } from './operation';
 import { waitForInit } from './signal';
 import { assertPreservedFdsOpen, pidfdReleaser, preservedFdGaps, reapThroughPidfd } from './fds';
@@ -339,14 +340,7 @@ export class Container extends EventEmitter implements AsyncDisposable {
    */
   static async run(options: RunOptions): Promise<RunResult> {
     checkArgs([options, 'options', CREATE_OPTIONS]);
-    const container = await Container.create(options);
-    try {
-      await container.start();
-      const status = await container.wait();
-      return { id: container.id, ...status };
-    } finally {
-      await container.delete({ force: true });
-    }
+    return runCreated(await Container.create(options));
   }
 
   /**

@@ -8,10 +8,35 @@
  */
 import { spawn } from 'node:child_process';
 import type { Hook, HookName } from '../config/types';
-import { HOOK_STDERR_LIMIT, HookFailedError } from '../errors';
+import { HOOK_STDERR_LIMIT, HookFailedError, type HookOutcome } from '../errors';
 import type { Logger } from '../logger';
 
 const OUTPUT_LIMIT = 4096;
+
+/**
+ * The timer a hook's timeout runs on: the process's own by default; the
+ * simulated runtime (lib/testing/simulated) passes its test clock, so a
+ * test of a hook timeout needs no real sleep.
+ */
+export interface HookTimers {
+  /** Runs `callback` after `ms` milliseconds; returns a handle for clearTimeout. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer set by setTimeout. */
+  clearTimeout(timer: unknown): void;
+}
+
+const realTimers: HookTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+};
+
+/** How runHooks and runHooksWarnOnly run each hook. */
+export interface HookRunOptions {
+  /** The timeout's timer (default: real time). */
+  timers?: HookTimers;
+  /** Runs one hook (default runHook): the simulated runtime records or fails hooks here, keeping the list's rules. */
+  runOne?: typeof runHook;
+}
 
 /** The hook's environment: its `env`, or the runtime's own when it has none (runc, crun). */
 function hookEnv(hook: Hook): NodeJS.ProcessEnv {
@@ -22,6 +47,11 @@ function hookEnv(hook: Hook): NodeJS.ProcessEnv {
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return env;
+}
+
+/** The hook's argv: its `args`, or its path alone when it has none. */
+export function hookArgs(hook: Hook): string[] {
+  return hook.args && hook.args.length > 0 ? [...hook.args] : [hook.path];
 }
 
 /**
@@ -44,10 +74,10 @@ function tailCollector(limit: number): { add(chunk: Buffer): void; text(): strin
  * timeout, spawn error). `abort` kills it with its process group (SIGKILL:
  * a hanging hook must not keep an aborted create pending).
  */
-export function runHook(kind: HookName, hook: Hook, state: object, abort?: AbortSignal): Promise<void> {
-  const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
+export function runHook(kind: HookName, hook: Hook, state: object, abort?: AbortSignal, timers: HookTimers = realTimers): Promise<void> {
+  const args = hookArgs(hook);
   const env = hookEnv(hook);
-  const entry = { path: hook.path, args: [...args] };
+  const entry = { path: hook.path, args };
   return new Promise((resolve, reject) => {
     let output = '';
     const stderr = tailCollector(HOOK_STDERR_LIMIT);
@@ -72,7 +102,7 @@ export function runHook(kind: HookName, hook: Hook, state: object, abort?: Abort
     child.stdin!.end(JSON.stringify(state));
     const timer =
       hook.timeout && hook.timeout > 0
-        ? setTimeout(() => {
+        ? timers.setTimeout(() => {
             timedOut = true;
             killGroup(child.pid);
           }, hook.timeout * 1000)
@@ -87,30 +117,51 @@ export function runHook(kind: HookName, hook: Hook, state: object, abort?: Abort
     const finish = (err?: Error): void => {
       if (settled) return;
       settled = true;
-      if (timer) clearTimeout(timer);
+      if (timer !== undefined) timers.clearTimeout(timer);
       abort?.removeEventListener('abort', onAbort);
       if (err) reject(err);
       else resolve();
     };
-    const tail = (): string => (output.trim() ? `: ${output.trim()}` : '');
-    const failed = (reason: string, exitCode: number | null, signal: NodeJS.Signals | null): HookFailedError =>
-      new HookFailedError(kind, entry, reason, { exitCode, signal, timedOut, stderr: stderr.text() });
-    child.on('error', (err) => finish(failed(err.message, null, null)));
+    const failed = (exitCode: number | null, signal: NodeJS.Signals | null, aborted = false): HookFailedError =>
+      hookFailure(kind, hook, { exitCode, signal, timedOut, stderr: stderr.text() }, { output, aborted });
+    child.on('error', (err) => finish(new HookFailedError(kind, entry, err.message, { timedOut, stderr: stderr.text() })));
     // Timed out: done once the hook itself is gone, whoever (a process
     // that left the group) still holds its output open.
     child.on('exit', (code, signal) => {
       if (!timedOut && !aborted) return;
       child.stdout!.destroy();
       child.stderr!.destroy();
-      finish(failed(timedOut ? `timed out after ${hook.timeout}s${tail()}` : `aborted${tail()}`, code, signal));
+      finish(failed(code, signal, !timedOut));
     });
     child.on('close', (code, signal) => {
-      if (timedOut) finish(failed(`timed out after ${hook.timeout}s${tail()}`, code, signal));
+      if (timedOut) finish(failed(code, signal));
       else if (code === 0) finish();
-      else if (signal) finish(failed(`killed by ${signal}${tail()}`, null, signal));
-      else finish(failed(`exit status ${code}${tail()}`, code, null));
+      else if (signal) finish(failed(null, signal));
+      else finish(failed(code, null));
     });
   });
+}
+
+/**
+ * The error of a hook that ended as `outcome` says, worded as runHook
+ * words it ("timed out after 5s", "exit status 3", "killed by SIGTERM"),
+ * with the start of its output: the simulated runtime's injected hook
+ * failures are the same errors as real ones.
+ */
+export function hookFailure(
+  kind: HookName,
+  hook: Hook,
+  outcome: HookOutcome,
+  extra: { output?: string; aborted?: boolean } = {},
+): HookFailedError {
+  const output = extra.output?.trim() ?? '';
+  const tail = output ? `: ${output}` : '';
+  let reason: string;
+  if (outcome.timedOut) reason = `timed out after ${hook.timeout}s`;
+  else if (extra.aborted) reason = 'aborted';
+  else if (outcome.signal) reason = `killed by ${outcome.signal}`;
+  else reason = `exit status ${outcome.exitCode}`;
+  return new HookFailedError(kind, { path: hook.path, args: hookArgs(hook) }, reason + tail, outcome);
 }
 
 /** SIGKILL to the hook's process group (the hook leads it: spawned detached). */
@@ -124,8 +175,9 @@ function killGroup(pid: number | undefined): void {
 }
 
 /** Runs hooks in order; the first failure rejects (the rest do not run). */
-export async function runHooks(kind: HookName, hooks: readonly Hook[] | undefined, state: object, abort?: AbortSignal): Promise<void> {
-  for (const hook of hooks ?? []) await runHook(kind, hook, state, abort);
+export async function runHooks(kind: HookName, hooks: readonly Hook[] | undefined, state: object, abort?: AbortSignal, how: HookRunOptions = {}): Promise<void> {
+  const runOne = how.runOne ?? runHook;
+  for (const hook of hooks ?? []) await runOne(kind, hook, state, abort, how.timers);
 }
 
 /** Runs every hook; failures become warnings (poststop). */
@@ -134,10 +186,12 @@ export async function runHooksWarnOnly(
   hooks: readonly Hook[] | undefined,
   state: object,
   logger: Logger,
+  how: HookRunOptions = {},
 ): Promise<void> {
+  const runOne = how.runOne ?? runHook;
   for (const hook of hooks ?? []) {
     try {
-      await runHook(kind, hook, state);
+      await runOne(kind, hook, state, undefined, how.timers);
     } catch (err) {
       logger.warn((err as Error).message);
     }

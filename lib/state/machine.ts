@@ -1,7 +1,11 @@
 /**
- * The OCI state machine in one table: which operation is allowed in which
- * status. Every operation asks here first; a refusal throws
- * InvalidStateError and the operation changes nothing.
+ * The OCI state machine in one place: how a container's status follows
+ * from the facts about it (statusFrom), and which operation is allowed in
+ * which status (assertAllowed). Every operation asks here first; a refusal
+ * throws InvalidStateError and the operation changes nothing. The real
+ * runtime (state/status.ts, container/operation.ts) and the simulated one
+ * (testing/simulated) both ask here, so they cannot drift apart: runc keeps
+ * its transitions in one place for the same reason.
  */
 import type { ContainerStatus } from '../config/types';
 import { InvalidStateError } from '../errors';
@@ -28,6 +32,38 @@ const ALLOWED: Record<Operation, readonly ContainerStatus[]> = {
   ps: ['created', 'running', 'paused'],
   stats: ['created', 'running', 'paused'],
 };
+
+/**
+ * What a status is derived from. Each fact but the first is asked only
+ * when the answer depends on it: the real runtime pays a syscall or a
+ * file read for each (deriveStatus).
+ */
+export interface StatusFacts {
+  /** An init was recorded for the container (a stored state with a pid). */
+  hasInit: boolean;
+  /** Without an init: its creator is still at work (holds the container's lock). */
+  beingCreated(): boolean;
+  /** The recorded init still lives (the same process: pid and start time). */
+  initAlive(): boolean;
+  /** The container's processes are frozen (its cgroup's freezer). */
+  frozen(): boolean;
+  /** The init still waits for start (the exec fifo is there): the user's process has not run. */
+  awaitingStart(): boolean;
+}
+
+/**
+ * The status from the facts: no init yet is "creating" while its creator
+ * works and "stopped" once it gave up (a create that died half-way leaves
+ * something to delete); a dead init is "stopped"; a frozen one "paused"
+ * (whether created or running, as runc); else "created" until start
+ * released it, then "running".
+ */
+export function statusFrom(facts: StatusFacts): ContainerStatus {
+  if (!facts.hasInit) return facts.beingCreated() ? 'creating' : 'stopped';
+  if (!facts.initAlive()) return 'stopped';
+  if (facts.frozen()) return 'paused';
+  return facts.awaitingStart() ? 'created' : 'running';
+}
 
 export function isAllowed(operation: Operation, status: ContainerStatus): boolean {
   return ALLOWED[operation].includes(status);

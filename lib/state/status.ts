@@ -1,12 +1,14 @@
 /**
  * The status of a container, derived from reality rather than trusted from
- * state.json: the init alive (pid + start time) with the exec fifo still
- * there is "created", alive without it "running", gone "stopped"; alive
- * in a frozen cgroup "paused" (whether created or running, as runc).
+ * state.json: the facts (init alive by pid + start time, exec fifo there,
+ * cgroup frozen, lock held by a creator) read here, the rule that turns
+ * them into a status in machine.ts (statusFrom), shared with the
+ * simulated runtime.
  */
 import * as fs from 'node:fs';
 import type { ContainerStatus, State } from '../config/types';
 import { OCI_VERSION } from '../config/default-spec';
+import { statusFrom } from './machine';
 import { isAlive } from './proc';
 
 /** lib/cgroups, loaded only for a container that has cgroups (`state` of a missing id needs none). */
@@ -29,18 +31,20 @@ export function deriveStatus(
   stored: StoredState | undefined,
   options: DeriveOptions,
 ): ContainerStatus {
-  if (!stored || stored.pid === 0) {
-    // No init yet: "creating" while the creator holds the lock; a create
-    // that died half-way leaves a directory to delete ("stopped").
-    if (options.lockHeld) return 'stopped';
-    const lock = tryLock(containerDir(root, id));
-    if (!lock) return 'creating';
-    lock.release();
-    return 'stopped';
-  }
-  if (!isAlive(stored.pid, stored.initStartTime)) return 'stopped';
-  if (stored.cgroup && cgroups().openCgroups(stored.cgroup).isFrozen()) return 'paused';
-  return fs.existsSync(fifoPath(root, id)) ? 'created' : 'running';
+  return statusFrom({
+    hasInit: stored !== undefined && stored.pid !== 0,
+    beingCreated() {
+      // Nobody else can be creating it while we hold its lock.
+      if (options.lockHeld) return false;
+      const lock = tryLock(containerDir(root, id));
+      if (!lock) return true;
+      lock.release();
+      return false;
+    },
+    initAlive: () => isAlive(stored!.pid, stored!.initStartTime),
+    frozen: () => (stored!.cgroup ? cgroups().openCgroups(stored!.cgroup).isFrozen() : false),
+    awaitingStart: () => fs.existsSync(fifoPath(root, id)),
+  });
 }
 
 /**

@@ -3,7 +3,10 @@
  * them. `conformance()` registers node:test tests that check a
  * runc-compatible runtime CLI against the OCI runtime spec; `hostFacts`
  * makes up hosts, so that `Container.plan(config, { facts })` gives the
- * same plan on every machine (docs/testing.md).
+ * same plan on every machine (docs/testing.md); `SimulatedRuntime` stands
+ * in for `Container` in the unit tests of programs that embed kapsel (no
+ * root: scripted processes, real hooks, injectable faults, a
+ * test-controlled clock).
  *
  * @module kapsel/testing
  */
@@ -51,3 +54,6 @@ export {
 } from '../plan/flag-names';
 export { formatPlan, planToJSON, INHERITED_ENV } from '../plan/format';
 export type { LaunchPlan, Step, PlannedHook, HookNamespace } from '../plan/steps';
+
+export * from './simulated';
+export type { Runtime, RuntimeContainer, RuntimeProcess } from '../container/runtime';

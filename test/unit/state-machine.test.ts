@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ContainerStatus } from '../../lib/config/types';
 import { InvalidIdError, InvalidStateError } from '../../lib/errors';
 import { validateId } from '../../lib/state/id';
-import { assertAllowed, isAllowed, type Operation } from '../../lib/state/machine';
+import { assertAllowed, isAllowed, statusFrom, type Operation, type StatusFacts } from '../../lib/state/machine';
 import { parseSignal } from '../../lib/signals';
 
 const statuses: ContainerStatus[] = ['creating', 'created', 'running', 'paused', 'stopped'];
@@ -27,6 +27,26 @@ test('the transition table', () => {
       assert.equal(isAllowed(op, status), allowed.includes(status), `${op} in ${status}`);
     }
   }
+});
+
+test('the status rule (shared by the real and the simulated runtime), asking only the facts it needs', () => {
+  const asked: string[] = [];
+  const facts = (f: { hasInit: boolean; beingCreated?: boolean; initAlive?: boolean; frozen?: boolean; awaitingStart?: boolean }): StatusFacts => {
+    const fact = (name: keyof typeof f) => () => {
+      asked.push(name);
+      const value = f[name];
+      assert.notEqual(value, undefined, `${name} asked although it cannot matter`);
+      return value!;
+    };
+    return { hasInit: f.hasInit, beingCreated: fact('beingCreated'), initAlive: fact('initAlive'), frozen: fact('frozen'), awaitingStart: fact('awaitingStart') };
+  };
+  assert.equal(statusFrom(facts({ hasInit: false, beingCreated: true })), 'creating');
+  assert.equal(statusFrom(facts({ hasInit: false, beingCreated: false })), 'stopped', 'a create that died half-way');
+  assert.equal(statusFrom(facts({ hasInit: true, initAlive: false })), 'stopped');
+  assert.equal(statusFrom(facts({ hasInit: true, initAlive: true, frozen: true })), 'paused');
+  assert.equal(statusFrom(facts({ hasInit: true, initAlive: true, frozen: false, awaitingStart: true })), 'created');
+  assert.equal(statusFrom(facts({ hasInit: true, initAlive: true, frozen: false, awaitingStart: false })), 'running');
+  assert.ok(!asked.includes('frozen') || asked.indexOf('initAlive') < asked.indexOf('frozen'), 'a dead init is not asked about its cgroup');
 });
 
 test('refusals are typed errors with the words engines look for', () => {
