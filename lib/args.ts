@@ -44,6 +44,14 @@ export function int(min: number, max: number): Guard {
   };
 }
 
+/** A number from `min` to `max`, fractions allowed (milliseconds): NaN and the infinities are out of range. */
+export function number(min: number, max: number): Guard {
+  return (value, name) => {
+    if (typeof value !== 'number') throw new ArgumentTypeError(name, 'of type number', value);
+    if (!(value >= min && value <= max)) throw new ArgumentRangeError(name, `a number >= ${min} and <= ${max}`, value);
+  };
+}
+
 /** A file descriptor number (whether it is open is for the code using it to say). */
 export const fd: Guard = int(0, INT32_MAX);
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { CgroupRecord } from '../cgroups';
 import type { Spec } from '../config/types';
-import { ArgumentTypeError, InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
+import { InvalidArgumentError, KapselError, ProtocolError, SyscallError } from '../errors';
 import { runHooks, runHooksWarnOnly } from '../hooks/run';
 import type { Logger } from '../logger';
 import { CLONE_NEWPID, CLONE_NEWUSER } from '../native/constants';
@@ -36,7 +36,7 @@ import { AbortError, checkSignal, failureOf, throwIfAborted } from './abort';
 import { checkStdio, openStdio, type PipedStdio, type StdioOption } from './stdio';
 import { ConsoleReceiver } from './console-receiver';
 import { scopeStartProperties } from '../cgroups/systemd';
-import { WarmPool, type ContainerPool } from './pool';
+import { checkPoolOption, WarmPool, type ContainerPool } from './pool';
 import type { PooledHelper } from './pool-helper';
 
 export interface CreateOptions {
@@ -157,8 +157,7 @@ export async function createContainer(opts: CreateOptions, env: CreateEnv = nati
   const id = validateId(opts.id);
   // Checked before anything is opened or made: a wrong value leaves nothing (stdio.ts).
   const stdioChecked = checkStdio(opts.stdio);
-  // Only the runtime's own pool: a look-alike's take() could hand the plan to any process.
-  if (opts.pool !== undefined && !(opts.pool instanceof WarmPool)) throw new ArgumentTypeError('options.pool', 'a pool from Container.pool()', opts.pool);
+  checkPoolOption(opts.pool);
   // Validated and compiled once per bundle text and facts (plan-cache.ts).
   const { bundle, config: spec, rootfs, warnings } = loadBundleReusing(opts.bundle);
   for (const warning of warnings) opts.logger.warn(warning);

@@ -26,7 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { LinuxNamespaceType } from '../config/types';
 import { array, checkArgs, int, logger, object, oneOf, optional, type Guard } from '../args';
-import { NotSupportedError } from '../errors';
+import { ArgumentTypeError, NotSupportedError } from '../errors';
 import { runtimeUnprivileged } from '../host/facts';
 import type { Logger } from '../logger';
 import { NAMESPACE_FLAGS } from '../plan/namespaces';
@@ -78,6 +78,11 @@ function shapeFlags(namespaces: readonly LinuxNamespaceType[]): number {
     if (type !== 'cgroup') flags |= NAMESPACE_FLAGS[type];
   }
   return flags;
+}
+
+/** create's options.pool: only a pool from Container.pool (a look-alike's take() could hand the plan to any process). */
+export function checkPoolOption(pool: unknown): void {
+  if (pool !== undefined && !(pool instanceof WarmPool)) throw new ArgumentTypeError('options.pool', 'a pool from Container.pool()', pool);
 }
 
 /** The pools open in this process, for the exit handler. */

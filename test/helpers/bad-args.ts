@@ -22,6 +22,8 @@ import { childProcesses, listFds } from './leaks';
 export type ArgSpec = { name?: string; safe?: unknown; optional?: boolean } & (
   | { kind: 'fd'; atFdcwd?: boolean }
   | { kind: 'int'; min: number; max: number }
+  /** A number with fractions allowed (milliseconds). */
+  | { kind: 'number'; min: number; max: number }
   /** A NUL is a bad value unless `nulAllowed` (a C string would end at it). */
   | { kind: 'string'; badValues?: readonly string[]; nulAllowed?: boolean }
   | { kind: 'bool' }
@@ -86,7 +88,7 @@ const WRONG_TYPES: ReadonlyArray<[string, unknown, ArgSpec['kind'][]]> = [
   ['7n', 7n, ['bigint']],
   ['Symbol()', Symbol('bad'), []],
   ['a function', () => 7, ['function']],
-  ['7', 7, ['fd', 'int']],
+  ['7', 7, ['fd', 'int', 'number']],
 ];
 
 function takes(spec: ArgSpec, kind: ArgSpec['kind']): boolean {
@@ -106,6 +108,7 @@ function presentValue(spec: ArgSpec): unknown {
     case 'fd':
       return closedFd();
     case 'int':
+    case 'number':
       return spec.min;
     case 'string':
       return 'kapsel-bad-args';
@@ -167,6 +170,19 @@ function wrongValues(spec: ArgSpec): Variant[] {
       for (const [label, n] of numbers) if (!(Number.isInteger(n) && n >= min && n <= max)) out.push([label, n, 'range']);
       // Open or not is the kernel's to say: EBADF (or another errno), never a crash.
       if (spec.kind === 'fd') out.push(['a closed fd', closedFd(), 'errno'], ['fd 1000000 (never open)', 1_000_000, 'errno']);
+      return out;
+    }
+    case 'number': {
+      const numbers: Array<[string, number]> = [
+        ['NaN', NaN],
+        ['Infinity', Infinity],
+        ['-Infinity', -Infinity],
+        ['1e300', 1e300],
+        ['-1e300', -1e300],
+        [`${spec.min} - 0.5`, spec.min - 0.5],
+        [`${spec.max} + 1`, spec.max + 1],
+      ];
+      for (const [label, n] of numbers) if (!(n >= spec.min && n <= spec.max)) out.push([label, n, 'range']);
       return out;
     }
     case 'string':

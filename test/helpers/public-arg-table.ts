@@ -113,6 +113,9 @@ const presetOptions: Record<string, ArgSpec> = {
 const nameTable = obj({}, { name: 'table' });
 const SAFE_INT = Number.MAX_SAFE_INTEGER;
 
+const ms = (name: string, extra: Partial<ArgSpec> = {}): ArgSpec => ({ kind: 'number', name, min: 0, max: SAFE_INT, ...extra }) as ArgSpec;
+const timer: FunctionSpec = { args: [{ kind: 'function', name: 'callback' }, ms('ms')] };
+
 const functions: Record<string, FunctionSpec> = {
   'Container.create': { args: [createOptions] },
   'Container.run': { args: [createOptions] },
@@ -204,6 +207,15 @@ const functions: Record<string, FunctionSpec> = {
   makeHostFacts: { args: [obj(hostFactsInit, { name: 'init', optional: true })] },
   'hostFacts.root': { args: [obj(presetOptions, { name: 'options', optional: true })] },
   'hostFacts.rootless': { args: [obj({ ...presetOptions, uid: int(0, 2 ** 32 - 2), delegated: opt(bool) }, { name: 'options' })] },
+  'SimulatedRuntime#script': { args: [str('id', 'kapsel-bad-args'), obj({}, { name: 'script' })] },
+  'SimulatedRuntime#addBundle': { args: [str('dir', NO_BUNDLE), obj({}, { name: 'config' })] },
+  // On a runtime without containers: a bad value wrongly accepted meets ContainerNotFoundError, not the typed error.
+  'SimulatedRuntime#endProcess': { args: [str('id', 'kapsel-bad-args'), obj({ exitCode: opt(int(0, 255)), signal: opt(str('signal', 'SIGTERM')) }, { name: 'exit', optional: true })] },
+  'SimulatedRuntime#oom': { args: [str('id', 'kapsel-bad-args'), obj({ kills: opt(int(0, 2 ** 31 - 1)), killsProcess: opt(bool) }, { name: 'options', optional: true })] },
+  'ManualClock#setTimeout': timer,
+  'realClock.setTimeout': timer,
+  'ManualClock#advance': { args: [ms('ms')] },
+  'ManualClock#run': { args: [{ kind: 'instance', name: 'until', safe: () => Promise.resolve() }, ms('limitMs', { optional: true, max: Infinity })] },
   parseSignal: { args: [{ ...signal, optional: false }] },
   // Only text for a message: a NUL in it harms nothing.
   describeErrno: { args: [str('name', 'ENOENT', { nulAllowed: true })] },
@@ -241,6 +253,13 @@ const functions: Record<string, FunctionSpec> = {
 export const NO_ARGUMENTS: readonly string[] = [
   'defaultRoot',
   'defaultDeviceNodes',
+  'realClock.now',
+  'ManualClock#now',
+  'ManualClock#whenTimerSet',
+  'SimulatedContainer#state',
+  'SimulatedContainer#pause',
+  'SimulatedContainer#resume',
+  'SimulatedContainer#processes',
   'Container#state',
   'Container#configProcess',
   'Container#pause',
@@ -251,8 +270,29 @@ export const NO_ARGUMENTS: readonly string[] = [
   'ExecProcess#detach',
 ];
 
+/** Functions that take any value (a timer handle to cancel: a foreign one is ignored, as Node's clearTimeout does): nothing to make bad. */
+export const ANY_VALUE: readonly string[] = ['realClock.clearTimeout', 'ManualClock#clearTimeout'];
+
+// The simulated runtime mirrors Container and ExecProcess: the same arguments, the same guards.
+for (const [simulated, real] of [
+  ['SimulatedRuntime#create', 'Container.create'],
+  ['SimulatedRuntime#run', 'Container.run'],
+  ['SimulatedRuntime#load', 'Container.load'],
+  ['SimulatedRuntime#list', 'Container.list'],
+  ...['start', 'wait', 'delete', 'kill', 'exec'].map((m) => [`SimulatedContainer#${m}`, `Container#${m}`]),
+  ['SimulatedProcess#wait', 'ExecProcess#wait'],
+  ['SimulatedProcess#kill', 'ExecProcess#kill'],
+]) {
+  functions[simulated] = functions[real];
+}
+
 /** A handle without the constructor's work: the methods check their arguments before they touch it. */
 function handle(name: string): Record<string, (...args: unknown[]) => unknown> {
+  type Handle = Record<string, (...args: unknown[]) => unknown>;
+  // Real ones where making one costs nothing (no root, no process, no file).
+  if (name === 'SimulatedRuntime') return new testing.SimulatedRuntime() as unknown as Handle;
+  if (name === 'ManualClock') return new testing.ManualClock() as unknown as Handle;
+  if (name === 'SimulatedContainer' || name === 'SimulatedProcess') return Object.create(testing[name].prototype as object) as Handle;
   const fields = name === 'Container' ? { id: 'kapsel-bad-args', root: stateRoot, logger: warningLogger, pidfd: -1 } : { pid: 0, pidfd: -1 };
   const prototype = name === 'Container' ? kapsel.Container.prototype : kapsel.ExecProcess.prototype;
   return Object.assign(Object.create(prototype) as object, fields) as Record<string, (...args: unknown[]) => unknown>;

@@ -6,6 +6,7 @@
  * timeout advances the clock instead of sleeping.
  */
 import { AssertionError } from 'node:assert';
+import { checkArgs, func, instance, number, optional, type Guard } from '../../args';
 import type { HookTimers } from '../../hooks/run';
 
 /** A source of time and timers (milliseconds). */
@@ -18,10 +19,23 @@ export interface Clock extends HookTimers {
   clearTimeout(timer: unknown): void;
 }
 
+/**
+ * Milliseconds on a clock: fractions are fine (a script's afterMs), NaN
+ * is not (a timer due at NaN never fires, and a clock moved by NaN shows
+ * NaN from then on). Negative delays are refused rather than taken as 0.
+ */
+const MS: Guard = number(0, Number.MAX_SAFE_INTEGER);
+/** run()'s limit: milliseconds, Infinity (the default) for none. */
+const LIMIT_MS: Guard = optional(number(0, Infinity));
+const TIMER_ARGS = (callback: unknown, ms: unknown): void => checkArgs([callback, 'callback', func], [ms, 'ms', MS]);
+
 /** The process's own time (Date.now and setTimeout): the default clock. */
 export const realClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  setTimeout: (callback, ms) => {
+    TIMER_ARGS(callback, ms);
+    return setTimeout(callback, ms);
+  },
   clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
 };
 
@@ -60,6 +74,7 @@ export class ManualClock implements Clock {
 
   /** @param start the time it shows at first (ms; default 0). */
   constructor(start = 0) {
+    checkArgs([start, 'start', number(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)]);
     this.time = start;
   }
 
@@ -70,6 +85,7 @@ export class ManualClock implements Clock {
 
   /** Sets a timer that fires when advance() reaches now() + ms. */
   setTimeout(callback: () => void, ms: number): unknown {
+    TIMER_ARGS(callback, ms);
     const timer: ManualTimer = { due: this.time + Math.max(0, ms), seq: this.seq++, callback };
     this.timers.add(timer);
     for (const wake of this.waiters.splice(0)) wake();
@@ -101,6 +117,7 @@ export class ManualClock implements Clock {
    * step), then lets the event loop turn once more. Resolves when done.
    */
   async advance(ms: number): Promise<void> {
+    checkArgs([ms, 'ms', MS]);
     const target = this.time + Math.max(0, ms);
     for (;;) {
       const next = this.nextDue();
@@ -124,6 +141,7 @@ export class ManualClock implements Clock {
    * no limit), so a program that would wait forever fails the test.
    */
   async run<T>(until: Promise<T>, limitMs = Infinity): Promise<T> {
+    checkArgs([until, 'until', instance(Promise)], [limitMs, 'limitMs', LIMIT_MS]);
     let done = false;
     const finished = until.then(
       () => {

@@ -9,9 +9,11 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Process } from '../../config/types';
+import { checkArgs, signal as signalArg } from '../../args';
 import { ContainerNotFoundError } from '../../errors';
 import { parseSignal, type Signal } from '../../signals';
 import { checkSignal, raceAbort, throwIfAborted } from '../../container/abort';
+import { DELETE_OPTIONS, EXEC_OPTIONS, EXEC_WHAT, KILL_OPTIONS, SIGNAL_OPTIONS } from '../../container/option-guards';
 import type { ContainerEvents, DeleteOptions, ExecCommandAndOptions, KillOptions, StartOptions, WaitOptions } from '../../container/container';
 import type { ExecOptions } from '../../container/exec';
 import type { ExitStatus } from '../../container/exit-status';
@@ -89,19 +91,23 @@ export class SimulatedContainer extends EventEmitter implements RuntimeContainer
 
   /** Runs the container's process (startContainer hooks first, poststart after; a failing one destroys the container). */
   async start(options: StartOptions = {}): Promise<void> {
+    checkArgs([options, 'options', SIGNAL_OPTIONS]);
     throwIfAborted(checkSignal(options.signal));
     await this.ops.start(this.id, () => this.emit('started'));
   }
 
   /** Sends a signal to the container's process (with `all`, to its exec'd processes too). */
   async kill(signal: Signal = 'SIGTERM', options: KillOptions = {}): Promise<void> {
-    await this.ops.kill(this.id, parseSignal(signal), options.all ?? false);
+    checkArgs([signal, 'signal', signalArg], [options, 'options', KILL_OPTIONS]);
+    const signo = parseSignal(signal);
+    await this.ops.kill(this.id, signo, options.all ?? false);
   }
 
   /** Runs a command (or a process object) in the running container; resolves with its handle. */
   async exec(command: readonly string[], options?: ExecCommandAndOptions): Promise<SimulatedProcess>;
   async exec(proc: Process, options?: Omit<ExecOptions, 'logger'>): Promise<SimulatedProcess>;
   async exec(what: Process | readonly string[], options: ExecCommandAndOptions = {}): Promise<SimulatedProcess> {
+    checkArgs([what, 'command', EXEC_WHAT], [options, 'options', EXEC_OPTIONS]);
     return this.ops.exec(this.id, what, options);
   }
 
@@ -127,6 +133,12 @@ export class SimulatedContainer extends EventEmitter implements RuntimeContainer
    * handle create() returned, nulls for a loaded one (as Container#wait).
    */
   wait(options: WaitOptions = {}): Promise<ExitStatus> {
+    // A rejection, as Container#wait gives: callers chain on the promise.
+    try {
+      checkArgs([options, 'options', SIGNAL_OPTIONS]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const signal = checkSignal(options.signal);
     if (!this.exit) {
       const init = this.ops.init(this.id);
@@ -139,6 +151,7 @@ export class SimulatedContainer extends EventEmitter implements RuntimeContainer
 
   /** Deletes a stopped container (force: any), then its poststop hooks run; emits 'deleted'. */
   async delete(options: DeleteOptions = {}): Promise<void> {
+    checkArgs([options, 'options', DELETE_OPTIONS]);
     throwIfAborted(checkSignal(options.signal));
     const deleted = await this.ops.delete(this.id, options.force ?? false);
     this.ops.detach(this.id, this);

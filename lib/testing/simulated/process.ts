@@ -7,7 +7,9 @@
  */
 import { EventEmitter } from 'node:events';
 import * as os from 'node:os';
+import { checkArgs, signal as signalArg } from '../../args';
 import { KapselError } from '../../errors';
+import { SIGNAL_OPTIONS } from '../../container/option-guards';
 import { parseSignal, type Signal } from '../../signals';
 import { checkSignal, raceAbort } from '../../container/abort';
 import type { ExecProcessEvents } from '../../container/exec-process';
@@ -184,6 +186,12 @@ export class SimulatedProcess extends EventEmitter implements RuntimeProcess {
 
   /** Resolves with its ExitStatus once it ended; an aborted `signal` rejects with AbortError. */
   wait(options: { signal?: AbortSignal } = {}): Promise<ExitStatus> {
+    // A rejection, as ExecProcess#wait gives: callers chain on the promise.
+    try {
+      checkArgs([options, 'options', SIGNAL_OPTIONS]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const signal = checkSignal(options.signal);
     if (!this.waited) {
       this.waited = true;
@@ -194,6 +202,7 @@ export class SimulatedProcess extends EventEmitter implements RuntimeProcess {
 
   /** Sends a signal; ERR_INVALID_STATE once it has ended (as for a reaped ExecProcess). */
   async kill(signal: Signal = 'SIGTERM'): Promise<void> {
+    checkArgs([signal, 'signal', signalArg]);
     const signo = parseSignal(signal);
     if (!this.process.alive) throw new KapselError('ERR_INVALID_STATE', `exec'd process ${this.pid} has exited or was detached`);
     this.process.signal(signo);

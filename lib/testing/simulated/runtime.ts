@@ -17,6 +17,7 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { boolean, checkArgs, int, object, optional, string, type Guard } from '../../args';
 import { readBundleText, validateConfigText } from '../../config/load';
 import type { Process, Spec } from '../../config/types';
 import { validateProcess } from '../../config/validate';
@@ -28,6 +29,8 @@ import { validateId } from '../../state/id';
 import type { ContainerState } from '../../state/status';
 import { rfc3339Nano } from '../../state/timestamp';
 import { checkSignal, failureOf, throwIfAborted } from '../../container/abort';
+import { CREATE_OPTIONS, LOAD_OPTIONS } from '../../container/option-guards';
+import { checkStdio } from '../../container/stdio';
 import type { CreateOptions, ExecCommandAndOptions, LoadOptions, RunOptions, RunResult } from '../../container/container';
 import { execProcessFrom } from '../../container/exec-command';
 import { runCreated } from '../../container/run-created';
@@ -59,6 +62,19 @@ export interface SimulatedRuntimeOptions {
   defaultScript?: ContainerScript;
   /** The first made-up pid (default 100000): pids count up from it. */
   firstPid?: number;
+}
+
+/** endProcess's `exit`: its values are checkExit's (script.ts), as a script's. */
+const EXIT: Guard = optional(object({ exitCode: optional(int(0, 255)), signal: optional(string) }));
+const OOM_OPTIONS: Guard = optional(object({ kills: optional(int(0, 2 ** 31 - 1)), killsProcess: optional(boolean) }));
+
+/**
+ * options.pool as create.ts checks it; the simulation serves every create
+ * cold, so a real pool is ignored. pool.ts is loaded only when one is
+ * given (a pool exists only once it is).
+ */
+function checkPool(pool: unknown): void {
+  if (pool !== undefined) (require('../../container/pool') as typeof import('../../container/pool')).checkPoolOption(pool);
 }
 
 /** exec's first argument is a command (argv), not a process object. */
@@ -119,6 +135,7 @@ export class SimulatedRuntime implements Runtime {
 
   /** Scripts the container `id` (before its create): its processes' behaviour and the faults to inject. */
   script(id: string, script: ContainerScript): this {
+    checkArgs([id, 'id', string], [script, 'script', object()]);
     checkScript(script);
     this.scripts.set(id, script);
     return this;
@@ -126,6 +143,8 @@ export class SimulatedRuntime implements Runtime {
 
   /** Adds a bundle that exists only here (as the `bundles` option). */
   addBundle(dir: string, config: Spec): this {
+    // The config is validated as config.json at create, with its JSON paths.
+    checkArgs([dir, 'dir', string], [config, 'config', object()]);
     this.bundles.set(path.resolve(dir), config);
     return this;
   }
@@ -137,6 +156,10 @@ export class SimulatedRuntime implements Runtime {
    * leaves nothing; after a failed hook the poststop hooks run.
    */
   async create(options: CreateOptions): Promise<SimulatedContainer> {
+    checkArgs([options, 'options', CREATE_OPTIONS]);
+    // What Container.create refuses, refused here too (a test must not pass on options the real one throws for).
+    checkStdio(options.stdio);
+    checkPool(options.pool);
     const signal = checkSignal(options.signal);
     throwIfAborted(signal);
     const id = validateId(options.id);
@@ -185,11 +208,13 @@ export class SimulatedRuntime implements Runtime {
 
   /** The whole life at once, as Container.run: create, start, wait, delete (always). */
   async run(options: RunOptions): Promise<RunResult> {
+    checkArgs([options, 'options', CREATE_OPTIONS]);
     return runCreated(await this.create(options));
   }
 
   /** A handle on an existing container (ContainerNotFoundError if there is none); its wait() gets nulls, as a loaded Container's. */
   async load(id: string, _options: LoadOptions = {}): Promise<SimulatedContainer> {
+    checkArgs([id, 'id', string], [_options, 'options', LOAD_OPTIONS]);
     validateId(id);
     if (!this.records.has(id)) throw new ContainerNotFoundError(id);
     return new SimulatedContainer(id, this.ops, false);
@@ -197,6 +222,7 @@ export class SimulatedRuntime implements Runtime {
 
   /** The OCI state of every container. */
   async list(_options: LoadOptions = {}): Promise<ContainerState[]> {
+    checkArgs([_options, 'options', LOAD_OPTIONS]);
     return [...this.records.values()].map((r) => r.ociState());
   }
 
@@ -205,6 +231,7 @@ export class SimulatedRuntime implements Runtime {
    * 0 unless `exit` says otherwise; `afterMs` is ignored).
    */
   endProcess(id: string, exit: ScriptedExit = {}): void {
+    checkArgs([id, 'id', string], [exit, 'exit', EXIT]);
     const init = this.existing(id).init;
     if (!init) throw new KapselError('ERR_INVALID_STATE', `container "${id}" is being created`);
     init.end(exit.signal ? { exitCode: null, signal: exit.signal } : { exitCode: exit.exitCode ?? 0, signal: null });
@@ -216,6 +243,7 @@ export class SimulatedRuntime implements Runtime {
    * unless `killsProcess` is false.
    */
   oom(id: string, options: { kills?: number; killsProcess?: boolean } = {}): void {
+    checkArgs([id, 'id', string], [options, 'options', OOM_OPTIONS]);
     const record = this.existing(id);
     for (const handle of record.handles) handle.emit('oom', options.kills ?? 1);
     if (options.killsProcess ?? true) record.init?.signal(SIGKILL);
