@@ -236,7 +236,7 @@ test('signals: a scripted handler, the default action, and pid 1 of a pid namesp
   await plain.start();
   await plain.kill('SIGTERM');
   assert.deepEqual(await plain.wait(), { exitCode: null, signal: 'SIGTERM' }, 'the default action outside a pid namespace');
-  await assert.rejects(plain.kill('SIGFOO' as never), { code: 'ERR_INVALID_ARGUMENT' });
+  await assert.rejects(plain.kill('SIGFOO' as never), { code: 'ERR_INVALID_ARG_VALUE' });
 });
 
 test('a paused container\'s process does nothing: its exit waits for resume, a SIGKILL still kills', async () => {
