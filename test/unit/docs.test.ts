@@ -133,7 +133,7 @@ test("the README's TypeScript snippets compile against the library's types", () 
           skipLibCheck: true,
           types: ['node'],
           typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')],
-          paths: { kapsel: [types] },
+          paths: { kapsel: [types], 'kapsel/testing': [path.join(REPO_ROOT, 'dist', 'lib', 'testing', 'index.d.ts')] },
         },
         files: [...files, wrong],
       }),
