@@ -39,7 +39,9 @@ test('the simulated runtime\'s unit tests, the shared table included, pass as an
   const repo = userReadableRepo();
   try {
     const file = path.join(repo.dir, 'dist', 'test', 'unit', 'simulated-runtime.test.js');
-    const run = runCommandAsUser([process.execPath, '--test', '--test-reporter=tap', file], 120_000);
+    // Run directly, not through `node --test`, which would spawn the file by
+    // process.execPath: CI's Node 24 lives where the user cannot reach it.
+    const run = runCommandAsUser([process.execPath, '--test-reporter=tap', file], 120_000);
     assert.equal(run.status, 0, `${repoAccessProblem() ?? ''}\n${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /^# fail 0$/m);
     assert.match(run.stdout, /simulated: start in created -> running/);
