@@ -3,10 +3,10 @@
 // when it fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { State } from '../../lib/config/types';
 import { launchInit, type LaunchRequest } from '../../lib/container/launch';
 import { KapselError } from '../../lib/errors';
 import { fdTable, helperFdLayout, type LaunchPlan } from '../../lib/plan/steps';
+import { launchRequest } from '../helpers/launch-request';
 import { scriptedEnv } from '../helpers/recording-syscalls';
 
 function plan(preserveFds: number, withUserNamespace = false, console = false): LaunchPlan {
@@ -14,18 +14,8 @@ function plan(preserveFds: number, withUserNamespace = false, console = false): 
   return { cloneFlags: 0, join: [], uidMappings: maps, gidMappings: maps, denySetgroups: false, preserveFds, fds: fdTable(preserveFds, { console }), steps: [], warnings: [] };
 }
 
-const state = (status: State['status']): State => ({ ociVersion: '1.0.2', id: 'x', status, bundle: '/b' });
-
 function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
-  return {
-    plan: plan(0),
-    stdio: [7, 8, 9],
-    execFifo: '/run/x/exec.fifo',
-    privilegedIdMaps: true,
-    hookStates: () => ({ creating: state('creating'), created: state('created') }),
-    onSync: async () => undefined,
-    ...overrides,
-  };
+  return launchRequest(plan(0), overrides);
 }
 
 test('launch: preserved fds, plan, sync socket, fifo and a connected console in helperFdLayout order', async () => {

@@ -5,13 +5,13 @@
 // closed when the launch fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { State } from '../../lib/config/types';
 import { launchInit, type LaunchRequest, type PooledInit } from '../../lib/container/launch';
 import { poolMiss, POOL_MAX_FDS, type HelperShape } from '../../lib/container/pool-fit';
 import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS } from '../../lib/native/constants';
 import type { CgroupRecord } from '../../lib/cgroups';
 import type { CgroupPlan } from '../../lib/plan/runtime-cgroups';
 import { fdTable, helperFdLayout, type LaunchPlan } from '../../lib/plan/steps';
+import { launchRequest } from '../helpers/launch-request';
 import { scriptedEnv, type RecordingSyscalls } from '../helpers/recording-syscalls';
 
 const SHAPE = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
@@ -67,8 +67,6 @@ test('pool fit: every config the pool cannot serve says why', () => {
   assert.match(poolMiss(plan(), { cloneFlags: SHAPE }) ?? 'served', /the pool has no cgroups/);
 });
 
-const state = (status: State['status']): State => ({ ociVersion: '1.0.2', id: 'x', status, bundle: '/b' });
-
 /** A helper "spawned" ahead: a pidfd and a channel of the double's. */
 function pooledOn(sys: RecordingSyscalls): PooledInit & { claimed: number } {
   const [socket, pidfd] = sys.seqpacketPair();
@@ -83,15 +81,7 @@ function pooledOn(sys: RecordingSyscalls): PooledInit & { claimed: number } {
 }
 
 function request(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
-  return {
-    plan: plan({ cgroups: undefined }, 2),
-    stdio: [7, 8, 9],
-    execFifo: '/run/x/exec.fifo',
-    privilegedIdMaps: true,
-    hookStates: () => ({ creating: state('creating'), created: state('created') }),
-    onSync: async () => undefined,
-    ...overrides,
-  };
+  return launchRequest(plan({ cgroups: undefined }, 2), overrides);
 }
 
 test('launch through a pooled helper: no spawn; the fd table but the sync socket is handed over at its numbers; a gap is not sent', async () => {
