@@ -25,6 +25,9 @@ export interface HookTimers {
   clearTimeout(timer: unknown): void;
 }
 
+/** The longest delay Node's setTimeout keeps (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const realTimers: HookTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
@@ -100,8 +103,11 @@ export function runHook(kind: HookName, hook: Hook, state: object, abort?: Abort
     // A hook that never reads stdin must not fail the write.
     child.stdin!.on('error', () => undefined);
     child.stdin!.end(JSON.stringify(state));
+    // Node fires a timer longer than 2^31-1 ms (24.8 days) after 1 ms: a
+    // timeout beyond that is no limit within any runtime's life, so none is
+    // set, rather than one that kills the hook at once.
     const timer =
-      hook.timeout && hook.timeout > 0
+      hook.timeout && hook.timeout > 0 && hook.timeout * 1000 <= MAX_TIMER_MS
         ? timers.setTimeout(() => {
             timedOut = true;
             killGroup(child.pid);

@@ -64,3 +64,7 @@ test('a hook that cannot be started: no exit code or signal', async () => {
   assert.equal(err.signal, null);
   assert.deepEqual(err.hook, { path: '/nonexistent/hook', args: ['/nonexistent/hook'] });
 });
+
+test('a timeout beyond Node\'s longest timer (24.8 days) is no limit, not a kill after 1 ms', async () => {
+  await runHook('prestart', { path: '/bin/sh', args: ['sh', '-c', 'sleep 0.2'], timeout: 3_000_000 }, STATE);
+});
